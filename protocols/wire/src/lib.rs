@@ -1,0 +1,24 @@
+//! What the three carrier protocols (CMPP, SMGP, SGIP) share on the wire.
+//!
+//! * [`error`] — typed decode / frame / codec errors that name the PDU and field.
+//! * [`field`] — fixed-size octet-string fields and nom parsers for big-endian
+//!   integers, each failing with the name of the field it was reading.
+//! * [`frame`] — length-prefixed framing checked against a minimum and maximum
+//!   before anything is allocated.
+//! * [`hex`] — hex encoding / decoding for logs, fixtures and the `decode` CLI.
+//! * [`coding`] — the coding byte (ASCII / UCS-2 / GBK / binary) and text decoding.
+//! * [`udh`] — GSM 03.40 user data headers and the concatenation element.
+//! * [`describe`] — JSON rendering of message content for the CLI and debug logs.
+//!
+//! Nothing here does I/O: bytes in, values out.
+
+pub mod coding;
+pub mod describe;
+pub mod error;
+pub mod field;
+pub mod frame;
+pub mod hex;
+pub mod udh;
+
+pub use error::{CodecError, DecodeError, DecodeErrorKind, EncodeError, FrameError};
+pub use field::Octets;
