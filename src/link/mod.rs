@@ -1,0 +1,1 @@
+//! The session layer: one generic link driver for all three protocols.
