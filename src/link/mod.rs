@@ -1,5 +1,8 @@
 //! The session layer: one generic link driver for all three protocols.
 
+mod deadline;
 mod sequence;
+mod window;
 
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
+pub use window::{Expired, InsertError, Window, WindowConfig};

@@ -189,6 +189,10 @@ mod tests {
             ids.next_free(|_| true),
             Err(SequenceError::Exhausted { probed: MAX_PROBES })
         );
-        assert_eq!(ids.peek(), 10, "a failed allocation leaves the counter alone");
+        assert_eq!(
+            ids.peek(),
+            10,
+            "a failed allocation leaves the counter alone"
+        );
     }
 }
