@@ -1,8 +1,10 @@
 //! The session layer: one generic link driver for all three protocols.
 
 mod deadline;
+mod rate;
 mod sequence;
 mod window;
 
+pub use rate::{RateConfig, RateLimiter};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use window::{Expired, InsertError, Window, WindowConfig};
