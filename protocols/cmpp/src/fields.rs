@@ -1,0 +1,98 @@
+//! Version-dependent field helpers: the Status / Result / Success_Id integer that is one
+//! byte in CMPP 2.0 and four in 3.0, and the octet strings whose width changes.
+
+use bytes::{BufMut, BytesMut};
+use wire::EncodeError;
+use wire::field::{PResult, u8_be, u32_be};
+
+use crate::version::Version;
+
+/// Parse a result-like integer at the version's width (1 or 4 bytes).
+pub(crate) fn parse_result<'a>(
+    version: Version,
+    field: &'static str,
+    input: &'a [u8],
+) -> PResult<'a, u32> {
+    match version {
+        Version::V20 => u8_be(field)(input).map(|(rest, v)| (rest, u32::from(v))),
+        Version::V30 => u32_be(field)(input),
+    }
+}
+
+/// Write a result-like integer at the version's width; fails if it does not fit.
+pub(crate) fn put_result(
+    buf: &mut BytesMut,
+    version: Version,
+    pdu: &'static str,
+    field: &'static str,
+    value: u32,
+) -> Result<(), EncodeError> {
+    match version {
+        Version::V20 => {
+            let byte = u8::try_from(value).map_err(|_| {
+                EncodeError::new(
+                    pdu,
+                    field,
+                    format!("{value} does not fit the 1-byte CMPP 2.0 field"),
+                )
+            })?;
+            buf.put_u8(byte);
+        }
+        Version::V30 => buf.put_u32(value),
+    }
+    Ok(())
+}
+
+/// Check that a 3.0-only byte is 0 when encoding 2.0, so a value set by the caller is
+/// never dropped silently.
+pub(crate) fn check_v30_only(
+    version: Version,
+    pdu: &'static str,
+    field: &'static str,
+    value: u8,
+) -> Result<(), EncodeError> {
+    if version == Version::V20 && value != 0 {
+        return Err(EncodeError::new(
+            pdu,
+            field,
+            format!("{value}: field exists only in CMPP 3.0, must be 0 for 2.0"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_width_follows_version() {
+        assert_eq!(
+            parse_result(Version::V20, "Result", &[8, 1]).map(|r| r.1),
+            Ok(8)
+        );
+        assert_eq!(
+            parse_result(Version::V30, "Result", &[0, 0, 0, 8]).map(|r| r.1),
+            Ok(8)
+        );
+        let mut buf = BytesMut::new();
+        assert!(put_result(&mut buf, Version::V20, "P", "Result", 8).is_ok());
+        assert!(put_result(&mut buf, Version::V30, "P", "Result", 8).is_ok());
+        assert_eq!(&buf[..], &[8, 0, 0, 0, 8]);
+    }
+
+    #[test]
+    fn wide_value_does_not_fit_2_0() {
+        let mut buf = BytesMut::new();
+        let err = put_result(&mut buf, Version::V20, "CMPP_SUBMIT_RESP", "Result", 256);
+        assert_eq!(err.map_err(|e| e.field), Err("Result"));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn v30_only_bytes_must_be_zero_in_2_0() {
+        assert!(check_v30_only(Version::V20, "P", "Fee_terminal_type", 0).is_ok());
+        assert!(check_v30_only(Version::V30, "P", "Fee_terminal_type", 1).is_ok());
+        assert!(check_v30_only(Version::V20, "P", "Fee_terminal_type", 1).is_err());
+    }
+}
