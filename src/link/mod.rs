@@ -1,10 +1,12 @@
 //! The session layer: one generic link driver for all three protocols.
 
+mod backoff;
 mod deadline;
 mod rate;
 mod sequence;
 mod window;
 
+pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use rate::{RateConfig, RateLimiter};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use window::{Expired, InsertError, Window, WindowConfig};
