@@ -1,1 +1,24 @@
-//! placeholder
+//! SMGP 3.0 — China Telecom's Short Message Gateway Protocol — as a sans-IO codec:
+//! bytes in, typed PDUs out, and back.
+//!
+//! * [`decode`] turns one complete frame into a [`Pdu`]; [`Pdu::encode`] writes one.
+//! * [`login`], [`auth`]: Login / Login_Resp and the MD5 authenticators.
+//! * [`command`]: RequestIDs and their spec names.
+//! * [`status`]: Status, report `stat` / `err` and enumeration meanings.
+//! * [`version`]: the 1.3 / 2.0 / 3.0 layout switch.
+//!
+//! Nothing here does I/O, reads a clock or logs: times are passed in as values.
+
+pub mod auth;
+pub mod command;
+pub mod header;
+pub mod login;
+mod pdu;
+pub mod status;
+pub mod version;
+
+pub use auth::Timestamp;
+pub use header::{HEADER_LEN, Header};
+pub use login::{Login, LoginMode, LoginResp};
+pub use pdu::{Body, Pdu, decode};
+pub use version::Version;
