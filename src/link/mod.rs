@@ -2,11 +2,15 @@
 
 mod backoff;
 mod deadline;
+mod idle;
+mod keepalive;
 mod rate;
 mod sequence;
 mod window;
 
 pub use backoff::{Backoff, BackoffConfig, Failure};
+pub use idle::IdleTimer;
+pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use rate::{RateConfig, RateLimiter};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use window::{Expired, InsertError, Window, WindowConfig};
