@@ -5,6 +5,7 @@ mod deadline;
 mod idle;
 mod keepalive;
 mod rate;
+mod reports;
 mod sequence;
 mod window;
 
@@ -12,5 +13,6 @@ pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use rate::{RateConfig, RateLimiter};
+pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use window::{Expired, InsertError, Window, WindowConfig};
