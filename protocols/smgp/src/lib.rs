@@ -15,10 +15,12 @@ pub mod header;
 pub mod login;
 mod pdu;
 pub mod status;
+pub mod tlv;
 pub mod version;
 
 pub use auth::Timestamp;
 pub use header::{HEADER_LEN, Header};
 pub use login::{Login, LoginMode, LoginResp};
 pub use pdu::{Body, Pdu, decode};
+pub use tlv::{Tlv, Tlvs};
 pub use version::Version;
