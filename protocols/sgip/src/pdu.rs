@@ -12,6 +12,7 @@ use crate::command;
 use crate::header::{HEADER_LEN, HEADER_PDU, Header};
 use crate::resp::{RESP_BODY_LEN, Resp};
 use crate::sequence::SequenceNumber;
+use crate::submit::Submit;
 
 /// One SGIP PDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,10 @@ pub enum Body {
     Unbind,
     /// SGIP_UNBIND_RESP (no body).
     UnbindResp,
+    /// SGIP_SUBMIT.
+    Submit(Submit),
+    /// SGIP_SUBMIT_RESP.
+    SubmitResp(Resp),
     /// Any command without a typed body — including the SMG ⇄ GNS family
     /// (0x06–0x10, named in [`crate::command::TABLE`]) — kept as its raw body so a
     /// session can answer it and carry on. Re-encodes byte-exactly.
@@ -52,6 +57,8 @@ impl Body {
             Self::BindResp(_) => command::BIND_RESP,
             Self::Unbind => command::UNBIND,
             Self::UnbindResp => command::UNBIND_RESP,
+            Self::Submit(_) => command::SUBMIT,
+            Self::SubmitResp(_) => command::SUBMIT_RESP,
             Self::Unknown { command_id, .. } => *command_id,
         }
     }
@@ -60,7 +67,8 @@ impl Body {
     pub fn encoded_len(&self) -> usize {
         match self {
             Self::Bind(_) => BIND_BODY_LEN,
-            Self::BindResp(_) => RESP_BODY_LEN,
+            Self::BindResp(_) | Self::SubmitResp(_) => RESP_BODY_LEN,
+            Self::Submit(s) => s.encoded_len(),
             Self::Unbind | Self::UnbindResp => 0,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -80,6 +88,8 @@ impl Body {
                 empty("SGIP_UNBIND_RESP", body)?;
                 Self::UnbindResp
             }
+            command::SUBMIT => Self::Submit(Submit::decode(frame, body)?),
+            command::SUBMIT_RESP => Self::SubmitResp(Resp::decode("SGIP_SUBMIT_RESP", body)?),
             _ => Self::Unknown {
                 command_id,
                 body: frame.slice_ref(body),
@@ -90,7 +100,8 @@ impl Body {
     fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         match self {
             Self::Bind(b) => b.encode(buf),
-            Self::BindResp(r) => r.encode(buf),
+            Self::BindResp(r) | Self::SubmitResp(r) => r.encode(buf),
+            Self::Submit(s) => s.encode(buf)?,
             Self::Unbind | Self::UnbindResp => {}
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -207,6 +218,7 @@ impl Pdu {
         let body = match &self.body {
             Body::Bind(_) => Body::BindResp(Resp::new(result)),
             Body::Unbind => Body::UnbindResp,
+            Body::Submit(_) => Body::SubmitResp(Resp::new(result)),
             _ => return None,
         };
         Some(Pdu {

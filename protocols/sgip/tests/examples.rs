@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;
-use sgip::{Body, LoginType, Pdu, SequenceNumber, Timestamp, decode};
+use sgip::submit::CHARGE_SP;
+use sgip::{Body, LoginType, Pdu, SequenceNumber, Submit, Timestamp, decode};
+use wire::Octets;
 
 /// SP node 3010012345, 01-02 03:04:05.
 const SP_NODE: u32 = 3_010_012_345;
@@ -37,6 +39,7 @@ fn sp_seq(counter: u32) -> SequenceNumber {
 
 const EX1_BIND: &str = "0000003d00000001b36924b90614dc45000000010173707573657200000000000000000000737070617373000000000000000000000000000000000000";
 const EX2_BIND_RESP: &str = "0000001d80000001b36924b90614dc4500000001000000000000000000";
+const EX3_SUBMIT: &str = "000000a800000003b36924b90614dc4500000002313036353530313233343500000000000000000000303030303030303030303030303030303030303030013836313330313233343536373800000000000000003132333435544553540000000000000130000000000030000000000000020000000000000000000000000000000000000000000000000000000000000000000100000800000000044f60597d0000000000000000";
 const EX7A_UNBIND: &str = "0000001400000002b36924b90614dc4500000003";
 const EX7B_UNBIND_RESP: &str = "0000001480000002b36924b90614dc4500000003";
 
@@ -77,6 +80,83 @@ fn example_2_bind_resp() {
         bind.response(0).unwrap().to_bytes().unwrap(),
         frame(EX2_BIND_RESP)
     );
+}
+
+#[test]
+fn example_3_submit() {
+    let bytes = frame(EX3_SUBMIT);
+    let pdu = round_trip(EX3_SUBMIT, 0x0000_0003, sp_seq(2));
+    assert_eq!(pdu.command_name(), "SGIP_SUBMIT");
+    assert_eq!(pdu.encoded_len(), 168);
+    let Body::Submit(s) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    assert_eq!(s.sp_number.value(), b"10655012345");
+    assert_eq!(s.charge_number, CHARGE_SP);
+    assert_eq!(s.charge_number.value(), b"000000000000000000000");
+    assert_eq!(s.user_count(), 1);
+    assert_eq!(s.user_numbers[0].value(), b"8613012345678");
+    assert_eq!(s.corp_id.value(), b"12345");
+    assert_eq!(s.service_type.value(), b"TEST");
+    assert_eq!(s.fee_type, 1);
+    assert_eq!(s.fee_value.value(), b"0");
+    assert_eq!(s.given_value.value(), b"0");
+    assert_eq!(s.agent_flag, 0);
+    assert_eq!(s.morelateto_mt_flag, 2);
+    assert_eq!(s.priority, 0);
+    assert!(s.expire_time.is_empty());
+    assert!(s.schedule_time.is_empty());
+    assert_eq!(s.report_flag, 1);
+    assert_eq!(s.tp_pid, 0);
+    assert_eq!(s.tp_udhi, 0);
+    assert!(!s.has_udh());
+    assert_eq!(s.message_coding, 8);
+    assert_eq!(s.message_type, 0);
+    assert_eq!(&s.message_content[..], &[0x4f, 0x60, 0x59, 0x7d]);
+    assert_eq!(s.text().as_deref(), Some("你好"));
+    assert!(s.reserve.is_empty());
+    assert_eq!(s.link_id(), None);
+    assert_eq!(s.check(), Ok(()));
+    // The content is a view into the frame, at offset 156, not a copy.
+    let Body::Submit(view) = decode(&bytes).unwrap().body else {
+        panic!()
+    };
+    assert_eq!(
+        view.message_content.as_ptr() as usize - bytes.as_ptr() as usize,
+        156
+    );
+
+    // Built from scratch with the public API, the same Submit is the same bytes.
+    let built = Submit {
+        charge_number: CHARGE_SP,
+        corp_id: Octets::new(b"12345").unwrap(),
+        service_type: Octets::new(b"TEST").unwrap(),
+        fee_type: 1,
+        fee_value: Octets::new(b"0").unwrap(),
+        given_value: Octets::new(b"0").unwrap(),
+        report_flag: 1,
+        ..Submit::new(
+            "10655012345",
+            "8613012345678",
+            8,
+            Bytes::from_static(&[0x4f, 0x60, 0x59, 0x7d]),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        Pdu::new(sp_seq(2), Body::Submit(built)).to_bytes().unwrap(),
+        bytes
+    );
+
+    // Its Submit_Resp (Result 0) echoes the sequence number.
+    let resp = pdu.response(0).unwrap();
+    assert_eq!(resp.command_id(), 0x8000_0003);
+    let resp_bytes = resp.to_bytes().unwrap();
+    assert_eq!(
+        wire::hex::encode(&resp_bytes),
+        "0000001d80000003b36924b90614dc4500000002000000000000000000"
+    );
+    assert_eq!(decode(&resp_bytes).unwrap(), resp);
 }
 
 #[test]
