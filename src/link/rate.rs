@@ -105,11 +105,29 @@ impl RateLimiter {
     /// Takes one token for a message sent at `now`.
     ///
     /// # Errors
-    /// No token is available; the error is the instant the next one will be.
+    /// No token is available; the error is the instant the next one will be (always later
+    /// than `now`).
     pub fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
         self.recover(now);
-        let interval = self.interval();
-        let tolerance = self.tolerance(interval);
+        let tat = self.conforming(now)?;
+        self.tat = Some(deadline::after(tat, self.interval()));
+        Ok(())
+    }
+
+    /// Whether a token is available at `now`, without taking it — the guard for the
+    /// driver's intake branch, so a message is only received when it can be sent.
+    ///
+    /// # Errors
+    /// The instant the next token will be available (always later than `now`).
+    pub fn check(&mut self, now: Instant) -> Result<(), Instant> {
+        self.recover(now);
+        self.conforming(now).map(|_| ())
+    }
+
+    /// The bucket's arrival time to build on if a message may go at `now`, else when one
+    /// may.
+    fn conforming(&self, now: Instant) -> Result<Instant, Instant> {
+        let tolerance = self.tolerance(self.interval());
         let tat = match self.tat {
             Some(tat) if tat > now => tat,
             _ => now,
@@ -118,8 +136,7 @@ impl RateLimiter {
         if deadline::after(now, tolerance) < tat {
             return Err(tat.checked_sub(tolerance).unwrap_or(tat));
         }
-        self.tat = Some(deadline::after(tat, interval));
-        Ok(())
+        Ok(tat)
     }
 
     /// The carrier answered with flow control at `now`: halve the effective rate (not below
@@ -237,6 +254,22 @@ mod tests {
         assert_eq!(r.try_take(t0 + ms(99)), Err(t0 + ms(100)));
         assert_eq!(r.try_take(t0 + ms(100)), Ok(()));
         assert_eq!(r.try_take(t0 + ms(100)), Err(t0 + ms(200)));
+    }
+
+    #[test]
+    fn check_peeks_without_taking() {
+        let t0 = Instant::now();
+        let mut r = RateLimiter::new(config(10, 2));
+        for _ in 0..5 {
+            assert_eq!(r.check(t0), Ok(()));
+        }
+        r.try_take(t0).unwrap();
+        assert_eq!(r.check(t0), Ok(()));
+        r.try_take(t0).unwrap();
+        assert_eq!(r.check(t0), Err(t0 + ms(100)));
+        assert_eq!(r.try_take(t0), Err(t0 + ms(100)));
+        assert_eq!(r.check(t0 + ms(100)), Ok(()));
+        assert_eq!(r.try_take(t0 + ms(100)), Ok(()));
     }
 
     #[test]

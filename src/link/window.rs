@@ -280,6 +280,15 @@ impl<T> Window<T> {
         self.entries.len() >= self.config.capacity.get()
     }
 
+    /// Room left: how many more requests fit. The parts of one long message go out on one
+    /// connection, so the driver can wait until all of them fit.
+    pub fn free_slots(&self) -> usize {
+        self.config
+            .capacity
+            .get()
+            .saturating_sub(self.entries.len())
+    }
+
     /// Requests in flight.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -358,10 +367,13 @@ mod tests {
     fn full_window_refuses_and_returns_the_payload() {
         let t0 = Instant::now();
         let mut w = Window::new(config(2, 60, 3));
+        assert_eq!(w.free_slots(), 2);
         w.insert(1, 10, t0).unwrap();
         assert!(!w.is_full());
+        assert_eq!(w.free_slots(), 1);
         w.insert(2, 20, t0).unwrap();
         assert!(w.is_full());
+        assert_eq!(w.free_slots(), 0);
         let err = w.insert(3, 30, t0).unwrap_err();
         assert!(matches!(err, InsertError::Full { capacity: 2, .. }));
         assert_eq!(err.to_string(), "in-flight window is full (2 requests)");
