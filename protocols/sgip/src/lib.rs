@@ -16,8 +16,10 @@
 
 pub mod bind;
 pub mod command;
+pub mod deliver;
 pub mod header;
 pub mod pdu;
+pub mod report;
 pub mod reserve;
 pub mod resp;
 pub mod sequence;
@@ -25,13 +27,17 @@ pub mod status;
 pub mod submit;
 mod submit_check;
 pub mod user_numbers;
+pub mod userrpt;
 
 pub use bind::{Bind, LoginType};
+pub use deliver::Deliver;
 pub use header::{HEADER_LEN, Header};
 pub use pdu::{Body, Pdu, decode};
+pub use report::Report;
 pub use resp::Resp;
 pub use sequence::{SequenceGenerator, SequenceNumber, Timestamp};
 pub use status::ReportState;
 pub use submit::Submit;
 pub use submit_check::FieldProblem;
 pub use user_numbers::{UserNumber, UserNumbers};
+pub use userrpt::Userrpt;

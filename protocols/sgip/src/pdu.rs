@@ -9,10 +9,13 @@ use wire::{DecodeError, EncodeError};
 
 use crate::bind::{BIND_BODY_LEN, Bind};
 use crate::command;
+use crate::deliver::Deliver;
 use crate::header::{HEADER_LEN, HEADER_PDU, Header};
+use crate::report::{REPORT_BODY_LEN, Report};
 use crate::resp::{RESP_BODY_LEN, Resp};
 use crate::sequence::SequenceNumber;
 use crate::submit::Submit;
+use crate::userrpt::{USERRPT_BODY_LEN, Userrpt};
 
 /// One SGIP PDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +41,18 @@ pub enum Body {
     Submit(Submit),
     /// SGIP_SUBMIT_RESP.
     SubmitResp(Resp),
+    /// SGIP_DELIVER.
+    Deliver(Deliver),
+    /// SGIP_DELIVER_RESP.
+    DeliverResp(Resp),
+    /// SGIP_REPORT.
+    Report(Report),
+    /// SGIP_REPORT_RESP.
+    ReportResp(Resp),
+    /// SGIP_USERRPT.
+    Userrpt(Userrpt),
+    /// SGIP_USERRPT_RESP.
+    UserrptResp(Resp),
     /// Any command without a typed body — including the SMG ⇄ GNS family
     /// (0x06–0x10, named in [`crate::command::TABLE`]) — kept as its raw body so a
     /// session can answer it and carry on. Re-encodes byte-exactly.
@@ -59,6 +74,12 @@ impl Body {
             Self::UnbindResp => command::UNBIND_RESP,
             Self::Submit(_) => command::SUBMIT,
             Self::SubmitResp(_) => command::SUBMIT_RESP,
+            Self::Deliver(_) => command::DELIVER,
+            Self::DeliverResp(_) => command::DELIVER_RESP,
+            Self::Report(_) => command::REPORT,
+            Self::ReportResp(_) => command::REPORT_RESP,
+            Self::Userrpt(_) => command::USERRPT,
+            Self::UserrptResp(_) => command::USERRPT_RESP,
             Self::Unknown { command_id, .. } => *command_id,
         }
     }
@@ -67,8 +88,15 @@ impl Body {
     pub fn encoded_len(&self) -> usize {
         match self {
             Self::Bind(_) => BIND_BODY_LEN,
-            Self::BindResp(_) | Self::SubmitResp(_) => RESP_BODY_LEN,
+            Self::BindResp(_)
+            | Self::SubmitResp(_)
+            | Self::DeliverResp(_)
+            | Self::ReportResp(_)
+            | Self::UserrptResp(_) => RESP_BODY_LEN,
             Self::Submit(s) => s.encoded_len(),
+            Self::Deliver(d) => d.encoded_len(),
+            Self::Report(_) => REPORT_BODY_LEN,
+            Self::Userrpt(_) => USERRPT_BODY_LEN,
             Self::Unbind | Self::UnbindResp => 0,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -90,6 +118,12 @@ impl Body {
             }
             command::SUBMIT => Self::Submit(Submit::decode(frame, body)?),
             command::SUBMIT_RESP => Self::SubmitResp(Resp::decode("SGIP_SUBMIT_RESP", body)?),
+            command::DELIVER => Self::Deliver(Deliver::decode(frame, body)?),
+            command::DELIVER_RESP => Self::DeliverResp(Resp::decode("SGIP_DELIVER_RESP", body)?),
+            command::REPORT => Self::Report(Report::decode(body)?),
+            command::REPORT_RESP => Self::ReportResp(Resp::decode("SGIP_REPORT_RESP", body)?),
+            command::USERRPT => Self::Userrpt(Userrpt::decode(body)?),
+            command::USERRPT_RESP => Self::UserrptResp(Resp::decode("SGIP_USERRPT_RESP", body)?),
             _ => Self::Unknown {
                 command_id,
                 body: frame.slice_ref(body),
@@ -100,8 +134,15 @@ impl Body {
     fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         match self {
             Self::Bind(b) => b.encode(buf),
-            Self::BindResp(r) | Self::SubmitResp(r) => r.encode(buf),
+            Self::BindResp(r)
+            | Self::SubmitResp(r)
+            | Self::DeliverResp(r)
+            | Self::ReportResp(r)
+            | Self::UserrptResp(r) => r.encode(buf),
             Self::Submit(s) => s.encode(buf)?,
+            Self::Deliver(d) => d.encode(buf)?,
+            Self::Report(r) => r.encode(buf),
+            Self::Userrpt(u) => u.encode(buf),
             Self::Unbind | Self::UnbindResp => {}
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -219,6 +260,9 @@ impl Pdu {
             Body::Bind(_) => Body::BindResp(Resp::new(result)),
             Body::Unbind => Body::UnbindResp,
             Body::Submit(_) => Body::SubmitResp(Resp::new(result)),
+            Body::Deliver(_) => Body::DeliverResp(Resp::new(result)),
+            Body::Report(_) => Body::ReportResp(Resp::new(result)),
+            Body::Userrpt(_) => Body::UserrptResp(Resp::new(result)),
             _ => return None,
         };
         Some(Pdu {

@@ -4,7 +4,10 @@
 
 use bytes::Bytes;
 use sgip::submit::CHARGE_SP;
-use sgip::{Body, LoginType, Pdu, SequenceNumber, Submit, Timestamp, decode};
+use sgip::{
+    Body, Deliver, LoginType, Pdu, Report, ReportState, SequenceNumber, Submit, Timestamp, Userrpt,
+    decode,
+};
 use wire::Octets;
 
 /// SP node 3010012345, 01-02 03:04:05.
@@ -32,6 +35,12 @@ fn round_trip(hex: &str, command_id: u32, seq: SequenceNumber) -> Pdu {
     pdu
 }
 
+/// SMG node 101001 at 01-02 03:MM:SS.
+fn smg_seq(minute: u8, second: u8, counter: u32) -> SequenceNumber {
+    let ts = Timestamp::new(1, 2, 3, minute, second).unwrap();
+    SequenceNumber::new(SMG_NODE, ts, counter)
+}
+
 fn sp_seq(counter: u32) -> SequenceNumber {
     let ts = Timestamp::new(1, 2, 3, 4, 5).unwrap();
     SequenceNumber::new(SP_NODE, ts, counter)
@@ -40,6 +49,10 @@ fn sp_seq(counter: u32) -> SequenceNumber {
 const EX1_BIND: &str = "0000003d00000001b36924b90614dc45000000010173707573657200000000000000000000737070617373000000000000000000000000000000000000";
 const EX2_BIND_RESP: &str = "0000001d80000001b36924b90614dc4500000001000000000000000000";
 const EX3_SUBMIT: &str = "000000a800000003b36924b90614dc4500000002313036353530313233343500000000000000000000303030303030303030303030303030303030303030013836313330313233343536373800000000000000003132333435544553540000000000000130000000000030000000000000020000000000000000000000000000000000000000000000000000000000000000000100000800000000044f60597d0000000000000000";
+const EX4_DELIVER: &str = "000000510000000400018a890614dca40000004d38363133303132333435363738000000000000000031303635353031323334353838000000000000000000000f00000004cdcbb6a90000000000000000";
+const EX5_REPORT: &str = "000000400000000500018a890614dcae0000004eb36924b90614dc45000000020038363133303132333435363738000000000000000000000000000000000000";
+const EX5R_REPORT_RESP: &str = "0000001d8000000500018a890614dcae0000004e000000000000000000";
+const EX6_USERRPT: &str = "000000470000001100018a890614dd080000004f313036353530313233343500000000000000000000383631333031323334353637380000000000000000010000000000000000";
 const EX7A_UNBIND: &str = "0000001400000002b36924b90614dc4500000003";
 const EX7B_UNBIND_RESP: &str = "0000001480000002b36924b90614dc4500000003";
 
@@ -157,6 +170,127 @@ fn example_3_submit() {
         "0000001d80000003b36924b90614dc4500000002000000000000000000"
     );
     assert_eq!(decode(&resp_bytes).unwrap(), resp);
+}
+
+#[test]
+fn example_4_deliver() {
+    let bytes = frame(EX4_DELIVER);
+    let seq = smg_seq(5, 0, 77);
+    assert_eq!(seq.timestamp, 102_030_500);
+    let pdu = round_trip(EX4_DELIVER, 0x0000_0004, seq);
+    assert_eq!(pdu.command_name(), "SGIP_DELIVER");
+    assert_eq!(pdu.encoded_len(), 81);
+    let Body::Deliver(d) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    assert_eq!(d.user_number.value(), b"8613012345678");
+    assert_eq!(d.sp_number.value(), b"1065501234588");
+    assert!(
+        d.sp_number.value().starts_with(b"10655012345"),
+        "SPNumber + extension 88"
+    );
+    assert_eq!(d.tp_pid, 0);
+    assert_eq!(d.tp_udhi, 0);
+    assert_eq!(d.message_coding, 15);
+    assert_eq!(&d.message_content[..], &[0xcd, 0xcb, 0xb6, 0xa9]);
+    assert_eq!(d.text().as_deref(), Some("退订"));
+    assert_eq!(d.concat(), None);
+    assert!(d.reserve.is_empty());
+    assert_eq!(d.link_id(), None);
+    let Body::Deliver(view) = decode(&bytes).unwrap().body else {
+        panic!()
+    };
+    assert_eq!(
+        view.message_content.as_ptr() as usize - bytes.as_ptr() as usize,
+        69
+    );
+
+    let built = Deliver::new(
+        "8613012345678",
+        "1065501234588",
+        15,
+        Bytes::from_static(b"\xcd\xcb\xb6\xa9"),
+    )
+    .unwrap();
+    assert_eq!(
+        Pdu::new(seq, Body::Deliver(built)).to_bytes().unwrap(),
+        bytes
+    );
+    let resp = pdu.response(0).unwrap().to_bytes().unwrap();
+    assert_eq!(
+        wire::hex::encode(&resp),
+        "0000001d8000000400018a890614dca40000004d000000000000000000"
+    );
+}
+
+#[test]
+fn example_5_report() {
+    let seq = smg_seq(5, 10, 78);
+    assert_eq!(seq.timestamp, 102_030_510);
+    let pdu = round_trip(EX5_REPORT, 0x0000_0005, seq);
+    assert_eq!(pdu.command_name(), "SGIP_REPORT");
+    assert_eq!(pdu.encoded_len(), 64);
+    let Body::Report(r) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    // It reports on the Submit of Example 3.
+    assert_eq!(r.submit_sequence, sp_seq(2));
+    assert_eq!(r.submit_sequence.to_string(), "3010012345-0102030405-2");
+    assert_eq!(
+        decode(&frame(EX3_SUBMIT)).unwrap().sequence,
+        r.submit_sequence
+    );
+    assert_eq!(r.report_type, 0);
+    assert_eq!(r.user_number.value(), b"8613012345678");
+    assert_eq!(r.state, ReportState::Delivered);
+    assert!(r.is_delivered());
+    assert_eq!(r.state_meaning(), "delivered");
+    assert_eq!(r.error_code, 0);
+    assert!(r.reserve.is_empty());
+
+    let built = Report::for_submit(sp_seq(2), "8613012345678", ReportState::Delivered, 0).unwrap();
+    assert_eq!(
+        Pdu::new(seq, Body::Report(built)).to_bytes().unwrap(),
+        frame(EX5_REPORT)
+    );
+}
+
+#[test]
+fn example_5r_report_resp() {
+    let pdu = round_trip(EX5R_REPORT_RESP, 0x8000_0005, smg_seq(5, 10, 78));
+    assert_eq!(pdu.command_name(), "SGIP_REPORT_RESP");
+    let Body::ReportResp(resp) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    assert_eq!(resp.result, 0);
+    assert!(resp.reserve.is_empty());
+    let report = decode(&frame(EX5_REPORT)).unwrap();
+    assert_eq!(report.response(0).unwrap(), pdu);
+}
+
+#[test]
+fn example_6_userrpt() {
+    let seq = smg_seq(6, 0, 79);
+    assert_eq!(seq.timestamp, 102_030_600);
+    let pdu = round_trip(EX6_USERRPT, 0x0000_0011, seq);
+    assert_eq!(pdu.command_name(), "SGIP_USERRPT");
+    assert_eq!(pdu.encoded_len(), 71);
+    let Body::Userrpt(u) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    assert_eq!(u.sp_number.value(), b"10655012345");
+    assert_eq!(u.user_number.value(), b"8613012345678");
+    assert_eq!(u.user_condition, 1);
+    assert_eq!(u.user_condition_meaning(), "suspended for arrears");
+    assert!(u.reserve.is_empty());
+    let built = Userrpt::new("10655012345", "8613012345678", 1).unwrap();
+    assert_eq!(
+        Pdu::new(seq, Body::Userrpt(built)).to_bytes().unwrap(),
+        frame(EX6_USERRPT)
+    );
+    let resp = pdu.response(0).unwrap();
+    assert_eq!(resp.command_name(), "SGIP_USERRPT_RESP");
+    assert_eq!(resp.encoded_len(), 29);
 }
 
 #[test]
