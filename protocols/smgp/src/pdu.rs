@@ -7,6 +7,7 @@ use wire::{DecodeError, EncodeError};
 use crate::command;
 use crate::header::{HEADER_LEN, Header};
 use crate::login::{Login, LoginResp};
+use crate::submit::{SUBMIT_RESP_PDU, Submit, SubmitResp};
 use crate::version::Version;
 
 /// One SMGP PDU.
@@ -25,6 +26,10 @@ pub enum Body {
     Login(Login),
     /// Login_Resp (0x80000001).
     LoginResp(LoginResp),
+    /// Submit (0x00000002).
+    Submit(Submit),
+    /// Submit_Resp (0x80000002).
+    SubmitResp(SubmitResp),
     /// Active_Test (0x00000004), no body.
     ActiveTest,
     /// Active_Test_Resp (0x80000004), no body.
@@ -49,6 +54,8 @@ impl Body {
         match self {
             Self::Login(_) => command::LOGIN,
             Self::LoginResp(_) => command::LOGIN_RESP,
+            Self::Submit(_) => command::SUBMIT,
+            Self::SubmitResp(_) => command::SUBMIT_RESP,
             Self::ActiveTest => command::ACTIVE_TEST,
             Self::ActiveTestResp => command::ACTIVE_TEST_RESP,
             Self::Exit => command::EXIT,
@@ -58,8 +65,10 @@ impl Body {
     }
 
     /// Body length in bytes (what PacketLength adds to the header).
-    fn len_hint(&self) -> usize {
+    fn len_hint(&self, version: Version) -> usize {
         match self {
+            Self::Submit(b) => b.body_len(version),
+            Self::SubmitResp(_) => SubmitResp::BODY_LEN,
             Self::Login(_) => Login::BODY_LEN,
             Self::LoginResp(_) => LoginResp::BODY_LEN,
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => 0,
@@ -67,8 +76,10 @@ impl Body {
         }
     }
 
-    fn encode(&self, _version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
+    fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
         match self {
+            Self::Submit(b) => return b.encode(version, buf),
+            Self::SubmitResp(b) => b.encode(buf),
             Self::Login(b) => b.encode(buf),
             Self::LoginResp(b) => b.encode(buf),
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => {}
@@ -104,7 +115,7 @@ impl Pdu {
     /// was.
     pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let start = buf.len();
-        buf.reserve(HEADER_LEN + self.body.len_hint());
+        buf.reserve(HEADER_LEN + self.body.len_hint(version));
         Header {
             packet_length: 0,
             request_id: self.command_id(),
@@ -165,6 +176,8 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
     let decoded = match header.request_id {
         command::LOGIN => Body::Login(Login::decode(body)?),
         command::LOGIN_RESP => Body::LoginResp(LoginResp::decode(body)?),
+        command::SUBMIT => Body::Submit(Submit::decode(version, frame, body)?),
+        command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(SUBMIT_RESP_PDU, body)?),
         command::ACTIVE_TEST => no_body(name, body).map(|()| Body::ActiveTest)?,
         command::ACTIVE_TEST_RESP => no_body(name, body).map(|()| Body::ActiveTestResp)?,
         command::EXIT => no_body(name, body).map(|()| Body::Exit)?,

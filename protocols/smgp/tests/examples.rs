@@ -5,7 +5,12 @@
 
 use bytes::Bytes;
 use smgp::auth::{self, ClientIdForm, StatusHashForm};
-use smgp::{Body, LoginMode, Pdu, Timestamp, Version, decode};
+use smgp::tlv::Tlv;
+use smgp::{
+    Body, LoginMode, MsgId, MsgIdParts, MsgIdTime, Pdu, Submit, SubmitResp, Timestamp, Tlvs,
+    Version, decode,
+};
+use wire::Octets;
 
 const SECRET: &[u8] = b"pass1234";
 
@@ -114,4 +119,124 @@ fn examples_7_active_test_and_exit() {
         assert_eq!(pdu, Pdu::new(seq, body));
         assert_eq!(pdu.command_name(), name);
     }
+}
+
+const EX3: &str = "000000970000000200000002060101544553540000000000003030303030303030303030303030080000000000000000000000000000000000000000000000000000000000000000000031303635393031323334350000000000000000000000000000000000000000000000000000000000000001313333303030303030303000000000000000000000044f60597d0000000000000000";
+const EX3B: &str = "000000ae00000002000000030601015445535400000000000030303030303030303030303030300800000000000000000000000000000000000000000000000000000000000000000000313036353930313233343500000000000000000000000000000000000000000000000000000000000000013133333030303030303030000000000000000000000c0500032a02017b2c4e006bb5000000000000000000020001010009000102000a000101";
+
+fn assert_example_3_fields(s: &Submit) {
+    assert_eq!(s.msg_type, 6);
+    assert_eq!(s.need_report, 1);
+    assert_eq!(s.priority, 1);
+    assert_eq!(s.service_id.value(), b"TEST");
+    assert_eq!(s.fee_type.value(), b"00");
+    assert_eq!(s.fee_code.value(), b"000000");
+    assert_eq!(s.fixed_fee.value(), b"000000");
+    assert_eq!(s.msg_format, 8);
+    assert!(s.valid_time.is_empty());
+    assert!(s.at_time.is_empty());
+    assert_eq!(s.src_term_id.value(), b"10659012345");
+    assert!(s.charge_term_id.is_empty());
+    assert_eq!(s.dest_term_ids.len(), 1);
+    assert_eq!(s.dest_term_ids[0].value(), b"13300000000");
+    assert!(s.reserve.is_empty());
+}
+
+#[test]
+fn example_3_submit() {
+    let pdu = round_trip(EX3);
+    assert_eq!(pdu.sequence_id, 2);
+    assert_eq!(pdu.command_name(), "SMGP_SUBMIT");
+    let Body::Submit(s) = &pdu.body else {
+        panic!("not a submit")
+    };
+    assert_example_3_fields(s);
+    assert_eq!(&s.msg_content[..], &[0x4f, 0x60, 0x59, 0x7d]);
+    assert!(s.tlvs.is_empty());
+    assert!(!s.udhi());
+
+    // Built from its inputs with the defaults, it is the same PDU.
+    let built = Submit {
+        service_id: Octets::new(b"TEST").unwrap(),
+        ..Submit::mt(
+            "10659012345",
+            &["13300000000"],
+            8,
+            Bytes::from_static(&[0x4f, 0x60, 0x59, 0x7d]),
+        )
+        .unwrap()
+    };
+    assert_eq!(&built, s);
+    assert_eq!(
+        wire::hex::encode(
+            &Pdu::new(2, Body::Submit(built))
+                .encode_to_vec(Version::V30)
+                .unwrap()
+        ),
+        EX3
+    );
+}
+
+#[test]
+fn example_3b_submit_segment_with_tlvs() {
+    let pdu = round_trip(EX3B);
+    assert_eq!(pdu.sequence_id, 3);
+    let Body::Submit(s) = &pdu.body else {
+        panic!("not a submit")
+    };
+    assert_example_3_fields(s);
+    assert_eq!(
+        wire::hex::encode(&s.msg_content),
+        "0500032a02017b2c4e006bb5"
+    );
+    assert_eq!(
+        s.tlvs.0,
+        vec![Tlv::TpUdhi(1), Tlv::PkTotal(2), Tlv::PkNumber(1)]
+    );
+    assert_eq!(s.tlvs, Tlvs::segment(2, 1));
+    assert!(s.udhi());
+    assert_eq!((s.tlvs.pk_total(), s.tlvs.pk_number()), (Some(2), Some(1)));
+}
+
+#[test]
+fn example_3b_with_tp_udhi_0x40_is_accepted_and_kept() {
+    // Same PDU with TP_udhi = 0x40 (some gateways): still "UDH present", and the value
+    // is kept so the frame re-encodes as received.
+    let hex = EX3B.replacen("020001010009", "020001400009", 1);
+    let pdu = round_trip(&hex);
+    let Body::Submit(s) = &pdu.body else {
+        panic!("not a submit")
+    };
+    assert_eq!(s.tlvs.tp_udhi(), Some(0x40));
+    assert!(s.udhi());
+}
+
+#[test]
+fn example_4_submit_resp() {
+    let pdu = round_trip("0000001a80000002000000020100610102130400000100000000");
+    assert_eq!(pdu.sequence_id, 2);
+    assert_eq!(pdu.command_name(), "SMGP_SUBMIT_RESP");
+    let Body::SubmitResp(r) = &pdu.body else {
+        panic!("not a submit resp")
+    };
+    assert_eq!(r.status, 0);
+    assert_eq!(r.msg_id.to_string(), "01006101021304000001");
+    assert_eq!(
+        r.msg_id.parts(),
+        Some(MsgIdParts {
+            smgw: 10_061,
+            time: MsgIdTime {
+                month: 1,
+                day: 2,
+                hour: 13,
+                minute: 4
+            },
+            sequence: 1
+        })
+    );
+    let built = SubmitResp {
+        msg_id: MsgId::new(r.msg_id.parts().unwrap()).unwrap(),
+        status: 0,
+    };
+    assert_eq!(&built, r);
 }
