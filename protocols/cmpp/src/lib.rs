@@ -13,17 +13,24 @@
 pub mod auth;
 pub mod command;
 pub mod connect;
+pub mod dest_ids;
 mod fields;
 pub mod header;
+pub mod msg_id;
 pub mod pdu;
 pub mod session;
 pub mod status;
+pub mod submit;
 pub mod timestamp;
 pub mod version;
 
 pub use connect::{Connect, ConnectResp};
+pub use dest_ids::DestTerminalIds;
 pub use header::{HEADER_LEN, Header};
+pub use msg_id::{MsgId, MsgIdParts};
 pub use pdu::{Body, Pdu, decode};
 pub use session::ActiveTestResp;
+pub use status::is_flow_control;
+pub use submit::{Submit, SubmitResp};
 pub use timestamp::Timestamp;
 pub use version::Version;

@@ -8,6 +8,7 @@ use crate::command;
 use crate::connect::{Connect, ConnectResp};
 use crate::header::{HEADER_LEN, HEADER_PDU, Header};
 use crate::session::{ActiveTestResp, expect_empty};
+use crate::submit::{Submit, SubmitResp};
 use crate::version::Version;
 
 /// One CMPP PDU: the header's Sequence_Id and the typed body (Command_Id and
@@ -31,6 +32,10 @@ pub enum Body {
     Terminate,
     /// CMPP_TERMINATE_RESP (0x80000002): header only.
     TerminateResp,
+    /// CMPP_SUBMIT (0x00000004), SP → ISMG mobile-terminated message.
+    Submit(Submit),
+    /// CMPP_SUBMIT_RESP (0x80000004).
+    SubmitResp(SubmitResp),
     /// CMPP_ACTIVE_TEST (0x00000008): header only, either side.
     ActiveTest,
     /// CMPP_ACTIVE_TEST_RESP (0x80000008).
@@ -53,6 +58,8 @@ impl Body {
             Self::ConnectResp(_) => command::CONNECT_RESP,
             Self::Terminate => command::TERMINATE,
             Self::TerminateResp => command::TERMINATE_RESP,
+            Self::Submit(_) => command::SUBMIT,
+            Self::SubmitResp(_) => command::SUBMIT_RESP,
             Self::ActiveTest => command::ACTIVE_TEST,
             Self::ActiveTestResp(_) => command::ACTIVE_TEST_RESP,
             Self::Unknown { command_id, .. } => *command_id,
@@ -65,6 +72,8 @@ impl Body {
             Self::Connect(_) => Connect::BODY_LEN,
             Self::ConnectResp(_) => ConnectResp::body_len(version),
             Self::Terminate | Self::TerminateResp | Self::ActiveTest => 0,
+            Self::Submit(b) => b.body_len(version),
+            Self::SubmitResp(_) => SubmitResp::body_len(version),
             Self::ActiveTestResp(_) => ActiveTestResp::BODY_LEN,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -75,6 +84,8 @@ impl Body {
             Self::Connect(b) => b.encode(buf),
             Self::ConnectResp(b) => b.encode(version, buf)?,
             Self::Terminate | Self::TerminateResp | Self::ActiveTest => {}
+            Self::Submit(b) => b.encode(version, buf)?,
+            Self::SubmitResp(b) => b.encode(version, buf)?,
             Self::ActiveTestResp(b) => b.encode(buf),
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -173,6 +184,8 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         command::TERMINATE_RESP => {
             expect_empty("CMPP_TERMINATE_RESP", body).map(|()| Body::TerminateResp)?
         }
+        command::SUBMIT => Body::Submit(Submit::decode(version, frame, body)?),
+        command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(version, body)?),
         command::ACTIVE_TEST => {
             expect_empty("CMPP_ACTIVE_TEST", body).map(|()| Body::ActiveTest)?
         }

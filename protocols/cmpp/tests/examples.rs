@@ -217,3 +217,162 @@ fn example_7c_terminate() {
         "0000000c8000000200000008"
     );
 }
+
+// ---------------------------------------------------------------- SUBMIT
+
+const EX3_SUBMIT_V30: &str = "000000c70000000400000002000000000000000001010100544553540000000000000200000000000000000000000000000000000000000000000000000000000000000000000839303132333430313030303030300000000000000000000000000000000000000000000000000000000000000000000031303639303132333838000000000000000000000001313338303031333830303000000000000000000000000000000000000000000000044f60597d0000000000000000000000000000000000000000";
+const EX3B_SUBMIT_V20: &str = "000000a30000000400000002000000000000000001010100544553540000000000000200000000000000000000000000000000000000000000000839303132333430313030303030300000000000000000000000000000000000000000000000000000000000000000000031303639303132333838000000000000000000000001313338303031333830303000000000000000000000044f60597d0000000000000000";
+
+/// Field values shared by examples 3 and 3b.
+fn assert_example_3_fields(s: &cmpp::Submit) {
+    assert_eq!(s.msg_id, cmpp::MsgId(0));
+    assert_eq!((s.pk_total, s.pk_number), (1, 1));
+    assert_eq!(s.registered_delivery, 1);
+    assert_eq!(s.msg_level, 0);
+    assert_eq!(s.service_id.value(), b"TEST");
+    assert_eq!(s.fee_user_type, 2);
+    assert!(s.fee_terminal_id.is_empty());
+    assert_eq!(s.fee_terminal_type, 0);
+    assert_eq!((s.tp_pid, s.tp_udhi, s.msg_fmt), (0, 0, 8));
+    assert!(!s.udhi());
+    assert_eq!(s.msg_src.value(), b"901234");
+    assert_eq!(s.fee_type.value(), b"01");
+    assert_eq!(s.fee_code.value(), b"000000");
+    assert!(s.valid_time.is_empty());
+    assert!(s.at_time.is_empty());
+    assert_eq!(s.src_id.value(), b"1069012388");
+    assert_eq!(s.dest_terminal_ids.len(), 1);
+    assert_eq!(
+        s.dest_terminal_ids.get(0).map(|d| d.value()),
+        Some(&b"13800138000"[..])
+    );
+    assert_eq!(s.dest_terminal_type, 0);
+    assert_eq!(&s.msg_content[..], &[0x4f, 0x60, 0x59, 0x7d]);
+    assert_eq!(
+        wire::coding::decode_text(wire::coding::Coding::Ucs2, &s.msg_content).as_deref(),
+        Some("你好")
+    );
+    assert!(s.link_id.is_empty());
+}
+
+/// The submit of examples 3 / 3b built from values.
+fn example_3_submit() -> cmpp::Submit {
+    cmpp::Submit {
+        registered_delivery: 1,
+        service_id: wire::Octets::new(b"TEST").unwrap(),
+        fee_user_type: 2,
+        msg_fmt: 8,
+        msg_src: wire::Octets::new(b"901234").unwrap(),
+        fee_type: wire::Octets::new(b"01").unwrap(),
+        fee_code: wire::Octets::new(b"000000").unwrap(),
+        src_id: wire::Octets::new(b"1069012388").unwrap(),
+        dest_terminal_ids: cmpp::DestTerminalIds::from_numbers(["13800138000"]).unwrap(),
+        msg_content: Bytes::from_static(&[0x4f, 0x60, 0x59, 0x7d]),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn example_3_submit_3_0() {
+    let pdu = round_trip(Version::V30, EX3_SUBMIT_V30);
+    assert_eq!(pdu.sequence_id, 2);
+    assert_eq!(pdu.encoded_len(Version::V30), 199);
+    let Body::Submit(s) = &pdu.body else {
+        panic!("not a SUBMIT")
+    };
+    assert_example_3_fields(s);
+    assert_eq!(Pdu::new(2, Body::Submit(example_3_submit())), pdu);
+}
+
+#[test]
+fn example_3b_submit_2_0() {
+    let pdu = round_trip(Version::V20, EX3B_SUBMIT_V20);
+    assert_eq!(pdu.sequence_id, 2);
+    assert_eq!(pdu.encoded_len(Version::V20), 163);
+    let Body::Submit(s) = &pdu.body else {
+        panic!("not a SUBMIT")
+    };
+    assert_example_3_fields(s);
+    assert_eq!(Pdu::new(2, Body::Submit(example_3_submit())), pdu);
+}
+
+#[test]
+fn submit_of_the_other_version_is_rejected() {
+    assert!(decode(Version::V20, &frame(EX3_SUBMIT_V30)).is_err());
+    assert!(decode(Version::V30, &frame(EX3B_SUBMIT_V20)).is_err());
+}
+
+#[test]
+fn submit_content_is_not_copied() {
+    let bytes = frame(EX3_SUBMIT_V30);
+    let Body::Submit(s) = decode(Version::V30, &bytes).unwrap().body else {
+        panic!()
+    };
+    // slice_ref: the content points into the frame's buffer.
+    assert_eq!(s.msg_content.as_ptr(), bytes[175..].as_ptr());
+}
+
+#[test]
+fn submit_tp_udhi_0x40_is_kept_raw_and_counts_as_set() {
+    // README disagreement 7: accept 0x40, keep it for byte-exact re-encoding.
+    let mut raw = wire::hex::decode(EX3_SUBMIT_V30).unwrap();
+    raw[69] = 0x40;
+    let hex_frame = wire::hex::encode(&raw);
+    let pdu = round_trip(Version::V30, &hex_frame);
+    let Body::Submit(s) = &pdu.body else { panic!() };
+    assert_eq!(s.tp_udhi, 0x40);
+    assert!(s.udhi());
+}
+
+#[test]
+fn example_4a_submit_resp_3_0() {
+    let pdu = round_trip(
+        Version::V30,
+        "000000188000000400000002110c414134fd000100000000",
+    );
+    assert_eq!(pdu.sequence_id, 2);
+    assert_eq!(pdu.command_name(), "CMPP_SUBMIT_RESP");
+    let Body::SubmitResp(r) = &pdu.body else {
+        panic!("not a SUBMIT_RESP")
+    };
+    assert_eq!(r.msg_id, cmpp::MsgId(0x110C_4141_34FD_0001));
+    assert_eq!(r.msg_id.value(), 1_228_428_546_682_978_305);
+    let p = r.msg_id.parts();
+    assert_eq!(
+        (
+            p.month, p.day, p.hour, p.minute, p.second, p.gateway, p.sequence
+        ),
+        (1, 2, 3, 4, 5, 79_101, 1)
+    );
+    assert_eq!(r.result, 0);
+    assert!(!r.is_flow_control());
+}
+
+#[test]
+fn example_4b_submit_resp_2_0_flow_control() {
+    let pdu = round_trip(Version::V20, "000000158000000400000003000000000000000008");
+    assert_eq!(pdu.sequence_id, 3);
+    let Body::SubmitResp(r) = &pdu.body else {
+        panic!("not a SUBMIT_RESP")
+    };
+    assert_eq!(r.msg_id, cmpp::MsgId(0));
+    assert_eq!(r.result, 8);
+    assert!(r.is_flow_control());
+    assert!(cmpp::is_flow_control(r.result));
+    assert_eq!(r.result_meaning(), "flow control error");
+}
+
+#[test]
+fn submit_resp_of_the_other_version_is_rejected() {
+    // A 3.0 "flow control" read as 2.0 would otherwise look like Result 0.
+    let v3_flow = frame("000000188000000400000002110c414134fd000100000008");
+    let err = decode(Version::V20, &v3_flow).unwrap_err();
+    assert_eq!(err.pdu, "CMPP_SUBMIT_RESP");
+    assert!(
+        decode(
+            Version::V30,
+            &frame("000000158000000400000003000000000000000008")
+        )
+        .is_err()
+    );
+}
