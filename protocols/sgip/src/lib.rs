@@ -26,6 +26,7 @@ pub mod sequence;
 pub mod status;
 pub mod submit;
 mod submit_check;
+pub mod trace;
 pub mod user_numbers;
 pub mod userrpt;
 
@@ -39,5 +40,6 @@ pub use sequence::{SequenceGenerator, SequenceNumber, Timestamp};
 pub use status::ReportState;
 pub use submit::Submit;
 pub use submit_check::FieldProblem;
+pub use trace::{NodeIdWidth, Trace, TraceRecord, TraceResp};
 pub use user_numbers::{UserNumber, UserNumbers};
 pub use userrpt::Userrpt;

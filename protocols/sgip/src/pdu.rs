@@ -15,6 +15,7 @@ use crate::report::{REPORT_BODY_LEN, Report};
 use crate::resp::{RESP_BODY_LEN, Resp};
 use crate::sequence::SequenceNumber;
 use crate::submit::Submit;
+use crate::trace::{TRACE_BODY_LEN, Trace, TraceResp};
 use crate::userrpt::{USERRPT_BODY_LEN, Userrpt};
 
 /// One SGIP PDU.
@@ -53,6 +54,10 @@ pub enum Body {
     Userrpt(Userrpt),
     /// SGIP_USERRPT_RESP.
     UserrptResp(Resp),
+    /// SGIP_TRACE.
+    Trace(Trace),
+    /// SGIP_TRACE_RESP.
+    TraceResp(TraceResp),
     /// Any command without a typed body — including the SMG ⇄ GNS family
     /// (0x06–0x10, named in [`crate::command::TABLE`]) — kept as its raw body so a
     /// session can answer it and carry on. Re-encodes byte-exactly.
@@ -80,6 +85,8 @@ impl Body {
             Self::ReportResp(_) => command::REPORT_RESP,
             Self::Userrpt(_) => command::USERRPT,
             Self::UserrptResp(_) => command::USERRPT_RESP,
+            Self::Trace(_) => command::TRACE,
+            Self::TraceResp(_) => command::TRACE_RESP,
             Self::Unknown { command_id, .. } => *command_id,
         }
     }
@@ -97,6 +104,8 @@ impl Body {
             Self::Deliver(d) => d.encoded_len(),
             Self::Report(_) => REPORT_BODY_LEN,
             Self::Userrpt(_) => USERRPT_BODY_LEN,
+            Self::Trace(_) => TRACE_BODY_LEN,
+            Self::TraceResp(t) => t.encoded_len(),
             Self::Unbind | Self::UnbindResp => 0,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -124,6 +133,8 @@ impl Body {
             command::REPORT_RESP => Self::ReportResp(Resp::decode("SGIP_REPORT_RESP", body)?),
             command::USERRPT => Self::Userrpt(Userrpt::decode(body)?),
             command::USERRPT_RESP => Self::UserrptResp(Resp::decode("SGIP_USERRPT_RESP", body)?),
+            command::TRACE => Self::Trace(Trace::decode(body)?),
+            command::TRACE_RESP => Self::TraceResp(TraceResp::decode(body)?),
             _ => Self::Unknown {
                 command_id,
                 body: frame.slice_ref(body),
@@ -143,6 +154,8 @@ impl Body {
             Self::Deliver(d) => d.encode(buf)?,
             Self::Report(r) => r.encode(buf),
             Self::Userrpt(u) => u.encode(buf),
+            Self::Trace(t) => t.encode(buf),
+            Self::TraceResp(t) => t.encode(buf)?,
             Self::Unbind | Self::UnbindResp => {}
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -249,6 +262,15 @@ impl Pdu {
     /// Encode into a `Vec` (tests, CLI).
     pub fn encode_to_vec(&self) -> Result<Vec<u8>, EncodeError> {
         self.to_bytes().map(Vec::from)
+    }
+
+    /// A PDU answering this one with `body`: same sequence number, as SGIP requires
+    /// of every response (use for Trace_Resp, or to answer an unknown command).
+    pub fn reply(&self, body: Body) -> Pdu {
+        Pdu {
+            sequence: self.sequence,
+            body,
+        }
     }
 
     /// The response answering this request with `result`, carrying the request's
