@@ -6,6 +6,7 @@
 //! * [`SequenceNumber`] is SGIP's 12-byte command identity (node id ‖ `MMDDHHMMSS` ‖
 //!   counter); a response echoes its request's number, and a Report names the Submit
 //!   it reports on by that number — there is no message id.
+//! * [`SgipCodec`] frames PDUs on a byte stream (tokio-util `Decoder`/`Encoder`).
 //! * [`status`] holds the code tables (Result / ErrorCode, Report State, …).
 //!
 //! SGIP connections are one-way: the SP binds to the SMG with Login Type 1 to send
@@ -15,6 +16,7 @@
 //! Nothing here does I/O or reads a clock: times are passed in as [`Timestamp`]s.
 
 pub mod bind;
+pub mod codec;
 pub mod command;
 pub mod deliver;
 pub mod header;
@@ -31,6 +33,7 @@ pub mod user_numbers;
 pub mod userrpt;
 
 pub use bind::{Bind, LoginType};
+pub use codec::{DEFAULT_MAX_FRAME, SgipCodec};
 pub use deliver::Deliver;
 pub use header::{HEADER_LEN, Header};
 pub use pdu::{Body, Pdu, decode};
