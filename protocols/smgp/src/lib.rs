@@ -4,6 +4,7 @@
 //! * [`decode`] turns one complete frame into a [`Pdu`]; [`Pdu::encode`] writes one.
 //! * [`login`], [`auth`]: Login / Login_Resp and the MD5 authenticators.
 //! * [`submit`], [`msg_id`], [`tlv`]: Submit / Submit_Resp, the BCD MsgID, TLVs.
+//! * [`deliver`], [`report`]: Deliver / Deliver_Resp and the 122-byte status report.
 //! * [`command`]: RequestIDs and their spec names.
 //! * [`status`]: Status, report `stat` / `err` and enumeration meanings.
 //! * [`version`]: the 1.3 / 2.0 / 3.0 layout switch.
@@ -12,21 +13,25 @@
 
 pub mod auth;
 pub mod command;
+pub mod deliver;
 pub mod header;
 pub mod login;
 pub mod msg_id;
 mod parse;
 mod pdu;
+pub mod report;
 pub mod status;
 pub mod submit;
 pub mod tlv;
 pub mod version;
 
 pub use auth::Timestamp;
+pub use deliver::{Deliver, DeliverResp};
 pub use header::{HEADER_LEN, Header};
 pub use login::{Login, LoginMode, LoginResp};
 pub use msg_id::{MsgId, MsgIdParts, MsgIdTime};
 pub use pdu::{Body, Pdu, decode};
+pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
 pub use tlv::{Tlv, Tlvs};
 pub use version::Version;

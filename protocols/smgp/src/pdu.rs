@@ -5,6 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use wire::{DecodeError, EncodeError};
 
 use crate::command;
+use crate::deliver::{Deliver, DeliverResp};
 use crate::header::{HEADER_LEN, Header};
 use crate::login::{Login, LoginResp};
 use crate::submit::{SUBMIT_RESP_PDU, Submit, SubmitResp};
@@ -30,6 +31,10 @@ pub enum Body {
     Submit(Submit),
     /// Submit_Resp (0x80000002).
     SubmitResp(SubmitResp),
+    /// Deliver (0x00000003): an MO or a status report.
+    Deliver(Deliver),
+    /// Deliver_Resp (0x80000003).
+    DeliverResp(DeliverResp),
     /// Active_Test (0x00000004), no body.
     ActiveTest,
     /// Active_Test_Resp (0x80000004), no body.
@@ -56,6 +61,8 @@ impl Body {
             Self::LoginResp(_) => command::LOGIN_RESP,
             Self::Submit(_) => command::SUBMIT,
             Self::SubmitResp(_) => command::SUBMIT_RESP,
+            Self::Deliver(_) => command::DELIVER,
+            Self::DeliverResp(_) => command::DELIVER_RESP,
             Self::ActiveTest => command::ACTIVE_TEST,
             Self::ActiveTestResp => command::ACTIVE_TEST_RESP,
             Self::Exit => command::EXIT,
@@ -69,6 +76,8 @@ impl Body {
         match self {
             Self::Submit(b) => b.body_len(version),
             Self::SubmitResp(_) => SubmitResp::BODY_LEN,
+            Self::Deliver(b) => b.body_len(),
+            Self::DeliverResp(_) => DeliverResp::BODY_LEN,
             Self::Login(_) => Login::BODY_LEN,
             Self::LoginResp(_) => LoginResp::BODY_LEN,
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => 0,
@@ -80,6 +89,8 @@ impl Body {
         match self {
             Self::Submit(b) => return b.encode(version, buf),
             Self::SubmitResp(b) => b.encode(buf),
+            Self::Deliver(b) => return b.encode(buf),
+            Self::DeliverResp(b) => b.encode(buf),
             Self::Login(b) => b.encode(buf),
             Self::LoginResp(b) => b.encode(buf),
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => {}
@@ -178,6 +189,8 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         command::LOGIN_RESP => Body::LoginResp(LoginResp::decode(body)?),
         command::SUBMIT => Body::Submit(Submit::decode(version, frame, body)?),
         command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(SUBMIT_RESP_PDU, body)?),
+        command::DELIVER => Body::Deliver(Deliver::decode(frame, body)?),
+        command::DELIVER_RESP => Body::DeliverResp(DeliverResp::decode(body)?),
         command::ACTIVE_TEST => no_body(name, body).map(|()| Body::ActiveTest)?,
         command::ACTIVE_TEST_RESP => no_body(name, body).map(|()| Body::ActiveTestResp)?,
         command::EXIT => no_body(name, body).map(|()| Body::Exit)?,

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use smgp::auth::{self, ClientIdForm, StatusHashForm};
 use smgp::tlv::Tlv;
 use smgp::{
-    Body, LoginMode, MsgId, MsgIdParts, MsgIdTime, Pdu, Submit, SubmitResp, Timestamp, Tlvs,
-    Version, decode,
+    Body, Deliver, DeliverResp, LoginMode, MsgId, MsgIdParts, MsgIdTime, Pdu, StatusReport, Submit,
+    SubmitResp, Timestamp, Tlvs, Version, decode,
 };
 use wire::Octets;
 
@@ -239,4 +239,150 @@ fn example_4_submit_resp() {
         status: 0,
     };
     assert_eq!(&built, r);
+}
+
+const EX5: &str = "000000d300000003000000c801006101021305000002010032303234303130323133303530303133333030303030303030000000000000000000003130363539303132333435000000000000000000007a69643a01006101021304000001207375623a30303120646c7672643a303031205375626d697420646174653a3234303130323133303420646f6e6520646174653a3234303130323133303520737461743a44454c49565244206572723a30303020546578743a3030344f60597d000000000000000000000000000000000000000000";
+
+fn deliver(pdu: &Pdu) -> &Deliver {
+    let Body::Deliver(d) = &pdu.body else {
+        panic!("not a deliver: {pdu:?}")
+    };
+    d
+}
+
+fn assert_example_5_report(r: &StatusReport) {
+    assert_eq!(r.msg_id.to_string(), "01006101021304000001");
+    assert_eq!(r.sub.value(), b"001");
+    assert_eq!(r.dlvrd.value(), b"001");
+    assert_eq!(r.submit_date.value(), b"2401021304");
+    assert_eq!(r.done_date.value(), b"2401021305");
+    assert_eq!(r.stat.value(), b"DELIVRD");
+    assert!(r.is_delivered());
+    assert_eq!(r.err.value(), b"000");
+    assert_eq!(r.err_code(), Some(0));
+    assert_eq!(r.text_length(), Some(4));
+    assert_eq!(&r.text_content()[..4], &[0x4f, 0x60, 0x59, 0x7d]);
+    assert!(r.text_content()[4..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn example_5_deliver_status_report() {
+    let pdu = round_trip(EX5);
+    assert_eq!(pdu.sequence_id, 200);
+    assert_eq!(pdu.command_name(), "SMGP_DELIVER");
+    let d = deliver(&pdu);
+    assert_eq!(d.msg_id.to_string(), "01006101021305000002");
+    assert_eq!(d.is_report, 1);
+    assert_eq!(d.msg_format, 0);
+    assert_eq!(d.recv_time.value(), b"20240102130500");
+    assert_eq!(d.src_term_id.value(), b"13300000000");
+    assert_eq!(d.dest_term_id.value(), b"10659012345");
+    assert_eq!(d.msg_content.len(), 122);
+    assert!(d.reserve.is_empty());
+    assert!(d.tlvs.is_empty());
+    let r = d.report().unwrap().unwrap();
+    assert_example_5_report(&r);
+    // The typed report writes back the exact 122 bytes (spec keyword spelling).
+    assert_eq!(&r.to_bytes()[..], &d.msg_content[..]);
+    // And the constructor rebuilds the whole PDU.
+    let built = Deliver {
+        recv_time: d.recv_time,
+        src_term_id: d.src_term_id,
+        dest_term_id: d.dest_term_id,
+        ..Deliver::for_report(d.msg_id, &r)
+    };
+    assert_eq!(&built, d);
+}
+
+#[test]
+fn example_5_with_every_keyword_spelling() {
+    // Disagreement 9: same offsets, different keywords. Decode identically, and
+    // re-encode the frame as received.
+    let variants = [
+        ("205375626d697420646174653a", "207375626d697420646174653a"), // " submit date:"
+        ("205375626d697420646174653a", "207375626d69745f646174653a"), // " submit_date:"
+        ("20646f6e6520646174653a", "20646f6e655f646174653a"),         // " done_date:"
+        ("20546578743a", "20746578743a"),                             // " text:"
+    ];
+    for (from, to) in variants {
+        let hex = EX5.replacen(from, to, 1);
+        assert_ne!(hex, EX5, "{to} must change the fixture");
+        let pdu = round_trip(&hex);
+        let d = deliver(&pdu);
+        let r = d.report().unwrap().unwrap();
+        assert_example_5_report(&r);
+        // The typed report emits the spec form, not what was received.
+        assert_eq!(
+            wire::hex::encode(&r.to_bytes()),
+            EX5[162..162 + 244].to_string()
+        );
+    }
+}
+
+#[test]
+fn example_5_with_a_short_report_still_decodes() {
+    // MsgLength 0x79 = 121: the report is one byte short, the frame is still fine.
+    let hex = EX5
+        .replacen("000000d3", "000000d2", 1)
+        .replacen("7a69643a", "7969643a", 1);
+    let hex = format!("{}{}", &hex[..162 + 242], &hex[162 + 244..]);
+    let pdu = round_trip(&hex);
+    let d = deliver(&pdu);
+    assert_eq!(d.msg_content.len(), 121);
+    let err = d.report().unwrap().unwrap_err();
+    assert_eq!((err.pdu, err.field), ("SMGP_STATUS_REPORT", "Text"));
+}
+
+#[test]
+fn example_5r_deliver_resp() {
+    let pdu = round_trip("0000001a80000003000000c80100610102130500000200000000");
+    assert_eq!(pdu.sequence_id, 200);
+    assert_eq!(pdu.command_name(), "SMGP_DELIVER_RESP");
+    let Body::DeliverResp(r) = &pdu.body else {
+        panic!("not a deliver resp")
+    };
+    assert_eq!(r.msg_id.to_string(), "01006101021305000002");
+    assert_eq!(r.status, 0);
+    assert_eq!(
+        *r,
+        DeliverResp::ok(deliver(
+            &decode(Version::V30, &Bytes::from(wire::hex::decode(EX5).unwrap())).unwrap()
+        ))
+    );
+}
+
+#[test]
+fn example_6_deliver_mo_with_link_id() {
+    let pdu = round_trip(
+        "0000007300000003000000c901006101021306000003000032303234303130323133303630303133333030303030303030000000000000000000003130363539303132333435363600000000000000000254440000000000000000000300143132333435363738393031323334353637383930",
+    );
+    assert_eq!(pdu.sequence_id, 201);
+    let d = deliver(&pdu);
+    assert_eq!(d.msg_id.to_string(), "01006101021306000003");
+    assert_eq!(
+        d.msg_id.parts(),
+        Some(MsgIdParts {
+            smgw: 10_061,
+            time: MsgIdTime {
+                month: 1,
+                day: 2,
+                hour: 13,
+                minute: 6
+            },
+            sequence: 3
+        })
+    );
+    assert_eq!(d.is_report, 0);
+    assert!(d.report().is_none());
+    assert_eq!(d.msg_format, 0);
+    assert_eq!(d.recv_time.value(), b"20240102130600");
+    assert_eq!(d.src_term_id.value(), b"13300000000");
+    assert_eq!(d.dest_term_id.value(), b"1065901234566");
+    assert_eq!(&d.msg_content[..], b"TD");
+    assert!(d.reserve.is_empty());
+    assert_eq!(
+        d.tlvs.0,
+        vec![Tlv::LinkId(Octets(*b"12345678901234567890"))]
+    );
+    assert_eq!(d.tlvs.link_id(), Some(&b"12345678901234567890"[..]));
 }
