@@ -13,11 +13,13 @@
 pub mod auth;
 pub mod command;
 pub mod connect;
+pub mod deliver;
 pub mod dest_ids;
 mod fields;
 pub mod header;
 pub mod msg_id;
 pub mod pdu;
+pub mod report;
 pub mod session;
 pub mod status;
 pub mod submit;
@@ -25,10 +27,12 @@ pub mod timestamp;
 pub mod version;
 
 pub use connect::{Connect, ConnectResp};
+pub use deliver::{Deliver, DeliverContent, DeliverResp};
 pub use dest_ids::DestTerminalIds;
 pub use header::{HEADER_LEN, Header};
 pub use msg_id::{MsgId, MsgIdParts};
 pub use pdu::{Body, Pdu, decode};
+pub use report::StatusReport;
 pub use session::ActiveTestResp;
 pub use status::is_flow_control;
 pub use submit::{Submit, SubmitResp};

@@ -6,6 +6,7 @@ use wire::{DecodeError, EncodeError};
 
 use crate::command;
 use crate::connect::{Connect, ConnectResp};
+use crate::deliver::{Deliver, DeliverResp};
 use crate::header::{HEADER_LEN, HEADER_PDU, Header};
 use crate::session::{ActiveTestResp, expect_empty};
 use crate::submit::{Submit, SubmitResp};
@@ -36,6 +37,10 @@ pub enum Body {
     Submit(Submit),
     /// CMPP_SUBMIT_RESP (0x80000004).
     SubmitResp(SubmitResp),
+    /// CMPP_DELIVER (0x00000005), ISMG → SP MO message or status report.
+    Deliver(Deliver),
+    /// CMPP_DELIVER_RESP (0x80000005).
+    DeliverResp(DeliverResp),
     /// CMPP_ACTIVE_TEST (0x00000008): header only, either side.
     ActiveTest,
     /// CMPP_ACTIVE_TEST_RESP (0x80000008).
@@ -60,6 +65,8 @@ impl Body {
             Self::TerminateResp => command::TERMINATE_RESP,
             Self::Submit(_) => command::SUBMIT,
             Self::SubmitResp(_) => command::SUBMIT_RESP,
+            Self::Deliver(_) => command::DELIVER,
+            Self::DeliverResp(_) => command::DELIVER_RESP,
             Self::ActiveTest => command::ACTIVE_TEST,
             Self::ActiveTestResp(_) => command::ACTIVE_TEST_RESP,
             Self::Unknown { command_id, .. } => *command_id,
@@ -74,6 +81,8 @@ impl Body {
             Self::Terminate | Self::TerminateResp | Self::ActiveTest => 0,
             Self::Submit(b) => b.body_len(version),
             Self::SubmitResp(_) => SubmitResp::body_len(version),
+            Self::Deliver(b) => b.body_len(version),
+            Self::DeliverResp(_) => DeliverResp::body_len(version),
             Self::ActiveTestResp(_) => ActiveTestResp::BODY_LEN,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -86,6 +95,8 @@ impl Body {
             Self::Terminate | Self::TerminateResp | Self::ActiveTest => {}
             Self::Submit(b) => b.encode(version, buf)?,
             Self::SubmitResp(b) => b.encode(version, buf)?,
+            Self::Deliver(b) => b.encode(version, buf)?,
+            Self::DeliverResp(b) => b.encode(version, buf)?,
             Self::ActiveTestResp(b) => b.encode(buf),
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -186,6 +197,8 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         }
         command::SUBMIT => Body::Submit(Submit::decode(version, frame, body)?),
         command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(version, body)?),
+        command::DELIVER => Body::Deliver(Deliver::decode(version, frame, body)?),
+        command::DELIVER_RESP => Body::DeliverResp(DeliverResp::decode(version, body)?),
         command::ACTIVE_TEST => {
             expect_empty("CMPP_ACTIVE_TEST", body).map(|()| Body::ActiveTest)?
         }

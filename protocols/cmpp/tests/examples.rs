@@ -376,3 +376,126 @@ fn submit_resp_of_the_other_version_is_rejected() {
         .is_err()
     );
 }
+
+// ---------------------------------------------------------------- DELIVER
+
+const EX5_REPORT_V30: &str = "000000b40000000500000064110c518134fd0002313036393031323338380000000000000000000000544553540000000000000000003133383030313338303030000000000000000000000000000000000000000000000147110c414134fd000144454c4956524432343031303230333034323430313032303330353133383030313338303030000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+const EX6_MO_V20: &str = "000000570000000500000065110c518134fd000331303639303132333838363600000000000000000000000000000000000000000000313338303031333830303000000000000000000000000254440000000000000000";
+
+#[test]
+fn example_5_deliver_status_report_3_0() {
+    let pdu = round_trip(Version::V30, EX5_REPORT_V30);
+    assert_eq!(pdu.sequence_id, 100);
+    assert_eq!(pdu.encoded_len(Version::V30), 180);
+    let Body::Deliver(d) = &pdu.body else {
+        panic!("not a DELIVER")
+    };
+    assert_eq!(d.msg_id, cmpp::MsgId(0x110C_5181_34FD_0002));
+    assert_eq!(d.dest_id.value(), b"1069012388");
+    assert_eq!(d.service_id.value(), b"TEST");
+    assert_eq!((d.tp_pid, d.tp_udhi, d.msg_fmt), (0, 0, 0));
+    assert_eq!(d.src_terminal_id.value(), b"13800138000");
+    assert_eq!(d.src_terminal_type, 0);
+    assert_eq!(d.registered_delivery, 1);
+    assert!(d.is_report());
+    assert_eq!(d.content.len(Version::V30), 71);
+    assert!(d.link_id.is_empty());
+    let r = d.report().expect("typed report");
+    assert_eq!(r.msg_id, cmpp::MsgId(0x110C_4141_34FD_0001));
+    assert_eq!(r.stat.raw(), b"DELIVRD");
+    assert!(r.is_delivered());
+    assert_eq!(r.submit_time.value(), b"2401020304");
+    assert_eq!(r.done_time.value(), b"2401020305");
+    assert_eq!(r.dest_terminal_id.value(), b"13800138000");
+    assert_eq!(r.smsc_sequence, 0);
+    // Raw content is available too: offset 89..160 of the frame.
+    assert_eq!(
+        wire::hex::encode(&d.msg_content(Version::V30).unwrap()),
+        &EX5_REPORT_V30[178..320]
+    );
+}
+
+#[test]
+fn deliver_report_60_bytes_in_3_0_is_accepted_and_reemitted_as_71() {
+    // README disagreement 5: gocmpp sends the 21-byte Dest_terminal_Id report in 3.0.
+    let mut raw = wire::hex::decode(EX5_REPORT_V30).unwrap();
+    raw[88] = 60; // Msg_Length
+    raw.drain(89 + 35 + 21..89 + 35 + 32); // drop 11 padding bytes of the report's Dest_terminal_Id
+    let total = raw.len() as u32;
+    raw[..4].copy_from_slice(&total.to_be_bytes());
+    let pdu = decode(Version::V30, &Bytes::from(raw)).unwrap();
+    let Body::Deliver(d) = &pdu.body else {
+        panic!()
+    };
+    let r = d.report().expect("60-byte report accepted");
+    assert_eq!(r.dest_terminal_id.value(), b"13800138000");
+    assert_eq!(r.smsc_sequence, 0);
+    // Emitted in the spec form: identical to example 5.
+    assert_eq!(
+        wire::hex::encode(&pdu.encode_to_vec(Version::V30).unwrap()),
+        EX5_REPORT_V30
+    );
+}
+
+#[test]
+fn deliver_report_of_wrong_size_is_delivered_with_an_error() {
+    let mut raw = wire::hex::decode(EX5_REPORT_V30).unwrap();
+    raw[88] = 70;
+    raw.remove(159);
+    let total = raw.len() as u32;
+    raw[..4].copy_from_slice(&total.to_be_bytes());
+    let hex_frame = wire::hex::encode(&raw);
+    let pdu = round_trip(Version::V30, &hex_frame);
+    let Body::Deliver(d) = &pdu.body else {
+        panic!()
+    };
+    assert!(d.is_report());
+    assert!(d.report().is_none());
+    let err = d.report_error().expect("typed error");
+    assert_eq!((err.pdu, err.field), ("CMPP_DELIVER", "Msg_Content"));
+    assert_eq!(d.msg_content(Version::V30).unwrap().len(), 70);
+    assert_eq!(d.msg_id, cmpp::MsgId(0x110C_5181_34FD_0002));
+}
+
+#[test]
+fn example_6_deliver_mo_2_0() {
+    let pdu = round_trip(Version::V20, EX6_MO_V20);
+    assert_eq!(pdu.sequence_id, 101);
+    assert_eq!(pdu.encoded_len(Version::V20), 87);
+    let Body::Deliver(d) = &pdu.body else {
+        panic!("not a DELIVER")
+    };
+    assert_eq!(d.msg_id, cmpp::MsgId(0x110C_5181_34FD_0003));
+    assert_eq!(d.dest_id.value(), b"106901238866");
+    assert!(d.service_id.is_empty());
+    assert_eq!((d.tp_pid, d.tp_udhi, d.msg_fmt), (0, 0, 0));
+    assert_eq!(d.src_terminal_id.value(), b"13800138000");
+    assert_eq!(d.registered_delivery, 0);
+    assert!(!d.is_report());
+    assert_eq!(d.message().map(|b| &b[..]), Some(&b"TD"[..]));
+    assert!(d.link_id.is_empty());
+}
+
+#[test]
+fn deliver_of_the_other_version_is_rejected() {
+    assert!(decode(Version::V30, &frame(EX6_MO_V20)).is_err());
+    assert!(decode(Version::V20, &frame(EX5_REPORT_V30)).is_err());
+}
+
+#[test]
+fn example_6r_deliver_resp_2_0() {
+    let pdu = round_trip(Version::V20, "000000158000000500000065110c518134fd000300");
+    assert_eq!(pdu.sequence_id, 101);
+    assert_eq!(pdu.command_name(), "CMPP_DELIVER_RESP");
+    let Body::DeliverResp(r) = &pdu.body else {
+        panic!("not a DELIVER_RESP")
+    };
+    assert_eq!(r.msg_id, cmpp::MsgId(0x110C_5181_34FD_0003));
+    assert_eq!(r.result, 0);
+    assert_eq!(r.result_meaning(), "success");
+    // The answer built from the DELIVER of example 6.
+    let Body::Deliver(d) = decode(Version::V20, &frame(EX6_MO_V20)).unwrap().body else {
+        panic!()
+    };
+    assert_eq!(*r, cmpp::DeliverResp::to(&d, 0));
+}
