@@ -5,7 +5,8 @@
 //! * [`login`], [`auth`]: Login / Login_Resp and the MD5 authenticators.
 //! * [`submit`], [`msg_id`], [`tlv`]: Submit / Submit_Resp, the BCD MsgID, TLVs.
 //! * [`deliver`], [`report`]: Deliver / Deliver_Resp and the 122-byte status report.
-//! * [`command`]: RequestIDs and their spec names.
+//! * [`query`]: Query / Query_Resp (traffic statistics).
+//! * [`command`]: RequestIDs and their spec names; other ids decode as [`Body::Unknown`].
 //! * [`status`]: Status, report `stat` / `err` and enumeration meanings.
 //! * [`version`]: the 1.3 / 2.0 / 3.0 layout switch.
 //!
@@ -19,6 +20,7 @@ pub mod login;
 pub mod msg_id;
 mod parse;
 mod pdu;
+pub mod query;
 pub mod report;
 pub mod status;
 pub mod submit;
@@ -31,6 +33,7 @@ pub use header::{HEADER_LEN, Header};
 pub use login::{Login, LoginMode, LoginResp};
 pub use msg_id::{MsgId, MsgIdParts, MsgIdTime};
 pub use pdu::{Body, Pdu, decode};
+pub use query::{Query, QueryResp};
 pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
 pub use tlv::{Tlv, Tlvs};

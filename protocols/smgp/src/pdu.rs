@@ -8,6 +8,7 @@ use crate::command;
 use crate::deliver::{Deliver, DeliverResp};
 use crate::header::{HEADER_LEN, Header};
 use crate::login::{Login, LoginResp};
+use crate::query::{Query, QueryResp};
 use crate::submit::{SUBMIT_RESP_PDU, Submit, SubmitResp};
 use crate::version::Version;
 
@@ -43,6 +44,10 @@ pub enum Body {
     Exit,
     /// Exit_Resp (0x80000006), no body.
     ExitResp,
+    /// Query (0x00000007).
+    Query(Query),
+    /// Query_Resp (0x80000007).
+    QueryResp(QueryResp),
     /// Any other RequestID (Forward, the route commands, vendor extensions, …): the raw
     /// body is kept so the session can answer and the PDU re-encodes byte-exactly.
     Unknown {
@@ -67,6 +72,8 @@ impl Body {
             Self::ActiveTestResp => command::ACTIVE_TEST_RESP,
             Self::Exit => command::EXIT,
             Self::ExitResp => command::EXIT_RESP,
+            Self::Query(_) => command::QUERY,
+            Self::QueryResp(_) => command::QUERY_RESP,
             Self::Unknown { command_id, .. } => *command_id,
         }
     }
@@ -81,6 +88,8 @@ impl Body {
             Self::Login(_) => Login::BODY_LEN,
             Self::LoginResp(_) => LoginResp::BODY_LEN,
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => 0,
+            Self::Query(_) => Query::BODY_LEN,
+            Self::QueryResp(_) => QueryResp::BODY_LEN,
             Self::Unknown { body, .. } => body.len(),
         }
     }
@@ -94,6 +103,8 @@ impl Body {
             Self::Login(b) => b.encode(buf),
             Self::LoginResp(b) => b.encode(buf),
             Self::ActiveTest | Self::ActiveTestResp | Self::Exit | Self::ExitResp => {}
+            Self::Query(b) => b.encode(buf),
+            Self::QueryResp(b) => b.encode(buf),
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
         Ok(())
@@ -195,6 +206,8 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         command::ACTIVE_TEST_RESP => no_body(name, body).map(|()| Body::ActiveTestResp)?,
         command::EXIT => no_body(name, body).map(|()| Body::Exit)?,
         command::EXIT_RESP => no_body(name, body).map(|()| Body::ExitResp)?,
+        command::QUERY => Body::Query(Query::decode(body)?),
+        command::QUERY_RESP => Body::QueryResp(QueryResp::decode(body)?),
         command_id => Body::Unknown {
             command_id,
             body: frame.slice(HEADER_LEN..),
@@ -259,6 +272,44 @@ mod tests {
         assert_eq!(pdu.command_name(), "SMGP_QUERY_TE_ROUTE_RESP");
         assert!(pdu.is_response());
         assert_eq!(pdu.to_bytes(Version::V20).unwrap(), raw);
+    }
+
+    #[test]
+    fn route_and_payment_commands_are_named_unknowns() {
+        let ids = [0x05u32, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12];
+        for id in ids.into_iter().flat_map(|id| [id, id | command::RESPONSE_BIT]) {
+            let pdu = Pdu::new(3, Body::Unknown { command_id: id, body: Bytes::from_static(b"\x01\x02") });
+            let raw = pdu.to_bytes(Version::V30).unwrap();
+            let back = decode(Version::V30, &raw).unwrap();
+            assert_eq!(back, pdu);
+            assert_ne!(back.command_name(), "SMGP_UNKNOWN", "{id:#x}");
+            assert_ne!(back.command_name(), "SMGP_UNKNOWN_RESP", "{id:#x}");
+        }
+    }
+
+    #[test]
+    fn query_frames_round_trip() {
+        let raw = frame("0000001f0000000700000005323032343031303201544553540000000000 00");
+        let pdu = decode(Version::V30, &raw).unwrap();
+        let Body::Query(q) = &pdu.body else {
+            panic!("not a query: {pdu:?}")
+        };
+        assert_eq!(
+            (q.query_time.value(), q.query_type, q.query_code.value()),
+            (&b"20240102"[..], 1, &b"TEST"[..])
+        );
+        assert_eq!(pdu.command_name(), "SMGP_QUERY");
+        assert_eq!(pdu.to_bytes(Version::V30).unwrap(), raw);
+        let resp = Pdu::new(
+            5,
+            Body::QueryResp(QueryResp {
+                mo_fl: 7,
+                ..QueryResp::default()
+            }),
+        );
+        let bytes = resp.to_bytes(Version::V30).unwrap();
+        assert_eq!(bytes.len(), 71);
+        assert_eq!(decode(Version::V30, &bytes).unwrap(), resp);
     }
 
     #[test]
