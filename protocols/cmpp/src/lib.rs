@@ -11,6 +11,7 @@
 //! [`Timestamp`] values.
 
 pub mod auth;
+pub mod cancel;
 pub mod command;
 pub mod connect;
 pub mod deliver;
@@ -19,6 +20,7 @@ mod fields;
 pub mod header;
 pub mod msg_id;
 pub mod pdu;
+pub mod query;
 pub mod report;
 pub mod session;
 pub mod status;
@@ -26,12 +28,14 @@ pub mod submit;
 pub mod timestamp;
 pub mod version;
 
+pub use cancel::{Cancel, CancelResp};
 pub use connect::{Connect, ConnectResp};
 pub use deliver::{Deliver, DeliverContent, DeliverResp};
 pub use dest_ids::DestTerminalIds;
 pub use header::{HEADER_LEN, Header};
 pub use msg_id::{MsgId, MsgIdParts};
 pub use pdu::{Body, Pdu, decode};
+pub use query::{Query, QueryResp};
 pub use report::StatusReport;
 pub use session::ActiveTestResp;
 pub use status::is_flow_control;

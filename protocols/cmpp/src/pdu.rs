@@ -4,10 +4,12 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use wire::{DecodeError, EncodeError};
 
+use crate::cancel::{Cancel, CancelResp};
 use crate::command;
 use crate::connect::{Connect, ConnectResp};
 use crate::deliver::{Deliver, DeliverResp};
 use crate::header::{HEADER_LEN, HEADER_PDU, Header};
+use crate::query::{Query, QueryResp};
 use crate::session::{ActiveTestResp, expect_empty};
 use crate::submit::{Submit, SubmitResp};
 use crate::version::Version;
@@ -41,6 +43,14 @@ pub enum Body {
     Deliver(Deliver),
     /// CMPP_DELIVER_RESP (0x80000005).
     DeliverResp(DeliverResp),
+    /// CMPP_QUERY (0x00000006), SP → ISMG daily statistics.
+    Query(Query),
+    /// CMPP_QUERY_RESP (0x80000006).
+    QueryResp(QueryResp),
+    /// CMPP_CANCEL (0x00000007), SP → ISMG delete a pending MT.
+    Cancel(Cancel),
+    /// CMPP_CANCEL_RESP (0x80000007).
+    CancelResp(CancelResp),
     /// CMPP_ACTIVE_TEST (0x00000008): header only, either side.
     ActiveTest,
     /// CMPP_ACTIVE_TEST_RESP (0x80000008).
@@ -67,6 +77,10 @@ impl Body {
             Self::SubmitResp(_) => command::SUBMIT_RESP,
             Self::Deliver(_) => command::DELIVER,
             Self::DeliverResp(_) => command::DELIVER_RESP,
+            Self::Query(_) => command::QUERY,
+            Self::QueryResp(_) => command::QUERY_RESP,
+            Self::Cancel(_) => command::CANCEL,
+            Self::CancelResp(_) => command::CANCEL_RESP,
             Self::ActiveTest => command::ACTIVE_TEST,
             Self::ActiveTestResp(_) => command::ACTIVE_TEST_RESP,
             Self::Unknown { command_id, .. } => *command_id,
@@ -83,6 +97,10 @@ impl Body {
             Self::SubmitResp(_) => SubmitResp::body_len(version),
             Self::Deliver(b) => b.body_len(version),
             Self::DeliverResp(_) => DeliverResp::body_len(version),
+            Self::Query(_) => Query::BODY_LEN,
+            Self::QueryResp(_) => QueryResp::BODY_LEN,
+            Self::Cancel(_) => Cancel::BODY_LEN,
+            Self::CancelResp(_) => CancelResp::body_len(version),
             Self::ActiveTestResp(_) => ActiveTestResp::BODY_LEN,
             Self::Unknown { body, .. } => body.len(),
         }
@@ -97,6 +115,10 @@ impl Body {
             Self::SubmitResp(b) => b.encode(version, buf)?,
             Self::Deliver(b) => b.encode(version, buf)?,
             Self::DeliverResp(b) => b.encode(version, buf)?,
+            Self::Query(b) => b.encode(buf),
+            Self::QueryResp(b) => b.encode(buf),
+            Self::Cancel(b) => b.encode(buf),
+            Self::CancelResp(b) => b.encode(version, buf)?,
             Self::ActiveTestResp(b) => b.encode(buf),
             Self::Unknown { body, .. } => buf.put_slice(body),
         }
@@ -199,6 +221,10 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(version, body)?),
         command::DELIVER => Body::Deliver(Deliver::decode(version, frame, body)?),
         command::DELIVER_RESP => Body::DeliverResp(DeliverResp::decode(version, body)?),
+        command::QUERY => Body::Query(Query::decode(body)?),
+        command::QUERY_RESP => Body::QueryResp(QueryResp::decode(body)?),
+        command::CANCEL => Body::Cancel(Cancel::decode(body)?),
+        command::CANCEL_RESP => Body::CancelResp(CancelResp::decode(version, body)?),
         command::ACTIVE_TEST => {
             expect_empty("CMPP_ACTIVE_TEST", body).map(|()| Body::ActiveTest)?
         }
