@@ -7,6 +7,7 @@
 //!   counter); a response echoes its request's number, and a Report names the Submit
 //!   it reports on by that number — there is no message id.
 //! * [`SgipCodec`] frames PDUs on a byte stream (tokio-util `Decoder`/`Encoder`).
+//! * [`Pdu::to_json`] renders a PDU for `hongyan decode` and logs.
 //! * [`status`] holds the code tables (Result / ErrorCode, Report State, …).
 //!
 //! SGIP connections are one-way: the SP binds to the SMG with Login Type 1 to send
@@ -20,6 +21,7 @@ pub mod codec;
 pub mod command;
 pub mod deliver;
 pub mod header;
+pub mod json;
 pub mod pdu;
 pub mod report;
 pub mod reserve;

@@ -315,3 +315,69 @@ fn smg_node_id_of_the_examples() {
     // The SMG-originated examples use node 101001 = 0x00018a89.
     assert_eq!(SMG_NODE.to_be_bytes(), [0x00, 0x01, 0x8a, 0x89]);
 }
+
+#[test]
+fn examples_render_to_json() {
+    let v = decode(&frame(EX3_SUBMIT)).unwrap().to_json();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "protocol",
+        "command",
+        "command_id",
+        "total_length",
+        "sequence_number",
+        "sp_number",
+        "charge_number",
+        "user_count",
+        "user_number",
+        "corp_id",
+        "service_type",
+        "fee_type",
+        "fee_value",
+        "given_value",
+        "agent_flag",
+        "morelateto_mt_flag",
+        "priority",
+        "expire_time",
+        "schedule_time",
+        "report_flag",
+        "tp_pid",
+        "tp_udhi",
+        "message_coding",
+        "message_type",
+        "message_length",
+        "message_content",
+        "reserve",
+        "link_id",
+    ] {
+        assert!(keys.contains(&key), "missing {key}");
+    }
+    assert_eq!(v["command"], "SGIP_SUBMIT");
+    assert_eq!(v["command_id"], "0x00000003");
+    assert_eq!(v["total_length"], 168);
+    assert_eq!(v["sequence_number"]["text"], "3010012345-0102030405-2");
+    assert_eq!(v["message_content"]["text"], "你好");
+    assert_eq!(v["message_content"]["coding"], "ucs2");
+    assert_eq!(v["fee_type_meaning"], "free");
+    assert_eq!(v["report_flag_meaning"], "always report");
+
+    let v = decode(&frame(EX4_DELIVER)).unwrap().to_json();
+    assert_eq!(v["sequence_number"]["node_id"], SMG_NODE);
+    assert_eq!(v["sp_number"], "1065501234588");
+    assert_eq!(v["message_content"]["text"], "退订");
+    assert_eq!(v["message_content"]["coding"], "gbk");
+
+    let v = decode(&frame(EX5_REPORT)).unwrap().to_json();
+    assert_eq!(v["submit_sequence_number"]["node_id"], SP_NODE);
+    assert_eq!(v["submit_sequence_number"]["timestamp"], 102_030_405);
+    assert_eq!(v["state_meaning"], "delivered");
+    assert_eq!(v["error_code_meaning"], "success");
+
+    let v = decode(&frame(EX6_USERRPT)).unwrap().to_json();
+    assert_eq!(v["user_condition_meaning"], "suspended for arrears");
+    let v = decode(&frame(EX1_BIND)).unwrap().to_json();
+    assert_eq!(v["login_name"], "spuser");
+    assert_eq!(v["login_password"]["redacted"], true);
+    let v = decode(&frame(EX2_BIND_RESP)).unwrap().to_json();
+    assert_eq!(v["result_meaning"], "success");
+}
