@@ -2,6 +2,7 @@
 //! bytes in, typed PDUs out, and back.
 //!
 //! * [`decode`] turns one complete frame into a [`Pdu`]; [`Pdu::encode`] writes one.
+//! * [`SmgpCodec`]: tokio-util framing on PacketLength with a maximum frame size.
 //! * [`login`], [`auth`]: Login / Login_Resp and the MD5 authenticators.
 //! * [`submit`], [`msg_id`], [`tlv`]: Submit / Submit_Resp, the BCD MsgID, TLVs.
 //! * [`deliver`], [`report`]: Deliver / Deliver_Resp and the 122-byte status report.
@@ -13,6 +14,7 @@
 //! Nothing here does I/O, reads a clock or logs: times are passed in as values.
 
 pub mod auth;
+pub mod codec;
 pub mod command;
 pub mod deliver;
 pub mod header;
@@ -28,6 +30,7 @@ pub mod tlv;
 pub mod version;
 
 pub use auth::Timestamp;
+pub use codec::{DEFAULT_MAX_FRAME, SmgpCodec};
 pub use deliver::{Deliver, DeliverResp};
 pub use header::{HEADER_LEN, Header};
 pub use login::{Login, LoginMode, LoginResp};

@@ -276,9 +276,20 @@ mod tests {
 
     #[test]
     fn route_and_payment_commands_are_named_unknowns() {
-        let ids = [0x05u32, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12];
-        for id in ids.into_iter().flat_map(|id| [id, id | command::RESPONSE_BIT]) {
-            let pdu = Pdu::new(3, Body::Unknown { command_id: id, body: Bytes::from_static(b"\x01\x02") });
+        let ids = [
+            0x05u32, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+        ];
+        for id in ids
+            .into_iter()
+            .flat_map(|id| [id, id | command::RESPONSE_BIT])
+        {
+            let pdu = Pdu::new(
+                3,
+                Body::Unknown {
+                    command_id: id,
+                    body: Bytes::from_static(b"\x01\x02"),
+                },
+            );
             let raw = pdu.to_bytes(Version::V30).unwrap();
             let back = decode(Version::V30, &raw).unwrap();
             assert_eq!(back, pdu);
