@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod cancel;
+pub mod codec;
 pub mod command;
 pub mod connect;
 pub mod deliver;
@@ -29,6 +30,7 @@ pub mod timestamp;
 pub mod version;
 
 pub use cancel::{Cancel, CancelResp};
+pub use codec::{CmppCodec, DEFAULT_MAX_FRAME};
 pub use connect::{Connect, ConnectResp};
 pub use deliver::{Deliver, DeliverContent, DeliverResp};
 pub use dest_ids::DestTerminalIds;
