@@ -19,6 +19,7 @@ pub mod deliver;
 pub mod dest_ids;
 mod fields;
 pub mod header;
+mod json;
 pub mod msg_id;
 pub mod pdu;
 pub mod query;
