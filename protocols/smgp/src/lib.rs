@@ -7,6 +7,7 @@
 //! * [`submit`], [`msg_id`], [`tlv`]: Submit / Submit_Resp, the BCD MsgID, TLVs.
 //! * [`deliver`], [`report`]: Deliver / Deliver_Resp and the 122-byte status report.
 //! * [`query`]: Query / Query_Resp (traffic statistics).
+//! * [`Pdu::to_json`] ([`json`]): one JSON object per PDU for `hongyan decode`.
 //! * [`command`]: RequestIDs and their spec names; other ids decode as [`Body::Unknown`].
 //! * [`status`]: Status, report `stat` / `err` and enumeration meanings.
 //! * [`version`]: the 1.3 / 2.0 / 3.0 layout switch.
@@ -18,6 +19,7 @@ pub mod codec;
 pub mod command;
 pub mod deliver;
 pub mod header;
+pub mod json;
 pub mod login;
 pub mod msg_id;
 mod parse;

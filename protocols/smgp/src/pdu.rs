@@ -79,7 +79,7 @@ impl Body {
     }
 
     /// Body length in bytes (what PacketLength adds to the header).
-    fn len_hint(&self, version: Version) -> usize {
+    pub fn body_len(&self, version: Version) -> usize {
         match self {
             Self::Submit(b) => b.body_len(version),
             Self::SubmitResp(_) => SubmitResp::BODY_LEN,
@@ -137,7 +137,7 @@ impl Pdu {
     /// was.
     pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let start = buf.len();
-        buf.reserve(HEADER_LEN + self.body.len_hint(version));
+        buf.reserve(HEADER_LEN + self.body.body_len(version));
         Header {
             packet_length: 0,
             request_id: self.command_id(),
