@@ -6,3 +6,4 @@
 //! sans-IO crates under `protocols/`.
 
 pub mod link;
+pub mod route;
