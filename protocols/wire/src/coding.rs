@@ -71,7 +71,10 @@ pub fn decode_text(coding: Coding, bytes: &[u8]) -> Option<String> {
     match coding {
         Coding::Ascii => Some(String::from_utf8_lossy(bytes).into_owned()),
         Coding::Ucs2 => {
-            let units = bytes.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]]));
+            let units = bytes.chunks_exact(2).map(|p| match p {
+                &[hi, lo] => u16::from_be_bytes([hi, lo]),
+                _ => 0xfffd, // chunks_exact(2) yields pairs only
+            });
             let mut s: String = char::decode_utf16(units)
                 .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect();
@@ -102,8 +105,14 @@ mod tests {
 
     #[test]
     fn decodes_ucs2_gbk_ascii() {
-        assert_eq!(decode_text(Coding::Ucs2, &[0x4f, 0x60, 0x59, 0x7d]).as_deref(), Some("你好"));
-        assert_eq!(decode_text(Coding::Gbk, &[0xc4, 0xe3, 0xba, 0xc3]).as_deref(), Some("你好"));
+        assert_eq!(
+            decode_text(Coding::Ucs2, &[0x4f, 0x60, 0x59, 0x7d]).as_deref(),
+            Some("你好")
+        );
+        assert_eq!(
+            decode_text(Coding::Gbk, &[0xc4, 0xe3, 0xba, 0xc3]).as_deref(),
+            Some("你好")
+        );
         assert_eq!(decode_text(Coding::Ascii, b"TD").as_deref(), Some("TD"));
         assert_eq!(decode_text(Coding::Binary, b"TD"), None);
     }
@@ -111,6 +120,9 @@ mod tests {
     #[test]
     fn malformed_ucs2_is_replaced_not_rejected() {
         // Lone high surrogate then an odd byte.
-        assert_eq!(decode_text(Coding::Ucs2, &[0xd8, 0x3d, 0x00]).as_deref(), Some("\u{fffd}\u{fffd}"));
+        assert_eq!(
+            decode_text(Coding::Ucs2, &[0xd8, 0x3d, 0x00]).as_deref(),
+            Some("\u{fffd}\u{fffd}")
+        );
     }
 }

@@ -141,9 +141,12 @@ pub fn encode_as(text: &str, coding: Coding) -> Result<Vec<u8>, TextError> {
 /// UTF-16 big-endian without BOM; a character outside the BMP becomes a surrogate
 /// pair (4 bytes).
 pub fn encode_ucs2(text: &str) -> Vec<u8> {
+    // UTF-16 never needs more units than UTF-8 has bytes.
     let mut out = Vec::with_capacity(text.len() * 2);
     for unit in text.encode_utf16() {
-        out.extend_from_slice(&unit.to_be_bytes());
+        let [hi, lo] = unit.to_be_bytes();
+        out.push(hi);
+        out.push(lo);
     }
     out
 }

@@ -24,7 +24,6 @@
 //! `TP_udhi`, the SMGP TLVs `TP_udhi`/`PkTotal`/`PkNumber`, and SGIP `TP_udhi`.
 
 use std::ops::Range;
-use std::str::CharIndices;
 
 use crate::coding::Coding;
 use crate::encode::{CodingPolicy, MAX_CONTENT, encode_text};
@@ -359,19 +358,22 @@ impl<'a> Plan<'a> {
 
     /// The encoded byte range matching `sent`.
     fn sent_bytes(&self) -> Range<usize> {
-        let mut start = None;
-        let mut end = None;
-        for (s, b, _) in Units::new(&self.full, self.coding, &self.encoded) {
+        let len = self.encoded.len();
+        if self.sent == (0..self.full.len()) {
+            return 0..len;
+        }
+        let (mut start, mut end) = (len, len);
+        let mut at = 0;
+        for (s, c) in self.full.char_indices() {
             if s == self.sent.start {
-                start = Some(b);
+                start = at;
             }
             if s == self.sent.end {
-                end = Some(b);
+                end = at;
             }
+            at += char_width(c, self.coding, &self.encoded, at);
         }
-        let len = self.encoded.len();
-        let start = start.unwrap_or(len);
-        start..end.unwrap_or(len).max(start)
+        start..end.max(start)
     }
 }
 
@@ -391,115 +393,131 @@ fn layout(
             bytes: 0..encoded.len(),
         }];
     }
-    let mut pieces = Vec::with_capacity(encoded.len() / cap.segment.max(1) + 1);
-    let (mut text_start, mut byte_start, mut end) = (0, 0, 0);
-    // The unit before the current one: (text offset, byte offset, width).
-    let mut before: Option<(usize, usize, usize)> = None;
-    let mut previous: Option<(usize, usize, usize)> = None;
-    let units = Grouped {
-        inner: Units::new(full, coding, encoded).peekable(),
-        group: signature.clone(),
-    };
-    for (s, b, width) in units {
-        if b + width - byte_start > cap.segment && b > byte_start {
-            pieces.push(Piece {
-                text: text_start..s,
-                bytes: byte_start..b,
-            });
-            text_start = s;
-            byte_start = b;
-        }
-        end = b + width;
-        before = previous;
-        previous = Some((s, b, width));
-    }
-    pieces.push(Piece {
-        text: text_start..full.len(),
-        bytes: byte_start..end,
-    });
-    // A suffix signature alone in the last segment: move the character before it
-    // along, so the last segment carries text (and the carrier has a text to append
-    // to). The count does not change.
-    if let (Some(sig), Some((s, b, width))) = (signature, before) {
-        let sig_width = end - byte_start;
-        if sig.end == full.len() && text_start == sig.start && width + sig_width <= cap.segment {
-            if let [.., prev, last] = pieces.as_mut_slice() {
-                if prev.text.start < s {
-                    prev.text.end = s;
-                    prev.bytes.end = b;
-                    last.text.start = s;
-                    last.bytes.start = b;
-                }
+    let group = signature.clone().unwrap_or(0..0);
+    let mut packer = Packer::new(cap.segment, encoded.len());
+    // The unit being built: (text offset, byte offset, width); a signature's
+    // characters all join the unit of its first character.
+    let mut unit: Option<Unit> = None;
+    let mut at = 0;
+    for (s, c) in full.char_indices() {
+        let width = char_width(c, coding, encoded, at);
+        if s > group.start && s < group.end {
+            if let Some(u) = unit.as_mut() {
+                u.width += width;
             }
+        } else if let Some(done) = unit.replace(Unit {
+            text: s,
+            byte: at,
+            width,
+        }) {
+            packer.add(done);
         }
+        at += width;
     }
-    pieces
-}
-
-/// Units with the ones inside `group` merged into one.
-struct Grouped<'a> {
-    inner: std::iter::Peekable<Units<'a>>,
-    group: Option<Range<usize>>,
-}
-
-impl Iterator for Grouped<'_> {
-    type Item = (usize, usize, usize);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (s, b, mut width) = self.inner.next()?;
-        if let Some(g) = &self.group {
-            if s == g.start {
-                while let Some(&(s2, _, w2)) = self.inner.peek() {
-                    if s2 >= g.end {
-                        break;
-                    }
-                    width += w2;
-                    self.inner.next();
-                }
-            }
-        }
-        Some((s, b, width))
+    if let Some(done) = unit {
+        packer.add(done);
     }
+    packer.finish(full, coding, signature)
 }
 
-/// Each character of a text with its offset in the text, its offset in the encoded
-/// bytes and its encoded width.
-struct Units<'a> {
-    chars: CharIndices<'a>,
-    coding: Coding,
-    encoded: &'a [u8],
-    at: usize,
+/// A character, or a whole signature, as laid out.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    text: usize,
+    byte: usize,
+    width: usize,
 }
 
-impl<'a> Units<'a> {
-    fn new(text: &'a str, coding: Coding, encoded: &'a [u8]) -> Self {
+/// The greedy packer behind [`layout`].
+struct Packer {
+    segment: usize,
+    pieces: Vec<Piece>,
+    text_start: usize,
+    byte_start: usize,
+    end: usize,
+}
+
+impl Packer {
+    fn new(segment: usize, bytes: usize) -> Self {
+        let pieces = Vec::with_capacity(bytes / segment.max(1) + 1);
         Self {
-            chars: text.char_indices(),
-            coding,
-            encoded,
-            at: 0,
+            segment,
+            pieces,
+            text_start: 0,
+            byte_start: 0,
+            end: 0,
         }
+    }
+
+    #[inline]
+    fn add(&mut self, u: Unit) {
+        if u.byte + u.width - self.byte_start > self.segment && u.byte > self.byte_start {
+            self.pieces.push(Piece {
+                text: self.text_start..u.text,
+                bytes: self.byte_start..u.byte,
+            });
+            self.text_start = u.text;
+            self.byte_start = u.byte;
+        }
+        self.end = u.byte + u.width;
+    }
+
+    fn finish(mut self, full: &str, coding: Coding, signature: Option<Range<usize>>) -> Vec<Piece> {
+        self.pieces.push(Piece {
+            text: self.text_start..full.len(),
+            bytes: self.byte_start..self.end,
+        });
+        // A suffix signature alone in the last segment: move the character before it
+        // along, so the last segment carries text (and the carrier has a text to
+        // append to). The count does not change.
+        let Some(sig) = signature else {
+            return self.pieces;
+        };
+        if sig.end != full.len() || self.text_start != sig.start {
+            return self.pieces;
+        }
+        let Some((s, c)) = full
+            .get(..sig.start)
+            .and_then(|t| t.char_indices().next_back())
+        else {
+            return self.pieces;
+        };
+        let width = encoded_len(c, coding);
+        let sig_width = self.end - self.byte_start;
+        if width + sig_width <= self.segment {
+            if let [.., prev, last] = self.pieces.as_mut_slice() {
+                if prev.text.start < s && prev.bytes.end >= width {
+                    prev.text.end = s;
+                    prev.bytes.end -= width;
+                    last.text.start = s;
+                    last.bytes.start = prev.bytes.end;
+                }
+            }
+        }
+        self.pieces
     }
 }
 
-impl Iterator for Units<'_> {
-    type Item = (usize, usize, usize);
+/// Encoded length of one character on its own.
+fn encoded_len(c: char, coding: Coding) -> usize {
+    match coding {
+        Coding::Gbk if !c.is_ascii() => encoding_rs::GBK.encode(c.encode_utf8(&mut [0; 4])).0.len(),
+        _ => char_width(c, coding, &[], 0),
+    }
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let (s, c) = self.chars.next()?;
-        let width = match self.coding {
-            Coding::Ucs2 => c.len_utf16() * 2,
-            // GBK: ASCII and 0x80 (€) are one byte, every other lead byte starts a pair.
-            Coding::Gbk if !c.is_ascii() => match self.encoded.get(self.at) {
-                Some(0x80) => 1,
-                _ => 2,
-            },
-            Coding::Gbk => 1,
-            Coding::Ascii | Coding::Binary | Coding::SimWrite | Coding::Other(_) => c.len_utf8(),
-        };
-        let b = self.at;
-        self.at += width;
-        Some((s, b, width))
+/// Encoded width of `c`, which starts at `at` in `encoded`.
+#[inline]
+fn char_width(c: char, coding: Coding, encoded: &[u8], at: usize) -> usize {
+    match coding {
+        Coding::Ucs2 => c.len_utf16() * 2,
+        // GBK: ASCII and 0x80 (€) are one byte, every other lead byte starts a pair.
+        Coding::Gbk if !c.is_ascii() => match encoded.get(at) {
+            Some(0x80) => 1,
+            _ => 2,
+        },
+        Coding::Gbk => 1,
+        Coding::Ascii | Coding::Binary | Coding::SimWrite | Coding::Other(_) => c.len_utf8(),
     }
 }
 
