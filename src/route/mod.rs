@@ -2,6 +2,11 @@
 
 mod carrier;
 mod number;
+mod segments;
 
 pub use carrier::{Carrier, CarrierParseError};
 pub use number::{MSISDN_DIGITS, Msisdn, NumberError, normalize};
+pub use segments::{
+    BUILTIN, MAX_PREFIX_DIGITS, MIN_PREFIX_DIGITS, Prefix, Segment, SegmentError, SegmentKind,
+    SegmentProblem, SegmentTable,
+};
