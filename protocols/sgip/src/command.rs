@@ -125,10 +125,15 @@ pub const TABLE: &[(u32, &str)] = &[
 
 /// Spec name of a command id, or `None` when the id is not in the table.
 pub fn name(command_id: u32) -> Option<&'static str> {
-    TABLE
-        .iter()
-        .find(|(id, _)| *id == command_id)
-        .map(|(_, n)| *n)
+    // Called for every decoded frame: index by the low bits instead of scanning
+    // the table (request 0x01–0x11 sits at 2·(id−1), its response right after).
+    let response = usize::from(is_response(command_id));
+    let index = match command_id & !RESPONSE_BIT {
+        id @ 0x01..=0x11 => 2 * (id as usize - 1) + response,
+        TRACE => 34 + response,
+        _ => return None,
+    };
+    TABLE.get(index).map(|&(_, n)| n)
 }
 
 /// Spec name of a command id, `"UNKNOWN"` for ids outside the table.
@@ -170,5 +175,16 @@ mod tests {
         assert_eq!(name(MODIFYSMG_RESP), Some("SGIP_MODIFYSMG_RESP"));
         assert_eq!(name(0x0000_0012), None);
         assert_eq!(name_or_unknown(0x1234_5678), "UNKNOWN");
+        assert_eq!(name(0x4000_0001), None);
+        assert_eq!(name(0), None);
+        assert_eq!(name(0x8000_0000), None);
+        assert_eq!(name(0x0000_1001), None);
+    }
+
+    #[test]
+    fn indexed_lookup_agrees_with_the_table() {
+        for &(id, n) in TABLE {
+            assert_eq!(name(id), Some(n), "0x{id:08x}");
+        }
     }
 }

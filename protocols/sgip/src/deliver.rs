@@ -133,11 +133,7 @@ impl Deliver {
     }
 
     pub(crate) fn decode(frame: &Bytes, body: &[u8]) -> Result<Self, DecodeError> {
-        let (deliver, content) = finish(PDU, true, parser(body))?;
-        Ok(Self {
-            message_content: frame.slice_ref(content),
-            ..deliver
-        })
+        finish(PDU, true, parser(frame, body))
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
@@ -155,8 +151,9 @@ impl Deliver {
     }
 }
 
-/// Parse a Deliver body; the content comes back as a sub-slice for `slice_ref`.
-fn parser(i: &[u8]) -> PResult<'_, (Deliver, &[u8])> {
+/// Parse a Deliver body. `body` is a sub-slice of `frame`, so the content is
+/// `slice_ref`'d out of the frame instead of copied.
+fn parser<'a>(frame: &Bytes, i: &'a [u8]) -> PResult<'a, Deliver> {
     let (i, user_number) = octets::<21>("UserNumber")(i)?;
     let (i, sp_number) = octets::<21>("SPNumber")(i)?;
     let (i, tp_pid) = u8_be("TP_pid")(i)?;
@@ -171,10 +168,10 @@ fn parser(i: &[u8]) -> PResult<'_, (Deliver, &[u8])> {
         tp_pid,
         tp_udhi,
         message_coding,
-        message_content: Bytes::new(),
+        message_content: frame.slice_ref(content),
         reserve,
     };
-    Ok((i, (deliver, content)))
+    Ok((i, deliver))
 }
 
 #[cfg(test)]

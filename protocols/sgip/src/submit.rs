@@ -211,11 +211,7 @@ impl Submit {
     }
 
     pub(crate) fn decode(frame: &Bytes, body: &[u8]) -> Result<Self, DecodeError> {
-        let (submit, content) = finish(PDU, true, parser(body))?;
-        Ok(Self {
-            message_content: frame.slice_ref(content),
-            ..submit
-        })
+        finish(PDU, true, parser(frame, body))
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
@@ -258,21 +254,28 @@ impl Submit {
     }
 }
 
-/// Parse a Submit body; the content is returned as a sub-slice so the caller can
-/// `slice_ref` it out of the frame instead of copying.
-fn parser(i: &[u8]) -> PResult<'_, (Submit, &[u8])> {
+/// Parse a Submit body. `body` is a sub-slice of `frame`, so the content is
+/// `slice_ref`'d out of the frame instead of copied.
+fn parser<'a>(frame: &Bytes, i: &'a [u8]) -> PResult<'a, Submit> {
     let (i, sp_number) = octets::<21>("SPNumber")(i)?;
     let (i, charge_number) = octets::<21>("ChargeNumber")(i)?;
-    let (mut i, count) = u8_be("UserCount")(i)?;
+    let (i, count) = u8_be("UserCount")(i)?;
     if count == 0 || usize::from(count) > MAX_USER_COUNT {
         return Err(FieldError::invalid("UserCount", count, "must be 1–100"));
     }
-    let mut user_numbers = UserNumbers::new();
-    for _ in 0..count {
-        let (rest, n) = octets::<21>("UserNumber")(i)?;
-        user_numbers.push(n);
-        i = rest;
-    }
+    let (mut i, first) = octets::<21>("UserNumber")(i)?;
+    let user_numbers = if count == 1 {
+        UserNumbers::one(first)
+    } else {
+        let mut list = Vec::with_capacity(usize::from(count));
+        list.push(first);
+        for _ in 1..count {
+            let (rest, n) = octets::<21>("UserNumber")(i)?;
+            list.push(n);
+            i = rest;
+        }
+        UserNumbers::from(list)
+    };
     let (i, corp_id) = octets::<5>("CorpId")(i)?;
     let (i, service_type) = octets::<10>("ServiceType")(i)?;
     let (i, fee_type) = u8_be("FeeType")(i)?;
@@ -310,10 +313,10 @@ fn parser(i: &[u8]) -> PResult<'_, (Submit, &[u8])> {
         tp_udhi,
         message_coding,
         message_type,
-        message_content: Bytes::new(),
+        message_content: frame.slice_ref(content),
         reserve,
     };
-    Ok((i, (submit, content)))
+    Ok((i, submit))
 }
 
 #[cfg(test)]
