@@ -1,6 +1,7 @@
-//! Criterion benches of the text layer: splitting a 1,000-character message (CJK →
-//! UCS-2, 15 segments; ASCII → 8 segments with ASCII long messages enabled), the
-//! cheap count, and reassembling the 15 CJK segments pushed in reverse order.
+//! Criterion benches of the text layer: splitting a 1,000-character message (CJK
+//! with an emoji → UCS-2, 16 segments; ASCII → 7 segments of 153 characters with
+//! ASCII long messages enabled), the cheap count, and reassembling the 16 UCS-2
+//! segments pushed in reverse order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -41,6 +42,7 @@ fn bench_split(c: &mut Criterion) {
         },
         ..Default::default()
     };
+    assert_eq!(split(&ascii, &ascii_opts, 1).unwrap().segments.len(), 7);
     c.bench_function("split 1000 chars ASCII (7-bit long)", |b| {
         b.iter(|| split(black_box(&ascii), &ascii_opts, 0x5a))
     });

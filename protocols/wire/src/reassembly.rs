@@ -168,6 +168,12 @@ impl Reassembler {
     /// Take one inbound part. Returns the messages now ready: usually none (a part
     /// of a set still incomplete or a duplicate) or one (a single message, a set just
     /// completed); at most two when a new set pushes the oldest out of a full table.
+    ///
+    /// A repeated part of a long message is dropped — also after its set was
+    /// delivered, for `timeout`, when the copy is byte-identical. A repeated single
+    /// message has no key to recognise it by and comes out again: the link dedupes
+    /// DELIVERs by message id. Sender and destination are compared as given, so the
+    /// caller normalises them (`+86` prefixes) first.
     pub fn push(&mut self, part: MoPart, now: Instant) -> Vec<MoMessage> {
         let MoPart {
             sender,
