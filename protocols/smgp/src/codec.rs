@@ -8,7 +8,9 @@
 //! sync and a caller that chooses to log and carry on can do so.
 
 use bytes::BytesMut;
-use tokio_util::codec::{Decoder, Encoder};
+/// Re-exported so callers (tests, the fuzz target) can drive the codec without naming
+/// tokio-util themselves.
+pub use tokio_util::codec::{Decoder, Encoder};
 use wire::CodecError;
 use wire::frame::FrameLimits;
 
