@@ -53,18 +53,43 @@ pub struct DecodeError {
 
 impl DecodeError {
     /// A field ran past the end of the frame.
-    pub fn truncated(pdu: &'static str, field: &'static str, needed: usize, available: usize) -> Self {
-        Self { pdu, field, kind: DecodeErrorKind::Truncated { needed, available } }
+    pub fn truncated(
+        pdu: &'static str,
+        field: &'static str,
+        needed: usize,
+        available: usize,
+    ) -> Self {
+        Self {
+            pdu,
+            field,
+            kind: DecodeErrorKind::Truncated { needed, available },
+        }
     }
 
     /// A field holds a value the protocol does not allow.
-    pub fn invalid(pdu: &'static str, field: &'static str, value: impl fmt::Display, reason: &'static str) -> Self {
-        Self { pdu, field, kind: DecodeErrorKind::Invalid { value: value.to_string(), reason } }
+    pub fn invalid(
+        pdu: &'static str,
+        field: &'static str,
+        value: impl fmt::Display,
+        reason: &'static str,
+    ) -> Self {
+        Self {
+            pdu,
+            field,
+            kind: DecodeErrorKind::Invalid {
+                value: value.to_string(),
+                reason,
+            },
+        }
     }
 
     /// Bytes left over after the last field.
     pub fn trailing(pdu: &'static str, n: usize) -> Self {
-        Self { pdu, field: "(end)", kind: DecodeErrorKind::TrailingBytes(n) }
+        Self {
+            pdu,
+            field: "(end)",
+            kind: DecodeErrorKind::TrailingBytes(n),
+        }
     }
 }
 
@@ -104,7 +129,11 @@ pub struct EncodeError {
 impl EncodeError {
     /// Build an encode error.
     pub fn new(pdu: &'static str, field: &'static str, reason: impl Into<String>) -> Self {
-        Self { pdu, field, reason: reason.into() }
+        Self {
+            pdu,
+            field,
+            reason: reason.into(),
+        }
     }
 }
 

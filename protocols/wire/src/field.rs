@@ -43,9 +43,17 @@ impl<const N: usize> Octets<N> {
     }
 
     /// Like [`Octets::new`] but names the PDU and field when the value is too long.
-    pub fn for_field(pdu: &'static str, field: &'static str, value: &[u8]) -> Result<Self, EncodeError> {
+    pub fn for_field(
+        pdu: &'static str,
+        field: &'static str,
+        value: &[u8],
+    ) -> Result<Self, EncodeError> {
         Self::new(value).map_err(|len| {
-            EncodeError::new(pdu, field, format!("{len} bytes do not fit the {N}-byte field"))
+            EncodeError::new(
+                pdu,
+                field,
+                format!("{len} bytes do not fit the {N}-byte field"),
+            )
         })
     }
 
@@ -99,8 +107,18 @@ pub struct FieldError {
 
 impl FieldError {
     /// The field holds a value the protocol does not allow.
-    pub fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> nom::Err<Self> {
-        nom::Err::Error(Self { field, kind: DecodeErrorKind::Invalid { value: value.to_string(), reason } })
+    pub fn invalid(
+        field: &'static str,
+        value: impl fmt::Display,
+        reason: &'static str,
+    ) -> nom::Err<Self> {
+        nom::Err::Error(Self {
+            field,
+            kind: DecodeErrorKind::Invalid {
+                value: value.to_string(),
+                reason,
+            },
+        })
     }
 }
 
@@ -127,7 +145,10 @@ fn need(field: &'static str, input: &[u8], n: usize) -> Result<(), nom::Err<Fiel
     if input.len() < n {
         Err(nom::Err::Error(FieldError {
             field,
-            kind: DecodeErrorKind::Truncated { needed: n, available: input.len() },
+            kind: DecodeErrorKind::Truncated {
+                needed: n,
+                available: input.len(),
+            },
         }))
     } else {
         Ok(())
@@ -163,7 +184,10 @@ pub fn u16_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u16> {
 pub fn u32_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u32> {
     move |input| {
         need(field, input, 4)?;
-        Ok((&input[4..], u32::from_be_bytes([input[0], input[1], input[2], input[3]])))
+        Ok((
+            &input[4..],
+            u32::from_be_bytes([input[0], input[1], input[2], input[3]]),
+        ))
     }
 }
 
@@ -189,7 +213,10 @@ pub fn octets<const N: usize>(field: &'static str) -> impl Fn(&[u8]) -> PResult<
 
 /// A `width`-byte octet string stored in a wider [`Octets<N>`] (for fields whose size
 /// depends on the protocol version, e.g. CMPP 2.0's 21-byte vs 3.0's 32-byte numbers).
-pub fn octets_narrow<const N: usize>(field: &'static str, width: usize) -> impl Fn(&[u8]) -> PResult<'_, Octets<N>> {
+pub fn octets_narrow<const N: usize>(
+    field: &'static str,
+    width: usize,
+) -> impl Fn(&[u8]) -> PResult<'_, Octets<N>> {
     debug_assert!(width <= N);
     move |input| {
         need(field, input, width)?;
@@ -201,12 +228,22 @@ pub fn octets_narrow<const N: usize>(field: &'static str, width: usize) -> impl 
 
 /// Write `value` into a `width`-byte field (left-aligned, 0x00 padded).
 /// Fails, naming the field, when the *logical* value is longer than `width`.
-pub fn put_padded(buf: &mut BytesMut, pdu: &'static str, field: &'static str, value: &[u8], width: usize) -> Result<(), EncodeError> {
+pub fn put_padded(
+    buf: &mut BytesMut,
+    pdu: &'static str,
+    field: &'static str,
+    value: &[u8],
+    width: usize,
+) -> Result<(), EncodeError> {
     // Keep raw bytes after the logical end when they fit, so that decode → encode is
     // byte-exact; only zero padding beyond `width` may be dropped.
     let used = value.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
     if used > width {
-        return Err(EncodeError::new(pdu, field, format!("{used} bytes do not fit the {width}-byte field")));
+        return Err(EncodeError::new(
+            pdu,
+            field,
+            format!("{used} bytes do not fit the {width}-byte field"),
+        ));
     }
     buf.put_slice(&value[..used]);
     buf.put_bytes(0, width - used);
@@ -215,7 +252,11 @@ pub fn put_padded(buf: &mut BytesMut, pdu: &'static str, field: &'static str, va
 
 /// Turn a parser outcome into a [`DecodeError`] for `pdu`. With `strict`, bytes left
 /// after the last field are an error; otherwise they are ignored.
-pub fn finish<T>(pdu: &'static str, strict: bool, result: PResult<'_, T>) -> Result<T, DecodeError> {
+pub fn finish<T>(
+    pdu: &'static str,
+    strict: bool,
+    result: PResult<'_, T>,
+) -> Result<T, DecodeError> {
     match result {
         Ok((rest, value)) => {
             if strict && !rest.is_empty() {
@@ -224,11 +265,18 @@ pub fn finish<T>(pdu: &'static str, strict: bool, result: PResult<'_, T>) -> Res
                 Ok(value)
             }
         }
-        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(DecodeError { pdu, field: e.field, kind: e.kind }),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(DecodeError {
+            pdu,
+            field: e.field,
+            kind: e.kind,
+        }),
         Err(nom::Err::Incomplete(_)) => Err(DecodeError {
             pdu,
             field: "(end)",
-            kind: DecodeErrorKind::Truncated { needed: 1, available: 0 },
+            kind: DecodeErrorKind::Truncated {
+                needed: 1,
+                available: 0,
+            },
         }),
     }
 }
@@ -257,26 +305,41 @@ mod tests {
         let r = finish("TEST_PDU", true, u32_be("Result")(&[0, 1]));
         assert_eq!(r, Err(DecodeError::truncated("TEST_PDU", "Result", 4, 2)));
         let err = r.err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(err, "TEST_PDU.Result: truncated: needs 4 byte(s), 2 left in the frame");
+        assert_eq!(
+            err,
+            "TEST_PDU.Result: truncated: needs 4 byte(s), 2 left in the frame"
+        );
     }
 
     #[test]
     fn strict_finish_rejects_trailing_bytes() {
-        assert_eq!(finish("P", true, u8_be("A")(&[1, 2])), Err(DecodeError::trailing("P", 1)));
+        assert_eq!(
+            finish("P", true, u8_be("A")(&[1, 2])),
+            Err(DecodeError::trailing("P", 1))
+        );
         assert_eq!(finish("P", false, u8_be("A")(&[1, 2])), Ok(1));
     }
 
     #[test]
     fn narrow_octets_and_padded_put_round_trip() {
         let input = [b'1', b'3', 0, 0, 0];
-        let (rest, o) = octets_narrow::<8>("Num", 5)(&input).map_err(|_| ()).unwrap_or((&[], Octets::EMPTY));
+        let (rest, o) = octets_narrow::<8>("Num", 5)(&input)
+            .map_err(|_| ())
+            .unwrap_or((&[], Octets::EMPTY));
         assert!(rest.is_empty());
         assert_eq!(o.value(), b"13");
         let mut buf = BytesMut::new();
         assert!(put_padded(&mut buf, "P", "Num", o.raw(), 5).is_ok());
         assert_eq!(&buf[..], &input);
         let err = put_padded(&mut buf, "P", "Num", b"123456", 5);
-        assert_eq!(err, Err(EncodeError::new("P", "Num", "6 bytes do not fit the 5-byte field")));
+        assert_eq!(
+            err,
+            Err(EncodeError::new(
+                "P",
+                "Num",
+                "6 bytes do not fit the 5-byte field"
+            ))
+        );
     }
 
     #[test]

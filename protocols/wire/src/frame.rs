@@ -29,10 +29,16 @@ impl FrameLimits {
         let declared = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
         let len = declared as usize;
         if len < self.min {
-            return Err(FrameError::TooShort { declared, min: self.min });
+            return Err(FrameError::TooShort {
+                declared,
+                min: self.min,
+            });
         }
         if len > self.max {
-            return Err(FrameError::TooLong { declared, max: self.max });
+            return Err(FrameError::TooLong {
+                declared,
+                max: self.max,
+            });
         }
         Ok(Some(len))
     }
@@ -58,7 +64,10 @@ mod tests {
     fn rejects_below_header() {
         assert_eq!(
             LIMITS.peek_len(&[0, 0, 0, 11]),
-            Err(FrameError::TooShort { declared: 11, min: 12 })
+            Err(FrameError::TooShort {
+                declared: 11,
+                min: 12
+            })
         );
     }
 
@@ -66,7 +75,10 @@ mod tests {
     fn rejects_above_max_before_allocating() {
         assert_eq!(
             LIMITS.peek_len(&[0xff, 0xff, 0xff, 0xff]),
-            Err(FrameError::TooLong { declared: u32::MAX, max: 4096 })
+            Err(FrameError::TooLong {
+                declared: u32::MAX,
+                max: 4096
+            })
         );
     }
 }

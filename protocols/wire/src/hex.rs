@@ -31,7 +31,10 @@ pub enum HexError {
 /// Decode hex, ignoring ASCII white space, an optional `0x` prefix, and `:`/`-` separators.
 pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
     let text = text.trim();
-    let text = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
+    let text = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
     let digits: Vec<char> = text
         .chars()
         .filter(|c| !c.is_ascii_whitespace() && *c != ':' && *c != '-')
@@ -41,8 +44,14 @@ pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
     }
     let mut out = Vec::with_capacity(digits.len() / 2);
     for (i, pair) in digits.chunks(2).enumerate() {
-        let hi = pair[0].to_digit(16).ok_or(HexError::BadDigit { ch: pair[0], pos: 2 * i })?;
-        let lo = pair[1].to_digit(16).ok_or(HexError::BadDigit { ch: pair[1], pos: 2 * i + 1 })?;
+        let hi = pair[0].to_digit(16).ok_or(HexError::BadDigit {
+            ch: pair[0],
+            pos: 2 * i,
+        })?;
+        let lo = pair[1].to_digit(16).ok_or(HexError::BadDigit {
+            ch: pair[1],
+            pos: 2 * i + 1,
+        })?;
         out.push((hi * 16 + lo) as u8);
     }
     Ok(out)

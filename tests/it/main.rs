@@ -1,0 +1,3 @@
+//! Integration tests: the real `hongyan` binary, one module per area.
+
+mod decode;
