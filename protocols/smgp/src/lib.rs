@@ -13,6 +13,25 @@
 //! * [`version`]: the 1.3 / 2.0 / 3.0 layout switch.
 //!
 //! Nothing here does I/O, reads a clock or logs: times are passed in as values.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use smgp::{Body, LoginMode, Pdu, Timestamp, Version};
+//!
+//! // SP side: log in (reference Example 1) ...
+//! let ts = Timestamp::new(1, 2, 3, 4, 5)?;
+//! let login = smgp::Login::new("12345678", b"pass1234", LoginMode::Transmit, ts, Version::V30)?;
+//! let frame = Pdu::new(1, Body::Login(login)).to_bytes(Version::V30)?;
+//! assert_eq!(frame.len(), 42);
+//!
+//! // ... gateway side: decode, check the digest, answer.
+//! let pdu = smgp::decode(Version::V30, &frame)?;
+//! let Body::Login(login) = &pdu.body else { unreachable!() };
+//! assert!(login.verify(b"pass1234").is_some());
+//! let resp = smgp::LoginResp::new(0, login, b"pass1234", Version::V30);
+//! assert_eq!(resp.verify(&login.authenticator_client, b"pass1234"), Some(smgp::auth::StatusHashForm::U32Be));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod auth;
 pub mod codec;

@@ -36,13 +36,14 @@ pub enum Body {
     Deliver(Deliver),
     /// Deliver_Resp (0x80000003).
     DeliverResp(DeliverResp),
-    /// Active_Test (0x00000004), no body.
+    /// Active_Test (0x00000004): keep-alive from either side, header only
+    /// (PacketLength 12), e.g. `0000000c 00000004 00000009`.
     ActiveTest,
-    /// Active_Test_Resp (0x80000004), no body.
+    /// Active_Test_Resp (0x80000004), header only: `0000000c 80000004 00000009`.
     ActiveTestResp,
-    /// Exit (0x00000006), no body.
+    /// Exit (0x00000006): close the session, header only: `0000000c 00000006 0000000a`.
     Exit,
-    /// Exit_Resp (0x80000006), no body.
+    /// Exit_Resp (0x80000006), header only: `0000000c 80000006 0000000a`.
     ExitResp,
     /// Query (0x00000007).
     Query(Query),

@@ -71,7 +71,7 @@ pub struct Submit {
     pub src_term_id: Octets<21>,
     /// ChargeTermID.
     pub charge_term_id: Octets<21>,
-    /// DestTermID[DestTermIDCount].
+    /// DestTermID × DestTermIDCount (the count is the length of this list).
     pub dest_term_ids: Vec<Octets<21>>,
     /// MsgContent (MsgLength is its length).
     pub msg_content: Bytes,
