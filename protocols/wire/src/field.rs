@@ -141,6 +141,7 @@ impl<'a> nom::error::ParseError<&'a [u8]> for FieldError {
 /// Result type of every field parser.
 pub type PResult<'a, T> = IResult<&'a [u8], T, FieldError>;
 
+#[inline(always)]
 fn need(field: &'static str, input: &[u8], n: usize) -> Result<(), nom::Err<FieldError>> {
     if input.len() < n {
         Err(nom::Err::Error(FieldError {
@@ -156,7 +157,9 @@ fn need(field: &'static str, input: &[u8], n: usize) -> Result<(), nom::Err<Fiel
 }
 
 /// Take exactly `n` bytes for `field`.
+#[inline]
 pub fn take(field: &'static str, n: usize) -> impl Fn(&[u8]) -> PResult<'_, &[u8]> {
+    #[inline(always)]
     move |input| {
         need(field, input, n)?;
         let (bytes, rest) = input.split_at(n);
@@ -165,7 +168,9 @@ pub fn take(field: &'static str, n: usize) -> impl Fn(&[u8]) -> PResult<'_, &[u8
 }
 
 /// A one-byte unsigned integer.
+#[inline]
 pub fn u8_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u8> {
+    #[inline(always)]
     move |input| {
         need(field, input, 1)?;
         Ok((&input[1..], input[0]))
@@ -173,7 +178,9 @@ pub fn u8_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u8> {
 }
 
 /// A two-byte big-endian unsigned integer.
+#[inline]
 pub fn u16_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u16> {
+    #[inline(always)]
     move |input| {
         need(field, input, 2)?;
         Ok((&input[2..], u16::from_be_bytes([input[0], input[1]])))
@@ -181,7 +188,9 @@ pub fn u16_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u16> {
 }
 
 /// A four-byte big-endian unsigned integer.
+#[inline]
 pub fn u32_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u32> {
+    #[inline(always)]
     move |input| {
         need(field, input, 4)?;
         Ok((
@@ -192,7 +201,9 @@ pub fn u32_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u32> {
 }
 
 /// An eight-byte big-endian unsigned integer.
+#[inline]
 pub fn u64_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u64> {
+    #[inline(always)]
     move |input| {
         need(field, input, 8)?;
         let mut raw = [0u8; 8];
@@ -202,7 +213,9 @@ pub fn u64_be(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, u64> {
 }
 
 /// A fixed-size octet string of `N` bytes.
+#[inline]
 pub fn octets<const N: usize>(field: &'static str) -> impl Fn(&[u8]) -> PResult<'_, Octets<N>> {
+    #[inline(always)]
     move |input| {
         need(field, input, N)?;
         let mut raw = [0u8; N];
@@ -213,11 +226,13 @@ pub fn octets<const N: usize>(field: &'static str) -> impl Fn(&[u8]) -> PResult<
 
 /// A `width`-byte octet string stored in a wider [`Octets<N>`] (for fields whose size
 /// depends on the protocol version, e.g. CMPP 2.0's 21-byte vs 3.0's 32-byte numbers).
+#[inline]
 pub fn octets_narrow<const N: usize>(
     field: &'static str,
     width: usize,
 ) -> impl Fn(&[u8]) -> PResult<'_, Octets<N>> {
     debug_assert!(width <= N);
+    #[inline(always)]
     move |input| {
         need(field, input, width)?;
         let mut raw = [0u8; N];
