@@ -174,11 +174,11 @@ impl Pdu {
     }
 }
 
-fn no_body(pdu: &'static str, body: &[u8]) -> Result<(), DecodeError> {
+fn no_body(pdu: impl Fn() -> &'static str, body: &[u8]) -> Result<(), DecodeError> {
     if body.is_empty() {
         Ok(())
     } else {
-        Err(DecodeError::trailing(pdu, body.len()))
+        Err(DecodeError::trailing(pdu(), body.len()))
     }
 }
 
@@ -186,10 +186,11 @@ fn no_body(pdu: &'static str, body: &[u8]) -> Result<(), DecodeError> {
 /// length. Content and unknown bodies are sliced from `frame`, not copied.
 pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
     let header = Header::parse(frame)?;
-    let name = command::display_name(version, header.request_id);
+    // The name is only needed for errors; looking it up costs a table scan.
+    let name = || command::display_name(version, header.request_id);
     if header.packet_length as usize != frame.len() {
         return Err(DecodeError::invalid(
-            name,
+            name(),
             "PacketLength",
             format!("{} (frame is {} bytes)", header.packet_length, frame.len()),
             "must equal the frame length",
