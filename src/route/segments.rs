@@ -38,7 +38,7 @@
 //! * **172** is listed as China Mobile; some lists mark it as IoT-only.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -289,7 +289,7 @@ pub const BUILTIN: &[(u32, Carrier, SegmentKind)] = &[
 /// Segment prefixes to carriers, with longest-prefix lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentTable {
-    entries: BTreeMap<Prefix, Segment>,
+    entries: HashMap<Prefix, Segment>,
 }
 
 impl Default for SegmentTable {
@@ -321,7 +321,7 @@ impl SegmentTable {
     /// A table with no entries, for configs that want to list every segment themselves.
     pub fn empty() -> SegmentTable {
         SegmentTable {
-            entries: BTreeMap::new(),
+            entries: HashMap::new(),
         }
     }
 
@@ -395,7 +395,9 @@ impl SegmentTable {
 
     /// Every entry, in digit order (`133`, `134`, `1349`, `135`, …).
     pub fn iter(&self) -> impl Iterator<Item = &Segment> {
-        self.entries.values()
+        let mut all: Vec<&Segment> = self.entries.values().collect();
+        all.sort_unstable_by_key(|s| s.prefix);
+        all.into_iter()
     }
 
     /// Number of entries.
