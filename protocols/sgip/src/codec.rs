@@ -7,7 +7,9 @@
 //! session can answer the bad command (see [`crate::Header::parse`]) and go on.
 
 use bytes::BytesMut;
-use tokio_util::codec::{Decoder, Encoder};
+/// Re-exported so users of the codec (the link layer, the fuzz target) need no
+/// direct tokio-util dependency to call `decode` / `encode`.
+pub use tokio_util::codec::{Decoder, Encoder};
 use wire::frame::FrameLimits;
 use wire::{CodecError, EncodeError};
 
