@@ -207,6 +207,7 @@ pub struct Segment {
     pub built_in: bool,
 }
 
+// Short names keep the table below one readable line per segment.
 use Carrier::{Broadnet, Mobile, Telecom, Unicom};
 use SegmentKind::{DataOnly, Satellite, Standard, Virtual};
 
