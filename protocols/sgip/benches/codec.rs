@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use sgip::submit::CHARGE_SP;
 use sgip::{Body, Deliver, Pdu, Report, ReportState, SequenceNumber, Submit, Timestamp, decode};
 use wire::Octets;
@@ -71,20 +71,17 @@ fn bench(c: &mut Criterion) {
         ("report", report()),
     ] {
         let frame = pdu.to_bytes().unwrap();
-        let mut group = c.benchmark_group(format!("sgip_{name}"));
-        group.throughput(Throughput::Elements(1));
-        group.bench_function(format!("sgip_{name}_decode"), |b| {
+        c.bench_function(&format!("sgip_{name}_decode"), |b| {
             b.iter(|| decode(black_box(&frame)).unwrap())
         });
         let mut buf = BytesMut::with_capacity(frame.len());
-        group.bench_function(format!("sgip_{name}_encode"), |b| {
+        c.bench_function(&format!("sgip_{name}_encode"), |b| {
             b.iter(|| {
                 buf.clear();
                 black_box(&pdu).encode(&mut buf).unwrap();
                 black_box(buf.len())
             })
         });
-        group.finish();
     }
 }
 

@@ -5,24 +5,6 @@
 //! Delivers, Reports and UserRpts. The password travels in **plain text** — there is
 //! no digest in SGIP.
 //!
-//! Bind — Message Length 61:
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 1 | Login Type | [`LoginType`] |
-//! | 21 | 16 | Login Name | account issued by the server side |
-//! | 37 | 16 | Login Password | plain text |
-//! | 53 | 8 | Reserve | |
-//!
-//! Example (Login Type 1, `spuser` / `sppass`, sequence `3010012345-0102030405-1`):
-//!
-//! ```text
-//! 00000000  00 00 00 3d 00 00 00 01  b3 69 24 b9 06 14 dc 45
-//! 00000010  00 00 00 01 01 73 70 75  73 65 72 00 00 00 00 00
-//! 00000020  00 00 00 00 00 73 70 70  61 73 73 00 00 00 00 00
-//! 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00
-//! ```
-//!
 //! Bind_Resp is the common [`crate::Resp`] body; Unbind and Unbind_Resp have no body.
 
 use bytes::{BufMut, BytesMut};
@@ -101,6 +83,24 @@ impl LoginType {
 }
 
 /// SGIP_BIND body.
+///
+/// Bind — Message Length 61:
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 1 | Login Type | [`LoginType`] |
+/// | 21 | 16 | Login Name | account issued by the server side |
+/// | 37 | 16 | Login Password | plain text |
+/// | 53 | 8 | Reserve | |
+///
+/// Example (Login Type 1, `spuser` / `sppass`, sequence `3010012345-0102030405-1`):
+///
+/// ```text
+/// 00000000  00 00 00 3d 00 00 00 01  b3 69 24 b9 06 14 dc 45
+/// 00000010  00 00 00 01 01 73 70 75  73 65 72 00 00 00 00 00
+/// 00000020  00 00 00 00 00 73 70 70  61 73 73 00 00 00 00 00
+/// 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Bind {
     /// Login Type.

@@ -1,32 +1,5 @@
 //! Deliver: an SMG → SP mobile-originated message, sent on the connection the SMG
 //! opens to the SP's listener (Login Type 2).
-//!
-//! Message Length = 77 + MessageLength.
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 21 | UserNumber | sender MSISDN, `86`-prefixed |
-//! | 41 | 21 | SPNumber | number the user sent to: access number + extension |
-//! | 62 | 1 | TP_pid | GSM 03.40 TP-PID |
-//! | 63 | 1 | TP_udhi | 1 (or 0x40 from some gateways) = content starts with a UDH |
-//! | 64 | 1 | MessageCoding | 0 ASCII, 3 SIM, 4 binary, 8 UCS2, 15 GBK |
-//! | 65 | **4** | MessageLength | content length |
-//! | 69 | n | MessageContent | content |
-//! | 69+n | 8 | Reserve | LinkID for on-demand services, by Unicom convention |
-//!
-//! Long MOs carry no segment fields in SGIP: only TP_udhi and the UDH say that a
-//! Deliver is one part of a longer message ([`Deliver::concat`]).
-//!
-//! Example (reference Example 4: GBK "退订" from 8613012345678 to 1065501234588):
-//!
-//! ```text
-//! 00000000  00 00 00 51 00 00 00 04  00 01 8a 89 06 14 dc a4
-//! 00000010  00 00 00 4d 38 36 31 33  30 31 32 33 34 35 36 37
-//! 00000020  38 00 00 00 00 00 00 00  00 31 30 36 35 35 30 31
-//! 00000030  32 33 34 35 38 38 00 00  00 00 00 00 00 00 00 00
-//! 00000040  0f 00 00 00 04 cd cb b6  a9 00 00 00 00 00 00 00
-//! 00000050  00
-//! ```
 
 use bytes::{BufMut, Bytes, BytesMut};
 use wire::coding::{Coding, decode_text};
@@ -44,6 +17,33 @@ const PDU: &str = "SGIP_DELIVER";
 pub const DELIVER_FIXED_LEN: usize = 57;
 
 /// SGIP_DELIVER body.
+///
+/// Message Length = 77 + MessageLength.
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 21 | UserNumber | sender MSISDN, `86`-prefixed |
+/// | 41 | 21 | SPNumber | number the user sent to: access number + extension |
+/// | 62 | 1 | TP_pid | GSM 03.40 TP-PID |
+/// | 63 | 1 | TP_udhi | 1 (or 0x40 from some gateways) = content starts with a UDH |
+/// | 64 | 1 | MessageCoding | 0 ASCII, 3 SIM, 4 binary, 8 UCS2, 15 GBK |
+/// | 65 | **4** | MessageLength | content length |
+/// | 69 | n | MessageContent | content |
+/// | 69+n | 8 | Reserve | LinkID for on-demand services, by Unicom convention |
+///
+/// Long MOs carry no segment fields in SGIP: only TP_udhi and the UDH say that a
+/// Deliver is one part of a longer message ([`Deliver::concat`]).
+///
+/// Example (reference Example 4: GBK "退订" from 8613012345678 to 1065501234588):
+///
+/// ```text
+/// 00000000  00 00 00 51 00 00 00 04  00 01 8a 89 06 14 dc a4
+/// 00000010  00 00 00 4d 38 36 31 33  30 31 32 33 34 35 36 37
+/// 00000020  38 00 00 00 00 00 00 00  00 31 30 36 35 35 30 31
+/// 00000030  32 33 34 35 38 38 00 00  00 00 00 00 00 00 00 00
+/// 00000040  0f 00 00 00 04 cd cb b6  a9 00 00 00 00 00 00 00
+/// 00000050  00
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Deliver {
     /// UserNumber: the sender, `86`-prefixed.

@@ -1,13 +1,4 @@
 //! The 20-byte SGIP message header.
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 0 | 4 | Message Length | total length including this header |
-//! | 4 | 4 | Command ID | see [`crate::command`] |
-//! | 8 | 12 | Sequence Number | node id ‖ `MMDDHHMMSS` ‖ counter ([`SequenceNumber`]) |
-//!
-//! `00 00 00 14 00 00 00 02 b3 69 24 b9 06 14 dc 45 00 00 00 03` is an Unbind (length
-//! 20, command 2) with sequence number `3010012345-0102030405-3`.
 
 use bytes::{BufMut, BytesMut};
 use wire::DecodeError;
@@ -22,6 +13,15 @@ pub const HEADER_LEN: usize = 20;
 pub const HEADER_PDU: &str = "SGIP_HEADER";
 
 /// A decoded header.
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 0 | 4 | Message Length | total length including this header |
+/// | 4 | 4 | Command ID | see [`crate::command`] |
+/// | 8 | 12 | Sequence Number | node id ‖ `MMDDHHMMSS` ‖ counter ([`SequenceNumber`]) |
+///
+/// `00 00 00 14 00 00 00 02 b3 69 24 b9 06 14 dc 45 00 00 00 03` is an Unbind (length
+/// 20, command 2) with sequence number `3010012345-0102030405-3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Header {
     /// Message Length: total frame length, header included.

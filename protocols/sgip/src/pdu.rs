@@ -34,9 +34,18 @@ pub enum Body {
     Bind(Bind),
     /// SGIP_BIND_RESP.
     BindResp(Resp),
-    /// SGIP_UNBIND (no body).
+    /// SGIP_UNBIND: the connection's client ends the session. No body; Message
+    /// Length 20.
+    ///
+    /// | Offset | Size | Field | Meaning |
+    /// |---:|---:|---|---|
+    /// | 0 | 20 | header | Command ID 0x00000002 |
+    ///
+    /// Example (reference 7a): `00000014 00000002 b36924b9 0614dc45 00000003`.
     Unbind,
-    /// SGIP_UNBIND_RESP (no body).
+    /// SGIP_UNBIND_RESP: no body; Message Length 20, the Unbind's sequence number.
+    ///
+    /// Example (reference 7b): `00000014 80000002 b36924b9 0614dc45 00000003`.
     UnbindResp,
     /// SGIP_SUBMIT.
     Submit(Submit),

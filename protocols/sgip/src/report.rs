@@ -5,27 +5,6 @@
 //! 12-byte sequence number, so an SP must remember the (node, time, counter) of every
 //! Submit it sends. A Submit to several recipients gets one Report per recipient,
 //! told apart by UserNumber.
-//!
-//! Report — Message Length 64:
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 12 | SubmitSequenceNumber | sequence number of the reported Submit |
-//! | 32 | 1 | ReportType | 0 for a Submit, 1 for a forwarded Deliver |
-//! | 33 | 21 | UserNumber | the MT's recipient |
-//! | 54 | 1 | State | 0 delivered, 1 waiting, 2 failed ([`ReportState`]) |
-//! | 55 | 1 | ErrorCode | why, when State = 2 ([`crate::status::result_meaning`]) |
-//! | 56 | 8 | Reserve | |
-//!
-//! Example (reference Example 5: Submit `3010012345-0102030405-2` delivered to
-//! 8613012345678):
-//!
-//! ```text
-//! 00000000  00 00 00 40 00 00 00 05  00 01 8a 89 06 14 dc ae
-//! 00000010  00 00 00 4e b3 69 24 b9  06 14 dc 45 00 00 00 02
-//! 00000020  00 38 36 31 33 30 31 32  33 34 35 36 37 38 00 00
-//! 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
-//! ```
 
 use bytes::{BufMut, BytesMut};
 use wire::field::{PResult, finish, octets, u8_be};
@@ -45,6 +24,27 @@ pub const REPORT_TYPE_SUBMIT: u8 = 0;
 pub const REPORT_TYPE_DELIVER: u8 = 1;
 
 /// SGIP_REPORT body.
+///
+/// Report — Message Length 64:
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 12 | SubmitSequenceNumber | sequence number of the reported Submit |
+/// | 32 | 1 | ReportType | 0 for a Submit, 1 for a forwarded Deliver |
+/// | 33 | 21 | UserNumber | the MT's recipient |
+/// | 54 | 1 | State | 0 delivered, 1 waiting, 2 failed ([`ReportState`]) |
+/// | 55 | 1 | ErrorCode | why, when State = 2 ([`crate::status::result_meaning`]) |
+/// | 56 | 8 | Reserve | |
+///
+/// Example (reference Example 5: Submit `3010012345-0102030405-2` delivered to
+/// 8613012345678):
+///
+/// ```text
+/// 00000000  00 00 00 40 00 00 00 05  00 01 8a 89 06 14 dc ae
+/// 00000010  00 00 00 4e b3 69 24 b9  06 14 dc 45 00 00 00 02
+/// 00000020  00 38 36 31 33 30 31 32  33 34 35 36 37 38 00 00
+/// 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Report {
     /// SubmitSequenceNumber: the sequence number of the reported Submit.

@@ -2,14 +2,6 @@
 //!
 //! Bind_Resp, Submit_Resp, Deliver_Resp, Report_Resp and UserRpt_Resp all share it
 //! (Message Length 29).
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 1 | Result | 0 success, otherwise an error code ([`crate::status`]) |
-//! | 21 | 8 | Reserve | |
-//!
-//! Example (Bind_Resp, Result 0, echoing the Bind's sequence number):
-//! `0000001d 80000001 b36924b9 0614dc45 00000001 00 0000000000000000`.
 
 use bytes::{BufMut, BytesMut};
 use wire::field::{PResult, finish, octets, u8_be};
@@ -21,6 +13,14 @@ use crate::status;
 pub const RESP_BODY_LEN: usize = 9;
 
 /// A response body: `Result` and `Reserve`.
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 1 | Result | 0 success, otherwise an error code ([`crate::status`]) |
+/// | 21 | 8 | Reserve | |
+///
+/// Example (Bind_Resp, Result 0, echoing the Bind's sequence number):
+/// `0000001d 80000001 b36924b9 0614dc45 00000001 00 0000000000000000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Resp {
     /// 0 = success, otherwise an error code (spec §5.2).

@@ -1,49 +1,4 @@
 //! Submit: an SP → SMG mobile-terminated message (on a Login Type 1 connection).
-//!
-//! Message Length = 143 + 21 × UserCount + MessageLength. With `n` recipients the
-//! fields after UserNumber start 21·(n−1) bytes later than shown (n = 1 below).
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 21 | SPNumber | sender shown to the user: access number + extension |
-//! | 41 | 21 | ChargeNumber | charged MSISDN; empty = each recipient pays; 21 × `0` = the SP pays |
-//! | 62 | 1 | UserCount | 1–100 |
-//! | 63 | 21·n | UserNumber | recipients, `86`-prefixed |
-//! | 84 | 5 | CorpId | SP enterprise code |
-//! | 89 | 10 | ServiceType | business code |
-//! | 99 | 1 | FeeType | [`crate::status::fee_type_meaning`] |
-//! | 100 | 6 | FeeValue | fen |
-//! | 106 | 6 | GivenValue | fen given to the user |
-//! | 112 | 1 | AgentFlag | 0 receivable, 1 actually received |
-//! | 113 | 1 | MorelatetoMTFlag | 0/1 caused by an MO, 2 not caused by an MO, 3 system notice |
-//! | 114 | 1 | Priority | 0–9 |
-//! | 115 | 16 | ExpireTime | `yymmddhhmmss032+` or empty |
-//! | 131 | 16 | ScheduleTime | same, empty = now |
-//! | 147 | 1 | ReportFlag | 0 on failure, 1 always, 2 never, 3 monthly-fee-only |
-//! | 148 | 1 | TP_pid | GSM 03.40 TP-PID |
-//! | 149 | 1 | TP_udhi | 1 = content starts with a UDH (0x40 accepted) |
-//! | 150 | 1 | MessageCoding | 0 ASCII, 3 SIM, 4 binary, 8 UCS2, 15 GBK |
-//! | 151 | 1 | MessageType | 0 = short message |
-//! | 152 | **4** | MessageLength | content length (a 4-byte integer in SGIP) |
-//! | 156 | n | MessageContent | content, UDH first when TP_udhi is set |
-//! | 156+n | 8 | Reserve | LinkID of the MO this MT answers, by Unicom convention |
-//!
-//! Example (reference Example 3: UCS2 "你好" to 8613012345678, SP pays, always
-//! report):
-//!
-//! ```text
-//! 00000000  00 00 00 a8 00 00 00 03  b3 69 24 b9 06 14 dc 45
-//! 00000010  00 00 00 02 31 30 36 35  35 30 31 32 33 34 35 00
-//! 00000020  00 00 00 00 00 00 00 00  00 30 30 30 30 30 30 30
-//! 00000030  30 30 30 30 30 30 30 30  30 30 30 30 30 30 01 38
-//! 00000040  36 31 33 30 31 32 33 34  35 36 37 38 00 00 00 00
-//! 00000050  00 00 00 00 31 32 33 34  35 54 45 53 54 00 00 00
-//! 00000060  00 00 00 01 30 00 00 00  00 00 30 00 00 00 00 00
-//! 00000070  00 02 00 00 00 00 00 00  00 00 00 00 00 00 00 00
-//! 00000080  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
-//! 00000090  00 00 00 01 00 00 08 00  00 00 00 04 4f 60 59 7d
-//! 000000a0  00 00 00 00 00 00 00 00
-//! ```
 
 use bytes::{BufMut, Bytes, BytesMut};
 use wire::coding::{Coding, decode_text};
@@ -69,6 +24,51 @@ pub const CHARGE_SP: Octets<21> = Octets([b'0'; 21]);
 pub const TP_UDHI_PRESENT: u8 = 1;
 
 /// SGIP_SUBMIT body.
+///
+/// Message Length = 143 + 21 × UserCount + MessageLength. With `n` recipients the
+/// fields after UserNumber start 21·(n−1) bytes later than shown (n = 1 below).
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 21 | SPNumber | sender shown to the user: access number + extension |
+/// | 41 | 21 | ChargeNumber | charged MSISDN; empty = each recipient pays; 21 × `0` = the SP pays |
+/// | 62 | 1 | UserCount | 1–100 |
+/// | 63 | 21·n | UserNumber | recipients, `86`-prefixed |
+/// | 84 | 5 | CorpId | SP enterprise code |
+/// | 89 | 10 | ServiceType | business code |
+/// | 99 | 1 | FeeType | [`crate::status::fee_type_meaning`] |
+/// | 100 | 6 | FeeValue | fen |
+/// | 106 | 6 | GivenValue | fen given to the user |
+/// | 112 | 1 | AgentFlag | 0 receivable, 1 actually received |
+/// | 113 | 1 | MorelatetoMTFlag | 0/1 caused by an MO, 2 not caused by an MO, 3 system notice |
+/// | 114 | 1 | Priority | 0–9 |
+/// | 115 | 16 | ExpireTime | `yymmddhhmmss032+` or empty |
+/// | 131 | 16 | ScheduleTime | same, empty = now |
+/// | 147 | 1 | ReportFlag | 0 on failure, 1 always, 2 never, 3 monthly-fee-only |
+/// | 148 | 1 | TP_pid | GSM 03.40 TP-PID |
+/// | 149 | 1 | TP_udhi | 1 = content starts with a UDH (0x40 accepted) |
+/// | 150 | 1 | MessageCoding | 0 ASCII, 3 SIM, 4 binary, 8 UCS2, 15 GBK |
+/// | 151 | 1 | MessageType | 0 = short message |
+/// | 152 | **4** | MessageLength | content length (a 4-byte integer in SGIP) |
+/// | 156 | n | MessageContent | content, UDH first when TP_udhi is set |
+/// | 156+n | 8 | Reserve | LinkID of the MO this MT answers, by Unicom convention |
+///
+/// Example (reference Example 3: UCS2 "你好" to 8613012345678, SP pays, always
+/// report):
+///
+/// ```text
+/// 00000000  00 00 00 a8 00 00 00 03  b3 69 24 b9 06 14 dc 45
+/// 00000010  00 00 00 02 31 30 36 35  35 30 31 32 33 34 35 00
+/// 00000020  00 00 00 00 00 00 00 00  00 30 30 30 30 30 30 30
+/// 00000030  30 30 30 30 30 30 30 30  30 30 30 30 30 30 01 38
+/// 00000040  36 31 33 30 31 32 33 34  35 36 37 38 00 00 00 00
+/// 00000050  00 00 00 00 31 32 33 34  35 54 45 53 54 00 00 00
+/// 00000060  00 00 00 01 30 00 00 00  00 00 30 00 00 00 00 00
+/// 00000070  00 02 00 00 00 00 00 00  00 00 00 00 00 00 00 00
+/// 00000080  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
+/// 00000090  00 00 00 01 00 00 08 00  00 00 00 04 4f 60 59 7d
+/// 000000a0  00 00 00 00 00 00 00 00
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Submit {
     /// SPNumber: access number + extension shown as the sender.

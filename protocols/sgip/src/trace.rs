@@ -1,41 +1,8 @@
 //! Trace / Trace_Resp: the SP asks which nodes an earlier Submit passed through
 //! (on a test connection, Login Type 11); the answer lists one record per node.
 //!
-//! Trace — Message Length 61:
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 12 | SubmitSequenceNumber | sequence number of the traced Submit |
-//! | 32 | 21 | UserNumber | the MT's recipient |
-//! | 53 | 8 | Reserve | |
-//!
-//! Example: `0000003d 00001000 b36924b9 0614dc45 00000005 b36924b9 0614dc45 00000002
-//! 3836313330313233343536373800000000000000 00 0000000000000000` traces Submit
-//! `3010012345-0102030405-2` to 8613012345678.
-//!
-//! Trace_Resp — Message Length 21 + Count × record:
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 1 | Count | number of records |
-//! | 21 | 1 | Result | 0 received at this node, 1 waiting, else an error code |
-//! | 22 | 6 or 10 | NodeId | node id as text |
-//! | … | 16 | ReceiveTime | `yymmddhhmmss` |
-//! | … | 16 | SendTime | `yymmddhhmmss` |
-//! | … | 8 | Reserve | |
-//!
-//! **NodeId width** (reference disagreement 15): SMSGate and feiying_sgip read 6
-//! bytes (47-byte records); the SGIP 1.3 specification text says 10 (51-byte
-//! records). Decoding accepts both, telling them apart by the body length, and keeps
-//! the width so the PDU re-encodes byte-exactly. New responses use **10**, the
-//! specification form: it is the only normative text we have, and only 10 bytes can
-//! hold every node id class of spec §3.4 — an SP id `3AAAAQQQQQ` (e.g. 3010012345)
-//! has 10 digits, so a 6-byte field could not name the SP node a Submit starts at.
-//! Use [`NodeIdWidth::Six`] to talk to a peer that expects the 6-byte form.
-//!
-//! Example (one 10-byte record: received at SMG 101001):
-//! `00000048 80001000 … 01 00 31303130303100000000 <ReceiveTime 16> <SendTime 16>
-//! 0000000000000000`.
+//! Trace_Resp's NodeId is 6 bytes in some implementations and 10 in the spec text
+//! (reference disagreement 15); both are accepted, 10 is emitted — see [`TraceResp`].
 
 use bytes::{BufMut, BytesMut};
 use wire::field::{PResult, finish, octets, octets_narrow, put_padded, u8_be};
@@ -51,6 +18,24 @@ const RESP_PDU: &str = "SGIP_TRACE_RESP";
 pub const TRACE_BODY_LEN: usize = 41;
 
 /// SGIP_TRACE body.
+///
+/// Trace — Message Length 61:
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 12 | SubmitSequenceNumber | sequence number of the traced Submit |
+/// | 32 | 21 | UserNumber | the MT's recipient |
+/// | 53 | 8 | Reserve | |
+///
+/// Example (Trace of Submit `3010012345-0102030405-2` to 8613012345678; the test
+/// fixture in `tests/disagreements.rs`):
+///
+/// ```text
+/// 00000000  00 00 00 3d 00 00 10 00  b3 69 24 b9 06 14 dc 45
+/// 00000010  00 00 00 05 b3 69 24 b9  06 14 dc 45 00 00 00 02
+/// 00000020  38 36 31 33 30 31 32 33  34 35 36 37 38 00 00 00
+/// 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Trace {
     /// SubmitSequenceNumber: the Submit being traced.
@@ -149,6 +134,39 @@ impl TraceRecord {
 }
 
 /// SGIP_TRACE_RESP body.
+///
+/// Trace_Resp — Message Length 21 + Count × record:
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 1 | Count | number of records |
+/// | 21 | 1 | Result | 0 received at this node, 1 waiting, else an error code |
+/// | 22 | 6 or 10 | NodeId | node id as text |
+/// | … | 16 | ReceiveTime | `yymmddhhmmss` |
+/// | … | 16 | SendTime | `yymmddhhmmss` |
+/// | … | 8 | Reserve | |
+///
+/// **NodeId width** (reference disagreement 15): SMSGate and feiying_sgip read 6
+/// bytes (47-byte records); the SGIP 1.3 specification text says 10 (51-byte
+/// records). Decoding accepts both, telling them apart by the body length, and keeps
+/// the width so the PDU re-encodes byte-exactly. New responses use **10**, the
+/// specification form: it is the only normative text we have, and only 10 bytes can
+/// hold every node id class of spec §3.4 — an SP id `3AAAAQQQQQ` (e.g. 3010012345)
+/// has 10 digits, so a 6-byte field could not name the SP node a Submit starts at.
+/// Use [`NodeIdWidth::Six`] to talk to a peer that expects the 6-byte form.
+///
+/// Example (10-byte NodeId; SMG 101001 received it, SMSC 201001 is waiting):
+///
+/// ```text
+/// 00000000  00 00 00 7b 80 00 10 00  b3 69 24 b9 06 14 dc 45
+/// 00000010  00 00 00 05 02 00 31 30  31 30 30 31 00 00 00 00
+/// 00000020  32 35 30 31 30 32 30 33  30 34 30 35 00 00 00 00
+/// 00000030  32 35 30 31 30 32 30 33  30 34 30 36 00 00 00 00
+/// 00000040  00 00 00 00 00 00 00 00  01 32 30 31 30 30 31 00
+/// 00000050  00 00 00 32 35 30 31 30  32 30 33 30 34 30 35 00
+/// 00000060  00 00 00 32 35 30 31 30  32 30 33 30 34 30 36 00
+/// 00000070  00 00 00 00 00 00 00 00  00 00 00
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct TraceResp {
     /// NodeId width used on the wire (kept from decoding; [`NodeIdWidth::Ten`] by default).

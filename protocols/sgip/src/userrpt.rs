@@ -1,24 +1,5 @@
 //! UserRpt: the SMG tells the SP that a subscriber's state changed (deregistered,
 //! suspended for arrears, back to normal). Sent on the SMG → SP connection.
-//!
-//! UserRpt — Message Length 71:
-//!
-//! | Offset | Size | Field | Meaning |
-//! |---:|---:|---|---|
-//! | 20 | 21 | SPNumber | SP access number |
-//! | 41 | 21 | UserNumber | subscriber, `86`-prefixed |
-//! | 62 | 1 | UserCondition | 0 deregistered, 1 suspended for arrears, 2 back to normal |
-//! | 63 | 8 | Reserve | |
-//!
-//! Example (reference Example 6: 8613012345678 suspended for arrears):
-//!
-//! ```text
-//! 00000000  00 00 00 47 00 00 00 11  00 01 8a 89 06 14 dd 08
-//! 00000010  00 00 00 4f 31 30 36 35  35 30 31 32 33 34 35 00
-//! 00000020  00 00 00 00 00 00 00 00  00 38 36 31 33 30 31 32
-//! 00000030  33 34 35 36 37 38 00 00  00 00 00 00 00 00 01 00
-//! 00000040  00 00 00 00 00 00 00
-//! ```
 
 use bytes::{BufMut, BytesMut};
 use wire::field::{PResult, finish, octets, u8_be};
@@ -32,6 +13,25 @@ const PDU: &str = "SGIP_USERRPT";
 pub const USERRPT_BODY_LEN: usize = 51;
 
 /// SGIP_USERRPT body.
+///
+/// UserRpt — Message Length 71:
+///
+/// | Offset | Size | Field | Meaning |
+/// |---:|---:|---|---|
+/// | 20 | 21 | SPNumber | SP access number |
+/// | 41 | 21 | UserNumber | subscriber, `86`-prefixed |
+/// | 62 | 1 | UserCondition | 0 deregistered, 1 suspended for arrears, 2 back to normal |
+/// | 63 | 8 | Reserve | |
+///
+/// Example (reference Example 6: 8613012345678 suspended for arrears):
+///
+/// ```text
+/// 00000000  00 00 00 47 00 00 00 11  00 01 8a 89 06 14 dd 08
+/// 00000010  00 00 00 4f 31 30 36 35  35 30 31 32 33 34 35 00
+/// 00000020  00 00 00 00 00 00 00 00  00 38 36 31 33 30 31 32
+/// 00000030  33 34 35 36 37 38 00 00  00 00 00 00 00 00 01 00
+/// 00000040  00 00 00 00 00 00 00
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Userrpt {
     /// SPNumber.
