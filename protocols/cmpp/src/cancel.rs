@@ -1,11 +1,11 @@
 //! Deleting a pending MT: CMPP_CANCEL and CMPP_CANCEL_RESP (cmpp.md §8.3).
 
 use bytes::{BufMut, BytesMut};
-use wire::field::{finish, u64_be};
 use wire::{DecodeError, EncodeError};
 
-use crate::fields::{parse_result, put_result};
+use crate::fields::put_result;
 use crate::msg_id::MsgId;
+use crate::reader::Reader;
 use crate::status;
 use crate::version::Version;
 
@@ -29,7 +29,10 @@ impl Cancel {
     pub(crate) const BODY_LEN: usize = 8;
 
     pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        finish(CANCEL_PDU, true, u64_be("Msg_Id")(body)).map(|v| Self { msg_id: MsgId(v) })
+        let mut r = Reader::new(CANCEL_PDU, body);
+        let msg_id = MsgId(r.u64("Msg_Id")?);
+        r.end()?;
+        Ok(Self { msg_id })
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) {
@@ -62,12 +65,10 @@ impl CancelResp {
     }
 
     pub(crate) fn decode(version: Version, body: &[u8]) -> Result<Self, DecodeError> {
-        finish(
-            CANCEL_RESP_PDU,
-            true,
-            parse_result(version, "Success_Id", body),
-        )
-        .map(|success_id| Self { success_id })
+        let mut r = Reader::new(CANCEL_RESP_PDU, body);
+        let success_id = r.result(version, "Success_Id")?;
+        r.end()?;
+        Ok(Self { success_id })
     }
 
     pub(crate) fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {

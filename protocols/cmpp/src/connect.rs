@@ -1,11 +1,11 @@
 //! Login: CMPP_CONNECT and CMPP_CONNECT_RESP (cmpp.md §5).
 
 use bytes::{BufMut, BytesMut};
-use wire::field::{PResult, finish, octets, u8_be, u32_be};
 use wire::{DecodeError, EncodeError, Octets};
 
 use crate::auth;
-use crate::fields::{parse_result, put_result};
+use crate::fields::put_result;
+use crate::reader::Reader;
 use crate::status::connect_status_meaning;
 use crate::timestamp::Timestamp;
 use crate::version::Version;
@@ -91,23 +91,18 @@ impl Connect {
     }
 
     pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        finish(CONNECT_PDU, true, Self::parse(body))
-    }
-
-    fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, source_addr) = octets::<6>("Source_Addr")(i)?;
-        let (i, authenticator_source) = octets::<16>("AuthenticatorSource")(i)?;
-        let (i, version) = u8_be("Version")(i)?;
-        let (i, timestamp) = u32_be("Timestamp")(i)?;
-        Ok((
-            i,
-            Self {
-                source_addr,
-                authenticator_source: authenticator_source.0,
-                version,
-                timestamp,
-            },
-        ))
+        let mut r = Reader::new(CONNECT_PDU, body);
+        let source_addr = r.octets::<6>("Source_Addr")?;
+        let authenticator_source = *r.array::<16>("AuthenticatorSource")?;
+        let version = r.u8("Version")?;
+        let timestamp = r.u32("Timestamp")?;
+        r.end()?;
+        Ok(Self {
+            source_addr,
+            authenticator_source,
+            version,
+            timestamp,
+        })
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) {
@@ -176,21 +171,16 @@ impl ConnectResp {
     }
 
     pub(crate) fn decode(version: Version, body: &[u8]) -> Result<Self, DecodeError> {
-        finish(CONNECT_RESP_PDU, true, Self::parse(version, body))
-    }
-
-    fn parse(version: Version, i: &[u8]) -> PResult<'_, Self> {
-        let (i, status) = parse_result(version, "Status", i)?;
-        let (i, authenticator_ismg) = octets::<16>("AuthenticatorISMG")(i)?;
-        let (i, ver) = u8_be("Version")(i)?;
-        Ok((
-            i,
-            Self {
-                status,
-                authenticator_ismg: authenticator_ismg.0,
-                version: ver,
-            },
-        ))
+        let mut r = Reader::new(CONNECT_RESP_PDU, body);
+        let status = r.result(version, "Status")?;
+        let authenticator_ismg = *r.array::<16>("AuthenticatorISMG")?;
+        let ver = r.u8("Version")?;
+        r.end()?;
+        Ok(Self {
+            status,
+            authenticator_ismg,
+            version: ver,
+        })
     }
 
     pub(crate) fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {

@@ -2,11 +2,13 @@
 //! (cmpp.md §7).
 
 use bytes::{BufMut, Bytes, BytesMut};
-use wire::field::{PResult, finish, octets, octets_narrow, put_padded, take, u8_be, u64_be};
+use wire::field::put_padded;
 use wire::{DecodeError, EncodeError, Octets};
 
 use crate::fields::{check_v30_only, put_result};
 use crate::msg_id::MsgId;
+use crate::pdu::{Body, Pdu};
+use crate::reader::Reader;
 use crate::report::StatusReport;
 use crate::status;
 use crate::submit::parse_msg_id_result;
@@ -159,35 +161,64 @@ impl Deliver {
         Self::fixed_len(version) + self.content.len(version)
     }
 
-    pub(crate) fn decode(
+    /// Decode a DELIVER body into a whole PDU (see `Submit::decode_pdu` for why the
+    /// PDU rather than the body is returned).
+    #[inline(always)]
+    pub(crate) fn decode_pdu(
         version: Version,
+        sequence_id: u32,
         frame: &Bytes,
         body: &[u8],
-    ) -> Result<Self, DecodeError> {
-        finish(DELIVER_PDU, true, Self::parse(version, frame, body))
+    ) -> Result<Pdu, DecodeError> {
+        if body.len() < Self::fixed_len(version) {
+            return Self::parse_short(version, sequence_id, frame, body);
+        }
+        match version {
+            Version::V20 => Self::parse(Version::V20, sequence_id, frame, body),
+            Version::V30 => Self::parse(Version::V30, sequence_id, frame, body),
+        }
     }
 
-    fn parse<'a>(version: Version, frame: &Bytes, i: &'a [u8]) -> PResult<'a, Self> {
-        let (i, msg_id) = u64_be("Msg_Id")(i)?;
-        let (i, dest_id) = octets::<21>("Dest_Id")(i)?;
-        let (i, service_id) = octets::<10>("Service_Id")(i)?;
-        let (i, tp_pid) = u8_be("TP_pid")(i)?;
-        let (i, tp_udhi) = u8_be("TP_udhi")(i)?;
-        let (i, msg_fmt) = u8_be("Msg_Fmt")(i)?;
-        let (i, src_terminal_id) =
-            octets_narrow::<32>("Src_terminal_Id", version.terminal_id_width())(i)?;
-        let (i, src_terminal_type) = if version.has_terminal_type() {
-            u8_be("Src_terminal_type")(i)?
+    #[cold]
+    #[inline(never)]
+    fn parse_short(
+        version: Version,
+        sequence_id: u32,
+        frame: &Bytes,
+        body: &[u8],
+    ) -> Result<Pdu, DecodeError> {
+        Self::parse(version, sequence_id, frame, body)
+    }
+
+    /// The DELIVER layout, field by field in wire order.
+    #[inline(always)]
+    fn parse(
+        version: Version,
+        sequence_id: u32,
+        frame: &Bytes,
+        body: &[u8],
+    ) -> Result<Pdu, DecodeError> {
+        let mut r = Reader::new(DELIVER_PDU, body);
+        let msg_id = MsgId(r.u64("Msg_Id")?);
+        let dest_id = r.octets::<21>("Dest_Id")?;
+        let service_id = r.octets::<10>("Service_Id")?;
+        let tp_pid = r.u8("TP_pid")?;
+        let tp_udhi = r.u8("TP_udhi")?;
+        let msg_fmt = r.u8("Msg_Fmt")?;
+        let src_terminal_id = r.narrow::<32>("Src_terminal_Id", version.terminal_id_width())?;
+        let src_terminal_type = if version.has_terminal_type() {
+            r.u8("Src_terminal_type")?
         } else {
-            (i, 0)
+            0
         };
-        let (i, registered_delivery) = u8_be("Registered_Delivery")(i)?;
-        let (i, msg_length) = u8_be("Msg_Length")(i)?;
-        let (i, raw) = take("Msg_Content", usize::from(msg_length))(i)?;
-        let (i, link_id) = octets_narrow::<20>(version.trailer_name(), version.trailer_width())(i)?;
+        let registered_delivery = r.u8("Registered_Delivery")?;
+        let msg_length = r.u8("Msg_Length")?;
+        let raw = r.take("Msg_Content", usize::from(msg_length))?;
+        let link_id = r.narrow::<20>(version.trailer_name(), version.trailer_width())?;
+        r.end()?;
         let content = if registered_delivery == 1 {
             match StatusReport::parse(version, raw) {
-                Ok(r) => DeliverContent::Report(r),
+                Ok(report) => DeliverContent::Report(report),
                 Err(error) => DeliverContent::MalformedReport {
                     raw: frame.slice_ref(raw),
                     error,
@@ -196,10 +227,10 @@ impl Deliver {
         } else {
             DeliverContent::Message(frame.slice_ref(raw))
         };
-        Ok((
-            i,
-            Self {
-                msg_id: MsgId(msg_id),
+        Ok(Pdu {
+            sequence_id,
+            body: Body::Deliver(Self {
+                msg_id,
                 dest_id,
                 service_id,
                 tp_pid,
@@ -210,8 +241,8 @@ impl Deliver {
                 registered_delivery,
                 content,
                 link_id,
-            },
-        ))
+            }),
+        })
     }
 
     pub(crate) fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
@@ -308,8 +339,8 @@ impl DeliverResp {
     }
 
     pub(crate) fn decode(version: Version, body: &[u8]) -> Result<Self, DecodeError> {
-        finish(DELIVER_RESP_PDU, true, parse_msg_id_result(version, body))
-            .map(|(msg_id, result)| Self { msg_id, result })
+        let (msg_id, result) = parse_msg_id_result(DELIVER_RESP_PDU, version, body)?;
+        Ok(Self { msg_id, result })
     }
 
     pub(crate) fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
@@ -344,6 +375,13 @@ mod tests {
         }
     }
 
+    fn decode(v: Version, body: &Bytes) -> Result<Deliver, DecodeError> {
+        Deliver::decode_pdu(v, 0, body, body).map(|p| match p.body {
+            Body::Deliver(d) => d,
+            other => panic!("not a DELIVER: {other:?}"),
+        })
+    }
+
     fn encode(d: &Deliver, v: Version) -> Result<Bytes, EncodeError> {
         let mut buf = BytesMut::new();
         d.encode(v, &mut buf).map(|()| buf.freeze())
@@ -355,7 +393,7 @@ mod tests {
             for d in [mo(), report()] {
                 let body = encode(&d, v).unwrap();
                 assert_eq!(body.len(), d.body_len(v));
-                assert_eq!(Deliver::decode(v, &body, &body).unwrap(), d);
+                assert_eq!(decode(v, &body).unwrap(), d);
             }
         }
         assert_eq!(
@@ -374,7 +412,7 @@ mod tests {
             error: DecodeError::trailing("x", 1),
         };
         let body = encode(&d, Version::V30).unwrap();
-        let back = Deliver::decode(Version::V30, &body, &body).unwrap();
+        let back = decode(Version::V30, &body).unwrap();
         assert!(back.is_report());
         assert!(back.report().is_none());
         let err = back.report_error().unwrap();
@@ -405,7 +443,7 @@ mod tests {
         let mut d = mo();
         d.registered_delivery = 2;
         let body = encode(&d, Version::V20).unwrap();
-        assert_eq!(Deliver::decode(Version::V20, &body, &body).unwrap(), d);
+        assert_eq!(decode(Version::V20, &body).unwrap(), d);
     }
 
     #[test]

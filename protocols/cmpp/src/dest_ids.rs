@@ -74,12 +74,10 @@ impl DestTerminalIds {
         }
     }
 
-    /// Pre-size for `n` numbers (decoding a group send).
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        Self {
-            first: None,
-            rest: Vec::with_capacity(n.saturating_sub(1)),
-        }
+    /// Make room for `additional` more numbers (decoding a group send).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let inline_free = usize::from(self.first.is_none());
+        self.rest.reserve(additional.saturating_sub(inline_free));
     }
 
     /// Number of recipients (DestUsr_tl).

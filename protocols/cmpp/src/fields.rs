@@ -1,23 +1,10 @@
-//! Version-dependent field helpers: the Status / Result / Success_Id integer that is one
-//! byte in CMPP 2.0 and four in 3.0, and the octet strings whose width changes.
+//! Version-dependent encoding checks: the Status / Result / Success_Id integer that is one
+//! byte in CMPP 2.0 and four in 3.0, and the bytes that exist only in 3.0.
 
 use bytes::{BufMut, BytesMut};
 use wire::EncodeError;
-use wire::field::{PResult, u8_be, u32_be};
 
 use crate::version::Version;
-
-/// Parse a result-like integer at the version's width (1 or 4 bytes).
-pub(crate) fn parse_result<'a>(
-    version: Version,
-    field: &'static str,
-    input: &'a [u8],
-) -> PResult<'a, u32> {
-    match version {
-        Version::V20 => u8_be(field)(input).map(|(rest, v)| (rest, u32::from(v))),
-        Version::V30 => u32_be(field)(input),
-    }
-}
 
 /// Write a result-like integer at the version's width; fails if it does not fit.
 pub(crate) fn put_result(
@@ -66,15 +53,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn result_width_follows_version() {
-        assert_eq!(
-            parse_result(Version::V20, "Result", &[8, 1]).map(|r| r.1),
-            Ok(8)
-        );
-        assert_eq!(
-            parse_result(Version::V30, "Result", &[0, 0, 0, 8]).map(|r| r.1),
-            Ok(8)
-        );
+    fn result_is_written_at_the_version_width() {
         let mut buf = BytesMut::new();
         assert!(put_result(&mut buf, Version::V20, "P", "Result", 8).is_ok());
         assert!(put_result(&mut buf, Version::V30, "P", "Result", 8).is_ok());

@@ -23,6 +23,7 @@ mod json;
 pub mod msg_id;
 pub mod pdu;
 pub mod query;
+mod reader;
 pub mod report;
 pub mod session;
 pub mod status;

@@ -217,9 +217,11 @@ pub fn decode(version: Version, frame: &Bytes) -> Result<Pdu, DecodeError> {
         command::TERMINATE_RESP => {
             expect_empty("CMPP_TERMINATE_RESP", body).map(|()| Body::TerminateResp)?
         }
-        command::SUBMIT => Body::Submit(Submit::decode(version, frame, body)?),
+        // The traffic PDUs return the whole Pdu so their large bodies are written once,
+        // in place, instead of being moved into `Body` and then into `Pdu`.
+        command::SUBMIT => return Submit::decode_pdu(version, header.sequence_id, frame, body),
         command::SUBMIT_RESP => Body::SubmitResp(SubmitResp::decode(version, body)?),
-        command::DELIVER => Body::Deliver(Deliver::decode(version, frame, body)?),
+        command::DELIVER => return Deliver::decode_pdu(version, header.sequence_id, frame, body),
         command::DELIVER_RESP => Body::DeliverResp(DeliverResp::decode(version, body)?),
         command::QUERY => Body::Query(Query::decode(body)?),
         command::QUERY_RESP => Body::QueryResp(QueryResp::decode(body)?),

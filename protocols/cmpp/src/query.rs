@@ -2,9 +2,9 @@
 //! 2.0 and 3.0.
 
 use bytes::{BufMut, BytesMut};
-use wire::field::{PResult, finish, octets, u8_be, u32_be};
 use wire::{DecodeError, Octets};
 
+use crate::reader::Reader;
 use crate::status;
 
 pub(crate) const QUERY_PDU: &str = "CMPP_QUERY";
@@ -42,23 +42,18 @@ impl Query {
     }
 
     pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        finish(QUERY_PDU, true, Self::parse(body))
-    }
-
-    fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, time) = octets::<8>("Time")(i)?;
-        let (i, query_type) = u8_be("Query_Type")(i)?;
-        let (i, query_code) = octets::<10>("Query_Code")(i)?;
-        let (i, reserve) = octets::<8>("Reserve")(i)?;
-        Ok((
-            i,
-            Self {
-                time,
-                query_type,
-                query_code,
-                reserve,
-            },
-        ))
+        let mut r = Reader::new(QUERY_PDU, body);
+        let time = r.octets::<8>("Time")?;
+        let query_type = r.u8("Query_Type")?;
+        let query_code = r.octets::<10>("Query_Code")?;
+        let reserve = r.octets::<8>("Reserve")?;
+        r.end()?;
+        Ok(Self {
+            time,
+            query_type,
+            query_code,
+            reserve,
+        })
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) {
@@ -117,37 +112,22 @@ impl QueryResp {
     pub(crate) const BODY_LEN: usize = 51;
 
     pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        finish(QUERY_RESP_PDU, true, Self::parse(body))
-    }
-
-    fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, time) = octets::<8>("Time")(i)?;
-        let (i, query_type) = u8_be("Query_Type")(i)?;
-        let (i, query_code) = octets::<10>("Query_Code")(i)?;
-        let (i, mt_tlmsg) = u32_be("MT_TLMsg")(i)?;
-        let (i, mt_tlusr) = u32_be("MT_Tlusr")(i)?;
-        let (i, mt_scs) = u32_be("MT_Scs")(i)?;
-        let (i, mt_wt) = u32_be("MT_WT")(i)?;
-        let (i, mt_fl) = u32_be("MT_FL")(i)?;
-        let (i, mo_scs) = u32_be("MO_Scs")(i)?;
-        let (i, mo_wt) = u32_be("MO_WT")(i)?;
-        let (i, mo_fl) = u32_be("MO_FL")(i)?;
-        Ok((
-            i,
-            Self {
-                time,
-                query_type,
-                query_code,
-                mt_tlmsg,
-                mt_tlusr,
-                mt_scs,
-                mt_wt,
-                mt_fl,
-                mo_scs,
-                mo_wt,
-                mo_fl,
-            },
-        ))
+        let mut r = Reader::new(QUERY_RESP_PDU, body);
+        let resp = Self {
+            time: r.octets::<8>("Time")?,
+            query_type: r.u8("Query_Type")?,
+            query_code: r.octets::<10>("Query_Code")?,
+            mt_tlmsg: r.u32("MT_TLMsg")?,
+            mt_tlusr: r.u32("MT_Tlusr")?,
+            mt_scs: r.u32("MT_Scs")?,
+            mt_wt: r.u32("MT_WT")?,
+            mt_fl: r.u32("MT_FL")?,
+            mo_scs: r.u32("MO_Scs")?,
+            mo_wt: r.u32("MO_WT")?,
+            mo_fl: r.u32("MO_FL")?,
+        };
+        r.end()?;
+        Ok(resp)
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) {

@@ -2,10 +2,10 @@
 //! Registered_Delivery = 1 (cmpp.md §7.3).
 
 use bytes::{BufMut, Bytes, BytesMut};
-use wire::field::{PResult, finish, octets, octets_narrow, u32_be, u64_be};
 use wire::{DecodeError, EncodeError, Octets};
 
 use crate::msg_id::MsgId;
+use crate::reader::Reader;
 use crate::status;
 use crate::version::Version;
 
@@ -71,27 +71,17 @@ impl StatusReport {
                 ));
             }
         };
-        finish(PDU, true, Self::fields(width, content))
-    }
-
-    fn fields(width: usize, i: &[u8]) -> PResult<'_, Self> {
-        let (i, msg_id) = u64_be("Msg_Id")(i)?;
-        let (i, stat) = octets::<7>("Stat")(i)?;
-        let (i, submit_time) = octets::<10>("Submit_time")(i)?;
-        let (i, done_time) = octets::<10>("Done_time")(i)?;
-        let (i, dest_terminal_id) = octets_narrow::<32>("Dest_terminal_Id", width)(i)?;
-        let (i, smsc_sequence) = u32_be("SMSC_sequence")(i)?;
-        Ok((
-            i,
-            Self {
-                msg_id: MsgId(msg_id),
-                stat,
-                submit_time,
-                done_time,
-                dest_terminal_id,
-                smsc_sequence,
-            },
-        ))
+        let mut r = Reader::new(PDU, content);
+        let report = Self {
+            msg_id: MsgId(r.u64("Msg_Id")?),
+            stat: r.octets::<7>("Stat")?,
+            submit_time: r.octets::<10>("Submit_time")?,
+            done_time: r.octets::<10>("Done_time")?,
+            dest_terminal_id: r.narrow::<32>("Dest_terminal_Id", width)?,
+            smsc_sequence: r.u32("SMSC_sequence")?,
+        };
+        r.end()?;
+        Ok(report)
     }
 
     /// Append the report in `version`'s layout (60 or 71 bytes).

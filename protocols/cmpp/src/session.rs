@@ -4,7 +4,8 @@
 
 use bytes::{BufMut, BytesMut};
 use wire::DecodeError;
-use wire::field::{finish, u8_be};
+
+use crate::reader::Reader;
 
 pub(crate) const ACTIVE_TEST_RESP_PDU: &str = "CMPP_ACTIVE_TEST_RESP";
 
@@ -25,8 +26,10 @@ impl ActiveTestResp {
     pub(crate) const BODY_LEN: usize = 1;
 
     pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        finish(ACTIVE_TEST_RESP_PDU, true, u8_be("Reserved")(body))
-            .map(|reserved| Self { reserved })
+        let mut r = Reader::new(ACTIVE_TEST_RESP_PDU, body);
+        let reserved = r.u8("Reserved")?;
+        r.end()?;
+        Ok(Self { reserved })
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) {
