@@ -172,6 +172,19 @@ impl Body {
     }
 }
 
+/// The Result-style response body answering `command_id`.
+fn response_body(command_id: u32, result: u8) -> Option<Body> {
+    Some(match command_id {
+        command::BIND => Body::BindResp(Resp::new(result)),
+        command::UNBIND => Body::UnbindResp,
+        command::SUBMIT => Body::SubmitResp(Resp::new(result)),
+        command::DELIVER => Body::DeliverResp(Resp::new(result)),
+        command::REPORT => Body::ReportResp(Resp::new(result)),
+        command::USERRPT => Body::UserrptResp(Resp::new(result)),
+        _ => return None,
+    })
+}
+
 fn empty(pdu: &'static str, body: &[u8]) -> Result<(), DecodeError> {
     if body.is_empty() {
         Ok(())
@@ -283,21 +296,19 @@ impl Pdu {
     }
 
     /// The response answering this request with `result`, carrying the request's
-    /// sequence number. `None` for responses and for commands without a typed
-    /// response (Trace, whose response is built from trace records, and unknown
-    /// commands).
+    /// sequence number. `None` for responses and for commands without a
+    /// Result-style response (Trace, whose response is built from trace records, and
+    /// unknown commands).
     pub fn response(&self, result: u8) -> Option<Pdu> {
-        let body = match &self.body {
-            Body::Bind(_) => Body::BindResp(Resp::new(result)),
-            Body::Unbind => Body::UnbindResp,
-            Body::Submit(_) => Body::SubmitResp(Resp::new(result)),
-            Body::Deliver(_) => Body::DeliverResp(Resp::new(result)),
-            Body::Report(_) => Body::ReportResp(Resp::new(result)),
-            Body::Userrpt(_) => Body::UserrptResp(Resp::new(result)),
-            _ => return None,
-        };
-        Some(Pdu {
-            sequence: self.sequence,
+        response_body(self.command_id(), result).map(|body| self.reply(body))
+    }
+
+    /// The response to a request whose body failed to decode, built from its header
+    /// alone (see [`Header::parse`]) — e.g. a gateway answering a malformed Submit
+    /// with Result 5. `None` where [`Pdu::response`] would give `None`.
+    pub fn response_to_header(header: &Header, result: u8) -> Option<Pdu> {
+        response_body(header.command_id, result).map(|body| Pdu {
+            sequence: header.sequence,
             body,
         })
     }
@@ -382,5 +393,29 @@ mod tests {
             Body::UnbindResp
         );
         assert_eq!(resp.response(0), None);
+        let trace = Pdu::new(seq(), Body::Trace(crate::trace::Trace::default()));
+        assert_eq!(trace.response(0), None);
+    }
+
+    #[test]
+    fn a_malformed_request_can_be_answered_from_its_header() {
+        // A Submit with UserCount 0 (SPNumber 21, ChargeNumber 21, UserCount 1, …).
+        let mut bytes = vec![0, 0, 0, 0, 0, 0, 0, 3];
+        bytes.extend_from_slice(&seq().to_bytes());
+        bytes.extend_from_slice(&[0; 43]);
+        let len = bytes.len() as u32;
+        bytes[..4].copy_from_slice(&len.to_be_bytes());
+        let bytes = Bytes::from(bytes);
+        let err = decode(&bytes).unwrap_err();
+        assert_eq!((err.pdu, err.field), ("SGIP_SUBMIT", "UserCount"));
+        let header = Header::parse(&bytes).unwrap();
+        let resp = Pdu::response_to_header(&header, 5).unwrap();
+        assert_eq!(resp.sequence, seq());
+        assert_eq!(resp.body, Body::SubmitResp(Resp::new(5)));
+        let trace_header = Header {
+            command_id: command::TRACE,
+            ..header
+        };
+        assert_eq!(Pdu::response_to_header(&trace_header, 5), None);
     }
 }
