@@ -2,10 +2,9 @@
 //! (cmpp.md §7).
 
 use bytes::{BufMut, Bytes, BytesMut};
-use wire::field::put_padded;
 use wire::{DecodeError, EncodeError, Octets};
 
-use crate::fields::{check_v30_only, put_result};
+use crate::fields::{check_v30_only, put_narrow, put_result};
 use crate::msg_id::MsgId;
 use crate::pdu::{Body, Pdu};
 use crate::reader::Reader;
@@ -276,11 +275,11 @@ impl Deliver {
         self.dest_id.put(buf);
         self.service_id.put(buf);
         buf.put_slice(&[self.tp_pid, self.tp_udhi, self.msg_fmt]);
-        put_padded(
+        put_narrow(
             buf,
             DELIVER_PDU,
             "Src_terminal_Id",
-            self.src_terminal_id.raw(),
+            &self.src_terminal_id,
             version.terminal_id_width(),
         )?;
         if version.has_terminal_type() {
@@ -293,11 +292,11 @@ impl Deliver {
             }
             DeliverContent::Report(r) => r.encode(version, buf)?,
         }
-        put_padded(
+        put_narrow(
             buf,
             DELIVER_PDU,
             version.trailer_name(),
-            self.link_id.raw(),
+            &self.link_id,
             version.trailer_width(),
         )
     }

@@ -2,7 +2,7 @@
 //! byte in CMPP 2.0 and four in 3.0, and the bytes that exist only in 3.0.
 
 use bytes::{BufMut, BytesMut};
-use wire::EncodeError;
+use wire::{EncodeError, Octets};
 
 use crate::version::Version;
 
@@ -27,6 +27,37 @@ pub(crate) fn put_result(
         }
         Version::V30 => buf.put_u32(value),
     }
+    Ok(())
+}
+
+/// Write the first `width` bytes of an `N`-byte slot (2.0's 21-byte numbers kept in the
+/// 32-byte 3.0 slot, 2.0's 8-byte Reserve in the 20-byte LinkID slot). The bytes beyond
+/// `width` must be zero padding, so a value that does not fit fails instead of being
+/// cut; raw bytes after a NUL inside `width` are kept for byte-exact re-encoding.
+#[inline(always)]
+pub(crate) fn put_narrow<const N: usize>(
+    buf: &mut BytesMut,
+    pdu: &'static str,
+    field: &'static str,
+    value: &Octets<N>,
+    width: usize,
+) -> Result<(), EncodeError> {
+    let raw = value.raw();
+    let Some((head, tail)) = raw.split_at_checked(width) else {
+        // A slot narrower than the field: pad it out.
+        buf.put_slice(raw);
+        buf.put_bytes(0, width - N);
+        return Ok(());
+    };
+    if tail.iter().any(|&b| b != 0) {
+        let used = raw.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        return Err(EncodeError::new(
+            pdu,
+            field,
+            format!("{used} bytes do not fit the {width}-byte field"),
+        ));
+    }
+    buf.put_slice(head);
     Ok(())
 }
 
@@ -66,6 +97,24 @@ mod tests {
         let err = put_result(&mut buf, Version::V20, "CMPP_SUBMIT_RESP", "Result", 256);
         assert_eq!(err.map_err(|e| e.field), Err("Result"));
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn narrow_put_keeps_raw_bytes_and_rejects_overflow() {
+        let mut buf = BytesMut::new();
+        let v = Octets::<8>(*b"13\0x\0\0\0\0");
+        assert!(put_narrow(&mut buf, "P", "Num", &v, 4).is_ok());
+        assert!(put_narrow(&mut buf, "P", "Num", &v, 8).is_ok());
+        assert_eq!(&buf[..], b"13\0x13\0x\0\0\0\0");
+        let err = put_narrow(&mut buf, "P", "Num", &v, 3).unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::new("P", "Num", "4 bytes do not fit the 3-byte field")
+        );
+        assert_eq!(buf.len(), 12);
+        let mut buf = BytesMut::new();
+        assert!(put_narrow(&mut buf, "P", "Num", &Octets::<2>(*b"ab"), 4).is_ok());
+        assert_eq!(&buf[..], b"ab\0\0");
     }
 
     #[test]

@@ -91,11 +91,11 @@ impl StatusReport {
         self.stat.put(buf);
         self.submit_time.put(buf);
         self.done_time.put(buf);
-        let r = wire::field::put_padded(
+        let r = crate::fields::put_narrow(
             buf,
             PDU,
             "Dest_terminal_Id",
-            self.dest_terminal_id.raw(),
+            &self.dest_terminal_id,
             version.terminal_id_width(),
         );
         if r.is_err() {

@@ -1,11 +1,10 @@
 //! Mobile-terminated messages: CMPP_SUBMIT and CMPP_SUBMIT_RESP (cmpp.md §6).
 
 use bytes::{BufMut, Bytes, BytesMut};
-use wire::field::put_padded;
 use wire::{DecodeError, EncodeError, Octets};
 
 use crate::dest_ids::DestTerminalIds;
-use crate::fields::{check_v30_only, put_result};
+use crate::fields::{check_v30_only, put_narrow, put_result};
 use crate::msg_id::MsgId;
 use crate::pdu::{Body, Pdu};
 use crate::reader::Reader;
@@ -296,11 +295,11 @@ impl Submit {
         ]);
         self.service_id.put(buf);
         buf.put_u8(self.fee_user_type);
-        put_padded(
+        put_narrow(
             buf,
             SUBMIT_PDU,
             "Fee_terminal_Id",
-            self.fee_terminal_id.raw(),
+            &self.fee_terminal_id,
             width,
         )?;
         if version.has_terminal_type() {
@@ -316,18 +315,18 @@ impl Submit {
         // `count` ≤ 100 was checked above.
         buf.put_u8(count as u8);
         for number in self.dest_terminal_ids.iter() {
-            put_padded(buf, SUBMIT_PDU, "Dest_terminal_Id", number.raw(), width)?;
+            put_narrow(buf, SUBMIT_PDU, "Dest_terminal_Id", number, width)?;
         }
         if version.has_terminal_type() {
             buf.put_u8(self.dest_terminal_type);
         }
         buf.put_u8(msg_length);
         buf.put_slice(&self.msg_content);
-        put_padded(
+        put_narrow(
             buf,
             SUBMIT_PDU,
             version.trailer_name(),
-            self.link_id.raw(),
+            &self.link_id,
             version.trailer_width(),
         )
     }
