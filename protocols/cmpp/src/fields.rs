@@ -80,6 +80,7 @@ pub(crate) fn check_v30_only(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
