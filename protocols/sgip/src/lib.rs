@@ -26,6 +26,7 @@ pub mod pdu;
 pub mod report;
 pub mod reserve;
 pub mod resp;
+pub mod segment;
 pub mod sequence;
 pub mod status;
 pub mod submit;

@@ -45,6 +45,7 @@ mod parse;
 mod pdu;
 pub mod query;
 pub mod report;
+pub mod segment;
 pub mod status;
 pub mod submit;
 pub mod tlv;
