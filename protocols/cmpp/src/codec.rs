@@ -6,7 +6,8 @@
 //! aligned on the next PDU.
 
 use bytes::BytesMut;
-use tokio_util::codec::{Decoder, Encoder};
+/// The tokio-util traits, re-exported so callers need no direct tokio-util dependency.
+pub use tokio_util::codec::{Decoder, Encoder};
 use wire::CodecError;
 use wire::frame::FrameLimits;
 

@@ -280,11 +280,19 @@ fn pdu() -> impl Strategy<Value = (Version, Pdu)> {
     })
 }
 
-/// Anything `decode` accepts must re-encode and decode to the same PDU.
+/// Anything `decode` accepts must re-encode to the same bytes and decode to the same
+/// PDU. The one deliberate exception: a 60-byte status report in a 3.0 DELIVER
+/// (gocmpp's form) is re-emitted in the 71-byte spec form.
 fn assert_stable(v: Version, frame: &Bytes) {
     if let Ok(pdu) = decode(v, frame) {
         let again = pdu.to_bytes(v).expect("a decoded PDU re-encodes");
         assert_eq!(decode(v, &again).as_ref(), Ok(&pdu));
+        let normalised = v == Version::V30
+            && matches!(&pdu.body, Body::Deliver(d) if d.report().is_some())
+            && again.len() == frame.len() + 11;
+        if !normalised {
+            assert_eq!(&again, frame, "re-encoding is byte-exact");
+        }
         let _ = pdu.to_json(v);
     }
 }
