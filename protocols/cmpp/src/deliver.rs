@@ -160,7 +160,7 @@ impl Deliver {
         Self::fixed_len(version) + self.content.len(version)
     }
 
-    /// Decode a DELIVER body into a whole PDU (see `Submit::decode_pdu` for why the
+    /// Decode a DELIVER body into a whole PDU (see `Submit::parse` for why the
     /// PDU rather than the body is returned).
     #[inline(always)]
     pub(crate) fn decode_pdu(

@@ -32,8 +32,10 @@ pub enum Body {
     /// CMPP_CONNECT_RESP (0x80000001).
     ConnectResp(ConnectResp),
     /// CMPP_TERMINATE (0x00000002): header only, either side.
+    /// Example (sequence 8): `0000000c 00000002 00000008`.
     Terminate,
     /// CMPP_TERMINATE_RESP (0x80000002): header only.
+    /// Example (sequence 8): `0000000c 80000002 00000008`.
     TerminateResp,
     /// CMPP_SUBMIT (0x00000004), SP → ISMG mobile-terminated message.
     Submit(Submit),
@@ -52,6 +54,7 @@ pub enum Body {
     /// CMPP_CANCEL_RESP (0x80000007).
     CancelResp(CancelResp),
     /// CMPP_ACTIVE_TEST (0x00000008): header only, either side.
+    /// Example (sequence 7): `0000000c 00000008 00000007`.
     ActiveTest,
     /// CMPP_ACTIVE_TEST_RESP (0x80000008).
     ActiveTestResp(ActiveTestResp),

@@ -148,6 +148,8 @@ impl Submit {
             + self.msg_content.len()
     }
 
+    /// Decode a SUBMIT body (Sequence_Id from the header) into a whole PDU; see
+    /// [`Submit::parse`] for why the PDU rather than the body is returned.
     #[inline(always)]
     pub(crate) fn decode_pdu(
         version: Version,

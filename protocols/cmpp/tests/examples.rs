@@ -499,3 +499,62 @@ fn example_6r_deliver_resp_2_0() {
     };
     assert_eq!(*r, cmpp::DeliverResp::to(&d, 0));
 }
+
+// ---------------------------------------------------------------- long messages (sms-encoding.md §3.4)
+
+/// Segment 2 of the worked 74-character example: UDH `05 00 03 5a 02 02` + "祝您生活愉快！".
+const SEGMENT_2: &str = "0500035a0202795d60a8751f6d3b61095febff01";
+
+#[test]
+fn long_message_segment_in_a_3_0_submit() {
+    let content = Bytes::from(wire::hex::decode(SEGMENT_2).unwrap());
+    let submit = cmpp::Submit {
+        pk_total: 2,
+        pk_number: 2,
+        tp_udhi: 1,
+        msg_fmt: 8,
+        src_id: wire::Octets::new(b"1069012388").unwrap(),
+        dest_terminal_ids: cmpp::DestTerminalIds::from_numbers(["13800138000"]).unwrap(),
+        msg_content: content.clone(),
+        ..Default::default()
+    };
+    let pdu = Pdu::new(9, Body::Submit(submit));
+    let bytes = pdu.to_bytes(Version::V30).unwrap();
+    assert_eq!(bytes.len(), 163 + 32 + 20);
+    assert_eq!(bytes[20..22], [2, 2]); // Pk_total, Pk_number
+    assert_eq!(bytes[69], 1); // TP_udhi: we emit the spec value
+    assert_eq!(bytes[174], 20); // Msg_Length counts the UDH
+    assert_eq!(decode(Version::V30, &bytes).unwrap(), pdu);
+    let json = pdu.to_json(Version::V30);
+    assert_eq!(json["msg_content"]["udh"]["concat"]["reference"], 0x5a);
+    assert_eq!(json["msg_content"]["udh"]["concat"]["total"], 2);
+    assert_eq!(json["msg_content"]["udh"]["concat"]["number"], 2);
+    assert_eq!(json["msg_content"]["text"], "祝您生活愉快！");
+}
+
+#[test]
+fn long_mo_with_tp_udhi_0x40_is_read_as_udh() {
+    // README disagreement 7: a gateway flags the UDH with 0x40 in a DELIVER.
+    let deliver = cmpp::Deliver {
+        tp_udhi: 0x40,
+        msg_fmt: 8,
+        src_terminal_id: wire::Octets::new(b"13800138000").unwrap(),
+        content: cmpp::DeliverContent::Message(Bytes::from(wire::hex::decode(SEGMENT_2).unwrap())),
+        ..Default::default()
+    };
+    let pdu = Pdu::new(11, Body::Deliver(deliver));
+    for version in [Version::V20, Version::V30] {
+        let bytes = pdu.to_bytes(version).unwrap();
+        let back = decode(version, &bytes).unwrap();
+        assert_eq!(back, pdu);
+        let Body::Deliver(d) = &back.body else {
+            panic!()
+        };
+        assert_eq!(d.tp_udhi, 0x40, "raw byte kept for exact re-encoding");
+        assert!(d.udhi());
+        let json = back.to_json(version);
+        assert_eq!(json["tp_udhi"], 0x40);
+        assert_eq!(json["msg_content"]["udh"]["concat"]["number"], 2);
+        assert_eq!(json["msg_content"]["text"], "祝您生活愉快！");
+    }
+}
