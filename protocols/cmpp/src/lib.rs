@@ -48,6 +48,7 @@ pub mod pdu;
 pub mod query;
 mod reader;
 pub mod report;
+pub mod segment;
 pub mod session;
 pub mod status;
 pub mod submit;
