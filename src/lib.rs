@@ -9,4 +9,5 @@ pub mod clock;
 pub mod decode;
 pub mod link;
 pub mod route;
+pub mod segments;
 pub mod store;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hongyan::decode::{self, Protocol};
+use hongyan::segments::{self, Addressing, CodingChoice};
 
 /// hongyan (鸿雁): carrier-direct SMS gateway for CMPP 2.0/3.0, SMGP 3.0 and SGIP 1.2.
 #[derive(Debug, Parser)]
@@ -33,6 +34,65 @@ enum Command {
         /// The PDU(s) in hex.
         hex: Vec<String>,
     },
+    /// Show how a text goes out: coding, number of segments (the cost) and each
+    /// segment's text; with `--protocol P --hex`, the SUBMIT PDUs a link would send.
+    Segments(SegmentsArgs),
+}
+
+/// Concatenation UDH form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum UdhBits {
+    /// 8-bit reference: 05 00 03 RR TT SS.
+    #[value(name = "8")]
+    Eight,
+    /// 16-bit reference: 06 08 04 RH RL TT SS.
+    #[value(name = "16")]
+    Sixteen,
+}
+
+#[derive(Debug, clap::Args)]
+struct SegmentsArgs {
+    /// Coding of the text.
+    #[arg(long, value_enum, default_value_t = CodingChoice::Auto)]
+    coding: CodingChoice,
+    /// Signature, e.g. 【鸿雁物流】; added once, at the start unless --signature-at-end.
+    #[arg(long)]
+    signature: Option<String>,
+    /// Put the signature at the end of the text.
+    #[arg(long)]
+    signature_at_end: bool,
+    /// The carrier adds the signature itself: reserve its room but do not send it.
+    #[arg(long)]
+    carrier_signature: bool,
+    /// Concatenation UDH: 8-bit (05 00 03) or 16-bit (06 08 04) reference.
+    #[arg(long, value_enum, default_value_t = UdhBits::Eight)]
+    udh: UdhBits,
+    /// Reference number written into the UDH.
+    #[arg(long, default_value_t = 1)]
+    reference: u16,
+    /// Print JSON instead of the summary.
+    #[arg(long, conflicts_with = "hex")]
+    json: bool,
+    /// Print the SUBMIT PDUs in hex, one per line (needs --protocol).
+    #[arg(long, requires = "protocol")]
+    hex: bool,
+    /// Protocol of the SUBMIT PDUs printed by --hex.
+    #[arg(long, short)]
+    protocol: Option<Protocol>,
+    /// Source number (service code + extension) for --hex.
+    #[arg(long, default_value = "1069012388")]
+    from: String,
+    /// Recipient for --hex.
+    #[arg(long, default_value = "13800138000")]
+    to: String,
+    /// Service id (CMPP/SMGP) or service type (SGIP) for --hex.
+    #[arg(long, default_value = "HONGYAN")]
+    service_id: String,
+    /// SP id (CMPP Msg_src, SGIP corp id) for --hex.
+    #[arg(long, default_value = "901234")]
+    sp_id: String,
+    /// The message text.
+    text: String,
 }
 
 fn main() -> ExitCode {
@@ -53,7 +113,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pretty,
             hex,
         } => run_decode(protocol, pretty, hex),
+        Command::Segments(args) => run_segments(args),
     }
+}
+
+fn run_segments(args: SegmentsArgs) -> anyhow::Result<ExitCode> {
+    let request = segments::Request {
+        text: args.text,
+        coding: args.coding,
+        signature: args.signature,
+        signature_at_end: args.signature_at_end,
+        carrier_signature: args.carrier_signature,
+        wide_udh: args.udh == UdhBits::Sixteen,
+        reference: args.reference,
+    };
+    let split = request.split().context("cannot split the text")?;
+    let mut stdout = std::io::stdout().lock();
+    match (args.hex, args.protocol) {
+        (true, Some(protocol)) => {
+            let addr = Addressing {
+                from: args.from,
+                to: args.to,
+                service_id: args.service_id,
+                sp_id: args.sp_id,
+            };
+            for pdu in segments::submits(protocol, &split, &addr)? {
+                writeln!(stdout, "{}", wire::hex::encode(&pdu))?;
+            }
+        }
+        _ if args.json => {
+            let json = segments::render_json(&split);
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+        _ => write!(stdout, "{}", segments::render_text(&split))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_decode(protocol: Protocol, pretty: bool, hex: Vec<String>) -> anyhow::Result<ExitCode> {

@@ -1,3 +1,4 @@
 //! Integration tests: the real `hongyan` binary, one module per area.
 
 mod decode;
+mod segments;
