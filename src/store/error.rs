@@ -1,0 +1,136 @@
+//! The store's error type.
+//!
+//! Two kinds of error live here and the writer treats them differently:
+//!
+//! * **refusals** ([`StoreError::is_refusal`]): the request itself cannot be done — an
+//!   unknown id, a job that is already sending, an idempotency key reused for another
+//!   request. Every operation finds these *before its first write*, so a refusal leaves
+//!   the open transaction untouched and the other commands of the same batch commit
+//!   normally.
+//! * **failures**: SQLite itself failed (disk full, I/O error, a corrupt row). The writer
+//!   rolls the whole batch back and runs its commands again one transaction each, so one
+//!   bad command cannot take its neighbours down with it.
+
+use super::state::{DeliveryState, JobState};
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// The database was written by a newer hongyan: its schema version is above the newest
+    /// migration this build knows, so opening it could misread or damage it.
+    #[error(
+        "database schema version {found} is newer than this build supports ({supported}); \
+         run a hongyan at least as new as the one that last wrote it"
+    )]
+    NewerSchema {
+        /// `PRAGMA user_version` of the file.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
+
+    /// SQLite would not switch the database to write-ahead logging (for example on a
+    /// network file system); the store's crash-safety argument depends on WAL.
+    #[error("the database could not be put in WAL mode (journal_mode is {0:?})")]
+    NoWal(String),
+
+    /// A new job is malformed; nothing was written.
+    #[error("invalid job: {0}")]
+    InvalidJob(&'static str),
+
+    /// A value passed in does not fit the store's columns.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The argument.
+        field: &'static str,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The idempotency key was used before, for a request with a different body.
+    #[error("idempotency key {key:?} already belongs to job {job_id}, which has a different body")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+        /// The job that owns it.
+        job_id: i64,
+    },
+
+    /// No row with that id.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// What was looked for ("job", "segment", "inbox message").
+        what: &'static str,
+        /// The id.
+        id: i64,
+    },
+
+    /// A segment is not in a state that allows the operation (for example a submit
+    /// response for a segment that is not in flight).
+    #[error("segment {segment_id} is {state}; {operation} needs it {expected}")]
+    WrongState {
+        /// The segment.
+        segment_id: i64,
+        /// Its state now.
+        state: DeliveryState,
+        /// The operation refused.
+        operation: &'static str,
+        /// The states the operation accepts.
+        expected: &'static str,
+    },
+
+    /// A job's state rules out the operation.
+    #[error("job {job_id} is {state}; {operation} needs it {expected}")]
+    JobState {
+        /// The job.
+        job_id: i64,
+        /// Its state now.
+        state: JobState,
+        /// The operation refused.
+        operation: &'static str,
+        /// The states the operation accepts.
+        expected: &'static str,
+    },
+
+    /// A column holds a value this build does not understand (a state code from a future
+    /// version, or a damaged file).
+    #[error("column {column} holds {value}, which this build does not understand")]
+    Corrupt {
+        /// `table.column`.
+        column: &'static str,
+        /// The value found.
+        value: i64,
+    },
+
+    /// An internal invariant did not hold; the transaction is rolled back.
+    #[error("store invariant broken: {0}")]
+    Internal(&'static str),
+
+    /// The writer thread has stopped (the store was closed, or the thread could not be
+    /// started); nothing was written.
+    #[error("the store writer has stopped")]
+    Closed,
+}
+
+impl StoreError {
+    /// True for errors that are about the request, found before anything was written: the
+    /// rest of a batch may still commit.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidJob(_)
+                | Self::InvalidInput { .. }
+                | Self::IdempotencyConflict { .. }
+                | Self::NotFound { .. }
+                | Self::WrongState { .. }
+                | Self::JobState { .. }
+        )
+    }
+}
+
+/// Result alias for the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

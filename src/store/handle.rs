@@ -1,0 +1,514 @@
+//! [`StoreHandle`]: the store for async code — one writer thread that batches every waiting
+//! command into one transaction, and a read-only connection for queries.
+//!
+//! The writer replies to a command only after the transaction holding it has committed. If
+//! SQLite fails during a batch (not a refusal: see [`StoreError::is_refusal`]), the batch is
+//! rolled back and its commands are run again one transaction each, so only the command
+//! that really fails gets the error.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::db::Store;
+use super::error::{Result, StoreError};
+use super::model::{
+    CancelOutcome, ClaimRequest, ClaimedMessage, EnqueueOutcome, ExpiredRecipient, InboxMessage,
+    JobId, JobStatus, Millis, NewInbound, NewJob, NewReport, OrphanReport, QueueDepth,
+    ReportOutcome, SegmentId, SubmitOutcome, UnconfirmedSegment,
+};
+use super::schema::{self, StoreOptions};
+use super::sending::{FailOutcome, RequeueOutcome};
+use super::{read, reports};
+
+/// A command waiting for the writer.
+trait Pending: Send {
+    /// Runs against the store (inside the batch transaction, or alone); returns true if the
+    /// outcome is a failure that must roll the batch back.
+    fn run(&mut self, store: &mut Store) -> bool;
+    /// Sends the outcome to the caller.
+    fn reply(self: Box<Self>);
+}
+
+struct Call<T, F> {
+    op: F,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Pending for Call<T, F>
+where
+    T: Send,
+    F: FnMut(&mut Store) -> Result<T> + Send,
+{
+    fn run(&mut self, store: &mut Store) -> bool {
+        let outcome = (self.op)(store);
+        let failed = matches!(&outcome, Err(e) if !e.is_refusal());
+        self.outcome = Some(outcome);
+        failed
+    }
+
+    fn reply(self: Box<Self>) {
+        let outcome = self.outcome.unwrap_or(Err(StoreError::Internal(
+            "command replied to without being run",
+        )));
+        // The caller may have gone away; its change is committed either way.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+enum Msg {
+    Run(Box<dyn Pending>),
+    Close(oneshot::Sender<()>),
+}
+
+/// Cloneable async handle to the store. See the [module docs](super).
+#[derive(Debug, Clone)]
+pub struct StoreHandle {
+    tx: mpsc::Sender<Msg>,
+    reader: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Run(_) => "Run",
+            Self::Close(_) => "Close",
+        })
+    }
+}
+
+impl StoreHandle {
+    /// Opens (creating and migrating if needed) the store file and starts the writer
+    /// thread. Errors opening the file come back here, before any thread runs.
+    pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let store = Store::open(&path, &options)?;
+        let reader = schema::open_reader(&path, &options)?;
+        let (tx, rx) = mpsc::channel(options.queue_capacity.max(1));
+        let max_batch = options.max_batch.max(1);
+        std::thread::Builder::new()
+            .name("hongyan-store".into())
+            .spawn(move || writer(store, rx, max_batch))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(Self {
+            tx,
+            reader: Arc::new(Mutex::new(reader)),
+            path: Arc::new(path),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn call<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let call = Call {
+            op,
+            outcome: None,
+            reply,
+        };
+        self.tx
+            .send(Msg::Run(Box::new(call)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader
+                .lock()
+                .map_err(|_| StoreError::Internal("store reader lock poisoned"))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|_| StoreError::Internal("store read task failed"))?
+    }
+
+    /// [`Store::enqueue`].
+    pub async fn enqueue(&self, job: NewJob, now: Millis) -> Result<EnqueueOutcome> {
+        self.call(move |s| s.enqueue(&job, now)).await
+    }
+
+    /// [`Store::cancel`].
+    pub async fn cancel(&self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
+        self.call(move |s| s.cancel(job_id, now)).await
+    }
+
+    /// [`Store::promote_due`].
+    pub async fn promote_due(&self, now: Millis) -> Result<Vec<JobId>> {
+        self.call(move |s| s.promote_due(now)).await
+    }
+
+    /// [`Store::expire`].
+    pub async fn expire(&self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
+        self.call(move |s| s.expire(now)).await
+    }
+
+    /// [`Store::claim`].
+    pub async fn claim(&self, req: ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
+        self.call(move |s| s.claim(&req, now)).await
+    }
+
+    /// [`Store::mark_submitted`].
+    pub async fn mark_submitted(
+        &self,
+        segment_id: SegmentId,
+        msg_id: String,
+        now: Millis,
+    ) -> Result<SubmitOutcome> {
+        self.call(move |s| s.mark_submitted(segment_id, &msg_id, now))
+            .await
+    }
+
+    /// [`Store::mark_failed`].
+    pub async fn mark_failed(
+        &self,
+        segment_id: SegmentId,
+        code: i64,
+        reason: String,
+        now: Millis,
+    ) -> Result<FailOutcome> {
+        self.call(move |s| s.mark_failed(segment_id, code, &reason, now))
+            .await
+    }
+
+    /// [`Store::requeue`].
+    pub async fn requeue(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<RequeueOutcome> {
+        self.call(move |s| s.requeue(&segment_ids, &reason, now))
+            .await
+    }
+
+    /// [`Store::record_report`].
+    pub async fn record_report(&self, report: NewReport, now: Millis) -> Result<ReportOutcome> {
+        self.call(move |s| s.record_report(&report, now)).await
+    }
+
+    /// [`Store::recover_on_start`].
+    pub async fn recover_on_start(
+        &self,
+        resend_unconfirmed: bool,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start(resend_unconfirmed, now))
+            .await
+    }
+
+    /// [`Store::inbox_insert`].
+    pub async fn inbox_insert(&self, message: NewInbound) -> Result<i64> {
+        self.call(move |s| s.inbox_insert(&message)).await
+    }
+
+    /// [`Store::inbox_mark_read`].
+    pub async fn inbox_mark_read(&self, id: i64) -> Result<()> {
+        self.call(move |s| s.inbox_mark_read(id)).await
+    }
+
+    /// [`Store::job_status`], on the read connection.
+    pub async fn job_status(&self, job_id: JobId) -> Result<Option<JobStatus>> {
+        self.read(move |c| read::job_status(c, job_id)).await
+    }
+
+    /// [`Store::queue_depth`], on the read connection.
+    pub async fn queue_depth(&self) -> Result<QueueDepth> {
+        self.read(read::queue_depth).await
+    }
+
+    /// [`Store::inbox_list`], on the read connection.
+    pub async fn inbox_list(&self, unread_only: bool, limit: usize) -> Result<Vec<InboxMessage>> {
+        self.read(move |c| super::inbox::inbox_list(c, unread_only, limit))
+            .await
+    }
+
+    /// [`Store::orphan_reports`], on the read connection.
+    pub async fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
+        self.read(move |c| reports::orphan_reports(c, limit)).await
+    }
+
+    /// Stops the writer after the commands already sent, and waits until it has committed
+    /// them and closed the file. Later calls on any clone get [`StoreError::Closed`].
+    pub async fn close(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Close(tx))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)
+    }
+}
+
+/// The writer thread: take what is waiting, run it in one transaction, commit, reply.
+fn writer(mut store: Store, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
+    let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(max_batch);
+    let mut closing = None;
+    let (mut batches, mut commands) = (0u64, 0u64);
+    while closing.is_none() {
+        match rx.blocking_recv() {
+            Some(Msg::Run(cmd)) => batch.push(cmd),
+            Some(Msg::Close(done)) => closing = Some(done),
+            None => break,
+        }
+        while closing.is_none() && batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(Msg::Run(cmd)) => batch.push(cmd),
+                Ok(Msg::Close(done)) => closing = Some(done),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            batches += 1;
+            commands += u64::try_from(batch.len()).unwrap_or(0);
+            run_batch(&mut store, &mut batch);
+            for cmd in batch.drain(..) {
+                cmd.reply();
+            }
+        }
+    }
+    // Commands sent after Close find the channel closed (their reply is dropped: Closed).
+    rx.close();
+    drop(rx);
+    drop(store);
+    if let Some(done) = closing {
+        let _ = done.send(());
+    }
+    tracing::debug!(batches, commands, "store writer stopped");
+}
+
+fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
+    if batch.len() > 1 {
+        let together = store.begin().is_ok() && {
+            let failed = batch.iter_mut().any(|cmd| cmd.run(store));
+            !failed && store.commit().is_ok()
+        };
+        if together {
+            return;
+        }
+        store.rollback();
+        tracing::warn!(
+            commands = batch.len(),
+            "store batch failed; running its commands one by one"
+        );
+    }
+    for cmd in batch.iter_mut() {
+        // Outside a transaction each command opens and commits its own.
+        cmd.run(store);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::{TempDb, claim_req, one, report};
+    use crate::store::{DeliveryState, JobState, ReportStatus};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_share_batches_and_all_commit() {
+        let db = TempDb::new("handle-concurrent");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for t in 0..16 {
+            let h = h.clone();
+            tasks.spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..50 {
+                    let mut j = one(&format!("138{t:04}{i:04}"));
+                    j.idempotency_key = Some(format!("{t}-{i}"));
+                    ids.push(h.enqueue(j, 1).await.unwrap().job_id);
+                }
+                ids
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(ids) = tasks.join_next().await {
+            all.extend(ids.unwrap());
+        }
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 800);
+        let depth = h.queue_depth().await.unwrap();
+        assert_eq!(depth.segments.queued, 800);
+        // A repeated key through the handle returns the same job; with another body it is
+        // refused.
+        let mut j = one("13800000000");
+        j.idempotency_key = Some("0-0".into());
+        let again = h.enqueue(j.clone(), 2).await.unwrap();
+        assert!(!again.created);
+        assert!(all.contains(&again.job_id));
+        j.text = "other".into();
+        let conflict = h.enqueue(j, 2).await;
+        assert!(matches!(
+            conflict,
+            Err(StoreError::IdempotencyConflict { .. })
+        ));
+        assert_eq!(h.queue_depth().await.unwrap().segments.queued, 800);
+        h.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_refusal_does_not_fail_its_batch_neighbours() {
+        let db = TempDb::new("handle-refusal");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        // Sent together so they share a batch: a refused mark_submitted in the middle.
+        let (a, bad, b) = tokio::join!(
+            h.enqueue(one("1"), 1),
+            h.mark_submitted(424_242, "x".into(), 1),
+            h.enqueue(one("2"), 1),
+        );
+        assert!(matches!(bad, Err(StoreError::NotFound { .. })));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(h.job_status(a.job_id).await.unwrap().is_some());
+        assert!(h.job_status(b.job_id).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_failing_command_is_isolated_from_its_batch() {
+        let db = TempDb::new("handle-failure");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        // A command whose SQL fails: rolls the batch back, then runs alone and fails alone.
+        let broken = h.call(|s: &mut Store| {
+            s.write(|c, _| {
+                c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+                Ok(())
+            })
+        });
+        let (a, bad, b) = tokio::join!(h.enqueue(one("1"), 1), broken, h.enqueue(one("2"), 1));
+        assert!(matches!(bad, Err(StoreError::Sqlite(_))));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_ne!(a.job_id, b.job_id);
+        assert!(h.job_status(a.job_id).await.unwrap().is_some());
+        assert!(h.job_status(b.job_id).await.unwrap().is_some());
+        // The ids stayed contiguous after the rollback: a fresh job reads back whole.
+        let c = h.enqueue(one("3"), 2).await.unwrap();
+        let st = h.job_status(c.job_id).await.unwrap().unwrap();
+        assert_eq!(st.recipients.len(), 1);
+        assert_eq!(st.recipients[0].segments.len(), 1);
+        assert_eq!(h.queue_depth().await.unwrap().segments.queued, 3);
+    }
+
+    #[tokio::test]
+    async fn every_operation_works_through_the_handle() {
+        let db = TempDb::new("handle-ops");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        assert_eq!(h.path(), db.path());
+        let mut later = one("9");
+        later.send_at = Some(1_000);
+        later.expires_at = Some(2_000);
+        let later = h.enqueue(later, 0).await.unwrap().job_id;
+        let cancel_me = h.enqueue(one("8"), 0).await.unwrap().job_id;
+        assert_eq!(
+            h.cancel(cancel_me, 1).await.unwrap(),
+            CancelOutcome::Cancelled { recipients: 1 }
+        );
+        let a = h.enqueue(one("1"), 0).await.unwrap().job_id;
+        let b = h.enqueue(one("2"), 0).await.unwrap().job_id;
+        let c = h.enqueue(one("3"), 0).await.unwrap().job_id;
+        let claimed = h.claim(claim_req("cmcc", 10), 5).await.unwrap();
+        assert_eq!(claimed.len(), 3);
+        let seg = |i: usize| claimed[i].segments[0].segment_id;
+        h.mark_submitted(seg(0), "m-a".into(), 6).await.unwrap();
+        h.mark_failed(seg(1), 9, "refused".into(), 6).await.unwrap();
+        let rq = h
+            .requeue(vec![seg(2)], "throttled".into(), 6)
+            .await
+            .unwrap();
+        assert_eq!(rq.requeued, vec![seg(2)]);
+        let out = h
+            .record_report(report("m-a", ReportStatus::Delivered), 7)
+            .await
+            .unwrap();
+        assert!(matches!(out, ReportOutcome::Matched { .. }));
+        let orphan = h
+            .record_report(report("zzz", ReportStatus::Delivered), 7)
+            .await
+            .unwrap();
+        assert!(matches!(orphan, ReportOutcome::Orphaned { .. }));
+        assert_eq!(h.orphan_reports(10).await.unwrap().len(), 1);
+        assert_eq!(h.promote_due(1_000).await.unwrap(), vec![later]);
+        assert_eq!(h.expire(2_000).await.unwrap().len(), 1);
+        assert_eq!(
+            h.job_status(a).await.unwrap().unwrap().state,
+            JobState::Delivered
+        );
+        assert_eq!(
+            h.job_status(b).await.unwrap().unwrap().state,
+            JobState::Failed
+        );
+        assert_eq!(
+            h.job_status(c).await.unwrap().unwrap().state,
+            JobState::Queued
+        );
+        assert_eq!(
+            h.job_status(later).await.unwrap().unwrap().state,
+            JobState::Expired
+        );
+        h.claim(claim_req("cmcc", 10), 8).await.unwrap();
+        let rec = h.recover_on_start(false, 9).await.unwrap();
+        assert_eq!(rec.len(), 1);
+        assert_eq!(rec[0].job_id, c);
+        assert_eq!(
+            h.job_status(c).await.unwrap().unwrap().recipients[0].state,
+            DeliveryState::Unconfirmed
+        );
+        let id = h
+            .inbox_insert(NewInbound {
+                sender: "13800000001".into(),
+                destination: "106900011".into(),
+                text: "Y".into(),
+                coding: 0,
+                received_at: 10,
+                link: "l".into(),
+                item_id: Some(a),
+            })
+            .await
+            .unwrap();
+        assert_eq!(h.inbox_list(true, 10).await.unwrap().len(), 1);
+        h.inbox_mark_read(id).await.unwrap();
+        assert!(h.inbox_list(true, 10).await.unwrap().is_empty());
+        let depth = h.queue_depth().await.unwrap();
+        assert_eq!(depth.orphan_reports, 1);
+        assert_eq!(depth.segments.total(), 5);
+
+        h.close().await.unwrap();
+        assert!(matches!(
+            h.enqueue(one("x"), 11).await,
+            Err(StoreError::Closed)
+        ));
+        assert!(matches!(h.close().await, Err(StoreError::Closed)));
+        // The file reopens with everything.
+        let s = Store::open(db.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(s.queue_depth().unwrap().segments.total(), 5);
+    }
+
+    #[test]
+    fn open_errors_come_back_before_a_thread_starts() {
+        let db = TempDb::new("handle-newer");
+        let conn = Connection::open(db.path()).unwrap();
+        conn.execute_batch("PRAGMA user_version = 999").unwrap();
+        drop(conn);
+        assert!(matches!(
+            StoreHandle::open(db.path(), StoreOptions::default()),
+            Err(StoreError::NewerSchema { found: 999, .. })
+        ));
+    }
+}

@@ -1,0 +1,139 @@
+//! Inbound (MO) messages: stored once reassembled, listed, marked read.
+
+use rusqlite::{Connection, params};
+
+use super::db::{Store, narrow};
+use super::error::{Result, StoreError};
+use super::model::{InboxMessage, NewInbound};
+
+impl Store {
+    /// Stores an inbound message; returns its id.
+    pub fn inbox_insert(&mut self, message: &NewInbound) -> Result<i64> {
+        self.write(|c, _| inbox_insert(c, message))
+    }
+
+    /// Newest first, at most `limit`; only unread ones with `unread_only`.
+    pub fn inbox_list(&self, unread_only: bool, limit: usize) -> Result<Vec<InboxMessage>> {
+        inbox_list(self.conn(), unread_only, limit)
+    }
+
+    /// Marks a message read (again is fine).
+    pub fn inbox_mark_read(&mut self, id: i64) -> Result<()> {
+        self.write(|c, _| inbox_mark_read(c, id))
+    }
+}
+
+fn inbox_insert(c: &Connection, m: &NewInbound) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO inbox (sender, destination, text, coding, received_at, link, item_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        m.sender,
+        m.destination,
+        m.text,
+        m.coding,
+        m.received_at,
+        m.link,
+        m.item_id
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+pub(crate) fn inbox_list(
+    c: &Connection,
+    unread_only: bool,
+    limit: usize,
+) -> Result<Vec<InboxMessage>> {
+    let sql = if unread_only {
+        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read
+         FROM inbox WHERE read = 0 ORDER BY id DESC LIMIT ?1"
+    } else {
+        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read
+         FROM inbox ORDER BY id DESC LIMIT ?1"
+    };
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(InboxMessage {
+            id: r.get(0)?,
+            message: NewInbound {
+                sender: r.get(1)?,
+                destination: r.get(2)?,
+                text: r.get(3)?,
+                coding: narrow(r.get(4)?, "inbox.coding")?,
+                received_at: r.get(5)?,
+                link: r.get(6)?,
+                item_id: r.get(7)?,
+            },
+            read: r.get::<_, i64>(8)? != 0,
+        });
+    }
+    Ok(out)
+}
+
+fn inbox_mark_read(c: &Connection, id: i64) -> Result<()> {
+    let n = c
+        .prepare_cached("UPDATE inbox SET read = 1 WHERE id = ?1")?
+        .execute([id])?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "inbox message",
+            id,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::TempDb;
+
+    fn mo(sender: &str, text: &str, at: i64) -> NewInbound {
+        NewInbound {
+            sender: sender.into(),
+            destination: "10690001234".into(),
+            text: text.into(),
+            coding: 8,
+            received_at: at,
+            link: "cmpp-1".into(),
+            item_id: None,
+        }
+    }
+
+    #[test]
+    fn inbound_messages_are_stored_listed_and_marked_read() {
+        let db = TempDb::new("inbox");
+        let mut s = db.open();
+        let a = s.inbox_insert(&mo("13800000001", "同意", 10)).unwrap();
+        let mut second = mo("13800000002", "不同意", 11);
+        second.item_id = Some(42);
+        let b = s.inbox_insert(&second).unwrap();
+        assert!(b > a);
+
+        let all = s.inbox_list(false, 10).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].id, b, "newest first");
+        assert_eq!(all[0].message, second);
+        assert!(!all[0].read);
+        assert_eq!(all[1].message.text, "同意");
+        assert_eq!(s.inbox_list(false, 1).unwrap().len(), 1);
+
+        s.inbox_mark_read(a).unwrap();
+        s.inbox_mark_read(a).unwrap();
+        let unread = s.inbox_list(true, 10).unwrap();
+        assert_eq!(unread.len(), 1);
+        assert_eq!(unread[0].id, b);
+        assert!(s.inbox_list(false, 10).unwrap()[1].read);
+        assert!(matches!(
+            s.inbox_mark_read(999),
+            Err(StoreError::NotFound {
+                what: "inbox message",
+                id: 999
+            })
+        ));
+    }
+}

@@ -1,0 +1,121 @@
+//! The durable store: every accepted job, every segment's fate, delivery reports and inbound
+//! messages, in one SQLite file. The only code in hongyan that speaks SQL.
+//!
+//! # Shape
+//!
+//! * [`Store`] is the synchronous core on one `rusqlite::Connection`. Every operation is a
+//!   short sequence of cached prepared statements; when called outside a transaction it
+//!   runs in its own, inside one (the writer's batch) it joins it.
+//! * [`StoreHandle`] is what async code uses: a cloneable handle to **one dedicated OS
+//!   thread** that owns the write connection. Commands arrive on a bounded channel, each
+//!   with a oneshot reply; the thread takes everything waiting (up to
+//!   [`StoreOptions::max_batch`]), runs it in **one transaction**, commits, and only then
+//!   replies. Many concurrent callers therefore cost one commit, and no caller hears
+//!   "done" before its change is committed. Reads (status, lists, depth) use a second,
+//!   read-only connection, so they never wait behind a write batch.
+//!
+//! # Tables
+//!
+//! | table | one row per | notes |
+//! |-------|-------------|-------|
+//! | `jobs` | send request | idempotency key (unique), priority, text, signature, source extension, send_at, expires_at, lifecycle state, id ranges of its recipients and segments |
+//! | `recipients` | job × number | number, carrier, state (derived from segments), parts, concat reference, last error |
+//! | `segments` | recipient × part | state, attempts, link + connection while in flight, carrier msg id (TEXT), submit result, report stat/err, timestamps |
+//! | `orphan_reports` | report with no segment yet | carrier, msg id, status, stat, err, raw JSON, received_at |
+//! | `inbox` | inbound (MO) message | sender, destination (extended number), text, coding, received_at, link, matched item, read flag |
+//!
+//! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
+//! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
+//! migrated on open, a newer one refused.
+//!
+//! # Segment states
+//!
+//! ```text
+//!             enqueue (send_at in the future)          enqueue (now)
+//!                       │                                    │
+//!                       ▼          promote_due               ▼
+//!                  [scheduled] ──────────────────────▶ [queued] ◀──────────────┐
+//!                    │     │                          │  │   │                 │
+//!             cancel │     │ expire           cancel  │  │   │ expire          │ requeue (flow control,
+//!                    ▼     ▼                          ▼  │   ▼                 │ connection lost before
+//!             [cancelled] [expired]         [cancelled]  │ [expired]           │ any response), or
+//!                                                        │ claim               │ recover_on_start with
+//!                                                        ▼ (attempts + 1)      │ resend_unconfirmed
+//!                                                   [in_flight] ───────────────┘
+//!                                                    │   │   │
+//!                               mark_submitted(msg id)│   │   │ recover_on_start
+//!                                                    │   │   ▼ (default)
+//!                                                    │   │ [unconfirmed] ── mark_submitted / mark_failed
+//!                                        mark_failed │   │                  (a late answer is still recorded)
+//!                                                    ▼   ▼
+//!                                            [submitted] [failed]
+//!                                             │   │   │
+//!                        record_report (or an │   │   │
+//!                        orphan matched by    ▼   ▼   ▼
+//!                        mark_submitted) [delivered] [failed] [expired]
+//! ```
+//!
+//! A recipient's state is derived from its segments ([`state::recipient_state`]): work still
+//! to do first (in flight, queued), then the worst outcome (unconfirmed, failed, expired,
+//! cancelled, submitted), delivered only when every part is. It is written whenever one of
+//! its segments changes. A job's state ([`JobState`]) is derived from its recipients when it
+//! is read; the job row only records scheduled / released / cancelled, so a big bulk job is
+//! not rewritten once per segment.
+//!
+//! Jobs are claimed **by recipient**: [`Store::claim`] takes whole messages (all queued
+//! parts of one recipient) for one carrier, highest priority first, then oldest, so a long
+//! message goes out through one connection.
+//!
+//! # Crash safety
+//!
+//! * An accepted job is acknowledged only after the transaction holding it has committed.
+//!   In WAL mode a commit is in the `-wal` file before `COMMIT` returns, so it survives the
+//!   process being killed at any moment — also with `synchronous = NORMAL`, the default.
+//!   `NORMAL` skips the fsync per commit: a power cut or kernel crash can lose the last
+//!   transactions (never corrupt the file). [`Synchronous::Full`] fsyncs every commit (one
+//!   per batch, not per message) and also survives power loss.
+//! * A segment is `in_flight` exactly while its submit is on the wire with no answer
+//!   recorded. On start, [`Store::recover_on_start`] turns every such segment into
+//!   `unconfirmed` and reports it (default: nobody receives a duplicate; an operator
+//!   decides), or, with `resend_unconfirmed = true`, back into `queued`.
+//! * A delivery report whose message id matches no segment yet — it beat the submit
+//!   response, or the id is unknown — is kept in `orphan_reports` and applied when a submit
+//!   response with that id is recorded, also after a restart. Nothing is dropped.
+//!
+//! # Scale
+//!
+//! The hot statements use partial indexes (rows enter them only while queued, in flight,
+//! scheduled, or expirable) and id ranges instead of foreign-key indexes; see
+//! [`schema::MIGRATIONS`]. `queue_depth` counts by scanning segments and is meant for
+//! status pages, not a tight loop. Nothing is ever deleted: retention (archiving old
+//! delivered jobs) is a job for a later migration and command.
+
+mod db;
+mod error;
+mod handle;
+mod inbox;
+mod jobs;
+mod model;
+mod read;
+mod recovery;
+mod reports;
+pub mod schema;
+mod sending;
+pub mod state;
+
+#[cfg(test)]
+mod loadgen;
+#[cfg(test)]
+mod plans;
+#[cfg(test)]
+mod testutil;
+#[cfg(test)]
+mod throughput;
+
+pub use db::Store;
+pub use error::{Result, StoreError};
+pub use handle::StoreHandle;
+pub use model::*;
+pub use schema::{StoreOptions, Synchronous};
+pub use sending::{FailOutcome, RequeueOutcome};
+pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};

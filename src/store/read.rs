@@ -1,0 +1,257 @@
+//! Reading state back: one job with its recipients and segments, and queue depth.
+//!
+//! These are free functions over a connection so both the writer's [`Store`] and the
+//! handle's read-only connection use them.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::db::{Store, narrow};
+use super::error::{Result, StoreError};
+use super::model::{JobId, JobStatus, QueueDepth, RecipientStatus, SegmentStatus};
+use super::state::{
+    DeliveryState, JobPhase, JobState, Priority, StateCounts, job_state, recipient_state,
+};
+
+impl Store {
+    /// A job with every recipient and segment, or `None` for an unknown id.
+    pub fn job_status(&self, job_id: JobId) -> Result<Option<JobStatus>> {
+        job_status(self.conn(), job_id)
+    }
+
+    /// Segments per state and the number of orphan reports. Scans the segments table.
+    pub fn queue_depth(&self) -> Result<QueueDepth> {
+        queue_depth(self.conn())
+    }
+}
+
+/// A job's derived state: each recipient's state from its segments, the job's from those.
+pub(crate) fn job_state_of(c: &Connection, job_id: JobId) -> Result<JobState> {
+    let (phase, first, count): (i64, i64, i64) = c
+        .prepare_cached("SELECT state, first_segment, segments FROM jobs WHERE id = ?1")?
+        .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            what: "job",
+            id: job_id,
+        })?;
+    let mut stmt = c.prepare_cached(
+        "SELECT recipient_id, state FROM segments WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([first, first + count - 1])?;
+    let mut counts = StateCounts::default();
+    let mut current: Option<(i64, Vec<DeliveryState>)> = None;
+    while let Some(r) = rows.next()? {
+        let recipient: i64 = r.get(0)?;
+        let state = DeliveryState::from_code(r.get(1)?, "segments.state")?;
+        match &mut current {
+            Some((id, states)) if *id == recipient => states.push(state),
+            _ => {
+                if let Some((_, states)) = current.take() {
+                    counts.add(recipient_state(states), 1);
+                }
+                current = Some((recipient, vec![state]));
+            }
+        }
+    }
+    if let Some((_, states)) = current {
+        counts.add(recipient_state(states), 1);
+    }
+    Ok(job_state(JobPhase::from_code(phase)?, &counts))
+}
+
+pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStatus>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT idempotency_key, priority, text, signature, source_ext, send_at, expires_at,
+                state, first_recipient, recipients, first_segment, segments,
+                created_at, updated_at, cancelled_at
+         FROM jobs WHERE id = ?1",
+    )?;
+    let mut rows = stmt.query([job_id])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let phase = JobPhase::from_code(r.get(7)?)?;
+    let (first_recipient, n_recipients): (i64, i64) = (r.get(8)?, r.get(9)?);
+    let (first_segment, n_segments): (i64, i64) = (r.get(10)?, r.get(11)?);
+    let mut status = JobStatus {
+        job_id,
+        state: JobState::Queued,
+        idempotency_key: r.get(0)?,
+        priority: Priority::from_code(r.get(1)?)?,
+        text: r.get(2)?,
+        signature: r.get(3)?,
+        source_ext: r.get(4)?,
+        send_at: r.get(5)?,
+        expires_at: r.get(6)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+        cancelled_at: r.get(14)?,
+        counts: StateCounts::default(),
+        recipients: Vec::with_capacity(usize::try_from(n_recipients).unwrap_or(0)),
+    };
+    drop(rows);
+    drop(stmt);
+
+    let mut stmt = c.prepare_cached(
+        "SELECT id, number, carrier, parts, reference, created_at, updated_at
+         FROM recipients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([first_recipient, first_recipient + n_recipients - 1])?;
+    while let Some(r) = rows.next()? {
+        let reference: Option<i64> = r.get(4)?;
+        status.recipients.push(RecipientStatus {
+            recipient_id: r.get(0)?,
+            number: r.get(1)?,
+            carrier: r.get(2)?,
+            // Derived from the segments below.
+            state: DeliveryState::Queued,
+            parts: narrow(r.get(3)?, "recipients.parts")?,
+            reference: reference
+                .map(|v| narrow(v, "recipients.reference"))
+                .transpose()?,
+            last_error: None,
+            created_at: r.get(5)?,
+            updated_at: r.get(6)?,
+            segments: Vec::new(),
+        });
+    }
+    drop(rows);
+    drop(stmt);
+
+    let mut stmt = c.prepare_cached(
+        "SELECT id, recipient_id, part, state, attempts, link, connection, msg_id, result,
+                report_stat, report_err, last_error, claimed_at, submitted_at, reported_at,
+                updated_at
+         FROM segments WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([first_segment, first_segment + n_segments - 1])?;
+    // Segments come in recipient order, so a cursor over recipients suffices.
+    let mut at = 0usize;
+    while let Some(r) = rows.next()? {
+        let recipient_id: i64 = r.get(1)?;
+        while status
+            .recipients
+            .get(at)
+            .is_some_and(|x| x.recipient_id != recipient_id)
+        {
+            at += 1;
+        }
+        let Some(recipient) = status.recipients.get_mut(at) else {
+            return Err(StoreError::Internal("segment outside its job's recipients"));
+        };
+        recipient.segments.push(segment_status(r)?);
+    }
+    for recipient in &mut status.recipients {
+        derive_recipient(recipient);
+        status.counts.add(recipient.state, 1);
+    }
+    status.state = job_state(phase, &status.counts);
+    Ok(Some(status))
+}
+
+/// A recipient's state, last error and last change, from its segments.
+fn derive_recipient(recipient: &mut RecipientStatus) {
+    recipient.state = recipient_state(recipient.segments.iter().map(|s| s.state));
+    let mut latest: Option<&SegmentStatus> = None;
+    for seg in &recipient.segments {
+        recipient.updated_at = recipient.updated_at.max(seg.updated_at);
+        if seg.last_error.is_some() && latest.is_none_or(|l| seg.updated_at >= l.updated_at) {
+            latest = Some(seg);
+        }
+    }
+    recipient.last_error = latest.and_then(|s| s.last_error.clone());
+}
+
+fn segment_status(r: &Row<'_>) -> Result<SegmentStatus> {
+    Ok(SegmentStatus {
+        segment_id: r.get(0)?,
+        part: narrow(r.get(2)?, "segments.part")?,
+        state: DeliveryState::from_code(r.get(3)?, "segments.state")?,
+        attempts: narrow(r.get(4)?, "segments.attempts")?,
+        link: r.get(5)?,
+        connection: r.get(6)?,
+        msg_id: r.get(7)?,
+        result: r.get(8)?,
+        report_stat: r.get(9)?,
+        report_err: r.get(10)?,
+        last_error: r.get(11)?,
+        claimed_at: r.get(12)?,
+        submitted_at: r.get(13)?,
+        reported_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+pub(crate) fn queue_depth(c: &Connection) -> Result<QueueDepth> {
+    let mut depth = QueueDepth::default();
+    let mut stmt = c.prepare_cached("SELECT state, count(*) FROM segments GROUP BY state")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let state = DeliveryState::from_code(r.get(0)?, "segments.state")?;
+        depth.segments.add(state, narrow(r.get(1)?, "count")?);
+    }
+    drop(rows);
+    drop(stmt);
+    depth.orphan_reports = c
+        .prepare_cached("SELECT count(*) FROM orphan_reports")?
+        .query_row([], |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))?;
+    Ok(depth)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::{TempDb, claim_req, job, one};
+
+    #[test]
+    fn unknown_job_reads_as_none() {
+        let db = TempDb::new("read-none");
+        let s = db.open();
+        assert_eq!(s.job_status(1).unwrap(), None);
+        assert!(matches!(
+            job_state_of(s.conn(), 1),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn queue_depth_counts_segments_per_state() {
+        let db = TempDb::new("read-depth");
+        let mut s = db.open();
+        s.enqueue(&job(Priority::Bulk, &[("1", 3), ("2", 1)]), 0)
+            .unwrap();
+        let mut later = one("3");
+        later.send_at = Some(100);
+        s.enqueue(&later, 0).unwrap();
+        let d = s.queue_depth().unwrap();
+        assert_eq!(d.segments.queued, 4);
+        assert_eq!(d.segments.scheduled, 1);
+        assert_eq!(d.segments.total(), 5);
+        assert_eq!(d.orphan_reports, 0);
+        let claimed = s.claim(&claim_req("cmcc", 3), 1).unwrap();
+        assert_eq!(claimed.len(), 1);
+        let d = s.queue_depth().unwrap();
+        assert_eq!(d.segments.in_flight, 3);
+        assert_eq!(d.segments.queued, 1);
+    }
+
+    #[test]
+    fn corrupt_state_codes_are_reported_not_panicked_on() {
+        let db = TempDb::new("read-corrupt");
+        let mut s = db.open();
+        let id = s.enqueue(&one("1"), 0).unwrap().job_id;
+        s.conn()
+            .execute("UPDATE segments SET state = 42", [])
+            .unwrap();
+        assert!(matches!(
+            s.job_status(id),
+            Err(StoreError::Corrupt { value: 42, .. })
+        ));
+        assert!(matches!(
+            s.queue_depth(),
+            Err(StoreError::Corrupt { value: 42, .. })
+        ));
+    }
+}

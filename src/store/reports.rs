@@ -1,0 +1,370 @@
+//! Delivery reports: applied to the segment with that carrier message id, or kept as an
+//! orphan until a submit response names the id (see `sending::mark_submitted`).
+
+use rusqlite::{Connection, params};
+
+use super::db::Store;
+use super::error::Result;
+use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
+use super::sending::{SegmentPlace, settle};
+use super::state::{DeliveryState, ReportStatus};
+
+impl Store {
+    /// Applies a delivery report to the segment the carrier gave `msg_id` to.
+    ///
+    /// * the newest `submitted` segment with that id takes it ([`ReportOutcome::Matched`]);
+    /// * a segment with that id that already has a report keeps the first one
+    ///   ([`ReportOutcome::Duplicate`]);
+    /// * no segment with that id: the report is kept in `orphan_reports`
+    ///   ([`ReportOutcome::Orphaned`]) and applied when a submit response with the id is
+    ///   recorded — never dropped.
+    pub fn record_report(&mut self, report: &NewReport, now: Millis) -> Result<ReportOutcome> {
+        self.write(|c, _| record_report(c, report, now))
+    }
+
+    /// Reports still waiting for their segment, oldest first.
+    pub fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
+        orphan_reports(self.conn(), limit)
+    }
+}
+
+/// Segments the carrier gave a message id (uses `segments_msg`).
+pub(crate) const SEGMENTS_BY_MSG_ID: &str =
+    "SELECT id, state, recipient_id, job_id, part, parts FROM segments
+             WHERE carrier = ?1 AND msg_id = ?2";
+
+fn record_report(c: &Connection, report: &NewReport, now: Millis) -> Result<ReportOutcome> {
+    // Every segment with this id (almost always one); no ORDER BY, which would cost a
+    // sorter per report. The newest one still awaiting a report takes it.
+    let mut newest_submitted: Option<SegmentPlace> = None;
+    let mut newest_any: Option<i64> = None;
+    {
+        let mut stmt = c.prepare_cached(SEGMENTS_BY_MSG_ID)?;
+        let mut rows = stmt.query(params![report.carrier, report.msg_id])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            newest_any = newest_any.max(Some(id));
+            if r.get::<_, i64>(1)? == DeliveryState::Submitted.code()
+                && newest_submitted.as_ref().is_none_or(|p| p.segment_id < id)
+            {
+                newest_submitted = Some(SegmentPlace {
+                    segment_id: id,
+                    recipient_id: r.get(2)?,
+                    job_id: r.get(3)?,
+                    part: r.get(4)?,
+                    parts: r.get(5)?,
+                });
+            }
+        }
+    }
+    let state = report.status.segment_state();
+    if let Some(at) = newest_submitted {
+        let error = (report.status != ReportStatus::Delivered)
+            .then(|| format!("report {} {}", report.stat, report.err));
+        c.prepare_cached(
+            "UPDATE segments
+             SET state = ?2, report_stat = ?3, report_err = ?4, reported_at = ?5,
+                 updated_at = ?5, last_error = coalesce(?6, last_error)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            at.segment_id,
+            state.code(),
+            report.stat,
+            report.err,
+            now,
+            error
+        ])?;
+        let recipient_state = settle(c, &at, state, now)?;
+        return Ok(ReportOutcome::Matched {
+            segment_id: at.segment_id,
+            recipient_id: at.recipient_id,
+            job_id: at.job_id,
+            recipient_state,
+        });
+    }
+    if let Some(segment_id) = newest_any {
+        tracing::info!(
+            segment = segment_id,
+            msg_id = %report.msg_id,
+            stat = %report.stat,
+            "duplicate delivery report; the first one stands"
+        );
+        return Ok(ReportOutcome::Duplicate { segment_id });
+    }
+
+    c.prepare_cached(
+        "INSERT INTO orphan_reports (carrier, msg_id, status, stat, err, raw, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        report.carrier,
+        report.msg_id,
+        report.status.code(),
+        report.stat,
+        report.err,
+        report.raw,
+        now
+    ])?;
+    Ok(ReportOutcome::Orphaned {
+        orphan_id: c.last_insert_rowid(),
+    })
+}
+
+pub(crate) fn orphan_reports(c: &Connection, limit: usize) -> Result<Vec<OrphanReport>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, carrier, msg_id, status, stat, err, raw, received_at
+         FROM orphan_reports ORDER BY id LIMIT ?1",
+    )?;
+    let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(OrphanReport {
+            id: r.get(0)?,
+            carrier: r.get(1)?,
+            msg_id: r.get(2)?,
+            report: StoredReport {
+                status: ReportStatus::from_code(r.get(3)?)?,
+                stat: r.get(4)?,
+                err: r.get(5)?,
+                received_at: r.get(7)?,
+            },
+            raw: r.get(6)?,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::{TempDb, claim_req, job, one, report};
+    use crate::store::{DeliveryState, JobState, Priority};
+
+    #[test]
+    fn report_after_submit_response_is_matched() {
+        let db = TempDb::new("report-match");
+        let mut s = db.open();
+        let id = s
+            .enqueue(&job(Priority::Bulk, &[("1", 2), ("2", 1)]), 0)
+            .unwrap()
+            .job_id;
+        let claimed = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let p1 = claimed[0].segments[0].segment_id;
+        let p2 = claimed[0].segments[1].segment_id;
+        let solo = claimed[1].segments[0].segment_id;
+        s.mark_submitted(p1, "100", 2).unwrap();
+        s.mark_submitted(p2, "101", 2).unwrap();
+        s.mark_submitted(solo, "102", 2).unwrap();
+
+        match s
+            .record_report(&report("100", ReportStatus::Delivered), 3)
+            .unwrap()
+        {
+            ReportOutcome::Matched {
+                segment_id,
+                recipient_id,
+                job_id,
+                recipient_state,
+            } => {
+                assert_eq!(segment_id, p1);
+                assert_eq!(recipient_id, claimed[0].recipient_id);
+                assert_eq!(job_id, id);
+                assert_eq!(
+                    recipient_state,
+                    DeliveryState::Submitted,
+                    "part 2 unreported"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let out = s
+            .record_report(&report("101", ReportStatus::Delivered), 4)
+            .unwrap();
+        assert!(matches!(
+            out,
+            ReportOutcome::Matched {
+                recipient_state: DeliveryState::Delivered,
+                ..
+            }
+        ));
+        assert_eq!(
+            s.job_status(id).unwrap().unwrap().state,
+            JobState::Submitted
+        );
+        let out = s
+            .record_report(&report("102", ReportStatus::Failed), 5)
+            .unwrap();
+        assert!(matches!(
+            out,
+            ReportOutcome::Matched {
+                recipient_state: DeliveryState::Failed,
+                ..
+            }
+        ));
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.state, JobState::PartlyDelivered);
+        let seg = &st.recipients[1].segments[0];
+        assert_eq!(seg.report_stat.as_deref(), Some("Failed"));
+        assert_eq!(seg.report_err.as_deref(), Some("000"));
+        assert_eq!(seg.reported_at, Some(5));
+        assert_eq!(
+            st.recipients[1].last_error.as_deref(),
+            Some("report Failed 000")
+        );
+
+        // A second report for a reported segment: the first stands.
+        let out = s
+            .record_report(&report("102", ReportStatus::Delivered), 6)
+            .unwrap();
+        assert_eq!(out, ReportOutcome::Duplicate { segment_id: solo });
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.recipients[1].state, DeliveryState::Failed);
+        assert_eq!(s.queue_depth().unwrap().orphan_reports, 0);
+    }
+
+    #[test]
+    fn expired_report_expires_the_segment() {
+        let db = TempDb::new("report-expired");
+        let mut s = db.open();
+        let id = s.enqueue(&one("1"), 0).unwrap().job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        s.mark_submitted(c[0].segments[0].segment_id, "7", 2)
+            .unwrap();
+        s.record_report(&report("7", ReportStatus::Expired), 3)
+            .unwrap();
+        assert_eq!(s.job_status(id).unwrap().unwrap().state, JobState::Expired);
+    }
+
+    #[test]
+    fn report_before_submit_response_is_orphaned_then_matched() {
+        let db = TempDb::new("report-orphan");
+        let mut s = db.open();
+        let id = s.enqueue(&one("1"), 0).unwrap().job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let seg = c[0].segments[0].segment_id;
+        let mut early = report("555", ReportStatus::Delivered);
+        early.raw = Some(r#"{"stat":"DELIVRD"}"#.into());
+        let orphan_id = match s.record_report(&early, 2).unwrap() {
+            ReportOutcome::Orphaned { orphan_id } => orphan_id,
+            other => panic!("{other:?}"),
+        };
+        // Same id from another carrier is a different message.
+        let mut other_carrier = report("555", ReportStatus::Failed);
+        other_carrier.carrier = "ctcc".into();
+        assert!(matches!(
+            s.record_report(&other_carrier, 2).unwrap(),
+            ReportOutcome::Orphaned { .. }
+        ));
+        let orphans = s.orphan_reports(10).unwrap();
+        assert_eq!(orphans.len(), 2);
+        assert_eq!(orphans[0].id, orphan_id);
+        assert_eq!(orphans[0].msg_id, "555");
+        assert_eq!(orphans[0].raw.as_deref(), Some(r#"{"stat":"DELIVRD"}"#));
+        assert_eq!(orphans[0].report.received_at, 2);
+
+        let out = s.mark_submitted(seg, "555", 3).unwrap();
+        assert_eq!(out.recipient_state, DeliveryState::Delivered);
+        let matched = out.matched_report.unwrap();
+        assert_eq!(matched.status, ReportStatus::Delivered);
+        assert_eq!(matched.received_at, 2);
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.state, JobState::Delivered);
+        assert_eq!(st.recipients[0].segments[0].msg_id.as_deref(), Some("555"));
+        assert_eq!(st.recipients[0].segments[0].reported_at, Some(2));
+        let left = s.orphan_reports(10).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].carrier, "ctcc");
+    }
+
+    #[test]
+    fn duplicate_orphans_apply_the_first() {
+        let db = TempDb::new("report-orphan-dup");
+        let mut s = db.open();
+        s.enqueue(&one("1"), 0).unwrap();
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        s.record_report(&report("9", ReportStatus::Failed), 2)
+            .unwrap();
+        s.record_report(&report("9", ReportStatus::Delivered), 3)
+            .unwrap();
+        let out = s
+            .mark_submitted(c[0].segments[0].segment_id, "9", 4)
+            .unwrap();
+        assert_eq!(out.matched_report.unwrap().status, ReportStatus::Failed);
+        assert_eq!(out.recipient_state, DeliveryState::Failed);
+        assert_eq!(s.queue_depth().unwrap().orphan_reports, 0);
+    }
+
+    #[test]
+    fn reused_msg_id_goes_to_the_newest_unreported_segment() {
+        let db = TempDb::new("report-reuse");
+        let mut s = db.open();
+        s.enqueue(&one("1"), 0).unwrap();
+        s.enqueue(&one("2"), 0).unwrap();
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let (a, b) = (c[0].segments[0].segment_id, c[1].segments[0].segment_id);
+        s.mark_submitted(a, "42", 2).unwrap();
+        s.mark_submitted(b, "42", 3).unwrap();
+        let first = s
+            .record_report(&report("42", ReportStatus::Delivered), 4)
+            .unwrap();
+        assert!(matches!(first, ReportOutcome::Matched { segment_id, .. } if segment_id == b));
+        let second = s
+            .record_report(&report("42", ReportStatus::Delivered), 5)
+            .unwrap();
+        assert!(matches!(second, ReportOutcome::Matched { segment_id, .. } if segment_id == a));
+        let third = s
+            .record_report(&report("42", ReportStatus::Delivered), 6)
+            .unwrap();
+        assert_eq!(third, ReportOutcome::Duplicate { segment_id: b });
+    }
+
+    #[test]
+    fn an_orphan_survives_reopening_the_file_and_is_matched_later() {
+        let db = TempDb::new("report-orphan-reopen");
+        let seg = {
+            let mut s = db.open();
+            s.enqueue(&one("1"), 0).unwrap();
+            let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+            assert!(matches!(
+                s.record_report(&report("77", ReportStatus::Delivered), 2)
+                    .unwrap(),
+                ReportOutcome::Orphaned { .. }
+            ));
+            c[0].segments[0].segment_id
+        };
+        let mut s = db.open();
+        assert_eq!(s.orphan_reports(10).unwrap().len(), 1);
+        // The segment was in flight at the "crash"; a late submit response still lands and
+        // picks up the orphan.
+        let unconfirmed = s.recover_on_start(false, 3).unwrap();
+        assert_eq!(unconfirmed.len(), 1);
+        let out = s.mark_submitted(seg, "77", 4).unwrap();
+        assert!(out.matched_report.is_some());
+        assert_eq!(out.recipient_state, DeliveryState::Delivered);
+        assert!(s.orphan_reports(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_report_for_a_segment_submitted_before_a_restart_is_matched_after_it() {
+        let db = TempDb::new("report-restart");
+        {
+            let mut s = db.open();
+            s.enqueue(&one("1"), 0).unwrap();
+            let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+            s.mark_submitted(c[0].segments[0].segment_id, "abc", 2)
+                .unwrap();
+        }
+        let mut s = db.open();
+        assert!(s.recover_on_start(false, 3).unwrap().is_empty());
+        assert!(matches!(
+            s.record_report(&report("abc", ReportStatus::Delivered), 4)
+                .unwrap(),
+            ReportOutcome::Matched {
+                recipient_state: DeliveryState::Delivered,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,369 @@
+//! Opening a database file: connection settings, and the schema with its migrations.
+//!
+//! The schema version is `PRAGMA user_version`; [`MIGRATIONS`] lists the steps in order,
+//! step *i* taking a file from version *i* to *i + 1*. Opening a file runs the steps it is
+//! missing, each in its own transaction together with the version bump, so a crash in the
+//! middle leaves the file at a whole version. A file with a version above the newest step
+//! was written by a newer build and is refused ([`StoreError::NewerSchema`]).
+//!
+//! Only ever append a step; never edit one that has shipped.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+use super::error::{Result, StoreError};
+
+/// Schema steps; step *i* takes `user_version` from *i* to *i + 1*.
+///
+/// Notes on version 1:
+/// * states are integers (see [`DeliveryState`](super::DeliveryState));
+/// * the ids of one job's recipients, and of one job's segments, are contiguous (a job is
+///   inserted by one statement sequence in one transaction of the only writer), so a job
+///   finds its recipients, and a recipient its segments, by id range — no index on
+///   `recipients(job_id)` or `segments(recipient_id)` to maintain on the hot path;
+/// * `recipients.state` is the recipient's *dispatch* state, not its delivery state: 0
+///   scheduled, 1 queued (claimable), 2 taken (claimed; nothing of it queued), 6 expired,
+///   8 cancelled. It changes only when the recipient enters or leaves the queue, so the
+///   submit response and the report of a one-part message touch one row, its segment.
+///   A recipient's delivery state and last error are derived from its segments on read;
+/// * the claim, expiry, due and in-flight indexes are *partial*: a row is in them only
+///   while it is in the state they serve, so they stay small however big history grows;
+/// * `priority`, `carrier` and `expires_at` are copied onto recipients (and `carrier`,
+///   `job_id`, `parts` onto segments) so the hot statements touch one table.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE jobs (
+    id               INTEGER PRIMARY KEY,
+    idempotency_key  TEXT,
+    priority         INTEGER NOT NULL,
+    text             TEXT NOT NULL,
+    signature        TEXT NOT NULL,
+    source_ext       TEXT,
+    send_at          INTEGER,
+    expires_at       INTEGER,
+    state            INTEGER NOT NULL,
+    first_recipient  INTEGER NOT NULL,
+    recipients       INTEGER NOT NULL,
+    first_segment    INTEGER NOT NULL,
+    segments         INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    cancelled_at     INTEGER
+);
+CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_due ON jobs(send_at) WHERE state = 0;
+
+CREATE TABLE recipients (
+    id             INTEGER PRIMARY KEY,
+    job_id         INTEGER NOT NULL REFERENCES jobs(id),
+    number         TEXT NOT NULL,
+    carrier        TEXT NOT NULL,
+    priority       INTEGER NOT NULL,
+    expires_at     INTEGER,
+    state          INTEGER NOT NULL,
+    parts          INTEGER NOT NULL,
+    reference      INTEGER,
+    first_segment  INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX recipients_claim ON recipients(carrier, priority, id) WHERE state = 1;
+CREATE INDEX recipients_expiry ON recipients(expires_at)
+    WHERE state IN (0, 1) AND expires_at IS NOT NULL;
+
+CREATE TABLE segments (
+    id            INTEGER PRIMARY KEY,
+    recipient_id  INTEGER NOT NULL REFERENCES recipients(id),
+    job_id        INTEGER NOT NULL,
+    carrier       TEXT NOT NULL,
+    part          INTEGER NOT NULL,
+    parts         INTEGER NOT NULL,
+    state         INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    link          TEXT,
+    connection    INTEGER,
+    msg_id        TEXT,
+    result        INTEGER,
+    report_stat   TEXT,
+    report_err    TEXT,
+    last_error    TEXT,
+    claimed_at    INTEGER,
+    submitted_at  INTEGER,
+    reported_at   INTEGER,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX segments_msg ON segments(carrier, msg_id) WHERE msg_id IS NOT NULL;
+CREATE INDEX segments_in_flight ON segments(state) WHERE state = 2;
+
+CREATE TABLE orphan_reports (
+    id           INTEGER PRIMARY KEY,
+    carrier      TEXT NOT NULL,
+    msg_id       TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    stat         TEXT NOT NULL,
+    err          TEXT NOT NULL,
+    raw          TEXT,
+    received_at  INTEGER NOT NULL
+);
+CREATE INDEX orphan_reports_msg ON orphan_reports(carrier, msg_id);
+
+CREATE TABLE inbox (
+    id           INTEGER PRIMARY KEY,
+    sender       TEXT NOT NULL,
+    destination  TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    coding       INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL,
+    link         TEXT NOT NULL,
+    item_id      INTEGER,
+    read         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX inbox_unread ON inbox(id) WHERE read = 0;
+"#];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// How hard SQLite works to make a commit durable (`PRAGMA synchronous`).
+///
+/// In WAL mode a commit appends the transaction to the `-wal` file:
+/// * [`Normal`](Self::Normal) (the default) does not fsync that append. A committed
+///   transaction is in the OS page cache, so it survives the *process* dying at any moment
+///   (kill -9, panic, OOM kill) — which is the crash-safety promise for accepted jobs. A
+///   power cut or kernel crash can lose the last transactions not yet checkpointed; the
+///   file stays consistent.
+/// * [`Full`](Self::Full) fsyncs the WAL on every commit: accepted jobs also survive power
+///   loss, at the cost of one fsync per batch (the writer's batching keeps that to one per
+///   group of concurrent callers, not one per message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Synchronous {
+    /// `synchronous = NORMAL`: survives process crashes; power loss can lose the last
+    /// commits.
+    #[default]
+    Normal,
+    /// `synchronous = FULL`: every commit is on disk before it is acknowledged.
+    Full,
+}
+
+/// Connection settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreOptions {
+    /// Commit durability.
+    pub synchronous: Synchronous,
+    /// How long a statement waits for a lock held by another connection.
+    pub busy_timeout: Duration,
+    /// SQLite page cache per connection, in KiB.
+    pub cache_kib: u32,
+    /// Most commands the writer runs in one transaction.
+    pub max_batch: usize,
+    /// Commands that may wait for the writer before callers are held back.
+    pub queue_capacity: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            cache_kib: 16 * 1024,
+            max_batch: 4096,
+            queue_capacity: 65_536,
+        }
+    }
+}
+
+/// Opens (creating if needed) the file for writing: WAL, settings, migrations.
+pub(crate) fn open_writer(path: &Path, options: &StoreOptions) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn, options)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NoWal(mode));
+    }
+    let sync = match options.synchronous {
+        Synchronous::Normal => "NORMAL",
+        Synchronous::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    migrate(&conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+/// Opens an existing, already migrated file for reading only.
+pub(crate) fn open_reader(path: &Path, options: &StoreOptions) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn, options)?;
+    check_version(&conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, options: &StoreOptions) -> Result<()> {
+    conn.busy_timeout(options.busy_timeout)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+fn check_version(conn: &Connection, steps: &[&str]) -> Result<i64> {
+    let found = user_version(conn)?;
+    let supported = i64::try_from(steps.len()).unwrap_or(i64::MAX);
+    if found > supported || found < 0 {
+        return Err(StoreError::NewerSchema { found, supported });
+    }
+    Ok(found)
+}
+
+/// Brings the file up to `steps.len()`; returns the version it had.
+pub(crate) fn migrate(conn: &Connection, steps: &[&str]) -> Result<i64> {
+    let found = check_version(conn, steps)?;
+    let from = usize::try_from(found).unwrap_or(0);
+    for (i, step) in steps.iter().enumerate().skip(from) {
+        let to = i + 1;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = conn
+            .execute_batch(step)
+            .and_then(|()| conn.execute_batch(&format!("PRAGMA user_version = {to}")))
+            .and_then(|()| conn.execute_batch("COMMIT"));
+        if let Err(e) = applied {
+            // The step failed: leave the file at the last whole version.
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+        tracing::info!(version = to, "store schema migrated");
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::TempDb;
+
+    #[test]
+    fn a_new_file_is_migrated_from_version_0_and_in_wal_mode() {
+        let db = TempDb::new("migrate-new");
+        let conn = Connection::open(db.path()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 0);
+        drop(conn);
+        let conn = open_writer(db.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), current_version());
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 1, "NORMAL");
+        for table in ["jobs", "recipients", "segments", "orphan_reports", "inbox"] {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "{table}");
+        }
+        // Opening again migrates nothing and keeps the version.
+        drop(conn);
+        let conn = open_writer(db.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), current_version());
+    }
+
+    #[test]
+    fn full_synchronous_is_applied() {
+        let db = TempDb::new("migrate-full");
+        let options = StoreOptions {
+            synchronous: Synchronous::Full,
+            ..StoreOptions::default()
+        };
+        let conn = open_writer(db.path(), &options).unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "FULL");
+    }
+
+    #[test]
+    fn an_older_file_gets_only_the_missing_steps() {
+        let db = TempDb::new("migrate-older");
+        let conn = Connection::open(db.path()).unwrap();
+        let steps = ["CREATE TABLE a (x INTEGER)", "CREATE TABLE b (y INTEGER)"];
+        assert_eq!(migrate(&conn, &steps[..1]).unwrap(), 0);
+        conn.execute("INSERT INTO a VALUES (7)", []).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        // Step 1 again would fail (table a exists); only step 2 may run.
+        assert_eq!(migrate(&conn, &steps).unwrap(), 1);
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        let x: i64 = conn.query_row("SELECT x FROM a", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, 7);
+        conn.execute("INSERT INTO b VALUES (1)", []).unwrap();
+    }
+
+    #[test]
+    fn a_failing_step_leaves_the_last_whole_version() {
+        let db = TempDb::new("migrate-fail");
+        let conn = Connection::open(db.path()).unwrap();
+        let steps = [
+            "CREATE TABLE a (x INTEGER)",
+            "CREATE TABLE c (z INTEGER); CREATE TABLE a (x INTEGER)",
+        ];
+        assert!(matches!(migrate(&conn, &steps), Err(StoreError::Sqlite(_))));
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let c: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'c'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(c, 0, "the failed step's first statement was rolled back");
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_by_writer_and_reader() {
+        let db = TempDb::new("migrate-newer");
+        let conn = Connection::open(db.path()).unwrap();
+        let newer = current_version() + 1;
+        conn.execute_batch(&format!("PRAGMA user_version = {newer}"))
+            .unwrap();
+        drop(conn);
+        let err = open_writer(db.path(), &StoreOptions::default()).unwrap_err();
+        match &err {
+            StoreError::NewerSchema { found, supported } => {
+                assert_eq!(*found, newer);
+                assert_eq!(*supported, current_version());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(err.to_string().contains("newer than this build supports"));
+        assert!(matches!(
+            open_reader(db.path(), &StoreOptions::default()),
+            Err(StoreError::NewerSchema { .. })
+        ));
+        // Untouched.
+        let conn = Connection::open(db.path()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), newer);
+    }
+}

@@ -1,0 +1,762 @@
+//! The send path: claiming whole messages, then recording what the carrier answered
+//! (submitted with a message id, refused) or that the submit never got an answer and goes
+//! back to the queue.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::db::{Store, narrow};
+use super::error::{Result, StoreError};
+use super::model::{
+    ClaimRequest, ClaimedMessage, ClaimedSegment, JobId, Millis, RecipientId, SegmentId,
+    StoredReport, SubmitOutcome,
+};
+use super::state::{DeliveryState, Priority, ReportStatus, recipient_state};
+
+/// What [`Store::mark_failed`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailOutcome {
+    /// The recipient of the segment.
+    pub recipient_id: RecipientId,
+    /// Its job.
+    pub job_id: JobId,
+    /// The recipient's state now.
+    pub recipient_state: DeliveryState,
+}
+
+/// What [`Store::requeue`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequeueOutcome {
+    /// Segments put back in the queue.
+    pub requeued: Vec<SegmentId>,
+    /// Segments left alone because they were not in flight (already answered, or unknown).
+    pub not_in_flight: Vec<SegmentId>,
+}
+
+impl Store {
+    /// Claims whole queued messages of one carrier for a link: highest priority first, then
+    /// oldest; every queued part of a recipient together; up to `max_segments` parts (but
+    /// always one message if any is queued). Claimed parts go `in_flight` with
+    /// `attempts + 1` and the link and connection recorded. Recipients past their expiry
+    /// are skipped (and left for [`expire`](Store::expire)).
+    pub fn claim(&mut self, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
+        self.write(|c, _| claim(c, req, now))
+    }
+
+    /// Records the carrier's acceptance of a segment and its message id. A report for that
+    /// id that arrived earlier (kept as an orphan) is applied at once and returned.
+    ///
+    /// Accepted for segments `in_flight`, and for `unconfirmed` ones (a late answer is still
+    /// the truth); anything else is [`StoreError::WrongState`].
+    pub fn mark_submitted(
+        &mut self,
+        segment_id: SegmentId,
+        msg_id: &str,
+        now: Millis,
+    ) -> Result<SubmitOutcome> {
+        self.write(|c, _| mark_submitted(c, segment_id, msg_id, now))
+    }
+
+    /// Records that the carrier refused a segment (`code` is the protocol's result code).
+    /// Same accepted states as [`mark_submitted`](Store::mark_submitted).
+    pub fn mark_failed(
+        &mut self,
+        segment_id: SegmentId,
+        code: i64,
+        reason: &str,
+        now: Millis,
+    ) -> Result<FailOutcome> {
+        self.write(|c, _| mark_failed(c, segment_id, code, reason, now))
+    }
+
+    /// Puts in-flight segments back in the queue without counting a failure: the carrier
+    /// said "too fast", or the connection was lost before any response. Attempts are kept.
+    pub fn requeue(
+        &mut self,
+        segment_ids: &[SegmentId],
+        reason: &str,
+        now: Millis,
+    ) -> Result<RequeueOutcome> {
+        self.write(|c, _| requeue(c, segment_ids, reason, now))
+    }
+}
+
+struct Candidate {
+    recipient_id: RecipientId,
+    job_id: JobId,
+    priority: i64,
+    number: String,
+    reference: Option<i64>,
+    parts: i64,
+    first_segment: i64,
+    expires_at: Option<Millis>,
+    text: String,
+    signature: String,
+    source_ext: Option<String>,
+    first_state: i64,
+    first_attempts: i64,
+}
+
+/// Queued recipients of a carrier, best first (uses `recipients_claim`).
+pub(crate) const CLAIM_CANDIDATES: &str =
+    "SELECT r.id, r.job_id, r.priority, r.number, r.reference, r.parts,
+                    r.first_segment, r.expires_at, j.text, j.signature, j.source_ext,
+                    s.state, s.attempts
+             FROM recipients r
+             JOIN jobs j ON j.id = r.job_id
+             JOIN segments s ON s.id = r.first_segment
+             WHERE r.state = 1 AND r.carrier = ?1
+               AND (r.expires_at IS NULL OR r.expires_at > ?2)
+             ORDER BY r.priority, r.id
+             LIMIT ?3";
+
+fn claim(c: &Connection, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
+    if req.max_segments == 0 {
+        return Ok(Vec::new());
+    }
+    let limit = i64::try_from(req.max_segments).unwrap_or(i64::MAX);
+    let mut candidates = Vec::new();
+    {
+        // The first segment comes along: for a one-part message (the usual case) that is
+        // the whole message, and no second query is needed.
+        let mut stmt = c.prepare_cached(CLAIM_CANDIDATES)?;
+        let mut rows = stmt.query(params![req.carrier, now, limit])?;
+        let mut budget = req.max_segments;
+        while let Some(r) = rows.next()? {
+            let parts: i64 = r.get(5)?;
+            let size = usize::try_from(parts).unwrap_or(usize::MAX);
+            if !candidates.is_empty() && size > budget {
+                break;
+            }
+            budget = budget.saturating_sub(size);
+            candidates.push(Candidate {
+                recipient_id: r.get(0)?,
+                job_id: r.get(1)?,
+                priority: r.get(2)?,
+                number: r.get(3)?,
+                reference: r.get(4)?,
+                parts,
+                first_segment: r.get(6)?,
+                expires_at: r.get(7)?,
+                text: r.get(8)?,
+                signature: r.get(9)?,
+                source_ext: r.get(10)?,
+                first_state: r.get(11)?,
+                first_attempts: r.get(12)?,
+            });
+            if budget == 0 {
+                break;
+            }
+        }
+    }
+
+    // Plain statements rather than `UPDATE … RETURNING`: RETURNING costs SQLite an
+    // ephemeral table per execution (about 10 µs), which was most of a claim; with one
+    // writer inside one transaction, reading first and then updating cannot race.
+    let mut out = Vec::with_capacity(candidates.len());
+    let mut recipients = Ranges::default();
+    let mut segments_taken = Ranges::default();
+    for cand in candidates {
+        let last = cand.first_segment + cand.parts - 1;
+        let segments = if cand.parts == 1 {
+            let mut one = Vec::with_capacity(1);
+            if cand.first_state == DeliveryState::Queued.code() {
+                let attempts: u32 = narrow(cand.first_attempts, "segments.attempts")?;
+                one.push(ClaimedSegment {
+                    segment_id: cand.first_segment,
+                    part: 1,
+                    attempts: attempts.saturating_add(1),
+                });
+            }
+            one
+        } else {
+            queued_parts(c, cand.first_segment, last)?
+        };
+        recipients.push(cand.recipient_id, cand.recipient_id);
+        if segments.is_empty() {
+            // The recipient said queued but no part was: take it out of the queue anyway.
+            tracing::warn!(
+                recipient = cand.recipient_id,
+                "queued recipient without queued parts"
+            );
+            continue;
+        }
+        segments_taken.push(cand.first_segment, last);
+        out.push(ClaimedMessage {
+            recipient_id: cand.recipient_id,
+            job_id: cand.job_id,
+            priority: Priority::from_code(cand.priority)?,
+            number: cand.number,
+            carrier: req.carrier.clone(),
+            text: cand.text,
+            signature: cand.signature,
+            source_ext: cand.source_ext,
+            reference: cand
+                .reference
+                .map(|v| narrow(v, "recipients.reference"))
+                .transpose()?,
+            parts: narrow(cand.parts, "recipients.parts")?,
+            segments,
+            expires_at: cand.expires_at,
+        });
+    }
+    // Claimed messages are mostly neighbours (one bulk job, or jobs accepted one after
+    // another), so one statement per run of consecutive ids instead of one per message.
+    let mut take = c.prepare_cached(
+        "UPDATE segments
+         SET state = 2, attempts = attempts + 1, link = ?3, connection = ?4,
+             claimed_at = ?5, updated_at = ?5
+         WHERE id BETWEEN ?1 AND ?2 AND state = 1",
+    )?;
+    for (first, last) in segments_taken.0 {
+        take.execute(params![first, last, req.link, req.connection, now])?;
+    }
+    let mut mark = c.prepare_cached(
+        "UPDATE recipients SET state = 2, updated_at = ?3 WHERE id BETWEEN ?1 AND ?2",
+    )?;
+    for (first, last) in recipients.0 {
+        mark.execute(params![first, last, now])?;
+    }
+    Ok(out)
+}
+
+/// Id ranges, consecutive ids merged.
+#[derive(Default)]
+struct Ranges(Vec<(i64, i64)>);
+
+impl Ranges {
+    fn push(&mut self, first: i64, last: i64) {
+        match self.0.last_mut() {
+            Some((_, end)) if *end + 1 == first => *end = last,
+            _ => self.0.push((first, last)),
+        }
+    }
+}
+
+/// The queued parts of a multi-part message, in part order, with their attempts after
+/// this claim.
+fn queued_parts(c: &Connection, first: SegmentId, last: SegmentId) -> Result<Vec<ClaimedSegment>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, part, attempts FROM segments
+         WHERE id BETWEEN ?1 AND ?2 AND state = 1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([first, last])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let attempts: u32 = narrow(r.get(2)?, "segments.attempts")?;
+        out.push(ClaimedSegment {
+            segment_id: r.get(0)?,
+            part: narrow(r.get(1)?, "segments.part")?,
+            attempts: attempts.saturating_add(1),
+        });
+    }
+    Ok(out)
+}
+
+/// Where a changed segment sits, to update its recipient.
+pub(crate) struct SegmentPlace {
+    pub(crate) segment_id: SegmentId,
+    pub(crate) recipient_id: RecipientId,
+    pub(crate) job_id: JobId,
+    pub(crate) part: i64,
+    pub(crate) parts: i64,
+}
+
+/// Keeps the recipient's dispatch state right after one of its segments changed to
+/// `state`, and returns the recipient's delivery state (derived from its segments).
+///
+/// `recipients.state` only says whether the recipient is waiting to be claimed (see the
+/// schema notes); so a one-part message needs a write here only when its part went back
+/// to the queue. A longer one reads its parts (contiguous ids: no index needed) and goes
+/// back to the queue when some part is queued and none is still in flight.
+pub(crate) fn settle(
+    c: &Connection,
+    at: &SegmentPlace,
+    state: DeliveryState,
+    now: Millis,
+) -> Result<DeliveryState> {
+    if at.parts <= 1 {
+        if state == DeliveryState::Queued {
+            requeue_recipient(c, at.recipient_id, now)?;
+        }
+        return Ok(state);
+    }
+    let first = at.segment_id - (at.part - 1);
+    let mut stmt = c.prepare_cached("SELECT state FROM segments WHERE id BETWEEN ?1 AND ?2")?;
+    let mut rows = stmt.query([first, first + at.parts - 1])?;
+    let mut states = Vec::with_capacity(usize::try_from(at.parts).unwrap_or(0));
+    while let Some(r) = rows.next()? {
+        states.push(DeliveryState::from_code(r.get(0)?, "segments.state")?);
+    }
+    let derived = recipient_state(states.iter().copied());
+    if derived == DeliveryState::Queued {
+        requeue_recipient(c, at.recipient_id, now)?;
+    }
+    Ok(derived)
+}
+
+fn requeue_recipient(c: &Connection, recipient_id: RecipientId, now: Millis) -> Result<()> {
+    c.prepare_cached("UPDATE recipients SET state = 1, updated_at = ?2 WHERE id = ?1")?
+        .execute(params![recipient_id, now])?;
+    Ok(())
+}
+
+/// Orphan reports waiting for a message id (uses `orphan_reports_msg`).
+pub(crate) const ORPHANS_BY_MSG_ID: &str =
+    "SELECT id, status, stat, err, received_at FROM orphan_reports
+             WHERE carrier = ?1 AND msg_id = ?2";
+
+/// A segment's place and state, read before changing it.
+struct Located {
+    at: SegmentPlace,
+    carrier: String,
+    state: DeliveryState,
+}
+
+fn locate(c: &Connection, segment_id: SegmentId) -> Result<Option<Located>> {
+    let row = c
+        .prepare_cached(
+            "SELECT recipient_id, job_id, carrier, part, parts, state FROM segments WHERE id = ?1",
+        )?
+        .query_row([segment_id], |r| {
+            Ok((
+                SegmentPlace {
+                    segment_id,
+                    recipient_id: r.get(0)?,
+                    job_id: r.get(1)?,
+                    part: r.get(3)?,
+                    parts: r.get(4)?,
+                },
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(at, carrier, state)| {
+        Ok(Located {
+            at,
+            carrier,
+            state: DeliveryState::from_code(state, "segments.state")?,
+        })
+    })
+    .transpose()
+}
+
+/// The segment, if it can take a submit response (in flight, or unconfirmed: a late
+/// answer is still the truth); otherwise the refusal.
+fn answerable(c: &Connection, segment_id: SegmentId, operation: &'static str) -> Result<Located> {
+    match locate(c, segment_id)? {
+        None => Err(StoreError::NotFound {
+            what: "segment",
+            id: segment_id,
+        }),
+        Some(seg)
+            if matches!(
+                seg.state,
+                DeliveryState::InFlight | DeliveryState::Unconfirmed
+            ) =>
+        {
+            Ok(seg)
+        }
+        Some(seg) => Err(StoreError::WrongState {
+            segment_id,
+            state: seg.state,
+            operation,
+            expected: "in_flight or unconfirmed",
+        }),
+    }
+}
+
+fn mark_submitted(
+    c: &Connection,
+    segment_id: SegmentId,
+    msg_id: &str,
+    now: Millis,
+) -> Result<SubmitOutcome> {
+    let seg = answerable(c, segment_id, "mark_submitted")?;
+
+    // A report that beat this response has been waiting as an orphan: apply it now.
+    let mut orphans: Vec<(i64, StoredReport)> = c
+        .prepare_cached(ORPHANS_BY_MSG_ID)?
+        .query_map(params![seg.carrier, msg_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?
+        .map(|row| {
+            let (id, status, stat, err, received_at) = row?;
+            Ok((
+                id,
+                StoredReport {
+                    status: ReportStatus::from_code(status)?,
+                    stat,
+                    err,
+                    received_at,
+                },
+            ))
+        })
+        .collect::<Result<_>>()?;
+    orphans.sort_unstable_by_key(|(id, _)| *id);
+    if orphans.len() > 1 {
+        // Same rule as for reports on a known segment: the first one stands.
+        tracing::info!(
+            segment = segment_id,
+            msg_id,
+            duplicates = orphans.len() - 1,
+            "duplicate orphan reports matched; the first one applies"
+        );
+    }
+    let matched_report = orphans.into_iter().next().map(|(_, report)| report);
+    let state = match &matched_report {
+        None => {
+            c.prepare_cached(
+                "UPDATE segments
+                 SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![segment_id, msg_id, now])?;
+            DeliveryState::Submitted
+        }
+        Some(report) => {
+            c.prepare_cached("DELETE FROM orphan_reports WHERE carrier = ?1 AND msg_id = ?2")?
+                .execute(params![seg.carrier, msg_id])?;
+            c.prepare_cached(
+                "UPDATE segments
+                 SET state = ?4, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3,
+                     report_stat = ?5, report_err = ?6, reported_at = ?7
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                segment_id,
+                msg_id,
+                now,
+                report.status.code(),
+                report.stat,
+                report.err,
+                report.received_at,
+            ])?;
+            report.status.segment_state()
+        }
+    };
+    let recipient_state = settle(c, &seg.at, state, now)?;
+    Ok(SubmitOutcome {
+        recipient_id: seg.at.recipient_id,
+        job_id: seg.at.job_id,
+        recipient_state,
+        matched_report,
+    })
+}
+
+fn mark_failed(
+    c: &Connection,
+    segment_id: SegmentId,
+    code: i64,
+    reason: &str,
+    now: Millis,
+) -> Result<FailOutcome> {
+    let seg = answerable(c, segment_id, "mark_failed")?;
+    c.prepare_cached(
+        "UPDATE segments SET state = 5, result = ?2, last_error = ?3, updated_at = ?4
+         WHERE id = ?1",
+    )?
+    .execute(params![segment_id, code, reason, now])?;
+    let recipient_state = settle(c, &seg.at, DeliveryState::Failed, now)?;
+    Ok(FailOutcome {
+        recipient_id: seg.at.recipient_id,
+        job_id: seg.at.job_id,
+        recipient_state,
+    })
+}
+
+fn requeue(
+    c: &Connection,
+    segment_ids: &[SegmentId],
+    reason: &str,
+    now: Millis,
+) -> Result<RequeueOutcome> {
+    let mut out = RequeueOutcome::default();
+    let mut places = Vec::with_capacity(segment_ids.len());
+    for &segment_id in segment_ids {
+        match locate(c, segment_id)? {
+            Some(seg) if seg.state == DeliveryState::InFlight => {
+                c.prepare_cached(
+                    "UPDATE segments SET state = 1, last_error = ?2, updated_at = ?3
+                     WHERE id = ?1",
+                )?
+                .execute(params![segment_id, reason, now])?;
+                out.requeued.push(segment_id);
+                places.push(seg.at);
+            }
+            _ => out.not_in_flight.push(segment_id),
+        }
+    }
+    // Settle each recipient once, after all its parts moved.
+    places.sort_unstable_by_key(|p| p.recipient_id);
+    places.dedup_by_key(|p| p.recipient_id);
+    for at in &places {
+        settle(c, at, DeliveryState::Queued, now)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::JobState;
+    use crate::store::model::NewJob;
+    use crate::store::testutil::{TempDb, claim_req, job, one};
+
+    fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
+        s.enqueue(j, now).unwrap().job_id
+    }
+
+    #[test]
+    fn claim_takes_highest_priority_then_oldest() {
+        let db = TempDb::new("claim-order");
+        let mut s = db.open();
+        let bulk1 = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 1)]), 0);
+        let notif = enqueue_with(&mut s, &job(Priority::Notification, &[("2", 1)]), 1);
+        let bulk2 = enqueue_with(&mut s, &job(Priority::Bulk, &[("3", 1)]), 2);
+        let appr = enqueue_with(&mut s, &job(Priority::Approval, &[("4", 1)]), 3);
+        let remind = enqueue_with(&mut s, &job(Priority::Reminder, &[("5", 1)]), 4);
+        let mut other = job(Priority::Approval, &[("6", 1)]);
+        other.recipients[0].carrier = "ctcc".into();
+        let ctcc = enqueue_with(&mut s, &other, 5);
+
+        let first = s.claim(&claim_req("cmcc", 2), 10).unwrap();
+        let jobs: Vec<JobId> = first.iter().map(|m| m.job_id).collect();
+        assert_eq!(jobs, vec![appr, remind]);
+        assert_eq!(first[0].priority, Priority::Approval);
+        let rest = s.claim(&claim_req("cmcc", 10), 11).unwrap();
+        let jobs: Vec<JobId> = rest.iter().map(|m| m.job_id).collect();
+        assert_eq!(jobs, vec![notif, bulk1, bulk2]);
+        assert!(s.claim(&claim_req("cmcc", 10), 12).unwrap().is_empty());
+        let c = s.claim(&claim_req("ctcc", 10), 12).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].job_id, ctcc);
+        assert_eq!(c[0].carrier, "ctcc");
+        assert!(s.claim(&claim_req("cmcc", 0), 12).unwrap().is_empty());
+    }
+
+    #[test]
+    fn claim_keeps_a_recipients_parts_together() {
+        let db = TempDb::new("claim-together");
+        let mut s = db.open();
+        let mut j = job(Priority::Notification, &[("1", 3), ("2", 2), ("3", 1)]);
+        j.recipients[0].reference = Some(7);
+        j.source_ext = Some("88".into());
+        j.expires_at = Some(1_000_000);
+        let id = enqueue_with(&mut s, &j, 0);
+        // A budget of 2 segments still takes the whole 3-part message (never split).
+        let a = s.claim(&claim_req("cmcc", 2), 10).unwrap();
+        assert_eq!(a.len(), 1);
+        let m = &a[0];
+        assert_eq!(m.job_id, id);
+        assert_eq!(m.number, "1");
+        assert_eq!(m.parts, 3);
+        assert_eq!(m.reference, Some(7));
+        assert_eq!(m.text, "hello");
+        assert_eq!(m.signature, "【鸿雁】");
+        assert_eq!(m.source_ext.as_deref(), Some("88"));
+        assert_eq!(m.expires_at, Some(1_000_000));
+        let parts: Vec<u8> = m.segments.iter().map(|x| x.part).collect();
+        assert_eq!(parts, [1, 2, 3]);
+        assert!(m.segments.iter().all(|x| x.attempts == 1));
+        // Budget 2: the 2-part message fits, the next one would exceed it.
+        let b = s.claim(&claim_req("cmcc", 2), 11).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].segments.len(), 2);
+        // Budget 3 with one 1-part message left.
+        let c = s.claim(&claim_req("cmcc", 3), 12).unwrap();
+        assert_eq!(c.len(), 1);
+        let st = s.job_status(id).unwrap().unwrap();
+        for seg in st.recipients.iter().flat_map(|r| r.segments.iter()) {
+            assert_eq!(seg.state, DeliveryState::InFlight);
+            assert_eq!(seg.link.as_deref(), Some("link-a"));
+            assert_eq!(seg.connection, Some(7));
+            assert!(seg.claimed_at.is_some_and(|t| (10..=12).contains(&t)));
+        }
+        assert!(
+            st.recipients
+                .iter()
+                .all(|r| r.state == DeliveryState::InFlight)
+        );
+        assert_eq!(st.state, JobState::Sending);
+    }
+
+    #[test]
+    fn claim_skips_expired_recipients() {
+        let db = TempDb::new("claim-expired");
+        let mut s = db.open();
+        let mut j = one("1");
+        j.expires_at = Some(100);
+        enqueue_with(&mut s, &j, 0);
+        let fresh = enqueue_with(&mut s, &one("2"), 0);
+        let c = s.claim(&claim_req("cmcc", 10), 100).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].job_id, fresh);
+    }
+
+    #[test]
+    fn submitted_then_reported_settles_recipient_and_job() {
+        let db = TempDb::new("submit");
+        let mut s = db.open();
+        let id = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 2), ("2", 1)]), 0);
+        let claimed = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let long = &claimed[0];
+        let out = s
+            .mark_submitted(long.segments[0].segment_id, "m-1", 2)
+            .unwrap();
+        assert_eq!(out.job_id, id);
+        assert_eq!(out.recipient_id, long.recipient_id);
+        assert_eq!(
+            out.recipient_state,
+            DeliveryState::InFlight,
+            "part 2 still out"
+        );
+        assert_eq!(out.matched_report, None);
+        let out = s
+            .mark_submitted(long.segments[1].segment_id, "m-2", 3)
+            .unwrap();
+        assert_eq!(out.recipient_state, DeliveryState::Submitted);
+        let seg = &s.job_status(id).unwrap().unwrap().recipients[0].segments[1];
+        assert_eq!(seg.msg_id.as_deref(), Some("m-2"));
+        assert_eq!(seg.result, Some(0));
+        assert_eq!(seg.submitted_at, Some(3));
+        // Answered twice is refused.
+        assert!(matches!(
+            s.mark_submitted(long.segments[1].segment_id, "m-2", 4),
+            Err(StoreError::WrongState {
+                state: DeliveryState::Submitted,
+                operation: "mark_submitted",
+                ..
+            })
+        ));
+        assert!(matches!(
+            s.mark_submitted(9_999, "x", 4),
+            Err(StoreError::NotFound {
+                what: "segment",
+                ..
+            })
+        ));
+        let short = &claimed[1];
+        s.mark_submitted(short.segments[0].segment_id, "m-3", 5)
+            .unwrap();
+        assert_eq!(
+            s.job_status(id).unwrap().unwrap().state,
+            JobState::Submitted
+        );
+    }
+
+    #[test]
+    fn refused_segment_fails_its_recipient() {
+        let db = TempDb::new("fail");
+        let mut s = db.open();
+        let id = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 2), ("2", 1)]), 0);
+        let claimed = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let out = s
+            .mark_failed(claimed[0].segments[1].segment_id, 8, "flow rejected", 2)
+            .unwrap();
+        assert_eq!(out.job_id, id);
+        assert_eq!(
+            out.recipient_state,
+            DeliveryState::InFlight,
+            "part 1 still out"
+        );
+        let out = s
+            .mark_submitted(claimed[0].segments[0].segment_id, "m", 3)
+            .unwrap();
+        assert_eq!(out.recipient_state, DeliveryState::Failed);
+        s.mark_failed(claimed[1].segments[0].segment_id, 13, "bad number", 4)
+            .unwrap();
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.state, JobState::Failed);
+        assert_eq!(
+            st.recipients[0].last_error.as_deref(),
+            Some("flow rejected")
+        );
+        let seg = &st.recipients[1].segments[0];
+        assert_eq!(seg.state, DeliveryState::Failed);
+        assert_eq!(seg.result, Some(13));
+        assert_eq!(seg.last_error.as_deref(), Some("bad number"));
+        assert!(matches!(
+            s.mark_failed(seg.segment_id, 1, "again", 5),
+            Err(StoreError::WrongState { .. })
+        ));
+        assert!(matches!(
+            s.mark_failed(12_345, 1, "x", 5),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn requeue_returns_parts_to_the_queue_without_failing_them() {
+        let db = TempDb::new("requeue");
+        let mut s = db.open();
+        let id = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 2), ("2", 1)]), 0);
+        let claimed = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let long = &claimed[0];
+        let seg_ids: Vec<i64> = long.segments.iter().map(|x| x.segment_id).collect();
+        s.mark_submitted(seg_ids[0], "m-1", 2).unwrap();
+        let out = s.requeue(&seg_ids, "connection lost", 3).unwrap();
+        assert_eq!(out.requeued, vec![seg_ids[1]]);
+        assert_eq!(out.not_in_flight, vec![seg_ids[0]]);
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.recipients[0].state, DeliveryState::Queued);
+        assert_eq!(
+            st.recipients[0].last_error.as_deref(),
+            Some("connection lost")
+        );
+        let part2 = &st.recipients[0].segments[1];
+        assert_eq!(part2.state, DeliveryState::Queued);
+        assert_eq!(part2.attempts, 1, "kept");
+        // Only the requeued part is claimed again, with its attempt counted.
+        let again = s.claim(&claim_req("cmcc", 10), 4).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].recipient_id, long.recipient_id);
+        assert_eq!(again[0].segments.len(), 1);
+        assert_eq!(again[0].segments[0].part, 2);
+        assert_eq!(again[0].segments[0].attempts, 2);
+        assert_eq!(again[0].parts, 2);
+        // A recipient with one part back in the queue and another in flight is not
+        // claimable until the in-flight part is answered.
+        let short = claimed[1].segments[0].segment_id;
+        let other = enqueue_with(&mut s, &job(Priority::Bulk, &[("3", 2)]), 5);
+        let c = s.claim(&claim_req("cmcc", 10), 6).unwrap();
+        assert_eq!(c[0].job_id, other);
+        s.requeue(&[c[0].segments[0].segment_id], "throttled", 7)
+            .unwrap();
+        assert!(s.claim(&claim_req("cmcc", 10), 8).unwrap().is_empty());
+        s.mark_submitted(c[0].segments[1].segment_id, "m-9", 9)
+            .unwrap();
+        let c2 = s.claim(&claim_req("cmcc", 10), 10).unwrap();
+        assert_eq!(c2.len(), 1);
+        assert_eq!(c2[0].segments[0].part, 1);
+        let out = s.requeue(&[short, 777], "x", 11).unwrap();
+        assert_eq!(out.requeued, vec![short]);
+        assert_eq!(out.not_in_flight, vec![777]);
+    }
+
+    #[test]
+    fn a_late_answer_for_an_unconfirmed_segment_is_recorded() {
+        let db = TempDb::new("late-answer");
+        let mut s = db.open();
+        enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 1), ("2", 1)]), 0);
+        let claimed = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let unconfirmed = s.recover_on_start(false, 2).unwrap();
+        assert_eq!(unconfirmed.len(), 2);
+        let out = s
+            .mark_submitted(claimed[0].segments[0].segment_id, "late", 3)
+            .unwrap();
+        assert_eq!(out.recipient_state, DeliveryState::Submitted);
+        let out = s
+            .mark_failed(claimed[1].segments[0].segment_id, 9, "late refusal", 3)
+            .unwrap();
+        assert_eq!(out.recipient_state, DeliveryState::Failed);
+    }
+}
