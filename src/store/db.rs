@@ -108,3 +108,86 @@ pub(crate) fn next_ids(conn: &Connection, next: &mut Option<NextIds>) -> Result<
 pub(crate) fn narrow<T: TryFrom<i64>>(value: i64, column: &'static str) -> Result<T> {
     T::try_from(value).map_err(|_| StoreError::Corrupt { column, value })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::{TempDb, one};
+
+    #[test]
+    fn a_store_dropped_mid_batch_keeps_every_committed_job_and_nothing_half_written() {
+        let db = TempDb::new("db-drop");
+        let mut committed = Vec::new();
+        {
+            let mut s = db.open();
+            for i in 0..50 {
+                committed.push(s.enqueue(&one(&format!("1{i}")), 1).unwrap().job_id);
+            }
+            s.begin().unwrap();
+            for i in 0..5 {
+                committed.push(s.enqueue(&one(&format!("2{i}")), 2).unwrap().job_id);
+            }
+            s.commit().unwrap();
+            // A batch that never commits: its callers were never told "accepted".
+            s.begin().unwrap();
+            s.enqueue(
+                &crate::store::testutil::job(crate::store::Priority::Bulk, &[("3", 2), ("4", 1)]),
+                3,
+            )
+            .unwrap();
+            // Dropped here, transaction open.
+        }
+        let mut s = db.open();
+        for id in &committed {
+            let st = s.job_status(*id).unwrap().expect("committed job lost");
+            assert_eq!(st.recipients.len(), 1);
+            assert_eq!(st.recipients[0].segments.len(), 1);
+        }
+        let depth = s.queue_depth().unwrap();
+        assert_eq!(
+            depth.segments.queued, 55,
+            "the open batch left nothing behind"
+        );
+        // Ids continue after the committed rows.
+        let next = s.enqueue(&one("5"), 4).unwrap().job_id;
+        let st = s.job_status(next).unwrap().unwrap();
+        assert_eq!(st.recipients[0].recipient_id, 56);
+        assert_eq!(st.recipients[0].segments[0].segment_id, 56);
+    }
+
+    #[test]
+    fn a_rolled_back_write_forgets_its_ids() {
+        let db = TempDb::new("db-rollback");
+        let mut s = db.open();
+        s.begin().unwrap();
+        s.enqueue(&one("1"), 1).unwrap();
+        s.rollback();
+        assert!(s.conn().is_autocommit());
+        let id = s.enqueue(&one("2"), 2).unwrap().job_id;
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(
+            st.recipients[0].recipient_id, 1,
+            "ids reused after rollback"
+        );
+        // A write inside an open transaction joins it instead of committing on its own.
+        s.begin().unwrap();
+        let inner = s.enqueue(&one("3"), 3).unwrap().job_id;
+        assert!(!s.conn().is_autocommit());
+        s.rollback();
+        assert!(s.job_status(inner).unwrap().is_none());
+    }
+
+    #[test]
+    fn narrow_refuses_out_of_range_values() {
+        assert_eq!(narrow::<u8>(255, "x").unwrap(), 255);
+        assert!(matches!(
+            narrow::<u8>(256, "segments.part"),
+            Err(StoreError::Corrupt {
+                column: "segments.part",
+                value: 256
+            })
+        ));
+        assert!(narrow::<u32>(-1, "x").is_err());
+    }
+}

@@ -500,6 +500,93 @@ mod tests {
         assert_eq!(s.queue_depth().unwrap().segments.total(), 5);
     }
 
+    fn call<T: Send + 'static>(
+        op: impl FnMut(&mut Store) -> Result<T> + Send + 'static,
+    ) -> (Box<dyn Pending>, oneshot::Receiver<Result<T>>) {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Call {
+            op,
+            outcome: None,
+            reply,
+        };
+        (Box::new(cmd), rx)
+    }
+
+    fn broken(s: &mut Store) -> Result<()> {
+        s.write(|c, _| {
+            c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn a_batch_commits_together_and_replies_after_commit() {
+        let db = TempDb::new("batch-ok");
+        let mut store = db.open();
+        let (a, mut ra) = call(|s: &mut Store| s.enqueue(&one("1"), 1));
+        let (b, mut rb) = call(|s: &mut Store| s.cancel(999, 1));
+        let (c, mut rc) = call(|s: &mut Store| s.enqueue(&one("2"), 1));
+        let mut batch = vec![a, b, c];
+        run_batch(&mut store, &mut batch);
+        assert!(ra.try_recv().is_err(), "no reply before the batch is done");
+        for cmd in batch.drain(..) {
+            cmd.reply();
+        }
+        let a = ra.try_recv().unwrap().unwrap();
+        assert!(matches!(
+            rb.try_recv().unwrap(),
+            Err(StoreError::NotFound { .. })
+        ));
+        let c = rc.try_recv().unwrap().unwrap();
+        assert!(store.conn().is_autocommit(), "committed");
+        let other = Store::open(db.path(), &StoreOptions::default()).unwrap();
+        assert!(other.job_status(a.job_id).unwrap().is_some());
+        assert!(other.job_status(c.job_id).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_failed_batch_is_rolled_back_and_rerun_one_command_at_a_time() {
+        let db = TempDb::new("batch-fail");
+        let mut store = db.open();
+        let runs = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = Arc::clone(&runs);
+        let (a, mut ra) = call(move |s: &mut Store| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            s.enqueue(&one("1"), 1)
+        });
+        let (b, mut rb) = call(broken);
+        let (c, mut rc) = call(|s: &mut Store| s.enqueue(&one("2"), 1));
+        let mut batch = vec![a, b, c];
+        run_batch(&mut store, &mut batch);
+        for cmd in batch.drain(..) {
+            cmd.reply();
+        }
+        assert_eq!(
+            runs.load(std::sync::atomic::Ordering::Relaxed),
+            2,
+            "run in the batch, then alone"
+        );
+        let a = ra.try_recv().unwrap().unwrap();
+        assert!(matches!(rb.try_recv().unwrap(), Err(StoreError::Sqlite(_))));
+        let c = rc.try_recv().unwrap().unwrap();
+        // Each job exactly once, whole, with contiguous ids despite the rollback.
+        assert_eq!(store.queue_depth().unwrap().segments.queued, 2);
+        for id in [a.job_id, c.job_id] {
+            let st = store.job_status(id).unwrap().unwrap();
+            assert_eq!(st.recipients[0].segments.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_reply_without_a_run_is_an_internal_error() {
+        let (cmd, mut rx) = call(|s: &mut Store| s.queue_depth());
+        cmd.reply();
+        assert!(matches!(
+            rx.try_recv().unwrap(),
+            Err(StoreError::Internal(_))
+        ));
+    }
+
     #[test]
     fn open_errors_come_back_before_a_thread_starts() {
         let db = TempDb::new("handle-newer");

@@ -104,6 +104,8 @@ mod sending;
 pub mod state;
 
 #[cfg(test)]
+mod crash_tests;
+#[cfg(test)]
 mod loadgen;
 #[cfg(test)]
 mod plans;
