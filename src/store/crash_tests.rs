@@ -240,7 +240,6 @@ fn kill_9_loses_nothing_acknowledged() {
                 "acknowledged submit {id} reported unconfirmed"
             );
         }
-        let mut answered = 0;
         for &(job_id, _) in &seen.accepted {
             let st = h.job_status(job_id).await.unwrap().unwrap();
             for seg in &st.recipients[0].segments {
@@ -264,7 +263,6 @@ fn kill_9_loses_nothing_acknowledged() {
                     if seg.state == DeliveryState::Unconfirmed {
                         assert!(unconfirmed.contains(&id), "unconfirmed {id} not reported");
                     } else {
-                        answered += 1;
                         assert!(
                             matches!(
                                 seg.state,
