@@ -10,4 +10,5 @@ pub mod decode;
 pub mod link;
 pub mod route;
 pub mod segments;
+pub mod sim;
 pub mod store;

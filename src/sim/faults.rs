@@ -1,0 +1,125 @@
+//! Fault injection: switches a test flips on a running simulator, effective for the next
+//! PDUs on every connection. Each is a counter or a value in an atomic, so checking them
+//! costs the hot path a few relaxed loads.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub(crate) struct FaultState {
+    refuse_logins: AtomicU32,
+    refuse_status: AtomicU32,
+    throttle: AtomicU32,
+    delay_micros: AtomicU64,
+    drop_responses: AtomicU32,
+    close_after: AtomicU32,
+    malformed_next: AtomicBool,
+}
+
+/// Take one from a counter if it is above zero.
+fn take(counter: &AtomicU32) -> bool {
+    counter.load(Ordering::Relaxed) > 0
+        && counter
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
+}
+
+impl FaultState {
+    /// A login to refuse, with the status to refuse it with.
+    pub(crate) fn take_refusal(&self) -> Option<u32> {
+        take(&self.refuse_logins).then(|| self.refuse_status.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn take_throttle(&self) -> bool {
+        take(&self.throttle)
+    }
+
+    pub(crate) fn take_drop(&self) -> bool {
+        take(&self.drop_responses)
+    }
+
+    pub(crate) fn response_delay(&self) -> Duration {
+        Duration::from_micros(self.delay_micros.load(Ordering::Relaxed))
+    }
+
+    /// Count one submit toward the mid-window close; true when this one closes.
+    pub(crate) fn take_close(&self) -> bool {
+        self.close_after.load(Ordering::Relaxed) > 0
+            && matches!(
+                self.close_after
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)),
+                Ok(1)
+            )
+    }
+
+    pub(crate) fn take_malformed_next(&self) -> bool {
+        self.malformed_next.swap(false, Ordering::AcqRel)
+    }
+
+    pub(crate) fn arm_malformed_next(&self) {
+        self.malformed_next.store(true, Ordering::Release);
+    }
+}
+
+/// The fault-injection controls of a running simulator (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Faults {
+    pub(crate) state: Arc<FaultState>,
+    pub(crate) shared: Arc<super::shared::Shared>,
+}
+
+impl Faults {
+    /// Refuse the next `n` logins with `status` (CMPP Status, SMGP Status or SGIP
+    /// Result), then close those connections, whatever their credentials.
+    pub fn refuse_logins(&self, n: u32, status: u32) {
+        self.state.refuse_status.store(status, Ordering::Relaxed);
+        self.state.refuse_logins.store(n, Ordering::Release);
+    }
+
+    /// Answer the next `n` submits with the flow-control code (CMPP 8, SMGP 1, SGIP 11)
+    /// instead of accepting them.
+    pub fn throttle_next(&self, n: u32) {
+        self.state.throttle.store(n, Ordering::Release);
+    }
+
+    /// Hold every submit response this long before writing it (zero: off). The status
+    /// report follows its response after [`super::SimConfig::report_delay`].
+    pub fn delay_responses(&self, delay: Duration) {
+        let micros = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX);
+        self.state.delay_micros.store(micros, Ordering::Release);
+    }
+
+    /// Accept the next `n` submits (message id, report) but never write their
+    /// responses, as if they were lost on the way.
+    pub fn drop_next_responses(&self, n: u32) {
+        self.state.drop_responses.store(n, Ordering::Release);
+    }
+
+    /// Close a connection in the middle of its window: the `n`-th submit read from now
+    /// on (on any connection) is not answered; its connection writes out what it has
+    /// already answered and closes, so the submits after it in the pipe are lost too.
+    pub fn close_after_submits(&self, n: u32) {
+        self.state.close_after.store(n, Ordering::Release);
+    }
+
+    /// Write bytes that cannot be a PDU (a length field of 3) on every open
+    /// connection — or, when none is open, on the next one right after its login
+    /// response. The simulator keeps reading until the client closes.
+    pub fn send_malformed(&self) {
+        if !self.shared.send_malformed_to_all() {
+            self.state.arm_malformed_next();
+        }
+    }
+
+    /// Switch every fault off.
+    pub fn clear(&self) {
+        let s = &self.state;
+        s.refuse_logins.store(0, Ordering::Release);
+        s.throttle.store(0, Ordering::Release);
+        s.delay_micros.store(0, Ordering::Release);
+        s.drop_responses.store(0, Ordering::Release);
+        s.close_after.store(0, Ordering::Release);
+        s.malformed_next.store(false, Ordering::Release);
+    }
+}

@@ -1,0 +1,228 @@
+//! Starting a simulator and driving it: [`Simulator::start`] binds the listener and
+//! spawns the accept loop (and, for SGIP, the reverse-connection task); [`SimHandle`]
+//! reads statistics, injects faults, delivers MO messages and shuts it down.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::SimError;
+use super::cmpp::CmppGateway;
+use super::config::{SimConfig, SimProtocol};
+use super::faults::Faults;
+use super::mo::MoSpec;
+use super::reverse;
+use super::session::serve;
+use super::sgip::SgipGateway;
+use super::shared::{ReceivedSubmit, Shared, lock};
+use super::smgp::SmgpGateway;
+use super::stats::SimStats;
+
+/// Starts simulators.
+#[derive(Debug)]
+pub struct Simulator;
+
+impl Simulator {
+    /// Bind `config.listen` and start serving. Fails on a bad configuration or when the
+    /// address cannot be bound.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        config.validate()?;
+        let listener = TcpListener::bind(config.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (reverse_tx, reverse_rx) = if config.protocol == SimProtocol::Sgip {
+            let (tx, rx) = mpsc::unbounded_channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let protocol = config.protocol;
+        let shared = Arc::new(Shared::new(config, reverse_tx));
+        let mut tasks = Vec::new();
+        if let Some(rx) = reverse_rx {
+            tasks.push(tokio::spawn(reverse::run(
+                Arc::clone(&shared),
+                rx,
+                shutdown_rx.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(accept_loop(
+            listener,
+            Arc::clone(&shared),
+            shutdown_rx,
+        )));
+        tracing::info!(protocol = %protocol, listen = %local_addr, "simulator started");
+        Ok(SimHandle {
+            inner: Arc::new(Inner {
+                shared,
+                local_addr,
+                shutdown: shutdown_tx,
+                tasks: std::sync::Mutex::new(tasks),
+                reference: AtomicU16::new(1),
+            }),
+        })
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => return,
+            a = listener.accept() => a,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of descriptors and the like: wait a little rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let sh = Arc::clone(&shared);
+        let stop = shutdown.clone();
+        match shared.config.protocol {
+            SimProtocol::Cmpp2 => tokio::spawn(serve(
+                CmppGateway::new(cmpp::Version::V20),
+                stream,
+                peer,
+                sh,
+                stop,
+            )),
+            SimProtocol::Cmpp3 => tokio::spawn(serve(
+                CmppGateway::new(cmpp::Version::V30),
+                stream,
+                peer,
+                sh,
+                stop,
+            )),
+            SimProtocol::Smgp => tokio::spawn(serve(SmgpGateway::new(), stream, peer, sh, stop)),
+            SimProtocol::Sgip => {
+                tokio::spawn(serve(SgipGateway::default(), stream, peer, sh, stop))
+            }
+        };
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    reference: AtomicU16,
+}
+
+/// A running simulator (cheap to clone; every clone controls the same simulator).
+#[derive(Debug, Clone)]
+pub struct SimHandle {
+    inner: Arc<Inner>,
+}
+
+impl SimHandle {
+    /// The address it listens on (the real port when configured with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.inner.local_addr
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.inner.shared.config
+    }
+
+    /// Fault injection.
+    pub fn faults(&self) -> Faults {
+        Faults {
+            state: Arc::clone(&self.inner.shared.faults),
+            shared: Arc::clone(&self.inner.shared),
+        }
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> SimStats {
+        self.inner.shared.stats.snapshot()
+    }
+
+    /// Every accepted submit so far, in order (empty unless
+    /// [`SimConfig::record_submits`]).
+    pub fn submits(&self) -> Vec<ReceivedSubmit> {
+        self.inner.shared.submits()
+    }
+
+    /// Deliver an MO message: CMPP / SMGP on an open connection of the account that
+    /// takes Delivers (all parts on the same one); SGIP over the connection to the SP's
+    /// listener, connecting and binding if needed. Returns once the parts are queued;
+    /// watch `mo_sent` / `mo_acked` for their progress.
+    pub async fn deliver_mo(&self, mo: MoSpec) -> Result<(), SimError> {
+        let shared = &self.inner.shared;
+        if *self.inner.shutdown.borrow() {
+            return Err(SimError::Shutdown);
+        }
+        let account = shared
+            .account_by_name(mo.account.as_deref())
+            .ok_or_else(|| SimError::NoConnection(mo.account.clone().unwrap_or_default()))?;
+        let reference = self.inner.reference.fetch_add(1, Ordering::Relaxed);
+        let parts = mo.parts(account, reference)?;
+        tracing::info!(
+            account = shared.account_id(account),
+            to = %mo.to,
+            parts = parts.len(),
+            "MO queued"
+        );
+        if shared.send_mo(account, parts) {
+            Ok(())
+        } else {
+            Err(SimError::NoConnection(
+                shared.account_id(account).to_owned(),
+            ))
+        }
+    }
+
+    /// Wait until `pred` holds for the counters, or `timeout` passes (then
+    /// [`SimError::Timeout`] with the last counters). Woken by changes, never polling.
+    pub async fn wait_until(
+        &self,
+        pred: impl Fn(&SimStats) -> bool,
+        timeout: Duration,
+    ) -> Result<SimStats, SimError> {
+        let stats = &self.inner.shared.stats;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = stats.notify().notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = stats.snapshot();
+            if pred(&now) {
+                return Ok(now);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let last = stats.snapshot();
+                return if pred(&last) {
+                    Ok(last)
+                } else {
+                    Err(SimError::Timeout(Box::new(last)))
+                };
+            }
+        }
+    }
+
+    /// Stop accepting, close every connection (the SGIP reverse one with Unbind) and
+    /// wait for the tasks to end (bounded).
+    pub async fn shutdown(self) {
+        let _ = self.inner.shutdown.send(true);
+        let tasks: Vec<_> = lock(&self.inner.tasks).drain(..).collect();
+        for t in tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+        tracing::info!(listen = %self.inner.local_addr, "simulator stopped");
+    }
+}

@@ -1,0 +1,395 @@
+//! State every connection of one simulator shares: the accounts with their open
+//! connections and queued Delivers, the duplicate keys, the recorded submits, the id
+//! clock and the failure draw.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::config::{Account, SimConfig, SimProtocol};
+use super::faults::FaultState;
+use super::ids::{FailureDraw, IdClock, Outcome};
+use super::stats::Stats;
+use crate::clock::ChinaTime;
+
+/// Lock a mutex, carrying on with the data if another thread panicked holding it (the
+/// simulator's bookkeeping stays usable; nothing here has invariants a panic breaks).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// A message id as the simulator assigned it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimMsgId {
+    /// CMPP `Msg_Id` (one per recipient: the response's id plus the recipient's index).
+    Cmpp(cmpp::MsgId),
+    /// SMGP `MsgID` (one per Submit; every recipient's report carries it).
+    Smgp(smgp::MsgId),
+    /// SGIP: the Submit's sequence number, which its Reports name.
+    Sgip(sgip::SequenceNumber),
+}
+
+impl fmt::Display for SimMsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cmpp(id) => write!(f, "{id}"),
+            Self::Smgp(id) => write!(f, "{id}"),
+            Self::Sgip(seq) => write!(f, "{seq}"),
+        }
+    }
+}
+
+/// One accepted submit, as recorded with [`SimConfig::record_submits`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedSubmit {
+    /// The account whose connection sent it.
+    pub account: String,
+    /// Which connection (numbered from 1 in accept order).
+    pub connection: u64,
+    /// The ids assigned: one per recipient (CMPP), or one for the submit.
+    pub msg_ids: Vec<SimMsgId>,
+    /// Recipients in order.
+    pub recipients: Vec<String>,
+    /// Source number (CMPP Src_Id, SMGP SrcTermID, SGIP SPNumber).
+    pub src: String,
+    /// Coding byte (Msg_Fmt / MsgFormat / MessageCoding).
+    pub coding: u8,
+    /// Content as received (UDH included).
+    pub content: Bytes,
+    /// The concatenation UDH at the start of the content, if TP_udhi says there is one.
+    pub concat: Option<wire::udh::Concat>,
+    /// Whether a status report was asked for (CMPP Registered_Delivery 1, SMGP
+    /// NeedReport 1, SGIP ReportFlag 0, 1 or 3).
+    pub report_requested: bool,
+    /// Wall-clock time it was read.
+    pub received_at: SystemTime,
+}
+
+/// A status report waiting to be sent.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportJob {
+    pub(crate) account: usize,
+    pub(crate) id: SimMsgId,
+    pub(crate) recipient: String,
+    /// The MT's source number (the report's Dest_Id / DestTermID).
+    pub(crate) src: String,
+    pub(crate) outcome: Outcome,
+    pub(crate) submit_time: ChinaTime,
+}
+
+/// One MO part waiting to be sent.
+#[derive(Debug, Clone)]
+pub(crate) struct MoPart {
+    pub(crate) account: usize,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) coding: u8,
+    pub(crate) udhi: bool,
+    pub(crate) content: Bytes,
+}
+
+/// A Deliver (or SGIP Report) the gateway has to send to the SP.
+#[derive(Debug, Clone)]
+pub(crate) enum Outbound {
+    Report(ReportJob),
+    Mo(MoPart),
+}
+
+impl Outbound {
+    pub(crate) fn account(&self) -> usize {
+        match self {
+            Self::Report(r) => r.account,
+            Self::Mo(m) => m.account,
+        }
+    }
+}
+
+/// Orders to a connection task from outside.
+#[derive(Debug)]
+pub(crate) enum ConnCmd {
+    Deliver(Outbound),
+    Malformed,
+}
+
+#[derive(Debug)]
+struct ConnEntry {
+    id: u64,
+    can_deliver: bool,
+    tx: mpsc::UnboundedSender<ConnCmd>,
+}
+
+#[derive(Debug)]
+pub(crate) struct AccountState {
+    pub(crate) account: Account,
+    conns: Mutex<Vec<ConnEntry>>,
+    orphans: Mutex<VecDeque<Outbound>>,
+    /// (second, submits in it) for the rate limit.
+    rate: Mutex<(u64, u32)>,
+    rr: AtomicUsize,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyState {
+    ack_sent: bool,
+    ack_written: bool,
+}
+
+/// Everything shared by the tasks of one simulator.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: SimConfig,
+    pub(crate) stats: Stats,
+    pub(crate) faults: Arc<FaultState>,
+    pub(crate) accounts: Vec<AccountState>,
+    pub(crate) ids: IdClock,
+    pub(crate) draw: FailureDraw,
+    dedup: Mutex<HashMap<u64, KeyState>>,
+    submits: Mutex<Vec<ReceivedSubmit>>,
+    next_conn: AtomicU64,
+    /// Reference point for the whole seconds of the rate limit.
+    started: tokio::time::Instant,
+    /// SGIP: the queue of the reverse (SMG → SP) connection.
+    pub(crate) reverse: Option<mpsc::UnboundedSender<Outbound>>,
+}
+
+/// Why a connection could not be registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooMany;
+
+impl Shared {
+    pub(crate) fn new(config: SimConfig, reverse: Option<mpsc::UnboundedSender<Outbound>>) -> Self {
+        let ids = match config.protocol {
+            SimProtocol::Smgp => IdClock::new(60, 1_000_000),
+            _ => IdClock::new(1, 65_536),
+        };
+        let accounts = config
+            .accounts
+            .iter()
+            .map(|a| AccountState {
+                account: a.clone(),
+                conns: Mutex::new(Vec::new()),
+                orphans: Mutex::new(VecDeque::new()),
+                rate: Mutex::new((0, 0)),
+                rr: AtomicUsize::new(0),
+            })
+            .collect();
+        Self {
+            draw: FailureDraw::new(config.seed, config.report_failure_ratio),
+            config,
+            stats: Stats::default(),
+            faults: Arc::new(FaultState::default()),
+            accounts,
+            ids,
+            dedup: Mutex::new(HashMap::new()),
+            submits: Mutex::new(Vec::new()),
+            next_conn: AtomicU64::new(1),
+            started: tokio::time::Instant::now(),
+            reverse,
+        }
+    }
+
+    pub(crate) fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The account with this id (compared as the login PDU carries it, up to its NUL).
+    pub(crate) fn find_account(&self, id: &[u8]) -> Option<usize> {
+        self.accounts
+            .iter()
+            .position(|a| a.account.id.as_bytes() == id)
+    }
+
+    pub(crate) fn account_by_name(&self, id: Option<&str>) -> Option<usize> {
+        match id {
+            Some(id) => self.find_account(id.as_bytes()),
+            None => (!self.accounts.is_empty()).then_some(0),
+        }
+    }
+
+    pub(crate) fn secret(&self, account: usize) -> &[u8] {
+        self.accounts
+            .get(account)
+            .map_or(&[][..], |a| a.account.secret.as_bytes())
+    }
+
+    pub(crate) fn account_id(&self, account: usize) -> &str {
+        self.accounts
+            .get(account)
+            .map_or("", |a| a.account.id.as_str())
+    }
+
+    /// Add an open connection to its account, unless the account is at its limit.
+    /// Returns the Delivers that waited for a connection (when this one takes them).
+    pub(crate) fn register(
+        &self,
+        account: usize,
+        id: u64,
+        can_deliver: bool,
+        tx: mpsc::UnboundedSender<ConnCmd>,
+    ) -> Result<Vec<Outbound>, TooMany> {
+        let Some(acc) = self.accounts.get(account) else {
+            return Err(TooMany);
+        };
+        {
+            let mut conns = lock(&acc.conns);
+            if conns.len() >= self.config.max_connections_per_account {
+                return Err(TooMany);
+            }
+            conns.push(ConnEntry {
+                id,
+                can_deliver,
+                tx,
+            });
+        }
+        if can_deliver {
+            Ok(lock(&acc.orphans).drain(..).collect())
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    pub(crate) fn unregister(&self, account: usize, id: u64) {
+        if let Some(acc) = self.accounts.get(account) {
+            lock(&acc.conns).retain(|c| c.id != id);
+        }
+    }
+
+    /// Hand a Deliver to a connection of its account that can take it (another one
+    /// than `except`), or to the SGIP reverse connection, or keep it for the account's
+    /// next connection.
+    pub(crate) fn route(&self, ob: Outbound, except: Option<u64>) {
+        if let Some(reverse) = &self.reverse {
+            // The reverse task lives as long as the simulator; after shutdown it is gone.
+            let _ = reverse.send(ob);
+            return;
+        }
+        let account = ob.account();
+        let Some(acc) = self.accounts.get(account) else {
+            return;
+        };
+        let mut ob = ob;
+        {
+            let conns = lock(&acc.conns);
+            let candidates: Vec<&ConnEntry> = conns
+                .iter()
+                .filter(|c| c.can_deliver && Some(c.id) != except)
+                .collect();
+            if !candidates.is_empty() {
+                let start = acc.rr.fetch_add(1, Ordering::Relaxed);
+                for k in 0..candidates.len() {
+                    let Some(c) = candidates.get((start + k) % candidates.len()) else {
+                        continue;
+                    };
+                    match c.tx.send(ConnCmd::Deliver(ob)) {
+                        Ok(()) => return,
+                        Err(mpsc::error::SendError(ConnCmd::Deliver(back))) => ob = back,
+                        Err(_) => return,
+                    }
+                }
+            }
+        }
+        lock(&acc.orphans).push_back(ob);
+    }
+
+    /// Send all `parts` on one connection of `account` that can take Delivers (the
+    /// parts of one long MO travel together), or on the SGIP reverse connection.
+    pub(crate) fn send_mo(&self, account: usize, parts: Vec<Outbound>) -> bool {
+        if let Some(reverse) = &self.reverse {
+            return parts.into_iter().all(|p| reverse.send(p).is_ok());
+        }
+        let Some(acc) = self.accounts.get(account) else {
+            return false;
+        };
+        let conns = lock(&acc.conns);
+        let candidates: Vec<&ConnEntry> = conns.iter().filter(|c| c.can_deliver).collect();
+        if candidates.is_empty() {
+            return false;
+        }
+        let start = acc.rr.fetch_add(1, Ordering::Relaxed);
+        for k in 0..candidates.len() {
+            if let Some(c) = candidates.get((start + k) % candidates.len())
+                && !c.tx.is_closed()
+            {
+                return parts
+                    .into_iter()
+                    .all(|p| c.tx.send(ConnCmd::Deliver(p)).is_ok());
+            }
+        }
+        false
+    }
+
+    /// Order malformed bytes on every open connection; false when none is open.
+    pub(crate) fn send_malformed_to_all(&self) -> bool {
+        let mut any = false;
+        for acc in &self.accounts {
+            for c in lock(&acc.conns).iter() {
+                any |= c.tx.send(ConnCmd::Malformed).is_ok();
+            }
+        }
+        any
+    }
+
+    /// Count a submit against the account's per-second limit; false when over it.
+    pub(crate) fn rate_ok(&self, account: usize) -> bool {
+        let Some(limit) = self.config.rate_limit_per_second else {
+            return true;
+        };
+        let Some(acc) = self.accounts.get(account) else {
+            return true;
+        };
+        let second = self.started.elapsed().as_secs();
+        let mut r = lock(&acc.rate);
+        if r.0 != second {
+            *r = (second, 0);
+        }
+        if r.1 >= limit {
+            return false;
+        }
+        r.1 += 1;
+        true
+    }
+
+    /// Record an accepted submit's key; counts distinct keys and resends.
+    pub(crate) fn accept_key(&self, key: u64) {
+        let st = {
+            let mut map = lock(&self.dedup);
+            let e = map.entry(key).or_default();
+            let before = *e;
+            e.ack_sent = true;
+            before
+        };
+        let c = &self.stats.c;
+        if !st.ack_sent {
+            Stats::inc(&c.submits_unique);
+        } else {
+            Stats::inc(&c.resent_after_ack);
+            if st.ack_written {
+                Stats::inc(&c.duplicates_after_ack);
+            }
+        }
+    }
+
+    /// These keys' success answers reached the socket.
+    pub(crate) fn keys_written(&self, keys: impl Iterator<Item = u64>) {
+        let mut map = lock(&self.dedup);
+        for k in keys {
+            map.entry(k).or_default().ack_written = true;
+        }
+    }
+
+    pub(crate) fn record(&self, submit: ReceivedSubmit) {
+        lock(&self.submits).push(submit);
+    }
+
+    pub(crate) fn submits(&self) -> Vec<ReceivedSubmit> {
+        lock(&self.submits).clone()
+    }
+}
