@@ -79,20 +79,42 @@
 //!   deadline, send TERMINATE / Exit / Unbind, then [`Window::drain`] whatever is left.
 
 mod backoff;
+mod cmpp;
+mod config;
 mod deadline;
+mod dedupe;
+mod driver;
+#[cfg(test)]
+mod driver_tests;
+mod event;
 mod idle;
 mod keepalive;
+mod message;
+mod protocol;
 mod rate;
 mod reports;
 mod sequence;
+mod session;
+mod sgip;
+mod sgip_listener;
+mod shared;
+mod smgp;
 #[cfg(test)]
 mod tests;
 mod window;
 
 pub use backoff::{Backoff, BackoffConfig, Failure};
+pub use cmpp::CmppProtocol;
+pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
+pub use driver::{Link, LinkHandle, LinkStatus, Submitter};
+pub use event::{LinkError, LinkEvent, SubmitError};
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
+pub use message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, ReportMatch};
+pub use protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
 pub use rate::{RateConfig, RateLimiter};
 pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
+pub use sgip::SgipProtocol;
+pub use smgp::SmgpProtocol;
 pub use window::{Expired, InsertError, Window, WindowConfig};

@@ -1,0 +1,363 @@
+//! The link: its connection tasks (connect, log in, run a session, back off, reconnect),
+//! a housekeeping task, the SGIP listener, and the handle the owner drives it with.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::backoff::{Backoff, Failure};
+use super::cmpp::CmppProtocol;
+use super::config::{LinkConfig, ProtocolConfig};
+use super::event::{LinkError, LinkEvent, SubmitError};
+use super::message::OutboundMessage;
+use super::protocol::LinkProtocol;
+use super::session::{End, LoginError, Session};
+use super::sgip::SgipProtocol;
+use super::sgip_listener;
+use super::shared::{Shared, lock};
+use super::smgp::SmgpProtocol;
+
+/// How often held reports and pending MO sets are checked for age.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts links.
+#[derive(Debug)]
+pub struct Link;
+
+impl Link {
+    /// Starts a link: its connections begin connecting at once (SGIP: when the first
+    /// message comes), the SGIP listener (if configured) is bound before this returns.
+    /// Events arrive on the returned receiver; consume it from its own task, because a
+    /// full event queue makes the link wait.
+    ///
+    /// # Errors
+    /// The SGIP listener cannot bind, or the configuration cannot work.
+    pub async fn start(
+        config: LinkConfig,
+    ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
+        let (event_tx, event_rx) = mpsc::channel(config.event_capacity.get());
+        let (intake_tx, intake_rx) = mpsc::channel(config.intake_capacity.get());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let protocol = config.protocol.clone();
+        let connections = config.connections.get();
+        let shared = Shared::new(config, event_tx, intake_rx, shutdown_rx);
+        let mut tasks = Vec::new();
+        let mut background = Vec::new();
+        let mut listener_addr = None;
+        match protocol {
+            ProtocolConfig::Cmpp(version) => {
+                let proto = Arc::new(CmppProtocol::new(version, shared.config.account.clone()));
+                spawn_connections(&proto, &shared, connections, false, &mut tasks);
+            }
+            ProtocolConfig::Smgp(version) => {
+                let proto = Arc::new(SmgpProtocol::new(version));
+                spawn_connections(&proto, &shared, connections, false, &mut tasks);
+            }
+            ProtocolConfig::Sgip(sgip) => {
+                if sgip.corp_id.len() > 5 {
+                    return Err(LinkError::Config(format!(
+                        "SGIP corp_id {:?} is longer than 5 digits",
+                        sgip.corp_id
+                    )));
+                }
+                let proto = Arc::new(SgipProtocol::new(sgip.node_id, sgip.corp_id.clone()));
+                if let Some(listen) = sgip.listener.clone() {
+                    let (addr, task) =
+                        sgip_listener::start(Arc::clone(&proto), Arc::clone(&shared), listen)
+                            .await?;
+                    listener_addr = Some(addr);
+                    background.push(task);
+                }
+                spawn_connections(&proto, &shared, connections, true, &mut tasks);
+            }
+        }
+        background.push(tokio::spawn(housekeeping(Arc::clone(&shared))));
+        let handle = LinkHandle {
+            submitter: Submitter {
+                intake: intake_tx,
+                shared: Arc::clone(&shared),
+            },
+            shutdown: shutdown_tx,
+            tasks,
+            background,
+            listener_addr,
+        };
+        Ok((handle, event_rx))
+    }
+}
+
+fn spawn_connections<P: LinkProtocol>(
+    proto: &Arc<P>,
+    shared: &Arc<Shared>,
+    connections: usize,
+    on_demand: bool,
+    tasks: &mut Vec<JoinHandle<()>>,
+) {
+    for conn in 0..connections {
+        tasks.push(tokio::spawn(run_connection(
+            Arc::clone(proto),
+            Arc::clone(shared),
+            conn,
+            on_demand,
+        )));
+    }
+}
+
+/// A cheap, cloneable way to hand messages to a link from any task.
+#[derive(Clone)]
+pub struct Submitter {
+    intake: mpsc::Sender<OutboundMessage>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Submitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submitter")
+            .field("link", &self.shared.config.name)
+            .finish()
+    }
+}
+
+impl Submitter {
+    /// Queues a message, waiting while the queue is full (backpressure).
+    ///
+    /// # Errors
+    /// The link is shutting down; the message comes back.
+    pub async fn submit(&self, msg: OutboundMessage) -> Result<(), SubmitError> {
+        if self.shared.is_shutting_down() {
+            return Err(SubmitError(msg));
+        }
+        self.intake.send(msg).await.map_err(|e| SubmitError(e.0))
+    }
+}
+
+/// A snapshot of a link's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkStatus {
+    /// Connections logged in now.
+    pub connections_up: usize,
+    /// Messages handed back by closed connections, waiting to go out again.
+    pub retry_queued: usize,
+    /// Messages waiting in the intake queue.
+    pub intake_queued: usize,
+    /// Bytes the most recent flush could not hand to the kernel (the gateway reads more
+    /// slowly than the link writes).
+    pub unsent_bytes: usize,
+    /// Whether shutdown has begun.
+    pub shutting_down: bool,
+}
+
+/// The owner's side of a running link.
+pub struct LinkHandle {
+    submitter: Submitter,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
+    listener_addr: Option<SocketAddr>,
+}
+
+impl std::fmt::Debug for LinkHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkHandle")
+            .field("link", &self.submitter.shared.config.name)
+            .field("listener_addr", &self.listener_addr)
+            .finish()
+    }
+}
+
+impl LinkHandle {
+    /// Queues a message, waiting while the queue is full.
+    ///
+    /// # Errors
+    /// The link is shutting down; the message comes back.
+    pub async fn submit(&self, msg: OutboundMessage) -> Result<(), SubmitError> {
+        self.submitter.submit(msg).await
+    }
+
+    /// A cloneable submitter for other tasks.
+    pub fn submitter(&self) -> Submitter {
+        self.submitter.clone()
+    }
+
+    /// The SGIP listener's bound address, if the link has one.
+    pub fn listener_addr(&self) -> Option<SocketAddr> {
+        self.listener_addr
+    }
+
+    /// The link's state now.
+    pub fn status(&self) -> LinkStatus {
+        let shared = &self.submitter.shared;
+        LinkStatus {
+            connections_up: shared.counters.up.load(Ordering::Relaxed),
+            retry_queued: lock(&shared.retry).len(),
+            intake_queued: self.submitter.intake.max_capacity() - self.submitter.intake.capacity(),
+            unsent_bytes: shared.counters.unsent.load(Ordering::Relaxed),
+            shutting_down: shared.is_shutting_down(),
+        }
+    }
+
+    /// Graceful close: stop taking messages, wait up to the close grace for responses in
+    /// flight, end each session (TERMINATE / Exit / Unbind), and hand back every message
+    /// part that was not acknowledged, for requeueing elsewhere.
+    pub async fn shutdown(self) -> Vec<OutboundMessage> {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        for t in &self.background {
+            t.abort();
+        }
+        let shared = self.submitter.shared;
+        let mut back: Vec<OutboundMessage> = lock(&shared.retry).drain(..).collect();
+        let mut rx = shared.intake.lock().await;
+        while let Ok(m) = rx.try_recv() {
+            back.push(m);
+        }
+        back
+    }
+}
+
+async fn housekeeping(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut events = Vec::new();
+    loop {
+        tick.tick().await;
+        shared.housekeeping(Instant::now(), &mut events);
+        shared.emit(&mut events).await;
+    }
+}
+
+fn first_sequence(conn: usize) -> u32 {
+    let r = RandomState::new().hash_one(conn);
+    // Somewhere in the lower half, so a fresh connection does not start near the wrap.
+    (r as u32 & 0x7fff_ffff).max(1)
+}
+
+/// Waits until there is a message for this connection; false on shutdown.
+async fn wait_for_work(shared: &Shared) -> bool {
+    let mut shutdown = shared.shutdown.clone();
+    let mut signal = shared.retry_signal.subscribe();
+    loop {
+        if *shutdown.borrow() {
+            return false;
+        }
+        if !lock(&shared.retry).is_empty() {
+            return true;
+        }
+        tokio::select! {
+            m = async { shared.intake.lock().await.recv().await } => {
+                match m {
+                    Some(m) => {
+                        shared.requeue(vec![m]);
+                        return true;
+                    }
+                    None => return false,
+                }
+            }
+            _ = signal.changed() => {}
+            r = shutdown.changed() => {
+                if r.is_err() {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+async fn run_connection<P: LinkProtocol>(
+    proto: Arc<P>,
+    shared: Arc<Shared>,
+    conn: usize,
+    on_demand: bool,
+) {
+    let name = shared.config.name.clone();
+    let mut backoff = Backoff::new(shared.config.backoff);
+    let mut shutdown = shared.shutdown.clone();
+    let mut events = Vec::new();
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if on_demand && !wait_for_work(&shared).await {
+            return;
+        }
+        let failure = match connect(&shared).await {
+            Err(reason) => {
+                tracing::warn!(link = %name, conn, %reason, "cannot connect");
+                Failure::Connection
+            }
+            Ok(stream) => {
+                let mut session = Session::new(
+                    Arc::clone(&proto),
+                    Arc::clone(&shared),
+                    conn,
+                    stream,
+                    first_sequence(conn),
+                );
+                match session.login().await {
+                    Ok(()) => {
+                        backoff.reset();
+                        tracing::info!(link = %name, conn, protocol = proto.name(), "logged in");
+                        shared.counters.up.fetch_add(1, Ordering::Relaxed);
+                        events.push(LinkEvent::Up { conn });
+                        shared.emit(&mut events).await;
+                        let end = session.run().await;
+                        shared.counters.up.fetch_sub(1, Ordering::Relaxed);
+                        let reason = match &end {
+                            End::Shutdown => "shutdown".to_string(),
+                            End::Idle => "idle".to_string(),
+                            End::Lost(r) => r.clone(),
+                        };
+                        tracing::info!(link = %name, conn, %reason, "connection closed");
+                        events.push(LinkEvent::Down { conn, reason });
+                        shared.emit(&mut events).await;
+                        match end {
+                            End::Shutdown => return,
+                            End::Idle => continue,
+                            End::Lost(_) => Failure::Connection,
+                        }
+                    }
+                    Err(LoginError::Refused { status, meaning }) => {
+                        tracing::warn!(link = %name, conn, status, meaning, "the gateway refused the login");
+                        events.push(LinkEvent::LoginRefused {
+                            conn,
+                            status,
+                            meaning,
+                        });
+                        shared.emit(&mut events).await;
+                        Failure::LoginRefused
+                    }
+                    Err(LoginError::Failed(reason)) => {
+                        tracing::warn!(link = %name, conn, %reason, "login failed");
+                        Failure::Connection
+                    }
+                }
+            }
+        };
+        let delay = backoff.next_delay(failure);
+        tracing::debug!(link = %name, conn, ?delay, "reconnecting after a pause");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn connect(shared: &Shared) -> Result<TcpStream, String> {
+    let addr = &shared.config.address;
+    let stream = tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connect to {addr} timed out"))?
+        .map_err(|e| format!("connect to {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}

@@ -1,0 +1,664 @@
+//! The driver against small scripted CMPP gateways on 127.0.0.1:0 (real sockets, real
+//! time, every wait bounded): the happy path, flow control, a refused login, malformed
+//! bytes, a lost connection, and a gateway that stops reading while it keeps sending.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ::cmpp::codec::Decoder;
+use ::cmpp::{
+    Body, CmppCodec, ConnectResp, Deliver, DeliverContent, MsgId, Pdu, StatusReport, SubmitResp,
+    Version,
+};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use wire::field::Octets;
+use wire::segment::{SplitOptions, split};
+
+use super::*;
+
+const V: Version = Version::V30;
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// What the scripted gateway does.
+#[derive(Default)]
+struct Script {
+    /// Refuse this many logins with status 3 first.
+    refuse_logins: AtomicU32,
+    /// Answer the first submit of every message with Result 8.
+    flow_control_first: bool,
+    /// After this many submits in total, send garbage once.
+    garbage_after: Option<u64>,
+    /// After this many submits in total, close the connection once (mid-window).
+    close_after: Option<u64>,
+    /// Send status reports.
+    reports: bool,
+}
+
+#[derive(Default)]
+struct Seen {
+    submits: AtomicU64,
+    connections: AtomicUsize,
+    garbage_sent: AtomicU32,
+    closed: AtomicU32,
+    /// Submits per (content, pk_number, first recipient) — to spot resends.
+    by_key: std::sync::Mutex<HashMap<(Vec<u8>, u8), u32>>,
+    flow_controlled: std::sync::Mutex<HashSet<(Vec<u8>, u8)>>,
+}
+
+async fn gateway(script: Script) -> (std::net::SocketAddr, Arc<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Seen::default());
+    let script = Arc::new(script);
+    let s2 = Arc::clone(&seen);
+    tokio::spawn(async move {
+        let next_id = Arc::new(AtomicU64::new(1000));
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            s2.connections.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(
+                stream,
+                Arc::clone(&script),
+                Arc::clone(&s2),
+                Arc::clone(&next_id),
+            ));
+        }
+    });
+    (addr, seen)
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    script: Arc<Script>,
+    seen: Arc<Seen>,
+    next_id: Arc<AtomicU64>,
+) {
+    let mut codec = CmppCodec::new(V);
+    let mut buf = BytesMut::new();
+    let mut out = BytesMut::new();
+    loop {
+        let pdu = loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(p)) => break p,
+                Ok(None) => {}
+                Err(_) => return,
+            }
+            if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                return;
+            }
+        };
+        let seq = pdu.sequence_id;
+        match pdu.body {
+            Body::Connect(c) => {
+                let refuse = script
+                    .refuse_logins
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                let status = if refuse || !c.verify(b"secret") { 3 } else { 0 };
+                Pdu::new(
+                    seq,
+                    Body::ConnectResp(ConnectResp::answer(V, status, &c, b"secret")),
+                )
+                .encode(V, &mut out)
+                .unwrap();
+            }
+            Body::Submit(s) => {
+                let n = seen.submits.fetch_add(1, Ordering::SeqCst) + 1;
+                let key = (s.msg_content.to_vec(), s.pk_number);
+                if script.flow_control_first
+                    && seen.flow_controlled.lock().unwrap().insert(key.clone())
+                {
+                    Pdu::new(
+                        seq,
+                        Body::SubmitResp(SubmitResp {
+                            msg_id: MsgId(0),
+                            result: 8,
+                        }),
+                    )
+                    .encode(V, &mut out)
+                    .unwrap();
+                } else {
+                    *seen.by_key.lock().unwrap().entry(key).or_default() += 1;
+                    let id = next_id.fetch_add(s.dest_terminal_ids.len() as u64, Ordering::SeqCst);
+                    Pdu::new(
+                        seq,
+                        Body::SubmitResp(SubmitResp {
+                            msg_id: MsgId(id),
+                            result: 0,
+                        }),
+                    )
+                    .encode(V, &mut out)
+                    .unwrap();
+                    if script.reports && s.registered_delivery == 1 {
+                        for (i, dest) in s.dest_terminal_ids.iter().enumerate() {
+                            let report = StatusReport {
+                                msg_id: MsgId(id + i as u64),
+                                stat: Octets::new(b"DELIVRD").unwrap(),
+                                dest_terminal_id: *dest,
+                                ..Default::default()
+                            };
+                            let d = Deliver {
+                                msg_id: MsgId(next_id.fetch_add(1, Ordering::SeqCst) + (1 << 40)),
+                                registered_delivery: 1,
+                                content: DeliverContent::Report(report),
+                                ..Default::default()
+                            };
+                            Pdu::new(7, Body::Deliver(d)).encode(V, &mut out).unwrap();
+                        }
+                    }
+                }
+                if script.garbage_after == Some(n)
+                    && seen.garbage_sent.fetch_add(1, Ordering::SeqCst) == 0
+                {
+                    stream.write_all(&out).await.ok();
+                    stream
+                        .write_all(&[0, 0, 0, 5, 0xde, 0xad, 0xbe, 0xef, 0])
+                        .await
+                        .ok();
+                    drain(stream).await;
+                    return;
+                }
+                if script.close_after == Some(n) && seen.closed.fetch_add(1, Ordering::SeqCst) == 0
+                {
+                    // Answers already made go out; the rest of the window is never read.
+                    stream.write_all(&out).await.ok();
+                    stream.shutdown().await.ok();
+                    drain(stream).await;
+                    return;
+                }
+            }
+            Body::Terminate => {
+                Pdu::new(seq, Body::TerminateResp)
+                    .encode(V, &mut out)
+                    .unwrap();
+                stream.write_all(&out).await.ok();
+                return;
+            }
+            Body::ActiveTest => {
+                Pdu::new(seq, Body::ActiveTestResp(Default::default()))
+                    .encode(V, &mut out)
+                    .unwrap();
+            }
+            _ => {}
+        }
+        // Answer once the buffered requests are handled, as a busy gateway does.
+        if buf.len() < 12 && !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
+        }
+    }
+}
+
+/// Reads and discards until the link closes, so closing never turns into a reset that
+/// would discard what was written.
+async fn drain(mut stream: TcpStream) {
+    let mut sink = vec![0u8; 1 << 16];
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+}
+
+fn config(addr: std::net::SocketAddr) -> LinkConfig {
+    let mut c = LinkConfig::new(
+        "test",
+        ProtocolConfig::Cmpp(V),
+        addr.to_string(),
+        "901234",
+        "secret",
+    );
+    c.backoff = BackoffConfig {
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(50),
+        multiplier: 2.0,
+        min_delay: Duration::from_millis(5),
+        refused_min_delay: Duration::from_millis(30),
+    };
+    c.window.response_timeout = Duration::from_millis(500);
+    c.close_grace = Duration::from_secs(2);
+    c.flow_control_pause = Duration::from_millis(5);
+    c
+}
+
+/// Message `i`: every fifth long (two parts), every seventh to three recipients.
+fn message(i: u64) -> OutboundMessage {
+    let text = if i % 5 == 0 {
+        format!("{i}:{}", "长".repeat(80))
+    } else {
+        format!("message {i}")
+    };
+    let s = split(&text, &SplitOptions::default(), (i % 256) as u16).unwrap();
+    let recipients = if i % 7 == 0 {
+        vec![
+            "13800000001".into(),
+            "13800000002".into(),
+            "13800000003".into(),
+        ]
+    } else {
+        vec![format!("138{i:08}")]
+    };
+    OutboundMessage::new(i, recipients, "1069001", s.coding, s.segments)
+}
+
+fn expected_parts(n: u64) -> usize {
+    (0..n).map(|i| message(i).parts.len()).sum()
+}
+
+fn expected_reports(n: u64) -> usize {
+    (0..n)
+        .map(|i| message(i).parts.len() * message(i).recipients.len())
+        .sum()
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    submitted: HashMap<(u64, u8), u32>,
+    reports: HashMap<(u64, u8, Option<usize>), u32>,
+    unmatched_reports: usize,
+    failed: usize,
+    ups: usize,
+    refused: usize,
+    downs: Vec<String>,
+    mo: Vec<wire::reassembly::MoMessage>,
+}
+
+/// Collects events until `done` says so, or the limit passes.
+async fn collect(rx: &mut mpsc::Receiver<LinkEvent>, done: impl Fn(&Tally) -> bool) -> Tally {
+    let mut t = Tally::default();
+    let _ = timeout(LIMIT, async {
+        while !done(&t) {
+            let Some(e) = rx.recv().await else { return };
+            match e {
+                LinkEvent::Submitted { id, part, .. } => {
+                    *t.submitted.entry((id, part)).or_default() += 1
+                }
+                LinkEvent::Report {
+                    matched: Some(m), ..
+                } => {
+                    *t.reports
+                        .entry((m.id, m.part, m.recipient_index))
+                        .or_default() += 1;
+                }
+                LinkEvent::Report { matched: None, .. } => t.unmatched_reports += 1,
+                LinkEvent::Failed { .. } => t.failed += 1,
+                LinkEvent::Up { .. } => t.ups += 1,
+                LinkEvent::Down { reason, .. } => t.downs.push(reason),
+                LinkEvent::LoginRefused { .. } => t.refused += 1,
+                LinkEvent::Mo(m) => t.mo.push(m),
+                LinkEvent::Unparsed { .. } => {}
+            }
+        }
+    })
+    .await;
+    t
+}
+
+async fn submit_all(handle: &LinkHandle, n: u64) {
+    let sub = handle.submitter();
+    tokio::spawn(async move {
+        for i in 0..n {
+            sub.submit(message(i)).await.unwrap();
+        }
+    });
+}
+
+fn assert_each_once(t: &Tally, n: u64, reports: bool) {
+    assert_eq!(t.failed, 0, "{t:?}");
+    assert_eq!(t.submitted.len(), expected_parts(n));
+    assert!(
+        t.submitted.values().all(|&c| c == 1),
+        "a part acknowledged twice"
+    );
+    if reports {
+        assert_eq!(
+            t.reports.len(),
+            expected_reports(n),
+            "unmatched {}",
+            t.unmatched_reports
+        );
+        assert!(
+            t.reports.values().all(|&c| c == 1),
+            "a report handed on twice"
+        );
+        assert!(t.reports.keys().all(|(_, _, r)| r.is_some()));
+    }
+}
+
+#[tokio::test]
+async fn messages_are_acknowledged_and_reported_once() {
+    let (addr, seen) = gateway(Script {
+        reports: true,
+        ..Default::default()
+    })
+    .await;
+    let mut c = config(addr);
+    c.window.capacity = NonZeroUsize::new(32).unwrap();
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    submit_all(&handle, 300).await;
+    let n = 300;
+    let t = collect(&mut rx, |t| {
+        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+    })
+    .await;
+    assert_each_once(&t, n, true);
+    assert_eq!(t.ups, 1);
+    assert_eq!(
+        seen.submits.load(Ordering::SeqCst) as usize,
+        expected_parts(n)
+    );
+    let back = timeout(LIMIT, handle.shutdown()).await.unwrap();
+    assert!(back.is_empty());
+}
+
+#[tokio::test]
+async fn flow_control_resends_and_never_fails() {
+    let (addr, seen) = gateway(Script {
+        flow_control_first: true,
+        reports: true,
+        ..Default::default()
+    })
+    .await;
+    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let n = 60;
+    submit_all(&handle, n).await;
+    let t = collect(&mut rx, |t| {
+        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+    })
+    .await;
+    assert_each_once(&t, n, true);
+    // Every part was sent exactly twice: once throttled, once accepted.
+    assert_eq!(
+        seen.submits.load(Ordering::SeqCst) as usize,
+        2 * expected_parts(n)
+    );
+    assert!(seen.by_key.lock().unwrap().values().all(|&c| c == 1));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn refused_login_is_reported_and_retried() {
+    let (addr, _) = gateway(Script {
+        refuse_logins: AtomicU32::new(1),
+        ..Default::default()
+    })
+    .await;
+    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    submit_all(&handle, 10).await;
+    let t = collect(&mut rx, |t| t.submitted.len() == expected_parts(10)).await;
+    assert_eq!(t.refused, 1);
+    assert_eq!(t.ups, 1);
+    assert_each_once(&t, 10, false);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_bytes_close_the_connection_and_the_link_reconnects() {
+    let (addr, seen) = gateway(Script {
+        garbage_after: Some(20),
+        reports: true,
+        ..Default::default()
+    })
+    .await;
+    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let n = 100;
+    submit_all(&handle, n).await;
+    let t = collect(&mut rx, |t| {
+        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+    })
+    .await;
+    assert_each_once(&t, n, true);
+    assert_eq!(t.ups, 2, "{:?}", t.downs);
+    assert!(
+        t.downs.iter().any(|d| d.contains("malformed")),
+        "{:?}",
+        t.downs
+    );
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 2);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_connection_lost_mid_window_resends_only_unacknowledged_parts() {
+    let (addr, seen) = gateway(Script {
+        close_after: Some(37),
+        ..Default::default()
+    })
+    .await;
+    let mut c = config(addr);
+    c.window.capacity = NonZeroUsize::new(64).unwrap();
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let n = 200;
+    submit_all(&handle, n).await;
+    let t = collect(&mut rx, |t| t.submitted.len() == expected_parts(n)).await;
+    assert_each_once(&t, n, false);
+    assert_eq!(t.ups, 2);
+    // The gateway acknowledged nothing twice.
+    assert!(seen.by_key.lock().unwrap().values().all(|&c| c == 1));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn unanswered_submits_fail_after_the_last_attempt() {
+    // A gateway that logs in and then never answers anything.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let submits = Arc::new(AtomicU32::new(0));
+    let s2 = Arc::clone(&submits);
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut codec = CmppCodec::new(V);
+        let mut buf = BytesMut::new();
+        loop {
+            while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                match pdu.body {
+                    Body::Connect(c) => {
+                        let b = Pdu::new(
+                            pdu.sequence_id,
+                            Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"secret")),
+                        )
+                        .to_bytes(V)
+                        .unwrap();
+                        stream.write_all(&b).await.unwrap();
+                    }
+                    Body::Submit(_) => {
+                        s2.fetch_add(1, Ordering::SeqCst);
+                    }
+                    _ => {}
+                }
+            }
+            if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                return;
+            }
+        }
+    });
+    let mut c = config(addr);
+    c.window.response_timeout = Duration::from_millis(100);
+    c.window.max_attempts = NonZeroU32::new(3).unwrap();
+    c.keepalive.interval = Duration::from_secs(60);
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    handle.submit(message(1)).await.unwrap();
+    let t = collect(&mut rx, |t| t.failed == 1).await;
+    assert_eq!(t.failed, 1);
+    assert_eq!(
+        submits.load(Ordering::SeqCst),
+        3,
+        "one send and two resends"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_hands_back_what_was_not_acknowledged() {
+    // Logs in, reads, never answers a submit: everything in flight comes back.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut codec = CmppCodec::new(V);
+        let mut buf = BytesMut::new();
+        loop {
+            while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                let answer = match pdu.body {
+                    Body::Connect(c) => Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"secret")),
+                    Body::Terminate => Body::TerminateResp,
+                    _ => continue,
+                };
+                let b = Pdu::new(pdu.sequence_id, answer).to_bytes(V).unwrap();
+                stream.write_all(&b).await.unwrap();
+            }
+            if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                return;
+            }
+        }
+    });
+    let mut c = config(addr);
+    c.close_grace = Duration::from_millis(100);
+    c.window.response_timeout = Duration::from_secs(60);
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    for i in 0..30 {
+        handle.submit(message(i)).await.unwrap();
+    }
+    let _ = collect(&mut rx, |t| t.ups == 1).await;
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let back = timeout(LIMIT, handle.shutdown()).await.unwrap();
+    let parts: usize = back.iter().map(|m| m.parts.len()).sum();
+    assert_eq!(parts, expected_parts(30));
+    let mut ids: Vec<u64> = back.iter().map(|m| m.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..30).collect::<Vec<_>>());
+    drain.abort();
+}
+
+/// The deadlock some clients have: the gateway stops reading (both socket buffers fill
+/// with our SUBMITs) and keeps sending DELIVERs. The link must keep reading and answering
+/// them; the answers wait in its buffer until the gateway reads again.
+#[tokio::test]
+async fn reading_never_waits_on_writing() {
+    const MOS: u32 = 20_000;
+    static PROGRESS: AtomicU64 = AtomicU64::new(0);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (logged_in_tx, logged_in_rx) = tokio::sync::oneshot::channel::<()>();
+    let (go_read_tx, go_read_rx) = tokio::sync::oneshot::channel::<()>();
+    let (buffers_full_tx, buffers_full_rx) = tokio::sync::oneshot::channel::<()>();
+    let peer = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (mut rd, mut wr) = stream.into_split();
+        let mut codec = CmppCodec::new(V);
+        let mut buf = BytesMut::new();
+        // Login.
+        let connect = loop {
+            if let Some(p) = codec.decode(&mut buf).unwrap() {
+                break p;
+            }
+            rd.read_buf(&mut buf).await.unwrap();
+        };
+        let Body::Connect(c) = &connect.body else {
+            panic!()
+        };
+        let b = Pdu::new(
+            connect.sequence_id,
+            Body::ConnectResp(ConnectResp::answer(V, 0, c, b"secret")),
+        )
+        .to_bytes(V)
+        .unwrap();
+        wr.write_all(&b).await.unwrap();
+        logged_in_tx.send(()).unwrap();
+        // Stop reading until the link's SUBMITs fill both socket buffers.
+        buffers_full_rx.await.unwrap();
+        // Send DELIVERs without reading anything. If the link stopped reading, this
+        // write_all blocks forever and the test times out.
+        let mut out = BytesMut::new();
+        for i in 0..MOS {
+            let d = Deliver {
+                msg_id: MsgId(u64::from(i) + 1),
+                dest_id: Octets::new(b"1069001").unwrap(),
+                src_terminal_id: Octets::new(b"13800138000").unwrap(),
+                content: DeliverContent::Message(Bytes::from(format!("mo {i}"))),
+                ..Default::default()
+            };
+            Pdu::new(i + 1, Body::Deliver(d))
+                .encode(V, &mut out)
+                .unwrap();
+        }
+        wr.write_all(&out).await.unwrap();
+        go_read_rx.await.unwrap();
+        // Now read everything: the SUBMITs, then every DELIVER_RESP.
+        let mut resps = 0;
+        let mut submits = 0;
+        loop {
+            while let Some(p) = codec.decode(&mut buf).unwrap() {
+                match p.body {
+                    Body::DeliverResp(_) => resps += 1,
+                    Body::Submit(_) => submits += 1,
+                    _ => {}
+                }
+                PROGRESS.store(u64::from(resps) << 32 | submits, Ordering::Relaxed);
+            }
+            if resps == MOS {
+                break;
+            }
+            match rd.read_buf(&mut buf).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => panic!("peer read failed after {resps} answers, {submits} submits: {e}"),
+            }
+        }
+        (resps, submits)
+    });
+    let mut c = config(addr);
+    c.window.capacity = NonZeroUsize::new(100_000).unwrap();
+    c.window.response_timeout = Duration::from_secs(120);
+    c.keepalive.interval = Duration::from_secs(120);
+    c.intake_capacity = NonZeroUsize::new(100_000).unwrap();
+    c.event_capacity = NonZeroUsize::new(100_000).unwrap();
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    timeout(LIMIT, logged_in_rx).await.unwrap().unwrap();
+    // Enough SUBMITs (long ones) to fill both socket buffers several times over.
+    let sub = handle.submitter();
+    tokio::spawn(async move {
+        for i in 0..20_000u64 {
+            if sub.submit(message(i * 5)).await.is_err() {
+                return;
+            }
+        }
+    });
+    // The kernel refused part of a write: our send buffer and the gateway's receive
+    // buffer are both full.
+    timeout(LIMIT, async {
+        while handle.status().unsent_bytes == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the socket buffers never filled");
+    buffers_full_tx.send(()).unwrap();
+    let t = collect(&mut rx, |t| t.mo.len() == MOS as usize).await;
+    assert_eq!(t.mo.len(), MOS as usize, "the link stopped reading");
+    assert!(t.downs.is_empty(), "{:?}", t.downs);
+    go_read_tx.send(()).unwrap();
+    let (resps, submits) = timeout(LIMIT, peer)
+        .await
+        .unwrap_or_else(|_| {
+            let p = PROGRESS.load(Ordering::Relaxed);
+            panic!(
+                "peer stuck at {} answers, {} submits",
+                p >> 32,
+                p & 0xffff_ffff
+            )
+        })
+        .unwrap();
+    assert_eq!(resps, MOS);
+    assert!(submits > 1000, "only {submits} submits were written");
+    drop(handle);
+}

@@ -1,0 +1,701 @@
+//! One logged-in connection: the `select!` loop that reads, writes, takes messages and
+//! keeps time.
+//!
+//! The socket is never split into a blocking reader and writer. Outbound PDUs are encoded
+//! into `out` and written with non-blocking `try_write` once per loop turn; what the
+//! kernel does not take stays in `out` and a `writable()` branch waits for room. The
+//! `readable()` branch is always armed, so a gateway that stops reading (both socket
+//! buffers full) still has its DELIVERs read and answered — the answers queue in `out`.
+//! New messages stop being taken while `out` holds more than [`HIGH_WATER`] bytes; past
+//! [`MAX_BACKLOG`] the gateway is taken to be dead and the connection is dropped.
+//!
+//! Per turn: take messages (retry queue first, then the intake queue) while the window
+//! has room; write the parts the window and the rate allow; flush; hand events to the
+//! consumer; then wait for the first of: readable, writable (only with a backlog), a new
+//! message (only with room), the next deadline, shutdown.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use cmpp::codec::Decoder;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep_until};
+
+use super::event::LinkEvent;
+use super::idle::IdleTimer;
+use super::keepalive::{KeepAlive, KeepAliveAction};
+use super::message::OutboundMessage;
+use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+use super::sequence::SequenceIds;
+use super::shared::{Shared, lock};
+use super::window::{Expired, Window};
+
+/// Unsent bytes above which no new message is taken.
+pub(crate) const HIGH_WATER: usize = 1 << 20;
+/// Unsent bytes above which the gateway is taken to have stopped reading for good.
+pub(crate) const MAX_BACKLOG: usize = 64 << 20;
+/// Most bytes read per turn before the other branches get a look in.
+const READ_PER_TURN: usize = 256 << 10;
+/// How long to wait for the answer to our close request once it is sent.
+const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(2);
+
+/// Why a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum End {
+    /// Graceful close after shutdown.
+    Shutdown,
+    /// SGIP: closed because idle; reconnect when there is work.
+    Idle,
+    /// The connection broke or the gateway closed it; reconnect after a back-off.
+    Lost(String),
+}
+
+/// Why a login did not succeed.
+#[derive(Debug)]
+pub(crate) enum LoginError {
+    Refused { status: u32, meaning: &'static str },
+    Failed(String),
+}
+
+/// A part on the wire, kept until its response for resending or requeueing.
+#[derive(Debug)]
+struct InFlight {
+    msg: Arc<OutboundMessage>,
+    /// Index into `msg.parts`.
+    index: usize,
+    /// The encoded PDU, resent byte for byte (same sequence id) on a timeout.
+    wire: Bytes,
+    first_sent: Instant,
+}
+
+/// Whether the close in progress is a shutdown or an idle Unbind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseKind {
+    Shutdown,
+    Idle,
+}
+
+#[derive(Debug)]
+struct Closing {
+    kind: CloseKind,
+    /// Until when in-flight responses are awaited.
+    deadline: Instant,
+    /// When the close request went out, and until when its answer is awaited.
+    sent: Option<Instant>,
+}
+
+pub(crate) struct Session<P: LinkProtocol> {
+    proto: Arc<P>,
+    shared: Arc<Shared>,
+    conn: usize,
+    stream: TcpStream,
+    codec: P::Codec,
+    inbuf: BytesMut,
+    out: BytesMut,
+    scratch: BytesMut,
+    seqs: SequenceIds,
+    window: Window<InFlight>,
+    /// Parts taken from the queue and not yet written (waiting for window or rate).
+    sending: VecDeque<(Arc<OutboundMessage>, usize)>,
+    keepalive: Option<KeepAlive>,
+    idle: Option<IdleTimer>,
+    /// No part goes out before this (flow control without a rate limiter).
+    paused_until: Option<Instant>,
+    closing: Option<Closing>,
+    events: Vec<LinkEvent>,
+    shutdown: watch::Receiver<bool>,
+    retry_signal: watch::Receiver<u64>,
+}
+
+fn lost(what: &str, e: &io::Error) -> End {
+    End::Lost(format!("{what}: {e}"))
+}
+
+impl<P: LinkProtocol> Session<P> {
+    pub(crate) fn new(
+        proto: Arc<P>,
+        shared: Arc<Shared>,
+        conn: usize,
+        stream: TcpStream,
+        first_seq: u32,
+    ) -> Self {
+        let zero = proto.zero_id();
+        let window = Window::new(shared.config.window);
+        let shutdown = shared.shutdown.clone();
+        let retry_signal = shared.retry_signal.subscribe();
+        Self {
+            codec: proto.codec(),
+            proto,
+            conn,
+            stream,
+            inbuf: BytesMut::with_capacity(64 << 10),
+            out: BytesMut::with_capacity(64 << 10),
+            scratch: BytesMut::with_capacity(64 << 10),
+            seqs: SequenceIds::starting_at(first_seq, zero),
+            window,
+            sending: VecDeque::new(),
+            keepalive: None,
+            idle: None,
+            paused_until: None,
+            closing: None,
+            events: Vec::new(),
+            shutdown,
+            retry_signal,
+            shared,
+        }
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        let window = &self.window;
+        self.seqs
+            .next_free(|s| window.contains(s))
+            .unwrap_or_else(|_| self.seqs.peek())
+    }
+
+    /// Sends the login request and waits for its answer.
+    pub(crate) async fn login(&mut self) -> Result<(), LoginError> {
+        let seq = self.next_seq();
+        let config = &self.shared.config;
+        let pdu = self
+            .proto
+            .login(seq, &config.account, &config.secret)
+            .map_err(|e| LoginError::Failed(format!("cannot build the login: {e}")))?;
+        self.proto
+            .encode(&pdu, &mut self.out)
+            .map_err(|e| LoginError::Failed(format!("cannot encode the login: {e}")))?;
+        let timeout = config.login_timeout;
+        let deadline = Instant::now() + timeout;
+        let out = self.out.split();
+        tokio::time::timeout_at(deadline, self.stream.write_all(&out))
+            .await
+            .map_err(|_| LoginError::Failed("login write timed out".into()))?
+            .map_err(|e| LoginError::Failed(format!("login write failed: {e}")))?;
+        loop {
+            while let Some(pdu) = self
+                .codec
+                .decode(&mut self.inbuf)
+                .map_err(|e| LoginError::Failed(format!("malformed login answer: {e}")))?
+            {
+                if let Some(outcome) = self.proto.login_response(&pdu) {
+                    return match outcome {
+                        LoginOutcome::Accepted => {
+                            let now = Instant::now();
+                            if self.proto.probe(0).is_some() {
+                                self.keepalive =
+                                    Some(KeepAlive::new(self.shared.config.keepalive, now));
+                            } else {
+                                self.idle =
+                                    Some(IdleTimer::new(self.shared.config.idle_unbind, now));
+                            }
+                            Ok(())
+                        }
+                        LoginOutcome::Refused { status, meaning } => {
+                            Err(LoginError::Refused { status, meaning })
+                        }
+                    };
+                }
+                // Anything else before the login answer: answer it if it wants one.
+                let Classified { answer, .. } = self.proto.classify(pdu);
+                if let Some(a) = answer {
+                    let _ = self.proto.encode(&a, &mut self.out);
+                }
+            }
+            let read = tokio::time::timeout_at(deadline, self.read_some()).await;
+            match read {
+                Err(_) => return Err(LoginError::Failed("no login answer in time".into())),
+                Ok(Err(e)) => return Err(LoginError::Failed(e)),
+                Ok(Ok(())) => {}
+            }
+        }
+    }
+
+    async fn read_some(&mut self) -> Result<(), String> {
+        use tokio::io::AsyncReadExt;
+        self.inbuf.reserve(4096);
+        match self.stream.read_buf(&mut self.inbuf).await {
+            Ok(0) => Err("connection closed by the gateway".into()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("read failed: {e}")),
+        }
+    }
+
+    /// Runs the session until it ends; unacknowledged parts go back to the retry queue.
+    pub(crate) async fn run(mut self) -> End {
+        let end = self.drive().await;
+        // Best effort: answers still buffered (e.g. TERMINATE_RESP) go out.
+        let _ = self.flush();
+        let back = self.leftovers();
+        let parts: usize = back.iter().map(|m| m.parts.len()).sum();
+        if parts > 0 {
+            tracing::info!(link = %self.shared.config.name, conn = self.conn, parts, "requeueing unacknowledged parts");
+        }
+        self.shared.requeue(back);
+        let mut events = std::mem::take(&mut self.events);
+        self.shared.emit(&mut events).await;
+        end
+    }
+
+    async fn drive(&mut self) -> End {
+        let far = Instant::now() + Duration::from_secs(86_400 * 365);
+        let timer = sleep_until(far);
+        tokio::pin!(timer);
+        let shared = Arc::clone(&self.shared);
+        loop {
+            let now = Instant::now();
+            self.fill(now);
+            if let Some(end) = self.check_close(now) {
+                return end;
+            }
+            if let Err(end) = self.flush() {
+                return end;
+            }
+            if !self.events.is_empty() {
+                let mut events = std::mem::take(&mut self.events);
+                shared.emit(&mut events).await;
+                self.events = events;
+            }
+            let wake = self.next_wake(now).unwrap_or(far);
+            if timer.deadline() != wake {
+                timer.as_mut().reset(wake);
+            }
+            let can_take = self.can_take();
+            let closing = self.closing.is_some();
+            tokio::select! {
+                biased;
+                r = self.stream.readable() => {
+                    if let Err(e) = r {
+                        return lost("read failed", &e);
+                    }
+                    if let Err(end) = self.read(Instant::now()) {
+                        return end;
+                    }
+                }
+                r = self.stream.writable(), if !self.out.is_empty() => {
+                    if let Err(e) = r {
+                        return lost("write failed", &e);
+                    }
+                }
+                m = async { shared.intake.lock().await.recv().await }, if can_take => {
+                    match m {
+                        Some(m) => self.accept(m),
+                        None => self.start_close(CloseKind::Shutdown, Instant::now()),
+                    }
+                }
+                _ = self.retry_signal.changed(), if can_take => {}
+                _ = self.shutdown.changed(), if !closing => {
+                    self.start_close(CloseKind::Shutdown, Instant::now());
+                }
+                () = &mut timer => {
+                    if let Err(end) = self.on_timer(Instant::now()) {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a new message may be taken now.
+    fn can_take(&self) -> bool {
+        self.closing.is_none()
+            && self.sending.is_empty()
+            && !self.window.is_full()
+            && self.out.len() < HIGH_WATER
+    }
+
+    fn accept(&mut self, msg: OutboundMessage) {
+        if let Some(idle) = &mut self.idle {
+            idle.touch(Instant::now());
+        }
+        let msg = Arc::new(msg);
+        for index in 0..msg.parts.len() {
+            self.sending.push_back((Arc::clone(&msg), index));
+        }
+    }
+
+    /// Takes messages and writes parts while the window, the rate and the backlog allow.
+    fn fill(&mut self, now: Instant) {
+        loop {
+            self.pump(now);
+            if !self.can_take() || *self.shutdown.borrow() {
+                return;
+            }
+            let next = self.shared.pop_retry().or_else(|| {
+                self.shared
+                    .intake
+                    .try_lock()
+                    .ok()
+                    .and_then(|mut rx| rx.try_recv().ok())
+            });
+            match next {
+                Some(m) => self.accept(m),
+                None => return,
+            }
+        }
+    }
+
+    /// Writes queued parts while the window and the rate allow.
+    fn pump(&mut self, now: Instant) {
+        if self.closing.is_some() || self.sending.is_empty() {
+            return;
+        }
+        if self.paused_until.is_some_and(|t| t > now) {
+            return;
+        }
+        self.paused_until = None;
+        let shared = Arc::clone(&self.shared);
+        let mut rate = shared.rate.as_ref().map(lock);
+        while !self.window.is_full() && self.out.len() < HIGH_WATER {
+            let Some((msg, index)) = self.sending.front() else {
+                break;
+            };
+            if let Some(r) = rate.as_mut() {
+                if r.try_take(now).is_err() {
+                    break;
+                }
+            }
+            let (msg, index) = (Arc::clone(msg), *index);
+            self.sending.pop_front();
+            let seq = self.next_seq();
+            let Some(part) = msg.parts.get(index) else {
+                continue;
+            };
+            let service = if msg.service_id.is_empty() {
+                &shared.config.service_id
+            } else {
+                &msg.service_id
+            };
+            let encoded = self
+                .proto
+                .submit(seq, &msg, part, service)
+                .and_then(|pdu| self.proto.encode(&pdu, &mut self.scratch));
+            if let Err(e) = encoded {
+                self.scratch.clear();
+                tracing::warn!(link = %shared.config.name, id = msg.id, part = part.number, error = %e, "cannot encode submit");
+                self.events.push(LinkEvent::Failed {
+                    id: msg.id,
+                    part: part.number,
+                    code: None,
+                    reason: format!("cannot encode: {e}"),
+                });
+                continue;
+            }
+            let wire = self.scratch.split().freeze();
+            self.out.extend_from_slice(&wire);
+            let entry = InFlight {
+                msg,
+                index,
+                wire,
+                first_sent: now,
+            };
+            if let Err(e) = self.window.insert(seq, entry, now) {
+                // Cannot happen: the loop checks room and ids are allocated free.
+                let entry = e.into_payload();
+                self.sending.push_front((entry.msg, entry.index));
+                break;
+            }
+        }
+        if let Some(idle) = &mut self.idle {
+            idle.touch(now);
+        }
+    }
+
+    /// Writes what the kernel takes without waiting.
+    fn flush(&mut self) -> Result<(), End> {
+        while !self.out.is_empty() {
+            match self.stream.try_write(&self.out) {
+                Ok(0) => return Err(End::Lost("connection closed while writing".into())),
+                Ok(n) => self.out.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(lost("write failed", &e)),
+            }
+        }
+        self.shared
+            .counters
+            .unsent
+            .store(self.out.len(), std::sync::atomic::Ordering::Relaxed);
+        if self.out.len() > MAX_BACKLOG {
+            return Err(End::Lost(format!(
+                "the gateway stopped reading: {} bytes unsent",
+                self.out.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads what is there and handles every complete PDU.
+    fn read(&mut self, now: Instant) -> Result<(), End> {
+        let mut total = 0;
+        let mut eof = false;
+        while total < READ_PER_TURN {
+            if self.inbuf.capacity() - self.inbuf.len() < 4096 {
+                self.inbuf.reserve(64 << 10);
+            }
+            match self.stream.try_read_buf(&mut self.inbuf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => total += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(lost("read failed", &e)),
+            }
+        }
+        loop {
+            match self.codec.decode(&mut self.inbuf) {
+                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
+                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
+                }
+            }
+        }
+        if eof {
+            if let Some(c) = &self.closing {
+                if c.sent.is_some() {
+                    return Err(self.close_end());
+                }
+            }
+            return Err(End::Lost("connection closed by the gateway".into()));
+        }
+        Ok(())
+    }
+
+    fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
+        if let Some(k) = &mut self.keepalive {
+            k.on_inbound(now);
+        }
+        if let Some(idle) = &mut self.idle {
+            idle.touch(now);
+        }
+        let Classified { inbound, answer } = self.proto.classify(pdu);
+        if let Some(a) = answer {
+            if let Err(e) = self.proto.encode(&a, &mut self.out) {
+                tracing::warn!(link = %self.shared.config.name, error = %e, "cannot encode an answer");
+            }
+        }
+        match inbound {
+            Inbound::SubmitResp { seq, outcome } => self.on_submit_resp(seq, outcome, now),
+            Inbound::Report { deliver_id, report } => {
+                self.shared
+                    .on_report(deliver_id, report, now, &mut self.events);
+            }
+            Inbound::Mo { deliver_id, part } => {
+                self.shared.on_mo(deliver_id, part, now, &mut self.events);
+            }
+            Inbound::KeepAlive | Inbound::KeepAliveResp => {}
+            Inbound::Close => {
+                tracing::info!(link = %self.shared.config.name, conn = self.conn, "the gateway closed the session");
+                return Err(match &self.closing {
+                    Some(c) if c.sent.is_some() => self.close_end(),
+                    _ => End::Lost("the gateway closed the session".into()),
+                });
+            }
+            Inbound::CloseResp => {
+                if self.closing.as_ref().is_some_and(|c| c.sent.is_some()) {
+                    return Err(self.close_end());
+                }
+            }
+            Inbound::LoginResp(_) => {
+                tracing::debug!(link = %self.shared.config.name, "login answer after login ignored");
+            }
+            Inbound::Unparsed { pdu, reason } => {
+                tracing::warn!(link = %self.shared.config.name, pdu, %reason, "unreadable content from the gateway (answered)");
+                self.events.push(LinkEvent::Unparsed { pdu, reason });
+            }
+            Inbound::Other { command } => {
+                tracing::debug!(link = %self.shared.config.name, command, "unexpected PDU ignored");
+            }
+        }
+        Ok(())
+    }
+
+    fn on_submit_resp(&mut self, seq: u32, outcome: SubmitOutcome, now: Instant) {
+        let Some(entry) = self.window.complete(seq) else {
+            tracing::debug!(link = %self.shared.config.name, seq, "response to no submit in flight (late or repeated)");
+            return;
+        };
+        let Some(part) = entry.msg.parts.get(entry.index) else {
+            return;
+        };
+        let number = part.number;
+        match outcome {
+            SubmitOutcome::Accepted(msg_id) => {
+                self.events.push(LinkEvent::Submitted {
+                    id: entry.msg.id,
+                    part: number,
+                    msg_id,
+                    latency: now.saturating_duration_since(entry.first_sent),
+                });
+                self.shared
+                    .on_submitted(&entry.msg, number, msg_id, now, &mut self.events);
+            }
+            SubmitOutcome::FlowControl { code, meaning } => {
+                tracing::debug!(link = %self.shared.config.name, id = entry.msg.id, part = number, code, meaning, "flow control: sending again, more slowly");
+                match &self.shared.rate {
+                    Some(r) => {
+                        lock(r).throttled(now);
+                    }
+                    None => {
+                        self.paused_until = Some(now + self.shared.config.flow_control_pause);
+                    }
+                }
+                self.sending.push_front((entry.msg, entry.index));
+            }
+            SubmitOutcome::Rejected { code, meaning } => {
+                tracing::info!(link = %self.shared.config.name, id = entry.msg.id, part = number, code, meaning, "submit rejected");
+                self.events.push(LinkEvent::Failed {
+                    id: entry.msg.id,
+                    part: number,
+                    code: Some(code),
+                    reason: meaning.to_string(),
+                });
+            }
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant) -> Result<(), End> {
+        for e in self.window.expired(now) {
+            match e {
+                Expired::Resend {
+                    payload,
+                    attempt,
+                    seq,
+                } => {
+                    tracing::debug!(link = %self.shared.config.name, seq, attempt, "no response in time; resending");
+                    self.out.extend_from_slice(&payload.wire);
+                }
+                Expired::Failed {
+                    payload, attempts, ..
+                } => {
+                    let number = payload.msg.parts.get(payload.index).map_or(0, |p| p.number);
+                    tracing::warn!(link = %self.shared.config.name, id = payload.msg.id, part = number, attempts, "no response after every attempt; giving up");
+                    self.events.push(LinkEvent::Failed {
+                        id: payload.msg.id,
+                        part: number,
+                        code: None,
+                        reason: format!("no response after {attempts} attempts"),
+                    });
+                }
+            }
+        }
+        if let Some(k) = &mut self.keepalive {
+            match k.poll(now) {
+                KeepAliveAction::None => {}
+                KeepAliveAction::SendProbe => {
+                    let seq = self.next_seq();
+                    if let Some(probe) = self.proto.probe(seq) {
+                        let _ = self.proto.encode(&probe, &mut self.out);
+                    }
+                }
+                KeepAliveAction::Reconnect => {
+                    return Err(End::Lost("keep-alive probes went unanswered".into()));
+                }
+            }
+        }
+        if let Some(idle) = &self.idle {
+            if self.closing.is_none()
+                && idle.is_idle(now)
+                && self.window.is_empty()
+                && self.sending.is_empty()
+                && self.shared.nothing_queued()
+            {
+                self.start_close(CloseKind::Idle, now);
+            }
+        }
+        Ok(())
+    }
+
+    fn start_close(&mut self, kind: CloseKind, now: Instant) {
+        if self.closing.is_none() {
+            let grace = match kind {
+                CloseKind::Shutdown => self.shared.config.close_grace,
+                CloseKind::Idle => Duration::ZERO,
+            };
+            self.closing = Some(Closing {
+                kind,
+                deadline: now + grace,
+                sent: None,
+            });
+        }
+    }
+
+    fn close_end(&self) -> End {
+        match self.closing.as_ref().map(|c| c.kind) {
+            Some(CloseKind::Idle) => End::Idle,
+            _ => End::Shutdown,
+        }
+    }
+
+    /// Sends the close request once nothing is in flight (or the grace is over), and ends
+    /// the session when its answer is overdue.
+    fn check_close(&mut self, now: Instant) -> Option<End> {
+        let c = self.closing.as_ref()?;
+        match c.sent {
+            None if self.window.is_empty() || now >= c.deadline => {
+                let seq = self.next_seq();
+                let pdu = self.proto.close(seq);
+                let _ = self.proto.encode(&pdu, &mut self.out);
+                if let Some(c) = &mut self.closing {
+                    c.sent = Some(now + CLOSE_ANSWER_WAIT);
+                }
+                None
+            }
+            Some(until) if now >= until => Some(self.close_end()),
+            _ => None,
+        }
+    }
+
+    fn next_wake(&mut self, now: Instant) -> Option<Instant> {
+        let mut wake: Option<Instant> = None;
+        let mut at = |t: Option<Instant>| {
+            if let Some(t) = t {
+                wake = Some(wake.map_or(t, |w| w.min(t)));
+            }
+        };
+        at(self.window.next_deadline());
+        at(self.keepalive.as_ref().and_then(KeepAlive::next_deadline));
+        if self.closing.is_none() {
+            at(self.idle.as_ref().map(IdleTimer::deadline));
+        }
+        if !self.sending.is_empty() && !self.window.is_full() {
+            at(self.paused_until);
+            if let Some(r) = &self.shared.rate {
+                at(lock(r).check(now).err());
+            }
+        }
+        if let Some(c) = &self.closing {
+            at(Some(c.sent.unwrap_or(c.deadline)));
+        }
+        wake
+    }
+
+    /// Every part not acknowledged, grouped back into messages in the order first sent.
+    fn leftovers(&mut self) -> Vec<OutboundMessage> {
+        let mut parts: Vec<(Arc<OutboundMessage>, usize)> = self
+            .window
+            .drain()
+            .into_iter()
+            .map(|(_, f)| (f.msg, f.index))
+            .collect();
+        parts.extend(self.sending.drain(..));
+        let mut out: Vec<(Arc<OutboundMessage>, Vec<u8>)> = Vec::new();
+        for (msg, index) in parts {
+            let Some(number) = msg.parts.get(index).map(|p| p.number) else {
+                continue;
+            };
+            match out.iter_mut().find(|(m, _)| Arc::ptr_eq(m, &msg)) {
+                Some((_, numbers)) => numbers.push(number),
+                None => out.push((msg, vec![number])),
+            }
+        }
+        out.into_iter()
+            .map(|(msg, numbers)| msg.with_parts(&numbers))
+            .collect()
+    }
+}
