@@ -13,39 +13,53 @@ use rusqlite::Connection;
 use super::error::{Result, StoreError};
 use super::schema::{self, StoreOptions};
 
-/// Next free row ids, cached by the writer so a job's recipients and segments get
-/// contiguous ids without a `max(id)` query per insert. Reset whenever a transaction rolls
-/// back (the rolled-back inserts may have been counted).
+/// Next free row ids, cached so a job's recipients and segments get contiguous ids without
+/// a `max(id)` query per insert.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NextIds {
     pub(crate) recipient: i64,
     pub(crate) segment: i64,
 }
 
+/// Facts about the file the writer keeps in memory to save statements on the hot path.
+/// Each is `None` when unknown (at open, and after any rollback, since rolled-back writes
+/// may have changed it) and is then read from the file again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cache {
+    /// Next free recipient and segment ids.
+    pub(crate) next: Option<NextIds>,
+    /// Whether `orphan_reports` may have rows: when it has none, a submit response need
+    /// not look for a report that came before it.
+    pub(crate) orphans: Option<bool>,
+}
+
 /// The store on one SQLite connection. See the [module docs](super).
 #[derive(Debug)]
 pub struct Store {
     pub(crate) conn: Connection,
-    next: Option<NextIds>,
+    cache: Cache,
 }
 
 impl Store {
     /// Opens (creating if needed) a store file for writing, in WAL mode, and migrates it.
     pub fn open(path: impl AsRef<Path>, options: &StoreOptions) -> Result<Self> {
         let conn = schema::open_writer(path.as_ref(), options)?;
-        Ok(Self { conn, next: None })
+        Ok(Self {
+            conn,
+            cache: Cache::default(),
+        })
     }
 
     /// Runs `f` in the open transaction, or in a new one that commits if `f` succeeds.
     pub(crate) fn write<T>(
         &mut self,
-        f: impl FnOnce(&Connection, &mut Option<NextIds>) -> Result<T>,
+        f: impl FnOnce(&Connection, &mut Cache) -> Result<T>,
     ) -> Result<T> {
         if !self.conn.is_autocommit() {
-            return f(&self.conn, &mut self.next);
+            return f(&self.conn, &mut self.cache);
         }
         self.begin()?;
-        match f(&self.conn, &mut self.next) {
+        match f(&self.conn, &mut self.cache) {
             Ok(v) => match self.commit() {
                 Ok(()) => Ok(v),
                 Err(e) => {
@@ -72,9 +86,9 @@ impl Store {
         Ok(())
     }
 
-    /// Rolls back the open transaction, if any, and forgets the cached ids.
+    /// Rolls back the open transaction, if any, and forgets the cache.
     pub(crate) fn rollback(&mut self) {
-        self.next = None;
+        self.cache = Cache::default();
         if !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::error!(error = %e, "store rollback failed");
@@ -89,8 +103,8 @@ impl Store {
 }
 
 /// Loads the next free ids if not cached.
-pub(crate) fn next_ids(conn: &Connection, next: &mut Option<NextIds>) -> Result<NextIds> {
-    if let Some(n) = *next {
+pub(crate) fn next_ids(conn: &Connection, cache: &mut Cache) -> Result<NextIds> {
+    if let Some(n) = cache.next {
         return Ok(n);
     }
     let recipient: i64 = conn
@@ -100,8 +114,20 @@ pub(crate) fn next_ids(conn: &Connection, next: &mut Option<NextIds>) -> Result<
         .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM segments")?
         .query_row([], |r| r.get(0))?;
     let n = NextIds { recipient, segment };
-    *next = Some(n);
+    cache.next = Some(n);
     Ok(n)
+}
+
+/// Whether `orphan_reports` may have rows, from the cache or the file.
+pub(crate) fn orphans_may_exist(conn: &Connection, cache: &mut Cache) -> Result<bool> {
+    if let Some(any) = cache.orphans {
+        return Ok(any);
+    }
+    let any: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM orphan_reports)")?
+        .query_row([], |r| r.get(0))?;
+    cache.orphans = Some(any);
+    Ok(any)
 }
 
 /// A `u8`/`u16`/`u32` column read as its type, or [`StoreError::Corrupt`].

@@ -90,9 +90,20 @@ impl StoreHandle {
         let reader = schema::open_reader(&path, &options)?;
         let (tx, rx) = mpsc::channel(options.queue_capacity.max(1));
         let max_batch = options.max_batch.max(1);
+        let replier = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let (done, mut batches) = mpsc::unbounded_channel::<Vec<Box<dyn Pending>>>();
+            rt.spawn(async move {
+                while let Some(batch) = batches.recv().await {
+                    for cmd in batch {
+                        cmd.reply();
+                    }
+                }
+            });
+            done
+        });
         std::thread::Builder::new()
             .name("hongyan-store".into())
-            .spawn(move || writer(store, rx, max_batch))
+            .spawn(move || writer(store, rx, max_batch, replier))
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             tx,
@@ -258,8 +269,16 @@ impl StoreHandle {
 }
 
 /// The writer thread: take what is waiting, run it in one transaction, commit, reply.
-fn writer(mut store: Store, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
-    let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(max_batch);
+/// `replier`, when the handle was opened inside a tokio runtime, is a task there that
+/// sends the replies of a committed batch: one cross-thread wake-up per batch instead of
+/// one per command (each of those can cost the writer a futex or eventfd system call).
+fn writer(
+    mut store: Store,
+    mut rx: mpsc::Receiver<Msg>,
+    max_batch: usize,
+    replier: Option<mpsc::UnboundedSender<Vec<Box<dyn Pending>>>>,
+) {
+    let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(max_batch.min(1024));
     let mut closing = None;
     let (mut batches, mut commands) = (0u64, 0u64);
     while closing.is_none() {
@@ -279,7 +298,13 @@ fn writer(mut store: Store, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
             batches += 1;
             commands += u64::try_from(batch.len()).unwrap_or(0);
             run_batch(&mut store, &mut batch);
-            for cmd in batch.drain(..) {
+            let done = std::mem::replace(&mut batch, Vec::with_capacity(max_batch.min(1024)));
+            let unsent = match &replier {
+                Some(replier) => replier.send(done).err().map(|e| e.0),
+                None => Some(done),
+            };
+            // No runtime to reply from (or it is gone): reply from here.
+            for cmd in unsent.into_iter().flatten() {
                 cmd.reply();
             }
         }

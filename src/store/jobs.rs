@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::db::{NextIds, Store, narrow, next_ids};
+use super::db::{Cache, NextIds, Store, narrow, next_ids};
 use super::error::{Result, StoreError};
 use super::model::{
     CancelOutcome, EnqueueOutcome, ExpiredRecipient, JobId, Millis, NewJob, NewRecipient,
@@ -22,7 +22,7 @@ impl Store {
     /// when the request is the same, and [`StoreError::IdempotencyConflict`] when it is not.
     /// A job with `send_at` after `now` starts `scheduled`, otherwise `queued`.
     pub fn enqueue(&mut self, job: &NewJob, now: Millis) -> Result<EnqueueOutcome> {
-        self.write(|c, next| enqueue(c, next, job, now))
+        self.write(|c, cache| enqueue(c, cache, job, now))
     }
 
     /// Cancels a job that has not started sending (every recipient still scheduled or
@@ -69,12 +69,7 @@ fn validate(job: &NewJob, now: Millis) -> Result<()> {
     Ok(())
 }
 
-fn enqueue(
-    c: &Connection,
-    next: &mut Option<NextIds>,
-    job: &NewJob,
-    now: Millis,
-) -> Result<EnqueueOutcome> {
+fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Result<EnqueueOutcome> {
     // The key check comes first: a client retrying after the job's expiry must still get
     // its job back, not a validation error.
     if let Some(key) = &job.idempotency_key {
@@ -98,7 +93,7 @@ fn enqueue(
     }
     validate(job, now)?;
 
-    let ids = next_ids(c, next)?;
+    let ids = next_ids(c, cache)?;
     let n_recipients = i64::try_from(job.recipients.len()).map_err(|_| too_big())?;
     let n_segments: i64 = job.recipients.iter().map(|r| i64::from(r.segments)).sum();
     let scheduled = job.send_at.is_some_and(|t| t > now);
@@ -171,7 +166,7 @@ fn enqueue(
         }
         recipient_id += 1;
     }
-    *next = Some(NextIds {
+    cache.next = Some(NextIds {
         recipient: recipient_id,
         segment: segment_id,
     });

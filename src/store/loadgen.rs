@@ -55,6 +55,36 @@ pub struct LoadReport {
     pub elapsed: Duration,
     /// Time until the last enqueue was acknowledged.
     pub enqueue_done: Duration,
+    /// CPU time of the store's writer thread over the run (Linux only).
+    pub writer_cpu: Option<Duration>,
+    /// CPU time of the whole process over the run (Linux only).
+    pub process_cpu: Option<Duration>,
+}
+
+/// CPU time (user + system) from a `/proc/.../stat` line: fields 14 and 15 after the
+/// command name, in clock ticks of (on Linux, practically always) 10 ms.
+fn stat_cpu(stat: &str) -> Option<Duration> {
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// CPU time used so far by this process.
+pub fn process_cpu() -> Option<Duration> {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// CPU time used so far by the thread of this process named `name`.
+pub fn thread_cpu(name: &str) -> Option<Duration> {
+    let wanted = format!("({name})");
+    std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
+        .find(|stat| stat.contains(&wanted))
+        .and_then(|stat| stat_cpu(&stat))
 }
 
 impl LoadReport {
@@ -91,6 +121,16 @@ fn job(i: u64) -> NewJob {
 pub async fn pipeline(path: &Path, cfg: &LoadConfig) -> LoadReport {
     let h = StoreHandle::open(path, cfg.options.clone()).unwrap();
     let start = Instant::now();
+    let cpu_start = process_cpu();
+    // The writer names its thread as it starts; wait for that.
+    let mut writer_start = None;
+    for _ in 0..100 {
+        writer_start = thread_cpu("hongyan-store");
+        if writer_start.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     let next = Arc::new(AtomicU64::new(0));
     let mut producers = tokio::task::JoinSet::new();
     for _ in 0..cfg.producers {
@@ -167,6 +207,10 @@ pub async fn pipeline(path: &Path, cfg: &LoadConfig) -> LoadReport {
         .await
         .unwrap();
     let elapsed = start.elapsed();
+    let process_cpu = process_cpu().zip(cpu_start).map(|(b, a)| b - a);
+    let writer_cpu = thread_cpu("hongyan-store")
+        .zip(writer_start)
+        .map(|(b, a)| b - a);
     let enqueue_done = enqueue_timer.await.unwrap();
     let done = reported.load(Ordering::Relaxed);
     assert_eq!(done, cfg.messages);
@@ -177,6 +221,8 @@ pub async fn pipeline(path: &Path, cfg: &LoadConfig) -> LoadReport {
         messages: done,
         elapsed,
         enqueue_done,
+        writer_cpu,
+        process_cpu,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::db::Store;
+use super::db::{Cache, Store};
 use super::error::Result;
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
 use super::sending::{SegmentPlace, settle};
@@ -19,7 +19,7 @@ impl Store {
     ///   ([`ReportOutcome::Orphaned`]) and applied when a submit response with the id is
     ///   recorded — never dropped.
     pub fn record_report(&mut self, report: &NewReport, now: Millis) -> Result<ReportOutcome> {
-        self.write(|c, _| record_report(c, report, now))
+        self.write(|c, cache| record_report(c, cache, report, now))
     }
 
     /// Reports still waiting for their segment, oldest first.
@@ -33,7 +33,12 @@ pub(crate) const SEGMENTS_BY_MSG_ID: &str =
     "SELECT id, state, recipient_id, job_id, part, parts FROM segments
              WHERE carrier = ?1 AND msg_id = ?2";
 
-fn record_report(c: &Connection, report: &NewReport, now: Millis) -> Result<ReportOutcome> {
+fn record_report(
+    c: &Connection,
+    cache: &mut Cache,
+    report: &NewReport,
+    now: Millis,
+) -> Result<ReportOutcome> {
     // Every segment with this id (almost always one); no ORDER BY, which would cost a
     // sorter per report. The newest one still awaiting a report takes it.
     let mut newest_submitted: Option<SegmentPlace> = None;
@@ -106,6 +111,7 @@ fn record_report(c: &Connection, report: &NewReport, now: Millis) -> Result<Repo
         report.raw,
         now
     ])?;
+    cache.orphans = Some(true);
     Ok(ReportOutcome::Orphaned {
         orphan_id: c.last_insert_rowid(),
     })
@@ -276,6 +282,39 @@ mod tests {
         let left = s.orphan_reports(10).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].carrier, "ctcc");
+    }
+
+    #[test]
+    fn orphans_are_found_whenever_the_table_has_some_again() {
+        // The writer remembers whether orphan_reports is empty to skip the lookup; that
+        // memory must follow every insert, match and rollback.
+        let db = TempDb::new("report-orphan-cache");
+        let mut s = db.open();
+        for n in ["1", "2", "3"] {
+            s.enqueue(&one(n), 0).unwrap();
+        }
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let seg = |i: usize| c[i].segments[0].segment_id;
+        s.mark_submitted(seg(0), "a", 2).unwrap(); // empty table: no lookup
+        s.record_report(&report("b", ReportStatus::Delivered), 3)
+            .unwrap();
+        assert!(
+            s.mark_submitted(seg(1), "b", 4)
+                .unwrap()
+                .matched_report
+                .is_some()
+        );
+        // The table is empty again; a new orphan must still be seen.
+        s.record_report(&report("c", ReportStatus::Failed), 5)
+            .unwrap();
+        // An orphan written in a transaction that rolls back is forgotten with it.
+        s.begin().unwrap();
+        s.record_report(&report("zz", ReportStatus::Failed), 5)
+            .unwrap();
+        s.rollback();
+        let out = s.mark_submitted(seg(2), "c", 6).unwrap();
+        assert_eq!(out.matched_report.unwrap().status, ReportStatus::Failed);
+        assert!(s.orphan_reports(10).unwrap().is_empty());
     }
 
     #[test]

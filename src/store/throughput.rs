@@ -41,13 +41,18 @@ fn pipelined_end_to_end() {
             ..StoreOptions::default()
         };
         let r = runtime().block_on(pipeline(db.path(), &cfg));
+        let per_msg = |d: Option<std::time::Duration>| {
+            d.map(|d| format!("{:.1} µs", d.as_secs_f64() * 1e6 / r.messages as f64))
+                .unwrap_or_else(|| "n/a".into())
+        };
         println!(
             "store pipeline ({sync:?}): {} messages enqueue→claim→submit→report in {:.2?} \
-             = {:.0} msgs/s (enqueues done after {:.2?})",
+             = {:.0} msgs/s; CPU per message: writer thread {}, whole process {}",
             r.messages,
             r.elapsed,
             r.per_second(),
-            r.enqueue_done
+            per_msg(r.writer_cpu),
+            per_msg(r.process_cpu),
         );
     }
 }
@@ -98,6 +103,8 @@ fn sync_core_floor() {
             reference: None,
         }],
     };
+    let cpu = || super::loadgen::process_cpu().unwrap_or_default();
+    let c0 = cpu();
     let t = Instant::now();
     for chunk in 0..n.div_ceil(1000) {
         s.begin().unwrap();
@@ -107,6 +114,7 @@ fn sync_core_floor() {
         s.commit().unwrap();
     }
     let enqueue = t.elapsed();
+    let c1 = cpu();
     let t = Instant::now();
     let mut segs = Vec::new();
     loop {
@@ -125,6 +133,7 @@ fn sync_core_floor() {
         segs.extend(c.iter().map(|m| m.segments[0].segment_id));
     }
     let claim = t.elapsed();
+    let c2 = cpu();
     let t = Instant::now();
     for chunk in segs.chunks(1000) {
         s.begin().unwrap();
@@ -134,6 +143,7 @@ fn sync_core_floor() {
         s.commit().unwrap();
     }
     let submit = t.elapsed();
+    let c3 = cpu();
     let t = Instant::now();
     for chunk in segs.chunks(1000) {
         s.begin().unwrap();
@@ -151,6 +161,17 @@ fn sync_core_floor() {
         s.commit().unwrap();
     }
     let report = t.elapsed();
+    let c4 = cpu();
+    let us = |d: std::time::Duration| d.as_secs_f64() * 1e6 / n as f64;
+    println!(
+        "store sync core CPU per message: enqueue {:.1} µs, claim {:.1} µs, submit {:.1} µs, \
+         report {:.1} µs; all four {:.1} µs",
+        us(c1 - c0),
+        us(c2 - c1),
+        us(c3 - c2),
+        us(c4 - c3),
+        us(c4 - c0)
+    );
     let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
     println!(
         "store sync core, {n} messages: enqueue {:.0}/s, claim {:.0}/s, submit {:.0}/s, \
@@ -160,120 +181,5 @@ fn sync_core_floor() {
         rate(submit),
         rate(report),
         rate(enqueue + claim + submit + report)
-    );
-}
-
-#[test]
-#[ignore = "measurement"]
-fn report_statement_costs() {
-    use super::{ClaimRequest, NewJob, NewRecipient, Priority};
-    use std::time::Instant;
-    let n = 100_000u64;
-    let db = TempDb::new("throughput-stmts");
-    let mut s = db.open();
-    s.begin().unwrap();
-    for i in 0..n {
-        let j = NewJob {
-            idempotency_key: None,
-            priority: Priority::Bulk,
-            text: "x".into(),
-            signature: "y".into(),
-            source_ext: None,
-            send_at: None,
-            expires_at: None,
-            recipients: vec![NewRecipient {
-                number: format!("138{i:08}"),
-                carrier: "cmcc".into(),
-                segments: 1,
-                reference: None,
-            }],
-        };
-        s.enqueue(&j, 1).unwrap();
-    }
-    let req = ClaimRequest {
-        carrier: "cmcc".into(),
-        link: "l".into(),
-        connection: 1,
-        max_segments: 200_000,
-    };
-    let c = s.claim(&req, 2).unwrap();
-    for m in &c {
-        let id = m.segments[0].segment_id;
-        s.mark_submitted(id, &id.to_string(), 3).unwrap();
-    }
-    s.commit().unwrap();
-    let ids: Vec<i64> = c.iter().map(|m| m.segments[0].segment_id).collect();
-    let conn = s.conn();
-    let time = |name: &str, sql: &str, f: &dyn Fn(&mut rusqlite::CachedStatement<'_>, i64)| {
-        conn.execute_batch("BEGIN").unwrap();
-        let t = Instant::now();
-        for id in &ids {
-            let mut st = conn.prepare_cached(sql).unwrap();
-            f(&mut st, *id);
-        }
-        let d = t.elapsed();
-        conn.execute_batch("ROLLBACK").unwrap();
-        println!("{name}: {:.2} us", d.as_secs_f64() * 1e6 / ids.len() as f64);
-    };
-    for (name, sql) in [
-        (
-            "lookup",
-            "SELECT id FROM segments WHERE carrier = 'cmcc' AND msg_id = ?1 AND state = 3 ORDER BY id DESC LIMIT 1",
-        ),
-        (
-            "lookup-noorder",
-            "SELECT id FROM segments WHERE carrier = 'cmcc' AND msg_id = ?1 AND state = 3",
-        ),
-        (
-            "lookup-nostate",
-            "SELECT id FROM segments WHERE carrier = 'cmcc' AND msg_id = ?1",
-        ),
-        (
-            "lookup-msgonly",
-            "SELECT id FROM segments WHERE msg_id = ?1",
-        ),
-        (
-            "lookup-rowid",
-            "SELECT id FROM segments WHERE id = CAST(?1 AS INTEGER)",
-        ),
-    ] {
-        time(name, sql, &|st, id| {
-            let _: i64 = st.query_row([id.to_string()], |r| r.get(0)).unwrap();
-        });
-    }
-    time(
-        "update-by-id",
-        "UPDATE segments SET state = 4, report_stat = 'DELIVRD', report_err = '000', reported_at = 5, updated_at = 5 WHERE id = ?1",
-        &|st, id| {
-            st.execute([id]).unwrap();
-        },
-    );
-    time(
-        "update-state-only",
-        "UPDATE segments SET state = 4 WHERE id = ?1",
-        &|st, id| {
-            st.execute([id]).unwrap();
-        },
-    );
-    time(
-        "update-recipient",
-        "UPDATE recipients SET state = 4, updated_at = 5, last_error = coalesce(NULL, last_error) WHERE id = ?1",
-        &|st, id| {
-            st.execute([id - 1 + 1]).unwrap();
-        },
-    );
-    time(
-        "update-by-sub",
-        "UPDATE segments SET state = 4, report_stat = 'DELIVRD', report_err = '000', reported_at = 5, updated_at = 5 WHERE id = (SELECT id FROM segments WHERE carrier = 'cmcc' AND msg_id = ?1 AND state = 3 ORDER BY id DESC LIMIT 1) RETURNING id, recipient_id, job_id, part, parts",
-        &|st, id| {
-            let _: i64 = st.query_row([id.to_string()], |r| r.get(0)).unwrap();
-        },
-    );
-    time(
-        "update-by-sub-noret",
-        "UPDATE segments SET state = 4, report_stat = 'DELIVRD', report_err = '000', reported_at = 5, updated_at = 5 WHERE id = (SELECT id FROM segments WHERE carrier = 'cmcc' AND msg_id = ?1 AND state = 3 ORDER BY id DESC LIMIT 1)",
-        &|st, id| {
-            st.execute([id.to_string()]).unwrap();
-        },
     );
 }
