@@ -6,6 +6,7 @@
 //! sans-IO crates under `protocols/`.
 
 pub mod clock;
+pub mod config;
 pub mod decode;
 pub mod link;
 pub mod route;

@@ -1,0 +1,355 @@
+//! Every kind of bad config gives an error naming the key; good configs parse with
+//! their defaults.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use super::*;
+use crate::route::Carrier;
+
+const GOOD: &str = r#"
+[storage]
+data_dir = "/var/lib/hongyan"
+
+[api]
+listen = "0.0.0.0:8080"
+
+[log]
+format = "json"
+level = "hongyan=debug,info"
+
+[queue]
+resend_unconfirmed = true
+default_validity = "24h"
+
+[routing]
+portability_file = "/etc/hongyan/ported.csv"
+[routing.segments]
+"1929" = "broadnet"
+[routing.fallback]
+broadnet = "mobile"
+
+[[link]]
+name = "cmcc"
+protocol = "cmpp3"
+address = "10.1.1.1:7890"
+account = "901234"
+secret = "s3cret"
+service_code = "10690123"
+window = 64
+rate = 500
+connections = 2
+response_timeout = "30s"
+signature = "【鸿雁物流】"
+coding = { gbk = "single", gbk_fallback_ucs2 = true }
+
+[[link]]
+name = "unicom"
+protocol = "sgip"
+address = "10.2.2.2:8801"
+account = "hongyan"
+secret_env = "UNICOM_SECRET"
+service_code = "10655012"
+node_id = 3012345678
+listen = "0.0.0.0:8801"
+gateway_login = "unicom"
+gateway_password = "gw"
+allow_from = ["10.2.2.2"]
+"#;
+
+fn with_env(text: &str) -> Result<Config, ConfigError> {
+    let de = toml::de::Deserializer::parse(text)
+        .map_err(|e| ConfigError::invalid("(file)", e.to_string()))?;
+    let mut config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+        ConfigError::invalid(e.path().to_string(), e.into_inner().message().to_string())
+    })?;
+    super::validate::validate(&mut config, &|name| {
+        (name == "UNICOM_SECRET").then(|| "from-env".to_string())
+    })?;
+    Ok(config)
+}
+
+/// Replace `from` with `to` in the good config (exactly once) and return the error key.
+fn key_of_error(from: &str, to: &str) -> (String, String) {
+    assert_eq!(
+        GOOD.matches(from).count(),
+        1,
+        "{from:?} must occur once in GOOD"
+    );
+    match with_env(&GOOD.replacen(from, to, 1)) {
+        Ok(_) => panic!("{to:?} should be rejected"),
+        Err(ConfigError::Invalid { key, reason }) => (key, reason),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+#[test]
+fn good_config_parses_with_values_and_defaults() {
+    let c = with_env(GOOD).unwrap();
+    assert_eq!(
+        c.storage.data_dir,
+        std::path::PathBuf::from("/var/lib/hongyan")
+    );
+    assert_eq!(c.log.format, LogFormat::Json);
+    assert!(c.queue.resend_unconfirmed);
+    assert_eq!(c.queue.default_validity, Duration::from_secs(86_400));
+    assert_eq!(
+        c.routing.fallback.get(&Carrier::Broadnet),
+        Some(&Carrier::Mobile)
+    );
+    let cmcc = &c.links[0];
+    assert_eq!((cmcc.window, cmcc.rate, cmcc.connections), (64, 500, 2));
+    assert_eq!(cmcc.carrier(), Carrier::Mobile);
+    assert_eq!(cmcc.max_attempts, 3, "default");
+    assert_eq!(cmcc.keepalive_interval, Duration::from_secs(30), "default");
+    assert_eq!(cmcc.coding.gbk, CodingUse::Single);
+    assert_eq!(cmcc.coding.ascii, CodingUse::Single, "default");
+    let unicom = &c.links[1];
+    assert_eq!(unicom.secret.as_ref().map(Secret::expose), Some("from-env"));
+    assert_eq!(unicom.carrier(), Carrier::Unicom);
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let c = with_env(GOOD).unwrap();
+    let debug = format!("{c:?}");
+    assert!(
+        !debug.contains("s3cret") && !debug.contains("from-env") && !debug.contains("\"gw\""),
+        "{debug}"
+    );
+}
+
+#[test]
+fn type_and_unknown_key_errors_name_the_key() {
+    assert_eq!(
+        key_of_error("window = 64", "window = \"big\"").0,
+        "link[0].window"
+    );
+    let (key, reason) = key_of_error("window = 64", "windw = 64");
+    assert_eq!(key, "link[0].windw");
+    assert!(
+        reason.contains("unknown field") && reason.contains("window"),
+        "{reason}"
+    );
+    assert_eq!(
+        key_of_error("protocol = \"cmpp3\"", "protocol = \"cmpp4\"").0,
+        "link[0].protocol"
+    );
+    assert_eq!(
+        key_of_error("format = \"json\"", "format = \"xml\"").0,
+        "log.format"
+    );
+    assert_eq!(
+        key_of_error("listen = \"0.0.0.0:8080\"", "listen = \"nowhere\"").0,
+        "api.listen"
+    );
+    assert_eq!(
+        key_of_error("default_validity = \"24h\"", "default_validity = \"soon\"").0,
+        "queue.default_validity"
+    );
+    assert_eq!(
+        key_of_error("broadnet = \"mobile\"", "broadnet = \"orange\"").0,
+        "routing.fallback.broadnet"
+    );
+    assert_eq!(key_of_error("name = \"cmcc\"\n", "").0, "link[0]");
+}
+
+#[test]
+fn value_errors_name_the_key() {
+    let cases = [
+        ("window = 64", "window = 0", "link[0].window"),
+        ("rate = 500", "rate = 0", "link[0].rate"),
+        ("connections = 2", "connections = 99", "link[0].connections"),
+        (
+            "response_timeout = \"30s\"",
+            "response_timeout = \"0s\"",
+            "link[0].response_timeout",
+        ),
+        (
+            "address = \"10.1.1.1:7890\"",
+            "address = \"10.1.1.1\"",
+            "link[0].address",
+        ),
+        ("address = \"10.1.1.1:7890\"\n", "", "link[0].address"),
+        (
+            "account = \"901234\"",
+            "account = \"9012345\"",
+            "link[0].account",
+        ),
+        ("secret = \"s3cret\"\n", "", "link[0].secret"),
+        (
+            "service_code = \"10690123\"",
+            "service_code = \"1069O123\"",
+            "link[0].service_code",
+        ),
+        (
+            "signature = \"【鸿雁物流】\"",
+            "signature = \"\"",
+            "link[0].signature",
+        ),
+        ("coding = { gbk", "udh = 12\ncoding = { gbk", "link[0].udh"),
+        (
+            "coding = { gbk",
+            "extension_length = 13\ncoding = { gbk",
+            "link[0].extension_length",
+        ),
+        ("name = \"unicom\"", "name = \"cmcc\"", "link[1].name"),
+        ("name = \"unicom\"", "name = \"uni com\"", "link[1].name"),
+        ("node_id = 3012345678\n", "", "link[1].node_id"),
+        ("gateway_login = \"unicom\"\n", "", "link[1].gateway_login"),
+        ("listen = \"0.0.0.0:8801\"\n", "", "link[1].listen"),
+        (
+            "secret_env = \"UNICOM_SECRET\"",
+            "secret_env = \"MISSING_VAR\"",
+            "link[1].secret_env",
+        ),
+        (
+            "secret_env = \"UNICOM_SECRET\"",
+            "secret_env = \"UNICOM_SECRET\"\nsecret = \"x\"",
+            "link[1].secret_env",
+        ),
+        (
+            "coding = { gbk",
+            "node_id = 1\ncoding = { gbk",
+            "link[0].node_id",
+        ),
+        (
+            "\"1929\" = \"broadnet\"",
+            "\"0755\" = \"broadnet\"",
+            "routing.segments.0755",
+        ),
+        (
+            "broadnet = \"mobile\"",
+            "broadnet = \"telecom\"",
+            "routing.fallback.broadnet",
+        ),
+        (
+            "broadnet = \"mobile\"",
+            "mobile = \"mobile\"",
+            "routing.fallback.mobile",
+        ),
+        (
+            "level = \"hongyan=debug,info\"",
+            "level = \"hongyan=loud\"",
+            "log.level",
+        ),
+        (
+            "data_dir = \"/var/lib/hongyan\"",
+            "data_dir = \"/var/lib/hongyan\"\ndatabase = \"a/b.db\"",
+            "storage.database",
+        ),
+    ];
+    for (from, to, key) in cases {
+        let (got, reason) = key_of_error(from, to);
+        assert_eq!(got, key, "{from:?} → {to:?}: {reason}");
+        assert!(!reason.is_empty());
+    }
+}
+
+#[test]
+fn no_links_is_an_error() {
+    let err = parse("[api]\nlisten = \"127.0.0.1:0\"\n").unwrap_err();
+    assert_eq!(err.key(), Some("link"));
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let err = parse("[api]\nlisten = \n").unwrap_err();
+    assert_eq!(err.key(), Some("(file)"));
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+#[test]
+fn embedded_default_is_valid_demo_mode() {
+    let c = Config::embedded_default().unwrap();
+    assert!(c.is_demo());
+    let protocols: Vec<_> = c.links.iter().map(|l| l.protocol).collect();
+    assert_eq!(
+        protocols,
+        vec![LinkProtocol::Cmpp3, LinkProtocol::Smgp, LinkProtocol::Sgip]
+    );
+    let carriers: Vec<_> = c.links.iter().map(Link::carrier).collect();
+    assert_eq!(
+        carriers,
+        vec![Carrier::Mobile, Carrier::Telecom, Carrier::Unicom]
+    );
+}
+
+#[test]
+fn read_errors_name_the_file() {
+    let err = load_file(std::path::Path::new("/nonexistent/hongyan.toml")).unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/hongyan.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn example_config_documents_a_valid_file() {
+    let text = include_str!("../../config/hongyan.example.toml");
+    let de = toml::de::Deserializer::parse(text).unwrap();
+    let mut config: Config = serde_path_to_error::deserialize(de).unwrap();
+    super::validate::validate(&mut config, &|name| Some(format!("value of {name}"))).unwrap();
+    assert_eq!(config.links.len(), 3);
+    assert_eq!(
+        config.links[2].secret.as_ref().map(Secret::expose),
+        Some("value of HONGYAN_UNICOM_SECRET")
+    );
+    // Every key of Link appears in the example, so operators can see them all.
+    let link_keys = [
+        "name",
+        "protocol",
+        "carrier",
+        "simulated",
+        "address",
+        "account",
+        "secret",
+        "secret_env",
+        "service_code",
+        "extension_length",
+        "service_id",
+        "sp_id",
+        "window",
+        "rate",
+        "connections",
+        "response_timeout",
+        "max_attempts",
+        "keepalive_interval",
+        "keepalive_missed",
+        "reconnect_initial",
+        "reconnect_max",
+        "close_grace",
+        "status_reports",
+        "signature",
+        "signature_position",
+        "carrier_adds_signature",
+        "udh",
+        "max_segments",
+        "node_id",
+        "listen",
+        "gateway_login",
+        "gateway_password",
+        "allow_from",
+        "idle_unbind",
+        "ascii",
+        "ascii_max_len",
+        "gbk",
+        "gbk_fallback_ucs2",
+        "data_dir",
+        "database",
+        "synchronous",
+        "max_body_bytes",
+        "format",
+        "level",
+        "resend_unconfirmed",
+        "default_validity",
+        "portability_file",
+    ];
+    for key in link_keys {
+        assert!(
+            text.contains(&format!("{key} =")) || text.contains(&format!("# {key} =")),
+            "{key} undocumented"
+        );
+    }
+}
