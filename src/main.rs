@@ -37,6 +37,13 @@ enum Command {
     /// Show how a text goes out: coding, number of segments (the cost) and each
     /// segment's text; with `--protocol P --hex`, the SUBMIT PDUs a link would send.
     Segments(SegmentsArgs),
+    /// Check a config file without starting anything: prints a summary, or the first
+    /// error naming its key, and exits non-zero on error.
+    CheckConfig {
+        /// The TOML config file.
+        #[arg(long, short)]
+        config: std::path::PathBuf,
+    },
 }
 
 /// Concatenation UDH form.
@@ -114,7 +121,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             hex,
         } => run_decode(protocol, pretty, hex),
         Command::Segments(args) => run_segments(args),
+        Command::CheckConfig { config } => check_config(&config),
     }
+}
+
+fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let config =
+        hongyan::config::load_file(path).with_context(|| format!("config {}", path.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "config {} is valid", path.display())?;
+    writeln!(
+        stdout,
+        "  data: {}",
+        config
+            .storage
+            .data_dir
+            .join(&config.storage.database)
+            .display()
+    )?;
+    writeln!(stdout, "  api:  {}", config.api.listen)?;
+    for link in &config.links {
+        let target = if link.simulated {
+            "simulated".to_string()
+        } else {
+            link.address.clone().unwrap_or_default()
+        };
+        writeln!(
+            stdout,
+            "  link {}: {} for {} numbers via {target}, service code {}",
+            link.name,
+            link.protocol.name(),
+            link.carrier(),
+            link.service_code
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_segments(args: SegmentsArgs) -> anyhow::Result<ExitCode> {
