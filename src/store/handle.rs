@@ -88,6 +88,17 @@ impl StoreHandle {
         let path = path.as_ref().to_path_buf();
         let store = Store::open(&path, &options)?;
         let reader = schema::open_reader(&path, &options)?;
+        let checkpointer = if options.background_checkpoint {
+            let conn = schema::open_checkpointer(&path, &options)?;
+            store.conn().pragma_update(
+                None,
+                "wal_autocheckpoint",
+                schema::WRITER_AUTOCHECKPOINT_BACKSTOP,
+            )?;
+            Some(conn)
+        } else {
+            None
+        };
         let (tx, rx) = mpsc::channel(options.queue_capacity.max(1));
         let max_batch = options.max_batch.max(1);
         let replier = tokio::runtime::Handle::try_current().ok().map(|rt| {
@@ -103,7 +114,19 @@ impl StoreHandle {
         });
         std::thread::Builder::new()
             .name("hongyan-store".into())
-            .spawn(move || writer(store, rx, max_batch, replier))
+            .spawn(move || {
+                // Stops when the writer drops `_stop`, i.e. when the writer stops.
+                let (_stop, stopped) = std::sync::mpsc::channel::<()>();
+                if let Some(conn) = checkpointer {
+                    let spawned = std::thread::Builder::new()
+                        .name("hongyan-ckpt".into())
+                        .spawn(move || checkpoint_loop(conn, stopped));
+                    if let Err(e) = spawned {
+                        tracing::warn!(error = %e, "no checkpoint thread; the writer checkpoints");
+                    }
+                }
+                writer(store, rx, max_batch, replier);
+            })
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             tx,
@@ -317,6 +340,23 @@ fn writer(
         let _ = done.send(());
     }
     tracing::debug!(batches, commands, "store writer stopped");
+}
+
+/// Copies committed WAL frames back into the database while the writer goes on writing
+/// (a PASSIVE checkpoint never blocks it), so the log stays short and the writer does not
+/// stall on the checkpoint's fsync.
+fn checkpoint_loop(conn: Connection, stop: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let every = std::time::Duration::from_millis(100);
+    while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        });
+        match done {
+            Ok((log, copied)) => tracing::trace!(log, copied, "store checkpoint"),
+            Err(e) => tracing::warn!(error = %e, "store checkpoint failed"),
+        }
+    }
 }
 
 fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
@@ -610,6 +650,33 @@ mod tests {
             rx.try_recv().unwrap(),
             Err(StoreError::Internal(_))
         ));
+    }
+
+    async fn db_file_len_after_writes(name: &str, background: bool) -> (u64, u64) {
+        let db = TempDb::new(name);
+        let options = StoreOptions {
+            background_checkpoint: background,
+            ..StoreOptions::default()
+        };
+        let h = StoreHandle::open(db.path(), options).unwrap();
+        let before = std::fs::metadata(db.path()).unwrap().len();
+        for i in 0..60 {
+            h.enqueue(one(&format!("{i}")), 1).await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let after = std::fs::metadata(db.path()).unwrap().len();
+        h.close().await.unwrap();
+        (before, after)
+    }
+
+    #[tokio::test]
+    async fn the_background_checkpointer_copies_the_log_into_the_database() {
+        // 60 small commits stay far below SQLite's own 1 000-page checkpoint threshold, so
+        // only the background thread moves pages into the main file.
+        let (before, after) = db_file_len_after_writes("ckpt-on", true).await;
+        assert!(after > before, "{before} -> {after}");
+        let (before, after) = db_file_len_after_writes("ckpt-off", false).await;
+        assert_eq!(after, before);
     }
 
     #[test]

@@ -164,6 +164,11 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Commands that may wait for the writer before callers are held back.
     pub queue_capacity: usize,
+    /// Copy the write-ahead log back into the database from a separate thread (every
+    /// 100 ms) instead of in the middle of a writer commit, so the writer never waits for
+    /// the checkpoint's copying and fsync. Only [`StoreHandle`](super::StoreHandle) has
+    /// that thread; a bare [`Store`](super::Store) checkpoints as SQLite does by default.
+    pub background_checkpoint: bool,
 }
 
 impl Default for StoreOptions {
@@ -174,6 +179,7 @@ impl Default for StoreOptions {
             cache_kib: 16 * 1024,
             max_batch: 4096,
             queue_capacity: 65_536,
+            background_checkpoint: true,
         }
     }
 }
@@ -192,6 +198,19 @@ pub(crate) fn open_writer(path: &Path, options: &StoreOptions) -> Result<Connect
     };
     conn.pragma_update(None, "synchronous", sync)?;
     migrate(&conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+/// WAL pages after which the writer checkpoints by itself. With the background
+/// checkpointer running this is only a backstop (it keeps the log far smaller); without
+/// it, SQLite's default.
+pub(crate) const WRITER_AUTOCHECKPOINT_BACKSTOP: i64 = 16_384;
+
+/// Opens the connection of the background checkpointer.
+pub(crate) fn open_checkpointer(path: &Path, options: &StoreOptions) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(options.busy_timeout)?;
+    check_version(&conn, MIGRATIONS)?;
     Ok(conn)
 }
 
