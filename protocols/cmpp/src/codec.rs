@@ -65,15 +65,9 @@ impl Decoder for CmppCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Pdu>, CodecError> {
-        let Some(len) = self.limits.peek_len(src)? else {
+        let Some(frame) = self.limits.next_frame(src)? else {
             return Ok(None);
         };
-        if src.len() < len {
-            // `len` is bounded by the maximum, so this reservation is too.
-            src.reserve(len - src.len());
-            return Ok(None);
-        }
-        let frame = src.split_to(len).freeze();
         Ok(Some(decode(self.version, &frame)?))
     }
 }

@@ -56,15 +56,9 @@ impl Decoder for SgipCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Pdu>, CodecError> {
-        let Some(len) = self.limits.peek_len(src)? else {
+        let Some(frame) = self.limits.next_frame(src)? else {
             return Ok(None);
         };
-        if src.len() < len {
-            // The length was bounds-checked above: reserving the rest is safe.
-            src.reserve(len - src.len());
-            return Ok(None);
-        }
-        let frame = src.split_to(len).freeze();
         Ok(Some(decode(&frame)?))
     }
 }

@@ -5,6 +5,8 @@
 //! *before* any buffer is reserved, so a hostile or corrupt peer cannot make us
 //! allocate gigabytes or spin on a zero-length frame.
 
+use bytes::{Bytes, BytesMut};
+
 use crate::error::FrameError;
 
 /// Accepted frame sizes for one protocol.
@@ -44,6 +46,27 @@ impl FrameLimits {
     }
 }
 
+impl FrameLimits {
+    /// Take the next complete frame off the front of `src`, for a
+    /// `tokio_util::codec::Decoder`.
+    ///
+    /// * `Ok(None)` — not all of it has arrived; when the length is known, room for the
+    ///   rest is reserved (bounded, since the length passed [`FrameLimits::peek_len`]).
+    /// * `Ok(Some(frame))` — the whole frame, header included, removed from `src`
+    ///   without copying.
+    /// * `Err(_)` — the length prefix is out of bounds.
+    pub fn next_frame(&self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        let Some(len) = self.peek_len(src)? else {
+            return Ok(None);
+        };
+        if src.len() < len {
+            src.reserve(len - src.len());
+            return Ok(None);
+        }
+        Ok(Some(src.split_to(len).freeze()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +81,33 @@ mod tests {
     #[test]
     fn reports_length_even_when_body_is_incomplete() {
         assert_eq!(LIMITS.peek_len(&[0, 0, 0, 12, 0]), Ok(Some(12)));
+    }
+
+    #[test]
+    fn next_frame_reserves_then_splits_without_touching_the_next_frame() {
+        let mut src = BytesMut::from(&[0u8, 0, 0, 13, 1][..]);
+        assert_eq!(LIMITS.next_frame(&mut src), Ok(None));
+        assert!(
+            src.capacity() >= 13,
+            "room for the rest of the frame is reserved"
+        );
+        src.extend_from_slice(&[2; 8]);
+        src.extend_from_slice(&[0, 0, 0, 12]);
+        let frame = LIMITS.next_frame(&mut src);
+        assert_eq!(frame.map(|f| f.map(|b| b.len())), Ok(Some(13)));
+        assert_eq!(&src[..], &[0, 0, 0, 12], "the next frame's start stays");
+        assert_eq!(LIMITS.next_frame(&mut src), Ok(None));
+    }
+
+    #[test]
+    fn next_frame_rejects_bad_lengths_before_reserving() {
+        let mut src = BytesMut::from(&[0x7f_u8, 0xff, 0xff, 0xff][..]);
+        let cap = src.capacity();
+        assert!(matches!(
+            LIMITS.next_frame(&mut src),
+            Err(FrameError::TooLong { .. })
+        ));
+        assert_eq!(src.capacity(), cap);
     }
 
     #[test]
