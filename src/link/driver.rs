@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -43,6 +43,34 @@ impl Link {
     pub async fn start(
         config: LinkConfig,
     ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
+        Self::start_inner(config, None).await
+    }
+
+    /// Like [`Link::start`], with the SGIP listener already bound (its address had to be
+    /// known before the link started — e.g. to tell a simulator where to connect back).
+    /// The configured `listen` address is not used.
+    ///
+    /// # Errors
+    /// As [`Link::start`]; also when the link is not SGIP with a listener configured.
+    pub async fn start_with_listener(
+        config: LinkConfig,
+        listener: TcpListener,
+    ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
+        match &config.protocol {
+            ProtocolConfig::Sgip(s) if s.listener.is_some() => {}
+            _ => {
+                return Err(LinkError::Config(
+                    "a pre-bound listener needs an SGIP link with a listener configured".into(),
+                ));
+            }
+        }
+        Self::start_inner(config, Some(listener)).await
+    }
+
+    async fn start_inner(
+        config: LinkConfig,
+        prebound: Option<TcpListener>,
+    ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
         let (event_tx, event_rx) = mpsc::channel(config.event_capacity.get());
         let (intake_tx, intake_rx) = mpsc::channel(config.intake_capacity.get());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -70,9 +98,13 @@ impl Link {
                 }
                 let proto = Arc::new(SgipProtocol::new(sgip.node_id, sgip.corp_id.clone()));
                 if let Some(listen) = sgip.listener.clone() {
-                    let (addr, task) =
-                        sgip_listener::start(Arc::clone(&proto), Arc::clone(&shared), listen)
-                            .await?;
+                    let (addr, task) = sgip_listener::start(
+                        Arc::clone(&proto),
+                        Arc::clone(&shared),
+                        listen,
+                        prebound,
+                    )
+                    .await?;
                     listener_addr = Some(addr);
                     background.push(task);
                 }

@@ -481,9 +481,8 @@ impl<P: LinkProtocol> Session<P> {
         }
         match inbound {
             Inbound::SubmitResp { seq, outcome } => self.on_submit_resp(seq, outcome, now),
-            Inbound::Report { deliver_id, report } => {
-                self.shared
-                    .on_report(deliver_id, report, now, &mut self.events);
+            Inbound::Report { report, .. } => {
+                self.shared.on_report(report, now, &mut self.events);
             }
             Inbound::Mo { deliver_id, part } => {
                 self.shared.on_mo(deliver_id, part, now, &mut self.events);

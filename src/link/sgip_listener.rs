@@ -32,13 +32,17 @@ pub(crate) async fn start(
     proto: Arc<SgipProtocol>,
     shared: Arc<Shared>,
     config: SgipListenerConfig,
+    prebound: Option<TcpListener>,
 ) -> Result<(SocketAddr, JoinHandle<()>), LinkError> {
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| LinkError::Listen {
-            addr: config.listen,
-            source,
-        })?;
+    let listener = match prebound {
+        Some(l) => l,
+        None => TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| LinkError::Listen {
+                addr: config.listen,
+                source,
+            })?,
+    };
     let addr = listener.local_addr().map_err(|source| LinkError::Listen {
         addr: config.listen,
         source,
@@ -142,8 +146,8 @@ async fn serve(
                 a.encode(&mut out).map_err(|e| e.to_string())?;
             }
             match inbound {
-                Inbound::Report { deliver_id, report } => {
-                    shared.on_report(deliver_id, report, now, &mut events);
+                Inbound::Report { report, .. } => {
+                    shared.on_report(report, now, &mut events);
                 }
                 Inbound::Mo { deliver_id, part } => {
                     shared.on_mo(deliver_id, part, now, &mut events)

@@ -4,6 +4,8 @@
 //! across an `.await`.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -14,12 +16,24 @@ use wire::reassembly::{MoPart, Reassembler};
 use super::config::LinkConfig;
 use super::dedupe::RecentIds;
 use super::event::LinkEvent;
-use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey};
+use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national};
 use super::rate::{RateConfig, RateLimiter};
 use super::reports::{ReportMatcher, ReportOutcome};
 
 /// How many DELIVER ids are remembered for dropping repeats.
 const RECENT_DELIVERS: usize = 16_384;
+/// How many reports are remembered for dropping repeats.
+const RECENT_REPORTS: usize = 65_536;
+
+/// What makes a report the same report: its msg id, recipient and status.
+fn report_key(r: &DeliveryReport) -> u64 {
+    let mut h = DefaultHasher::new();
+    r.msg_id.hash(&mut h);
+    national(&r.recipient).hash(&mut h);
+    r.stat.hash(&mut h);
+    r.err.hash(&mut h);
+    h.finish()
+}
 
 /// Locks a mutex, taking over the data if another thread panicked while holding it (the
 /// data is plain bookkeeping that stays consistent between statements).
@@ -50,6 +64,9 @@ pub(crate) struct Shared {
     pub matcher: Mutex<Matcher>,
     pub reassembler: Mutex<Reassembler>,
     pub seen: Mutex<RecentIds<CarrierMsgId>>,
+    /// Reports already handed on, by (msg id, recipient, status): a gateway repeats a
+    /// report whose answer it did not see (at least once), under a new DELIVER id.
+    pub seen_reports: Mutex<RecentIds<u64>>,
     pub counters: Counters,
 }
 
@@ -73,6 +90,7 @@ impl Shared {
             matcher: Mutex::new(ReportMatcher::new(config.reports)),
             reassembler: Mutex::new(Reassembler::new(config.reassembly)),
             seen: Mutex::new(RecentIds::new(RECENT_DELIVERS)),
+            seen_reports: Mutex::new(RecentIds::new(RECENT_REPORTS)),
             counters: Counters::default(),
             config,
         })
@@ -164,15 +182,10 @@ impl Shared {
         }
     }
 
-    /// A status report arrived.
-    pub(crate) fn on_report(
-        &self,
-        deliver_id: Option<CarrierMsgId>,
-        report: DeliveryReport,
-        now: Instant,
-        out: &mut Vec<LinkEvent>,
-    ) {
-        if !self.first_time(deliver_id) {
+    /// A status report arrived. Repeats are recognised by content, not by the id of the
+    /// DELIVER that carried them.
+    pub(crate) fn on_report(&self, report: DeliveryReport, now: Instant, out: &mut Vec<LinkEvent>) {
+        if !lock(&self.seen_reports).insert(report_key(&report)) {
             tracing::debug!(link = %self.config.name, msg_id = %report.msg_id, "repeated status report dropped");
             return;
         }

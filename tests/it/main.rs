@@ -2,5 +2,6 @@
 
 mod config;
 mod decode;
+mod link;
 mod segments;
 mod sim;
