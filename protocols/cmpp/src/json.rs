@@ -240,11 +240,11 @@ fn deliver(o: &mut Map<String, Value>, v: Version, d: &Deliver) {
         DeliverContent::Report(r) => {
             // A report is binary; show its raw bytes without text or UDH interpretation.
             let raw = r.to_bytes(v).unwrap_or_default();
-            put(o, "msg_content", describe::content(d.msg_fmt, false, &raw));
+            put(o, "msg_content", describe::raw(&raw));
             put(o, "report", r.to_json());
         }
         DeliverContent::MalformedReport { raw, error } => {
-            put(o, "msg_content", describe::content(d.msg_fmt, false, raw));
+            put(o, "msg_content", describe::raw(raw));
             put(o, "report_error", error.to_string());
         }
     }

@@ -283,10 +283,13 @@ fn deliver(m: &mut Obj, d: &Deliver) {
     m.insert("src_term_id".into(), text(&d.src_term_id));
     m.insert("dest_term_id".into(), text(&d.dest_term_id));
     m.insert("msg_length".into(), json!(d.msg_content.len()));
-    m.insert(
-        "msg_content".into(),
-        content(d.msg_format, d.udhi(), &d.msg_content),
-    );
+    // A report is a fixed structure (binary MsgID first): shown raw, decoded below.
+    let described = if d.is_status_report() {
+        wire::describe::raw(&d.msg_content)
+    } else {
+        content(d.msg_format, d.udhi(), &d.msg_content)
+    };
+    m.insert("msg_content".into(), described);
     match d.report() {
         Some(Ok(r)) => {
             m.insert("report".into(), report_json(&r));

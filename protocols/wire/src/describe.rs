@@ -52,6 +52,12 @@ pub fn content(coding_byte: u8, udhi: bool, bytes: &[u8]) -> Value {
     Value::Object(out)
 }
 
+/// Describe content that is a binary structure (a status report): `{"length", "hex"}`,
+/// with no text or UDH interpretation — the decoded structure is shown beside it.
+pub fn raw(bytes: &[u8]) -> Value {
+    json!({"length": bytes.len(), "hex": hex::encode(bytes)})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +77,11 @@ mod tests {
         assert!(v["udh_error"].is_string());
         // UDHL 9 overruns, so the whole content is shown as text.
         assert_eq!(v["text"], "\thi");
+    }
+
+    #[test]
+    fn raw_is_length_and_hex_only() {
+        assert_eq!(raw(&[0x11, 0x0c]), json!({"length": 2, "hex": "110c"}));
     }
 
     #[test]
