@@ -9,7 +9,7 @@ use cmpp::{
 };
 use wire::{CodecError, EncodeError, Octets};
 
-use super::ids::Outcome;
+use super::ids::{Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
 use super::shared::{Outbound, Shared, SimMsgId};
 use crate::clock::ChinaTime;
@@ -206,12 +206,8 @@ impl Gateway for CmppGateway {
                 let report = StatusReport {
                     msg_id: id,
                     stat: stat(r.outcome),
-                    submit_time: Octets::for_field(
-                        PDU,
-                        "Submit_time",
-                        r.submit_time.yymmddhhmm().as_bytes(),
-                    )?,
-                    done_time: Octets::for_field(PDU, "Done_time", now.yymmddhhmm().as_bytes())?,
+                    submit_time: Octets(yymmddhhmm(&r.submit_time)),
+                    done_time: Octets(yymmddhhmm(&now)),
                     dest_terminal_id: Octets::for_field(
                         PDU,
                         "Dest_terminal_Id",

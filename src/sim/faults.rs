@@ -15,6 +15,8 @@ pub(crate) struct FaultState {
     drop_responses: AtomicU32,
     close_after: AtomicU32,
     malformed_next: AtomicBool,
+    reads_paused: AtomicBool,
+    reports_first: AtomicU32,
 }
 
 /// Take one from a counter if it is above zero.
@@ -51,6 +53,14 @@ impl FaultState {
                     .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)),
                 Ok(1)
             )
+    }
+
+    pub(crate) fn reads_paused(&self) -> bool {
+        self.reads_paused.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn take_report_first(&self) -> bool {
+        take(&self.reports_first)
     }
 
     pub(crate) fn take_malformed_next(&self) -> bool {
@@ -112,6 +122,22 @@ impl Faults {
         }
     }
 
+    /// Stop (true) or resume (false) reading on every connection: the simulator keeps
+    /// writing — responses already due, reports, MO — while the SP's submits and answers
+    /// pile up in the socket buffers, as with a gateway that has stalled. For proving
+    /// that a client keeps reading when its own writes cannot go out.
+    pub fn pause_reading(&self, paused: bool) {
+        self.state.reads_paused.store(paused, Ordering::Release);
+        self.shared.wake_all();
+    }
+
+    /// For the next `n` accepted submits, write the status report before the submit
+    /// response (the response follows about a millisecond later), as gateways that
+    /// report over another path sometimes do.
+    pub fn reports_before_responses(&self, n: u32) {
+        self.state.reports_first.store(n, Ordering::Release);
+    }
+
     /// Switch every fault off.
     pub fn clear(&self) {
         let s = &self.state;
@@ -121,5 +147,9 @@ impl Faults {
         s.drop_responses.store(0, Ordering::Release);
         s.close_after.store(0, Ordering::Release);
         s.malformed_next.store(false, Ordering::Release);
+        s.reports_first.store(0, Ordering::Release);
+        if s.reads_paused.swap(false, Ordering::AcqRel) {
+            self.shared.wake_all();
+        }
     }
 }

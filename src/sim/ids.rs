@@ -59,6 +59,25 @@ impl IdClock {
     }
 }
 
+/// `YYMMDDHHMM` as ten ASCII digits, without allocating (a status report carries two).
+pub(crate) fn yymmddhhmm(t: &ChinaTime) -> [u8; 10] {
+    let pairs = [
+        t.year.rem_euclid(100) as u8,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+    ];
+    let mut out = [b'0'; 10];
+    for (pair, v) in out.chunks_exact_mut(2).zip(pairs) {
+        if let [tens, ones] = pair {
+            *tens = b'0' + v / 10 % 10;
+            *ones = b'0' + v % 10;
+        }
+    }
+    out
+}
+
 /// SplitMix64: one well-mixed 64-bit value per counter value.
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -117,6 +136,14 @@ impl FailureDraw {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yymmddhhmm_matches_the_clock_format() {
+        for secs in [0, 1_700_000_000, 1_735_689_599, 4_102_444_800] {
+            let t = ChinaTime::from_unix(secs);
+            assert_eq!(yymmddhhmm(&t).as_slice(), t.yymmddhhmm().as_bytes());
+        }
+    }
 
     #[test]
     fn id_clock_moves_to_the_next_unit_when_the_sequence_is_used_up() {

@@ -31,6 +31,9 @@ use crate::clock::ChinaTime;
 /// Stop reading while this many answer bytes wait for the peer.
 pub(crate) const HIGH_WATER: usize = 1 << 20;
 
+/// How long a response is held so that its report goes out first.
+const EARLY_HOLD: Duration = Duration::from_millis(1);
+
 /// Bytes that cannot start any of the three protocols' PDUs: a length field of 3 is
 /// below every header size, so the peer's framing rejects it before reading more.
 pub(crate) const MALFORMED: [u8; 12] = [0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
@@ -198,12 +201,21 @@ impl Session {
         key: Option<u64>,
         encode: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
     ) -> Duration {
+        self.respond_after(key, Duration::ZERO, encode)
+    }
+
+    fn respond_after(
+        &mut self,
+        key: Option<u64>,
+        extra: Duration,
+        encode: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
+    ) -> Duration {
         let sh = &self.shared;
         if sh.faults.take_drop() {
             Stats::inc(&sh.stats.c.responses_dropped);
             return Duration::ZERO;
         }
-        let delay = sh.faults.response_delay();
+        let delay = sh.faults.response_delay() + extra;
         let start = self.wbuf.len();
         if let Err(e) = encode(&mut self.wbuf) {
             tracing::warn!(conn = self.conn_id, error = %e, "cannot encode a response");
@@ -253,7 +265,8 @@ impl Session {
             bytes = a.content.len(),
             "submit accepted"
         );
-        let held = self.respond(key, encode);
+        let early = shared.faults.take_report_first();
+        let held = self.respond_after(key, if early { EARLY_HOLD } else { Duration::ZERO }, encode);
         if a.want != ReportWant::Never {
             let now = ChinaTime::now();
             let at = Instant::now() + held + cfg.report_delay;
@@ -273,7 +286,7 @@ impl Session {
                     outcome,
                     submit_time: now,
                 });
-                if held.is_zero() && cfg.report_delay.is_zero() {
+                if early || (held.is_zero() && cfg.report_delay.is_zero()) {
                     self.to_send.push(job);
                 } else {
                     self.add_timer(at, Timed::Deliver(job));
@@ -563,13 +576,14 @@ async fn drive<G: Gateway>(
     let mut rbuf = BytesMut::with_capacity(64 * 1024);
     let keepalive = s.shared.config.keepalive_interval;
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
+    let mut unread = false;
     loop {
         let next_timer = s.timers.first_key_value().map(|(k, _)| k.0);
         let probe_at = match (keepalive, s.account) {
             (Some(every), Some(_)) => Some(s.last_inbound + every),
             _ => None,
         };
-        let can_read = s.wbuf.len() < HIGH_WATER;
+        let can_read = s.wbuf.len() < HIGH_WATER && !s.shared.faults.reads_paused();
         tokio::select! {
             biased;
             _ = shutdown.changed() => return End::Shutdown,
@@ -585,24 +599,20 @@ async fn drive<G: Gateway>(
                     Err(e) => return End::Io(e),
                 }
                 s.last_inbound = Instant::now();
-                if let Some(end) = read_batch(g, s, &mut rbuf) {
-                    s.flush_deliveries(g);
-                    s.shared.stats.changed();
-                    return end;
-                }
-                s.flush_deliveries(g);
-                s.shared.stats.changed();
+                unread = true;
             }
             cmd = rx.recv() => {
                 match cmd {
                     Some(ConnCmd::Deliver(ob)) => s.to_send.push(ob),
                     Some(ConnCmd::Malformed) => s.malformed(),
+                    Some(ConnCmd::Wake) => {}
                     None => return End::Closed("command channel closed"),
                 }
                 while let Ok(cmd) = rx.try_recv() {
                     match cmd {
                         ConnCmd::Deliver(ob) => s.to_send.push(ob),
                         ConnCmd::Malformed => s.malformed(),
+                        ConnCmd::Wake => {}
                     }
                 }
                 if s.account.is_some() {
@@ -619,6 +629,16 @@ async fn drive<G: Gateway>(
                 g.encode_probe(seq, &mut s.wbuf);
                 Stats::inc(&s.shared.stats.c.active_tests_sent);
                 s.last_inbound = Instant::now();
+            }
+        }
+        // Bytes read while reading is paused wait in the buffer, undecoded.
+        if unread && !s.shared.faults.reads_paused() {
+            unread = false;
+            let end = read_batch(g, s, &mut rbuf);
+            s.flush_deliveries(g);
+            s.shared.stats.changed();
+            if let Some(end) = end {
+                return end;
             }
         }
         if let Err(e) = s.try_flush(wr) {

@@ -117,6 +117,8 @@ impl Outbound {
 pub(crate) enum ConnCmd {
     Deliver(Outbound),
     Malformed,
+    /// Look at the fault switches again (reading resumed).
+    Wake,
 }
 
 #[derive(Debug)]
@@ -335,6 +337,15 @@ impl Shared {
             }
         }
         any
+    }
+
+    /// Wake every connection task (a fault switch changed).
+    pub(crate) fn wake_all(&self) {
+        for acc in &self.accounts {
+            for c in lock(&acc.conns).iter() {
+                let _ = c.tx.send(ConnCmd::Wake);
+            }
+        }
     }
 
     /// Count a submit against the account's per-second limit; false when over it.

@@ -13,7 +13,7 @@ use smgp::{
 use wire::{CodecError, EncodeError, Octets};
 
 use super::cmpp::text;
-use super::ids::Outcome;
+use super::ids::{Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
 use super::shared::{Outbound, Shared, SimMsgId};
 use crate::clock::ChinaTime;
@@ -201,16 +201,8 @@ impl Gateway for SmgpGateway {
                 let report = StatusReport {
                     msg_id: id,
                     dlvrd: Octets(*dlvrd),
-                    submit_date: Octets::for_field(
-                        PDU,
-                        "Submit date",
-                        r.submit_time.yymmddhhmm().as_bytes(),
-                    )?,
-                    done_date: Octets::for_field(
-                        PDU,
-                        "done date",
-                        ChinaTime::now().yymmddhhmm().as_bytes(),
-                    )?,
+                    submit_date: Octets(yymmddhhmm(&r.submit_time)),
+                    done_date: Octets(yymmddhhmm(&ChinaTime::now())),
                     stat: Octets(*stat),
                     err: Octets(*err),
                     ..StatusReport::default()

@@ -1311,3 +1311,116 @@ async fn sgip_reference_examples_replayed() {
     c.expect_eof().await;
     sim.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Throughput (not a timing assertion: prints the figure; run in release with
+// `cargo test --release -p hongyan --test it sim_throughput -- --ignored --nocapture`).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, run by hand in release mode"]
+async fn sim_throughput_cmpp3_window_64_with_reports() {
+    const N: usize = 300_000;
+    const WINDOW: usize = 64;
+    let mut config = cmpp_config(SimProtocol::Cmpp3);
+    config.record_submits = false;
+    config.track_duplicates = false;
+    let sim = start(config).await;
+    let v = cmpp::Version::V30;
+    let mut c = cmpp_login(sim.local_addr(), v).await;
+    let template = cmpp_submit(&["13800138000"], "性能测试".as_bytes(), true);
+    let started = std::time::Instant::now();
+    let (mut sent, mut answered, mut reports, mut outstanding) = (0usize, 0usize, 0usize, 0usize);
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    while answered < N || reports < N {
+        while outstanding < WINDOW && sent < N {
+            sent += 1;
+            outstanding += 1;
+            cmpp::Pdu::new(sent as u32, cmpp::Body::Submit(template.clone()))
+                .encode(v, &mut out)
+                .unwrap();
+        }
+        if !out.is_empty() {
+            c.stream.write_all(&out).await.unwrap();
+            out.clear();
+        }
+        assert_ne!(c.stream.read_buf(&mut c.rbuf).await.unwrap(), 0);
+        while let Some(pdu) = cmpp::codec::Decoder::decode(&mut c.codec, &mut c.rbuf).unwrap() {
+            match &pdu.body {
+                cmpp::Body::SubmitResp(_) => {
+                    answered += 1;
+                    outstanding -= 1;
+                }
+                cmpp::Body::Deliver(d) => {
+                    reports += 1;
+                    let resp = cmpp::DeliverResp::to(d, 0);
+                    cmpp::Pdu::new(pdu.sequence_id, cmpp::Body::DeliverResp(resp))
+                        .encode(v, &mut out)
+                        .unwrap();
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "simulator: {N} CMPP 3.0 submits, window {WINDOW}, reports on: {secs:.2} s, {:.0} msg/s",
+        N as f64 / secs
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn cmpp_fault_report_before_its_response() {
+    let sim = start(cmpp_config(SimProtocol::Cmpp3)).await;
+    let mut c = cmpp_login(sim.local_addr(), cmpp::Version::V30).await;
+    sim.faults().reports_before_responses(1);
+    c.send(cmpp::Pdu::new(
+        2,
+        cmpp::Body::Submit(cmpp_submit(&["13800138000"], b"early", true)),
+    ))
+    .await;
+    let report = cmpp_report(&mut c).await;
+    let r = cmpp_submit_resp(&mut c, 2).await;
+    assert_eq!(report.msg_id, r.msg_id);
+    // Back to normal: response first.
+    c.send(cmpp::Pdu::new(
+        3,
+        cmpp::Body::Submit(cmpp_submit(&["13800138000"], b"late", true)),
+    ))
+    .await;
+    let r = cmpp_submit_resp(&mut c, 3).await;
+    assert_eq!(cmpp_report(&mut c).await.msg_id, r.msg_id);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn cmpp_fault_paused_reading_still_writes_and_resumes() {
+    let sim = start(cmpp_config(SimProtocol::Cmpp3)).await;
+    let mut c = cmpp_login(sim.local_addr(), cmpp::Version::V30).await;
+    let f = sim.faults();
+    f.pause_reading(true);
+    c.send(cmpp::Pdu::new(
+        2,
+        cmpp::Body::Submit(cmpp_submit(&["13800138000"], b"waits", false)),
+    ))
+    .await;
+    // The gateway still writes: an MO arrives while the submit sits unread.
+    sim.deliver_mo(MoSpec::new("13800138000", "1069012388", "hi"))
+        .await
+        .unwrap();
+    let pdu = c.recv().await;
+    let cmpp::Body::Deliver(d) = &pdu.body else {
+        panic!("{pdu:?}")
+    };
+    c.send(cmpp::Pdu::new(
+        pdu.sequence_id,
+        cmpp::Body::DeliverResp(cmpp::DeliverResp::to(d, 0)),
+    ))
+    .await;
+    assert_eq!(sim.stats().submits_received, 0, "nothing read while paused");
+    f.pause_reading(false);
+    assert_eq!(cmpp_submit_resp(&mut c, 2).await.result, 0);
+    let s = sim.wait_until(|s| s.mo_acked == 1, T).await.unwrap();
+    assert_eq!(s.submits_received, 1);
+    sim.shutdown().await;
+}
