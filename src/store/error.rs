@@ -11,7 +11,7 @@
 //!   rolls the whole batch back and runs its commands again one transaction each, so one
 //!   bad command cannot take its neighbours down with it.
 
-use super::state::{DeliveryState, JobState};
+use super::state::DeliveryState;
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +41,6 @@ pub enum StoreError {
     /// A new job is malformed; nothing was written.
     #[error("invalid job: {0}")]
     InvalidJob(&'static str),
-
-    /// A value passed in does not fit the store's columns.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// The argument.
-        field: &'static str,
-        /// Why it was refused.
-        reason: &'static str,
-    },
 
     /// The idempotency key was used before, for a request with a different body.
     #[error("idempotency key {key:?} already belongs to job {job_id}, which has a different body")]
@@ -83,19 +74,6 @@ pub enum StoreError {
         expected: &'static str,
     },
 
-    /// A job's state rules out the operation.
-    #[error("job {job_id} is {state}; {operation} needs it {expected}")]
-    JobState {
-        /// The job.
-        job_id: i64,
-        /// Its state now.
-        state: JobState,
-        /// The operation refused.
-        operation: &'static str,
-        /// The states the operation accepts.
-        expected: &'static str,
-    },
-
     /// A column holds a value this build does not understand (a state code from a future
     /// version, or a damaged file).
     #[error("column {column} holds {value}, which this build does not understand")]
@@ -123,11 +101,9 @@ impl StoreError {
         matches!(
             self,
             Self::InvalidJob(_)
-                | Self::InvalidInput { .. }
                 | Self::IdempotencyConflict { .. }
                 | Self::NotFound { .. }
                 | Self::WrongState { .. }
-                | Self::JobState { .. }
         )
     }
 }

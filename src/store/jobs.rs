@@ -292,12 +292,13 @@ fn cancel(c: &Connection, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
     if job.phase == JobPhase::Cancelled {
         return Ok(CancelOutcome::AlreadyCancelled);
     }
+    // By segment, not recipient: a recipient back in the queue may have parts out already.
     let started: bool = c
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM recipients
+            "SELECT EXISTS (SELECT 1 FROM segments
                             WHERE id BETWEEN ?1 AND ?2 AND state NOT IN (0, 1))",
         )?
-        .query_row([job.first_recipient, job.last_recipient], |r| r.get(0))?;
+        .query_row([job.first_segment, job.last_segment], |r| r.get(0))?;
     if started {
         return Ok(CancelOutcome::TooLate {
             state: job_state_of(c, job_id)?,
@@ -602,6 +603,32 @@ mod tests {
                 id: 999
             })
         ));
+    }
+
+    #[test]
+    fn cancel_is_too_late_once_any_part_went_out() {
+        let db = TempDb::new("cancel-partial");
+        let mut s = db.open();
+        let id = s
+            .enqueue(&job(Priority::Bulk, &[("1", 2)]), 0)
+            .unwrap()
+            .job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        s.mark_submitted(c[0].segments[0].segment_id, "m", 2)
+            .unwrap();
+        s.requeue(&[c[0].segments[1].segment_id], "throttled", 3)
+            .unwrap();
+        // The recipient is back in the queue, but its first part is with the carrier.
+        assert_eq!(
+            s.cancel(id, 4).unwrap(),
+            CancelOutcome::TooLate {
+                state: JobState::Sending
+            }
+        );
+        assert_eq!(
+            segment_states(&s, id),
+            [DeliveryState::Submitted, DeliveryState::Queued]
+        );
     }
 
     #[test]

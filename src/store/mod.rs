@@ -11,15 +11,34 @@
 //!   with a oneshot reply; the thread takes everything waiting (up to
 //!   [`StoreOptions::max_batch`]), runs it in **one transaction**, commits, and only then
 //!   replies. Many concurrent callers therefore cost one commit, and no caller hears
-//!   "done" before its change is committed. Reads (status, lists, depth) use a second,
-//!   read-only connection, so they never wait behind a write batch.
+//!   "done" before its change is committed. If SQLite fails inside a batch, the batch is
+//!   rolled back and its commands rerun one transaction each, so only the failing one
+//!   fails. Reads (status, lists, depth) use a second, read-only connection, so they never
+//!   wait behind a write batch; a third connection checkpoints the WAL in the background.
+//!
+//! # How the daemon uses it
+//!
+//! 1. `StoreHandle::open` once; then [`StoreHandle::recover_on_start`] once, before
+//!    anything is claimed (it settles what the previous run left on the wire).
+//! 2. API / scheduler: [`enqueue`](StoreHandle::enqueue) (idempotent by key),
+//!    [`cancel`](StoreHandle::cancel).
+//! 3. Dispatcher, on a timer: [`promote_due`](StoreHandle::promote_due) and
+//!    [`expire`](StoreHandle::expire); per link with free window:
+//!    [`claim`](StoreHandle::claim); per submit response:
+//!    [`mark_submitted`](StoreHandle::mark_submitted) or
+//!    [`mark_failed`](StoreHandle::mark_failed); on flow control or a connection lost with
+//!    submits unanswered: [`requeue`](StoreHandle::requeue) (not a failure, no retry storm:
+//!    the parts wait in the queue until the link claims again). Per delivery report:
+//!    [`record_report`](StoreHandle::record_report).
+//! 4. MO messages: [`inbox_insert`](StoreHandle::inbox_insert), read with
+//!    [`inbox_list`](StoreHandle::inbox_list).
 //!
 //! # Tables
 //!
 //! | table | one row per | notes |
 //! |-------|-------------|-------|
 //! | `jobs` | send request | idempotency key (unique), priority, text, signature, source extension, send_at, expires_at, lifecycle state, id ranges of its recipients and segments |
-//! | `recipients` | job × number | number, carrier, state (derived from segments), parts, concat reference, last error |
+//! | `recipients` | job × number | number, carrier, dispatch state, parts, concat reference, id of its first segment |
 //! | `segments` | recipient × part | state, attempts, link + connection while in flight, carrier msg id (TEXT), submit result, report stat/err, timestamps |
 //! | `orphan_reports` | report with no segment yet | carrier, msg id, status, stat, err, raw JSON, received_at |
 //! | `inbox` | inbound (MO) message | sender, destination (extended number), text, coding, received_at, link, matched item, read flag |
@@ -55,12 +74,16 @@
 //!                        mark_submitted) [delivered] [failed] [expired]
 //! ```
 //!
-//! A recipient's state is derived from its segments ([`state::recipient_state`]): work still
-//! to do first (in flight, queued), then the worst outcome (unconfirmed, failed, expired,
-//! cancelled, submitted), delivered only when every part is. It is written whenever one of
-//! its segments changes. A job's state ([`JobState`]) is derived from its recipients when it
-//! is read; the job row only records scheduled / released / cancelled, so a big bulk job is
-//! not rewritten once per segment.
+//! A recipient's delivery state is derived from its segments ([`state::recipient_state`]):
+//! work still to do first (in flight, queued), then the worst outcome (unconfirmed, failed,
+//! expired, cancelled, submitted), delivered only when every part is; its last error is its
+//! segments' latest. A job's state ([`JobState`]) is derived from its recipients' states.
+//! Both are computed when read ([`Store::job_status`]) and returned by the operations that
+//! change them (`recipient_state` in [`SubmitOutcome`], [`ReportOutcome`], [`FailOutcome`]).
+//! What is *stored* on a recipient is only its dispatch state (waiting, queued, taken,
+//! expired, cancelled — see [`schema::MIGRATIONS`]) and on a job only scheduled / released /
+//! cancelled: the submit response and the report of a one-part message then write one row,
+//! and a 100 000-recipient bulk job is not rewritten once per segment.
 //!
 //! Jobs are claimed **by recipient**: [`Store::claim`] takes whole messages (all queued
 //! parts of one recipient) for one carrier, highest priority first, then oldest, so a long
@@ -86,9 +109,19 @@
 //!
 //! The hot statements use partial indexes (rows enter them only while queued, in flight,
 //! scheduled, or expirable) and id ranges instead of foreign-key indexes; see
-//! [`schema::MIGRATIONS`]. `queue_depth` counts by scanning segments and is meant for
-//! status pages, not a tight loop. Nothing is ever deleted: retention (archiving old
-//! delivered jobs) is a job for a later migration and command.
+//! [`schema::MIGRATIONS`]. Tests pin their query plans and check that none is re-prepared
+//! per run. On the 2-core development machine one message costs the writer thread about
+//! 14 µs of CPU for enqueue + claim + submit response + report (about 13 µs of that is
+//! SQLite executing 10–11 statements), so the writer alone could carry ~70 000 messages/s;
+//! the measured end-to-end rate with 64 concurrent producers and 8 192 messages in flight
+//! is 40 000–52 000 messages/s while other builds share the machine (`benches/store.rs`).
+//! With `synchronous = FULL` the fsync per batch bounds it instead (15 000–21 000/s here).
+//!
+//! `queue_depth` counts by scanning segments and is meant for status pages, not a tight
+//! loop. `claim` skips recipients past their expiry but leaves them queued for `expire`,
+//! which reports them, so call `expire` regularly. Nothing is ever deleted: retention
+//! (archiving old delivered jobs) is a job for a later migration and command. Only one
+//! process may write a store file at a time.
 
 mod db;
 mod error;

@@ -39,10 +39,12 @@ pub(crate) fn job_state_of(c: &Connection, job_id: JobId) -> Result<JobState> {
     )?;
     let mut rows = stmt.query([first, first + count - 1])?;
     let mut counts = StateCounts::default();
+    let mut started = false;
     let mut current: Option<(i64, Vec<DeliveryState>)> = None;
     while let Some(r) = rows.next()? {
         let recipient: i64 = r.get(0)?;
         let state = DeliveryState::from_code(r.get(1)?, "segments.state")?;
+        started |= !matches!(state, DeliveryState::Scheduled | DeliveryState::Queued);
         match &mut current {
             Some((id, states)) if *id == recipient => states.push(state),
             _ => {
@@ -56,7 +58,7 @@ pub(crate) fn job_state_of(c: &Connection, job_id: JobId) -> Result<JobState> {
     if let Some((_, states)) = current {
         counts.add(recipient_state(states), 1);
     }
-    Ok(job_state(JobPhase::from_code(phase)?, &counts))
+    Ok(job_state(JobPhase::from_code(phase)?, &counts, started))
 }
 
 pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStatus>> {
@@ -141,11 +143,16 @@ pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStat
         };
         recipient.segments.push(segment_status(r)?);
     }
+    let mut started = false;
     for recipient in &mut status.recipients {
         derive_recipient(recipient);
         status.counts.add(recipient.state, 1);
+        started |= recipient
+            .segments
+            .iter()
+            .any(|s| !matches!(s.state, DeliveryState::Scheduled | DeliveryState::Queued));
     }
-    status.state = job_state(phase, &status.counts);
+    status.state = job_state(phase, &status.counts, started);
     Ok(Some(status))
 }
 

@@ -89,7 +89,7 @@ fn record_report(
         });
     }
     if let Some(segment_id) = newest_any {
-        tracing::info!(
+        tracing::debug!(
             segment = segment_id,
             msg_id = %report.msg_id,
             stat = %report.stat,

@@ -379,15 +379,17 @@ impl StateCounts {
     }
 }
 
-/// A job's state from its stored phase and the counts of its recipients' states.
-pub(crate) fn job_state(phase: JobPhase, r: &StateCounts) -> JobState {
+/// A job's state from its stored phase, the counts of its recipients' states, and whether
+/// any of its segments has left the queue (a recipient back in the queue may have parts
+/// out already, and then the job is sending, not queued).
+pub(crate) fn job_state(phase: JobPhase, r: &StateCounts, started: bool) -> JobState {
     match phase {
         JobPhase::Cancelled => return JobState::Cancelled,
         JobPhase::Scheduled => return JobState::Scheduled,
         JobPhase::Released => {}
     }
     let total = r.total();
-    if r.queued + r.scheduled == total {
+    if r.queued + r.scheduled == total && !started {
         JobState::Queued
     } else if r.queued + r.in_flight + r.scheduled > 0 {
         JobState::Sending
@@ -472,48 +474,55 @@ mod tests {
     fn job_state_follows_its_recipients() {
         let rel = JobPhase::Released;
         assert_eq!(
-            job_state(JobPhase::Cancelled, &counts(&[S::Cancelled])),
+            job_state(JobPhase::Cancelled, &counts(&[S::Cancelled]), false),
             JobState::Cancelled
         );
         assert_eq!(
-            job_state(JobPhase::Scheduled, &counts(&[S::Scheduled])),
+            job_state(JobPhase::Scheduled, &counts(&[S::Scheduled]), false),
             JobState::Scheduled
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Queued, S::Queued])),
+            job_state(rel, &counts(&[S::Queued, S::Queued]), false),
             JobState::Queued
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Queued, S::Delivered])),
+            job_state(rel, &counts(&[S::Queued, S::Delivered]), false),
             JobState::Sending
         );
-        assert_eq!(job_state(rel, &counts(&[S::InFlight])), JobState::Sending);
         assert_eq!(
-            job_state(rel, &counts(&[S::Submitted, S::Failed])),
+            job_state(rel, &counts(&[S::InFlight]), false),
+            JobState::Sending
+        );
+        assert_eq!(
+            job_state(rel, &counts(&[S::Queued]), true),
+            JobState::Sending
+        );
+        assert_eq!(
+            job_state(rel, &counts(&[S::Submitted, S::Failed]), false),
             JobState::Submitted
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Delivered, S::Delivered])),
+            job_state(rel, &counts(&[S::Delivered, S::Delivered]), false),
             JobState::Delivered
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Delivered, S::Failed])),
+            job_state(rel, &counts(&[S::Delivered, S::Failed]), false),
             JobState::PartlyDelivered
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Delivered, S::Unconfirmed])),
+            job_state(rel, &counts(&[S::Delivered, S::Unconfirmed]), false),
             JobState::Unconfirmed
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Expired, S::Expired])),
+            job_state(rel, &counts(&[S::Expired, S::Expired]), false),
             JobState::Expired
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Expired, S::Failed])),
+            job_state(rel, &counts(&[S::Expired, S::Failed]), false),
             JobState::Failed
         );
         assert_eq!(
-            job_state(rel, &counts(&[S::Cancelled])),
+            job_state(rel, &counts(&[S::Cancelled]), false),
             JobState::Cancelled
         );
     }
