@@ -83,7 +83,12 @@ impl std::fmt::Debug for Msg {
 
 impl StoreHandle {
     /// Opens (creating and migrating if needed) the store file and starts the writer
-    /// thread. Errors opening the file come back here, before any thread runs.
+    /// thread (and, with [`StoreOptions::background_checkpoint`], the checkpointer).
+    /// Errors opening the file come back here, before any thread runs.
+    ///
+    /// Call it inside the tokio runtime that will use the handle: replies are then handed
+    /// out by a task on that runtime, one wake-up per batch. Opened outside a runtime, the
+    /// writer replies itself (correct, somewhat slower).
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let store = Store::open(&path, &options)?;
@@ -677,6 +682,21 @@ mod tests {
         assert!(after > before, "{before} -> {after}");
         let (before, after) = db_file_len_after_writes("ckpt-off", false).await;
         assert_eq!(after, before);
+    }
+
+    #[test]
+    fn a_handle_opened_outside_a_runtime_replies_from_the_writer() {
+        let db = TempDb::new("handle-no-runtime");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let id = h.enqueue(one("1"), 1).await.unwrap().job_id;
+            assert!(h.job_status(id).await.unwrap().is_some());
+            h.close().await.unwrap();
+        });
     }
 
     #[test]

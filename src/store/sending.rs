@@ -605,6 +605,25 @@ mod tests {
     }
 
     #[test]
+    fn a_queued_recipient_without_queued_parts_is_taken_out_of_the_queue() {
+        let db = TempDb::new("claim-repair");
+        let mut s = db.open();
+        let broken = enqueue_with(&mut s, &job(Priority::Approval, &[("1", 1), ("2", 2)]), 0);
+        let fine = enqueue_with(&mut s, &one("3"), 0);
+        // Damage: the parts say submitted while the recipients still say queued.
+        s.conn()
+            .execute("UPDATE segments SET state = 3 WHERE job_id = ?1", [broken])
+            .unwrap();
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let jobs: Vec<JobId> = c.iter().map(|m| m.job_id).collect();
+        assert_eq!(jobs, vec![fine]);
+        assert!(
+            s.claim(&claim_req("cmcc", 10), 2).unwrap().is_empty(),
+            "not looked at again"
+        );
+    }
+
+    #[test]
     fn claim_skips_expired_recipients() {
         let db = TempDb::new("claim-expired");
         let mut s = db.open();
