@@ -20,7 +20,7 @@ use super::model::{
     ReportOutcome, SegmentId, SubmitOutcome, UnconfirmedSegment,
 };
 use super::schema::{self, StoreOptions};
-use super::sending::{FailOutcome, RequeueOutcome};
+use super::sending::{FailOutcome, SegmentsMoved};
 use super::{read, reports};
 
 /// A command waiting for the writer.
@@ -233,8 +233,19 @@ impl StoreHandle {
         segment_ids: Vec<SegmentId>,
         reason: String,
         now: Millis,
-    ) -> Result<RequeueOutcome> {
+    ) -> Result<SegmentsMoved> {
         self.call(move |s| s.requeue(&segment_ids, &reason, now))
+            .await
+    }
+
+    /// [`Store::mark_unconfirmed`].
+    pub async fn mark_unconfirmed(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.call(move |s| s.mark_unconfirmed(&segment_ids, &reason, now))
             .await
     }
 
@@ -502,7 +513,12 @@ mod tests {
             .requeue(vec![seg(2)], "throttled".into(), 6)
             .await
             .unwrap();
-        assert_eq!(rq.requeued, vec![seg(2)]);
+        let un = h
+            .mark_unconfirmed(vec![seg(2), seg(1)], "x".into(), 6)
+            .await
+            .unwrap();
+        assert!(un.moved.is_empty(), "neither is in flight");
+        assert_eq!(rq.moved, vec![seg(2)]);
         let out = h
             .record_report(report("m-a", ReportStatus::Delivered), 7)
             .await

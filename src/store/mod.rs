@@ -26,9 +26,12 @@
 //!    [`expire`](StoreHandle::expire); per link with free window:
 //!    [`claim`](StoreHandle::claim); per submit response:
 //!    [`mark_submitted`](StoreHandle::mark_submitted) or
-//!    [`mark_failed`](StoreHandle::mark_failed); on flow control or a connection lost with
-//!    submits unanswered: [`requeue`](StoreHandle::requeue) (not a failure, no retry storm:
-//!    the parts wait in the queue until the link claims again). Per delivery report:
+//!    [`mark_failed`](StoreHandle::mark_failed); on flow control, or for submits that
+//!    surely never reached the carrier: [`requeue`](StoreHandle::requeue) (not a failure,
+//!    no retry storm: the parts wait in the queue until the link claims again); for
+//!    submits on the wire when a connection dropped:
+//!    [`mark_unconfirmed`](StoreHandle::mark_unconfirmed) (the restart rule: no blind
+//!    resend), or `requeue` when `resend_unconfirmed` is configured. Per delivery report:
 //!    [`record_report`](StoreHandle::record_report).
 //! 4. MO messages: [`inbox_insert`](StoreHandle::inbox_insert), read with
 //!    [`inbox_list`](StoreHandle::inbox_list).
@@ -56,8 +59,8 @@
 //!                  [scheduled] ──────────────────────▶ [queued] ◀──────────────┐
 //!                    │     │                          │  │   │                 │
 //!             cancel │     │ expire           cancel  │  │   │ expire          │ requeue (flow control,
-//!                    ▼     ▼                          ▼  │   ▼                 │ connection lost before
-//!             [cancelled] [expired]         [cancelled]  │ [expired]           │ any response), or
+//!                    ▼     ▼                          ▼  │   ▼                 │ submit surely not sent,
+//!             [cancelled] [expired]         [cancelled]  │ [expired]           │ or resend wanted), or
 //!                                                        │ claim               │ recover_on_start with
 //!                                                        ▼ (attempts + 1)      │ resend_unconfirmed
 //!                                                   [in_flight] ───────────────┘
@@ -152,5 +155,5 @@ pub use error::{Result, StoreError};
 pub use handle::StoreHandle;
 pub use model::*;
 pub use schema::{StoreOptions, Synchronous};
-pub use sending::{FailOutcome, RequeueOutcome};
+pub use sending::{FailOutcome, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};

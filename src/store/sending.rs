@@ -24,11 +24,11 @@ pub struct FailOutcome {
     pub recipient_state: DeliveryState,
 }
 
-/// What [`Store::requeue`] did.
+/// What [`Store::requeue`] and [`Store::mark_unconfirmed`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequeueOutcome {
-    /// Segments put back in the queue.
-    pub requeued: Vec<SegmentId>,
+pub struct SegmentsMoved {
+    /// Segments moved (back to the queue, or to unconfirmed).
+    pub moved: Vec<SegmentId>,
     /// Segments left alone because they were not in flight (already answered, or unknown).
     pub not_in_flight: Vec<SegmentId>,
 }
@@ -70,14 +70,32 @@ impl Store {
     }
 
     /// Puts in-flight segments back in the queue without counting a failure: the carrier
-    /// said "too fast", or the connection was lost before any response. Attempts are kept.
+    /// said "too fast", or the submit certainly did not reach it. Attempts are kept.
+    ///
+    /// A submit written to a connection that then dropped *may* have reached the carrier
+    /// (only its response was lost); requeueing it can deliver the message twice. For
+    /// those, [`mark_unconfirmed`](Store::mark_unconfirmed) applies the same rule as a
+    /// restart (unless `resend_unconfirmed` is wanted, which is what this is).
     pub fn requeue(
         &mut self,
         segment_ids: &[SegmentId],
         reason: &str,
         now: Millis,
-    ) -> Result<RequeueOutcome> {
-        self.write(|c, _| requeue(c, segment_ids, reason, now))
+    ) -> Result<SegmentsMoved> {
+        self.write(|c, _| move_in_flight(c, segment_ids, DeliveryState::Queued, reason, now))
+    }
+
+    /// Marks in-flight segments `unconfirmed`: their submit was on the wire when the
+    /// connection was lost and no response came, so nobody knows whether the carrier has
+    /// them. They are not resent; a late response is still recorded
+    /// ([`mark_submitted`](Store::mark_submitted) accepts unconfirmed segments).
+    pub fn mark_unconfirmed(
+        &mut self,
+        segment_ids: &[SegmentId],
+        reason: &str,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.write(|c, _| move_in_flight(c, segment_ids, DeliveryState::Unconfirmed, reason, now))
     }
 }
 
@@ -487,23 +505,25 @@ fn mark_failed(
     })
 }
 
-fn requeue(
+/// Moves in-flight segments to `to` (queued or unconfirmed), then settles each recipient.
+fn move_in_flight(
     c: &Connection,
     segment_ids: &[SegmentId],
+    to: DeliveryState,
     reason: &str,
     now: Millis,
-) -> Result<RequeueOutcome> {
-    let mut out = RequeueOutcome::default();
+) -> Result<SegmentsMoved> {
+    let mut out = SegmentsMoved::default();
     let mut places = Vec::with_capacity(segment_ids.len());
     for &segment_id in segment_ids {
         match locate(c, segment_id)? {
             Some(seg) if seg.state == DeliveryState::InFlight => {
                 c.prepare_cached(
-                    "UPDATE segments SET state = 1, last_error = ?2, updated_at = ?3
+                    "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4
                      WHERE id = ?1",
                 )?
-                .execute(params![segment_id, reason, now])?;
-                out.requeued.push(segment_id);
+                .execute(params![segment_id, to.code(), reason, now])?;
+                out.moved.push(segment_id);
                 places.push(seg.at);
             }
             _ => out.not_in_flight.push(segment_id),
@@ -513,7 +533,7 @@ fn requeue(
     places.sort_unstable_by_key(|p| p.recipient_id);
     places.dedup_by_key(|p| p.recipient_id);
     for at in &places {
-        settle(c, at, DeliveryState::Queued, now)?;
+        settle(c, at, to, now)?;
     }
     Ok(out)
 }
@@ -738,7 +758,7 @@ mod tests {
         let seg_ids: Vec<i64> = long.segments.iter().map(|x| x.segment_id).collect();
         s.mark_submitted(seg_ids[0], "m-1", 2).unwrap();
         let out = s.requeue(&seg_ids, "connection lost", 3).unwrap();
-        assert_eq!(out.requeued, vec![seg_ids[1]]);
+        assert_eq!(out.moved, vec![seg_ids[1]]);
         assert_eq!(out.not_in_flight, vec![seg_ids[0]]);
         let st = s.job_status(id).unwrap().unwrap();
         assert_eq!(st.recipients[0].state, DeliveryState::Queued);
@@ -772,8 +792,50 @@ mod tests {
         assert_eq!(c2.len(), 1);
         assert_eq!(c2[0].segments[0].part, 1);
         let out = s.requeue(&[short, 777], "x", 11).unwrap();
-        assert_eq!(out.requeued, vec![short]);
+        assert_eq!(out.moved, vec![short]);
         assert_eq!(out.not_in_flight, vec![777]);
+    }
+
+    #[test]
+    fn segments_lost_with_their_connection_can_be_marked_unconfirmed() {
+        let db = TempDb::new("unconfirmed");
+        let mut s = db.open();
+        let id = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 1), ("2", 3)]), 0);
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let solo = c[0].segments[0].segment_id;
+        let long: Vec<i64> = c[1].segments.iter().map(|x| x.segment_id).collect();
+        // Part 1 answered, part 2 throttled back to the queue, part 3 lost on the wire.
+        s.mark_submitted(long[0], "m1", 2).unwrap();
+        s.requeue(&[long[1]], "throttled", 3).unwrap();
+        let out = s
+            .mark_unconfirmed(&[solo, long[2], 9_999], "connection lost", 4)
+            .unwrap();
+        assert_eq!(out.moved, vec![solo, long[2]]);
+        assert_eq!(out.not_in_flight, vec![9_999]);
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.recipients[0].state, DeliveryState::Unconfirmed);
+        assert_eq!(
+            st.recipients[0].segments[0].last_error.as_deref(),
+            Some("connection lost")
+        );
+        // The queued part of the long message may go now: nothing of it is in flight.
+        assert_eq!(st.recipients[1].state, DeliveryState::Queued);
+        let again = s.claim(&claim_req("cmcc", 10), 5).unwrap();
+        assert_eq!(again.len(), 1);
+        let parts: Vec<u8> = again[0].segments.iter().map(|x| x.part).collect();
+        assert_eq!(parts, [2]);
+        // Unconfirmed parts are not resent, and a late answer still lands.
+        s.mark_submitted(long[1], "m2", 6).unwrap();
+        assert_eq!(
+            s.job_status(id).unwrap().unwrap().recipients[1].state,
+            DeliveryState::Unconfirmed
+        );
+        assert!(s.claim(&claim_req("cmcc", 10), 7).unwrap().is_empty());
+        s.mark_submitted(long[2], "m3", 8).unwrap();
+        assert_eq!(
+            s.job_status(id).unwrap().unwrap().recipients[1].state,
+            DeliveryState::Submitted
+        );
     }
 
     #[test]
