@@ -66,7 +66,7 @@
 //!                                                   [in_flight] ───────────────┘
 //!                                                    │   │   │
 //!                               mark_submitted(msg id)│   │   │ recover_on_start
-//!                                                    │   │   ▼ (default)
+//!                                                    │   │   ▼ (default), mark_unconfirmed
 //!                                                    │   │ [unconfirmed] ── mark_submitted / mark_failed
 //!                                        mark_failed │   │                  (a late answer is still recorded)
 //!                                                    ▼   ▼
