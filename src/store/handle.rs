@@ -723,6 +723,14 @@ mod tests {
     }
 
     #[test]
+    fn the_handle_can_be_shared_across_tasks_and_the_store_moved_to_a_thread() {
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        fn movable<T: Send + 'static>() {}
+        shared::<StoreHandle>();
+        movable::<Store>();
+    }
+
+    #[test]
     fn open_errors_come_back_before_a_thread_starts() {
         let db = TempDb::new("handle-newer");
         let conn = Connection::open(db.path()).unwrap();
