@@ -115,10 +115,12 @@
 //! [`schema::MIGRATIONS`]. Tests pin their query plans and check that none is re-prepared
 //! per run. On the 2-core development machine one message costs the writer thread about
 //! 14 µs of CPU for enqueue + claim + submit response + report (about 13 µs of that is
-//! SQLite executing 10–11 statements), so the writer alone could carry ~70 000 messages/s;
-//! the measured end-to-end rate with 64 concurrent producers and 8 192 messages in flight
-//! is 40 000–52 000 messages/s while other builds share the machine (`benches/store.rs`).
-//! With `synchronous = FULL` the fsync per batch bounds it instead (15 000–21 000/s here).
+//! SQLite running 10–11 statements), so the writer alone could carry ~70 000 messages/s.
+//! Measured end to end (`benches/store.rs`: 64 concurrent producers, up to 8 192 messages
+//! between claim and report, `synchronous = NORMAL`): 52 000–53 000 messages/s over
+//! 200 000 and 500 000 messages with one other build running, 40 000–50 000/s with three
+//! or four. With `synchronous = FULL` the fsync per batch bounds it (15 000–31 000/s
+//! here, depending on the disk's mood).
 //!
 //! `queue_depth` counts by scanning segments and is meant for status pages, not a tight
 //! loop. `claim` skips recipients past their expiry but leaves them queued for `expire`,
