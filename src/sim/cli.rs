@@ -126,3 +126,74 @@ pub async fn run_cli(args: SimulateArgs) -> Result<(), SimError> {
     println!("{stats:?}");
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SimulateArgs,
+    }
+
+    #[test]
+    fn arguments_become_a_config() {
+        let cli = Cli::try_parse_from([
+            "simulate",
+            "--protocol",
+            "sgip",
+            "--listen",
+            "127.0.0.1:8801",
+            "--account",
+            "spuser:sppass",
+            "--account",
+            "other:pw",
+            "--sp-listener",
+            "127.0.0.1:9000",
+            "--sp-account",
+            "gw:gwpass",
+            "--report-delay-ms",
+            "250",
+            "--failure-ratio",
+            "0.1",
+            "--rate",
+            "100",
+        ])
+        .unwrap();
+        let c = cli.args.config();
+        assert_eq!(c.protocol, SimProtocol::Sgip);
+        assert_eq!(c.listen, "127.0.0.1:8801".parse().unwrap());
+        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.accounts[1], Account::new("other", "pw"));
+        assert_eq!(c.sgip_sp_listener, Some("127.0.0.1:9000".parse().unwrap()));
+        assert_eq!(c.sgip_sp_account, Some(Account::new("gw", "gwpass")));
+        assert_eq!(c.report_delay, Duration::from_millis(250));
+        assert_eq!(
+            (c.report_failure_ratio, c.rate_limit_per_second),
+            (0.1, Some(100))
+        );
+        assert!(c.log_each_message && !c.record_submits);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_arguments_are_rejected() {
+        let base = ["simulate", "--listen", "127.0.0.1:1", "--account", "a:b"];
+        let with = |extra: &[&str]| {
+            let mut v: Vec<&str> = base.to_vec();
+            v.extend_from_slice(extra);
+            Cli::try_parse_from(v)
+        };
+        assert!(with(&["--protocol", "smpp"]).is_err());
+        assert!(with(&["--protocol", "cmpp3", "--sp-account", "nocolon"]).is_err());
+        assert!(with(&["--protocol", "cmpp3"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["simulate", "--protocol", "smgp", "--listen", "127.0.0.1:1"])
+                .is_err()
+        );
+    }
+}

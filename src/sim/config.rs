@@ -214,3 +214,45 @@ impl SimConfig {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_and_account_parse_and_the_secret_stays_hidden() {
+        assert_eq!("cmpp2".parse::<SimProtocol>().unwrap(), SimProtocol::Cmpp2);
+        assert_eq!("CMPP3".parse::<SimProtocol>().unwrap(), SimProtocol::Cmpp3);
+        assert_eq!("smgp".parse::<SimProtocol>().unwrap(), SimProtocol::Smgp);
+        assert_eq!("sgip".parse::<SimProtocol>().unwrap(), SimProtocol::Sgip);
+        assert!("smpp".parse::<SimProtocol>().is_err());
+        let a: Account = "901234:Sec:2024".parse().unwrap();
+        assert_eq!((a.id.as_str(), a.secret.as_str()), ("901234", "Sec:2024"));
+        assert!(":x".parse::<Account>().is_err() && "nocolon".parse::<Account>().is_err());
+        assert!(!format!("{a:?}").contains("Sec"));
+    }
+
+    #[test]
+    fn validate_names_the_bad_field() {
+        let field = |c: SimConfig| match c.validate() {
+            Err(SimError::Config { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(SimConfig::new(SimProtocol::Cmpp3)), "accounts");
+        let ok = SimConfig::new(SimProtocol::Cmpp3).account("901234", "x");
+        assert!(ok.validate().is_ok());
+        let mut c = ok.clone();
+        c.report_failure_ratio = 1.5;
+        assert_eq!(field(c), "report_failure_ratio");
+        let mut c = ok.clone();
+        c.gateway_id = cmpp::MsgId::MAX_GATEWAY + 1;
+        assert_eq!(field(c), "gateway_id");
+        let mut c = SimConfig::new(SimProtocol::Smgp).account("1", "x");
+        c.gateway_id = 1_000_000;
+        assert_eq!(field(c), "gateway_id");
+        let mut c = ok;
+        c.max_connections_per_account = 0;
+        assert_eq!(field(c), "max_connections_per_account");
+    }
+}

@@ -153,3 +153,29 @@ impl Faults {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_run_out_and_the_close_hits_the_nth_submit() {
+        let f = FaultState::default();
+        assert_eq!(f.take_refusal(), None);
+        f.refuse_logins.store(2, Ordering::Relaxed);
+        f.refuse_status.store(21, Ordering::Relaxed);
+        assert_eq!(
+            (f.take_refusal(), f.take_refusal(), f.take_refusal()),
+            (Some(21), Some(21), None)
+        );
+        f.close_after.store(3, Ordering::Relaxed);
+        let closes: Vec<bool> = (0..5).map(|_| f.take_close()).collect();
+        assert_eq!(closes, vec![false, false, true, false, false]);
+        f.throttle.store(1, Ordering::Relaxed);
+        assert!(f.take_throttle() && !f.take_throttle());
+        assert!(!f.take_malformed_next());
+        f.arm_malformed_next();
+        assert!(f.take_malformed_next() && !f.take_malformed_next());
+    }
+}

@@ -170,6 +170,15 @@ impl SimHandle {
         let account = shared
             .account_by_name(mo.account.as_deref())
             .ok_or_else(|| SimError::NoConnection(mo.account.clone().unwrap_or_default()))?;
+        if shared.config.protocol == SimProtocol::Sgip
+            && (shared.config.sgip_sp_listener.is_none() || shared.config.sgip_sp_account.is_none())
+        {
+            return Err(SimError::Config {
+                field: "sgip_sp_listener",
+                reason: "SGIP delivers MO over the SP's listener: set it and sgip_sp_account"
+                    .to_owned(),
+            });
+        }
         let reference = self.inner.reference.fetch_add(1, Ordering::Relaxed);
         let parts = mo.parts(account, reference)?;
         tracing::info!(
@@ -223,6 +232,10 @@ impl SimHandle {
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
+        // Connection tasks end on the same signal; give them a moment to hand back.
+        let _ = self
+            .wait_until(|s| s.open_connections == 0, Duration::from_secs(5))
+            .await;
         tracing::info!(listen = %self.inner.local_addr, "simulator stopped");
     }
 }

@@ -143,3 +143,17 @@ impl Gateway for SgipGateway {
 
     fn encode_probe(&mut self, _seq: u32, _out: &mut BytesMut) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_flag_meanings() {
+        assert_eq!(report_want(0), ReportWant::OnFailure);
+        assert_eq!(report_want(1), ReportWant::Always);
+        assert_eq!(report_want(2), ReportWant::Never);
+        assert_eq!(report_want(3), ReportWant::Always);
+        assert_eq!(report_want(9), ReportWant::OnFailure);
+    }
+}

@@ -492,6 +492,23 @@ async fn mo_without_a_connection_is_an_error() {
         "{err}"
     );
     sim.shutdown().await;
+    // SGIP without the SP's listener cannot deliver at all.
+    let sim = start(SimConfig::new(SimProtocol::Sgip).account("spuser", "sppass")).await;
+    let err = sim
+        .deliver_mo(MoSpec::new("1", "2", "x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            hongyan::sim::SimError::Config {
+                field: "sgip_sp_listener",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    sim.shutdown().await;
 }
 
 #[tokio::test]
