@@ -135,6 +135,9 @@ pub struct SimConfig {
     /// CMPP / SMGP: send the gateway's own ACTIVE_TEST / Active_Test after this long
     /// without traffic (`None`: never; the simulator always answers the SP's).
     pub keepalive_interval: Option<Duration>,
+    /// Close a connection that has sent nothing for this long (a real SMG closes idle
+    /// SGIP connections after 60 s); `None`: never.
+    pub idle_timeout: Option<Duration>,
     /// Record every accepted submit for [`super::SimHandle::submits`]; switch off for the
     /// load bench.
     pub record_submits: bool,
@@ -171,6 +174,7 @@ impl SimConfig {
             sgip_sp_account: None,
             sgip_idle_unbind: Duration::from_secs(10),
             keepalive_interval: None,
+            idle_timeout: None,
             record_submits: true,
             track_duplicates: true,
             resend_unacked_delivers: true,

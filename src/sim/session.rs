@@ -575,14 +575,17 @@ async fn drive<G: Gateway>(
 ) -> End {
     let mut rbuf = BytesMut::with_capacity(64 * 1024);
     let keepalive = s.shared.config.keepalive_interval;
+    let idle_timeout = s.shared.config.idle_timeout;
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let mut unread = false;
+    let mut last_probe = Instant::now();
     loop {
         let next_timer = s.timers.first_key_value().map(|(k, _)| k.0);
         let probe_at = match (keepalive, s.account) {
-            (Some(every), Some(_)) => Some(s.last_inbound + every),
+            (Some(every), Some(_)) => Some(s.last_inbound.max(last_probe) + every),
             _ => None,
         };
+        let idle_at = idle_timeout.map(|d| s.last_inbound + d);
         let can_read = s.wbuf.len() < HIGH_WATER && !s.shared.faults.reads_paused();
         tokio::select! {
             biased;
@@ -624,11 +627,15 @@ async fn drive<G: Gateway>(
                 s.fire_timers(g);
                 s.shared.stats.changed();
             }
+            _ = sleep_until(idle_at.unwrap_or(far)), if idle_at.is_some() => {
+                tracing::info!(conn = s.conn_id, "idle connection closed by the gateway");
+                return End::Closed("idle");
+            }
             _ = sleep_until(probe_at.unwrap_or(far)), if probe_at.is_some() => {
                 let seq = s.next_seq();
                 g.encode_probe(seq, &mut s.wbuf);
                 Stats::inc(&s.shared.stats.c.active_tests_sent);
-                s.last_inbound = Instant::now();
+                last_probe = Instant::now();
             }
         }
         // Bytes read while reading is paused wait in the buffer, undecoded.

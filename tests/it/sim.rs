@@ -1441,3 +1441,71 @@ async fn cmpp_fault_paused_reading_still_writes_and_resumes() {
     assert_eq!(s.submits_received, 1);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn sgip_gateway_closes_an_idle_connection() {
+    let sp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = sgip_config(sp.local_addr().unwrap());
+    config.idle_timeout = Some(Duration::from_millis(200));
+    let sim = start(config).await;
+    let mut seqs = sgip::SequenceGenerator::new(3_010_012_345);
+    let (mut c, result) = sgip_bind(
+        sim.local_addr(),
+        &mut seqs,
+        sgip::Bind::sp_to_smg("spuser", "sppass").unwrap(),
+    )
+    .await;
+    assert_eq!(result, 0);
+    c.expect_eof().await;
+    sim.wait_until(|s| s.open_connections == 0, T)
+        .await
+        .unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn garbage_instead_of_a_login_closes_only_that_connection() {
+    for protocol in [
+        SimProtocol::Cmpp2,
+        SimProtocol::Cmpp3,
+        SimProtocol::Smgp,
+        SimProtocol::Sgip,
+    ] {
+        let sim = start(SimConfig::new(protocol).account("901234", "Sec@2024")).await;
+        // A length field below any header, then a frame that is too long, then noise.
+        for junk in [
+            &[
+                0u8, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+            ][..],
+            &[
+                0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+            ][..],
+            &[
+                0, 0, 0, 24, 0, 0, 0, 1, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0, 0, 0, 0, 0,
+            ][..],
+        ] {
+            let mut c =
+                Raw::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V30)).await;
+            c.write(junk).await;
+            c.expect_eof().await;
+        }
+        // Still serving.
+        if matches!(protocol, SimProtocol::Cmpp2 | SimProtocol::Cmpp3) {
+            let v = if protocol == SimProtocol::Cmpp2 {
+                cmpp::Version::V20
+            } else {
+                cmpp::Version::V30
+            };
+            drop(cmpp_login(sim.local_addr(), v).await);
+        }
+        let s = sim
+            .wait_until(|s| s.connections >= 3 && s.open_connections <= 1, T)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.logins_ok + s.logins_refused,
+            u64::from(matches!(protocol, SimProtocol::Cmpp2 | SimProtocol::Cmpp3))
+        );
+        sim.shutdown().await;
+    }
+}
