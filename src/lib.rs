@@ -7,7 +7,9 @@
 
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod decode;
+pub mod dispatch;
 pub mod link;
 pub mod route;
 pub mod segments;

@@ -1,0 +1,353 @@
+//! `hongyan demo`: the whole path on a fresh machine with one command.
+//!
+//! It starts the daemon on the embedded default (three in-process simulated carriers:
+//! CMPP 3.0, SMGP 3.0, SGIP 1.2), sends a shipping notification, a long payment reminder
+//! and a group message with one bad number through it, waits (bounded) until every
+//! recipient is delivered or failed, prints what happened to each message, then has the
+//! simulated China Mobile gateway deliver a reply to the extended number and shows it
+//! arriving in the inbox. Nothing leaves the machine.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::{Daemon, DaemonError, DaemonHandle};
+use crate::clock::ChinaTime;
+use crate::config::Config;
+use crate::dispatch::{RecipientOutcome, SendRequest};
+use crate::route::Carrier;
+use crate::sim::MoSpec;
+use crate::store::{JobId, JobStatus};
+
+/// How long the demo waits for every message to settle.
+const SETTLE: Duration = Duration::from_secs(20);
+/// How often it looks.
+const LOOK: Duration = Duration::from_millis(100);
+/// The extension the group message goes out with, so a reply finds its way back.
+const EXTENSION: &str = "0001";
+
+/// One sample message.
+struct Sample {
+    title: &'static str,
+    request: SendRequest,
+}
+
+fn samples() -> Vec<Sample> {
+    let shipping = SendRequest::new(
+        vec!["13800138000".into()],
+        "您的包裹已发货：顺丰 SF1234567890，预计明天 18:00 前送达。",
+    );
+    let reminder = SendRequest::new(
+        vec!["13300133000".into()],
+        "尊敬的客户，您本月的账单已生成，应还金额 1,286.50 元，最后还款日为 12 月 5 日。\
+         为避免产生逾期费用并影响您的个人信用记录，请在还款日前通过手机银行、网上银行或\
+         营业网点完成还款；如已还款，请忽略本短信。如有疑问，请拨打客服热线 95555 或直接\
+         回复本短信，我们将竭诚为您服务。感谢您一直以来的支持与信任！",
+    );
+    let mut group = SendRequest::new(
+        vec![
+            "13900139000".into(),
+            "+86 189-1234-5678".into(),
+            "13012345678".into(),
+            "0571-88886666".into(),
+        ],
+        "周五 15:00 三楼会议室开季度例会，请准时参加。能来请回复 Y。",
+    );
+    group.source_ext = Some(EXTENSION.into());
+    vec![
+        Sample {
+            title: "Shipping notification",
+            request: shipping,
+        },
+        Sample {
+            title: "Payment reminder (long message)",
+            request: reminder,
+        },
+        Sample {
+            title: "Group message (with one landline number)",
+            request: group,
+        },
+    ]
+}
+
+/// Runs the demo, writing the report to `out`. `data_dir` overrides where the store
+/// goes (default `$HONGYAN_DATA`, else a fresh temporary directory removed afterwards).
+pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), DaemonError> {
+    let mut config = Config::embedded_default().map_err(|e| DaemonError::Config {
+        key: e.key().unwrap_or("(embedded)").to_owned(),
+        reason: e.to_string(),
+    })?;
+    let (dir, temporary) =
+        match data_dir.or_else(|| std::env::var_os("HONGYAN_DATA").map(PathBuf::from)) {
+            Some(d) => (d, false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "hongyan-demo-{}-{}",
+                    std::process::id(),
+                    crate::store::now_millis()
+                )),
+                true,
+            ),
+        };
+    config.storage.data_dir = dir.clone();
+    writeln!(out, "hongyan demo: the whole path, on this machine")?;
+    writeln!(
+        out,
+        "DEMO MODE: all three carriers are simulated inside this process; no real SMS is sent."
+    )?;
+    let daemon = Daemon::start(config).await?;
+    writeln!(out, "data: {}", daemon.store().path().display())?;
+    let result = drive(out, &daemon).await;
+    let stop = daemon.shutdown(Duration::from_secs(10)).await;
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result?;
+    writeln!(
+        out,
+        "\nDaemon stopped cleanly{}. Next: `hongyan run` keeps it running; `hongyan run --config FILE` talks to real gateways.",
+        if stop.requeued > 0 {
+            format!(" ({} parts back in the queue)", stop.requeued)
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
+}
+
+async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
+    writeln!(out, "\nLinks:")?;
+    for l in daemon.links() {
+        writeln!(
+            out,
+            "  {:<14} {:<6} {} numbers, simulated gateway",
+            l.name,
+            l.protocol,
+            l.carrier.full_name()
+        )?;
+    }
+    let submitter = daemon.submitter();
+    let mut sent: Vec<(&'static str, JobId, Vec<RecipientOutcome>)> = Vec::new();
+    writeln!(out, "\nSending:")?;
+    for (i, s) in samples().into_iter().enumerate() {
+        let outcome = submitter
+            .send(s.request)
+            .await
+            .map_err(|e| DaemonError::Demo(format!("{}: {e}", s.title)))?;
+        let Some(job) = outcome.job else {
+            return Err(DaemonError::Demo(format!("{}: nothing accepted", s.title)));
+        };
+        writeln!(
+            out,
+            "  [{}] {}: job {}, {} of {} recipients accepted",
+            i + 1,
+            s.title,
+            job.job_id,
+            outcome.accepted(),
+            outcome.recipients.len()
+        )?;
+        for r in &outcome.recipients {
+            match r {
+                RecipientOutcome::Rejected { input, reason, .. } => {
+                    writeln!(out, "        {input}: rejected, {reason}")?;
+                }
+                RecipientOutcome::Duplicate { input, first, .. } => {
+                    writeln!(
+                        out,
+                        "        {input}: same number as recipient {first}, sent once"
+                    )?;
+                }
+                RecipientOutcome::Accepted { .. } => {}
+            }
+        }
+        sent.push((s.title, job.job_id, outcome.recipients));
+    }
+
+    let jobs: Vec<JobId> = sent.iter().map(|(_, id, _)| *id).collect();
+    let statuses = settle(daemon, &jobs).await?;
+    for (i, ((title, _, outcomes), status)) in sent.iter().zip(&statuses).enumerate() {
+        writeln!(out)?;
+        print_job(out, i + 1, title, outcomes, status)?;
+    }
+
+    reply(out, daemon).await
+}
+
+/// Waits until every recipient of `jobs` is final, or the bound passes.
+async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>, DaemonError> {
+    let store = daemon.store();
+    let start = Instant::now();
+    loop {
+        let mut all = Vec::with_capacity(jobs.len());
+        for &id in jobs {
+            let st = store
+                .job_status(id)
+                .await
+                .map_err(|e| DaemonError::Demo(format!("job {id}: {e}")))?
+                .ok_or_else(|| DaemonError::Demo(format!("job {id} not found")))?;
+            all.push(st);
+        }
+        let done = all
+            .iter()
+            .all(|j| j.recipients.iter().all(|r| r.state.is_final()));
+        if done || start.elapsed() >= SETTLE {
+            return Ok(all);
+        }
+        tokio::time::sleep(LOOK).await;
+    }
+}
+
+fn carrier_name(name: &str) -> &'static str {
+    name.parse::<Carrier>().map_or("?", Carrier::full_name)
+}
+
+fn print_job(
+    out: &mut dyn Write,
+    n: usize,
+    title: &str,
+    outcomes: &[RecipientOutcome],
+    st: &JobStatus,
+) -> std::io::Result<()> {
+    writeln!(out, "[{n}] {title}: job {} {}", st.job_id, st.state)?;
+    writeln!(out, "    text: {}", st.text)?;
+    let head = [
+        "recipient",
+        "carrier",
+        "link",
+        "parts",
+        "state",
+        "report",
+        "carrier msg id(s)",
+    ];
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for r in &st.recipients {
+        let link = r
+            .segments
+            .iter()
+            .find_map(|s| s.link.clone())
+            .unwrap_or_else(|| "-".into());
+        let ids: Vec<String> = r.segments.iter().filter_map(|s| s.msg_id.clone()).collect();
+        let mut stats: Vec<String> = r
+            .segments
+            .iter()
+            .filter_map(|s| s.report_stat.clone())
+            .collect();
+        stats.dedup();
+        rows.push([
+            r.number.clone(),
+            carrier_name(&r.carrier).to_owned(),
+            link,
+            r.parts.to_string(),
+            r.state.to_string(),
+            if stats.is_empty() {
+                "-".into()
+            } else {
+                stats.join(",")
+            },
+            if ids.is_empty() {
+                "-".into()
+            } else {
+                ids.join(" ")
+            },
+        ]);
+    }
+    let mut width = head.map(str::len);
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        let mut s = String::from("    ");
+        for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", line(head))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+    }
+    for r in outcomes {
+        if let RecipientOutcome::Rejected { input, reason, .. } = r {
+            writeln!(out, "    {input}: not sent, {reason}")?;
+        }
+    }
+    for r in &st.recipients {
+        if let Some(e) = &r.last_error {
+            writeln!(out, "    {}: {e}", r.number)?;
+        }
+    }
+    Ok(())
+}
+
+/// A reply from the group message's China Mobile recipient to its extended number.
+async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
+    let link = daemon
+        .config()
+        .links
+        .iter()
+        .find(|l| l.carrier() == Carrier::Mobile)
+        .cloned()
+        .ok_or_else(|| DaemonError::Demo("no China Mobile link".into()))?;
+    let sim = daemon
+        .simulator(&link.name)
+        .ok_or_else(|| DaemonError::Demo(format!("link {} has no simulator", link.name)))?;
+    let to = format!("{}{EXTENSION}", link.service_code);
+    writeln!(
+        out,
+        "\nReply: 13900139000 answers the group message; the simulated China Mobile gateway delivers it to {to}"
+    )?;
+    let before = daemon
+        .store()
+        .inbox_list(false, 1000)
+        .await
+        .map_err(|e| DaemonError::Demo(format!("inbox: {e}")))?
+        .len();
+    sim.deliver_mo(MoSpec::new(
+        "13900139000",
+        to.clone(),
+        "Y 收到，周五准时参加",
+    ))
+    .await
+    .map_err(|e| DaemonError::Demo(format!("MO: {e}")))?;
+    let start = Instant::now();
+    loop {
+        let inbox = daemon
+            .store()
+            .inbox_list(false, 1000)
+            .await
+            .map_err(|e| DaemonError::Demo(format!("inbox: {e}")))?;
+        if inbox.len() > before {
+            writeln!(out, "Inbox:")?;
+            for m in inbox.iter().filter(|m| m.message.destination == to) {
+                let t = ChinaTime::from_unix(m.message.received_at / 1000);
+                writeln!(
+                    out,
+                    "    from {} to {} via {} at {:04}-{:02}-{:02} {:02}:{:02}:{:02} CST: {}",
+                    m.message.sender,
+                    m.message.destination,
+                    m.message.link,
+                    t.year,
+                    t.month,
+                    t.day,
+                    t.hour,
+                    t.minute,
+                    t.second,
+                    m.message.text
+                )?;
+            }
+            return Ok(());
+        }
+        if start.elapsed() >= SETTLE {
+            return Err(DaemonError::Demo(
+                "the reply did not reach the inbox in time".into(),
+            ));
+        }
+        tokio::time::sleep(LOOK).await;
+    }
+}

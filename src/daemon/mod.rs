@@ -1,0 +1,222 @@
+//! The daemon: the store, the router, the links with their dispatchers, the scheduler
+//! tick and — for `simulated = true` links — in-process carrier simulators, started and
+//! stopped as one.
+//!
+//! [`Daemon::start`] opens the store under `storage.data_dir`, recovers what the previous
+//! process left on the wire (`queue.resend_unconfirmed`), builds the router, starts one
+//! simulator per simulated link on 127.0.0.1:0 (for SGIP also the reverse direction into
+//! the link's own listener), the links, their dispatchers and the tick, and returns a
+//! [`DaemonHandle`]: the [`Submitter`] for new jobs, the store for reads, the link views,
+//! and [`DaemonHandle::shutdown`] for a graceful, bounded stop.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
+//! | `start.rs` | opening the store, recovery, the router, the simulators |
+//! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
+//! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
+
+pub mod demo;
+pub mod logging;
+mod start;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::config::Config;
+use crate::dispatch::{LinkRunner, LinkView, Submitter, scheduler};
+use crate::sim::SimHandle;
+use crate::store::{StoreHandle, UnconfirmedSegment};
+
+pub use start::SimTweak;
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The configuration cannot work (key and reason, as in the config loader).
+    #[error("{key}: {reason}")]
+    Config {
+        /// The key, e.g. `link[1].udh`.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The data directory cannot be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store cannot be opened or recovered.
+    #[error("store {path}: {source}")]
+    Store {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: crate::store::StoreError,
+    },
+    /// A simulator cannot start.
+    #[error("simulator for link {link}: {source}")]
+    Sim {
+        /// The link.
+        link: String,
+        /// Why.
+        #[source]
+        source: crate::sim::SimError,
+    },
+    /// A link cannot start (e.g. its SGIP listener cannot bind).
+    #[error("link {link}: {source}")]
+    Link {
+        /// The link.
+        link: String,
+        /// Why.
+        #[source]
+        source: crate::link::LinkError,
+    },
+    /// Something the demo needed did not happen.
+    #[error("demo: {0}")]
+    Demo(String),
+    /// Writing the demo's output failed.
+    #[error("output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Starts daemons.
+#[derive(Debug)]
+pub struct Daemon;
+
+impl Daemon {
+    /// Starts everything `config` describes. Errors come back before any job is
+    /// taken; what was started by then is stopped again.
+    pub async fn start(config: Config) -> Result<DaemonHandle, DaemonError> {
+        Self::start_with(config, None).await
+    }
+
+    /// Like [`Daemon::start`]; `tweak` adjusts each in-process simulator's settings
+    /// before it starts (report delay, failure share — for tests and trials).
+    pub async fn start_with(
+        config: Config,
+        tweak: Option<SimTweak>,
+    ) -> Result<DaemonHandle, DaemonError> {
+        start::start(config, tweak).await
+    }
+}
+
+/// A running daemon.
+#[derive(Debug)]
+pub struct DaemonHandle {
+    config: Config,
+    store: StoreHandle,
+    submitter: Submitter,
+    runners: Vec<LinkRunner>,
+    sims: Vec<(String, SimHandle)>,
+    wake: Vec<Arc<Notify>>,
+    stop: watch::Sender<bool>,
+    scheduler: JoinHandle<()>,
+    recovered: Vec<UnconfirmedSegment>,
+}
+
+/// What [`DaemonHandle::shutdown`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Segments handed to a link and unanswered, put back in the queue.
+    pub requeued: usize,
+    /// True when the deadline passed before the links had closed; what was still on the
+    /// wire stays in flight and is recovered (marked unconfirmed) on the next start.
+    pub timed_out: bool,
+}
+
+impl DaemonHandle {
+    /// The entry point for new jobs.
+    pub fn submitter(&self) -> Submitter {
+        self.submitter.clone()
+    }
+
+    /// The store (reads: job status, inbox, queue depth).
+    pub fn store(&self) -> StoreHandle {
+        self.store.clone()
+    }
+
+    /// The configuration running.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// True when every link is simulated.
+    pub fn is_demo(&self) -> bool {
+        self.config.is_demo()
+    }
+
+    /// Every link's state now.
+    pub fn links(&self) -> Vec<LinkView> {
+        self.runners.iter().map(LinkRunner::view).collect()
+    }
+
+    /// The in-process simulator behind a simulated link.
+    pub fn simulator(&self, link: &str) -> Option<SimHandle> {
+        self.sims
+            .iter()
+            .find(|(name, _)| name == link)
+            .map(|(_, sim)| sim.clone())
+    }
+
+    /// Segments the previous process left on the wire, as recovery found them.
+    pub fn recovered(&self) -> &[UnconfirmedSegment] {
+        &self.recovered
+    }
+
+    /// Runs the scheduler tick now (release due jobs, expire old ones) instead of
+    /// waiting for the next second.
+    pub async fn tick(&self) {
+        scheduler::run_once(&self.store, &self.wake).await;
+    }
+
+    /// Graceful stop within `deadline`: new jobs are refused, dispatchers stop claiming,
+    /// links close their sessions (each waiting up to its close grace for responses),
+    /// answers are recorded, unanswered parts go back to the queue, the simulators stop
+    /// and the store is closed.
+    pub async fn shutdown(self, deadline: Duration) -> ShutdownReport {
+        tracing::info!(?deadline, "shutting down");
+        self.submitter.close();
+        let _ = self.stop.send(true);
+        let _ = self.scheduler.await;
+        let mut links = JoinSet::new();
+        for r in self.runners {
+            links.spawn(r.shutdown());
+        }
+        let mut requeued = 0;
+        let drained = tokio::time::timeout(deadline, async {
+            while let Some(n) = links.join_next().await {
+                requeued += n.unwrap_or(0);
+            }
+        })
+        .await;
+        let timed_out = drained.is_err();
+        if timed_out {
+            links.abort_all();
+            tracing::warn!(
+                "links did not close in time; parts still on the wire are recovered as unconfirmed on the next start"
+            );
+        }
+        let mut sims = JoinSet::new();
+        for (_, sim) in self.sims {
+            sims.spawn(sim.shutdown());
+        }
+        while sims.join_next().await.is_some() {}
+        if let Err(e) = self.store.close().await {
+            tracing::warn!(error = %e, "store close");
+        }
+        tracing::info!(requeued, timed_out, "stopped");
+        ShutdownReport {
+            requeued,
+            timed_out,
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Starting the daemon: data directory and store, crash recovery, router, simulators,
+//! links, dispatchers, scheduler — in that order, so nothing sends before the queue is
+//! consistent again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use super::{DaemonError, DaemonHandle};
+use crate::config::{self, Config, LinkProtocol};
+use crate::dispatch::{self, LinkRunner, Submitter, scheduler};
+use crate::link::Link;
+use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
+use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
+use crate::store::{
+    RecoveryAction, StoreHandle, StoreOptions, Synchronous, UnconfirmedSegment, now_millis,
+};
+
+/// Adjusts an in-process simulator's settings before it starts.
+pub type SimTweak = Arc<dyn Fn(&config::Link, &mut SimConfig) + Send + Sync>;
+
+fn config_error(key: impl Into<String>, reason: impl Into<String>) -> DaemonError {
+    DaemonError::Config {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+pub(super) async fn start(
+    config: Config,
+    tweak: Option<SimTweak>,
+) -> Result<DaemonHandle, DaemonError> {
+    check_shared_carriers(&config)?;
+    let router = build_router(&config)?;
+    if config.is_demo() {
+        tracing::warn!("DEMO MODE: all carriers are simulated; no real SMS is sent");
+    }
+    let (store, recovered) = open_store(&config).await?;
+    let (stop, stop_rx) = watch::channel(false);
+    let mut runners: Vec<LinkRunner> = Vec::new();
+    let mut sims: Vec<(String, SimHandle)> = Vec::new();
+    let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
+    let mut wake_all = Vec::new();
+    for link in &config.links {
+        match start_link(link, &store, tweak.as_ref()).await {
+            Ok((runner, sim, wake)) => {
+                runners.push(runner);
+                if let Some(sim) = sim {
+                    sims.push((link.name.clone(), sim));
+                }
+                wake_by_carrier
+                    .entry(link.carrier())
+                    .or_default()
+                    .push(Arc::clone(&wake));
+                wake_all.push(wake);
+            }
+            Err(e) => {
+                for r in runners {
+                    r.shutdown().await;
+                }
+                for (_, s) in sims {
+                    s.shutdown().await;
+                }
+                let _ = store.close().await;
+                return Err(e);
+            }
+        }
+    }
+    let submitter = Submitter::new(&config, router, store.clone(), wake_by_carrier);
+    let scheduler = scheduler::start(store.clone(), wake_all.clone(), stop_rx);
+    tracing::info!(
+        links = runners.len(),
+        data = %store.path().display(),
+        "hongyan running"
+    );
+    Ok(DaemonHandle {
+        config,
+        store,
+        submitter,
+        runners,
+        sims,
+        wake: wake_all,
+        stop,
+        scheduler,
+        recovered,
+    })
+}
+
+/// Links serving one carrier share its queue, so a message counted with one link's text
+/// settings may be split by another's: they must agree.
+fn check_shared_carriers(config: &Config) -> Result<(), DaemonError> {
+    let mut first: HashMap<Carrier, (usize, wire::segment::SplitOptions)> = HashMap::new();
+    for (i, link) in config.links.iter().enumerate() {
+        let opts = dispatch::split_options(link, None);
+        match first.get(&link.carrier()) {
+            Some((j, o)) if *o != opts => {
+                return Err(config_error(
+                    format!("link[{i}]"),
+                    format!(
+                        "serves {} numbers like link[{j}] but with other text settings (signature, coding, udh or max_segments); links of one carrier must split texts alike",
+                        link.carrier().full_name()
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                first.insert(link.carrier(), (i, opts));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build_router(config: &Config) -> Result<Router, DaemonError> {
+    let mut table = SegmentTable::builtin();
+    for (prefix, carrier) in &config.routing.segments {
+        table
+            .extend(prefix, *carrier)
+            .map_err(|e| config_error(format!("routing.segments.{prefix}"), e.to_string()))?;
+    }
+    let mut portability = PortabilityTable::new();
+    if let Some(path) = &config.routing.portability_file {
+        let key = "routing.portability_file";
+        let file = std::fs::File::open(path)
+            .map_err(|e| config_error(key, format!("cannot open {}: {e}", path.display())))?;
+        let report = portability
+            .import_csv(std::io::BufReader::new(file))
+            .map_err(|e| config_error(key, e.to_string()))?;
+        for row in &report.rejected {
+            tracing::warn!(file = %path.display(), line = row.line, reason = %row.reason, "portability row skipped");
+        }
+        tracing::info!(file = %path.display(), numbers = report.imported(), "portability overrides loaded");
+    }
+    let mut router = Router::new(table, portability);
+    for link in &config.links {
+        router.add_link(link.carrier());
+    }
+    for (from, to) in &config.routing.fallback {
+        router
+            .set_fallback(*from, *to)
+            .map_err(|e| config_error(format!("routing.fallback.{from}"), e.to_string()))?;
+    }
+    Ok(router)
+}
+
+async fn open_store(
+    config: &Config,
+) -> Result<(StoreHandle, Vec<UnconfirmedSegment>), DaemonError> {
+    let dir = &config.storage.data_dir;
+    std::fs::create_dir_all(dir).map_err(|source| DaemonError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let path = dir.join(&config.storage.database);
+    let options = StoreOptions {
+        synchronous: match config.storage.synchronous {
+            config::Synchronous::Normal => Synchronous::Normal,
+            config::Synchronous::Full => Synchronous::Full,
+        },
+        ..StoreOptions::default()
+    };
+    let store_err = |source| DaemonError::Store {
+        path: path.clone(),
+        source,
+    };
+    let store = StoreHandle::open(&path, options).map_err(store_err)?;
+    let resend = config.queue.resend_unconfirmed;
+    let recovered = match store.recover_on_start(resend, now_millis()).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = store.close().await;
+            return Err(store_err(e));
+        }
+    };
+    for s in &recovered {
+        match s.action {
+            RecoveryAction::MarkedUnconfirmed => tracing::warn!(
+                job = s.job_id,
+                recipient = s.recipient_id,
+                segment = s.segment_id,
+                number = %s.number,
+                part = s.part,
+                parts = s.parts,
+                link = s.link.as_deref().unwrap_or("-"),
+                "was on the wire with no response when hongyan stopped; marked unconfirmed, not resent (queue.resend_unconfirmed = false)"
+            ),
+            RecoveryAction::Requeued => tracing::warn!(
+                job = s.job_id,
+                recipient = s.recipient_id,
+                segment = s.segment_id,
+                number = %s.number,
+                part = s.part,
+                parts = s.parts,
+                "was on the wire with no response when hongyan stopped; sending again (queue.resend_unconfirmed = true)"
+            ),
+        }
+    }
+    Ok((store, recovered))
+}
+
+/// Starts one link (and its simulator, when simulated) with its dispatcher.
+async fn start_link(
+    link: &config::Link,
+    store: &StoreHandle,
+    tweak: Option<&SimTweak>,
+) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
+    let link_err = |source| DaemonError::Link {
+        link: link.name.clone(),
+        source,
+    };
+    let (sim, listener, address) = if link.simulated {
+        let (sim, listener) = start_sim(link, tweak).await?;
+        let addr = sim.local_addr().to_string();
+        (Some(sim), listener, addr)
+    } else {
+        (None, None, link.address.clone().unwrap_or_default())
+    };
+    let lc = dispatch::link_config(link, address);
+    let started = match listener {
+        Some(l) => Link::start_with_listener(lc, l).await,
+        None => Link::start(lc).await,
+    };
+    let (handle, events) = match started {
+        Ok(x) => x,
+        Err(e) => {
+            if let Some(s) = sim {
+                s.shutdown().await;
+            }
+            return Err(link_err(e));
+        }
+    };
+    tracing::info!(
+        link = %link.name,
+        protocol = link.protocol.name(),
+        carrier = %link.carrier(),
+        simulated = link.simulated,
+        listener = ?handle.listener_addr(),
+        "link started"
+    );
+    let wake = Arc::new(Notify::new());
+    let runner = LinkRunner::start(
+        link.clone(),
+        handle,
+        events,
+        store.clone(),
+        Arc::clone(&wake),
+    );
+    Ok((runner, sim, wake))
+}
+
+/// An in-process gateway for a simulated link; for SGIP also the link's listener, bound
+/// first so the simulator knows where to connect back.
+async fn start_sim(
+    link: &config::Link,
+    tweak: Option<&SimTweak>,
+) -> Result<(SimHandle, Option<TcpListener>), DaemonError> {
+    let sim_err = |source| DaemonError::Sim {
+        link: link.name.clone(),
+        source,
+    };
+    let protocol = match link.protocol {
+        LinkProtocol::Cmpp2 => SimProtocol::Cmpp2,
+        LinkProtocol::Cmpp3 => SimProtocol::Cmpp3,
+        LinkProtocol::Smgp => SimProtocol::Smgp,
+        LinkProtocol::Sgip => SimProtocol::Sgip,
+    };
+    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
+    let mut sc = SimConfig::new(protocol).account(link.account.clone(), secret);
+    let listener = if protocol == SimProtocol::Sgip {
+        let l = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| sim_err(e.into()))?;
+        let addr = l.local_addr().map_err(|e| sim_err(e.into()))?;
+        sc.sgip_sp_listener = Some(addr);
+        let name = link
+            .gateway_login
+            .clone()
+            .unwrap_or_else(|| dispatch::SIM_GATEWAY_LOGIN.to_owned());
+        let password = link.gateway_password.as_ref().map_or_else(
+            || dispatch::SIM_GATEWAY_PASSWORD.to_owned(),
+            |s| s.expose().to_owned(),
+        );
+        sc.sgip_sp_account = Some(Account::new(name, password));
+        Some(l)
+    } else {
+        None
+    };
+    if let Some(t) = tweak {
+        t(link, &mut sc);
+    }
+    let sim = Simulator::start(sc).await.map_err(sim_err)?;
+    Ok((sim, listener))
+}

@@ -1,0 +1,491 @@
+//! One link's dispatcher: moves its carrier's queued messages from the store into the
+//! link, and the link's answers back into the store.
+//!
+//! Two tasks per link:
+//!
+//! * the **claim loop** takes whole messages from the store (`claim`) while the link has
+//!   room — fewer than [`max_outstanding`](LinkRunner) parts handed over and unanswered,
+//!   and (for CMPP / SMGP) a connection logged in — splits each text with the link's
+//!   options and the stored reference, and submits it. With nothing to do it waits on a
+//!   [`Notify`] (new job, freed room, connection up, schedule due) or a slow timer; it
+//!   never polls in a loop. During a carrier outage nothing is claimed, so jobs wait in
+//!   the queue and flow out at the link's rate when it is back.
+//! * the **events loop** records what the link reports: `Submitted` → `mark_submitted`
+//!   (applying an orphan report that beat it), `Failed` → `mark_failed`, `Report` →
+//!   `record_report` (kept as an orphan when no segment has the id yet), `Mo` → inbox.
+//!   Events are handled one at a time, in order, so a report never overtakes the submit
+//!   response it follows.
+//!
+//! A claimed message's id towards the link is its recipient id, so every event names
+//! (recipient, part), which the in-memory map turns into the segment id.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::plan::split_options;
+use crate::config;
+use crate::link::{
+    DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
+};
+use crate::route::Carrier;
+use crate::store::{
+    ClaimRequest, ClaimedMessage, NewInbound, NewReport, ReportOutcome, ReportStatus, SegmentId,
+    StoreHandle, now_millis,
+};
+
+/// With nothing to wake it, the claim loop looks at the queue this often anyway.
+const SLOW_LOOK: Duration = Duration::from_secs(2);
+
+/// What the daemon shows about a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkView {
+    /// Link name.
+    pub name: String,
+    /// The carrier whose numbers it takes.
+    pub carrier: Carrier,
+    /// Protocol name.
+    pub protocol: &'static str,
+    /// Whether the gateway is an in-process simulator.
+    pub simulated: bool,
+    /// Connections logged in now.
+    pub connections_up: usize,
+    /// Message parts handed to the link and not yet answered.
+    pub outstanding: usize,
+    /// Why the last connection closed or a login was refused.
+    pub last_problem: Option<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: config::Link,
+    /// The store's carrier key of this link's messages.
+    carrier: String,
+    store: StoreHandle,
+    wake: Arc<Notify>,
+    /// (recipient id, part) → segment, for every part handed to the link and unanswered.
+    inflight: Mutex<HashMap<(u64, u8), SegmentId>>,
+    up: AtomicUsize,
+    last_problem: Mutex<Option<String>>,
+    /// SGIP connects on demand: no connection is up until there is work.
+    on_demand: bool,
+    max_outstanding: usize,
+}
+
+/// A link with its dispatcher running.
+#[derive(Debug)]
+pub struct LinkRunner {
+    shared: Arc<Shared>,
+    link: LinkHandle,
+    stop: watch::Sender<bool>,
+    drain: watch::Sender<bool>,
+    claim_task: JoinHandle<()>,
+    events_task: JoinHandle<()>,
+}
+
+impl LinkRunner {
+    /// Starts dispatching for a started link. `wake` is the notifier the submitter and the
+    /// scheduler use for this link.
+    pub fn start(
+        config: config::Link,
+        link: LinkHandle,
+        events: mpsc::Receiver<LinkEvent>,
+        store: StoreHandle,
+        wake: Arc<Notify>,
+    ) -> Self {
+        let on_demand = config.protocol == config::LinkProtocol::Sgip;
+        let max_outstanding =
+            (usize::from(config.window) * usize::from(config.connections) * 2).max(2);
+        let shared = Arc::new(Shared {
+            carrier: config.carrier().name().to_owned(),
+            config,
+            store,
+            wake,
+            inflight: Mutex::new(HashMap::new()),
+            up: AtomicUsize::new(0),
+            last_problem: Mutex::new(None),
+            on_demand,
+            max_outstanding,
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let (drain, drain_rx) = watch::channel(false);
+        let claim_task = tokio::spawn(claim_loop(Arc::clone(&shared), link.submitter(), stop_rx));
+        let events_task = tokio::spawn(events_loop(Arc::clone(&shared), events, drain_rx));
+        Self {
+            shared,
+            link,
+            stop,
+            drain,
+            claim_task,
+            events_task,
+        }
+    }
+
+    /// The link's name.
+    pub fn name(&self) -> &str {
+        &self.shared.config.name
+    }
+
+    /// The link's SGIP listener address, if it has one.
+    pub fn listener_addr(&self) -> Option<std::net::SocketAddr> {
+        self.link.listener_addr()
+    }
+
+    /// The link's state now.
+    pub fn view(&self) -> LinkView {
+        let sh = &self.shared;
+        LinkView {
+            name: sh.config.name.clone(),
+            carrier: sh.config.carrier(),
+            protocol: sh.config.protocol.name(),
+            simulated: sh.config.simulated,
+            connections_up: sh.up.load(Ordering::Relaxed),
+            outstanding: lock(&sh.inflight).len(),
+            last_problem: lock(&sh.last_problem).clone(),
+        }
+    }
+
+    /// Graceful stop: no more claims, the link closes its sessions (waiting up to its
+    /// close grace for responses), every answer that came is recorded, and the parts
+    /// still unanswered go back to the queue. Returns how many segments were requeued.
+    pub async fn shutdown(self) -> usize {
+        let name = self.shared.config.name.clone();
+        let _ = self.stop.send(true);
+        let _ = self.claim_task.await;
+        let handed_back = self.link.shutdown().await;
+        let _ = self.drain.send(true);
+        let _ = self.events_task.await;
+        let left: Vec<SegmentId> = lock(&self.shared.inflight)
+            .drain()
+            .map(|(_, seg)| seg)
+            .collect();
+        if left.is_empty() {
+            tracing::info!(link = %name, "link stopped; nothing left in flight");
+            return 0;
+        }
+        let parts: usize = handed_back.iter().map(|m| m.parts.len()).sum();
+        match self
+            .shared
+            .store
+            .requeue(
+                left.clone(),
+                "hongyan stopped before the carrier answered".into(),
+                now_millis(),
+            )
+            .await
+        {
+            Ok(out) => {
+                tracing::info!(link = %name, requeued = out.moved.len(), handed_back = parts, "link stopped; unanswered parts back in the queue");
+                out.moved.len()
+            }
+            Err(e) => {
+                tracing::warn!(link = %name, error = %e, segments = left.len(), "could not requeue unanswered parts; they are recovered on the next start");
+                0
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn outstanding(&self) -> usize {
+        lock(&self.inflight).len()
+    }
+
+    fn ready(&self) -> bool {
+        self.outstanding() < self.max_outstanding
+            && (self.on_demand || self.up.load(Ordering::Relaxed) > 0)
+    }
+
+    fn problem(&self, what: String) {
+        *lock(&self.last_problem) = Some(what);
+    }
+
+    /// Splits a claimed message and hands it to the link; on any failure its segments
+    /// are failed (text) or requeued (link stopping), never left in flight.
+    async fn send(&self, submitter: &Submitter, m: ClaimedMessage) {
+        let seg_ids: Vec<SegmentId> = m.segments.iter().map(|s| s.segment_id).collect();
+        let msg = match self.build(&m) {
+            Ok(msg) => msg,
+            Err(reason) => {
+                tracing::warn!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, %reason, "message cannot be sent");
+                for id in seg_ids {
+                    if let Err(e) = self
+                        .store
+                        .mark_failed(id, -1, reason.clone(), now_millis())
+                        .await
+                    {
+                        tracing::warn!(segment = id, error = %e, "cannot record the failure");
+                    }
+                }
+                return;
+            }
+        };
+        {
+            let mut map = lock(&self.inflight);
+            for s in &m.segments {
+                map.insert((msg.id, s.part), s.segment_id);
+            }
+        }
+        tracing::debug!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, number = %m.number, parts = msg.parts.len(), text = %m.text, "handing message to the link");
+        if let Err(back) = submitter.submit(msg).await {
+            {
+                let mut map = lock(&self.inflight);
+                for p in &back.0.parts {
+                    map.remove(&(back.0.id, p.number));
+                }
+            }
+            let reason = "link shutting down".to_owned();
+            if let Err(e) = self.store.requeue(seg_ids, reason, now_millis()).await {
+                tracing::warn!(link = %self.config.name, error = %e, "cannot requeue; recovered on the next start");
+            }
+        }
+    }
+
+    /// The outbound message for a claimed one: split with the link's options and the
+    /// stored reference, parts as claimed.
+    fn build(&self, m: &ClaimedMessage) -> Result<OutboundMessage, String> {
+        let opts = split_options(&self.config, Some(&m.signature));
+        let split = wire::segment::split(&m.text, &opts, m.reference.unwrap_or(0))
+            .map_err(|e| format!("the text cannot go through link {}: {e}", self.config.name))?;
+        if split.segments.len() != usize::from(m.parts) {
+            return Err(format!(
+                "the text now takes {} segments but was accepted as {} (the link's text settings changed)",
+                split.segments.len(),
+                m.parts
+            ));
+        }
+        let mut parts = Vec::with_capacity(m.segments.len());
+        for s in &m.segments {
+            let segment = split
+                .segments
+                .get(usize::from(s.part).saturating_sub(1))
+                .cloned()
+                .ok_or_else(|| format!("part {} of {} does not exist", s.part, m.parts))?;
+            parts.push(OutboundPart {
+                number: s.part,
+                segment,
+            });
+        }
+        let src_number = format!(
+            "{}{}",
+            self.config.service_code,
+            m.source_ext.as_deref().unwrap_or("")
+        );
+        Ok(OutboundMessage {
+            id: u64::try_from(m.recipient_id).unwrap_or_default(),
+            recipients: vec![m.number.clone()],
+            src_number,
+            coding: split.coding,
+            parts,
+            want_report: self.config.status_reports,
+            service_id: String::new(),
+        })
+    }
+
+    async fn on_event(&self, event: LinkEvent) {
+        let name = &self.config.name;
+        let now = now_millis();
+        match event {
+            LinkEvent::Up { conn } => {
+                self.up.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(link = %name, conn, "link up");
+                self.wake.notify_one();
+            }
+            LinkEvent::Down { conn, reason } => {
+                let _ = self
+                    .up
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                        Some(n.saturating_sub(1))
+                    });
+                tracing::info!(link = %name, conn, %reason, "link down");
+                self.problem(format!("connection {conn} closed: {reason}"));
+            }
+            LinkEvent::LoginRefused {
+                conn,
+                status,
+                meaning,
+            } => {
+                tracing::warn!(link = %name, conn, status, meaning, "login refused by the gateway");
+                self.problem(format!("login refused: {status} {meaning}"));
+            }
+            LinkEvent::Submitted {
+                id, part, msg_id, ..
+            } => {
+                let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
+                    tracing::warn!(link = %name, id, part, %msg_id, "submit response for a part this run did not send");
+                    return;
+                };
+                self.wake.notify_one();
+                match self
+                    .store
+                    .mark_submitted(seg, msg_id.to_string(), now)
+                    .await
+                {
+                    Ok(out) => {
+                        if let Some(r) = out.matched_report {
+                            tracing::info!(link = %name, segment = seg, %msg_id, stat = %r.stat, "submitted; an earlier report for it applied");
+                        } else {
+                            tracing::debug!(link = %name, segment = seg, %msg_id, "submitted");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
+                    }
+                }
+            }
+            LinkEvent::Failed {
+                id,
+                part,
+                code,
+                reason,
+            } => {
+                let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
+                    tracing::warn!(link = %name, id, part, %reason, "failure for a part this run did not send");
+                    return;
+                };
+                self.wake.notify_one();
+                tracing::info!(link = %name, segment = seg, ?code, %reason, "submit failed");
+                let code = code.map_or(-1, i64::from);
+                if let Err(e) = self.store.mark_failed(seg, code, reason, now).await {
+                    tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
+                }
+            }
+            LinkEvent::Report { report, .. } => self.on_report(report, now).await,
+            LinkEvent::Mo(mo) => {
+                let text = mo
+                    .text
+                    .clone()
+                    .unwrap_or_else(|| wire::hex::encode(&mo.payload));
+                tracing::info!(link = %name, sender = %mo.sender, destination = %mo.destination, parts = mo.total, "inbound message");
+                tracing::debug!(link = %name, %text, "inbound text");
+                let inbound = NewInbound {
+                    sender: mo.sender,
+                    destination: mo.destination,
+                    text,
+                    coding: mo.coding.as_u8(),
+                    received_at: now,
+                    link: name.clone(),
+                    item_id: None,
+                };
+                if let Err(e) = self.store.inbox_insert(inbound).await {
+                    tracing::error!(link = %name, error = %e, "cannot store an inbound message");
+                }
+            }
+            LinkEvent::Unparsed { pdu, reason } => {
+                tracing::warn!(link = %name, pdu, %reason, "unreadable PDU from the gateway");
+            }
+        }
+    }
+
+    async fn on_report(&self, report: DeliveryReport, now: i64) {
+        let name = &self.config.name;
+        let status = if report.delivered {
+            ReportStatus::Delivered
+        } else if report.stat.eq_ignore_ascii_case("EXPIRED") {
+            ReportStatus::Expired
+        } else {
+            ReportStatus::Failed
+        };
+        let raw = serde_json::json!({
+            "link": name,
+            "msg_id": report.msg_id.to_string(),
+            "recipient": report.recipient,
+            "delivered": report.delivered,
+            "stat": report.stat,
+            "err": report.err,
+            "meaning": report.meaning,
+        })
+        .to_string();
+        let msg_id = report.msg_id.to_string();
+        let new = NewReport {
+            carrier: self.carrier.clone(),
+            msg_id: msg_id.clone(),
+            status,
+            stat: report.stat,
+            err: report.err.unwrap_or_default(),
+            raw: Some(raw),
+        };
+        match self.store.record_report(new, now).await {
+            Ok(ReportOutcome::Matched {
+                segment_id,
+                recipient_state,
+                ..
+            }) => {
+                tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
+            }
+            Ok(ReportOutcome::Duplicate { segment_id }) => {
+                tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
+            }
+            Ok(ReportOutcome::Orphaned { orphan_id }) => {
+                tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
+            }
+            Err(e) => {
+                tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+            }
+        }
+    }
+}
+
+async fn claim_loop(sh: Arc<Shared>, submitter: Submitter, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if sh.ready() {
+            let req = ClaimRequest {
+                carrier: sh.carrier.clone(),
+                link: sh.config.name.clone(),
+                connection: 0,
+                max_segments: sh.max_outstanding.saturating_sub(sh.outstanding()).max(1),
+            };
+            match sh.store.claim(req, now_millis()).await {
+                Ok(claimed) if !claimed.is_empty() => {
+                    for m in claimed {
+                        sh.send(&submitter, m).await;
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(link = %sh.config.name, error = %e, "cannot claim from the store");
+                }
+            }
+        }
+        tokio::select! {
+            () = sh.wake.notified() => {}
+            () = tokio::time::sleep(SLOW_LOOK) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn events_loop(
+    sh: Arc<Shared>,
+    mut rx: mpsc::Receiver<LinkEvent>,
+    mut drain: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            e = rx.recv() => match e {
+                Some(e) => sh.on_event(e).await,
+                None => return,
+            },
+            _ = drain.changed() => {
+                while let Ok(e) = rx.try_recv() {
+                    sh.on_event(e).await;
+                }
+                return;
+            }
+        }
+    }
+}
