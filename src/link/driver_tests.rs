@@ -346,8 +346,9 @@ async fn messages_are_acknowledged_and_reported_once() {
     let (handle, mut rx) = Link::start(c).await.unwrap();
     submit_all(&handle, 300).await;
     let n = 300;
+    let (parts, reports) = (expected_parts(n), expected_reports(n));
     let t = collect(&mut rx, |t| {
-        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+        t.submitted.len() == parts && t.reports.len() == reports
     })
     .await;
     assert_each_once(&t, n, true);
@@ -371,8 +372,9 @@ async fn flow_control_resends_and_never_fails() {
     let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
     let n = 60;
     submit_all(&handle, n).await;
+    let (parts, reports) = (expected_parts(n), expected_reports(n));
     let t = collect(&mut rx, |t| {
-        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+        t.submitted.len() == parts && t.reports.len() == reports
     })
     .await;
     assert_each_once(&t, n, true);
@@ -394,7 +396,8 @@ async fn refused_login_is_reported_and_retried() {
     .await;
     let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
     submit_all(&handle, 10).await;
-    let t = collect(&mut rx, |t| t.submitted.len() == expected_parts(10)).await;
+    let parts = expected_parts(10);
+    let t = collect(&mut rx, |t| t.submitted.len() == parts).await;
     assert_eq!(t.refused, 1);
     assert_eq!(t.ups, 1);
     assert_each_once(&t, 10, false);
@@ -412,8 +415,9 @@ async fn malformed_bytes_close_the_connection_and_the_link_reconnects() {
     let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
     let n = 100;
     submit_all(&handle, n).await;
+    let (parts, reports) = (expected_parts(n), expected_reports(n));
     let t = collect(&mut rx, |t| {
-        t.submitted.len() == expected_parts(n) && t.reports.len() == expected_reports(n)
+        t.submitted.len() == parts && t.reports.len() == reports
     })
     .await;
     assert_each_once(&t, n, true);
@@ -439,7 +443,8 @@ async fn a_connection_lost_mid_window_resends_only_unacknowledged_parts() {
     let (handle, mut rx) = Link::start(c).await.unwrap();
     let n = 200;
     submit_all(&handle, n).await;
-    let t = collect(&mut rx, |t| t.submitted.len() == expected_parts(n)).await;
+    let parts = expected_parts(n);
+    let t = collect(&mut rx, |t| t.submitted.len() == parts).await;
     assert_each_once(&t, n, false);
     assert_eq!(t.ups, 2);
     // The gateway acknowledged nothing twice.

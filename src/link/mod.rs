@@ -79,6 +79,7 @@
 //!   deadline, send TERMINATE / Exit / Unbind, then [`Window::drain`] whatever is left.
 
 mod backoff;
+pub mod bench;
 mod cmpp;
 mod config;
 mod deadline;

@@ -174,19 +174,20 @@ fn submit_all(handle: &LinkHandle, n: u64) {
 /// part reported once.
 async fn run_through(rig: &mut Rig, n: u64) -> Tally {
     submit_all(&rig.handle, n);
+    let (parts, reports) = (parts(n), reports(n));
     let t = collect(&mut rig.rx, |t| {
-        t.submitted.len() == parts(n) && t.reported.len() == reports(n)
+        t.submitted.len() == parts && t.reported.len() == reports
     })
     .await;
     assert!(t.failed.is_empty(), "{:?}", t.failed);
-    assert_eq!(t.submitted.len(), parts(n), "downs {:?}", t.downs);
+    assert_eq!(t.submitted.len(), parts, "downs {:?}", t.downs);
     assert!(
         t.submitted.values().all(|&c| c == 1),
         "a part acknowledged twice"
     );
     assert_eq!(
         t.reported.len(),
-        reports(n),
+        reports,
         "{} unmatched reports",
         t.unmatched
     );
