@@ -9,10 +9,9 @@ use cmpp::{
 };
 use wire::{CodecError, EncodeError, Octets};
 
-use super::ids::{Outcome, yymmddhhmm};
+use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
 use super::shared::{Outbound, Shared, SimMsgId};
-use crate::clock::ChinaTime;
 
 const PDU: &str = "CMPP_DELIVER";
 
@@ -61,7 +60,7 @@ impl CmppGateway {
                     .map(|d| text(d.value()))
                     .collect();
                 let n = u32::try_from(recipients.len().max(1)).unwrap_or(1);
-                let base = msg_id(&s.shared, n);
+                let base = msg_id(&s.shared, n, &s.now);
                 let ids = (0..u64::from(n))
                     .map(|i| SimMsgId::Cmpp(base.nth_recipient(i)))
                     .collect();
@@ -97,8 +96,8 @@ pub(crate) fn text(b: &[u8]) -> String {
 }
 
 /// A fresh block of `n` gateway ids; the first one.
-fn msg_id(shared: &Shared, n: u32) -> MsgId {
-    let (t, first) = shared.ids.alloc(n);
+fn msg_id(shared: &Shared, n: u32, now: &Now) -> MsgId {
+    let (t, first) = shared.ids.alloc(n, now);
     let ts = cmpp::Timestamp::new(t.month, t.day, t.hour, t.minute, t.second);
     let seq = u16::try_from(first).unwrap_or(0);
     ts.and_then(|ts| MsgId::new(ts, shared.config.gateway_id, seq).ok())
@@ -195,6 +194,7 @@ impl Gateway for CmppGateway {
         ob: &Outbound,
         seq: u32,
         shared: &Shared,
+        now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {
         let deliver = match ob {
@@ -202,12 +202,11 @@ impl Gateway for CmppGateway {
                 let SimMsgId::Cmpp(id) = r.id else {
                     return Err(EncodeError::new(PDU, "Msg_Id", "not a CMPP id"));
                 };
-                let now = ChinaTime::now();
                 let report = StatusReport {
                     msg_id: id,
                     stat: stat(r.outcome),
                     submit_time: Octets(yymmddhhmm(&r.submit_time)),
-                    done_time: Octets(yymmddhhmm(&now)),
+                    done_time: Octets(yymmddhhmm(&now.china)),
                     dest_terminal_id: Octets::for_field(
                         PDU,
                         "Dest_terminal_Id",
@@ -216,7 +215,7 @@ impl Gateway for CmppGateway {
                     smsc_sequence: seq,
                 };
                 Deliver {
-                    msg_id: msg_id(shared, 1),
+                    msg_id: msg_id(shared, 1, now),
                     dest_id: Octets::for_field(PDU, "Dest_Id", r.src.as_bytes())?,
                     src_terminal_id: Octets::for_field(
                         PDU,
@@ -229,7 +228,7 @@ impl Gateway for CmppGateway {
                 }
             }
             Outbound::Mo(m) => Deliver {
-                msg_id: msg_id(shared, 1),
+                msg_id: msg_id(shared, 1, now),
                 dest_id: Octets::for_field(PDU, "Dest_Id", m.to.as_bytes())?,
                 src_terminal_id: Octets::for_field(PDU, "Src_terminal_Id", m.from.as_bytes())?,
                 tp_udhi: u8::from(m.udhi),

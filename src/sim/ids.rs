@@ -30,13 +30,10 @@ impl IdClock {
         }
     }
 
-    /// `n` consecutive sequence numbers: the China time they carry and the first one.
-    pub(crate) fn alloc(&self, n: u32) -> (ChinaTime, u32) {
-        let now_unit = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            / self.unit_secs;
+    /// `n` consecutive sequence numbers at `now`: the China time they carry and the
+    /// first one.
+    pub(crate) fn alloc(&self, n: u32, now: &Now) -> (ChinaTime, u32) {
+        let now_unit = now.unix / self.unit_secs;
         let n = n.clamp(1, self.capacity);
         let (unit, first) = {
             let mut st = match self.state.lock() {
@@ -56,6 +53,28 @@ impl IdClock {
         };
         let secs = i64::try_from(unit.saturating_mul(self.unit_secs)).unwrap_or(i64::MAX);
         (ChinaTime::from_unix(secs), first)
+    }
+}
+
+/// The wall clock, read once per batch of PDUs rather than once per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Now {
+    /// Unix seconds.
+    pub(crate) unix: u64,
+    /// The same second in China time.
+    pub(crate) china: ChinaTime,
+}
+
+impl Now {
+    pub(crate) fn read() -> Self {
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Self {
+            unix,
+            china: ChinaTime::from_unix(i64::try_from(unix).unwrap_or(i64::MAX)),
+        }
     }
 }
 
@@ -148,9 +167,10 @@ mod tests {
     #[test]
     fn id_clock_moves_to_the_next_unit_when_the_sequence_is_used_up() {
         let clock = IdClock::new(1, 10);
-        let (t1, a) = clock.alloc(4);
-        let (t2, b) = clock.alloc(4);
-        let (t3, c) = clock.alloc(4);
+        let now = Now::read();
+        let (t1, a) = clock.alloc(4, &now);
+        let (t2, b) = clock.alloc(4, &now);
+        let (t3, c) = clock.alloc(4, &now);
         assert_eq!((a, b), (0, 4));
         assert_eq!(t1, t2);
         // 8 + 4 > 10: a fresh unit, starting again at 0, one second later at least.

@@ -23,10 +23,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 use wire::{CodecError, EncodeError};
 
-use super::ids::Outcome;
+use super::ids::{Now, Outcome};
 use super::shared::{ConnCmd, MoPart, Outbound, ReceivedSubmit, ReportJob, Shared, SimMsgId};
 use super::stats::Stats;
-use crate::clock::ChinaTime;
 
 /// Stop reading while this many answer bytes wait for the peer.
 pub(crate) const HIGH_WATER: usize = 1 << 20;
@@ -117,6 +116,7 @@ pub(crate) trait Gateway: Send + 'static {
         ob: &Outbound,
         seq: u32,
         shared: &Shared,
+        now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError>;
     /// Write the gateway's own keep-alive request.
@@ -149,9 +149,19 @@ pub(crate) struct Session {
     to_send: Vec<Outbound>,
     tx: mpsc::UnboundedSender<ConnCmd>,
     last_inbound: Instant,
+    /// Monotonic time of the current batch.
+    instant: Instant,
+    /// Wall-clock time of the current batch.
+    pub(crate) now: Now,
 }
 
 impl Session {
+    /// Read the clocks for the batch about to be handled.
+    fn tick(&mut self) {
+        self.instant = Instant::now();
+        self.now = Now::read();
+    }
+
     /// The answer buffer (written once per batch).
     pub(crate) fn out(&mut self) -> &mut BytesMut {
         &mut self.wbuf
@@ -230,7 +240,7 @@ impl Session {
             }
         } else {
             let bytes = self.wbuf.split_off(start).freeze();
-            self.add_timer(Instant::now() + delay, Timed::Response { bytes, key });
+            self.add_timer(self.instant + delay, Timed::Response { bytes, key });
         }
         delay
     }
@@ -268,8 +278,8 @@ impl Session {
         let early = shared.faults.take_report_first();
         let held = self.respond_after(key, if early { EARLY_HOLD } else { Duration::ZERO }, encode);
         if a.want != ReportWant::Never {
-            let now = ChinaTime::now();
-            let at = Instant::now() + held + cfg.report_delay;
+            let now = self.now.china;
+            let at = self.instant + held + cfg.report_delay;
             for (i, recipient) in a.recipients.iter().enumerate() {
                 let outcome = shared.draw.draw();
                 if a.want == ReportWant::OnFailure && outcome == Outcome::Delivered {
@@ -368,7 +378,7 @@ impl Session {
                 continue;
             }
             let seq = self.next_seq();
-            if let Err(e) = g.encode_deliver(&ob, seq, &self.shared, &mut self.wbuf) {
+            if let Err(e) = g.encode_deliver(&ob, seq, &self.shared, &self.now, &mut self.wbuf) {
                 tracing::warn!(conn = self.conn_id, error = %e, "cannot encode a Deliver");
                 continue;
             }
@@ -399,7 +409,7 @@ impl Session {
     }
 
     fn fire_timers<G: Gateway>(&mut self, g: &mut G) {
-        let now = Instant::now();
+        let now = self.instant;
         while let Some(entry) = self.timers.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -538,6 +548,8 @@ pub(crate) async fn serve<G: Gateway>(
         to_send: Vec::new(),
         tx,
         last_inbound: Instant::now(),
+        instant: Instant::now(),
+        now: Now::read(),
     };
     tracing::debug!(protocol = G::NAME, conn = s.conn_id, %peer, "connection accepted");
     let (mut rd, wr) = stream.into_split();
@@ -601,10 +613,12 @@ async fn drive<G: Gateway>(
                     Ok(_) => {}
                     Err(e) => return End::Io(e),
                 }
-                s.last_inbound = Instant::now();
+                s.tick();
+                s.last_inbound = s.instant;
                 unread = true;
             }
             cmd = rx.recv() => {
+                s.tick();
                 match cmd {
                     Some(ConnCmd::Deliver(ob)) => s.to_send.push(ob),
                     Some(ConnCmd::Malformed) => s.malformed(),
@@ -624,6 +638,7 @@ async fn drive<G: Gateway>(
                 s.shared.stats.changed();
             }
             _ = sleep_until(next_timer.unwrap_or(far)), if next_timer.is_some() => {
+                s.tick();
                 s.fire_timers(g);
                 s.shared.stats.changed();
             }

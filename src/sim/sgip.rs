@@ -8,6 +8,7 @@ use sgip::{Body, LoginType, Pdu, SgipCodec, Submit};
 use wire::{CodecError, EncodeError};
 
 use super::cmpp::text;
+use super::ids::Now;
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
 use super::shared::{Outbound, Shared, SimMsgId};
 
@@ -130,6 +131,7 @@ impl Gateway for SgipGateway {
         _ob: &Outbound,
         _seq: u32,
         _shared: &Shared,
+        _now: &Now,
         _out: &mut BytesMut,
     ) -> Result<(), EncodeError> {
         // Never called: SP → SMG connections do not carry Delivers (registered with

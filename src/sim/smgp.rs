@@ -13,10 +13,9 @@ use smgp::{
 use wire::{CodecError, EncodeError, Octets};
 
 use super::cmpp::text;
-use super::ids::{Outcome, yymmddhhmm};
+use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
 use super::shared::{Outbound, Shared, SimMsgId};
-use crate::clock::ChinaTime;
 
 const PDU: &str = "SMGP_DELIVER";
 
@@ -54,7 +53,7 @@ impl SmgpGateway {
                 });
             }
             Gate::Accept => {
-                let id = msg_id(&s.shared);
+                let id = msg_id(&s.shared, &s.now);
                 let accepted = Accepted {
                     ids: vec![SimMsgId::Smgp(id)],
                     recipients: sub.dest_term_ids.iter().map(|d| text(d.value())).collect(),
@@ -81,8 +80,8 @@ impl SmgpGateway {
     }
 }
 
-fn msg_id(shared: &Shared) -> MsgId {
-    let (t, sequence) = shared.ids.alloc(1);
+fn msg_id(shared: &Shared, now: &Now) -> MsgId {
+    let (t, sequence) = shared.ids.alloc(1, now);
     MsgId::new(MsgIdParts {
         smgw: shared.config.gateway_id,
         time: MsgIdTime {
@@ -96,12 +95,8 @@ fn msg_id(shared: &Shared) -> MsgId {
     .unwrap_or(MsgId::ZERO)
 }
 
-fn recv_time() -> Result<Octets<14>, EncodeError> {
-    Octets::for_field(
-        PDU,
-        "RecvTime",
-        ChinaTime::now().yyyymmddhhmmss().as_bytes(),
-    )
+fn recv_time(now: &Now) -> Result<Octets<14>, EncodeError> {
+    Octets::for_field(PDU, "RecvTime", now.china.yyyymmddhhmmss().as_bytes())
 }
 
 impl Gateway for SmgpGateway {
@@ -186,6 +181,7 @@ impl Gateway for SmgpGateway {
         ob: &Outbound,
         seq: u32,
         shared: &Shared,
+        now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {
         let deliver = match ob {
@@ -202,23 +198,23 @@ impl Gateway for SmgpGateway {
                     msg_id: id,
                     dlvrd: Octets(*dlvrd),
                     submit_date: Octets(yymmddhhmm(&r.submit_time)),
-                    done_date: Octets(yymmddhhmm(&ChinaTime::now())),
+                    done_date: Octets(yymmddhhmm(&now.china)),
                     stat: Octets(*stat),
                     err: Octets(*err),
                     ..StatusReport::default()
                 };
                 Deliver {
-                    recv_time: recv_time()?,
+                    recv_time: recv_time(now)?,
                     src_term_id: Octets::for_field(PDU, "SrcTermID", r.recipient.as_bytes())?,
                     dest_term_id: Octets::for_field(PDU, "DestTermID", r.src.as_bytes())?,
-                    ..Deliver::for_report(msg_id(shared), &report)
+                    ..Deliver::for_report(msg_id(shared, now), &report)
                 }
             }
             Outbound::Mo(m) => Deliver {
-                msg_id: msg_id(shared),
+                msg_id: msg_id(shared, now),
                 is_report: 0,
                 msg_format: m.coding,
-                recv_time: recv_time()?,
+                recv_time: recv_time(now)?,
                 src_term_id: Octets::for_field(PDU, "SrcTermID", m.from.as_bytes())?,
                 dest_term_id: Octets::for_field(PDU, "DestTermID", m.to.as_bytes())?,
                 msg_content: m.content.clone(),
