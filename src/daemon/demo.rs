@@ -21,8 +21,6 @@ use crate::store::{JobId, JobStatus};
 
 /// How long the demo waits for every message to settle.
 const SETTLE: Duration = Duration::from_secs(20);
-/// How often it looks.
-const LOOK: Duration = Duration::from_millis(100);
 /// The extension the group message goes out with, so a reply finds its way back.
 const EXTENSION: &str = "0001";
 
@@ -165,36 +163,33 @@ async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
 
     let jobs: Vec<JobId> = sent.iter().map(|(_, id, _)| *id).collect();
     let statuses = settle(daemon, &jobs).await?;
+    let signature = daemon
+        .config()
+        .links
+        .first()
+        .and_then(|l| l.signature.clone())
+        .unwrap_or_default();
     for (i, ((title, _, outcomes), status)) in sent.iter().zip(&statuses).enumerate() {
         writeln!(out)?;
-        print_job(out, i + 1, title, outcomes, status)?;
+        print_job(out, i + 1, title, outcomes, status, &signature)?;
     }
 
     reply(out, daemon).await
 }
 
-/// Waits until every recipient of `jobs` is final, or the bound passes.
+/// Waits (bounded, woken by store changes) until every recipient of `jobs` is final.
 async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>, DaemonError> {
-    let store = daemon.store();
-    let start = Instant::now();
-    loop {
-        let mut all = Vec::with_capacity(jobs.len());
-        for &id in jobs {
-            let st = store
-                .job_status(id)
-                .await
-                .map_err(|e| DaemonError::Demo(format!("job {id}: {e}")))?
-                .ok_or_else(|| DaemonError::Demo(format!("job {id} not found")))?;
-            all.push(st);
-        }
-        let done = all
-            .iter()
-            .all(|j| j.recipients.iter().all(|r| r.state.is_final()));
-        if done || start.elapsed() >= SETTLE {
-            return Ok(all);
-        }
-        tokio::time::sleep(LOOK).await;
+    let deadline = Instant::now() + SETTLE;
+    let mut all = Vec::with_capacity(jobs.len());
+    for &id in jobs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let st = daemon
+            .wait_until_settled(id, left)
+            .await
+            .map_err(|e| DaemonError::Demo(e.to_string()))?;
+        all.push(st);
     }
+    Ok(all)
 }
 
 fn carrier_name(name: &str) -> &'static str {
@@ -207,9 +202,15 @@ fn print_job(
     title: &str,
     outcomes: &[RecipientOutcome],
     st: &JobStatus,
+    link_signature: &str,
 ) -> std::io::Result<()> {
     writeln!(out, "[{n}] {title}: job {} {}", st.job_id, st.state)?;
-    writeln!(out, "    text: {}", st.text)?;
+    let signature = if st.signature.is_empty() {
+        link_signature
+    } else {
+        &st.signature
+    };
+    writeln!(out, "    text: {signature}{}", st.text)?;
     let head = [
         "recipient",
         "carrier",
@@ -315,39 +316,27 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
     ))
     .await
     .map_err(|e| DaemonError::Demo(format!("MO: {e}")))?;
-    let start = Instant::now();
-    loop {
-        let inbox = daemon
-            .store()
-            .inbox_list(false, 1000)
-            .await
-            .map_err(|e| DaemonError::Demo(format!("inbox: {e}")))?;
-        if inbox.len() > before {
-            writeln!(out, "Inbox:")?;
-            for m in inbox.iter().filter(|m| m.message.destination == to) {
-                let t = ChinaTime::from_unix(m.message.received_at / 1000);
-                writeln!(
-                    out,
-                    "    from {} to {} via {} at {:04}-{:02}-{:02} {:02}:{:02}:{:02} CST: {}",
-                    m.message.sender,
-                    m.message.destination,
-                    m.message.link,
-                    t.year,
-                    t.month,
-                    t.day,
-                    t.hour,
-                    t.minute,
-                    t.second,
-                    m.message.text
-                )?;
-            }
-            return Ok(());
-        }
-        if start.elapsed() >= SETTLE {
-            return Err(DaemonError::Demo(
-                "the reply did not reach the inbox in time".into(),
-            ));
-        }
-        tokio::time::sleep(LOOK).await;
+    let inbox = daemon
+        .wait_for_inbox(SETTLE, |list| list.len() > before)
+        .await
+        .map_err(|e| DaemonError::Demo(format!("the reply did not reach the inbox: {e}")))?;
+    writeln!(out, "Inbox:")?;
+    for m in inbox.iter().filter(|m| m.message.destination == to) {
+        let t = ChinaTime::from_unix(m.message.received_at / 1000);
+        writeln!(
+            out,
+            "    from {} to {} via {} at {:04}-{:02}-{:02} {:02}:{:02}:{:02} CST: {}",
+            m.message.sender,
+            m.message.destination,
+            m.message.link,
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            m.message.text
+        )?;
     }
+    Ok(())
 }

@@ -13,12 +13,14 @@
 //! |---|---|
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
 //! | `start.rs` | opening the store, recovery, the router, the simulators |
+//! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
 //! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
 
 pub mod demo;
 pub mod logging;
 mod start;
+mod wait;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,11 +29,12 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::Config;
-use crate::dispatch::{LinkRunner, LinkView, Submitter, scheduler};
+use crate::dispatch::{Changes, LinkRunner, LinkView, Submitter, scheduler};
 use crate::sim::SimHandle;
 use crate::store::{StoreHandle, UnconfirmedSegment};
 
 pub use start::SimTweak;
+pub use wait::WaitTimeout;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +121,7 @@ pub struct DaemonHandle {
     runners: Vec<LinkRunner>,
     sims: Vec<(String, SimHandle)>,
     wake: Vec<Arc<Notify>>,
+    changes: Changes,
     stop: watch::Sender<bool>,
     scheduler: JoinHandle<()>,
     recovered: Vec<UnconfirmedSegment>,
@@ -175,7 +179,7 @@ impl DaemonHandle {
     /// Runs the scheduler tick now (release due jobs, expire old ones) instead of
     /// waiting for the next second.
     pub async fn tick(&self) {
-        scheduler::run_once(&self.store, &self.wake).await;
+        scheduler::run_once(&self.store, &self.wake, &self.changes).await;
     }
 
     /// Graceful stop within `deadline`: new jobs are refused, dispatchers stop claiming,

@@ -10,7 +10,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{DaemonError, DaemonHandle};
 use crate::config::{self, Config, LinkProtocol};
-use crate::dispatch::{self, LinkRunner, Submitter, scheduler};
+use crate::dispatch::{self, Changes, LinkRunner, Submitter, scheduler};
 use crate::link::Link;
 use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
@@ -39,12 +39,13 @@ pub(super) async fn start(
     }
     let (store, recovered) = open_store(&config).await?;
     let (stop, stop_rx) = watch::channel(false);
+    let changes = Changes::default();
     let mut runners: Vec<LinkRunner> = Vec::new();
     let mut sims: Vec<(String, SimHandle)> = Vec::new();
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(link, &store, tweak.as_ref()).await {
+        match start_link(link, &store, &changes, tweak.as_ref()).await {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
@@ -68,8 +69,14 @@ pub(super) async fn start(
             }
         }
     }
-    let submitter = Submitter::new(&config, router, store.clone(), wake_by_carrier);
-    let scheduler = scheduler::start(store.clone(), wake_all.clone(), stop_rx);
+    let submitter = Submitter::new(
+        &config,
+        router,
+        store.clone(),
+        wake_by_carrier,
+        changes.clone(),
+    );
+    let scheduler = scheduler::start(store.clone(), wake_all.clone(), changes.clone(), stop_rx);
     tracing::info!(
         links = runners.len(),
         data = %store.path().display(),
@@ -82,6 +89,7 @@ pub(super) async fn start(
         runners,
         sims,
         wake: wake_all,
+        changes,
         stop,
         scheduler,
         recovered,
@@ -204,6 +212,7 @@ async fn open_store(
 async fn start_link(
     link: &config::Link,
     store: &StoreHandle,
+    changes: &Changes,
     tweak: Option<&SimTweak>,
 ) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
     let link_err = |source| DaemonError::Link {
@@ -246,6 +255,7 @@ async fn start_link(
         events,
         store.clone(),
         Arc::clone(&wake),
+        changes.clone(),
     );
     Ok((runner, sim, wake))
 }

@@ -28,6 +28,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::changes::Changes;
 use super::plan::split_options;
 use crate::config;
 use crate::link::{
@@ -72,6 +73,7 @@ struct Shared {
     carrier: String,
     store: StoreHandle,
     wake: Arc<Notify>,
+    changes: Changes,
     /// (recipient id, part) → segment, for every part handed to the link and unanswered.
     inflight: Mutex<HashMap<(u64, u8), SegmentId>>,
     up: AtomicUsize,
@@ -101,6 +103,7 @@ impl LinkRunner {
         events: mpsc::Receiver<LinkEvent>,
         store: StoreHandle,
         wake: Arc<Notify>,
+        changes: Changes,
     ) -> Self {
         let on_demand = config.protocol == config::LinkProtocol::Sgip;
         let max_outstanding =
@@ -110,6 +113,7 @@ impl LinkRunner {
             config,
             store,
             wake,
+            changes,
             inflight: Mutex::new(HashMap::new()),
             up: AtomicUsize::new(0),
             last_problem: Mutex::new(None),
@@ -226,6 +230,7 @@ impl Shared {
                         tracing::warn!(segment = id, error = %e, "cannot record the failure");
                     }
                 }
+                self.changes.bump();
                 return;
             }
         };
@@ -292,6 +297,11 @@ impl Shared {
     }
 
     async fn on_event(&self, event: LinkEvent) {
+        self.record(event).await;
+        self.changes.bump();
+    }
+
+    async fn record(&self, event: LinkEvent) {
         let name = &self.config.name;
         let now = now_millis();
         match event {

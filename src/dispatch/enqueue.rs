@@ -18,6 +18,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use wire::reference::{ReferenceAllocator, ReferenceConfig};
 
+use super::changes::Changes;
 use super::plan::split_options;
 use crate::config::{self, Config};
 use crate::route::{Carrier, Router};
@@ -176,6 +177,7 @@ struct Inner {
     references: Mutex<HashMap<Carrier, ReferenceAllocator>>,
     /// Dispatchers to wake per carrier.
     wake: HashMap<Carrier, Vec<Arc<Notify>>>,
+    changes: Changes,
     closed: AtomicBool,
 }
 
@@ -187,12 +189,14 @@ pub struct Submitter {
 
 impl Submitter {
     /// A submitter over `store` with `router`, planning each carrier's messages with the
-    /// first configured link serving it and waking `wake` (dispatchers per carrier).
+    /// first configured link serving it, waking `wake` (dispatchers per carrier) and
+    /// bumping `changes` for every accepted job.
     pub fn new(
         config: &Config,
         router: Router,
         store: StoreHandle,
         wake: HashMap<Carrier, Vec<Arc<Notify>>>,
+        changes: Changes,
     ) -> Self {
         let mut plans = HashMap::new();
         for link in &config.links {
@@ -208,6 +212,7 @@ impl Submitter {
                 default_validity: config.queue.default_validity,
                 references: Mutex::new(HashMap::new()),
                 wake,
+                changes,
                 closed: AtomicBool::new(false),
             }),
         }
@@ -284,6 +289,7 @@ impl Submitter {
             state = %outcome.state,
             "job accepted"
         );
+        self.inner.changes.bump();
         for c in carriers {
             for n in self.inner.wake.get(&c).into_iter().flatten() {
                 n.notify_one();

@@ -6,17 +6,20 @@
 //! | [`Submitter`] | `enqueue.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
 //! | [`LinkRunner`] | `dispatcher.rs` | per link: claim → split → submit, and link events → store |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
+//! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
 //! it has handed to a link and not yet heard back about, and puts those back in the
 //! queue when it stops. A crash instead leaves them `in_flight`, which the next start
 //! turns into `unconfirmed` (or requeues, with `queue.resend_unconfirmed = true`).
 
+mod changes;
 mod dispatcher;
 mod enqueue;
 mod plan;
 pub mod scheduler;
 
+pub use changes::Changes;
 pub use dispatcher::{LinkRunner, LinkView};
 pub use enqueue::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};

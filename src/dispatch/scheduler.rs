@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use super::changes::Changes;
 use crate::store::{StoreHandle, now_millis};
 
 /// How often the tick runs.
@@ -17,6 +18,7 @@ pub const TICK: Duration = Duration::from_secs(1);
 pub fn start(
     store: StoreHandle,
     wake: Vec<Arc<Notify>>,
+    changes: Changes,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -30,17 +32,18 @@ pub fn start(
             if *stop.borrow() {
                 return;
             }
-            run_once(&store, &wake).await;
+            run_once(&store, &wake, &changes).await;
         }
     })
 }
 
 /// One tick: promote, then expire.
-pub async fn run_once(store: &StoreHandle, wake: &[Arc<Notify>]) {
+pub async fn run_once(store: &StoreHandle, wake: &[Arc<Notify>], changes: &Changes) {
     let now = now_millis();
     match store.promote_due(now).await {
         Ok(jobs) if !jobs.is_empty() => {
             tracing::info!(jobs = ?jobs, "scheduled jobs released to the queue");
+            changes.bump();
             for n in wake {
                 n.notify_one();
             }
@@ -50,6 +53,9 @@ pub async fn run_once(store: &StoreHandle, wake: &[Arc<Notify>]) {
     }
     match store.expire(now).await {
         Ok(expired) => {
+            if !expired.is_empty() {
+                changes.bump();
+            }
             for r in expired {
                 tracing::warn!(
                     job = r.job_id,

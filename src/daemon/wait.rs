@@ -1,0 +1,114 @@
+//! Waiting for the store to reach a state — a job settled, a reply in the inbox — woken
+//! by the daemon's [`Changes`](crate::dispatch::Changes) counter, never by a timer, and
+//! always bounded.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::DaemonHandle;
+use crate::store::{InboxMessage, JobId, JobStatus};
+
+/// A wait ran out of time; what was seen last is attached.
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {after:?} waiting for {what}; last seen: {last}")]
+pub struct WaitTimeout {
+    /// What was awaited.
+    pub what: String,
+    /// How long.
+    pub after: Duration,
+    /// The last state seen, as debug text.
+    pub last: String,
+}
+
+impl DaemonHandle {
+    /// Waits until `check` returns `Some`, re-checking after every store change.
+    async fn wait_for<T, F, Fut>(
+        &self,
+        what: String,
+        timeout: Duration,
+        mut check: F,
+    ) -> Result<T, WaitTimeout>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, String>>,
+    {
+        let mut rx = self.changes.subscribe();
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Marked seen before looking, so a change during the look wakes the next wait.
+            rx.borrow_and_update();
+            let last = match check().await {
+                Ok(t) => return Ok(t),
+                Err(last) => last,
+            };
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => {
+                    return Err(WaitTimeout {
+                        what,
+                        after: timeout,
+                        last,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Waits until job `job_id` satisfies `done` (e.g. every recipient final).
+    pub async fn wait_for_job(
+        &self,
+        job_id: JobId,
+        timeout: Duration,
+        done: impl Fn(&JobStatus) -> bool,
+    ) -> Result<JobStatus, WaitTimeout> {
+        let store = self.store();
+        self.wait_for(format!("job {job_id}"), timeout, || {
+            let store = store.clone();
+            let done = &done;
+            async move {
+                match store.job_status(job_id).await {
+                    Ok(Some(st)) if done(&st) => Ok(st),
+                    Ok(st) => Err(format!("{st:?}")),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Waits until every recipient of job `job_id` is final (delivered, failed,
+    /// expired, unconfirmed or cancelled).
+    pub async fn wait_until_settled(
+        &self,
+        job_id: JobId,
+        timeout: Duration,
+    ) -> Result<JobStatus, WaitTimeout> {
+        self.wait_for_job(job_id, timeout, |st| {
+            st.recipients.iter().all(|r| r.state.is_final())
+        })
+        .await
+    }
+
+    /// Waits until the inbox (newest first, up to 1 000 messages) satisfies `done`.
+    pub async fn wait_for_inbox(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[InboxMessage]) -> bool,
+    ) -> Result<Vec<InboxMessage>, WaitTimeout> {
+        let store = self.store();
+        self.wait_for("the inbox".into(), timeout, || {
+            let store = store.clone();
+            let done = &done;
+            async move {
+                match store.inbox_list(false, 1000).await {
+                    Ok(list) if done(&list) => Ok(list),
+                    Ok(list) => Err(format!("{} messages", list.len())),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,519 @@
+//! The daemon end to end: `Daemon::start` with its in-process simulated carriers (or an
+//! external simulator, for the restart) on 127.0.0.1:0, jobs through the submitter,
+//! states read back from the store. Every wait is woken by store changes and bounded;
+//! nothing sleeps to wait for a state. Then `hongyan demo` and `hongyan run` as
+//! subprocesses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hongyan::config::{Config, Link};
+use hongyan::daemon::{Daemon, DaemonHandle, SimTweak};
+use hongyan::dispatch::{RecipientOutcome, SendRequest};
+use hongyan::route::Carrier;
+use hongyan::sim::{SimConfig, SimProtocol, Simulator};
+use hongyan::store::{DeliveryState, JobStatus};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// A fresh data directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "hongyan-it-daemon-{}-{name}-{}",
+            std::process::id(),
+            hongyan::store::now_millis()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The embedded default (three simulated carriers) on `dir`, with quick reconnects.
+fn demo_config(dir: &TempDir) -> Config {
+    let mut c = Config::embedded_default().unwrap();
+    c.storage.data_dir = dir.0.clone();
+    for l in &mut c.links {
+        quick(l);
+    }
+    c
+}
+
+fn quick(l: &mut Link) {
+    l.reconnect_initial = Duration::from_millis(100);
+    l.reconnect_max = Duration::from_millis(500);
+    l.close_grace = Duration::from_secs(2);
+}
+
+fn accepted(outcomes: &[RecipientOutcome]) -> Vec<(String, Carrier, u8)> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            RecipientOutcome::Accepted {
+                number,
+                via,
+                segments,
+                ..
+            } => Some((number.clone(), *via, *segments)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn settled(daemon: &DaemonHandle, job: i64) -> JobStatus {
+    daemon.wait_until_settled(job, LIMIT).await.unwrap()
+}
+
+fn assert_delivered(st: &JobStatus) {
+    for r in &st.recipients {
+        assert_eq!(r.state, DeliveryState::Delivered, "{r:?}");
+        for s in &r.segments {
+            assert_eq!(s.state, DeliveryState::Delivered, "{s:?}");
+            assert!(s.msg_id.is_some(), "{s:?}");
+            assert!(s.report_stat.is_some(), "{s:?}");
+            assert!(s.reported_at.is_some(), "{s:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_each_carrier_is_delivered_and_reported() {
+    let dir = TempDir::new("each");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    assert!(daemon.is_demo());
+    let req = SendRequest::new(
+        vec![
+            "13800138000".into(),
+            "+86 133 0013 3000".into(),
+            "8613012345678".into(),
+        ],
+        "您的验证码是 123456，5 分钟内有效。",
+    );
+    let out = daemon.submitter().send(req).await.unwrap();
+    let got = accepted(&out.recipients);
+    assert_eq!(
+        got.iter()
+            .map(|(n, c, _)| (n.as_str(), *c))
+            .collect::<Vec<_>>(),
+        vec![
+            ("13800138000", Carrier::Mobile),
+            ("13300133000", Carrier::Telecom),
+            ("13012345678", Carrier::Unicom),
+        ]
+    );
+    let job = out.job.unwrap().job_id;
+    let st = settled(&daemon, job).await;
+    assert_delivered(&st);
+    let links: Vec<_> = st
+        .recipients
+        .iter()
+        .map(|r| r.segments[0].link.clone().unwrap())
+        .collect();
+    assert_eq!(links, ["mobile-demo", "telecom-demo", "unicom-demo"]);
+    // Each simulator got exactly its own carrier's message.
+    for (link, number) in [
+        ("mobile-demo", "13800138000"),
+        ("telecom-demo", "13300133000"),
+        ("unicom-demo", "13012345678"),
+    ] {
+        let subs = daemon.simulator(link).unwrap().submits();
+        assert_eq!(subs.len(), 1, "{link}");
+        assert!(
+            subs[0].recipients.iter().any(|r| r.ends_with(number)),
+            "{link}: {:?}",
+            subs[0].recipients
+        );
+    }
+    let report = daemon.shutdown(LIMIT).await;
+    assert!(!report.timed_out);
+    assert_eq!(report.requeued, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_part_of_a_long_message_is_sent_once_and_delivered() {
+    let dir = TempDir::new("long");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let text = "您本月账单应还 1,286.50 元，请于 12 月 5 日前还款，逾期将影响信用记录。".repeat(4);
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13300133000".into()], text.clone()))
+        .await
+        .unwrap();
+    let (_, _, segments) = accepted(&out.recipients)[0];
+    assert!(segments >= 3, "{segments}");
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    assert_delivered(&st);
+    let r = &st.recipients[0];
+    assert_eq!(r.parts, segments);
+    assert_eq!(r.segments.len(), usize::from(segments));
+    assert!(r.reference.is_some());
+    // The simulator saw exactly the counted parts, numbered 1..=n, each once.
+    let subs = daemon.simulator("telecom-demo").unwrap().submits();
+    assert_eq!(subs.len(), usize::from(segments));
+    let mut ids: Vec<_> = r
+        .segments
+        .iter()
+        .map(|s| s.msg_id.clone().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), usize::from(segments), "one carrier id per part");
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_numbers_are_rejected_per_item_while_the_good_ones_go() {
+    let dir = TempDir::new("bad");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let req = SendRequest::new(
+        vec![
+            "12345".into(),
+            "13900139000".into(),
+            "0571-88886666".into(),
+            "139 0013 9000".into(),
+            "18912345678".into(),
+        ],
+        "周五例会改到 15:00。",
+    );
+    let out = daemon.submitter().send(req).await.unwrap();
+    assert_eq!(out.recipients.len(), 5);
+    let kinds: Vec<&str> = out
+        .recipients
+        .iter()
+        .map(|o| match o {
+            RecipientOutcome::Accepted { .. } => "accepted",
+            RecipientOutcome::Rejected { .. } => "rejected",
+            RecipientOutcome::Duplicate { .. } => "duplicate",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["rejected", "accepted", "rejected", "duplicate", "accepted"]
+    );
+    match &out.recipients[2] {
+        RecipientOutcome::Rejected { reason, code, .. } => {
+            assert!(reason.contains("fixed-line"), "{reason}");
+            assert!(!code.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    assert_eq!(st.recipients.len(), 2);
+    assert_delivered(&st);
+    // Only bad numbers: nothing is accepted and no job is made.
+    let none = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["110".into()], "x"))
+        .await
+        .unwrap();
+    assert!(none.job.is_none());
+    assert_eq!(none.accepted(), 0);
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_without_a_link_fails_with_the_reason_unless_a_fallback_is_configured() {
+    let dir = TempDir::new("nolink");
+    let mut config = demo_config(&dir);
+    config.links.retain(|l| l.carrier() == Carrier::Mobile);
+    config.routing.fallback.clear();
+    let daemon = Daemon::start(config.clone()).await.unwrap();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(
+            vec!["13300133000".into(), "13800138000".into()],
+            "通知",
+        ))
+        .await
+        .unwrap();
+    match &out.recipients[0] {
+        RecipientOutcome::Rejected { code, reason, .. } => {
+            assert_eq!(code, "no_link");
+            assert!(reason.contains("no link for China Telecom"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    assert_eq!(st.recipients.len(), 1);
+    assert_delivered(&st);
+    daemon.shutdown(LIMIT).await;
+
+    // With telecom → mobile configured, the same number goes through the mobile link.
+    config
+        .routing
+        .fallback
+        .insert(Carrier::Telecom, Carrier::Mobile);
+    let daemon = Daemon::start(config).await.unwrap();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13300133000".into()], "通知"))
+        .await
+        .unwrap();
+    match &out.recipients[0] {
+        RecipientOutcome::Accepted { carrier, via, .. } => {
+            assert_eq!((*carrier, *via), (Carrier::Telecom, Carrier::Mobile));
+        }
+        other => panic!("{other:?}"),
+    }
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    assert_delivered(&st);
+    assert_eq!(
+        st.recipients[0].segments[0].link.as_deref(),
+        Some("mobile-demo")
+    );
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_jobs_and_matches_a_report_that_arrives_after_it() {
+    let dir = TempDir::new("restart");
+    // An external gateway that outlives the daemon and reports late.
+    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    sc.report_delay = Duration::from_secs(600);
+    let sim = Simulator::start(sc).await.unwrap();
+    let mut config = demo_config(&dir);
+    config.links.retain(|l| l.carrier() == Carrier::Mobile);
+    config.links[0].simulated = false;
+    config.links[0].address = Some(sim.local_addr().to_string());
+
+    let daemon = Daemon::start(config.clone()).await.unwrap();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138000".into()], "重启前发出"))
+        .await
+        .unwrap();
+    let job = out.job.unwrap().job_id;
+    let st = daemon
+        .wait_for_job(job, LIMIT, |st| {
+            st.recipients[0].state == DeliveryState::Submitted
+        })
+        .await
+        .unwrap();
+    let msg_id = st.recipients[0].segments[0].msg_id.clone().unwrap();
+    let stop = daemon.shutdown(LIMIT).await;
+    assert!(!stop.timed_out);
+    assert_eq!(stop.requeued, 0);
+
+    // The gateway still holds the report; it sends it when the account logs in again.
+    let daemon = Daemon::start(config).await.unwrap();
+    assert!(
+        daemon.recovered().is_empty(),
+        "nothing was left on the wire"
+    );
+    // The gateway writes the held report right behind the login response. The link
+    // driver decodes bytes that came with the login response only when more bytes
+    // arrive (reported to the link's owner), so a second message provides that traffic.
+    let second = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13900139000".into()], "重启后发出"))
+        .await
+        .unwrap();
+    daemon
+        .wait_for_job(second.job.unwrap().job_id, LIMIT, |st| {
+            st.recipients[0].state == DeliveryState::Submitted
+        })
+        .await
+        .unwrap();
+    let st = settled(&daemon, job).await;
+    assert_delivered(&st);
+    assert_eq!(
+        st.recipients[0].segments[0].msg_id.as_deref(),
+        Some(msg_id.as_str())
+    );
+    assert_eq!(
+        sim.stats().submits_accepted,
+        2,
+        "the first job was not sent again"
+    );
+    daemon.shutdown(LIMIT).await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_beats_its_submit_response_is_applied() {
+    let dir = TempDir::new("early");
+    let tweak: SimTweak = Arc::new(|_, sc: &mut SimConfig| sc.report_delay = Duration::ZERO);
+    let daemon = Daemon::start_with(demo_config(&dir), Some(tweak))
+        .await
+        .unwrap();
+    daemon
+        .simulator("mobile-demo")
+        .unwrap()
+        .faults()
+        .reports_before_responses(1);
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(
+            vec!["13800138000".into()],
+            "先到的状态报告",
+        ))
+        .await
+        .unwrap();
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    assert_delivered(&st);
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mo_reply_lands_in_the_inbox_with_its_extended_number() {
+    let dir = TempDir::new("mo");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    // Wait for the mobile link to log in (a submit proves it).
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(
+            vec!["13800138000".into()],
+            "请回复 Y 确认",
+        ))
+        .await
+        .unwrap();
+    settled(&daemon, out.job.unwrap().job_id).await;
+    for (link, from, to) in [
+        ("mobile-demo", "13800138000", "106901230001"),
+        ("unicom-demo", "8613012345678", "106550120002"),
+    ] {
+        daemon
+            .simulator(link)
+            .unwrap()
+            .deliver_mo(hongyan::sim::MoSpec::new(from, to, "Y 收到"))
+            .await
+            .unwrap();
+        let inbox = daemon
+            .wait_for_inbox(LIMIT, |l| l.iter().any(|m| m.message.destination == to))
+            .await
+            .unwrap();
+        let m = inbox.iter().find(|m| m.message.destination == to).unwrap();
+        assert_eq!(m.message.text, "Y 收到");
+        assert_eq!(m.message.link, link);
+        assert!(m.message.sender.ends_with(&from[from.len() - 11..]));
+    }
+    daemon.shutdown(LIMIT).await;
+}
+
+#[test]
+fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hongyan"))
+        .arg("demo")
+        .env_remove("HONGYAN_DATA")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for line in [
+        "DEMO MODE",
+        "[1] Shipping notification: job 1 delivered",
+        "[2] Payment reminder (long message): job 2 delivered",
+        "[3] Group message (with one landline number): job 3 delivered",
+        "0571-88886666: rejected",
+        "13800138000  China Mobile",
+        "13300133000  China Telecom  telecom-demo  3",
+        "13012345678  China Unicom",
+        "from 13900139000 to 106901230001 via mobile-demo",
+        "Daemon stopped cleanly",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    assert!(
+        stderr.contains("DEMO MODE: all carriers are simulated"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hongyan_run_with_a_bad_config_names_the_key_and_exits_non_zero() {
+    let dir = TempDir::new("badcfg");
+    let path = dir.0.join("bad.toml");
+    let text = hongyan::config::EMBEDDED_DEFAULT_TOML.replacen("rate = 1000", "rate = 0", 1);
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hongyan"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .env("HONGYAN_DATA", &dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("link[0].rate"), "{err}");
+    assert!(!dir.0.join("hongyan.db").exists(), "nothing started");
+}
+
+#[test]
+fn hongyan_run_drains_and_exits_zero_on_sigterm() {
+    let dir = TempDir::new("sigterm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hongyan"))
+        .args(["run", "--log-format", "json"])
+        .env("HONGYAN_DATA", &dir.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let running = loop {
+        match rx.recv_timeout(LIMIT) {
+            Ok(line) => {
+                let done = line.contains("hongyan running");
+                seen.push(line);
+                if done {
+                    break true;
+                }
+            }
+            Err(_) => break false,
+        }
+    };
+    if !running {
+        let _ = child.kill();
+    }
+    assert!(running, "{seen:#?}");
+    assert!(seen.iter().any(|l| l.contains("DEMO MODE")), "{seen:#?}");
+    let first: serde_json::Value = serde_json::from_str(&seen[0]).unwrap();
+    assert!(first.get("level").is_some(), "{first}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Bounded: the drain deadline is close_grace + 5 s. Standard error closes when the
+    // process exits.
+    let deadline = std::time::Instant::now() + LIMIT;
+    let closed = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break true,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break false,
+        }
+    };
+    if !closed {
+        let _ = child.kill();
+        panic!("no exit after SIGTERM: {seen:#?}");
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?} {seen:#?}");
+    assert!(
+        seen.iter().any(|l| l.contains("SIGTERM received")),
+        "{seen:#?}"
+    );
+    assert!(dir.0.join("hongyan.db").exists());
+}
