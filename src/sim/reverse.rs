@@ -7,6 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -19,7 +20,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 use wire::EncodeError;
 
 use super::ids::Outcome;
-use super::session::sim_event;
+use super::session::{MALFORMED, sim_event};
 use super::shared::{Outbound, Shared, SimMsgId};
 use super::stats::Stats;
 use crate::clock::ChinaTime;
@@ -196,9 +197,49 @@ async fn connection(
     }
     Stats::inc(&shared.stats.c.reverse_binds);
     tracing::info!(sp = %addr, "SGIP reverse connection bound");
+    shared.reverse_open.store(true, Ordering::Release);
+    let io = Io {
+        stream: &mut stream,
+        codec: &mut codec,
+        rbuf: &mut rbuf,
+    };
+    let result = bound(shared, io, queue, unacked, rx, seqs, shutdown).await;
+    shared.reverse_open.store(false, Ordering::Release);
+    result
+}
+
+/// The socket of a bound reverse connection with its read state.
+struct Io<'a> {
+    stream: &'a mut TcpStream,
+    codec: &'a mut sgip::SgipCodec,
+    rbuf: &'a mut BytesMut,
+}
+
+/// The bound part of a reverse connection.
+async fn bound(
+    shared: &Shared,
+    io: Io<'_>,
+    queue: &mut VecDeque<Outbound>,
+    unacked: &mut HashMap<SequenceNumber, Outbound>,
+    rx: &mut mpsc::UnboundedReceiver<Outbound>,
+    seqs: &mut SequenceGenerator,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<Ended, ReverseError> {
+    let cfg = &shared.config;
+    let Io {
+        stream,
+        codec,
+        rbuf,
+    } = io;
+    let mut wbuf = BytesMut::with_capacity(16 * 1024);
 
     let mut last_activity = Instant::now();
     loop {
+        if shared.reverse_malformed.swap(false, Ordering::AcqRel) {
+            wbuf.extend_from_slice(&MALFORMED);
+            Stats::inc(&shared.stats.c.malformed_sent);
+            tracing::info!("fault: malformed bytes sent on the SGIP reverse connection");
+        }
         while unacked.len() < WINDOW {
             let Some(ob) = queue.pop_front().or_else(|| rx.try_recv().ok()) else {
                 break;
@@ -234,15 +275,16 @@ async fn connection(
         };
         tokio::select! {
             _ = shutdown.changed() => {
-                unbind(&mut stream, seqs, &mut codec, &mut rbuf).await;
+                unbind(stream, seqs, codec, rbuf).await;
                 return Ok(Ended::Shutdown);
             }
-            r = stream.read_buf(&mut rbuf) => {
+            _ = shared.reverse_wake.notified() => {}
+            r = stream.read_buf(rbuf) => {
                 if r? == 0 {
                     return Err(ReverseError::Closed("SP closed the connection"));
                 }
                 last_activity = Instant::now();
-                while let Some(pdu) = codec.decode(&mut rbuf)? {
+                while let Some(pdu) = codec.decode(rbuf)? {
                     match pdu.body {
                         Body::DeliverResp(_) | Body::ReportResp(_) => {
                             match unacked.remove(&pdu.sequence) {
@@ -271,10 +313,10 @@ async fn connection(
             }
             _ = sleep_until(wake) => {
                 if idle {
-                    unbind(&mut stream, seqs, &mut codec, &mut rbuf).await;
+                    unbind(stream, seqs, codec, rbuf).await;
                     Stats::inc(&shared.stats.c.reverse_unbinds);
                     shared.stats.changed();
-                    tracing::debug!(sp = %addr, "SGIP reverse connection idle: unbound");
+                    tracing::debug!("SGIP reverse connection idle: unbound");
                     return Ok(Ended::Idle);
                 }
                 return Err(ReverseError::Closed("SP did not answer in time"));

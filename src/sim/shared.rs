@@ -4,12 +4,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::config::{Account, SimConfig, SimProtocol};
 use super::faults::FaultState;
@@ -160,6 +160,12 @@ pub(crate) struct Shared {
     started: tokio::time::Instant,
     /// SGIP: the queue of the reverse (SMG → SP) connection.
     pub(crate) reverse: Option<mpsc::UnboundedSender<Outbound>>,
+    /// SGIP: the reverse connection is bound right now.
+    pub(crate) reverse_open: AtomicBool,
+    /// SGIP: write malformed bytes on the reverse connection.
+    pub(crate) reverse_malformed: AtomicBool,
+    /// SGIP: wakes the reverse connection to look at `reverse_malformed`.
+    pub(crate) reverse_wake: Notify,
 }
 
 /// Why a connection could not be registered.
@@ -195,6 +201,9 @@ impl Shared {
             next_conn: AtomicU64::new(1),
             started: tokio::time::Instant::now(),
             reverse,
+            reverse_open: AtomicBool::new(false),
+            reverse_malformed: AtomicBool::new(false),
+            reverse_wake: Notify::new(),
         }
     }
 
@@ -328,9 +337,15 @@ impl Shared {
         false
     }
 
-    /// Order malformed bytes on every open connection; false when none is open.
+    /// Order malformed bytes on every open connection (the SGIP reverse one included);
+    /// false when none is open.
     pub(crate) fn send_malformed_to_all(&self) -> bool {
         let mut any = false;
+        if self.reverse_open.load(Ordering::Acquire) {
+            self.reverse_malformed.store(true, Ordering::Release);
+            self.reverse_wake.notify_one();
+            any = true;
+        }
         for acc in &self.accounts {
             for c in lock(&acc.conns).iter() {
                 any |= c.tx.send(ConnCmd::Malformed).is_ok();

@@ -1509,3 +1509,33 @@ async fn garbage_instead_of_a_login_closes_only_that_connection() {
         sim.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn sgip_malformed_bytes_reach_the_reverse_connection_too() {
+    let sp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start(sgip_config(sp.local_addr().unwrap())).await;
+    sim.deliver_mo(MoSpec::new("8613000000009", "10655012345", "hi"))
+        .await
+        .unwrap();
+    let mut rev = sgip_accept_reverse(&sp).await;
+    assert!(matches!(
+        sgip_inbound(&mut rev).await.body,
+        sgip::Body::Deliver(_)
+    ));
+    sim.wait_until(|s| s.mo_acked == 1, T).await.unwrap();
+    sim.faults().send_malformed();
+    assert!(matches!(rev.next().await, Some(Err(CodecError::Frame(_)))));
+    drop(rev);
+    // The next MO binds again.
+    sim.deliver_mo(MoSpec::new("8613000000009", "10655012345", "again"))
+        .await
+        .unwrap();
+    let mut rev = sgip_accept_reverse(&sp).await;
+    assert!(matches!(
+        sgip_inbound(&mut rev).await.body,
+        sgip::Body::Deliver(_)
+    ));
+    let s = sim.wait_until(|s| s.mo_acked == 2, T).await.unwrap();
+    assert_eq!((s.reverse_binds, s.malformed_sent), (2, 1));
+    sim.shutdown().await;
+}
