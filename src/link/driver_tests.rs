@@ -667,3 +667,161 @@ async fn reading_never_waits_on_writing() {
     assert!(submits > 1000, "only {submits} submits were written");
     drop(handle);
 }
+
+/// A gateway that answers the login and then nothing at all: the link probes with
+/// ACTIVE_TEST and, after the configured number of unanswered probes, reconnects.
+#[tokio::test]
+async fn unanswered_keepalive_probes_mean_reconnect() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let probes = Arc::new(AtomicU32::new(0));
+    let p2 = Arc::clone(&probes);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let p3 = Arc::clone(&p2);
+            tokio::spawn(async move {
+                let mut codec = CmppCodec::new(V);
+                let mut buf = BytesMut::new();
+                loop {
+                    while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                        match pdu.body {
+                            Body::Connect(c) => {
+                                let b = Pdu::new(
+                                    pdu.sequence_id,
+                                    Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"secret")),
+                                )
+                                .to_bytes(V)
+                                .unwrap();
+                                stream.write_all(&b).await.unwrap();
+                            }
+                            Body::ActiveTest => {
+                                p3.fetch_add(1, Ordering::SeqCst);
+                            }
+                            _ => {}
+                        }
+                    }
+                    if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let mut c = config(addr);
+    c.keepalive = KeepAliveConfig {
+        interval: Duration::from_millis(100),
+        response_timeout: Duration::from_millis(50),
+        max_missed: NonZeroU32::new(3).unwrap(),
+    };
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let t = collect(&mut rx, |t| t.ups == 2).await;
+    assert_eq!(t.ups, 2);
+    assert!(t.downs[0].contains("keep-alive"), "{:?}", t.downs);
+    assert!(probes.load(Ordering::SeqCst) >= 3);
+    handle.shutdown().await;
+}
+
+/// The SGIP reverse listener checks the gateway's Bind: wrong password and an address
+/// not on the allow-list are refused; the right credentials are bound and a Report is
+/// answered and handed on.
+#[tokio::test]
+async fn sgip_listener_checks_the_gateway_bind() {
+    use ::sgip::{
+        Bind, Body as SBody, Pdu as SPdu, Report, ReportState, SequenceNumber, SgipCodec,
+    };
+
+    async fn bind(addr: std::net::SocketAddr, password: &str) -> (TcpStream, u8) {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let seq = SequenceNumber {
+            node_id: 1,
+            timestamp: 2,
+            counter: 3,
+        };
+        let b = SPdu::new(seq, SBody::Bind(Bind::smg_to_sp("gw", password).unwrap()))
+            .to_bytes()
+            .unwrap();
+        s.write_all(&b).await.unwrap();
+        let mut codec = SgipCodec::default();
+        let mut buf = BytesMut::new();
+        let resp = loop {
+            if let Some(p) = codec.decode(&mut buf).unwrap() {
+                break p;
+            }
+            assert!(s.read_buf(&mut buf).await.unwrap() > 0);
+        };
+        let SBody::BindResp(r) = resp.body else {
+            panic!("{resp:?}")
+        };
+        (s, r.result)
+    }
+
+    let sgip = |allow: Option<Vec<std::net::IpAddr>>| SgipConfig {
+        node_id: 3_000_000_001,
+        corp_id: "1".into(),
+        listener: Some(SgipListenerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            gateway_name: "gw".into(),
+            gateway_password: "pw".into(),
+            allow,
+        }),
+    };
+    let c = LinkConfig::new(
+        "s",
+        ProtocolConfig::Sgip(sgip(None)),
+        "127.0.0.1:1",
+        "sp",
+        "x",
+    );
+    let (handle, rx) = Link::start(c).await.unwrap();
+    let addr = handle.listener_addr().unwrap();
+    assert_eq!(bind(addr, "wrong").await.1, 1);
+    let (mut s, result) = bind(addr, "pw").await;
+    assert_eq!(result, 0);
+    let submit_seq = SequenceNumber {
+        node_id: 3_000_000_001,
+        timestamp: 5,
+        counter: 9,
+    };
+    let report =
+        Report::for_submit(submit_seq, "8613012345678", ReportState::Delivered, 0).unwrap();
+    let seq = SequenceNumber {
+        node_id: 1,
+        timestamp: 2,
+        counter: 4,
+    };
+    s.write_all(&SPdu::new(seq, SBody::Report(report)).to_bytes().unwrap())
+        .await
+        .unwrap();
+    let mut codec = SgipCodec::default();
+    let mut buf = BytesMut::new();
+    let resp = loop {
+        if let Some(p) = codec.decode(&mut buf).unwrap() {
+            break p;
+        }
+        assert!(s.read_buf(&mut buf).await.unwrap() > 0);
+    };
+    assert!(matches!(resp.body, SBody::ReportResp(ref r) if r.result == 0));
+    assert_eq!(resp.sequence, seq);
+    drop(rx);
+    handle.shutdown().await;
+
+    // An allow-list without 127.0.0.1: the connection is closed before any Bind answer.
+    let c = LinkConfig::new(
+        "s",
+        ProtocolConfig::Sgip(sgip(Some(vec!["10.0.0.1".parse().unwrap()]))),
+        "127.0.0.1:1",
+        "sp",
+        "x",
+    );
+    let (handle, _rx) = Link::start(c).await.unwrap();
+    let mut s = TcpStream::connect(handle.listener_addr().unwrap())
+        .await
+        .unwrap();
+    let mut one = [0u8; 1];
+    let n = timeout(LIMIT, s.read(&mut one)).await.unwrap().unwrap_or(0);
+    assert_eq!(n, 0, "refused connections are closed at once");
+    handle.shutdown().await;
+}

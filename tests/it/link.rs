@@ -390,3 +390,90 @@ async fn several_connections_share_the_work() {
     rig.handle.shutdown().await;
     rig.sim.shutdown().await;
 }
+
+/// Reports written before their submit responses are held and matched when the response
+/// comes: still every report matched, once.
+async fn reports_first(protocol: SimProtocol) {
+    let mut rig = rig(protocol, |_, _| {}).await;
+    rig.sim.faults().reports_before_responses(150);
+    run_through(&mut rig, 200).await;
+    rig.handle.shutdown().await;
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn cmpp3_reports_before_responses_are_matched() {
+    reports_first(SimProtocol::Cmpp3).await;
+}
+
+#[tokio::test]
+async fn smgp_reports_before_responses_are_matched() {
+    reports_first(SimProtocol::Smgp).await;
+}
+
+/// A stalled gateway (reads nothing, keeps writing) with a large window: the link keeps
+/// reading and answering its MO DELIVERs; when the gateway reads again everything
+/// completes.
+#[tokio::test]
+async fn cmpp3_stalled_gateway_still_gets_its_delivers_answered() {
+    let mut rig = rig(SimProtocol::Cmpp3, |_, link| {
+        link.window.capacity = NonZeroUsize::new(50_000).unwrap();
+        link.window.response_timeout = Duration::from_secs(30);
+        link.intake_capacity = NonZeroUsize::new(20_000).unwrap();
+        link.event_capacity = NonZeroUsize::new(100_000).unwrap();
+    })
+    .await;
+    run_through(&mut rig, 1).await;
+    rig.sim.faults().pause_reading(true);
+    // Long messages (three parts each): more than both socket buffers hold.
+    let sub = rig.handle.submitter();
+    tokio::spawn(async move {
+        for i in 0..12_000 {
+            if sub.submit(message(i * 10)).await.is_err() {
+                return;
+            }
+        }
+    });
+    // Our writes back up: both socket buffers are full.
+    timeout(LIMIT, async {
+        while rig.handle.status().unsent_bytes == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("socket buffers never filled");
+    for i in 0..200 {
+        rig.sim
+            .deliver_mo(MoSpec::new("13800138000", "1069000188", format!("mo {i}")))
+            .await
+            .unwrap();
+    }
+    let t = collect(&mut rig.rx, |t| t.mo.len() == 200).await;
+    assert_eq!(t.mo.len(), 200, "the link stopped reading");
+    rig.sim
+        .wait_until(|s| s.mo_sent >= 200, LIMIT)
+        .await
+        .unwrap();
+    rig.sim.faults().pause_reading(false);
+    rig.sim
+        .wait_until(|s| s.mo_acked >= 200, LIMIT)
+        .await
+        .unwrap();
+    rig.handle.shutdown().await;
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_ends_the_session_properly() {
+    for protocol in [SimProtocol::Cmpp3, SimProtocol::Smgp] {
+        let mut rig = rig(protocol, |_, _| {}).await;
+        run_through(&mut rig, 10).await;
+        let back = timeout(LIMIT, rig.handle.shutdown()).await.unwrap();
+        assert!(back.is_empty());
+        rig.sim
+            .wait_until(|s| s.terminates >= 1, LIMIT)
+            .await
+            .expect("TERMINATE / Exit seen by the gateway");
+        rig.sim.shutdown().await;
+    }
+}
