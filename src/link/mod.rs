@@ -17,66 +17,93 @@
 //! | [`IdleTimer`] | `idle.rs` | when a connect-on-demand (SGIP) link has been quiet long enough to Unbind |
 //! | [`ReportMatcher`] | `reports.rs` | status reports joined to submits by msg id, early reports held, orphans handed back |
 //!
-//! # How the driver composes them
+//! On top of them, the driver:
 //!
-//! One task per connection runs one `select!` loop. Reading is its own branch (or its own
-//! task feeding a channel) and never waits on writing: outbound PDUs are encoded into a
-//! buffer and flushed once per loop turn, so a burst of resends and answers costs one
-//! write. The intake branch — the only place new messages enter — is guarded by
-//! `!window.is_full()` and `rate.check(now).is_ok()`: when either says no, the loop simply
-//! stops receiving from the queue (backpressure for free) and sleeps until the next
-//! deadline instead.
+//! | piece | file | holds |
+//! |---|---|---|
+//! | [`LinkProtocol`] | `protocol.rs` | the per-protocol trait: login PDU and its answer, submit for one part to all recipients, inbound PDU → [`Inbound`] plus the answer to write, keep-alive probe, close |
+//! | [`CmppProtocol`], [`SmgpProtocol`], [`SgipProtocol`] | `cmpp.rs`, `smgp.rs`, `sgip.rs` | the three implementations |
+//! | [`Link`], [`LinkHandle`], [`Submitter`] | `driver.rs` | starting a link; per connection: connect, log in, run a session, back off, reconnect |
+//! | `Session` | `session.rs` | one logged-in connection: the `select!` loop |
+//! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, repeat detection |
+//! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report answered |
+//! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
+//! | [`bench::run_load_bench`] | `bench.rs` | the end-to-end load bench against the in-process simulator |
+//!
+//! # Using a link
+//!
+//! ```text
+//! let (handle, mut events) = Link::start(config).await?;      // SGIP: listener bound here
+//! tokio::spawn(async move { while let Some(e) = events.recv().await { /* store */ } });
+//! handle.submit(OutboundMessage::new(id, recipients, src, split.coding, split.segments)).await?;
+//! ...
+//! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
+//! ```
+//!
+//! Events: `Up` / `Down` per connection, `LoginRefused { status, meaning }`,
+//! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
+//! part, `Report { report, matched }` (matched to `(id, part, recipient_index)`, or
+//! `None` for the store to match by msg id), `Mo(MoMessage)` after reassembly,
+//! `Unparsed` for DELIVER content that could not be read. The event queue is bounded: a
+//! consumer that does not keep up makes the link wait, so consume it in its own task.
+//!
+//! # How the driver composes the pieces
+//!
+//! One task per connection runs one `select!` loop (`session.rs`). The socket is not split
+//! into a blocking reader and writer: outbound PDUs are encoded into one buffer and written
+//! with non-blocking `try_write` once per loop turn (a burst of submits, resends and
+//! answers costs one syscall); what the kernel does not take waits in the buffer for a
+//! `writable()` branch. The `readable()` branch is always armed, so **reading never waits
+//! on writing**: a gateway that stops reading still has its DELIVERs read and answered
+//! (the answers queue; no new message is taken while more than 1 MiB is unsent, and at
+//! 64 MiB the gateway is declared dead).
 //!
 //! ```text
 //! loop {
-//!     let now = Instant::now();
-//!     let intake = !closing && !window.is_full() && rate.check(now).is_ok();
-//!     let wake = min(window.next_deadline(), keepalive.next_deadline(),
-//!                    reports.next_deadline(), rate.check(now).err(), close_deadline);
-//!     select! {
-//!         _ = shutdown.recv() => { closing = true; close_deadline = now + grace }
-//!         pdu = reader.next() => {
-//!             keepalive.on_inbound(now);                  // any inbound PDU is proof of life
-//!             match protocol.classify(pdu) {
-//!                 Response { seq, Ok(msg_id) } => if let Some(msg) = window.complete(seq) {
-//!                     report submit ok; reports.submitted(msg_id, msg.key, now) → matched
-//!                 },                                       // None: unknown/duplicate, counted
-//!                 Response { seq, FlowControl } => if let Some(msg) = window.complete(seq) {
-//!                     rate.throttled(now); requeue msg at the front   // not a failure
-//!                 },
-//!                 Response { seq, Err(code) } => window.complete(seq) → report failure,
-//!                 Report { msg_id, r } => reports.report(msg_id, r, now) → matched / held,
-//!                 ActiveTest => write the answer,
-//!                 Terminate / Exit / Unbind => answer, then reconnect,
-//!             }
-//!         }
-//!         msg = intake_rx.recv(), if intake => {
-//!             rate.try_take(now)?; let seq = seqs.next_free(|s| window.contains(s))?;
-//!             write(encode(seq, &msg)); window.insert(seq, msg, now)?;
-//!         }
-//!         _ = sleep_until(wake) => {
-//!             for e in window.expired(now) { Resend → write again | Failed → report failure }
-//!             match keepalive.poll(now) { SendProbe → write probe, Reconnect → break, None }
-//!             reports.expire(now) → orphans to the store
-//!             if closing && (window.is_empty() || now >= close_deadline) → TERMINATE / Exit / Unbind
-//!         }
+//!     take messages (retry queue first, then intake) while the window has room;
+//!     write parts while the window and the rate limiter allow;   // all parts of a message
+//!     if closing: TERMINATE / Exit / Unbind once nothing is in flight or grace is over;
+//!     flush (try_write); hand the turn's events to the owner;
+//!     select! (biased) {
+//!         readable        => read ≤ 256 KiB, decode every frame, classify, answer at once;
+//!         writable        (only with unsent bytes);
+//!         intake.recv()   (only when the window has room and nothing waits to be written);
+//!         retry signal    (another connection handed work back);
+//!         shutdown        => closing, deadline = now + close grace;
+//!         sleep_until(next of: response deadlines, keep-alive, rate token, idle, close)
+//!                         => resend / fail expired parts, probe or reconnect, idle Unbind;
 //!     }
-//!     writer.flush();
 //! }
-//! // connection over: window.drain() → requeue every payload (nothing in flight is lost),
-//! // sleep backoff.next_delay(Failure::…), reconnect; backoff.reset() after a good login.
 //! ```
 //!
-//! Other rules the driver keeps:
-//! * **Long messages**: the dispatcher gives all parts of one long message to one link,
-//!   and the link takes them only when [`Window::free_slots`] can hold them all.
-//! * **Several connections per account** each have their own window, sequence ids and
-//!   keep-alive, but share the account's [`RateLimiter`] and [`ReportMatcher`] (a report may
-//!   arrive on another connection than its submit).
-//! * **SGIP** has no probe PDU: instead of [`KeepAlive`] it connects on demand and Unbinds
-//!   when [`IdleTimer::is_idle`] and nothing is queued or in flight.
-//! * **Graceful close**: stop intake, wait for in-flight responses until the close
-//!   deadline, send TERMINATE / Exit / Unbind, then [`Window::drain`] whatever is left.
+//! Rules it keeps:
+//! * **Responses**: accepted → `Submitted`, the msg id registered for reports (CMPP: one
+//!   id per recipient, counting up; SMGP/SGIP: one id, recipient found by number); flow
+//!   control (CMPP 8, SMGP 1/103/104/119, SGIP 11/33) → the part goes back to the front of
+//!   the queue and the rate limiter halves (without a configured rate: a short pause) —
+//!   never a failure; any other code → `Failed`. A response timeout resends the same
+//!   bytes (same sequence id) up to `max_attempts`, then `Failed`.
+//! * **Nothing in flight is lost**: when a connection ends for any reason its
+//!   unacknowledged parts go to the account's retry queue (only those parts; acknowledged
+//!   parts of the same message are never sent again) and are sent first on the next
+//!   connection; `shutdown` hands back whatever is still queued.
+//! * **Long messages**: a message's parts are taken together and written on one connection.
+//! * **Reports** that arrive before their response are held and matched when it comes;
+//!   repeats (a gateway resending a report we answered too late) are dropped by
+//!   (msg id, recipient, status). Repeated MO DELIVERs are dropped by their DELIVER id.
+//! * **Malformed bytes** (framing or decode error): logged, the connection closed, its
+//!   parts requeued, reconnect after a back-off; never a panic.
+//! * **Logins**: CMPP/SMGP digests over China time ([`crate::clock::ChinaTime`]); a refusal
+//!   is logged with status and meaning, reported as `LoginRefused`, and retried after the
+//!   long back-off floor. Secrets never appear in logs or `Debug` output.
+//! * **Several connections per account** share the intake and retry queues, the rate
+//!   limiter, the report matcher and the reassembler; each has its own window, sequence ids
+//!   (starting at a random point) and keep-alive.
+//! * **SGIP** has no probe PDU: connections open when there is work and Unbind after
+//!   `idle_unbind` with nothing queued or in flight; Deliver and Report come over the
+//!   reverse connection to the SP listener, which shares the account's report matcher.
+//! * **Graceful close**: stop taking messages, wait up to `close_grace` for responses,
+//!   send TERMINATE / Exit / Unbind, wait briefly for its answer, hand back the rest.
 
 mod backoff;
 pub mod bench;
