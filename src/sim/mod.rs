@@ -17,12 +17,34 @@
 //! * the SGIP simulator connects back to the SP's own listener (Bind login type 2) for
 //!   Deliver and Report, as a real SMG does, and Unbinds when idle.
 //!
+//! # What an SP sees
+//!
+//! * **Ids**: CMPP answers a SUBMIT to n recipients with `Msg_Id` m and reports each
+//!   recipient under m, m+1, …, m+n−1 (in recipient order). SMGP answers with one
+//!   `MsgID` and every recipient's report carries it (the recipient in `SrcTermID`).
+//!   SGIP has no id: each Report names the Submit's 12-byte sequence number and the
+//!   recipient. Ids stay unique at any rate (see `ids.rs`).
+//! * **Order**: with `report_delay` zero a report follows its response in the same
+//!   write; when several submits arrive in one read, their responses come first, then
+//!   their reports. [`Faults::reports_before_responses`] reverses that.
+//! * **At least once**: a Deliver (report or MO) not answered when its connection ends
+//!   is sent again on the account's next connection
+//!   ([`SimConfig::resend_unacked_delivers`], counted in `reports_resent`), and a report
+//!   due while the account has no connection waits for one — so a client may see a
+//!   report twice and must deduplicate, as with a real gateway.
+//! * **Faults** apply to the next PDUs on any connection; a dropped response still
+//!   means the message was accepted (it gets its report, under the id the client never
+//!   saw); a throttled submit was not accepted.
+//! * **Codes**: bad digest CMPP 3 / SMGP 21 / SGIP 1; unknown account CMPP 2 / SMGP 21 /
+//!   SGIP 1; wrong version CMPP 4 / SMGP 22; wrong SGIP login type 4; too many
+//!   connections CMPP 5 / SMGP 2 / SGIP 3; flow control CMPP 8 / SMGP 1 / SGIP 11.
+//!
 //! | file | holds |
 //! |---|---|
 //! | `config.rs` | [`SimConfig`], [`SimProtocol`], [`Account`] |
 //! | `faults.rs` | [`Faults`]: the fault-injection switches |
 //! | `stats.rs` | [`SimStats`] and the atomic counters behind it, with change notification |
-//! | `ids.rs` | message-id clocks (unique ids at any rate) and the seeded failure draw |
+//! | `ids.rs` | message-id clocks (unique ids at any rate), the per-batch wall clock, the seeded failure draw |
 //! | `shared.rs` | state shared by all connections: accounts, open connections, duplicate keys |
 //! | `session.rs` | the per-connection task: reading, batching writes, timers, faults |
 //! | `cmpp.rs`, `smgp.rs`, `sgip.rs` | each protocol's login, submit and deliver PDUs |
