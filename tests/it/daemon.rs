@@ -517,3 +517,144 @@ fn hongyan_run_drains_and_exits_zero_on_sigterm() {
     );
     assert!(dir.0.join("hongyan.db").exists());
 }
+
+/// An address nothing listens on yet (the port was free a moment ago).
+async fn free_addr() -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_returns() {
+    let dir = TempDir::new("outage");
+    let addr = free_addr().await;
+    let mut config = demo_config(&dir);
+    config.links.retain(|l| l.carrier() == Carrier::Mobile);
+    config.links[0].simulated = false;
+    config.links[0].address = Some(addr.to_string());
+    let daemon = Daemon::start(config).await.unwrap();
+    let waiting = daemon
+        .submitter()
+        .send(SendRequest::new(
+            vec!["13800138000".into()],
+            "网关恢复后送达",
+        ))
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+    let mut short = SendRequest::new(vec!["13900139000".into()], "过期作废");
+    short.validity = Some(Duration::from_millis(1500));
+    let expiring = daemon
+        .submitter()
+        .send(short)
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+
+    // Nothing is claimed while no connection is up: the job stays queued, untouched.
+    let st = daemon.store().job_status(waiting).await.unwrap().unwrap();
+    assert_eq!(st.recipients[0].state, DeliveryState::Queued);
+    assert_eq!(st.recipients[0].segments[0].attempts, 0);
+    assert_eq!(daemon.links()[0].outstanding, 0);
+    // The scheduler tick fails the one whose validity runs out first.
+    let st = daemon.wait_until_settled(expiring, LIMIT).await.unwrap();
+    assert_eq!(st.recipients[0].state, DeliveryState::Expired);
+    let st = daemon.store().job_status(waiting).await.unwrap().unwrap();
+    assert_eq!(st.recipients[0].segments[0].attempts, 0, "no retry storm");
+
+    // The carrier comes back on the same address.
+    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    sc.listen = addr;
+    let sim = Simulator::start(sc).await.unwrap();
+    let st = settled(&daemon, waiting).await;
+    assert_delivered(&st);
+    assert_eq!(st.recipients[0].segments[0].attempts, 1);
+    assert_eq!(
+        sim.stats().submits_accepted,
+        1,
+        "the expired one was never sent"
+    );
+    daemon.shutdown(LIMIT).await;
+    sim.shutdown().await;
+}
+
+/// Leaves one message in flight in the store under `dir`, as a crash would.
+async fn crash_with_one_in_flight(config: &Config) -> i64 {
+    use hongyan::store::{ClaimRequest, NewJob, NewRecipient, Priority, StoreHandle};
+    std::fs::create_dir_all(&config.storage.data_dir).unwrap();
+    let path = config.storage.data_dir.join(&config.storage.database);
+    let store = StoreHandle::open(&path, Default::default()).unwrap();
+    let now = hongyan::store::now_millis();
+    let job = NewJob {
+        idempotency_key: None,
+        priority: Priority::Notification,
+        text: "崩溃前在途".into(),
+        signature: String::new(),
+        source_ext: None,
+        send_at: None,
+        expires_at: Some(now + 3_600_000),
+        recipients: vec![NewRecipient {
+            number: "13800138000".into(),
+            carrier: "mobile".into(),
+            segments: 1,
+            reference: None,
+        }],
+    };
+    let id = store.enqueue(job, now).await.unwrap().job_id;
+    let claimed = store
+        .claim(
+            ClaimRequest {
+                carrier: "mobile".into(),
+                link: "mobile-demo".into(),
+                connection: 0,
+                max_segments: 10,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    store.close().await.unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_a_segment_on_the_wire_is_marked_unconfirmed_not_resent() {
+    let dir = TempDir::new("crash-default");
+    let config = demo_config(&dir);
+    let job = crash_with_one_in_flight(&config).await;
+    let daemon = Daemon::start(config).await.unwrap();
+    assert_eq!(daemon.recovered().len(), 1);
+    assert_eq!(daemon.recovered()[0].job_id, job);
+    let st = daemon.store().job_status(job).await.unwrap().unwrap();
+    assert_eq!(st.recipients[0].state, DeliveryState::Unconfirmed);
+    // A later message goes out; the unconfirmed one does not.
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13900139000".into()], "之后的消息"))
+        .await
+        .unwrap();
+    settled(&daemon, out.job.unwrap().job_id).await;
+    let subs = daemon.simulator("mobile-demo").unwrap().submits();
+    assert_eq!(subs.len(), 1);
+    assert!(subs[0].recipients[0].ends_with("13900139000"));
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_resend_unconfirmed_sends_it_again() {
+    let dir = TempDir::new("crash-resend");
+    let mut config = demo_config(&dir);
+    config.queue.resend_unconfirmed = true;
+    let job = crash_with_one_in_flight(&config).await;
+    let daemon = Daemon::start(config).await.unwrap();
+    assert_eq!(daemon.recovered().len(), 1);
+    let st = settled(&daemon, job).await;
+    assert_delivered(&st);
+    assert_eq!(st.recipients[0].segments[0].attempts, 2);
+    daemon.shutdown(LIMIT).await;
+}
