@@ -23,7 +23,8 @@ use super::plan::split_options;
 use crate::config::{self, Config};
 use crate::route::{Carrier, Router};
 use crate::store::{
-    EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, StoreError, StoreHandle, now_millis,
+    CancelOutcome, EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, StoreError, StoreHandle,
+    now_millis,
 };
 
 /// A request to send one text to one or more numbers.
@@ -223,6 +224,14 @@ impl Submitter {
         self.inner.closed.store(true, Ordering::SeqCst);
     }
 
+    /// Cancels a job whose messages have not gone out yet.
+    pub async fn cancel(&self, job_id: i64) -> Result<CancelOutcome, SendError> {
+        let out = self.inner.store.cancel(job_id, now_millis()).await?;
+        tracing::info!(job = job_id, outcome = ?out, "cancel");
+        self.inner.changes.bump();
+        Ok(out)
+    }
+
     /// The router in use.
     pub fn router(&self) -> &Router {
         &self.inner.router
@@ -281,7 +290,13 @@ impl Submitter {
             expires_at: Some(expires_at),
             recipients,
         };
-        let outcome = self.inner.store.enqueue(job, now).await?;
+        let outcome = match self.inner.store.enqueue(job.clone(), now).await {
+            Ok(o) => o,
+            Err(StoreError::IdempotencyConflict { key, job_id }) => {
+                self.repeated(&job, key, job_id).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         tracing::info!(
             job = outcome.job_id,
             created = outcome.created,
@@ -298,6 +313,42 @@ impl Submitter {
         Ok(SendOutcome {
             job: Some(outcome),
             recipients: outcomes,
+        })
+    }
+
+    /// A repeated idempotency key whose stored job differs from `job` only in what the
+    /// submitter derives per call (expiry from "now", a fresh concatenation reference):
+    /// the same request, so the first job is the answer. Anything the caller sent that
+    /// differs (text, signature, extension, priority, numbers) is a real conflict.
+    async fn repeated(
+        &self,
+        job: &NewJob,
+        key: String,
+        job_id: i64,
+    ) -> Result<EnqueueOutcome, SendError> {
+        let conflict = || StoreError::IdempotencyConflict {
+            key: key.clone(),
+            job_id,
+        };
+        let Some(stored) = self.inner.store.job_status(job_id).await? else {
+            return Err(conflict().into());
+        };
+        let same = stored.text == job.text
+            && stored.signature == job.signature
+            && stored.source_ext == job.source_ext
+            && stored.priority == job.priority
+            && stored
+                .recipients
+                .iter()
+                .map(|r| r.number.as_str())
+                .eq(job.recipients.iter().map(|r| r.number.as_str()));
+        if !same {
+            return Err(conflict().into());
+        }
+        Ok(EnqueueOutcome {
+            job_id,
+            created: false,
+            state: stored.state,
         })
     }
 

@@ -544,6 +544,26 @@ async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_r
         .job
         .unwrap()
         .job_id;
+    let mut bulk = SendRequest::new(vec!["13700137000".into()], "批量");
+    bulk.priority = hongyan::store::Priority::Bulk;
+    let bulk = daemon
+        .submitter()
+        .send(bulk)
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+    let mut approval = SendRequest::new(vec!["13600136000".into()], "审批");
+    approval.priority = hongyan::store::Priority::Approval;
+    let approval = daemon
+        .submitter()
+        .send(approval)
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
     let mut short = SendRequest::new(vec!["13900139000".into()], "过期作废");
     short.validity = Some(Duration::from_millis(1500));
     let expiring = daemon
@@ -573,11 +593,21 @@ async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_r
     let st = settled(&daemon, waiting).await;
     assert_delivered(&st);
     assert_eq!(st.recipients[0].segments[0].attempts, 1);
+    for job in [bulk, approval] {
+        assert_delivered(&settled(&daemon, job).await);
+    }
     assert_eq!(
         sim.stats().submits_accepted,
-        1,
+        3,
         "the expired one was never sent"
     );
+    // Highest priority class first, then oldest.
+    let order: Vec<String> = sim
+        .submits()
+        .iter()
+        .map(|s| s.recipients[0].clone())
+        .collect();
+    assert_eq!(order, ["13600136000", "13800138000", "13700137000"]);
     daemon.shutdown(LIMIT).await;
     sim.shutdown().await;
 }
@@ -656,5 +686,107 @@ async fn after_a_crash_resend_unconfirmed_sends_it_again() {
     let st = settled(&daemon, job).await;
     assert_delivered(&st);
     assert_eq!(st.recipients[0].segments[0].attempts, 2);
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_idempotency_key_returns_the_first_job() {
+    let dir = TempDir::new("idem");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let mut req = SendRequest::new(vec!["13300133000".into()], "重复提交的长短信，".repeat(20));
+    req.idempotency_key = Some("order-42".into());
+    let first = daemon.submitter().send(req.clone()).await.unwrap();
+    let first = first.job.unwrap();
+    assert!(first.created);
+    // The retry gets another expiry and reference internally, and is still the same job.
+    let again = daemon.submitter().send(req.clone()).await.unwrap();
+    let again = again.job.unwrap();
+    assert_eq!(again.job_id, first.job_id);
+    assert!(!again.created);
+    // Another text under the same key is a conflict.
+    req.text = "另一条".into();
+    let err = daemon.submitter().send(req).await.unwrap_err();
+    assert!(err.to_string().contains("order-42"), "{err}");
+    let st = settled(&daemon, first.job_id).await;
+    assert_delivered(&st);
+    let parts = usize::from(st.recipients[0].parts);
+    assert_eq!(
+        daemon.simulator("telecom-demo").unwrap().submits().len(),
+        parts,
+        "sent once"
+    );
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_job_waits_for_its_time_and_a_cancelled_one_never_goes() {
+    let dir = TempDir::new("sched");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let soon = hongyan::store::now_millis() + 1_200;
+    let mut req = SendRequest::new(vec!["13800138000".into()], "定时发送");
+    req.send_at = Some(soon);
+    let later = daemon.submitter().send(req.clone()).await.unwrap();
+    let later = later.job.unwrap();
+    assert_eq!(later.state, hongyan::store::JobState::Scheduled);
+    req.send_at = Some(soon + 3_600_000);
+    req.recipients = vec!["13900139000".into()];
+    let cancelled = daemon.submitter().send(req).await.unwrap().job.unwrap();
+    assert!(matches!(
+        daemon.submitter().cancel(cancelled.job_id).await.unwrap(),
+        hongyan::store::CancelOutcome::Cancelled { recipients: 1 }
+    ));
+    let st = settled(&daemon, later.job_id).await;
+    assert_delivered(&st);
+    assert!(st.recipients[0].segments[0].claimed_at.unwrap() >= soon);
+    let st = daemon
+        .store()
+        .job_status(cancelled.job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.recipients[0].state, DeliveryState::Cancelled);
+    assert_eq!(daemon.simulator("mobile-demo").unwrap().submits().len(), 1);
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_and_extensions_a_link_cannot_carry_are_refused_with_the_reason() {
+    let dir = TempDir::new("limits");
+    let mut config = demo_config(&dir);
+    for l in &mut config.links {
+        l.max_segments = 2;
+    }
+    // 15 digits leave room for 5 digits of extension.
+    config.links[0].service_code = "106901234567890".into();
+    let daemon = Daemon::start(config).await.unwrap();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(
+            vec!["13800138000".into()],
+            "超长".repeat(100),
+        ))
+        .await
+        .unwrap();
+    assert!(out.job.is_none());
+    match &out.recipients[0] {
+        RecipientOutcome::Rejected { code, reason, .. } => {
+            assert_eq!(code, "text");
+            assert!(reason.contains("at most 2"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut req = SendRequest::new(vec!["13800138000".into()], "x");
+    req.source_ext = Some("12a".into());
+    assert!(matches!(
+        daemon.submitter().send(req).await,
+        Err(hongyan::dispatch::SendError::BadExtension(_))
+    ));
+    let mut req = SendRequest::new(vec!["13800138000".into()], "x");
+    req.source_ext = Some("123456789012".into());
+    let out = daemon.submitter().send(req).await.unwrap();
+    match &out.recipients[0] {
+        RecipientOutcome::Rejected { code, .. } => assert_eq!(code, "extension"),
+        other => panic!("{other:?}"),
+    }
     daemon.shutdown(LIMIT).await;
 }
