@@ -261,8 +261,13 @@ async fn housekeeping(shared: Arc<Shared>) {
     let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut events = Vec::new();
+    let mut shutdown = shared.shutdown.clone();
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            // Shutdown, or the handle dropped without one: the link is going away.
+            _ = shutdown.changed() => return,
+        }
         shared.housekeeping(Instant::now(), &mut events);
         shared.emit(&mut events).await;
     }

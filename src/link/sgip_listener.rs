@@ -48,9 +48,15 @@ pub(crate) async fn start(
         source,
     })?;
     let config = Arc::new(config);
+    let mut shutdown = shared.shutdown.clone();
     let task = tokio::spawn(async move {
         loop {
-            let (stream, peer) = match listener.accept().await {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                // Shutdown, or the handle dropped without one.
+                _ = shutdown.changed() => return,
+            };
+            let (stream, peer) = match accepted {
                 Ok(x) => x,
                 Err(e) => {
                     tracing::warn!(link = %shared.config.name, error = %e, "SGIP listener accept failed");
