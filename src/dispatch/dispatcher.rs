@@ -11,7 +11,8 @@
 //!   never polls in a loop. During a carrier outage nothing is claimed, so jobs wait in
 //!   the queue and flow out at the link's rate when it is back.
 //! * the **events loop** records what the link reports: `Submitted` → `mark_submitted`
-//!   (applying an orphan report that beat it), `Failed` → `mark_failed`, `Report` →
+//!   (applying an orphan report that beat it), `Failed` → `mark_failed` when the carrier
+//!   refused the part, `mark_unconfirmed` when it never answered any attempt, `Report` →
 //!   `record_report` (kept as an orphan when no segment has the id yet), `Mo` → inbox.
 //!   Events are handled one at a time, in order, so a report never overtakes the submit
 //!   response it follows.
@@ -363,6 +364,16 @@ impl Shared {
                     return;
                 };
                 self.wake.notify_one();
+                if code.is_none() && reason.starts_with("no response") {
+                    // Sent, never answered: the carrier may have it. Like a crash, this is
+                    // unconfirmed (reported, not resent), not failed — a failure invites a
+                    // resend and a second copy on the handset.
+                    tracing::warn!(link = %name, segment = seg, %reason, "submit unanswered; marked unconfirmed");
+                    if let Err(e) = self.store.mark_unconfirmed(vec![seg], reason, now).await {
+                        tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the missing answer");
+                    }
+                    return;
+                }
                 tracing::info!(link = %name, segment = seg, ?code, %reason, "submit failed");
                 let code = code.map_or(-1, i64::from);
                 if let Err(e) = self.store.mark_failed(seg, code, reason, now).await {

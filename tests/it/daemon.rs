@@ -790,3 +790,47 @@ async fn texts_and_extensions_a_link_cannot_carry_are_refused_with_the_reason() 
     }
     daemon.shutdown(LIMIT).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_the_carrier_never_answers_is_unconfirmed_and_a_refused_one_failed() {
+    let dir = TempDir::new("unanswered");
+    let mut config = demo_config(&dir);
+    config.links.retain(|l| l.carrier() == Carrier::Mobile);
+    config.links[0].response_timeout = Duration::from_secs(1);
+    config.links[0].max_attempts = 1;
+    let daemon = Daemon::start(config).await.unwrap();
+    let sim = daemon.simulator("mobile-demo").unwrap();
+    sim.faults().drop_next_responses(1);
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138000".into()], "无应答"))
+        .await
+        .unwrap();
+    let st = settled(&daemon, out.job.unwrap().job_id).await;
+    let r = &st.recipients[0];
+    assert_eq!(r.state, DeliveryState::Unconfirmed, "{r:?}");
+    assert!(
+        r.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no response"),
+        "{r:?}"
+    );
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test]
+async fn links_of_one_carrier_with_different_text_settings_are_refused_naming_the_link() {
+    let dir = TempDir::new("twolinks");
+    let mut config = demo_config(&dir);
+    let mut second = config.links[0].clone();
+    second.name = "mobile-2".into();
+    second.signature = Some("【别的】".into());
+    config.links.push(second);
+    let err = Daemon::start(config).await.unwrap_err();
+    assert!(err.to_string().starts_with("link[3]:"), "{err}");
+    assert!(
+        !dir.0.join("hongyan.db").exists(),
+        "refused before opening the store"
+    );
+}
