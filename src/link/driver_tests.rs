@@ -825,3 +825,16 @@ async fn sgip_listener_checks_the_gateway_bind() {
     assert_eq!(n, 0, "refused connections are closed at once");
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn submit_after_shutdown_hands_the_message_back() {
+    let (addr, _) = gateway(Script::default()).await;
+    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let submitter = handle.submitter();
+    let _ = collect(&mut rx, |t| t.ups == 1).await;
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    assert!(timeout(LIMIT, handle.shutdown()).await.unwrap().is_empty());
+    let err = submitter.submit(message(3)).await.unwrap_err();
+    assert_eq!(err.0.id, 3);
+    drain.abort();
+}
