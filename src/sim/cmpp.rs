@@ -11,7 +11,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Outbound, Shared, SimMsgId};
+use super::shared::{Number, Outbound, Shared, SimMsgId};
 
 const PDU: &str = "CMPP_DELIVER";
 
@@ -54,10 +54,10 @@ impl CmppGateway {
                 });
             }
             Gate::Accept => {
-                let recipients: Vec<String> = sub
+                let recipients: Vec<Number> = sub
                     .dest_terminal_ids
                     .iter()
-                    .map(|d| text(d.value()))
+                    .map(|d| Number::new(d.value()))
                     .collect();
                 let n = u32::try_from(recipients.len().max(1)).unwrap_or(1);
                 let base = msg_id(&s.shared, n, &s.now);
@@ -67,7 +67,7 @@ impl CmppGateway {
                 let accepted = Accepted {
                     ids,
                     recipients,
-                    src: text(sub.src_id.value()),
+                    src: Number::new(sub.src_id.value()),
                     coding: sub.msg_fmt,
                     udhi: sub.udhi(),
                     want: if sub.registered_delivery == 1 {
@@ -88,11 +88,6 @@ impl CmppGateway {
         }
         Flow::Continue
     }
-}
-
-/// Bytes of a number field as text.
-pub(crate) fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A fresh block of `n` gateway ids; the first one.

@@ -75,7 +75,12 @@ fn encode(ob: &Outbound, seq: SequenceNumber, out: &mut BytesMut) -> Result<(), 
                 // 21: destination unreachable (validity period ran out).
                 Outcome::Expired => (ReportState::Failed, 21),
             };
-            Body::Report(Report::for_submit(submit_seq, &r.recipient, state, code)?)
+            Body::Report(Report::for_submit(
+                submit_seq,
+                &r.recipient.to_text(),
+                state,
+                code,
+            )?)
         }
         Outbound::Mo(m) => {
             let mut d = Deliver::new(&m.from, &m.to, m.coding, m.content.clone())?;

@@ -24,7 +24,9 @@ use tokio::time::{Instant, sleep_until};
 use wire::{CodecError, EncodeError};
 
 use super::ids::{Now, Outcome};
-use super::shared::{ConnCmd, MoPart, Outbound, ReceivedSubmit, ReportJob, Shared, SimMsgId};
+use super::shared::{
+    ConnCmd, MoPart, Number, Outbound, ReceivedSubmit, ReportJob, Shared, SimMsgId,
+};
 use super::stats::Stats;
 
 /// Stop reading while this many answer bytes wait for the peer.
@@ -90,8 +92,8 @@ pub(crate) enum ReportWant {
 pub(crate) struct Accepted {
     /// One id per recipient, or one for all.
     pub(crate) ids: Vec<SimMsgId>,
-    pub(crate) recipients: Vec<String>,
-    pub(crate) src: String,
+    pub(crate) recipients: Vec<Number>,
+    pub(crate) src: Number,
     pub(crate) coding: u8,
     pub(crate) content: Bytes,
     pub(crate) udhi: bool,
@@ -291,8 +293,8 @@ impl Session {
                 let job = Outbound::Report(ReportJob {
                     account,
                     id: *id,
-                    recipient: recipient.clone(),
-                    src: a.src.clone(),
+                    recipient: *recipient,
+                    src: a.src,
                     outcome,
                     submit_time: now,
                 });
@@ -316,8 +318,8 @@ impl Session {
                 connection: self.conn_id,
                 report_requested: a.want != ReportWant::Never,
                 msg_ids: a.ids,
-                recipients: a.recipients,
-                src: a.src,
+                recipients: a.recipients.iter().map(|n| n.to_text()).collect(),
+                src: a.src.to_text(),
                 coding: a.coding,
                 content: a.content,
                 concat,

@@ -7,10 +7,9 @@ use sgip::codec::Decoder;
 use sgip::{Body, LoginType, Pdu, SgipCodec, Submit};
 use wire::{CodecError, EncodeError};
 
-use super::cmpp::text;
 use super::ids::Now;
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Outbound, Shared, SimMsgId};
+use super::shared::{Number, Outbound, Shared, SimMsgId};
 
 /// Result 11 "node busy": SGIP's flow-control answer.
 pub(crate) const FLOW_CONTROL: u8 = sgip::status::NODE_BUSY;
@@ -48,8 +47,12 @@ impl SgipGateway {
             Gate::Accept => {
                 let accepted = Accepted {
                     ids: vec![SimMsgId::Sgip(pdu.sequence)],
-                    recipients: sub.user_numbers.iter().map(|u| text(u.value())).collect(),
-                    src: text(sub.sp_number.value()),
+                    recipients: sub
+                        .user_numbers
+                        .iter()
+                        .map(|u| Number::new(u.value()))
+                        .collect(),
+                    src: Number::new(sub.sp_number.value()),
                     coding: sub.message_coding,
                     udhi: sub.has_udh(),
                     want: report_want(sub.report_flag),

@@ -73,14 +73,67 @@ pub struct ReceivedSubmit {
     pub received_at: SystemTime,
 }
 
+/// A number field (recipient, source number) as the PDU carried it, up to its first NUL,
+/// kept inline: a submit's bookkeeping then costs no allocation per number.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Number {
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl Number {
+    /// The first 32 bytes of `value` (every number field of the three protocols fits).
+    pub(crate) fn new(value: &[u8]) -> Self {
+        let mut bytes = [0; 32];
+        let len = value.len().min(bytes.len());
+        if let (Some(dst), Some(src)) = (bytes.get_mut(..len), value.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        Self {
+            len: u8::try_from(len).unwrap_or(32),
+            bytes,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    pub(crate) fn to_text(self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::Number;
+
+    #[test]
+    fn keeps_up_to_32_bytes_inline() {
+        let n = Number::new(b"13800138000");
+        assert_eq!(n.as_bytes(), b"13800138000");
+        assert_eq!(n.to_text(), "13800138000");
+        assert_eq!(format!("{n:?}"), "\"13800138000\"");
+        let long = [b'9'; 40];
+        assert_eq!(Number::new(&long).as_bytes(), &long[..32]);
+        assert_eq!(Number::new(b"").as_bytes(), b"");
+    }
+}
+
+impl fmt::Debug for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
 /// A status report waiting to be sent.
 #[derive(Debug, Clone)]
 pub(crate) struct ReportJob {
     pub(crate) account: usize,
     pub(crate) id: SimMsgId,
-    pub(crate) recipient: String,
+    pub(crate) recipient: Number,
     /// The MT's source number (the report's Dest_Id / DestTermID).
-    pub(crate) src: String,
+    pub(crate) src: Number,
     pub(crate) outcome: Outcome,
     pub(crate) submit_time: ChinaTime,
 }

@@ -12,10 +12,9 @@ use smgp::{
 };
 use wire::{CodecError, EncodeError, Octets};
 
-use super::cmpp::text;
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Outbound, Shared, SimMsgId};
+use super::shared::{Number, Outbound, Shared, SimMsgId};
 
 const PDU: &str = "SMGP_DELIVER";
 
@@ -56,8 +55,12 @@ impl SmgpGateway {
                 let id = msg_id(&s.shared, &s.now);
                 let accepted = Accepted {
                     ids: vec![SimMsgId::Smgp(id)],
-                    recipients: sub.dest_term_ids.iter().map(|d| text(d.value())).collect(),
-                    src: text(sub.src_term_id.value()),
+                    recipients: sub
+                        .dest_term_ids
+                        .iter()
+                        .map(|d| Number::new(d.value()))
+                        .collect(),
+                    src: Number::new(sub.src_term_id.value()),
                     coding: sub.msg_format,
                     udhi: sub.udhi(),
                     want: if sub.need_report == 1 {
