@@ -302,17 +302,17 @@ impl Shared {
         let Some(acc) = self.accounts.get(account) else {
             return Err(TooMany);
         };
-        {
-            let mut conns = lock(&acc.conns);
-            if conns.len() >= self.config.max_connections_per_account {
-                return Err(TooMany);
-            }
-            conns.push(ConnEntry {
-                id,
-                can_deliver,
-                tx,
-            });
+        // Lock order conns → orphans, here and in `route`, so a Deliver routed while this
+        // connection registers either finds it or waits in `orphans` for this drain.
+        let mut conns = lock(&acc.conns);
+        if conns.len() >= self.config.max_connections_per_account {
+            return Err(TooMany);
         }
+        conns.push(ConnEntry {
+            id,
+            can_deliver,
+            tx,
+        });
         if can_deliver {
             Ok(lock(&acc.orphans).drain(..).collect())
         } else {
@@ -340,8 +340,8 @@ impl Shared {
             return;
         };
         let mut ob = ob;
+        let conns = lock(&acc.conns);
         {
-            let conns = lock(&acc.conns);
             let candidates: Vec<&ConnEntry> = conns
                 .iter()
                 .filter(|c| c.can_deliver && Some(c.id) != except)
@@ -361,6 +361,7 @@ impl Shared {
             }
         }
         lock(&acc.orphans).push_back(ob);
+        drop(conns);
     }
 
     /// Send all `parts` on one connection of `account` that can take Delivers (the
