@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod decode;
 pub mod dispatch;
 pub mod link;
+pub mod replies;
 pub mod route;
 pub mod segments;
 pub mod sim;
