@@ -11,7 +11,13 @@
 //!   rolls the whole batch back and runs its commands again one transaction each, so one
 //!   bad command cannot take its neighbours down with it.
 
+use super::model::Millis;
 use super::state::DeliveryState;
+
+fn next_free(at: Option<Millis>) -> String {
+    at.map(|at| format!("; the next leaves quarantine at {at} (unix ms)"))
+        .unwrap_or_default()
+}
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +90,30 @@ pub enum StoreError {
         value: i64,
     },
 
+    /// Every extension of that length is held by an open item of the carrier or still in
+    /// its quarantine after release; nothing was allocated.
+    #[error(
+        "no free {length}-digit extension for carrier {carrier}: {live} held by open items, \
+         {quarantined} in quarantine{}",
+        next_free(*.next_free_at)
+    )]
+    ExtensionsExhausted {
+        /// The carrier.
+        carrier: String,
+        /// Digits of the extensions asked for.
+        length: u8,
+        /// Extensions held by open items.
+        live: u64,
+        /// Extensions released but still in quarantine.
+        quarantined: u64,
+        /// When the first of those leaves quarantine (unix ms), if any.
+        next_free_at: Option<Millis>,
+    },
+
+    /// An extension length the store cannot represent (the space is 10^length numbers).
+    #[error("extension length {0} is outside 1..=18")]
+    ExtensionLength(u8),
+
     /// An internal invariant did not hold; the transaction is rolled back.
     #[error("store invariant broken: {0}")]
     Internal(&'static str),
@@ -104,6 +134,8 @@ impl StoreError {
                 | Self::IdempotencyConflict { .. }
                 | Self::NotFound { .. }
                 | Self::WrongState { .. }
+                | Self::ExtensionsExhausted { .. }
+                | Self::ExtensionLength(_)
         )
     }
 }

@@ -15,9 +15,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::db::Store;
 use super::error::{Result, StoreError};
 use super::model::{
-    CancelOutcome, ClaimRequest, ClaimedMessage, EnqueueOutcome, ExpiredRecipient, InboxMessage,
-    JobId, JobStatus, Millis, NewInbound, NewJob, NewReport, OrphanReport, QueueDepth,
-    ReportOutcome, SegmentId, SubmitOutcome, UnconfirmedSegment,
+    CancelOutcome, ClaimRequest, ClaimedMessage, EnqueueOutcome, ExpiredRecipient, ExtensionHolder,
+    ExtensionRequest, InboxMessage, ItemKind, JobId, JobStatus, Millis, NewInbound, NewJob,
+    NewReport, OrphanReport, QueueDepth, ReportOutcome, SegmentId, SubmitOutcome,
+    UnconfirmedSegment,
 };
 use super::schema::{self, StoreOptions};
 use super::sending::{FailOutcome, SegmentsMoved};
@@ -272,6 +273,51 @@ impl StoreHandle {
     /// [`Store::inbox_mark_read`].
     pub async fn inbox_mark_read(&self, id: i64) -> Result<()> {
         self.call(move |s| s.inbox_mark_read(id)).await
+    }
+
+    /// [`Store::allocate_extension`].
+    pub async fn allocate_extension(
+        &self,
+        request: ExtensionRequest,
+        now: Millis,
+        quarantine: std::time::Duration,
+    ) -> Result<String> {
+        self.call(move |s| s.allocate_extension(&request, now, quarantine))
+            .await
+    }
+
+    /// [`Store::release_extension`].
+    pub async fn release_extension(
+        &self,
+        carrier: String,
+        extension: String,
+        now: Millis,
+    ) -> Result<Option<ExtensionHolder>> {
+        self.call(move |s| s.release_extension(&carrier, &extension, now))
+            .await
+    }
+
+    /// [`Store::release_item_extensions`].
+    pub async fn release_item_extensions(
+        &self,
+        item_kind: ItemKind,
+        item_id: i64,
+        now: Millis,
+    ) -> Result<u64> {
+        self.call(move |s| s.release_item_extensions(item_kind, item_id, now))
+            .await
+    }
+
+    /// [`Store::lookup_extension`], on the read connection (it sees every allocation and
+    /// release that has been acknowledged).
+    pub async fn lookup_extension(
+        &self,
+        carrier: String,
+        extension: String,
+        now: Millis,
+    ) -> Result<Option<ExtensionHolder>> {
+        self.read(move |c| super::extensions::lookup(c, &carrier, &extension, now))
+            .await
     }
 
     /// [`Store::job_status`], on the read connection.

@@ -35,6 +35,10 @@
 //!    [`record_report`](StoreHandle::record_report).
 //! 4. MO messages: [`inbox_insert`](StoreHandle::inbox_insert), read with
 //!    [`inbox_list`](StoreHandle::inbox_list).
+//! 5. Replies: [`allocate_extension`](StoreHandle::allocate_extension) for each item that
+//!    expects one, [`lookup_extension`](StoreHandle::lookup_extension) when an MO message
+//!    arrives, [`release_item_extensions`](StoreHandle::release_item_extensions) (or
+//!    [`release_extension`](StoreHandle::release_extension)) when the item closes.
 //!
 //! # Tables
 //!
@@ -45,6 +49,7 @@
 //! | `segments` | recipient × part | state, attempts, link + connection while in flight, carrier msg id (TEXT), submit result, report stat/err, timestamps |
 //! | `orphan_reports` | report with no segment yet | carrier, msg id, status, stat, err, raw JSON, received_at |
 //! | `inbox` | inbound (MO) message | sender, destination (extended number), text, coding, received_at, link, matched item, read flag |
+//! | `extensions` | carrier × extension ever handed out | digits, current (or last) holder: item kind + id, recipient; allocated_at, released_at (NULL while live) |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -130,6 +135,7 @@
 
 mod db;
 mod error;
+mod extensions;
 mod handle;
 mod inbox;
 mod jobs;

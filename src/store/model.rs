@@ -409,3 +409,39 @@ pub struct InboxMessage {
     /// Marked read.
     pub read: bool,
 }
+
+/// What kind of item holds an extended number (and so where a reply to it goes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// One approver's step of an approval request.
+    ApprovalStep,
+    /// A reminder or notification that expects a reply.
+    Reminder,
+}
+
+/// An extension wanted by an item (see [`Store::allocate_extension`](super::Store::allocate_extension)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    /// Carrier whose link will send the message: extensions are unique per carrier.
+    pub carrier: String,
+    /// Digits of the extension (the link's `extension_length`, 1–18).
+    pub length: u8,
+    /// The item's kind.
+    pub item_kind: ItemKind,
+    /// The item's id (in the table of its kind).
+    pub item_id: i64,
+    /// The number the item's message goes to: only a reply from it counts.
+    pub recipient: String,
+}
+
+/// Who holds a live extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionHolder {
+    /// The item's kind.
+    pub item_kind: ItemKind,
+    /// The item's id.
+    pub item_id: i64,
+    /// The number the item's message went to.
+    pub recipient: String,
+}

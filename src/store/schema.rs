@@ -33,7 +33,22 @@ use super::error::{Result, StoreError};
 ///   while it is in the state they serve, so they stay small however big history grows;
 /// * `priority`, `carrier` and `expires_at` are copied onto recipients (and `carrier`,
 ///   `job_id`, `parts` onto segments) so the hot statements touch one table.
-pub const MIGRATIONS: &[&str] = &[r#"
+///
+/// Notes on version 2:
+/// * `extensions` has one row per extension a carrier has ever handed out (not one per
+///   allocation): its current holder while `released_at` is NULL or in the future, else
+///   its last one. Rows are never deleted, so the unique `(carrier, digits, extension)`
+///   index makes an extension unique among live items by construction, and the extensions
+///   never used are exactly those above the highest one of that length (allocation takes
+///   them in order) — found by one index seek instead of a search of the space;
+/// * `digits` is the extension's length, so spaces of different lengths (after a change of
+///   `extension_length`) do not mix; `item_kind` is an integer like the states
+///   (1 approval step, 2 reminder);
+/// * `extensions_reusable` holds only released rows, ordered by release time: the least
+///   recently released past its quarantine is its first entry; `extensions_item` holds
+///   only live rows, for the holder's own look-ups.
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE jobs (
     id               INTEGER PRIMARY KEY,
     idempotency_key  TEXT,
@@ -122,7 +137,26 @@ CREATE TABLE inbox (
     read         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX inbox_unread ON inbox(id) WHERE read = 0;
-"#];
+"#,
+    // Version 2: extended numbers (see `extensions.rs`).
+    r#"
+CREATE TABLE extensions (
+    id            INTEGER PRIMARY KEY,
+    carrier       TEXT NOT NULL,
+    extension     TEXT NOT NULL,
+    digits        INTEGER NOT NULL,
+    item_kind     INTEGER NOT NULL,
+    item_id       INTEGER NOT NULL,
+    recipient     TEXT NOT NULL,
+    allocated_at  INTEGER NOT NULL,
+    released_at   INTEGER
+);
+CREATE UNIQUE INDEX extensions_slot ON extensions(carrier, digits, extension);
+CREATE INDEX extensions_reusable ON extensions(carrier, digits, released_at)
+    WHERE released_at IS NOT NULL;
+CREATE INDEX extensions_item ON extensions(item_kind, item_id) WHERE released_at IS NULL;
+"#,
+];
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {
@@ -294,7 +328,14 @@ mod tests {
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
         assert_eq!(sync, 1, "NORMAL");
-        for table in ["jobs", "recipients", "segments", "orphan_reports", "inbox"] {
+        for table in [
+            "jobs",
+            "recipients",
+            "segments",
+            "orphan_reports",
+            "inbox",
+            "extensions",
+        ] {
             let n: i64 = conn
                 .query_row(
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
@@ -308,6 +349,41 @@ mod tests {
         drop(conn);
         let conn = open_writer(db.path(), &StoreOptions::default()).unwrap();
         assert_eq!(user_version(&conn).unwrap(), current_version());
+    }
+
+    #[test]
+    fn a_version_1_file_keeps_its_rows_and_gains_the_extensions_table() {
+        let db = TempDb::new("migrate-v1");
+        let conn = Connection::open(db.path()).unwrap();
+        migrate(&conn, &MIGRATIONS[..1]).unwrap();
+        conn.execute(
+            "INSERT INTO inbox (sender, destination, text, coding, received_at, link)
+             VALUES ('13800000001', '106900011', '同意', 8, 1, 'l')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open_writer(db.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        assert_eq!(current_version(), 2);
+        let text: String = conn
+            .query_row("SELECT text FROM inbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(text, "同意");
+        let indexes: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema
+                 WHERE type = 'index' AND tbl_name = 'extensions' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            indexes,
+            ["extensions_item", "extensions_reusable", "extensions_slot"]
+        );
     }
 
     #[test]
