@@ -14,11 +14,6 @@
 use super::model::Millis;
 use super::state::DeliveryState;
 
-fn next_free(at: Option<Millis>) -> String {
-    at.map(|at| format!("; the next leaves quarantine at {at} (unix ms)"))
-        .unwrap_or_default()
-}
-
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -142,3 +137,9 @@ impl StoreError {
 
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The tail of the exhaustion message: when waiting would help, say until when.
+fn next_free(at: Option<Millis>) -> String {
+    at.map(|at| format!("; the next leaves quarantine at {at} (unix ms)"))
+        .unwrap_or_default()
+}

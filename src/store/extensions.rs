@@ -383,6 +383,12 @@ mod tests {
             ),
             "{err:?}"
         );
+        let text = err.to_string();
+        assert!(
+            text.contains("9 held by open items, 1 in quarantine"),
+            "{text}"
+        );
+        assert!(text.contains("leaves quarantine at 1100"), "{text}");
         // At exactly the quarantine's end it may go to the new item.
         let again = s.allocate_extension(&req("cmcc", 1, 20), 1_100, Q).unwrap();
         assert_eq!(again, exts[3]);
