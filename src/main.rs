@@ -54,6 +54,20 @@ enum Command {
         #[arg(long, value_enum)]
         log_format: Option<LogFormatArg>,
     },
+    /// Run one carrier gateway simulator in the foreground until Ctrl-C: try an
+    /// integration before the carrier grants access.
+    Simulate {
+        #[command(flatten)]
+        args: hongyan::sim::SimulateArgs,
+        /// Log filter (standard error); info shows every login, submit, report and MO.
+        #[arg(long, default_value = "info")]
+        log_level: String,
+    },
+    /// Load benches against in-process simulators. Without --durable: N messages
+    /// through one link, no persistence; prints messages per second and submit →
+    /// response latency percentiles. With --durable: the whole daemon, every message
+    /// enqueued, sent, answered and reported through SQLite.
+    Bench(BenchArgs),
     /// Start the daemon with three simulated carriers, send sample messages through it
     /// and print what happened to each: the whole path in one command.
     Demo {
@@ -82,6 +96,29 @@ impl From<LogFormatArg> for hongyan::config::LogFormat {
             LogFormatArg::Json => Self::Json,
         }
     }
+}
+
+/// `hongyan bench`.
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    #[command(flatten)]
+    link: hongyan::link::bench::LoadBenchOptions,
+    /// Run the durable end-to-end bench through the daemon and its SQLite queue
+    /// (`--protocol` and `--no-reports` do not apply).
+    #[arg(long)]
+    durable: bool,
+    /// --durable: recipients per job (a group send is one job).
+    #[arg(long, default_value_t = 100, requires = "durable")]
+    recipients_per_job: u64,
+    /// --durable: concurrent producers handing jobs to the daemon.
+    #[arg(long, default_value_t = 8, requires = "durable")]
+    producers: u64,
+    /// --durable: send to all three carriers (three links), not only China Mobile.
+    #[arg(long, requires = "durable")]
+    all_carriers: bool,
+    /// --durable: fsync every commit batch (storage.synchronous = "full").
+    #[arg(long, requires = "durable")]
+    fsync: bool,
 }
 
 /// Concatenation UDH form.
@@ -165,6 +202,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_format,
             log_level,
         } => run_demo(log_format, &log_level),
+        Command::Simulate { args, log_level } => run_simulate(args, &log_level),
+        Command::Bench(opts) => run_bench(opts),
     }
 }
 
@@ -237,6 +276,46 @@ fn run_demo(log_format: LogFormatArg, log_level: &str) -> anyhow::Result<ExitCod
         let mut stdout = std::io::stdout();
         hongyan::daemon::demo::run(&mut stdout, None).await
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_simulate(args: hongyan::sim::SimulateArgs, log_level: &str) -> anyhow::Result<ExitCode> {
+    hongyan::daemon::logging::init(log_level, hongyan::config::LogFormat::Text)
+        .map_err(anyhow::Error::msg)?;
+    runtime()?.block_on(hongyan::sim::run_cli(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let level = std::env::var("HONGYAN_LOG").unwrap_or_else(|_| "warn".into());
+    hongyan::daemon::logging::init(&level, hongyan::config::LogFormat::Text)
+        .map_err(anyhow::Error::msg)?;
+    let rt = runtime()?;
+    if args.durable {
+        let window = u16::try_from(args.link.window).context("--window: at most 65535")?;
+        let connections =
+            u8::try_from(args.link.connections).context("--connections: at most 255")?;
+        let opts = hongyan::daemon::bench::DurableBenchOptions {
+            messages: args.link.messages,
+            recipients_per_job: args.recipients_per_job,
+            producers: args.producers,
+            window,
+            connections,
+            all_carriers: args.all_carriers,
+            fsync: args.fsync,
+            data_dir: None,
+            timeout: std::time::Duration::from_secs(args.link.timeout_secs),
+        };
+        println!(
+            "{}",
+            rt.block_on(hongyan::daemon::bench::run_durable_bench(opts))?
+        );
+    } else {
+        println!(
+            "{}",
+            rt.block_on(hongyan::link::bench::run_load_bench(args.link))?
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
