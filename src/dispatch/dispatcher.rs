@@ -14,8 +14,10 @@
 //!   (applying an orphan report that beat it), `Failed` → `mark_failed` when the carrier
 //!   refused the part, `mark_unconfirmed` when it never answered any attempt, `Report` →
 //!   `record_report` (kept as an orphan when no segment has the id yet), `Mo` → inbox.
-//!   Events are handled one at a time, in order, so a report never overtakes the submit
-//!   response it follows.
+//!   Events are taken in bursts and recorded in order: submit responses and reports are
+//!   queued for the store's writer without waiting for each commit (so a burst shares
+//!   transactions), and the writer runs them in the order queued, so a report never
+//!   overtakes the submit response it follows.
 //!
 //! A claimed message's id towards the link is its recipient id, so every event names
 //! (recipient, part), which the in-memory map turns into the segment id.
@@ -37,8 +39,8 @@ use crate::link::{
 };
 use crate::route::Carrier;
 use crate::store::{
-    ClaimRequest, ClaimedMessage, NewInbound, NewReport, ReportOutcome, ReportStatus, SegmentId,
-    StoreHandle, now_millis,
+    ClaimRequest, ClaimedMessage, Deferred, NewInbound, NewReport, ReportOutcome, ReportStatus,
+    SegmentId, StoreHandle, SubmitOutcome, now_millis,
 };
 
 /// With nothing to wake it, the claim loop looks at the queue this often anyway.
@@ -297,11 +299,6 @@ impl Shared {
         })
     }
 
-    async fn on_event(&self, event: LinkEvent) {
-        self.record(event).await;
-        self.changes.bump();
-    }
-
     async fn record(&self, event: LinkEvent) {
         let name = &self.config.name;
         let now = now_millis();
@@ -331,26 +328,11 @@ impl Shared {
             LinkEvent::Submitted {
                 id, part, msg_id, ..
             } => {
-                let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
-                    tracing::warn!(link = %name, id, part, %msg_id, "submit response for a part this run did not send");
-                    return;
-                };
-                self.wake.notify_one();
-                match self
-                    .store
-                    .mark_submitted(seg, msg_id.to_string(), now)
+                if let Some(q) = self
+                    .queue_submitted(id, part, msg_id.to_string(), now)
                     .await
                 {
-                    Ok(out) => {
-                        if let Some(r) = out.matched_report {
-                            tracing::info!(link = %name, segment = seg, %msg_id, stat = %r.stat, "submitted; an earlier report for it applied");
-                        } else {
-                            tracing::debug!(link = %name, segment = seg, %msg_id, "submitted");
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
-                    }
+                    self.settle(q).await;
                 }
             }
             LinkEvent::Failed {
@@ -380,7 +362,11 @@ impl Shared {
                     tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
                 }
             }
-            LinkEvent::Report { report, .. } => self.on_report(report, now).await,
+            LinkEvent::Report { report, .. } => {
+                if let Some(q) = self.queue_report(report, now).await {
+                    self.settle(q).await;
+                }
+            }
             LinkEvent::Mo(mo) => {
                 let text = mo
                     .text
@@ -407,7 +393,34 @@ impl Shared {
         }
     }
 
-    async fn on_report(&self, report: DeliveryReport, now: i64) {
+    /// Queues the submit response of a part for the store; `None` when it names a part
+    /// this run did not send, or the store is gone (both logged).
+    async fn queue_submitted(&self, id: u64, part: u8, msg_id: String, now: i64) -> Option<Queued> {
+        let name = &self.config.name;
+        let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
+            tracing::warn!(link = %name, id, part, %msg_id, "submit response for a part this run did not send");
+            return None;
+        };
+        self.wake.notify_one();
+        match self
+            .store
+            .mark_submitted_deferred(seg, msg_id.clone(), now)
+            .await
+        {
+            Ok(outcome) => Some(Queued::Submitted {
+                seg,
+                msg_id,
+                outcome,
+            }),
+            Err(e) => {
+                tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response");
+                None
+            }
+        }
+    }
+
+    /// Queues a status report for the store.
+    async fn queue_report(&self, report: DeliveryReport, now: i64) -> Option<Queued> {
         let name = &self.config.name;
         let status = if report.delivered {
             ReportStatus::Delivered
@@ -416,44 +429,135 @@ impl Shared {
         } else {
             ReportStatus::Failed
         };
-        let raw = serde_json::json!({
-            "link": name,
-            "msg_id": report.msg_id.to_string(),
-            "recipient": report.recipient,
-            "delivered": report.delivered,
-            "stat": report.stat,
-            "err": report.err,
-            "meaning": report.meaning,
-        })
-        .to_string();
         let msg_id = report.msg_id.to_string();
+        // Kept with the report in case it matches nothing yet (an orphan); serialised from
+        // a borrowed struct, as this runs once per report.
+        let raw = serde_json::to_string(&RawReport {
+            link: name,
+            msg_id: &msg_id,
+            recipient: &report.recipient,
+            delivered: report.delivered,
+            stat: &report.stat,
+            err: report.err.as_deref(),
+            meaning: report.meaning,
+        })
+        .ok();
         let new = NewReport {
             carrier: self.carrier.clone(),
             msg_id: msg_id.clone(),
             status,
             stat: report.stat,
             err: report.err.unwrap_or_default(),
-            raw: Some(raw),
+            raw,
         };
-        match self.store.record_report(new, now).await {
-            Ok(ReportOutcome::Matched {
-                segment_id,
-                recipient_state,
-                ..
-            }) => {
-                tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
-            }
-            Ok(ReportOutcome::Duplicate { segment_id }) => {
-                tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
-            }
-            Ok(ReportOutcome::Orphaned { orphan_id }) => {
-                tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
-            }
+        match self.store.record_report_deferred(new, now).await {
+            Ok(outcome) => Some(Queued::Report { msg_id, outcome }),
             Err(e) => {
                 tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+                None
             }
         }
     }
+
+    /// Waits for a queued store command and logs what it did.
+    async fn settle(&self, q: Queued) {
+        let name = &self.config.name;
+        match q {
+            Queued::Submitted {
+                seg,
+                msg_id,
+                outcome,
+            } => match outcome.outcome().await {
+                Ok(out) => {
+                    if let Some(r) = out.matched_report {
+                        tracing::info!(link = %name, segment = seg, %msg_id, stat = %r.stat, "submitted; an earlier report for it applied");
+                    } else {
+                        tracing::debug!(link = %name, segment = seg, %msg_id, "submitted");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
+                }
+            },
+            Queued::Report { msg_id, outcome } => match outcome.outcome().await {
+                Ok(ReportOutcome::Matched {
+                    segment_id,
+                    recipient_state,
+                    ..
+                }) => {
+                    tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
+                }
+                Ok(ReportOutcome::Duplicate { segment_id }) => {
+                    tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
+                }
+                Ok(ReportOutcome::Orphaned { orphan_id }) => {
+                    tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
+                }
+                Err(e) => {
+                    tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+                }
+            },
+        }
+    }
+
+    /// Records a burst of events in order. Submit responses and reports — nearly all
+    /// of the traffic — are queued for the store without waiting for each commit, so a
+    /// burst shares the writer's transactions; the writer runs commands in the order
+    /// they were queued, so a report still never overtakes its submit response.
+    async fn on_events(&self, events: &mut Vec<LinkEvent>) {
+        let now = now_millis();
+        let mut queued = Vec::with_capacity(events.len());
+        for event in events.drain(..) {
+            match event {
+                LinkEvent::Submitted {
+                    id, part, msg_id, ..
+                } => {
+                    if let Some(q) = self
+                        .queue_submitted(id, part, msg_id.to_string(), now)
+                        .await
+                    {
+                        queued.push(q);
+                    }
+                }
+                LinkEvent::Report { report, .. } => {
+                    if let Some(q) = self.queue_report(report, now).await {
+                        queued.push(q);
+                    }
+                }
+                other => self.record(other).await,
+            }
+        }
+        for q in queued {
+            self.settle(q).await;
+        }
+        self.changes.bump();
+    }
+}
+
+/// A report as the link gave it, for `orphan_reports.raw`.
+#[derive(Serialize)]
+struct RawReport<'a> {
+    link: &'a str,
+    msg_id: &'a str,
+    recipient: &'a str,
+    delivered: bool,
+    stat: &'a str,
+    err: Option<&'a str>,
+    meaning: &'a str,
+}
+
+/// A store command queued for an event, with what its outcome is logged against.
+#[derive(Debug)]
+enum Queued {
+    Submitted {
+        seg: SegmentId,
+        msg_id: String,
+        outcome: Deferred<SubmitOutcome>,
+    },
+    Report {
+        msg_id: String,
+        outcome: Deferred<ReportOutcome>,
+    },
 }
 
 async fn claim_loop(sh: Arc<Shared>, submitter: Submitter, mut stop: watch::Receiver<bool>) {
@@ -489,23 +593,37 @@ async fn claim_loop(sh: Arc<Shared>, submitter: Submitter, mut stop: watch::Rece
     }
 }
 
+/// Most events taken from the link in one go.
+const EVENT_BURST: usize = 1024;
+
 async fn events_loop(
     sh: Arc<Shared>,
     mut rx: mpsc::Receiver<LinkEvent>,
     mut drain: watch::Receiver<bool>,
 ) {
+    let mut burst = Vec::with_capacity(EVENT_BURST);
     loop {
         tokio::select! {
             biased;
-            e = rx.recv() => match e {
-                Some(e) => sh.on_event(e).await,
-                None => return,
-            },
-            _ = drain.changed() => {
-                while let Ok(e) = rx.try_recv() {
-                    sh.on_event(e).await;
+            n = rx.recv_many(&mut burst, EVENT_BURST) => {
+                if n == 0 {
+                    return;
                 }
-                return;
+                sh.on_events(&mut burst).await;
+            }
+            _ = drain.changed() => {
+                loop {
+                    while burst.len() < EVENT_BURST {
+                        match rx.try_recv() {
+                            Ok(e) => burst.push(e),
+                            Err(_) => break,
+                        }
+                    }
+                    if burst.is_empty() {
+                        return;
+                    }
+                    sh.on_events(&mut burst).await;
+                }
             }
         }
     }

@@ -60,6 +60,19 @@ where
     }
 }
 
+/// The outcome of a command already queued for the writer (see
+/// [`StoreHandle::mark_submitted_deferred`]); it is committed whether or not anybody
+/// awaits it.
+#[derive(Debug)]
+pub struct Deferred<T>(oneshot::Receiver<Result<T>>);
+
+impl<T> Deferred<T> {
+    /// Waits until the command has run and its transaction committed.
+    pub async fn outcome(self) -> Result<T> {
+        self.0.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
 enum Msg {
     Run(Box<dyn Pending>),
     Close(oneshot::Sender<()>),
@@ -164,6 +177,29 @@ impl StoreHandle {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Like `call`, but returns as soon as the command is queued for the writer: the
+    /// outcome is awaited later through the [`Deferred`]. Commands queued one after
+    /// another from one task run in that order (the writer takes them first in, first
+    /// out), so a caller can queue a whole burst — and have it share one transaction —
+    /// without giving up ordering.
+    async fn call_deferred<T, F>(&self, op: F) -> Result<Deferred<T>>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let call = Call {
+            op,
+            outcome: None,
+            reply,
+        };
+        self.tx
+            .send(Msg::Run(Box::new(call)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Ok(Deferred(rx))
+    }
+
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -253,6 +289,27 @@ impl StoreHandle {
     /// [`Store::record_report`].
     pub async fn record_report(&self, report: NewReport, now: Millis) -> Result<ReportOutcome> {
         self.call(move |s| s.record_report(&report, now)).await
+    }
+
+    /// [`Store::mark_submitted`], queued now and answered through the [`Deferred`].
+    pub async fn mark_submitted_deferred(
+        &self,
+        segment_id: SegmentId,
+        msg_id: String,
+        now: Millis,
+    ) -> Result<Deferred<SubmitOutcome>> {
+        self.call_deferred(move |s| s.mark_submitted(segment_id, &msg_id, now))
+            .await
+    }
+
+    /// [`Store::record_report`], queued now and answered through the [`Deferred`].
+    pub async fn record_report_deferred(
+        &self,
+        report: NewReport,
+        now: Millis,
+    ) -> Result<Deferred<ReportOutcome>> {
+        self.call_deferred(move |s| s.record_report(&report, now))
+            .await
     }
 
     /// [`Store::recover_on_start`].

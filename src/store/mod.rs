@@ -160,7 +160,7 @@ mod throughput;
 
 pub use db::Store;
 pub use error::{Result, StoreError};
-pub use handle::StoreHandle;
+pub use handle::{Deferred, StoreHandle};
 pub use model::*;
 pub use schema::{StoreOptions, Synchronous};
 pub use sending::{FailOutcome, SegmentsMoved};
