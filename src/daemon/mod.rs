@@ -15,8 +15,10 @@
 //! | `start.rs` | opening the store, recovery, the router, the simulators |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
+//! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
 //! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
 
+pub mod bench;
 pub mod demo;
 pub mod logging;
 mod start;
