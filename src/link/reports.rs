@@ -42,6 +42,9 @@ pub struct ReportConfig {
     pub hold: NonZeroUsize,
     /// How long an early report waits for its submit response (default 180 s: the default
     /// window's 60 s response timeout times its 3 attempts).
+    ///
+    /// Zero holds nothing: a report for an unknown id is handed back at once, as if
+    /// pushed out of a full hold.
     pub hold_for: Duration,
 }
 
@@ -183,6 +186,17 @@ where
                 let key = known.key.clone();
                 return ReportOutcome::Matched(Matched { id, key, report });
             }
+        }
+        if self.config.hold_for.is_zero() {
+            // Nothing is held: the owner keeps unmatched reports itself (the daemon's
+            // store does, durably), so holding one here would only risk losing it.
+            return ReportOutcome::Held {
+                evicted: Some(Orphan {
+                    id,
+                    report,
+                    received_at: now,
+                }),
+            };
         }
         let evicted = if self.held_len >= self.config.hold.get() {
             self.pop_oldest_held()
@@ -384,6 +398,31 @@ mod tests {
         assert_eq!(c.remember_for, secs(600));
         assert_eq!(c.hold.get(), 1_024);
         assert_eq!(c.hold_for, secs(180));
+    }
+
+    #[test]
+    fn a_zero_hold_hands_an_unknown_report_back_at_once_and_still_matches_known_ones() {
+        let t0 = Instant::now();
+        let mut c = config(16, 16);
+        c.hold_for = Duration::ZERO;
+        let mut m = Matcher::new(c);
+        assert_eq!(
+            m.report(0xCD, "DELIVRD", t0),
+            ReportOutcome::Held {
+                evicted: Some(Orphan {
+                    id: 0xCD,
+                    report: "DELIVRD",
+                    received_at: t0,
+                })
+            }
+        );
+        assert_eq!(m.held_len(), 0);
+        // Its submit response later finds nothing held.
+        assert!(m.submitted(0xCD, "seg-9", t0 + secs(1)).is_empty());
+        assert_eq!(
+            m.report(0xCD, "DELIVRD", t0 + secs(2)),
+            ReportOutcome::Matched(matched(0xCD, "seg-9", "DELIVRD"))
+        );
     }
 
     #[test]
