@@ -1,6 +1,7 @@
 //! Integration tests: the real `hongyan` binary, one module per area.
 
 mod config;
+mod crash;
 mod daemon;
 mod decode;
 mod link;
