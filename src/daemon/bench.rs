@@ -260,7 +260,10 @@ async fn run_in(
                 break;
             }
             if Instant::now() > deadline {
-                return Err(DurableBenchError::Timeout(format!("job {id}: {:?}", st.state)));
+                return Err(DurableBenchError::Timeout(format!(
+                    "job {id}: {:?}",
+                    st.state
+                )));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -164,17 +164,7 @@ impl StoreHandle {
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
     {
-        let (reply, rx) = oneshot::channel();
-        let call = Call {
-            op,
-            outcome: None,
-            reply,
-        };
-        self.tx
-            .send(Msg::Run(Box::new(call)))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.call_deferred(op).await?.outcome().await
     }
 
     /// Like `call`, but returns as soon as the command is queued for the writer: the
