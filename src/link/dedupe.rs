@@ -7,7 +7,8 @@ use std::hash::Hash;
 /// A bounded set of the most recent ids: the oldest is forgotten first.
 #[derive(Debug)]
 pub(crate) struct RecentIds<T> {
-    set: HashSet<T>,
+    /// foldhash, randomly seeded: ids come from the peer, but the set is bounded by count.
+    set: HashSet<T, foldhash::fast::RandomState>,
     order: VecDeque<T>,
     capacity: usize,
 }
@@ -15,7 +16,7 @@ pub(crate) struct RecentIds<T> {
 impl<T: Eq + Hash + Clone> RecentIds<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            set: HashSet::with_capacity(capacity.min(1 << 16)),
+            set: HashSet::with_capacity_and_hasher(capacity.min(1 << 16), Default::default()),
             order: VecDeque::with_capacity(capacity.min(1 << 16)),
             capacity: capacity.max(1),
         }

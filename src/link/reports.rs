@@ -23,8 +23,16 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+
 use std::num::NonZeroUsize;
 use std::time::Duration;
+
+/// Hasher for the id maps. foldhash is several times cheaper than std's SipHash on these
+/// small keys. Message ids are chosen by the carrier (or by a peer we do not trust), so a
+/// flooding peer could aim for collisions; foldhash's `RandomState` is seeded per map from
+/// per-process randomness, which makes that hard without SipHash's cost, and both maps are
+/// bounded in count (`remember`, `hold`) and evicted by age, so the worst case is bounded.
+type IdState = foldhash::fast::RandomState;
 
 use tokio::time::Instant;
 
@@ -112,10 +120,10 @@ struct HeldReport<R> {
 #[derive(Debug)]
 pub struct ReportMatcher<Id, Key, R> {
     config: ReportConfig,
-    known: HashMap<Id, Known<Key>>,
+    known: HashMap<Id, Known<Key>, IdState>,
     /// Insertion order of `known`; entries whose generation no longer matches are stale.
     known_order: VecDeque<(Id, u64)>,
-    held: HashMap<Id, VecDeque<HeldReport<R>>>,
+    held: HashMap<Id, VecDeque<HeldReport<R>>, IdState>,
     /// Arrival order of held reports; entries no longer in `held` are stale.
     held_order: VecDeque<(Id, u64)>,
     held_len: usize,
@@ -131,9 +139,13 @@ where
     pub fn new(config: ReportConfig) -> Self {
         Self {
             config,
-            known: HashMap::new(),
-            known_order: VecDeque::new(),
-            held: HashMap::new(),
+            // Pre-sized to the bound (up to 64 Ki entries) so a busy link never rehashes.
+            known: HashMap::with_capacity_and_hasher(
+                config.remember.get().min(1 << 16),
+                IdState::default(),
+            ),
+            known_order: VecDeque::with_capacity(config.remember.get().min(1 << 16)),
+            held: HashMap::with_hasher(IdState::default()),
             held_order: VecDeque::new(),
             held_len: 0,
             next_generation: 0,
