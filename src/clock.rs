@@ -102,6 +102,54 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
     (year, month, day)
 }
 
+/// Where "now" comes from for code that schedules by wall-clock time (reminders,
+/// approval expiry): the system clock in the daemon, or tokio's clock anchored at a
+/// wall-clock moment, so tests can run hours of schedule in paused time.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    /// The system's wall clock.
+    System,
+    /// `base_ms` (unix ms) plus the tokio time elapsed since `base`.
+    Tokio {
+        /// Wall-clock time at `base`.
+        base_ms: i64,
+        /// The tokio instant it was anchored at.
+        base: tokio::time::Instant,
+    },
+}
+
+impl Clock {
+    /// Tokio's clock, anchored at the wall-clock time now.
+    pub fn following_tokio() -> Self {
+        Self::Tokio {
+            base_ms: unix_millis(SystemTime::now()),
+            base: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Now, in unix milliseconds.
+    pub fn now_millis(&self) -> i64 {
+        match self {
+            Self::System => unix_millis(SystemTime::now()),
+            Self::Tokio { base_ms, base } => {
+                let elapsed = i64::try_from(base.elapsed().as_millis()).unwrap_or(i64::MAX);
+                base_ms.saturating_add(elapsed)
+            }
+        }
+    }
+
+    /// The tokio instant at which this clock shows `at_ms` (now, if that is past).
+    pub fn instant_at(&self, at_ms: i64) -> tokio::time::Instant {
+        let wait = u64::try_from(at_ms.saturating_sub(self.now_millis())).unwrap_or(0);
+        tokio::time::Instant::now() + Duration::from_millis(wait)
+    }
+}
+
+fn unix_millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

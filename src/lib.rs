@@ -16,3 +16,4 @@ pub mod route;
 pub mod segments;
 pub mod sim;
 pub mod store;
+pub mod workflow;

@@ -30,6 +30,9 @@ pub struct Config {
     /// Number plan and carrier routing.
     #[serde(default)]
     pub routing: Routing,
+    /// Approvals, reminders and replies.
+    #[serde(default)]
+    pub workflow: Workflow,
     /// Carrier links, `[[link]]` tables.
     #[serde(default, rename = "link")]
     pub links: Vec<Link>,
@@ -113,6 +116,52 @@ pub struct Queue {
     /// fails as expired, unless the request gives its own validity. Default 48h.
     #[serde(default = "default_validity", with = "super::duration")]
     pub default_validity: Duration,
+}
+
+/// `[workflow]`: approvals, reminders and how replies are handled.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// Remind an approver who has not answered this long after the approval SMS (once).
+    /// `"0s"` turns reminders off. Default 4h.
+    #[serde(default = "default_remind_after", with = "super::duration")]
+    pub remind_after: Duration,
+    /// An approval request nobody decided expires after this long, unless the request
+    /// gives its own expiry. Default 72h.
+    #[serde(default = "default_approval_validity", with = "super::duration")]
+    pub approval_validity: Duration,
+    /// A released extension goes to another item only after this long, so a late reply
+    /// to an old message cannot reach a new item. Default 7 days (168h).
+    #[serde(default = "default_quarantine", with = "super::duration")]
+    pub quarantine: Duration,
+    /// Answer a reply that matches no open item (stranger, unknown or expired
+    /// extension, bare service code) with this text; unset (default): no answer, the
+    /// message only lands in the inbox as unmatched.
+    #[serde(default)]
+    pub unmatched_answer: Option<String>,
+}
+
+impl Default for Workflow {
+    fn default() -> Self {
+        Self {
+            remind_after: default_remind_after(),
+            approval_validity: default_approval_validity(),
+            quarantine: default_quarantine(),
+            unmatched_answer: None,
+        }
+    }
+}
+
+fn default_remind_after() -> Duration {
+    Duration::from_secs(4 * 3600)
+}
+
+fn default_approval_validity() -> Duration {
+    Duration::from_secs(72 * 3600)
+}
+
+fn default_quarantine() -> Duration {
+    crate::replies::extension::DEFAULT_QUARANTINE
 }
 
 /// `[routing]`.

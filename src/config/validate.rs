@@ -37,6 +37,38 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         secs(30 * 86_400),
     )?;
 
+    if !config.workflow.remind_after.is_zero() {
+        in_range(
+            "workflow.remind_after",
+            config.workflow.remind_after,
+            secs(60),
+            secs(30 * 86_400),
+        )?;
+    }
+    in_range(
+        "workflow.approval_validity",
+        config.workflow.approval_validity,
+        secs(60),
+        secs(365 * 86_400),
+    )?;
+    in_range(
+        "workflow.quarantine",
+        config.workflow.quarantine,
+        secs(0),
+        secs(365 * 86_400),
+    )?;
+    if config
+        .workflow
+        .unmatched_answer
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        return Err(ConfigError::invalid(
+            "workflow.unmatched_answer",
+            "is empty; leave it out for no answer",
+        ));
+    }
+
     let mut table = SegmentTable::builtin();
     for (prefix, carrier) in &config.routing.segments {
         table.extend(prefix, *carrier).map_err(|e| {

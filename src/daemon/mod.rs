@@ -12,7 +12,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
-//! | `start.rs` | opening the store, recovery, the router, the simulators |
+//! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
 //! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::dispatch::{Changes, LinkRunner, LinkView, Submitter, scheduler};
 use crate::sim::SimHandle;
 use crate::store::{StoreHandle, UnconfirmedSegment};
+use crate::workflow::Workflow;
 
 pub use start::SimTweak;
 pub use wait::WaitTimeout;
@@ -126,6 +127,8 @@ pub struct DaemonHandle {
     changes: Changes,
     stop: watch::Sender<bool>,
     scheduler: JoinHandle<()>,
+    workflow: Workflow,
+    workflow_task: JoinHandle<()>,
     recovered: Vec<UnconfirmedSegment>,
 }
 
@@ -148,6 +151,11 @@ impl DaemonHandle {
     /// The store (reads: job status, inbox, queue depth).
     pub fn store(&self) -> StoreHandle {
         self.store.clone()
+    }
+
+    /// Approvals, reminders and reply routing.
+    pub fn workflow(&self) -> Workflow {
+        self.workflow.clone()
     }
 
     /// The configuration running.
@@ -193,6 +201,7 @@ impl DaemonHandle {
         self.submitter.close();
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
+        let _ = self.workflow_task.await;
         let mut links = JoinSet::new();
         for r in self.runners {
             links.spawn(r.shutdown());

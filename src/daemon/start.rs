@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use super::{DaemonError, DaemonHandle};
+use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, scheduler};
 use crate::link::Link;
@@ -17,6 +18,7 @@ use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{
     RecoveryAction, StoreHandle, StoreOptions, Synchronous, UnconfirmedSegment, now_millis,
 };
+use crate::workflow::Workflow;
 
 /// Adjusts an in-process simulator's settings before it starts.
 pub type SimTweak = Arc<dyn Fn(&config::Link, &mut SimConfig) + Send + Sync>;
@@ -76,7 +78,20 @@ pub(super) async fn start(
         wake_by_carrier,
         changes.clone(),
     );
-    let scheduler = scheduler::start(store.clone(), wake_all.clone(), changes.clone(), stop_rx);
+    let scheduler = scheduler::start(
+        store.clone(),
+        wake_all.clone(),
+        changes.clone(),
+        stop_rx.clone(),
+    );
+    let (workflow, workflow_task) = Workflow::start(
+        store.clone(),
+        submitter.clone(),
+        config.clone(),
+        Clock::System,
+        changes.subscribe_inbox(),
+        stop_rx,
+    );
     tracing::info!(
         links = runners.len(),
         data = %store.path().display(),
@@ -92,6 +107,8 @@ pub(super) async fn start(
         changes,
         stop,
         scheduler,
+        workflow,
+        workflow_task,
         recovered,
     })
 }

@@ -11,12 +11,16 @@ use tokio::sync::watch;
 #[derive(Debug, Clone)]
 pub struct Changes {
     tx: Arc<watch::Sender<u64>>,
+    /// Bumped only for stored MO messages: the reply router wakes for those alone, not
+    /// for every submit response of a bulk send.
+    inbox: Arc<watch::Sender<u64>>,
 }
 
 impl Default for Changes {
     fn default() -> Self {
         Self {
             tx: Arc::new(watch::Sender::new(0)),
+            inbox: Arc::new(watch::Sender::new(0)),
         }
     }
 }
@@ -25,6 +29,17 @@ impl Changes {
     /// Something changed in the store.
     pub fn bump(&self) {
         self.tx.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// An MO message was stored (also counts as a change).
+    pub fn bump_inbox(&self) {
+        self.inbox.send_modify(|n| *n = n.wrapping_add(1));
+        self.bump();
+    }
+
+    /// A receiver woken by stored MO messages only.
+    pub fn subscribe_inbox(&self) -> watch::Receiver<u64> {
+        self.inbox.subscribe()
     }
 
     /// A receiver that sees every bump from now on.

@@ -383,8 +383,11 @@ impl Shared {
                     link: name.clone(),
                     item_id: None,
                 };
-                if let Err(e) = self.store.inbox_insert(inbound).await {
-                    tracing::error!(link = %name, error = %e, "cannot store an inbound message");
+                match self.store.inbox_insert(inbound).await {
+                    Ok(_) => self.changes.bump_inbox(),
+                    Err(e) => {
+                        tracing::error!(link = %name, error = %e, "cannot store an inbound message");
+                    }
                 }
             }
             LinkEvent::Unparsed { pdu, reason } => {

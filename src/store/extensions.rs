@@ -259,7 +259,12 @@ fn release(
     released.map(to_holder).transpose()
 }
 
-fn release_item(c: &Connection, item_kind: ItemKind, item_id: i64, now: Millis) -> Result<u64> {
+pub(crate) fn release_item(
+    c: &Connection,
+    item_kind: ItemKind,
+    item_id: i64,
+    now: Millis,
+) -> Result<u64> {
     let n = c
         .prepare_cached(RELEASE_ITEM)?
         .execute(params![kind_code(item_kind), item_id, now])?;

@@ -21,6 +21,48 @@ impl Store {
     pub fn inbox_mark_read(&mut self, id: i64) -> Result<()> {
         self.write(|c, _| inbox_mark_read(c, id))
     }
+
+    /// Records what the reply router made of a message that matched nothing, or whose
+    /// item was told by other means (a reply to a reminder is recorded by
+    /// [`Store::reminder_replied`], to an approval step by [`Store::approval_decide`]).
+    pub fn inbox_route(&mut self, id: i64, route: &InboxRoute) -> Result<()> {
+        self.write(|c, _| inbox_set_route(c, id, route))
+    }
+}
+
+/// What the reply router made of an inbound message, kept in `inbox.route`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboxRoute {
+    /// It answered this approval step and the answer was applied (or came too late).
+    ApprovalStep(i64),
+    /// It answered this reminder.
+    Reminder(i64),
+    /// It was addressed to an item but could not be read as a decision; the sender was
+    /// asked again.
+    Unclear(i64),
+    /// It reached no item, for this reason (stable code: `bare_service_code`,
+    /// `unknown_extension`, `not_the_recipient`, `other_number`).
+    Unmatched(&'static str),
+}
+
+impl InboxRoute {
+    /// The text stored in `inbox.route`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::ApprovalStep(_) => "approval_step".into(),
+            Self::Reminder(_) => "reminder".into(),
+            Self::Unclear(_) => "unclear".into(),
+            Self::Unmatched(why) => format!("unmatched:{why}"),
+        }
+    }
+
+    /// The item it reached.
+    pub fn item_id(&self) -> Option<i64> {
+        match self {
+            Self::ApprovalStep(id) | Self::Reminder(id) | Self::Unclear(id) => Some(*id),
+            Self::Unmatched(_) => None,
+        }
+    }
 }
 
 fn inbox_insert(c: &Connection, m: &NewInbound) -> Result<i64> {
@@ -46,14 +88,35 @@ pub(crate) fn inbox_list(
     limit: usize,
 ) -> Result<Vec<InboxMessage>> {
     let sql = if unread_only {
-        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read
+        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read, route
          FROM inbox WHERE read = 0 ORDER BY id DESC LIMIT ?1"
     } else {
-        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read
+        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read, route
          FROM inbox ORDER BY id DESC LIMIT ?1"
     };
     let mut stmt = c.prepare_cached(sql)?;
-    let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    let rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    collect_messages(rows)
+}
+
+/// Messages the reply router has not looked at yet, oldest first, at most `limit`.
+pub(crate) fn inbox_unrouted(c: &Connection, limit: usize) -> Result<Vec<InboxMessage>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, sender, destination, text, coding, received_at, link, item_id, read, route
+         FROM inbox WHERE route IS NULL ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    collect_messages(rows)
+}
+
+/// Records what the reply router made of a message (see [`InboxRoute`]).
+pub(crate) fn inbox_set_route(c: &Connection, id: i64, route: &InboxRoute) -> Result<()> {
+    c.prepare_cached("UPDATE inbox SET route = ?2, item_id = ?3 WHERE id = ?1")?
+        .execute(params![id, route.label(), route.item_id()])?;
+    Ok(())
+}
+
+fn collect_messages(mut rows: rusqlite::Rows<'_>) -> Result<Vec<InboxMessage>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(InboxMessage {
@@ -68,6 +131,7 @@ pub(crate) fn inbox_list(
                 item_id: r.get(7)?,
             },
             read: r.get::<_, i64>(8)? != 0,
+            route: r.get(9)?,
         });
     }
     Ok(out)

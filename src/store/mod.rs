@@ -49,6 +49,9 @@
 //! | `segments` | recipient × part | state, attempts, link + connection while in flight, carrier msg id (TEXT), submit result, report stat/err, timestamps |
 //! | `orphan_reports` | report with no segment yet | carrier, msg id, status, stat, err, raw JSON, received_at |
 //! | `inbox` | inbound (MO) message | sender, destination (extended number), text, coding, received_at, link, matched item, read flag |
+//! | `approvals` | approval request | title, applicant, details, state, current stage, expiry, whether the applicant was told the outcome, idempotency key |
+//! | `approval_steps` | request × approver | stage, rule, state, comment, how decided, asks sent, whether an ask is due (the outbox), extension |
+//! | `reminders` | reminder × recipient | text, state, next send, repeats, extension, reply |
 //! | `extensions` | carrier × extension ever handed out | digits, current (or last) holder: item kind + id, recipient; allocated_at, released_at (NULL while live) |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
@@ -133,6 +136,7 @@
 //! (archiving old delivered jobs) is a job for a later migration and command. Only one
 //! process may write a store file at a time.
 
+mod approvals;
 mod db;
 mod error;
 mod extensions;
@@ -142,6 +146,7 @@ mod jobs;
 mod model;
 mod read;
 mod recovery;
+mod reminders;
 mod reports;
 pub mod schema;
 mod sending;
@@ -158,10 +163,16 @@ mod testutil;
 #[cfg(test)]
 mod throughput;
 
+pub use approvals::{
+    ApprovalView, Approver, DecideOutcome, NewApproval, NewStage, OutcomeToSend, StepContext,
+    StepToAsk, StepView,
+};
 pub use db::Store;
 pub use error::{Result, StoreError};
 pub use handle::{Deferred, StoreHandle};
+pub use inbox::InboxRoute;
 pub use model::*;
+pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use schema::{StoreOptions, Synchronous};
 pub use sending::{FailOutcome, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};

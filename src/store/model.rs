@@ -408,6 +408,9 @@ pub struct InboxMessage {
     pub message: NewInbound,
     /// Marked read.
     pub read: bool,
+    /// What the reply router made of it (`None`: not looked at yet): see
+    /// [`InboxRoute`].
+    pub route: Option<String>,
 }
 
 /// What kind of item holds an extended number (and so where a reply to it goes).

@@ -156,6 +156,74 @@ CREATE INDEX extensions_reusable ON extensions(carrier, digits, released_at)
     WHERE released_at IS NOT NULL;
 CREATE INDEX extensions_item ON extensions(item_kind, item_id) WHERE released_at IS NULL;
 "#,
+    // Version 3: approval workflows, reminders, and reply routing of the inbox (see
+    // `approvals.rs`, `reminders.rs`). `inbox.route` is NULL until the reply router has
+    // looked at the message; rows from before this version count as looked at.
+    r#"
+CREATE TABLE approvals (
+    id               INTEGER PRIMARY KEY,
+    title            TEXT NOT NULL,
+    applicant_name   TEXT NOT NULL,
+    applicant_phone  TEXT NOT NULL,
+    details          TEXT NOT NULL,
+    state            INTEGER NOT NULL,
+    stage            INTEGER NOT NULL,
+    stages           INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    decided_at       INTEGER,
+    outcome_sent     INTEGER NOT NULL DEFAULT 0,
+    idem_key         TEXT UNIQUE
+);
+CREATE INDEX approvals_open ON approvals(expires_at) WHERE state = 0;
+CREATE INDEX approvals_outcome ON approvals(id) WHERE state <> 0 AND outcome_sent = 0;
+
+CREATE TABLE approval_steps (
+    id              INTEGER PRIMARY KEY,
+    approval_id     INTEGER NOT NULL REFERENCES approvals(id),
+    stage           INTEGER NOT NULL,
+    rule            INTEGER NOT NULL,
+    approver_name   TEXT NOT NULL,
+    approver_phone  TEXT NOT NULL,
+    state           INTEGER NOT NULL,
+    comment         TEXT,
+    decided_at      INTEGER,
+    decided_via     TEXT,
+    asks            INTEGER NOT NULL DEFAULT 0,
+    ask_due         INTEGER NOT NULL DEFAULT 0,
+    asked_at        INTEGER,
+    reminded_at     INTEGER,
+    extension       TEXT,
+    last_job        INTEGER
+);
+CREATE INDEX approval_steps_of ON approval_steps(approval_id, stage);
+CREATE INDEX approval_steps_ask ON approval_steps(id) WHERE ask_due = 1;
+CREATE INDEX approval_steps_pending ON approval_steps(asked_at) WHERE state = 1;
+
+CREATE TABLE reminders (
+    id            INTEGER PRIMARY KEY,
+    recipient     TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    signature     TEXT,
+    state         INTEGER NOT NULL,
+    send_at       INTEGER NOT NULL,
+    next_at       INTEGER NOT NULL,
+    repeat_every  INTEGER,
+    max_sends     INTEGER NOT NULL,
+    sends         INTEGER NOT NULL DEFAULT 0,
+    extension     TEXT,
+    last_job      INTEGER,
+    reply         TEXT,
+    created_at    INTEGER NOT NULL,
+    closed_at     INTEGER,
+    idem_key      TEXT UNIQUE
+);
+CREATE INDEX reminders_due ON reminders(next_at) WHERE state = 0;
+
+ALTER TABLE inbox ADD COLUMN route TEXT;
+UPDATE inbox SET route = 'before_routing';
+CREATE INDEX inbox_unrouted ON inbox(id) WHERE route IS NULL;
+"#,
 ];
 
 /// The schema version this build writes.

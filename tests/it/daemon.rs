@@ -22,10 +22,10 @@ use hongyan::store::{DeliveryState, JobStatus};
 const LIMIT: Duration = Duration::from_secs(30);
 
 /// A fresh data directory, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "hongyan-it-daemon-{}-{name}-{}",
             std::process::id(),
@@ -43,7 +43,7 @@ impl Drop for TempDir {
 }
 
 /// The embedded default (three simulated carriers) on `dir`, with quick reconnects.
-fn demo_config(dir: &TempDir) -> Config {
+pub(crate) fn demo_config(dir: &TempDir) -> Config {
     let mut c = Config::embedded_default().unwrap();
     c.storage.data_dir = dir.0.clone();
     for l in &mut c.links {
