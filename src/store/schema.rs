@@ -420,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_file_keeps_its_rows_and_gains_the_extensions_table() {
+    fn a_version_1_file_keeps_its_rows_and_gains_the_later_tables() {
         let db = TempDb::new("migrate-v1");
         let conn = Connection::open(db.path()).unwrap();
         migrate(&conn, &MIGRATIONS[..1]).unwrap();
@@ -432,12 +432,15 @@ mod tests {
         .unwrap();
         drop(conn);
         let conn = open_writer(db.path(), &StoreOptions::default()).unwrap();
-        assert_eq!(user_version(&conn).unwrap(), 2);
-        assert_eq!(current_version(), 2);
-        let text: String = conn
-            .query_row("SELECT text FROM inbox", [], |r| r.get(0))
+        assert_eq!(user_version(&conn).unwrap(), current_version());
+        let (text, route): (String, Option<String>) = conn
+            .query_row("SELECT text, route FROM inbox", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .unwrap();
         assert_eq!(text, "同意");
+        // An old reply is not routed to whatever item holds its extension today.
+        assert_eq!(route.as_deref(), Some("before_routing"));
         let indexes: Vec<String> = conn
             .prepare(
                 "SELECT name FROM sqlite_schema
