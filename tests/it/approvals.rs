@@ -565,3 +565,93 @@ async fn a_repeating_reminder_stops_when_the_recipient_replies() {
     );
     daemon.shutdown(LIMIT).await;
 }
+
+/// The engine over a real store and queue but no links (nothing drains the queue, so a
+/// sent reminder stays visible as a queued segment), on tokio's paused clock.
+mod paused {
+    use std::collections::HashMap;
+
+    use hongyan::clock::Clock;
+    use hongyan::dispatch::{Changes, Submitter};
+    use hongyan::route::{Carrier, PortabilityTable, Router, SegmentTable};
+    use hongyan::store::{NewReminder, ReminderCancel, ReminderState, StoreHandle, StoreOptions};
+    use hongyan::workflow::Workflow;
+    use tokio::sync::watch;
+
+    use super::*;
+
+    const HOUR: i64 = 3_600_000;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_reminder_never_goes_and_the_other_goes_once_at_its_send_at() {
+        let dir = TempDir::new("rem-paused");
+        let config = demo_config(&dir);
+        let store = StoreHandle::open(dir.0.join("q.db"), StoreOptions::default()).unwrap();
+        let mut router = Router::new(SegmentTable::builtin(), PortabilityTable::new());
+        router.add_link(Carrier::Mobile);
+        let submitter = Submitter::new(
+            &config,
+            router,
+            store.clone(),
+            HashMap::new(),
+            Changes::default(),
+        );
+        let clock = Clock::following_tokio();
+        let now = clock.now_millis();
+        let reminder = |number: &str| NewReminder {
+            recipient: number.into(),
+            text: "您的订单将于今日 15:00 关闭，请尽快付款".into(),
+            signature: None,
+            send_at: now + HOUR,
+            repeat_every: None,
+            max_sends: 1,
+            idempotency_key: None,
+        };
+        let (kept, _) = store
+            .reminder_create(reminder("13800138000"), now)
+            .await
+            .unwrap();
+        let (cancelled, _) = store
+            .reminder_create(reminder("13800138001"), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.reminder_cancel(cancelled, now).await.unwrap(),
+            ReminderCancel::Cancelled
+        );
+
+        let (_inbox_tx, inbox_rx) = watch::channel(0u64);
+        let (stop, stop_rx) = watch::channel(false);
+        let (wf, task) =
+            Workflow::start(store.clone(), submitter, config, clock, inbox_rx, stop_rx);
+        let mut rx = wf.subscribe();
+        // Woken by the schedule alone: paused time jumps to the reminder's send_at.
+        let (id, at) = match rx.recv().await.unwrap() {
+            WorkflowEvent::ReminderSent {
+                reminder_id, at, ..
+            } => (reminder_id, at),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(id, kept);
+        assert!(
+            at >= now + HOUR && at < now + HOUR + 1_000,
+            "sent at {} ms after creation",
+            at - now
+        );
+
+        // Three more hours: nothing else goes.
+        tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+        let _ = stop.send(true);
+        task.await.unwrap();
+        assert!(rx.try_recv().is_err(), "no second send");
+        let kept = wf.reminder(kept).await.unwrap().unwrap();
+        assert_eq!((kept.state, kept.sends), (ReminderState::Sent, 1));
+        assert_eq!(
+            wf.reminder(cancelled).await.unwrap().unwrap().state,
+            ReminderState::Cancelled
+        );
+        let depth = store.queue_depth().await.unwrap();
+        assert_eq!(depth.segments.total(), 1, "one SMS in the queue: {depth:?}");
+        store.close().await.unwrap();
+    }
+}
