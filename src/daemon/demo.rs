@@ -5,7 +5,9 @@
 //! and a group message with one bad number through it, waits (bounded) until every
 //! recipient is delivered or failed, prints what happened to each message, then has the
 //! simulated China Mobile gateway deliver a reply to the extended number and shows it
-//! arriving in the inbox. Nothing leaves the machine.
+//! arriving in the inbox. Last, an approval goes from request to SMS (from its own
+//! extended number) to a stranger's reply (ignored) to the approver's "同意" to the
+//! applicant's SMS. Nothing leaves the machine.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,7 +19,9 @@ use crate::config::Config;
 use crate::dispatch::{RecipientOutcome, SendRequest};
 use crate::route::Carrier;
 use crate::sim::MoSpec;
-use crate::store::{JobId, JobStatus};
+use crate::store::{Approver, JobId, JobStatus};
+use crate::workflow::rules::StageRule;
+use crate::workflow::{ApprovalRequest, StageRequest, WorkflowEvent};
 
 /// How long the demo waits for every message to settle.
 const SETTLE: Duration = Duration::from_secs(20);
@@ -174,7 +178,132 @@ async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         print_job(out, i + 1, title, outcomes, status, &signature)?;
     }
 
-    reply(out, daemon).await
+    reply(out, daemon).await?;
+    approval(out, daemon).await
+}
+
+/// An approval from request to SMS to reply to decision: 王经理 (China Mobile) is asked
+/// from an extension of his own, a stranger's "同意" to that number changes nothing, his
+/// own "同意" approves, and the applicant is told.
+async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
+    let demo = |what: &str, e: &dyn std::fmt::Display| DaemonError::Demo(format!("{what}: {e}"));
+    let wf = daemon.workflow();
+    let mut events = wf.subscribe();
+    let approver = "13800138000";
+    let request = ApprovalRequest {
+        title: "出差申请：上海 3 天".into(),
+        applicant: Approver {
+            name: "李四".into(),
+            phone: "13900139000".into(),
+        },
+        details: "客户现场部署，预算 4500 元".into(),
+        stages: vec![StageRequest {
+            rule: StageRule::All,
+            approvers: vec![Approver {
+                name: "王经理".into(),
+                phone: approver.into(),
+            }],
+        }],
+        expires_at: None,
+        idempotency_key: None,
+    };
+    let created = wf
+        .create_approval(request)
+        .await
+        .map_err(|e| demo("approval", &e))?;
+    writeln!(
+        out,
+        "\nApproval {}: 李四 asks 王经理 ({approver}) to approve 出差申请：上海 3 天",
+        created.approval_id
+    )?;
+    let (extension, job) = next_event(&mut events, |e| match e {
+        WorkflowEvent::ApprovalAsked {
+            extension, job_id, ..
+        } => Some((extension.clone(), *job_id)),
+        _ => None,
+    })
+    .await?;
+    let status = daemon
+        .wait_until_settled(job, SETTLE)
+        .await
+        .map_err(|e| demo("approval SMS", &e))?;
+    let link = daemon
+        .config()
+        .links
+        .iter()
+        .find(|l| l.carrier() == Carrier::Mobile)
+        .ok_or_else(|| DaemonError::Demo("no China Mobile link".into()))?;
+    let sim = daemon
+        .simulator(&link.name)
+        .ok_or_else(|| DaemonError::Demo(format!("link {} has no simulator", link.name)))?;
+    let from = format!("{}{}", link.service_code, extension.unwrap_or_default());
+    writeln!(
+        out,
+        "  approval SMS from {from} (service code + extension): {}",
+        status.recipients.first().map_or("?", |r| r.state.as_str())
+    )?;
+    for (who, text) in [("13700137000 (a stranger)", "同意"), ("王经理", "同意")] {
+        let number = if who == "王经理" {
+            approver
+        } else {
+            "13700137000"
+        };
+        writeln!(out, "  {who} replies \"{text}\" to {from}")?;
+        sim.deliver_mo(MoSpec::new(number, from.clone(), text))
+            .await
+            .map_err(|e| demo("MO", &e))?;
+        let what = next_event(&mut events, |e| match e {
+            WorkflowEvent::Unmatched { reason, .. } => Some(format!("not applied: {reason}")),
+            WorkflowEvent::Decided { outcome, .. } => Some(format!("applied: {outcome:?}")),
+            _ => None,
+        })
+        .await?;
+        writeln!(out, "    → {what}")?;
+    }
+    let job = next_event(&mut events, |e| match e {
+        WorkflowEvent::ApplicantNotified { job_id, .. } => Some(*job_id),
+        _ => None,
+    })
+    .await?;
+    let status = daemon
+        .wait_until_settled(job, SETTLE)
+        .await
+        .map_err(|e| demo("outcome SMS", &e))?;
+    let view = wf
+        .approval(created.approval_id)
+        .await
+        .map_err(|e| demo("approval", &e))?
+        .ok_or_else(|| DaemonError::Demo("the approval vanished".into()))?;
+    writeln!(
+        out,
+        "  approval {}: {:?}; 李四 told by SMS: {}",
+        view.id,
+        view.state,
+        status.recipients.first().map_or("?", |r| r.state.as_str())
+    )?;
+    Ok(())
+}
+
+/// The next workflow event `f` picks, within `SETTLE`.
+async fn next_event<T>(
+    events: &mut tokio::sync::broadcast::Receiver<WorkflowEvent>,
+    mut f: impl FnMut(&WorkflowEvent) -> Option<T>,
+) -> Result<T, DaemonError> {
+    tokio::time::timeout(SETTLE, async {
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    if let Some(t) = f(&e) {
+                        return Ok(t);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => return Err(DaemonError::Demo(format!("workflow: {e}"))),
+            }
+        }
+    })
+    .await
+    .map_err(|_| DaemonError::Demo("the approval did not move in time".into()))?
 }
 
 /// Waits (bounded, woken by store changes) until every recipient of `jobs` is final.

@@ -423,6 +423,10 @@ fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
         "13300133000  China Telecom  telecom-demo  3",
         "13012345678  China Unicom",
         "from 13900139000 to 106901230001 via mobile-demo",
+        "approval SMS from 10690123",
+        "→ not applied: not_the_recipient",
+        "→ applied: Decided",
+        "Approved; 李四 told by SMS: delivered",
         "Daemon stopped cleanly",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
