@@ -582,6 +582,130 @@ mod paused {
 
     const HOUR: i64 = 3_600_000;
 
+    /// A store, a queue that only China Mobile numbers can enter, and a paused clock.
+    fn rig(
+        name: &str,
+    ) -> (
+        TempDir,
+        hongyan::config::Config,
+        StoreHandle,
+        Submitter,
+        Clock,
+    ) {
+        let dir = TempDir::new(name);
+        let config = demo_config(&dir);
+        let store = StoreHandle::open(dir.0.join("q.db"), StoreOptions::default()).unwrap();
+        let mut router = Router::new(SegmentTable::builtin(), PortabilityTable::new());
+        router.add_link(Carrier::Mobile);
+        let submitter = Submitter::new(
+            &config,
+            router,
+            store.clone(),
+            HashMap::new(),
+            Changes::default(),
+        );
+        (dir, config, store, submitter, Clock::following_tokio())
+    }
+
+    fn engine(
+        store: &StoreHandle,
+        submitter: Submitter,
+        config: hongyan::config::Config,
+        clock: Clock,
+    ) -> (
+        Workflow,
+        watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+        watch::Sender<u64>,
+    ) {
+        let (inbox_tx, inbox_rx) = watch::channel(0u64);
+        let (stop, stop_rx) = watch::channel(false);
+        let (wf, task) =
+            Workflow::start(store.clone(), submitter, config, clock, inbox_rx, stop_rx);
+        (wf, stop, task, inbox_tx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_approver_is_reminded_once_and_the_request_expires() {
+        let (_dir, mut config, store, submitter, clock) = rig("appr-paused");
+        config.workflow.remind_after = Duration::from_secs(4 * 3600);
+        let (wf, stop, task, _inbox) = engine(&store, submitter, config, clock);
+        let mut rx = wf.subscribe();
+        let start = clock.now_millis();
+        let mut req = request(
+            "用章申请",
+            vec![(StageRule::All, vec![person("王经理", "13800138000")])],
+        );
+        req.expires_at = Some(start + 10 * HOUR);
+        let id = wf.create_approval(req).await.unwrap().approval_id;
+        let mut seen = Vec::new();
+        while seen.len() < 4 {
+            let e = rx.recv().await.unwrap();
+            let at = clock.now_millis() - start;
+            seen.push((e, at));
+        }
+        let kinds: Vec<String> = seen
+            .iter()
+            .map(|(e, _)| {
+                format!("{e:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "ApprovalAsked",
+                "ApprovalAsked",
+                "Expired",
+                "ApplicantNotified"
+            ],
+            "{seen:?}"
+        );
+        assert!(matches!(
+            seen[0].0,
+            WorkflowEvent::ApprovalAsked {
+                reminder: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            seen[1].0,
+            WorkflowEvent::ApprovalAsked { reminder: true, .. }
+        ));
+        assert!(
+            (4 * HOUR..4 * HOUR + 1_000).contains(&seen[1].1),
+            "reminded at {} ms",
+            seen[1].1
+        );
+        assert!(
+            (10 * HOUR..10 * HOUR + 1_000).contains(&seen[2].1),
+            "expired at {} ms",
+            seen[2].1
+        );
+        let (
+            WorkflowEvent::ApprovalAsked {
+                extension: Some(a), ..
+            },
+            WorkflowEvent::ApprovalAsked {
+                extension: Some(b), ..
+            },
+        ) = (&seen[0].0, &seen[1].0)
+        else {
+            panic!("{seen:?}")
+        };
+        assert_eq!(a, b, "the reminder comes from the same extended number");
+        let view = wf.approval(id).await.unwrap().unwrap();
+        assert_eq!(view.state, ApprovalState::Expired);
+        assert_eq!(view.steps[0].state, StepState::Skipped);
+        assert_eq!(view.steps[0].asks, 2);
+        let _ = stop.send(true);
+        task.await.unwrap();
+        store.close().await.unwrap();
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_reminder_never_goes_and_the_other_goes_once_at_its_send_at() {
         let dir = TempDir::new("rem-paused");
