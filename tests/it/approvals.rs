@@ -423,10 +423,11 @@ async fn an_any_one_stage_completes_on_the_first_approval() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decision_through_the_api_follows_the_same_rules() {
+async fn resends_keep_the_number_and_api_decisions_follow_the_same_rules() {
     let dir = TempDir::new("appr-api");
     let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
     let wf = daemon.workflow();
+    let mut rx = wf.subscribe();
     let id = wf
         .create_approval(request(
             "报销",
@@ -439,6 +440,19 @@ async fn a_decision_through_the_api_follows_the_same_rules() {
         .unwrap()
         .approval_id;
     let steps = wf.approval(id).await.unwrap().unwrap().steps;
+    let mut first = Vec::new();
+    for s in &steps {
+        first.push(asked(&daemon, &mut rx, s.id).await);
+    }
+    // Resent: both approvers asked again, each from the same extended number.
+    assert_eq!(wf.resend(id).await.unwrap(), 2);
+    for (s, number) in steps.iter().zip(&first) {
+        assert_eq!(&asked(&daemon, &mut rx, s.id).await, number);
+    }
+    assert!(matches!(
+        wf.resend(424_242).await,
+        Err(hongyan::workflow::WorkflowError::NotFound { .. })
+    ));
     let out = wf
         .decide(steps[0].id, Decision::Approve, None)
         .await
