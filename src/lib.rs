@@ -16,4 +16,5 @@ pub mod route;
 pub mod segments;
 pub mod sim;
 pub mod store;
+pub mod webhooks;
 pub mod workflow;

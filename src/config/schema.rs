@@ -36,6 +36,64 @@ pub struct Config {
     /// Carrier links, `[[link]]` tables.
     #[serde(default, rename = "link")]
     pub links: Vec<Link>,
+    /// Webhooks, `[[webhook]]` tables: events POSTed to business systems.
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<Webhook>,
+}
+
+/// What a webhook is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookEvent {
+    /// A status report matched to a sent segment.
+    DeliveryReport,
+    /// An inbound (MO) message stored in the inbox.
+    Inbound,
+    /// An approver's decision applied to an approval step (by SMS or the API).
+    ApprovalDecision,
+}
+
+impl WebhookEvent {
+    /// The name used in the config and the payload's `event` field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DeliveryReport => "delivery_report",
+            Self::Inbound => "inbound",
+            Self::ApprovalDecision => "approval_decision",
+        }
+    }
+}
+
+/// One `[[webhook]]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Unique name, in logs and the store (letters, digits, `-`, `_`).
+    pub name: String,
+    /// `http://host:port/path` to POST to.
+    pub url: String,
+    /// Key of the HMAC-SHA256 signature, in the file…
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// …or the name of an environment variable holding it (preferred).
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// Which events: `delivery_report`, `inbound`, `approval_decision`.
+    pub events: Vec<WebhookEvent>,
+    /// Give up on one attempt after this long (default 10s).
+    #[serde(default = "default_webhook_timeout", with = "super::duration")]
+    pub timeout: Duration,
+    /// Longest wait between retries; they start at 1s and double (default 10m).
+    #[serde(default = "default_webhook_backoff", with = "super::duration")]
+    pub max_backoff: Duration,
+}
+
+fn default_webhook_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_webhook_backoff() -> Duration {
+    Duration::from_secs(600)
 }
 
 /// `[storage]`.

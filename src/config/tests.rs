@@ -23,6 +23,10 @@ level = "hongyan=debug,info"
 resend_unconfirmed = true
 default_validity = "24h"
 
+[workflow]
+remind_after = "4h"
+approval_validity = "72h"
+
 [routing]
 portability_file = "/etc/hongyan/ported.csv"
 [routing.segments]
@@ -56,6 +60,12 @@ listen = "0.0.0.0:8801"
 gateway_login = "unicom"
 gateway_password = "gw"
 allow_from = ["10.2.2.2"]
+
+[[webhook]]
+name = "shop"
+url = "http://10.3.3.3:9000/hooks"
+secret = "0123456789abcdef"
+events = ["delivery_report", "inbound"]
 "#;
 
 fn with_env(text: &str) -> Result<Config, ConfigError> {
@@ -238,6 +248,42 @@ fn value_errors_name_the_key() {
             "data_dir = \"/var/lib/hongyan\"",
             "data_dir = \"/var/lib/hongyan\"\ndatabase = \"a/b.db\"",
             "storage.database",
+        ),
+        (
+            "remind_after = \"4h\"",
+            "remind_after = \"5s\"",
+            "workflow.remind_after",
+        ),
+        (
+            "approval_validity = \"72h\"",
+            "approval_validity = \"1s\"",
+            "workflow.approval_validity",
+        ),
+        (
+            "remind_after = \"4h\"",
+            "remind_after = \"4h\"\nunmatched_answer = \" \"",
+            "workflow.unmatched_answer",
+        ),
+        ("name = \"shop\"", "name = \"sh op\"", "webhook[0].name"),
+        (
+            "url = \"http://10.3.3.3:9000/hooks\"",
+            "url = \"https://10.3.3.3/hooks\"",
+            "webhook[0].url",
+        ),
+        (
+            "secret = \"0123456789abcdef\"",
+            "secret = \"short\"",
+            "webhook[0].secret",
+        ),
+        (
+            "events = [\"delivery_report\", \"inbound\"]",
+            "events = []",
+            "webhook[0].events",
+        ),
+        (
+            "events = [\"delivery_report\", \"inbound\"]",
+            "events = [\"inbound\"]\ntimeout = \"0s\"",
+            "webhook[0].timeout",
         ),
     ];
     for (from, to, key) in cases {

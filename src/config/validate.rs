@@ -69,6 +69,49 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         ));
     }
 
+    let mut hooks = HashSet::new();
+    for (i, hook) in config.webhooks.iter_mut().enumerate() {
+        let key = |field: &str| format!("webhook[{i}].{field}");
+        if hook.name.is_empty()
+            || !hook
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ConfigError::invalid(
+                key("name"),
+                "letters, digits, - and _ only",
+            ));
+        }
+        if !hooks.insert(hook.name.clone()) {
+            return Err(ConfigError::invalid(
+                key("name"),
+                "used by an earlier webhook",
+            ));
+        }
+        if let Err(reason) = crate::webhooks::parse_url(&hook.url) {
+            return Err(ConfigError::invalid(key("url"), reason));
+        }
+        hook.secret = resolve_secret(
+            hook.secret.take(),
+            hook.secret_env.as_deref(),
+            &key("secret"),
+            &key("secret_env"),
+            env,
+        )?;
+        if hook.secret.as_ref().is_none_or(|s| s.expose().len() < 16) {
+            return Err(ConfigError::invalid(
+                key("secret"),
+                "missing or shorter than 16 characters: set secret, or secret_env to the variable holding it",
+            ));
+        }
+        if hook.events.is_empty() {
+            return Err(ConfigError::invalid(key("events"), "lists no event"));
+        }
+        in_range(&key("timeout"), hook.timeout, secs(1), secs(300))?;
+        in_range(&key("max_backoff"), hook.max_backoff, secs(1), secs(86_400))?;
+    }
+
     let mut table = SegmentTable::builtin();
     for (prefix, carrier) in &config.routing.segments {
         table.extend(prefix, *carrier).map_err(|e| {

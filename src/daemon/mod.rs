@@ -129,6 +129,7 @@ pub struct DaemonHandle {
     scheduler: JoinHandle<()>,
     workflow: Workflow,
     workflow_task: JoinHandle<()>,
+    webhooks: JoinHandle<()>,
     recovered: Vec<UnconfirmedSegment>,
 }
 
@@ -202,6 +203,7 @@ impl DaemonHandle {
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
         let _ = self.workflow_task.await;
+        let _ = self.webhooks.await;
         let mut links = JoinSet::new();
         for r in self.runners {
             links.spawn(r.shutdown());

@@ -40,6 +40,16 @@ pub(super) async fn start(
         tracing::warn!("DEMO MODE: all carriers are simulated; no real SMS is sent");
     }
     let (store, recovered) = open_store(&config).await?;
+    if let Err(e) = store
+        .set_webhooks(crate::store::Subscriptions::from_config(&config.webhooks))
+        .await
+    {
+        let _ = store.close().await;
+        return Err(DaemonError::Store {
+            path: store.path().to_path_buf(),
+            source: e,
+        });
+    }
     let (stop, stop_rx) = watch::channel(false);
     let changes = Changes::default();
     let mut runners: Vec<LinkRunner> = Vec::new();
@@ -84,6 +94,12 @@ pub(super) async fn start(
         changes.clone(),
         stop_rx.clone(),
     );
+    let webhooks = crate::webhooks::start(
+        store.clone(),
+        config.webhooks.clone(),
+        changes.clone(),
+        stop_rx.clone(),
+    );
     let (workflow, workflow_task) = Workflow::start(
         store.clone(),
         submitter.clone(),
@@ -109,6 +125,7 @@ pub(super) async fn start(
         scheduler,
         workflow,
         workflow_task,
+        webhooks,
         recovered,
     })
 }

@@ -111,4 +111,20 @@ impl DaemonHandle {
         })
         .await
     }
+
+    /// Waits until the webhook outbox is empty (every event delivered).
+    pub async fn wait_for_webhooks_drained(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        let store = self.store();
+        self.wait_for("an empty webhook outbox".into(), timeout, || {
+            let store = store.clone();
+            async move {
+                match store.webhook_backlog().await {
+                    Ok(b) if b.is_empty() => Ok(()),
+                    Ok(b) => Err(format!("{b:?}")),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        })
+        .await
+    }
 }

@@ -204,8 +204,24 @@ impl Store {
         now: Millis,
         inbox_id: Option<i64>,
     ) -> Result<DecideOutcome> {
-        self.write(|c, _| {
+        self.write(|c, cache| {
             let out = decide(c, step_id, decision, comment, via, now)?;
+            if !matches!(out, DecideOutcome::NotOpen { .. }) {
+                let data = serde_json::json!({
+                    "step_id": step_id,
+                    "decision": decision,
+                    "comment": comment,
+                    "via": via,
+                    "outcome": out,
+                });
+                super::webhooks::queue(
+                    c,
+                    &cache.webhooks,
+                    crate::config::WebhookEvent::ApprovalDecision,
+                    data,
+                    now,
+                )?;
+            }
             if let Some(id) = inbox_id {
                 inbox_set_route(c, id, &InboxRoute::ApprovalStep(step_id))?;
             }

@@ -24,13 +24,15 @@ pub(crate) struct NextIds {
 /// Facts about the file the writer keeps in memory to save statements on the hot path.
 /// Each is `None` when unknown (at open, and after any rollback, since rolled-back writes
 /// may have changed it) and is then read from the file again.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Cache {
     /// Next free recipient and segment ids.
     pub(crate) next: Option<NextIds>,
     /// Whether `orphan_reports` may have rows: when it has none, a submit response need
     /// not look for a report that came before it.
     pub(crate) orphans: Option<bool>,
+    /// Webhooks per event kind (configuration, not file state: survives a rollback).
+    pub(crate) webhooks: std::sync::Arc<super::webhooks::Subscriptions>,
 }
 
 /// The store on one SQLite connection. See the [module docs](super).
@@ -48,6 +50,12 @@ impl Store {
             conn,
             cache: Cache::default(),
         })
+    }
+
+    /// Which webhooks hear of which events: from now on, each such event queues one
+    /// delivery per webhook in the same transaction as the change it reports.
+    pub fn set_webhooks(&mut self, subs: super::webhooks::Subscriptions) {
+        self.cache.webhooks = std::sync::Arc::new(subs);
     }
 
     /// Runs `f` in the open transaction, or in a new one that commits if `f` succeeds.
@@ -88,7 +96,10 @@ impl Store {
 
     /// Rolls back the open transaction, if any, and forgets the cache.
     pub(crate) fn rollback(&mut self) {
-        self.cache = Cache::default();
+        self.cache = Cache {
+            webhooks: std::sync::Arc::clone(&self.cache.webhooks),
+            ..Cache::default()
+        };
         if !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::error!(error = %e, "store rollback failed");

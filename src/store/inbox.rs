@@ -9,7 +9,27 @@ use super::model::{InboxMessage, NewInbound};
 impl Store {
     /// Stores an inbound message; returns its id.
     pub fn inbox_insert(&mut self, message: &NewInbound) -> Result<i64> {
-        self.write(|c, _| inbox_insert(c, message))
+        self.write(|c, cache| {
+            let id = inbox_insert(c, message)?;
+            if cache.webhooks.wants(crate::config::WebhookEvent::Inbound) {
+                let data = serde_json::json!({
+                    "inbox_id": id,
+                    "sender": message.sender,
+                    "destination": message.destination,
+                    "text": message.text,
+                    "received_at": message.received_at,
+                    "link": message.link,
+                });
+                super::webhooks::queue(
+                    c,
+                    &cache.webhooks,
+                    crate::config::WebhookEvent::Inbound,
+                    data,
+                    message.received_at,
+                )?;
+            }
+            Ok(id)
+        })
     }
 
     /// Newest first, at most `limit`; only unread ones with `unread_only`.

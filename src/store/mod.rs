@@ -52,6 +52,7 @@
 //! | `approvals` | approval request | title, applicant, details, state, current stage, expiry, whether the applicant was told the outcome, idempotency key |
 //! | `approval_steps` | request × approver | stage, rule, state, comment, how decided, asks sent, whether an ask is due (the outbox), extension |
 //! | `reminders` | reminder × recipient | text, state, next send, repeats, extension, reply |
+//! | `webhook_outbox` | event × webhook not yet delivered | body as sent, attempts, next attempt, last error |
 //! | `extensions` | carrier × extension ever handed out | digits, current (or last) holder: item kind + id, recipient; allocated_at, released_at (NULL while live) |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
@@ -162,6 +163,7 @@ mod plans;
 mod testutil;
 #[cfg(test)]
 mod throughput;
+pub mod webhooks;
 
 pub use approvals::{
     ApprovalView, Approver, DecideOutcome, NewApproval, NewStage, OutcomeToSend, StepContext,
@@ -176,3 +178,4 @@ pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, Rem
 pub use schema::{StoreOptions, Synchronous};
 pub use sending::{FailOutcome, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
+pub use webhooks::{Subscriptions, WebhookDelivery};

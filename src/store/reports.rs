@@ -81,6 +81,17 @@ fn record_report(
             error
         ])?;
         let recipient_state = settle(c, &at, state, now)?;
+        super::webhooks::report_event(
+            c,
+            &cache.webhooks,
+            &at,
+            &report.carrier,
+            &report.msg_id,
+            report.status,
+            &report.stat,
+            &report.err,
+            now,
+        )?;
         return Ok(ReportOutcome::Matched {
             segment_id: at.segment_id,
             recipient_id: at.recipient_id,

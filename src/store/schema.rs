@@ -224,6 +224,20 @@ ALTER TABLE inbox ADD COLUMN route TEXT;
 UPDATE inbox SET route = 'before_routing';
 CREATE INDEX inbox_unrouted ON inbox(id) WHERE route IS NULL;
 "#,
+    // Version 4: the webhook outbox (see `webhooks.rs`).
+    r#"
+CREATE TABLE webhook_outbox (
+    id          INTEGER PRIMARY KEY,
+    webhook     TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    next_at     INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -476,6 +476,19 @@ fn mark_submitted(
         }
     };
     let recipient_state = settle(c, &seg.at, state, now)?;
+    if let Some(report) = &matched_report {
+        super::webhooks::report_event(
+            c,
+            &cache.webhooks,
+            &seg.at,
+            &seg.carrier,
+            msg_id,
+            report.status,
+            &report.stat,
+            &report.err,
+            now,
+        )?;
+    }
     Ok(SubmitOutcome {
         recipient_id: seg.at.recipient_id,
         job_id: seg.at.job_id,

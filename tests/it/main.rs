@@ -8,3 +8,4 @@ mod decode;
 mod link;
 mod segments;
 mod sim;
+mod webhooks;

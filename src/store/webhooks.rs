@@ -1,0 +1,173 @@
+//! The webhook outbox: one row per (event, webhook) still to be delivered.
+//!
+//! An event is queued **in the same transaction** as the change it reports (a report
+//! matched, an MO message stored, a decision applied), so a crash can lose neither the
+//! change nor the news of it. The webhook worker reads due rows, POSTs them, and deletes
+//! a row once the receiver answered 2xx, or moves its next attempt out on failure.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::db::Store;
+use super::error::Result;
+use super::model::Millis;
+use crate::config::WebhookEvent;
+
+/// Which webhooks hear of which events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subscriptions {
+    by_event: BTreeMap<WebhookEvent, Vec<String>>,
+}
+
+impl Subscriptions {
+    /// From the configured webhooks.
+    pub fn from_config(hooks: &[crate::config::Webhook]) -> Self {
+        let mut by_event: BTreeMap<WebhookEvent, Vec<String>> = BTreeMap::new();
+        for h in hooks {
+            for e in &h.events {
+                by_event.entry(*e).or_default().push(h.name.clone());
+            }
+        }
+        Self { by_event }
+    }
+
+    /// True when some webhook wants `event`.
+    pub fn wants(&self, event: WebhookEvent) -> bool {
+        self.by_event.get(&event).is_some_and(|v| !v.is_empty())
+    }
+}
+
+/// A delivery waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookDelivery {
+    /// Row id: also the delivery id the receiver sees (`X-Hongyan-Delivery`), the same on
+    /// every retry, so a receiver can drop repeats.
+    pub id: i64,
+    /// The webhook's name.
+    pub webhook: String,
+    /// The event kind.
+    pub event: String,
+    /// The JSON body, exactly as signed and sent.
+    pub body: String,
+    /// Attempts so far.
+    pub attempts: u32,
+}
+
+/// Queues `data` as an `event` for every webhook that wants it.
+pub(crate) fn queue(
+    c: &Connection,
+    subs: &Subscriptions,
+    event: WebhookEvent,
+    data: serde_json::Value,
+    now: Millis,
+) -> Result<()> {
+    let Some(names) = subs.by_event.get(&event) else {
+        return Ok(());
+    };
+    let body =
+        serde_json::json!({ "event": event.name(), "created_at": now, "data": data }).to_string();
+    let mut insert = c.prepare_cached(
+        "INSERT INTO webhook_outbox (webhook, event, body, created_at, next_at, attempts)
+         VALUES (?1, ?2, ?3, ?4, ?4, 0)",
+    )?;
+    for name in names {
+        insert.execute(params![name, event.name(), body, now])?;
+    }
+    Ok(())
+}
+
+/// Queues a `delivery_report` event for a report just applied to a segment.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report_event(
+    c: &Connection,
+    subs: &Subscriptions,
+    at: &super::sending::SegmentPlace,
+    carrier: &str,
+    msg_id: &str,
+    status: super::state::ReportStatus,
+    stat: &str,
+    err: &str,
+    now: Millis,
+) -> Result<()> {
+    if !subs.wants(WebhookEvent::DeliveryReport) {
+        return Ok(());
+    }
+    let number: Option<String> = c
+        .prepare_cached("SELECT number FROM recipients WHERE id = ?1")?
+        .query_row([at.recipient_id], |r| r.get(0))
+        .ok();
+    let data = serde_json::json!({
+        "job_id": at.job_id,
+        "recipient_id": at.recipient_id,
+        "number": number,
+        "segment_id": at.segment_id,
+        "part": at.part,
+        "parts": at.parts,
+        "carrier": carrier,
+        "msg_id": msg_id,
+        "status": status,
+        "stat": stat,
+        "err": err,
+    });
+    queue(c, subs, WebhookEvent::DeliveryReport, data, now)
+}
+
+impl Store {
+    /// Delivered: forget it.
+    pub fn webhook_delivered(&mut self, id: i64) -> Result<()> {
+        self.write(|c, _| {
+            c.prepare_cached("DELETE FROM webhook_outbox WHERE id = ?1")?
+                .execute([id])?;
+            Ok(())
+        })
+    }
+
+    /// Failed: try again at `next_at`.
+    pub fn webhook_retry(&mut self, id: i64, next_at: Millis, error: &str) -> Result<()> {
+        self.write(|c, _| {
+            c.prepare_cached(
+                "UPDATE webhook_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, next_at, error])?;
+            Ok(())
+        })
+    }
+}
+
+/// Deliveries due at `now`, oldest first.
+pub(crate) fn due(c: &Connection, now: Millis, limit: usize) -> Result<Vec<WebhookDelivery>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, webhook, event, body, attempts FROM webhook_outbox
+         WHERE next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![now, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok(WebhookDelivery {
+                id: r.get(0)?,
+                webhook: r.get(1)?,
+                event: r.get(2)?,
+                body: r.get(3)?,
+                attempts: r.get(4)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// When the next delivery is due.
+pub(crate) fn next_due(c: &Connection) -> Result<Option<Millis>> {
+    Ok(c.prepare_cached("SELECT min(next_at) FROM webhook_outbox")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Deliveries waiting, per webhook.
+pub(crate) fn backlog(c: &Connection) -> Result<BTreeMap<String, i64>> {
+    let mut stmt =
+        c.prepare_cached("SELECT webhook, count(*) FROM webhook_outbox GROUP BY webhook")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
