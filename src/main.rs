@@ -243,12 +243,26 @@ fn run_daemon(
         .max()
         .unwrap_or_default()
         + SHUTDOWN_SLACK;
+    let listen = config.api.listen;
     runtime()?.block_on(async move {
+        use hongyan::daemon::notify;
+        // Bound first: a taken address stops start-up before any link logs in.
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("api.listen: cannot listen on {listen}"))?;
         let daemon = hongyan::daemon::Daemon::start(config)
             .await
             .context("cannot start")?;
+        let api = hongyan::api::serve(&daemon, listener).context("cannot start the API")?;
+        notify::notify("READY=1");
+        let watchdog = notify::spawn_watchdog();
         wait_for_stop_signal().await?;
+        notify::notify("STOPPING=1");
+        api.shutdown().await;
         let report = daemon.shutdown(deadline).await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
         if report.timed_out {
             tracing::warn!(
                 "shutdown deadline passed; unanswered parts are recovered on the next start"

@@ -9,6 +9,13 @@ use super::schema::Config;
 /// The embedded default as TOML — also what `hongyan config example` could print.
 pub const EMBEDDED_DEFAULT_TOML: &str = r#"
 # Demo mode: three simulated carriers inside the daemon.
+
+# The API token of the README's curl examples — demo mode only; a real config gives each
+# client its own (token_env) with only the scopes it needs.
+[[api.token]]
+name = "demo"
+token = "hongyan-demo-token"
+scopes = ["all"]
 [[link]]
 name = "mobile-demo"
 protocol = "cmpp3"

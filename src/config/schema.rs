@@ -135,6 +135,55 @@ pub struct Api {
     /// Largest request body in bytes. Default 1 MiB (a CSV import may need more).
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Clients allowed to call `/v1` (`[[api.token]]`); none: every `/v1` call is
+    /// refused (health and metrics stay open).
+    #[serde(default, rename = "token")]
+    pub tokens: Vec<ApiToken>,
+}
+
+/// One `[[api.token]]`: a client of the API and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiToken {
+    /// Who this is, in logs (letters, digits, `-`, `_`).
+    pub name: String,
+    /// The bearer token, in the file…
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// …or the name of an environment variable holding it (preferred).
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// What it may do: `send`, `read`, `approvals`, `contacts`, or `all`.
+    pub scopes: Vec<Scope>,
+}
+
+/// A permission of an API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Send and cancel messages (and, in demo mode, simulate replies).
+    Send,
+    /// Read status, inbox, links and queue.
+    Read,
+    /// Create, decide and resend approvals; create and cancel reminders.
+    Approvals,
+    /// Contacts, groups, CSV import, group sends and drafts.
+    Contacts,
+    /// Everything.
+    All,
+}
+
+impl Scope {
+    /// The scope's name as written in the config.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Read => "read",
+            Self::Approvals => "approvals",
+            Self::Contacts => "contacts",
+            Self::All => "all",
+        }
+    }
 }
 
 /// `[log]`.
@@ -478,6 +527,7 @@ impl Default for Api {
         Self {
             listen: default_api_listen(),
             max_body_bytes: default_max_body(),
+            tokens: Vec::new(),
         }
     }
 }

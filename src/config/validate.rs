@@ -24,6 +24,56 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
             "must be at least 1024",
         ));
     }
+    let mut token_names = HashSet::new();
+    let mut token_values = HashSet::new();
+    for (i, t) in config.api.tokens.iter_mut().enumerate() {
+        let key = |field: &str| format!("api.token[{i}].{field}");
+        if t.name.is_empty()
+            || !t
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ConfigError::invalid(
+                key("name"),
+                "letters, digits, - and _ only",
+            ));
+        }
+        if !token_names.insert(t.name.clone()) {
+            return Err(ConfigError::invalid(
+                key("name"),
+                "used by an earlier token",
+            ));
+        }
+        t.token = resolve_secret(
+            t.token.take(),
+            t.token_env.as_deref(),
+            &key("token"),
+            &key("token_env"),
+            env,
+        )?;
+        let Some(value) = t.token.as_ref().map(|s| s.expose().to_owned()) else {
+            return Err(ConfigError::invalid(
+                key("token"),
+                "missing: set token, or token_env to the variable holding it",
+            ));
+        };
+        if value.len() < 16 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::invalid(
+                key("token"),
+                "must be at least 16 printable ASCII characters without spaces",
+            ));
+        }
+        if !token_values.insert(value) {
+            return Err(ConfigError::invalid(
+                key("token"),
+                "the same as an earlier token's; give each client its own",
+            ));
+        }
+        if t.scopes.is_empty() {
+            return Err(ConfigError::invalid(key("scopes"), "lists no scope"));
+        }
+    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
         return Err(ConfigError::invalid(
             "log.level",

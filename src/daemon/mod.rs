@@ -14,6 +14,7 @@
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
 //! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
+//! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
 //! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
 //! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
@@ -21,6 +22,7 @@
 pub mod bench;
 pub mod demo;
 pub mod logging;
+pub mod notify;
 mod start;
 mod wait;
 
@@ -172,6 +174,16 @@ impl DaemonHandle {
     /// Every link's state now.
     pub fn links(&self) -> Vec<LinkView> {
         self.runners.iter().map(LinkRunner::view).collect()
+    }
+
+    /// Readers of every link's state and counters, for the API and `/metrics`.
+    pub fn link_monitors(&self) -> Vec<crate::dispatch::LinkMonitor> {
+        self.runners.iter().map(LinkRunner::monitor).collect()
+    }
+
+    /// Every in-process simulator, by link name.
+    pub fn simulators(&self) -> Vec<(String, SimHandle)> {
+        self.sims.clone()
     }
 
     /// The in-process simulator behind a simulated link.

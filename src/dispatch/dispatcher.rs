@@ -32,6 +32,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
+use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::split_options;
 use crate::config;
 use crate::link::{
@@ -84,6 +85,52 @@ struct Shared {
     /// SGIP connects on demand: no connection is up until there is work.
     on_demand: bool,
     max_outstanding: usize,
+    metrics: LinkMetrics,
+    /// Connections that have logged in at least once (a later login is a reconnect).
+    seen_conns: Mutex<std::collections::HashSet<usize>>,
+}
+
+/// Reads one link's state and counters; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LinkMonitor {
+    shared: Arc<Shared>,
+    link: crate::link::Submitter,
+}
+
+impl LinkMonitor {
+    /// The link's state now.
+    pub fn view(&self) -> LinkView {
+        let sh = &self.shared;
+        LinkView {
+            name: sh.config.name.clone(),
+            carrier: sh.config.carrier(),
+            protocol: sh.config.protocol.name(),
+            simulated: sh.config.simulated,
+            connections_up: sh.up.load(Ordering::Relaxed),
+            outstanding: lock(&sh.inflight).len(),
+            last_problem: lock(&sh.last_problem).clone(),
+        }
+    }
+
+    /// The link's configuration.
+    pub fn config(&self) -> &config::Link {
+        &self.shared.config
+    }
+
+    /// Counters since start.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.shared.metrics.snapshot()
+    }
+
+    /// Flow-control answers so far.
+    pub fn throttled(&self) -> u64 {
+        self.link.status().throttled
+    }
+
+    /// Largest number of parts the dispatcher keeps handed to the link.
+    pub fn capacity(&self) -> usize {
+        self.shared.max_outstanding
+    }
 }
 
 /// A link with its dispatcher running.
@@ -122,6 +169,8 @@ impl LinkRunner {
             last_problem: Mutex::new(None),
             on_demand,
             max_outstanding,
+            metrics: LinkMetrics::default(),
+            seen_conns: Mutex::new(std::collections::HashSet::new()),
         });
         let (stop, stop_rx) = watch::channel(false);
         let (drain, drain_rx) = watch::channel(false);
@@ -149,15 +198,14 @@ impl LinkRunner {
 
     /// The link's state now.
     pub fn view(&self) -> LinkView {
-        let sh = &self.shared;
-        LinkView {
-            name: sh.config.name.clone(),
-            carrier: sh.config.carrier(),
-            protocol: sh.config.protocol.name(),
-            simulated: sh.config.simulated,
-            connections_up: sh.up.load(Ordering::Relaxed),
-            outstanding: lock(&sh.inflight).len(),
-            last_problem: lock(&sh.last_problem).clone(),
+        self.monitor().view()
+    }
+
+    /// A cheap handle that reads this link's state and counters from elsewhere (the API).
+    pub fn monitor(&self) -> LinkMonitor {
+        LinkMonitor {
+            shared: Arc::clone(&self.shared),
+            link: self.link.submitter(),
         }
     }
 
@@ -244,6 +292,7 @@ impl Shared {
             }
         }
         tracing::debug!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, number = %m.number, parts = msg.parts.len(), text = %m.text, "handing message to the link");
+        let parts = msg.parts.len();
         if let Err(back) = submitter.submit(msg).await {
             {
                 let mut map = lock(&self.inflight);
@@ -255,6 +304,8 @@ impl Shared {
             if let Err(e) = self.store.requeue(seg_ids, reason, now_millis()).await {
                 tracing::warn!(link = %self.config.name, error = %e, "cannot requeue; recovered on the next start");
             }
+        } else {
+            self.metrics.handed(parts);
         }
     }
 
@@ -305,6 +356,9 @@ impl Shared {
         match event {
             LinkEvent::Up { conn } => {
                 self.up.fetch_add(1, Ordering::Relaxed);
+                if !lock(&self.seen_conns).insert(conn) {
+                    self.metrics.reconnected();
+                }
                 tracing::info!(link = %name, conn, "link up");
                 self.wake.notify_one();
             }
@@ -326,10 +380,13 @@ impl Shared {
                 self.problem(format!("login refused: {status} {meaning}"));
             }
             LinkEvent::Submitted {
-                id, part, msg_id, ..
+                id,
+                part,
+                msg_id,
+                latency,
             } => {
                 if let Some(q) = self
-                    .queue_submitted(id, part, msg_id.to_string(), now)
+                    .queue_submitted(id, part, msg_id.to_string(), latency, now)
                     .await
                 {
                     self.settle(q).await;
@@ -341,6 +398,7 @@ impl Shared {
                 code,
                 reason,
             } => {
+                self.metrics.failed();
                 let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
                     tracing::warn!(link = %name, id, part, %reason, "failure for a part this run did not send");
                     return;
@@ -398,8 +456,16 @@ impl Shared {
 
     /// Queues the submit response of a part for the store; `None` when it names a part
     /// this run did not send, or the store is gone (both logged).
-    async fn queue_submitted(&self, id: u64, part: u8, msg_id: String, now: i64) -> Option<Queued> {
+    async fn queue_submitted(
+        &self,
+        id: u64,
+        part: u8,
+        msg_id: String,
+        latency: Duration,
+        now: i64,
+    ) -> Option<Queued> {
         let name = &self.config.name;
+        self.metrics.acknowledged(latency);
         let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
             tracing::warn!(link = %name, id, part, %msg_id, "submit response for a part this run did not send");
             return None;
@@ -425,6 +491,7 @@ impl Shared {
     /// Queues a status report for the store.
     async fn queue_report(&self, report: DeliveryReport, now: i64) -> Option<Queued> {
         let name = &self.config.name;
+        self.metrics.reported(report.delivered);
         let status = if report.delivered {
             ReportStatus::Delivered
         } else if report.stat.eq_ignore_ascii_case("EXPIRED") {
@@ -513,10 +580,13 @@ impl Shared {
         for event in events.drain(..) {
             match event {
                 LinkEvent::Submitted {
-                    id, part, msg_id, ..
+                    id,
+                    part,
+                    msg_id,
+                    latency,
                 } => {
                     if let Some(q) = self
-                        .queue_submitted(id, part, msg_id.to_string(), now)
+                        .queue_submitted(id, part, msg_id.to_string(), latency, now)
                         .await
                     {
                         queued.push(q);

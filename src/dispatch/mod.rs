@@ -5,6 +5,7 @@
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `enqueue.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
 //! | [`LinkRunner`] | `dispatcher.rs` | per link: claim → split → submit, and link events → store |
+//! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `dispatcher.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
@@ -16,10 +17,11 @@
 mod changes;
 mod dispatcher;
 mod enqueue;
+pub mod metrics;
 mod plan;
 pub mod scheduler;
 
 pub use changes::Changes;
-pub use dispatcher::{LinkRunner, LinkView};
+pub use dispatcher::{LinkMonitor, LinkRunner, LinkView};
 pub use enqueue::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};

@@ -159,6 +159,19 @@ impl std::fmt::Debug for Submitter {
 }
 
 impl Submitter {
+    /// The link's state now.
+    pub fn status(&self) -> LinkStatus {
+        let shared = &self.shared;
+        LinkStatus {
+            connections_up: shared.counters.up.load(Ordering::Relaxed),
+            retry_queued: lock(&shared.retry).len(),
+            intake_queued: self.intake.max_capacity() - self.intake.capacity(),
+            unsent_bytes: shared.counters.unsent.load(Ordering::Relaxed),
+            shutting_down: shared.is_shutting_down(),
+            throttled: shared.counters.throttled.load(Ordering::Relaxed),
+        }
+    }
+
     /// Queues a message, waiting while the queue is full (backpressure).
     ///
     /// # Errors
@@ -185,6 +198,8 @@ pub struct LinkStatus {
     pub unsent_bytes: usize,
     /// Whether shutdown has begun.
     pub shutting_down: bool,
+    /// Flow-control answers so far (each part went again, more slowly).
+    pub throttled: u64,
 }
 
 /// The owner's side of a running link.
@@ -226,14 +241,7 @@ impl LinkHandle {
 
     /// The link's state now.
     pub fn status(&self) -> LinkStatus {
-        let shared = &self.submitter.shared;
-        LinkStatus {
-            connections_up: shared.counters.up.load(Ordering::Relaxed),
-            retry_queued: lock(&shared.retry).len(),
-            intake_queued: self.submitter.intake.max_capacity() - self.submitter.intake.capacity(),
-            unsent_bytes: shared.counters.unsent.load(Ordering::Relaxed),
-            shutting_down: shared.is_shutting_down(),
-        }
+        self.submitter.status()
     }
 
     /// Graceful close: stop taking messages, wait up to the close grace for responses in

@@ -535,6 +535,10 @@ impl<P: LinkProtocol> Session<P> {
                     .on_submitted(&entry.msg, number, msg_id, now, &mut self.events);
             }
             SubmitOutcome::FlowControl { code, meaning } => {
+                self.shared
+                    .counters
+                    .throttled
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(link = %self.shared.config.name, id = entry.msg.id, part = number, code, meaning, "flow control: sending again, more slowly");
                 match &self.shared.rate {
                     Some(r) => {

@@ -49,6 +49,8 @@ pub(crate) struct Counters {
     pub up: AtomicUsize,
     /// Bytes the most recent flush of any connection could not write.
     pub unsent: AtomicUsize,
+    /// Submit responses with the flow-control code (the part went again, more slowly).
+    pub throttled: std::sync::atomic::AtomicU64,
 }
 
 pub(crate) struct Shared {

@@ -1,0 +1,212 @@
+//! `POST /v1/messages`, `GET /v1/messages/{id}`, `POST /v1/messages/{id}/cancel`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body::{Id, JsonBody, reply};
+use super::error::ApiError;
+use super::explain;
+use super::state::AppState;
+use crate::dispatch::SendRequest;
+use crate::store::{CancelOutcome, Millis, Priority};
+use crate::workflow::template::render;
+
+/// A send request as the API takes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendBody {
+    /// Numbers in any usual form.
+    pub recipients: Vec<String>,
+    /// The text, or…
+    #[serde(default)]
+    pub text: Option<String>,
+    /// …a template with `{name}` variables.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Template variables.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// A signature instead of the link's.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// Digits after the service code (replies come back to it).
+    #[serde(default)]
+    pub source_ext: Option<String>,
+    /// `approval`, `reminder`, `notification` (default) or `bulk`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// RFC 3339; default now.
+    #[serde(default)]
+    pub send_at: Option<Millis>,
+    /// RFC 3339; default `validity` after the send time.
+    #[serde(default)]
+    pub expires_at: Option<Millis>,
+    /// How long it may wait, e.g. `2h`.
+    #[serde(default)]
+    pub validity: Option<String>,
+    /// Retrying with the same key returns the first job.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// The `Idempotency-Key` header, when the body has no key.
+fn header_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+}
+
+/// The text of a body: `text`, or `template` filled from `variables`.
+pub fn text_of(
+    text: Option<String>,
+    template: Option<&str>,
+    variables: &BTreeMap<String, String>,
+) -> Result<String, ApiError> {
+    match (text, template) {
+        (Some(t), None) => Ok(t),
+        (None, Some(t)) => render(t, variables).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "template",
+                format!("template: {e}"),
+            )
+        }),
+        (Some(_), Some(_)) => Err(ApiError::invalid("text", "give text or template, not both")),
+        (None, None) => Err(ApiError::invalid("text", "give text or template")),
+    }
+}
+
+pub async fn send(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SendBody>,
+) -> Result<Response, ApiError> {
+    let text = text_of(body.text, body.template.as_deref(), &body.variables)?;
+    let validity = body
+        .validity
+        .as_deref()
+        .map(humantime::parse_duration)
+        .transpose()
+        .map_err(|e| ApiError::invalid("validity", format!("{e}; write e.g. \"2h\" or \"30m\"")))?;
+    let mut req = SendRequest::new(body.recipients, text);
+    req.signature = body.signature;
+    req.source_ext = body.source_ext;
+    req.priority = body.priority.unwrap_or(Priority::Notification);
+    req.send_at = body.send_at;
+    req.expires_at = body.expires_at;
+    req.validity = validity;
+    req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
+    let out = st.submitter.send(req).await?;
+    let accepted = out.accepted();
+    let rejected = out.recipients.len() - accepted;
+    let Some(job) = out.job else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_valid_recipient",
+            "no recipient could be accepted; see details for each one's reason",
+        )
+        .with_details(json!({ "recipients": out.recipients })));
+    };
+    tracing::info!(
+        job = job.job_id,
+        accepted,
+        rejected,
+        created = job.created,
+        "API send"
+    );
+    let status = if job.created {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok(reply(
+        status,
+        &json!({
+            "job_id": job.job_id,
+            "created": job.created,
+            "state": job.state,
+            "accepted": accepted,
+            "rejected": rejected,
+            "recipients": out.recipients,
+        }),
+    ))
+}
+
+pub async fn status(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
+    let Some(job) = st.store.job_status(id).await? else {
+        return Err(ApiError::not_found("message job", id));
+    };
+    let mut v = serde_json::to_value(&job)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    explain_segments(&st, &mut v);
+    Ok(reply(StatusCode::OK, &v))
+}
+
+/// Adds `result_meaning` and `report_meaning` to each segment, read with the protocol
+/// of the link that sent it.
+fn explain_segments(st: &AppState, job: &mut Value) {
+    let Some(recipients) = job.get_mut("recipients").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for seg in recipients
+        .iter_mut()
+        .filter_map(|r| r.get_mut("segments").and_then(Value::as_array_mut))
+        .flatten()
+    {
+        let protocol = seg
+            .get("link")
+            .and_then(Value::as_str)
+            .and_then(|l| st.config.links.iter().find(|c| c.name == l))
+            .map(|l| l.protocol);
+        let Some(protocol) = protocol else { continue };
+        let result = seg.get("result").and_then(Value::as_i64);
+        let stat = seg
+            .get("report_stat")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let err = seg
+            .get("report_err")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(obj) = seg.as_object_mut() else {
+            continue;
+        };
+        if let Some(code) = result {
+            obj.insert(
+                "result_meaning".into(),
+                explain::submit_result(protocol, code).into(),
+            );
+        }
+        if let Some(stat) = stat.filter(|s| !s.is_empty()) {
+            obj.insert(
+                "report_meaning".into(),
+                explain::report(protocol, &stat, err.as_deref()).into(),
+            );
+        }
+    }
+}
+
+pub async fn cancel(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
+    let out = st.submitter.cancel(id).await?;
+    tracing::info!(job = id, ?out, "API cancel");
+    match out {
+        CancelOutcome::TooLate { state } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_late",
+            format!("job {id} is {state}: only a scheduled or queued job can be cancelled"),
+        )
+        .with_details(json!({ "state": state }))),
+        other => Ok(reply(
+            StatusCode::OK,
+            &json!({ "job_id": id, "result": other }),
+        )),
+    }
+}

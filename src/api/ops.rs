@@ -1,0 +1,204 @@
+//! `/healthz`, `/readyz` and `/metrics` — open, for load balancers, systemd watchers
+//! and Prometheus (bind the API to a private address).
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::body::reply;
+use super::state::AppState;
+use crate::config::LinkProtocol;
+use crate::dispatch::LinkMonitor;
+use crate::dispatch::metrics::LATENCY_BUCKETS;
+
+pub async fn healthz() -> Response {
+    reply(StatusCode::OK, &json!({ "status": "alive" }))
+}
+
+/// Up, or — for SGIP, which connects on demand — idle without a problem.
+fn usable(m: &LinkMonitor) -> bool {
+    let v = m.view();
+    v.connections_up > 0 || (m.config().protocol == LinkProtocol::Sgip && v.last_problem.is_none())
+}
+
+pub async fn readyz(State(st): State<AppState>) -> Response {
+    let store = st.store.queue_depth().await;
+    let links_up: Vec<String> = st
+        .monitors
+        .iter()
+        .filter(|m| usable(m))
+        .map(|m| m.view().name)
+        .collect();
+    let ready = store.is_ok() && !links_up.is_empty();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    reply(
+        status,
+        &json!({
+            "ready": ready,
+            "store": store.as_ref().map_or_else(|e| e.to_string(), |_| "open".to_owned()),
+            "links_up": links_up,
+        }),
+    )
+}
+
+pub async fn metrics(State(st): State<AppState>) -> Response {
+    let mut out = String::with_capacity(4096);
+    write_links(&mut out, &st.monitors);
+    match st.store.queue_depth().await {
+        Ok(depth) => {
+            family(
+                &mut out,
+                "hongyan_queue_segments",
+                "gauge",
+                "Message segments per state.",
+            );
+            if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(depth.segments) {
+                for (state, n) in map {
+                    let _ = writeln!(out, "hongyan_queue_segments{{state=\"{state}\"}} {n}");
+                }
+            }
+            family(
+                &mut out,
+                "hongyan_orphan_reports",
+                "gauge",
+                "Status reports matched to no message yet.",
+            );
+            let _ = writeln!(out, "hongyan_orphan_reports {}", depth.orphan_reports);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: queue depth unavailable"),
+    }
+    match st.store.webhook_backlog().await {
+        Ok(backlog) => {
+            family(
+                &mut out,
+                "hongyan_webhook_backlog",
+                "gauge",
+                "Webhook events not yet delivered.",
+            );
+            for hook in &st.config.webhooks {
+                let n = backlog.get(&hook.name).copied().unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "hongyan_webhook_backlog{{webhook=\"{}\"}} {n}",
+                    escape(&hook.name)
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: webhook backlog unavailable"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Label values escaped as the text format wants.
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
+    let rows: Vec<_> = monitors
+        .iter()
+        .map(|m| {
+            let v = m.view();
+            let labels = format!(
+                "link=\"{}\",protocol=\"{}\",carrier=\"{}\"",
+                escape(&v.name),
+                v.protocol,
+                v.carrier.name()
+            );
+            (m, v, labels, m.metrics())
+        })
+        .collect();
+    family(
+        out,
+        "hongyan_link_up",
+        "gauge",
+        "1 when the link can send (SGIP: idle counts), else 0.",
+    );
+    for (m, _, l, _) in &rows {
+        let _ = writeln!(out, "hongyan_link_up{{{l}}} {}", u8::from(usable(m)));
+    }
+    family(
+        out,
+        "hongyan_link_connections",
+        "gauge",
+        "Connections logged in now.",
+    );
+    for (_, v, l, _) in &rows {
+        let _ = writeln!(out, "hongyan_link_connections{{{l}}} {}", v.connections_up);
+    }
+    family(
+        out,
+        "hongyan_link_window_in_use",
+        "gauge",
+        "Message parts handed to the link and not yet answered.",
+    );
+    for (_, v, l, _) in &rows {
+        let _ = writeln!(out, "hongyan_link_window_in_use{{{l}}} {}", v.outstanding);
+    }
+    let counters: [(
+        &str,
+        &str,
+        fn(&crate::dispatch::metrics::MetricsSnapshot) -> u64,
+    ); 6] = [
+        ("submitted", "Message parts handed to the link.", |s| {
+            s.submitted
+        }),
+        ("acknowledged", "Parts the carrier accepted.", |s| {
+            s.acknowledged
+        }),
+        ("failed", "Parts refused or unanswered.", |s| s.failed),
+        ("delivered", "Status reports: delivered.", |s| s.delivered),
+        ("undelivered", "Status reports: not delivered.", |s| {
+            s.undelivered
+        }),
+        ("reconnects", "Logins after a connection's first.", |s| {
+            s.reconnects
+        }),
+    ];
+    for (name, help, get) in counters {
+        let metric = format!("hongyan_link_{name}_total");
+        family(out, &metric, "counter", help);
+        for (_, _, l, s) in &rows {
+            let _ = writeln!(out, "{metric}{{{l}}} {}", get(s));
+        }
+    }
+    family(
+        out,
+        "hongyan_link_throttled_total",
+        "counter",
+        "Flow-control answers (the part went again, more slowly).",
+    );
+    for (m, _, l, _) in &rows {
+        let _ = writeln!(out, "hongyan_link_throttled_total{{{l}}} {}", m.throttled());
+    }
+    let h = "hongyan_link_submit_latency_seconds";
+    family(out, h, "histogram", "Submit to submit response.");
+    for (_, _, l, s) in &rows {
+        for (bound, n) in LATENCY_BUCKETS.iter().zip(&s.latency_buckets) {
+            let _ = writeln!(out, "{h}_bucket{{{l},le=\"{bound}\"}} {n}");
+        }
+        let _ = writeln!(out, "{h}_bucket{{{l},le=\"+Inf\"}} {}", s.latency_count);
+        let _ = writeln!(out, "{h}_sum{{{l}}} {}", s.latency_sum_seconds);
+        let _ = writeln!(out, "{h}_count{{{l}}} {}", s.latency_count);
+    }
+}
