@@ -6,6 +6,7 @@ mod crash;
 mod daemon;
 mod decode;
 mod link;
+mod link_examples;
 mod segments;
 mod sim;
 mod webhooks;
