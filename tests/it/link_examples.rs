@@ -36,26 +36,12 @@ use wire::coding::Coding;
 use wire::reassembly::MoMessage;
 use wire::segment::{SplitOptions, split};
 
+use crate::reference::example;
+
 /// Upper bound for any one thing a test waits for.
 const T: Duration = Duration::from_secs(10);
 /// Upper bound for a whole test.
 const LIMIT: Duration = Duration::from_secs(60);
-
-const FIXTURES: &str = include_str!("../fixtures/reference_examples.txt");
-
-/// The bytes of the reference example whose title starts with `title` (as in sim.rs).
-fn example(title: &str) -> Vec<u8> {
-    let line = FIXTURES
-        .lines()
-        .find(|l| {
-            l.split('|')
-                .nth(2)
-                .is_some_and(|t| t.trim().starts_with(title))
-        })
-        .unwrap_or_else(|| panic!("no reference example {title}"));
-    let hex = line.rsplit('|').next().unwrap().trim();
-    wire::hex::decode(hex).unwrap()
-}
 
 /// Bytes written out from a field table, spaces allowed between fields.
 fn hex(s: &str) -> Vec<u8> {

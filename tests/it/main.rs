@@ -7,6 +7,7 @@ mod daemon;
 mod decode;
 mod link;
 mod link_examples;
+mod reference;
 mod segments;
 mod sim;
 mod webhooks;
