@@ -279,7 +279,7 @@ async fn cmpp3_link_replays_reference_examples() {
             panic!("{example3:?}")
         };
         want.fee_user_type = s.fee_user_type;
-        want.fee_code = s.fee_code.clone();
+        want.fee_code = s.fee_code;
         assert_eq!(*s, want);
 
         // Example 4a, Sequence_Id set to the SUBMIT's: acknowledged under its Msg_Id.
@@ -562,8 +562,8 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         let sgip::Body::Submit(mut want) = example3.body else {
             panic!("{example3:?}")
         };
-        want.fee_value = s.fee_value.clone();
-        want.given_value = s.given_value.clone();
+        want.fee_value = s.fee_value;
+        want.given_value = s.given_value;
         assert_eq!(*s, want);
         g.send(submit.response(0).unwrap()).await;
         let seq = submit.sequence;
