@@ -38,8 +38,8 @@ use serde::Serialize;
 
 use crate::route::{NumberError, RouteError, Router, normalize};
 
-/// Longest name, group name or tag, in characters.
-pub const MAX_NAME_CHARS: usize = 64;
+/// Longest name, group name or tag, in characters (what the store accepts).
+pub const MAX_NAME_CHARS: usize = crate::store::MAX_LABEL_CHARS;
 
 /// Header names (after lower-casing and removing spaces) of the name column.
 const NAME_HEADERS: &[&str] = &["name", "姓名"];

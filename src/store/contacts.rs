@@ -1111,7 +1111,7 @@ mod tests {
             .contact_upsert(contact("13300133000", "李四", &["b"], &[]), 1)
             .await
             .unwrap();
-        assert_eq!(h.group_create("c".into(), 1).await.unwrap().1, true);
+        assert!(h.group_create("c".into(), 1).await.unwrap().1);
         assert_eq!(
             h.group_add_members("c".into(), vec![up.id]).await.unwrap(),
             1
