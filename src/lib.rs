@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod contacts;
 pub mod daemon;
 pub mod decode;
 pub mod dispatch;

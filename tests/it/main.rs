@@ -5,6 +5,7 @@ mod config;
 mod crash;
 mod daemon;
 mod decode;
+mod groups;
 mod link;
 mod link_examples;
 mod reference;
