@@ -8,6 +8,7 @@
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod contacts;
 pub mod daemon;
 pub mod decode;
 pub mod dispatch;

@@ -237,6 +237,11 @@ impl Submitter {
         &self.inner.router
     }
 
+    /// The store jobs are enqueued in.
+    pub fn store(&self) -> &StoreHandle {
+        &self.inner.store
+    }
+
     /// Accept a request: route, count, enqueue. Per-recipient problems are in the
     /// outcome; an error means nothing was accepted.
     pub async fn send(&self, req: SendRequest) -> Result<SendOutcome, SendError> {

@@ -109,6 +109,19 @@ pub enum StoreError {
     #[error("extension length {0} is outside 1..=18")]
     ExtensionLength(u8),
 
+    /// Groups named by a request that do not exist (each listed once, in request order).
+    #[error("unknown group{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    UnknownGroups(Vec<String>),
+
+    /// A contact, group or draft the request describes is not acceptable.
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// What was refused ("contact", "group name", …).
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+
     /// An internal invariant did not hold; the transaction is rolled back.
     #[error("store invariant broken: {0}")]
     Internal(&'static str),
@@ -131,6 +144,8 @@ impl StoreError {
                 | Self::WrongState { .. }
                 | Self::ExtensionsExhausted { .. }
                 | Self::ExtensionLength(_)
+                | Self::UnknownGroups(_)
+                | Self::Invalid { .. }
         )
     }
 }

@@ -165,7 +165,7 @@ impl StoreHandle {
         &self.path
     }
 
-    async fn call<T, F>(&self, op: F) -> Result<T>
+    pub(super) async fn call<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
@@ -196,7 +196,7 @@ impl StoreHandle {
         Ok(Deferred(rx))
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(super) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,

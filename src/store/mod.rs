@@ -54,6 +54,10 @@
 //! | `reminders` | reminder × recipient | text, state, next send, repeats, extension, reply |
 //! | `webhook_outbox` | event × webhook not yet delivered | body as sent, attempts, next attempt, last error |
 //! | `extensions` | carrier × extension ever handed out | digits, current (or last) holder: item kind + id, recipient; allocated_at, released_at (NULL while live) |
+//! | `contacts` | address-book entry | normalised phone (unique), name, tags (JSON) |
+//! | `groups` | contact group | name (unique) |
+//! | `group_members` | group × contact | primary key both; index by contact |
+//! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -138,6 +142,7 @@
 //! process may write a store file at a time.
 
 mod approvals;
+mod contacts;
 mod db;
 mod error;
 mod extensions;
@@ -168,6 +173,10 @@ pub mod webhooks;
 pub use approvals::{
     ApprovalView, Approver, DecideOutcome, NewApproval, NewStage, OutcomeToSend, StepContext,
     StepToAsk, StepView,
+};
+pub use contacts::{
+    ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
+    NewContact, NewDraft,
 };
 pub use db::Store;
 pub use error::{Result, StoreError};

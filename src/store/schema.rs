@@ -238,6 +238,44 @@ CREATE TABLE webhook_outbox (
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
 "#,
+    // Version 5: contacts, groups and drafts for group messaging (see `contacts.rs`).
+    // `contacts.phone` is the normalised 11-digit number, unique: an import merges into the
+    // contact it names. `tags` and `drafts.groups` are JSON arrays of strings. A group's
+    // members are found by the primary key, a contact's groups by `group_members_contact`.
+    r#"
+CREATE TABLE contacts (
+    id          INTEGER PRIMARY KEY,
+    phone       TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL DEFAULT '',
+    tags        TEXT NOT NULL DEFAULT '[]',
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE groups (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE group_members (
+    group_id    INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX group_members_contact ON group_members(contact_id);
+
+CREATE TABLE drafts (
+    id          INTEGER PRIMARY KEY,
+    title       TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    signature   TEXT,
+    groups      TEXT NOT NULL DEFAULT '[]',
+    send_at     INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -417,6 +455,10 @@ mod tests {
             "orphan_reports",
             "inbox",
             "extensions",
+            "contacts",
+            "groups",
+            "group_members",
+            "drafts",
         ] {
             let n: i64 = conn
                 .query_row(

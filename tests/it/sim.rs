@@ -17,24 +17,10 @@ use tokio::net::{TcpListener, TcpStream};
 use wire::CodecError;
 use wire::reassembly::{MoPart, Reassembler, ReassemblyConfig};
 
+use crate::reference::example;
+
 /// Upper bound for anything a test waits for.
 const T: Duration = Duration::from_secs(10);
-
-const FIXTURES: &str = include_str!("../fixtures/reference_examples.txt");
-
-/// The bytes of the reference example whose title starts with `title`.
-fn example(title: &str) -> Vec<u8> {
-    let line = FIXTURES
-        .lines()
-        .find(|l| {
-            l.split('|')
-                .nth(2)
-                .is_some_and(|t| t.trim().starts_with(title))
-        })
-        .unwrap_or_else(|| panic!("no reference example {title}"));
-    let hex = line.rsplit('|').next().unwrap().trim();
-    wire::hex::decode(hex).unwrap()
-}
 
 /// A client speaking raw PDUs through a protocol crate's codec.
 struct Raw<C> {

@@ -1,0 +1,194 @@
+//! Sending one text to whole groups: [`group_send`] resolves the groups to their distinct
+//! numbers in the store and hands them to the [`Submitter`] as **one** bulk job, so a
+//! contact in several of the groups gets the message once, and every recipient has its
+//! own outcome and delivery state. [`send_draft`] does the same from a stored draft;
+//! [`group_send_progress`] reads how far the job is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dispatch::{RecipientOutcome, SendError, SendRequest, Submitter};
+use crate::store::{
+    DeliveryState, JobId, JobState, Millis, Priority, StateCounts, StoreError, StoreHandle,
+};
+
+/// A message to everyone in some groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSend {
+    /// Group names; a contact in several of them gets one message.
+    pub groups: Vec<String>,
+    /// The text, without signature.
+    pub text: String,
+    /// A signature instead of the link's (e.g. `【行政部】`).
+    pub signature: Option<String>,
+    /// Not before this time (unix ms); `None` (or a time past) sends now.
+    pub send_at: Option<Millis>,
+    /// A second request with the same key returns the first job.
+    pub idempotency_key: Option<String>,
+}
+
+/// What [`group_send`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSendOutcome {
+    /// The job, when at least one number was accepted.
+    pub job_id: Option<JobId>,
+    /// False when the idempotency key named an earlier job, which is the answer.
+    pub created: bool,
+    /// Distinct numbers in the groups.
+    pub recipients: usize,
+    /// Numbers accepted into the job.
+    pub accepted: usize,
+    /// One entry per distinct number, in contact order: accepted, or rejected with the
+    /// reason (a carrier without a link, a text a link cannot carry, …).
+    pub outcomes: Vec<RecipientOutcome>,
+}
+
+/// Why a group send was refused as a whole; nothing was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupSendError {
+    /// No group was named.
+    #[error("no group given")]
+    NoGroups,
+    /// Some named groups do not exist (listed once each, in request order).
+    #[error("unknown group{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    UnknownGroups(Vec<String>),
+    /// The groups exist but have no contacts.
+    #[error("the group(s) {} have no contacts", .0.join(", "))]
+    NoMembers(Vec<String>),
+    /// No draft with that id.
+    #[error("draft {0} not found")]
+    DraftNotFound(i64),
+    /// The submitter refused the job (empty text, shutting down, …).
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Sends `req.text` to the distinct numbers of `req.groups` as one bulk job (see the
+/// [module docs](self)). Unknown groups refuse the whole send; numbers that cannot be
+/// sent to are rejected one by one in the outcome while the others go.
+pub async fn group_send(
+    submitter: &Submitter,
+    req: GroupSend,
+) -> Result<GroupSendOutcome, GroupSendError> {
+    if req.groups.iter().all(|g| g.trim().is_empty()) {
+        return Err(GroupSendError::NoGroups);
+    }
+    if req.text.is_empty() {
+        return Err(SendError::EmptyText.into());
+    }
+    let (numbers, unknown) = submitter.store().group_numbers(req.groups.clone()).await?;
+    if !unknown.is_empty() {
+        return Err(GroupSendError::UnknownGroups(unknown));
+    }
+    if numbers.is_empty() {
+        return Err(GroupSendError::NoMembers(req.groups));
+    }
+    let recipients = numbers.len();
+    let send = SendRequest {
+        signature: req.signature,
+        priority: Priority::Bulk,
+        send_at: req.send_at,
+        idempotency_key: req.idempotency_key,
+        ..SendRequest::new(numbers, req.text)
+    };
+    let out = submitter.send(send).await?;
+    let accepted = out.accepted();
+    tracing::info!(
+        groups = ?req.groups,
+        recipients,
+        accepted,
+        job = out.job.map(|j| j.job_id),
+        "group send"
+    );
+    Ok(GroupSendOutcome {
+        job_id: out.job.map(|j| j.job_id),
+        created: out.job.is_some_and(|j| j.created),
+        recipients,
+        accepted,
+        outcomes: out.recipients,
+    })
+}
+
+/// Sends draft `id` as [`group_send`] would (its groups, text, signature and send time).
+/// The draft stays; `idempotency_key` guards against sending it twice by accident.
+pub async fn send_draft(
+    submitter: &Submitter,
+    id: i64,
+    idempotency_key: Option<String>,
+) -> Result<GroupSendOutcome, GroupSendError> {
+    let draft = submitter
+        .store()
+        .draft_get(id)
+        .await?
+        .ok_or(GroupSendError::DraftNotFound(id))?;
+    group_send(
+        submitter,
+        GroupSend {
+            groups: draft.groups,
+            text: draft.text,
+            signature: draft.signature,
+            send_at: draft.send_at,
+            idempotency_key,
+        },
+    )
+    .await
+}
+
+/// One recipient of a group send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientProgress {
+    /// 11-digit number.
+    pub number: String,
+    /// Its delivery state.
+    pub state: DeliveryState,
+    /// The last error seen on any of its parts.
+    pub last_error: Option<String>,
+}
+
+/// How far a group send is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSendProgress {
+    /// The job.
+    pub job_id: JobId,
+    /// Its state.
+    pub state: JobState,
+    /// Recipients.
+    pub total: usize,
+    /// Recipients whose state is final (delivered, failed, expired, unconfirmed,
+    /// cancelled).
+    pub done: usize,
+    /// Recipients per state.
+    pub counts: StateCounts,
+    /// Every recipient, in job order.
+    pub recipients: Vec<RecipientProgress>,
+}
+
+/// The progress of job `job_id` (from [`StoreHandle::job_status`]), `None` if there is
+/// no such job.
+pub async fn group_send_progress(
+    store: &StoreHandle,
+    job_id: JobId,
+) -> Result<Option<GroupSendProgress>, StoreError> {
+    let Some(st) = store.job_status(job_id).await? else {
+        return Ok(None);
+    };
+    let recipients: Vec<RecipientProgress> = st
+        .recipients
+        .into_iter()
+        .map(|r| RecipientProgress {
+            number: r.number,
+            state: r.state,
+            last_error: r.last_error,
+        })
+        .collect();
+    Ok(Some(GroupSendProgress {
+        job_id: st.job_id,
+        state: st.state,
+        total: recipients.len(),
+        done: recipients.iter().filter(|r| r.state.is_final()).count(),
+        counts: st.counts,
+        recipients,
+    }))
+}
