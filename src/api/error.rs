@@ -97,6 +97,15 @@ impl From<StoreError> for ApiError {
                 "extensions_exhausted",
                 e.to_string(),
             ),
+            StoreError::UnknownGroups(groups) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_group",
+                format!("unknown group(s): {}", groups.join(", ")),
+            )
+            .with_details(json!({ "groups": groups })),
+            StoreError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
+            }
             StoreError::Closed => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "shutting_down",

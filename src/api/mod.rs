@@ -13,6 +13,7 @@
 //! | `messages.rs` | send, status, cancel |
 //! | `approvals.rs` | approvals: create, status, decide, resend |
 //! | `reminders.rs` | reminders: create, status, cancel |
+//! | `contacts.rs` | contacts, groups, CSV import, group sends, drafts |
 //! | `inbox.rs` | the inbox and its unread state |
 //! | `links.rs` | links and queue |
 //! | `simulate.rs` | demo mode: a simulated phone replies |
@@ -24,6 +25,7 @@ mod approvals;
 mod auth;
 mod body;
 pub mod client;
+mod contacts;
 mod error;
 mod explain;
 mod inbox;

@@ -11,13 +11,13 @@ use axum::routing::{get, post};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{approvals, inbox, links, messages, openapi, ops, reminders, simulate};
+use super::{approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate};
 use crate::config::Scope;
 
 /// One route of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteSpec {
-    /// `GET` or `POST`.
+    /// `GET`, `POST` or `DELETE`.
     pub method: &'static str,
     /// Path with `{param}`s, as axum and OpenAPI write it.
     pub path: &'static str,
@@ -48,6 +48,7 @@ const fn route(
 const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
+const C: Option<Scope> = Some(Scope::Contacts);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
@@ -193,6 +194,77 @@ pub const ROUTES: &[RouteSpec] = &[
         &[],
     ),
     route(
+        "GET",
+        "/v1/contacts",
+        C,
+        "Contacts, by group or search (?group=, ?search=, ?limit=, ?offset=).",
+        &[],
+    ),
+    route(
+        "POST",
+        "/v1/contacts",
+        C,
+        "Create or replace a contact, keyed by phone number.",
+        &[
+            ("phone", "string", true),
+            ("name", "string", false),
+            ("groups", "array", false),
+            ("tags", "array", false),
+        ],
+    ),
+    route("GET", "/v1/contacts/{id}", C, "One contact.", &[]),
+    route("DELETE", "/v1/contacts/{id}", C, "Delete a contact.", &[]),
+    route(
+        "POST",
+        "/v1/contacts/import",
+        C,
+        "Import a CSV (body: the file, text/csv, UTF-8 or GBK); bad rows reported by line.",
+        &[],
+    ),
+    route("GET", "/v1/groups", C, "Groups with member counts.", &[]),
+    route(
+        "POST",
+        "/v1/groups/send",
+        C,
+        "Send to one or more groups: each distinct number once, as one bulk job.",
+        &[
+            ("groups", "array", true),
+            ("text", "string", true),
+            ("signature", "string", false),
+            ("send_at", "string", false),
+            ("idempotency_key", "string", false),
+        ],
+    ),
+    route(
+        "GET",
+        "/v1/groups/sends/{id}",
+        C,
+        "Progress of a group send: done of total, state per recipient.",
+        &[],
+    ),
+    route("GET", "/v1/drafts", C, "Saved drafts.", &[]),
+    route(
+        "POST",
+        "/v1/drafts",
+        C,
+        "Save a draft of a group send.",
+        &[
+            ("title", "string", true),
+            ("text", "string", true),
+            ("signature", "string", false),
+            ("groups", "array", true),
+            ("send_at", "string", false),
+        ],
+    ),
+    route(
+        "POST",
+        "/v1/drafts/{id}/send",
+        C,
+        "Send a draft (once: sending again returns the same job).",
+        &[],
+    ),
+    route("DELETE", "/v1/drafts/{id}", C, "Delete a draft.", &[]),
+    route(
         "POST",
         "/v1/simulate/reply",
         S,
@@ -226,6 +298,24 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/inbox/{id}/read", post(inbox::mark_read))
         .route("/v1/links", get(links::links))
         .route("/v1/queue", get(links::queue))
+        .route("/v1/contacts", get(contacts::list).post(contacts::upsert))
+        .route(
+            "/v1/contacts/{id}",
+            get(contacts::get_one).delete(contacts::delete),
+        )
+        .route("/v1/contacts/import", post(contacts::import))
+        .route("/v1/groups", get(contacts::groups))
+        .route("/v1/groups/send", post(contacts::group_send))
+        .route("/v1/groups/sends/{id}", get(contacts::progress))
+        .route(
+            "/v1/drafts",
+            get(contacts::drafts).post(contacts::draft_save),
+        )
+        .route("/v1/drafts/{id}/send", post(contacts::draft_send))
+        .route(
+            "/v1/drafts/{id}",
+            axum::routing::delete(contacts::draft_delete),
+        )
         .route("/v1/simulate/reply", post(simulate::reply))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

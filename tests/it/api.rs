@@ -754,3 +754,125 @@ async fn reminders_inbox_links_queue_and_metrics() {
     assert_eq!(ready.json()["ready"], true);
     api.stop().await;
 }
+
+#[tokio::test]
+async fn contacts_import_group_send_progress_and_drafts() {
+    let api = Api::start("contacts", |_| {}).await;
+    let csv = "姓名,手机号,分组,标签\n张三,+86 138 0013 8000,销售;值班,vip\n李四,133-0000-0000,销售,\n坏行,12345,销售,\n王五,13800138000,值班,\n赵六,15600000000,值班,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let report = tokio::time::timeout(
+        LIMIT,
+        api.client.upload(
+            "/v1/contacts/import",
+            "text/csv",
+            Bytes::from(gbk.into_owned()),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(report["created"], 3, "{report}");
+    let bad = report["bad"].as_array().unwrap();
+    assert_eq!(bad.len(), 1, "{report}");
+    assert_eq!(bad[0]["line"], 4);
+    assert_eq!(
+        report["merged"].as_array().unwrap().len(),
+        1,
+        "王五 is 张三's number again"
+    );
+    let (s, code, _) = match api
+        .client
+        .upload(
+            "/v1/contacts/import",
+            "text/csv",
+            Bytes::from_static(b"name,email\nx,y\n"),
+        )
+        .await
+    {
+        Err(ClientError::Api {
+            status, code, body, ..
+        }) => (status, code, body),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((s, code.as_str()), (422, "bad_csv"));
+
+    let groups = api.call("GET", "/v1/groups", None).await;
+    assert_eq!(groups["groups"].as_array().unwrap().len(), 2, "{groups}");
+    let page = api
+        .call("GET", "/v1/contacts?group=%E5%80%BC%E7%8F%AD", None)
+        .await;
+    assert_eq!(page["total"], 2, "值班: 张三 and 赵六: {page}");
+    let c = api
+        .call(
+            "POST",
+            "/v1/contacts",
+            Some(json!({"phone": "189 0000 0000", "name": "孙七", "groups": ["值班"]})),
+        )
+        .await;
+    assert_eq!(c["created"], true);
+    assert_eq!(c["contact"]["phone"], "18900000000");
+    let (s, _, body) = api
+        .fail(
+            "POST",
+            "/v1/contacts",
+            Some(json!({"phone": "010-12345678"})),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["details"]["field"].clone()),
+        (422, json!("phone"))
+    );
+
+    let sent = api
+        .call("POST", "/v1/groups/send", Some(json!({"groups": ["销售", "值班"], "text": "明天放假一天", "signature": "【鸿雁物流】"})))
+        .await;
+    assert_eq!(
+        sent["recipients"], 4,
+        "张三 in both groups counts once: {sent}"
+    );
+    let job = sent["job_id"].as_i64().unwrap();
+    api.daemon().wait_until_settled(job, LIMIT).await.unwrap();
+    let p = api
+        .call("GET", &format!("/v1/groups/sends/{job}"), None)
+        .await;
+    assert_eq!(
+        (p["total"].clone(), p["done"].clone()),
+        (json!(4), json!(4)),
+        "{p}"
+    );
+    let (s, code, body) = api
+        .fail(
+            "POST",
+            "/v1/groups/send",
+            Some(json!({"groups": ["销售", "财务"], "text": "x"})),
+        )
+        .await;
+    assert_eq!((s, code.as_str()), (422, "unknown_group"));
+    assert_eq!(body["error"]["details"]["groups"], json!(["财务"]));
+
+    let d = api
+        .call(
+            "POST",
+            "/v1/drafts",
+            Some(json!({"title": "放假", "text": "周五放假", "groups": ["值班"]})),
+        )
+        .await;
+    let did = d["draft"]["id"].as_i64().unwrap();
+    let list = api.call("GET", "/v1/drafts", None).await;
+    assert_eq!(list["drafts"].as_array().unwrap().len(), 1);
+    let first = api
+        .call("POST", &format!("/v1/drafts/{did}/send"), None)
+        .await;
+    let again = api
+        .call("POST", &format!("/v1/drafts/{did}/send"), None)
+        .await;
+    assert_eq!(first["job_id"], again["job_id"], "a draft goes once");
+    assert_eq!(first["recipients"], 3);
+    api.call("DELETE", &format!("/v1/drafts/{did}"), None).await;
+    let cid = c["contact"]["id"].as_i64().unwrap();
+    api.call("DELETE", &format!("/v1/contacts/{cid}"), None)
+        .await;
+    let (s, _, _) = api.fail("GET", &format!("/v1/contacts/{cid}"), None).await;
+    assert_eq!(s, 404);
+    api.stop().await;
+}
