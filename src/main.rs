@@ -1,5 +1,7 @@
 //! The `hongyan` command line: the daemon and the tools around it.
 
+mod remote;
+
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
@@ -14,6 +16,8 @@ use hongyan::segments::{self, Addressing, CodingChoice};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    remote: remote::Remote,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +57,10 @@ enum Command {
         /// Log line format; default the config's `log.format` (text).
         #[arg(long, value_enum)]
         log_format: Option<LogFormatArg>,
+        /// Listen for the API here instead of `api.listen` (port 0: any free port; the
+        /// log line "API listening" shows which).
+        #[arg(long)]
+        api_listen: Option<std::net::SocketAddr>,
     },
     /// Run one carrier gateway simulator in the foreground until Ctrl-C: try an
     /// integration before the carrier grants access.
@@ -68,6 +76,9 @@ enum Command {
     /// response latency percentiles. With --durable: the whole daemon, every message
     /// enqueued, sent, answered and reported through SQLite.
     Bench(BenchArgs),
+    /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
+    #[command(flatten)]
+    Remote(remote::RemoteCommand),
     /// Start the daemon with three simulated carriers, send sample messages through it
     /// and print what happened to each: the whole path in one command.
     Demo {
@@ -197,13 +208,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => run_decode(protocol, pretty, hex),
         Command::Segments(args) => run_segments(args),
         Command::CheckConfig { config } => check_config(&config),
-        Command::Run { config, log_format } => run_daemon(config.as_deref(), log_format),
+        Command::Run {
+            config,
+            log_format,
+            api_listen,
+        } => run_daemon(config.as_deref(), log_format, api_listen),
         Command::Demo {
             log_format,
             log_level,
         } => run_demo(log_format, &log_level),
         Command::Simulate { args, log_level } => run_simulate(args, &log_level),
         Command::Bench(opts) => run_bench(opts),
+        Command::Remote(cmd) => remote::run(cli.remote, cmd),
     }
 }
 
@@ -221,8 +237,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn run_daemon(
     path: Option<&std::path::Path>,
     log_format: Option<LogFormatArg>,
+    api_listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
-    let config = match path {
+    let mut config = match path {
         Some(p) => {
             hongyan::config::load_file(p).with_context(|| format!("config {}", p.display()))?
         }
@@ -243,6 +260,9 @@ fn run_daemon(
         .max()
         .unwrap_or_default()
         + SHUTDOWN_SLACK;
+    if let Some(addr) = api_listen {
+        config.api.listen = addr;
+    }
     let listen = config.api.listen;
     runtime()?.block_on(async move {
         use hongyan::daemon::notify;

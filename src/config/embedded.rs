@@ -6,6 +6,9 @@
 use super::load::{ConfigError, parse};
 use super::schema::Config;
 
+/// The API token of the embedded default (demo mode only; the CLI's default token).
+pub const DEMO_API_TOKEN: &str = "hongyan-demo-token";
+
 /// The embedded default as TOML — also what `hongyan config example` could print.
 pub const EMBEDDED_DEFAULT_TOML: &str = r#"
 # Demo mode: three simulated carriers inside the daemon.

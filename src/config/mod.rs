@@ -17,7 +17,7 @@ mod load;
 mod schema;
 mod validate;
 
-pub use embedded::EMBEDDED_DEFAULT_TOML;
+pub use embedded::{DEMO_API_TOKEN, EMBEDDED_DEFAULT_TOML};
 pub use load::{ConfigError, load_file, parse};
 pub use schema::*;
 

@@ -459,7 +459,7 @@ fn hongyan_run_with_a_bad_config_names_the_key_and_exits_non_zero() {
 fn hongyan_run_drains_and_exits_zero_on_sigterm() {
     let dir = TempDir::new("sigterm");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(["run", "--log-format", "json"])
+        .args(["run", "--log-format", "json", "--api-listen", "127.0.0.1:0"])
         .env("HONGYAN_DATA", &dir.0)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -2,6 +2,7 @@
 
 mod api;
 mod approvals;
+mod cli;
 mod config;
 mod crash;
 mod daemon;

@@ -1,0 +1,707 @@
+//! The binary's client commands (`send`, `status`, `cancel`, `links`, `queue`, `inbox`,
+//! `approvals`, `contacts`, `group`, `reply`): each is one or a few calls to a running
+//! daemon's HTTP API through [`hongyan::api::client::ApiClient`], printed for people or,
+//! with `--json`, as the API's JSON for scripts.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use clap::{Args, Subcommand};
+use hongyan::api::client::{ApiClient, ClientError};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+
+/// Where the daemon is and who we are.
+#[derive(Debug, Args)]
+pub struct Remote {
+    /// The daemon's API.
+    #[arg(
+        long,
+        env = "HONGYAN_API",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    api: String,
+    /// API token (default: the demo token of `hongyan run` without --config).
+    #[arg(long, env = "HONGYAN_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// Print the API's JSON instead of the summary.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+/// The client commands.
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Send a text (or template) to one or more numbers.
+    Send(SendArgs),
+    /// A job's status per recipient and segment.
+    Status {
+        /// The job id `send` printed.
+        job: i64,
+    },
+    /// Cancel a scheduled or queued job.
+    Cancel {
+        /// The job id.
+        job: i64,
+    },
+    /// Each carrier link: state, window in use, counters.
+    Links,
+    /// Queue depth per state, orphan reports, webhook backlog.
+    Queue,
+    /// Inbound messages, newest first.
+    Inbox {
+        /// Only unread ones.
+        #[arg(long)]
+        unread: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Mark this message read instead of listing.
+        #[arg(long)]
+        mark_read: Option<i64>,
+    },
+    /// Approval requests.
+    #[command(subcommand)]
+    Approvals(ApprovalCommand),
+    /// Contacts and CSV import.
+    #[command(subcommand)]
+    Contacts(ContactCommand),
+    /// Group sends.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Demo mode: make the simulated carrier deliver an SMS as if NUMBER had replied.
+    Reply {
+        /// The phone that replies.
+        #[arg(long)]
+        from: String,
+        /// The number it writes to: service code + extension, as the approval SMS showed.
+        #[arg(long)]
+        to: String,
+        /// What it writes, e.g. 同意 or "不同意 预算超了".
+        text: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Recipient; repeat for several (any usual form: +86 138-0013-8000).
+    #[arg(long = "to", required = true)]
+    to: Vec<String>,
+    /// A template with {name} variables instead of TEXT.
+    #[arg(long, conflicts_with = "text")]
+    template: Option<String>,
+    /// Template variable NAME=VALUE; repeat.
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// Not before this time (RFC 3339, e.g. 2026-12-03T15:00:00+08:00).
+    #[arg(long)]
+    send_at: Option<String>,
+    /// Signature instead of the link's, e.g. 【鸿雁物流】.
+    #[arg(long)]
+    signature: Option<String>,
+    /// approval, reminder, notification (default) or bulk.
+    #[arg(long)]
+    priority: Option<String>,
+    /// Retrying with the same key never sends twice.
+    #[arg(long)]
+    idempotency_key: Option<String>,
+    /// The message text.
+    text: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalCommand {
+    /// Create a request from a JSON file (see the README), or `-` for standard input.
+    Create {
+        /// The request as JSON.
+        file: std::path::PathBuf,
+    },
+    /// A request with each step.
+    Show {
+        /// The approval id.
+        id: i64,
+    },
+    /// Decide a step as its approver.
+    Decide {
+        /// The approval id.
+        id: i64,
+        /// The step id (`show` lists them).
+        #[arg(long)]
+        step: i64,
+        /// approve or reject.
+        #[arg(value_parser = ["approve", "reject"])]
+        decision: String,
+        /// Why (shown to the applicant).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Send the approval SMS again to every open approver.
+    Resend {
+        /// The approval id.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Import a CSV (UTF-8 or GBK; columns name/姓名, phone/手机号, groups/分组, tags/标签).
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// List contacts.
+    List {
+        /// Only this group's members.
+        #[arg(long)]
+        group: Option<String>,
+        /// Name or number containing this.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Send to one or more groups (each number once) and follow the progress.
+    Send {
+        /// Group; repeat for several.
+        #[arg(long = "group", required = true)]
+        groups: Vec<String>,
+        /// Signature, e.g. 【鸿雁】.
+        #[arg(long)]
+        signature: Option<String>,
+        /// Not before this time (RFC 3339).
+        #[arg(long)]
+        send_at: Option<String>,
+        /// Return once the job is accepted instead of following it.
+        #[arg(long)]
+        no_wait: bool,
+        /// The message text.
+        text: String,
+    },
+    /// List groups with their member counts.
+    List,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("{s:?}: write NAME=VALUE"))
+}
+
+/// Runs one client command; API errors print their code and message.
+pub fn run(remote: Remote, cmd: RemoteCommand) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let token = remote
+        .token
+        .clone()
+        .unwrap_or_else(|| hongyan::config::DEMO_API_TOKEN.to_owned());
+    let client = ApiClient::new(&remote.api, Some(token));
+    rt.block_on(async move {
+        match dispatch(&client, &remote, cmd).await {
+            Ok(code) => Ok(code),
+            Err(ClientError::Api {
+                body,
+                status,
+                code,
+                message,
+            }) => {
+                if remote.json {
+                    println!("{body}");
+                } else {
+                    eprintln!("error: {status} {code}: {message}");
+                    if let Some(d) = body["error"].get("details") {
+                        print_details(d);
+                    }
+                }
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitCode, ClientError> {
+    match cmd {
+        RemoteCommand::Send(a) => {
+            let mut body = json!({ "recipients": a.to });
+            let obj = body
+                .as_object_mut()
+                .ok_or_else(|| ClientError::Url("body".into()))?;
+            match (a.text, a.template) {
+                (_, Some(t)) => {
+                    obj.insert("template".into(), t.into());
+                    let vars: BTreeMap<String, String> = a.vars.into_iter().collect();
+                    obj.insert("variables".into(), json!(vars));
+                }
+                (Some(t), None) => {
+                    obj.insert("text".into(), t.into());
+                }
+                (None, None) => {
+                    eprintln!("error: give the TEXT or --template");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            for (k, v) in [
+                ("send_at", a.send_at),
+                ("signature", a.signature),
+                ("priority", a.priority),
+                ("idempotency_key", a.idempotency_key),
+            ] {
+                if let Some(v) = v {
+                    obj.insert(k.into(), v.into());
+                }
+            }
+            let v = c.call("POST", "/v1/messages", Some(&body)).await?;
+            show(r, &v, |v| {
+                println!(
+                    "job {} {} — {} accepted, {} rejected",
+                    v["job_id"],
+                    v["state"].as_str().unwrap_or("?"),
+                    v["accepted"],
+                    v["rejected"]
+                );
+                print_recipients(&v["recipients"]);
+            });
+        }
+        RemoteCommand::Status { job } => {
+            let v = c.call("GET", &format!("/v1/messages/{job}"), None).await?;
+            show(r, &v, |v| {
+                println!(
+                    "job {} {}  created {}",
+                    v["job_id"],
+                    v["state"].as_str().unwrap_or("?"),
+                    v["created_at"].as_str().unwrap_or("?")
+                );
+                for rec in v["recipients"].as_array().into_iter().flatten() {
+                    println!(
+                        "  {}  {:<11} {}",
+                        rec["number"].as_str().unwrap_or("?"),
+                        rec["state"].as_str().unwrap_or("?"),
+                        rec["last_error"].as_str().unwrap_or("")
+                    );
+                    for s in rec["segments"].as_array().into_iter().flatten() {
+                        println!(
+                            "      part {} {:<11} msg id {}  {}{}",
+                            s["part"],
+                            s["state"].as_str().unwrap_or("?"),
+                            s["msg_id"].as_str().unwrap_or("-"),
+                            s["report_stat"]
+                                .as_str()
+                                .map(|x| format!("{x} "))
+                                .unwrap_or_default(),
+                            s["report_meaning"]
+                                .as_str()
+                                .or(s["result_meaning"].as_str())
+                                .unwrap_or("")
+                        );
+                    }
+                }
+            });
+        }
+        RemoteCommand::Cancel { job } => {
+            let v = c
+                .call("POST", &format!("/v1/messages/{job}/cancel"), None)
+                .await?;
+            show(r, &v, |v| {
+                println!(
+                    "job {job}: {}",
+                    v["result"]["outcome"].as_str().unwrap_or("?")
+                )
+            });
+        }
+        RemoteCommand::Links => {
+            let v = c.call("GET", "/v1/links", None).await?;
+            show(r, &v, |v| {
+                println!(
+                    "{:<16} {:<7} {:<6} {:>5} {:>9} {:>10} {:>10} {:>8}  problem",
+                    "link", "proto", "state", "conns", "in flight", "acked", "delivered", "failed"
+                );
+                for l in v["links"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<16} {:<7} {:<6} {:>5} {:>9} {:>10} {:>10} {:>8}  {}",
+                        l["name"].as_str().unwrap_or("?"),
+                        l["protocol"].as_str().unwrap_or("?"),
+                        l["state"].as_str().unwrap_or("?"),
+                        l["connections_up"].to_string(),
+                        l["in_flight"].to_string(),
+                        l["acknowledged"].to_string(),
+                        l["delivered"].to_string(),
+                        l["failed"].to_string(),
+                        l["last_problem"].as_str().unwrap_or("")
+                    );
+                }
+            });
+        }
+        RemoteCommand::Queue => {
+            let v = c.call("GET", "/v1/queue", None).await?;
+            show(r, &v, |v| {
+                for (state, n) in v["segments"].as_object().into_iter().flatten() {
+                    println!("{state:<12} {n}");
+                }
+                println!("{:<12} {}", "orphans", v["orphan_reports"]);
+                for (hook, n) in v["webhook_backlog"].as_object().into_iter().flatten() {
+                    println!("webhook {hook}: {n} waiting");
+                }
+            });
+        }
+        RemoteCommand::Inbox {
+            unread,
+            limit,
+            mark_read,
+        } => {
+            if let Some(id) = mark_read {
+                let v = c
+                    .call("POST", &format!("/v1/inbox/{id}/read"), None)
+                    .await?;
+                show(r, &v, |_| println!("message {id} marked read"));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let v = c
+                .call(
+                    "GET",
+                    &format!("/v1/inbox?unread={unread}&limit={limit}"),
+                    None,
+                )
+                .await?;
+            show(r, &v, |v| {
+                for m in v["messages"].as_array().into_iter().flatten() {
+                    let msg = &m["message"];
+                    println!(
+                        "{:>5} {} {} {} → {}  [{}] {}",
+                        m["id"].to_string(),
+                        if m["read"].as_bool() == Some(true) {
+                            " "
+                        } else {
+                            "*"
+                        },
+                        msg["received_at"].as_str().unwrap_or("?"),
+                        msg["sender"].as_str().unwrap_or("?"),
+                        msg["destination"].as_str().unwrap_or("?"),
+                        m["route"].as_str().unwrap_or("-"),
+                        msg["text"].as_str().unwrap_or("")
+                    );
+                }
+            });
+        }
+        RemoteCommand::Approvals(a) => return approvals(c, r, a).await,
+        RemoteCommand::Contacts(a) => return contacts(c, r, a).await,
+        RemoteCommand::Group(a) => return group(c, r, a).await,
+        RemoteCommand::Reply { from, to, text } => {
+            let v = c
+                .call(
+                    "POST",
+                    "/v1/simulate/reply",
+                    Some(&json!({ "from": from, "to": to, "text": text })),
+                )
+                .await?;
+            show(r, &v, |v| {
+                println!(
+                    "{} delivered {from} → {to} through {}",
+                    "simulated carrier",
+                    v["link"].as_str().unwrap_or("?")
+                )
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn approvals(
+    c: &ApiClient,
+    r: &Remote,
+    cmd: ApprovalCommand,
+) -> Result<ExitCode, ClientError> {
+    let v = match cmd {
+        ApprovalCommand::Create { file } => {
+            let text = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                    .map_err(|e| ClientError::Url(e.to_string()))?;
+                s
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| ClientError::Url(format!("{}: {e}", file.display())))?
+            };
+            let body: Value = serde_json::from_str(&text)
+                .map_err(|e| ClientError::Url(format!("{}: not JSON: {e}", file.display())))?;
+            c.call("POST", "/v1/approvals", Some(&body)).await?
+        }
+        ApprovalCommand::Show { id } => c.call("GET", &format!("/v1/approvals/{id}"), None).await?,
+        ApprovalCommand::Decide {
+            id,
+            step,
+            decision,
+            comment,
+        } => {
+            c.call(
+                "POST",
+                &format!("/v1/approvals/{id}/decide"),
+                Some(&json!({ "step_id": step, "decision": decision, "comment": comment })),
+            )
+            .await?
+        }
+        ApprovalCommand::Resend { id } => {
+            let v = c
+                .call("POST", &format!("/v1/approvals/{id}/resend"), None)
+                .await?;
+            show(r, &v, |v| {
+                println!("approval {id}: asked {} approver(s) again", v["resent"])
+            });
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    show(r, &v, |v| {
+        let a = if v.get("approval").is_some() {
+            &v["approval"]
+        } else {
+            v
+        };
+        println!(
+            "approval {} {:?}: {}  (stage {} of {})",
+            a["id"],
+            a["title"].as_str().unwrap_or(""),
+            a["state"].as_str().unwrap_or("?"),
+            a["stage"].as_u64().map_or(0, |s| s + 1),
+            a["stages"]
+        );
+        for s in a["steps"].as_array().into_iter().flatten() {
+            println!(
+                "  step {:>4}  stage {}  {} {}  {:<9} ext {}  {}",
+                s["id"].to_string(),
+                s["stage"].as_u64().map_or(0, |s| s + 1),
+                s["approver"]["name"].as_str().unwrap_or(""),
+                s["approver"]["phone"].as_str().unwrap_or(""),
+                s["state"].as_str().unwrap_or("?"),
+                s["extension"].as_str().unwrap_or("-"),
+                s["comment"].as_str().unwrap_or("")
+            );
+        }
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<ExitCode, ClientError> {
+    match cmd {
+        ContactCommand::Import { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| ClientError::Url(format!("{}: {e}", file.display())))?;
+            let bar = spinner(
+                r,
+                &format!("importing {} ({} bytes)", file.display(), bytes.len()),
+            );
+            let v = c
+                .upload("/v1/contacts/import", "text/csv", Bytes::from(bytes))
+                .await;
+            bar.finish_and_clear();
+            let v = v?;
+            show(r, &v, |v| {
+                println!(
+                    "{} records ({}): {} created, {} updated, {} merged duplicates, {} bad rows",
+                    v["records"],
+                    v["encoding"].as_str().unwrap_or("?"),
+                    v["created"],
+                    v["updated"],
+                    v["merged"].as_array().map_or(0, Vec::len),
+                    v["bad"].as_array().map_or(0, Vec::len)
+                );
+                for b in v["bad"].as_array().into_iter().flatten() {
+                    println!(
+                        "  line {:>6}  {:<8} {}",
+                        b["line"].to_string(),
+                        b["field"].as_str().unwrap_or(""),
+                        b["reason"].as_str().unwrap_or("")
+                    );
+                }
+            });
+        }
+        ContactCommand::List {
+            group,
+            search,
+            limit,
+        } => {
+            let mut q = format!("/v1/contacts?limit={limit}");
+            if let Some(g) = group {
+                q.push_str(&format!("&group={}", encode(&g)));
+            }
+            if let Some(s) = search {
+                q.push_str(&format!("&search={}", encode(&s)));
+            }
+            let v = c.call("GET", &q, None).await?;
+            show(r, &v, |v| {
+                for ct in v["contacts"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:>6} {} {:<10} {}",
+                        ct["id"].to_string(),
+                        ct["phone"].as_str().unwrap_or(""),
+                        ct["name"].as_str().unwrap_or(""),
+                        ct["groups"]
+                            .as_array()
+                            .map(|g| g
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(","))
+                            .unwrap_or_default()
+                    );
+                }
+                println!(
+                    "{} of {}",
+                    v["contacts"].as_array().map_or(0, Vec::len),
+                    v["total"]
+                );
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode, ClientError> {
+    match cmd {
+        GroupCommand::List => {
+            let v = c.call("GET", "/v1/groups", None).await?;
+            show(r, &v, |v| {
+                for g in v["groups"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<20} {} members",
+                        g["name"].as_str().unwrap_or(""),
+                        g["members"]
+                    );
+                }
+            });
+        }
+        GroupCommand::Send {
+            groups,
+            signature,
+            send_at,
+            no_wait,
+            text,
+        } => {
+            let v = c
+                .call("POST", "/v1/groups/send", Some(&json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at })))
+                .await?;
+            let Some(job) = v["job_id"].as_i64() else {
+                show(r, &v, |_| println!("nothing sent"));
+                return Ok(ExitCode::FAILURE);
+            };
+            if no_wait || send_at.is_some() {
+                show(r, &v, |v| {
+                    println!("job {job}: {} recipients accepted", v["accepted"])
+                });
+                return Ok(ExitCode::SUCCESS);
+            }
+            let total = v["accepted"].as_u64().unwrap_or(0);
+            let bar = if r.json {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(total)
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} settled  {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let progress = loop {
+                let p = c
+                    .call("GET", &format!("/v1/groups/sends/{job}"), None)
+                    .await?;
+                let done = p["done"].as_u64().unwrap_or(0);
+                bar.set_position(done);
+                bar.set_message(format!("delivered {}", p["counts"]["delivered"]));
+                if done >= p["total"].as_u64().unwrap_or(total) {
+                    break p;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            };
+            bar.finish_and_clear();
+            show(r, &progress, |p| {
+                println!("job {job}: {} of {} settled", p["done"], p["total"]);
+                for (state, n) in p["counts"].as_object().into_iter().flatten() {
+                    if n.as_u64().unwrap_or(0) > 0 {
+                        println!("  {state:<12} {n}");
+                    }
+                }
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spinner(r: &Remote, msg: &str) -> ProgressBar {
+    if r.json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(msg.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
+    if r.json {
+        println!("{v}");
+    } else {
+        human(v);
+    }
+    let _ = std::io::stdout().flush();
+}
+
+fn print_recipients(list: &Value) {
+    for rec in list.as_array().into_iter().flatten() {
+        match rec["outcome"].as_str() {
+            Some("accepted") => println!(
+                "  {:<3} {}  {} via {}, {} segment(s)",
+                rec["index"].to_string(),
+                rec["number"].as_str().unwrap_or(""),
+                rec["carrier"].as_str().unwrap_or(""),
+                rec["via"].as_str().unwrap_or(""),
+                rec["segments"]
+            ),
+            Some("rejected") => println!(
+                "  {:<3} {}  rejected: {}",
+                rec["index"].to_string(),
+                rec["input"].as_str().unwrap_or(""),
+                rec["reason"].as_str().unwrap_or("")
+            ),
+            Some("duplicate") => println!(
+                "  {:<3} {}  duplicate of #{}",
+                rec["index"].to_string(),
+                rec["input"].as_str().unwrap_or(""),
+                rec["first"]
+            ),
+            _ => println!("  {rec}"),
+        }
+    }
+}
+
+fn print_details(d: &Value) {
+    if let Some(list) = d.get("recipients") {
+        print_recipients(list);
+    } else {
+        eprintln!("  {d}");
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
