@@ -409,8 +409,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                 .await?;
             show(r, &v, |v| {
                 println!(
-                    "{} delivered {from} → {to} through {}",
-                    "simulated carrier",
+                    "simulated carrier delivered {from} → {to} through {}",
                     v["link"].as_str().unwrap_or("?")
                 )
             });

@@ -150,5 +150,6 @@ mod tests {
             parse::<B>(b"{\"recipients\": [\"1\"], \"send_at\": \"2026-12-03T15:00:00+08:00\"}")
                 .unwrap();
         assert_eq!(b.send_at, Some(1_796_281_200_000));
+        assert_eq!(b.recipients, ["1"]);
     }
 }

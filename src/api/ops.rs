@@ -12,7 +12,7 @@ use super::body::reply;
 use super::state::AppState;
 use crate::config::LinkProtocol;
 use crate::dispatch::LinkMonitor;
-use crate::dispatch::metrics::LATENCY_BUCKETS;
+use crate::dispatch::metrics::{LATENCY_BUCKETS, MetricsSnapshot};
 
 pub async fn healthz() -> Response {
     reply(StatusCode::OK, &json!({ "status": "alive" }))
@@ -114,6 +114,9 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Reads one counter of a snapshot.
+type Getter = fn(&MetricsSnapshot) -> u64;
+
 fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
     let rows: Vec<_> = monitors
         .iter()
@@ -155,11 +158,7 @@ fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
     for (_, v, l, _) in &rows {
         let _ = writeln!(out, "hongyan_link_window_in_use{{{l}}} {}", v.outstanding);
     }
-    let counters: [(
-        &str,
-        &str,
-        fn(&crate::dispatch::metrics::MetricsSnapshot) -> u64,
-    ); 6] = [
+    let counters: [(&str, &str, Getter); 6] = [
         ("submitted", "Message parts handed to the link.", |s| {
             s.submitted
         }),
