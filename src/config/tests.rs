@@ -15,6 +15,11 @@ data_dir = "/var/lib/hongyan"
 [api]
 listen = "0.0.0.0:8080"
 
+[[api.token]]
+name = "erp"
+token = "erp-token-0123456789"
+scopes = ["send", "read"]
+
 [log]
 format = "json"
 level = "hongyan=debug,info"
@@ -264,6 +269,47 @@ fn value_errors_name_the_key() {
             "remind_after = \"4h\"\nunmatched_answer = \" \"",
             "workflow.unmatched_answer",
         ),
+        ("name = \"erp\"", "name = \"e rp\"", "api.token[0].name"),
+        (
+            "token = \"erp-token-0123456789\"",
+            "token = \"short\"",
+            "api.token[0].token",
+        ),
+        (
+            "token = \"erp-token-0123456789\"",
+            "token = \"erp token 0123456789\"",
+            "api.token[0].token",
+        ),
+        (
+            "token = \"erp-token-0123456789\"",
+            "token_env = \"NOT_SET_ANYWHERE\"",
+            "api.token[0].token_env",
+        ),
+        (
+            "token = \"erp-token-0123456789\"",
+            "token = \"erp-token-0123456789\"\ntoken_env = \"X\"",
+            "api.token[0].token_env",
+        ),
+        (
+            "scopes = [\"send\", \"read\"]",
+            "scopes = []",
+            "api.token[0].scopes",
+        ),
+        (
+            "scopes = [\"send\", \"read\"]",
+            "scopes = [\"root\"]",
+            "api.token[0].scopes[0]",
+        ),
+        (
+            "scopes = [\"send\", \"read\"]",
+            "scopes = [\"all\"]\n\n[[api.token]]\nname = \"erp\"\ntoken = \"other-token-0123456789\"\nscopes = [\"read\"]",
+            "api.token[1].name",
+        ),
+        (
+            "scopes = [\"send\", \"read\"]",
+            "scopes = [\"all\"]\n\n[[api.token]]\nname = \"bi\"\ntoken = \"erp-token-0123456789\"\nscopes = [\"read\"]",
+            "api.token[1].token",
+        ),
         ("name = \"shop\"", "name = \"sh op\"", "webhook[0].name"),
         (
             "url = \"http://10.3.3.3:9000/hooks\"",
@@ -336,11 +382,16 @@ fn example_config_documents_a_valid_file() {
     let text = include_str!("../../config/hongyan.example.toml");
     let de = toml::de::Deserializer::parse(text).unwrap();
     let mut config: Config = serde_path_to_error::deserialize(de).unwrap();
-    super::validate::validate(&mut config, &|name| Some(format!("value of {name}"))).unwrap();
+    super::validate::validate(&mut config, &|name| Some(format!("value-of-{name}"))).unwrap();
     assert_eq!(config.links.len(), 3);
     assert_eq!(
         config.links[2].secret.as_ref().map(Secret::expose),
-        Some("value of HONGYAN_UNICOM_SECRET")
+        Some("value-of-HONGYAN_UNICOM_SECRET")
+    );
+    assert_eq!(config.api.tokens.len(), 2);
+    assert_eq!(
+        config.api.tokens[0].token.as_ref().map(Secret::expose),
+        Some("value-of-HONGYAN_SHOP_TOKEN")
     );
     // Every key of Link appears in the example, so operators can see them all.
     let link_keys = [

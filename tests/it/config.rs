@@ -22,7 +22,9 @@ fn check(path: &PathBuf, envs: &[(&str, &str)]) -> Output {
 }
 
 const EXAMPLE: &str = include_str!("../../config/hongyan.example.toml");
-const SECRETS: [(&str, &str); 4] = [
+const SECRETS: [(&str, &str); 6] = [
+    ("HONGYAN_SHOP_TOKEN", "shop-token-0123456789"),
+    ("HONGYAN_OFFICE_TOKEN", "office-token-0123456789"),
     ("HONGYAN_CMCC_SECRET", "a"),
     ("HONGYAN_TELECOM_SECRET", "b"),
     ("HONGYAN_UNICOM_SECRET", "c"),
@@ -66,7 +68,7 @@ fn a_bad_value_names_its_key_and_fails() {
 #[test]
 fn a_missing_secret_variable_names_its_key() {
     let path = write_temp("no-env", EXAMPLE);
-    let out = check(&path, &SECRETS[..1]);
+    let out = check(&path, &SECRETS[..3]);
     std::fs::remove_file(&path).ok();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
