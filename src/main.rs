@@ -266,6 +266,7 @@ fn run_daemon(
     let listen = config.api.listen;
     runtime()?.block_on(async move {
         use hongyan::daemon::notify;
+        let mut stop = StopSignals::install()?;
         // Bound first: a taken address stops start-up before any link logs in.
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -276,7 +277,7 @@ fn run_daemon(
         let api = hongyan::api::serve(&daemon, listener).context("cannot start the API")?;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
-        wait_for_stop_signal().await?;
+        stop.wait().await;
         notify::notify("STOPPING=1");
         api.shutdown().await;
         let report = daemon.shutdown(deadline).await;
@@ -292,16 +293,28 @@ fn run_daemon(
     })
 }
 
-/// SIGTERM (systemd, kill) or SIGINT (Ctrl-C).
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = int.recv() => tracing::info!("SIGINT received"),
+/// SIGTERM (systemd, kill) and SIGINT (Ctrl-C), watched from before the daemon starts so
+/// a signal that comes while it starts is not the default (immediate) exit.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
     }
-    Ok(())
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM received"),
+            _ = self.int.recv() => tracing::info!("SIGINT received"),
+        }
+    }
 }
 
 fn run_demo(log_format: LogFormatArg, log_level: &str) -> anyhow::Result<ExitCode> {

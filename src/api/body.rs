@@ -152,4 +152,21 @@ mod tests {
         assert_eq!(b.send_at, Some(1_796_281_200_000));
         assert_eq!(b.recipients, ["1"]);
     }
+
+    proptest::proptest! {
+        /// Whatever the bytes, a request body gives a value or a JSON error — no panic.
+        #[test]
+        fn arbitrary_bodies_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            if let Err(e) = parse::<super::super::messages::SendBody>(&bytes) {
+                proptest::prop_assert!(!e.code.is_empty());
+            }
+        }
+
+        /// Arbitrary JSON-ish text with time fields is refused with the field named.
+        #[test]
+        fn arbitrary_times_never_panic(s in ".{0,40}") {
+            let body = serde_json::json!({ "recipients": [], "send_at": s });
+            let _ = parse::<super::super::messages::SendBody>(body.to_string().as_bytes());
+        }
+    }
 }
