@@ -28,23 +28,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
     let mut token_values = HashSet::new();
     for (i, t) in config.api.tokens.iter_mut().enumerate() {
         let key = |field: &str| format!("api.token[{i}].{field}");
-        if t.name.is_empty()
-            || !t
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(ConfigError::invalid(
-                key("name"),
-                "letters, digits, - and _ only",
-            ));
-        }
-        if !token_names.insert(t.name.clone()) {
-            return Err(ConfigError::invalid(
-                key("name"),
-                "used by an earlier token",
-            ));
-        }
+        unique_name(&t.name, &mut token_names, &key("name"), "token")?;
         t.token = resolve_secret(
             t.token.take(),
             t.token_env.as_deref(),
@@ -122,23 +106,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
     let mut hooks = HashSet::new();
     for (i, hook) in config.webhooks.iter_mut().enumerate() {
         let key = |field: &str| format!("webhook[{i}].{field}");
-        if hook.name.is_empty()
-            || !hook
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(ConfigError::invalid(
-                key("name"),
-                "letters, digits, - and _ only",
-            ));
-        }
-        if !hooks.insert(hook.name.clone()) {
-            return Err(ConfigError::invalid(
-                key("name"),
-                "used by an earlier webhook",
-            ));
-        }
+        unique_name(&hook.name, &mut hooks, &key("name"), "webhook")?;
         if let Err(reason) = crate::webhooks::parse_url(&hook.url) {
             return Err(ConfigError::invalid(key("url"), reason));
         }
@@ -407,6 +375,29 @@ fn validate_link(
                 ),
             );
         }
+    }
+    Ok(())
+}
+
+/// A name of letters, digits, `-` and `_`, not used by an earlier `what`.
+fn unique_name(
+    name: &str,
+    seen: &mut HashSet<String>,
+    key: &str,
+    what: &str,
+) -> Result<(), ConfigError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ConfigError::invalid(key, "letters, digits, - and _ only"));
+    }
+    if !seen.insert(name.to_owned()) {
+        return Err(ConfigError::invalid(
+            key,
+            format!("used by an earlier {what}"),
+        ));
     }
     Ok(())
 }

@@ -379,16 +379,8 @@ impl Shared {
                 tracing::warn!(link = %name, conn, status, meaning, "login refused by the gateway");
                 self.problem(format!("login refused: {status} {meaning}"));
             }
-            LinkEvent::Submitted {
-                id,
-                part,
-                msg_id,
-                latency,
-            } => {
-                if let Some(q) = self
-                    .queue_submitted(id, part, msg_id.to_string(), latency, now)
-                    .await
-                {
+            event @ (LinkEvent::Submitted { .. } | LinkEvent::Report { .. }) => {
+                if let Ok(Some(q)) = self.queue(event, now).await {
                     self.settle(q).await;
                 }
             }
@@ -418,11 +410,6 @@ impl Shared {
                 let code = code.map_or(-1, i64::from);
                 if let Err(e) = self.store.mark_failed(seg, code, reason, now).await {
                     tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
-                }
-            }
-            LinkEvent::Report { report, .. } => {
-                if let Some(q) = self.queue_report(report, now).await {
-                    self.settle(q).await;
                 }
             }
             LinkEvent::Mo(mo) => {
@@ -570,6 +557,23 @@ impl Shared {
         }
     }
 
+    /// A submit response or a report as a store command (`None`: nothing to store,
+    /// logged); any other event comes back as `Err` for [`record`](Self::record).
+    async fn queue(&self, event: LinkEvent, now: i64) -> Result<Option<Queued>, LinkEvent> {
+        match event {
+            LinkEvent::Submitted {
+                id,
+                part,
+                msg_id,
+                latency,
+            } => Ok(self
+                .queue_submitted(id, part, msg_id.to_string(), latency, now)
+                .await),
+            LinkEvent::Report { report, .. } => Ok(self.queue_report(report, now).await),
+            other => Err(other),
+        }
+    }
+
     /// Records a burst of events in order. Submit responses and reports — nearly all
     /// of the traffic — are queued for the store without waiting for each commit, so a
     /// burst shares the writer's transactions; the writer runs commands in the order
@@ -578,26 +582,10 @@ impl Shared {
         let now = now_millis();
         let mut queued = Vec::with_capacity(events.len());
         for event in events.drain(..) {
-            match event {
-                LinkEvent::Submitted {
-                    id,
-                    part,
-                    msg_id,
-                    latency,
-                } => {
-                    if let Some(q) = self
-                        .queue_submitted(id, part, msg_id.to_string(), latency, now)
-                        .await
-                    {
-                        queued.push(q);
-                    }
-                }
-                LinkEvent::Report { report, .. } => {
-                    if let Some(q) = self.queue_report(report, now).await {
-                        queued.push(q);
-                    }
-                }
-                other => self.record(other).await,
+            match self.queue(event, now).await {
+                Ok(Some(q)) => queued.push(q),
+                Ok(None) => {}
+                Err(other) => self.record(other).await,
             }
         }
         for q in queued {
