@@ -10,6 +10,9 @@ use wire::EncodeError;
 use wire::field::Octets;
 use wire::reassembly::MoPart;
 
+/// Fee_UserType 2: charge the SP.
+const FEE_USER_SP: u8 = 2;
+
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
 use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
 use super::sequence::ZeroId;
@@ -89,7 +92,11 @@ impl LinkProtocol for CmppProtocol {
             registered_delivery: u8::from(msg.want_report),
             service_id: Octets::for_field("CMPP_SUBMIT", "Service_Id", service_id.as_bytes())?,
             msg_src: Octets::for_field("CMPP_SUBMIT", "Msg_src", self.sp_id.as_bytes())?,
+            // Free to the user, the SP carries it: the form of the reference's worked
+            // example, which strict gateways expect (an empty FeeCode is refused by some).
+            fee_user_type: FEE_USER_SP,
             fee_type: Octets(*b"01"),
+            fee_code: Octets(*b"000000"),
             src_id: Octets::for_field("CMPP_SUBMIT", "Src_Id", msg.src_number.as_bytes())?,
             dest_terminal_ids: DestTerminalIds::from_numbers(&msg.recipients)?,
             ..Submit::default()

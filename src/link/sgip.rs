@@ -151,6 +151,9 @@ impl LinkProtocol for SgipProtocol {
             corp_id: Octets::for_field("SGIP_SUBMIT", "CorpId", self.corp_id.as_bytes())?,
             service_type: Octets::for_field("SGIP_SUBMIT", "ServiceType", service_id.as_bytes())?,
             fee_type: FEE_FREE,
+            // '0' rather than empty: the reference example's form (0–99999 fen).
+            fee_value: Octets(*b"0\0\0\0\0\0"),
+            given_value: Octets(*b"0\0\0\0\0\0"),
             report_flag: if msg.want_report {
                 REPORT_ALWAYS
             } else {

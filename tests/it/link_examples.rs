@@ -266,10 +266,7 @@ async fn cmpp3_link_replays_reference_examples() {
         let cmpp::Body::Submit(s) = &submit.body else {
             panic!("expected SUBMIT, got {submit:?}")
         };
-        // The same message as Example 3, and the same SUBMIT but for the Sequence_Id and
-        // two charging fields the link fills its own way: Fee_UserType 0 (the message is
-        // free, FeeType 01; Example 3 has 2, charge the SP) and FeeCode empty (Example 3:
-        // '000000').
+        // The same message as Example 3, and the same SUBMIT but for the Sequence_Id.
         let example3 = cmpp::decode(
             cmpp::Version::V30,
             &Bytes::from(example("Example 3 — CMPP 3.0")),
@@ -278,8 +275,6 @@ async fn cmpp3_link_replays_reference_examples() {
         let cmpp::Body::Submit(mut want) = example3.body else {
             panic!("{example3:?}")
         };
-        want.fee_user_type = s.fee_user_type;
-        want.fee_code = s.fee_code;
         assert_eq!(*s, want);
 
         // Example 4a, Sequence_Id set to the SUBMIT's: acknowledged under its Msg_Id.
@@ -552,8 +547,7 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         assert_eq!(event(&mut rx).await, LinkEvent::Up { conn: 0 });
 
         // The same message as Example 3 ("13012345678" gets its 86), and the same Submit
-        // but for the SequenceNumber and FeeValue / GivenValue, which the link leaves
-        // empty (Example 3: '0'; FeeType 1 = free either way).
+        // but for the SequenceNumber.
         let (_, submit) = g.frame().await;
         let sgip::Body::Submit(s) = &submit.body else {
             panic!("expected Submit, got {submit:?}")
@@ -562,8 +556,6 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         let sgip::Body::Submit(mut want) = example3.body else {
             panic!("{example3:?}")
         };
-        want.fee_value = s.fee_value;
-        want.given_value = s.given_value;
         assert_eq!(*s, want);
         g.send(submit.response(0).unwrap()).await;
         let seq = submit.sequence;
