@@ -272,7 +272,7 @@ async fn cmpp3_link_replays_reference_examples() {
             &Bytes::from(example("Example 3 — CMPP 3.0")),
         )
         .unwrap();
-        let cmpp::Body::Submit(mut want) = example3.body else {
+        let cmpp::Body::Submit(want) = example3.body else {
             panic!("{example3:?}")
         };
         assert_eq!(*s, want);
@@ -553,7 +553,7 @@ async fn sgip_link_and_listener_replay_reference_examples() {
             panic!("expected Submit, got {submit:?}")
         };
         let example3 = sgip::Pdu::decode(&Bytes::from(example("Example 3 — SGIP Submit"))).unwrap();
-        let sgip::Body::Submit(mut want) = example3.body else {
+        let sgip::Body::Submit(want) = example3.body else {
             panic!("{example3:?}")
         };
         assert_eq!(*s, want);
