@@ -1,6 +1,6 @@
 //! Contacts, groups, CSV import, group sends with progress, and drafts.
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -160,6 +160,82 @@ pub async fn import(State(st): State<AppState>, req: Request) -> Result<Response
             ContactImportError::Store(s) => s.into(),
         })?;
     Ok(reply(StatusCode::OK, &report))
+}
+
+/// A new group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBody {
+    /// Its name (unique).
+    pub name: String,
+}
+
+pub async fn group_create(
+    State(st): State<AppState>,
+    JsonBody(b): JsonBody<GroupBody>,
+) -> Result<Response, ApiError> {
+    let (id, created) = st.store.group_create(b.name.clone(), now_millis()).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(reply(
+        status,
+        &json!({ "id": id, "name": b.name, "created": created }),
+    ))
+}
+
+pub async fn group_delete(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let members = st.store.group_delete(name.clone()).await?;
+    Ok(reply(
+        StatusCode::OK,
+        &json!({ "name": name, "deleted": true, "members": members }),
+    ))
+}
+
+/// Contacts to add to and remove from a group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersBody {
+    /// Contact ids to add.
+    #[serde(default)]
+    pub add: Vec<i64>,
+    /// Contact ids to remove.
+    #[serde(default)]
+    pub remove: Vec<i64>,
+}
+
+pub async fn group_members(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(b): JsonBody<MembersBody>,
+) -> Result<Response, ApiError> {
+    if b.add.is_empty() && b.remove.is_empty() {
+        return Err(ApiError::invalid(
+            "add",
+            "give contact ids to add or remove",
+        ));
+    }
+    let added = if b.add.is_empty() {
+        0
+    } else {
+        st.store.group_add_members(name.clone(), b.add).await?
+    };
+    let removed = if b.remove.is_empty() {
+        0
+    } else {
+        st.store
+            .group_remove_members(name.clone(), b.remove)
+            .await?
+    };
+    Ok(reply(
+        StatusCode::OK,
+        &json!({ "name": name, "added": added, "removed": removed }),
+    ))
 }
 
 pub async fn groups(State(st): State<AppState>) -> Result<Response, ApiError> {

@@ -63,7 +63,10 @@ fn operation(r: &RouteSpec) -> Value {
         .path
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } }))
+        .map(|name| {
+            let ty = if name == "id" { "integer" } else { "string" };
+            json!({ "name": name, "in": "path", "required": true, "schema": { "type": ty } })
+        })
         .collect();
     if !params.is_empty() {
         obj.insert("parameters".into(), Value::Array(params));

@@ -224,6 +224,27 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/v1/groups", C, "Groups with member counts.", &[]),
     route(
         "POST",
+        "/v1/groups",
+        C,
+        "Create a group.",
+        &[("name", "string", true)],
+    ),
+    route(
+        "DELETE",
+        "/v1/groups/{name}",
+        C,
+        "Delete a group (its contacts stay).",
+        &[],
+    ),
+    route(
+        "POST",
+        "/v1/groups/{name}/members",
+        C,
+        "Add and remove contacts (by id) of a group.",
+        &[("add", "array", false), ("remove", "array", false)],
+    ),
+    route(
+        "POST",
         "/v1/groups/send",
         C,
         "Send to one or more groups: each distinct number once, as one bulk job.",
@@ -304,7 +325,15 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             get(contacts::get_one).delete(contacts::delete),
         )
         .route("/v1/contacts/import", post(contacts::import))
-        .route("/v1/groups", get(contacts::groups))
+        .route(
+            "/v1/groups",
+            get(contacts::groups).post(contacts::group_create),
+        )
+        .route(
+            "/v1/groups/{name}",
+            axum::routing::delete(contacts::group_delete),
+        )
+        .route("/v1/groups/{name}/members", post(contacts::group_members))
         .route("/v1/groups/send", post(contacts::group_send))
         .route("/v1/groups/sends/{id}", get(contacts::progress))
         .route(

@@ -869,6 +869,39 @@ async fn contacts_import_group_send_progress_and_drafts() {
     assert_eq!(first["job_id"], again["job_id"], "a draft goes once");
     assert_eq!(first["recipients"], 3);
     api.call("DELETE", &format!("/v1/drafts/{did}"), None).await;
+    // Groups by hand: create, fill, empty, delete (names in the path percent-encoded).
+    let g = api
+        .call("POST", "/v1/groups", Some(json!({"name": "财务"})))
+        .await;
+    assert_eq!(g["created"], true);
+    let m = api
+        .call(
+            "POST",
+            "/v1/groups/%E8%B4%A2%E5%8A%A1/members",
+            Some(json!({"add": [c["contact"]["id"]]})),
+        )
+        .await;
+    assert_eq!(m["added"], 1);
+    let page = api
+        .call("GET", "/v1/contacts?group=%E8%B4%A2%E5%8A%A1", None)
+        .await;
+    assert_eq!(page["total"], 1);
+    let (s, code, _) = api
+        .fail(
+            "POST",
+            "/v1/groups/%E8%B4%A2%E5%8A%A1/members",
+            Some(json!({"add": [987654]})),
+        )
+        .await;
+    assert_eq!((s, code.as_str()), (404, "not_found"));
+    let d = api
+        .call("DELETE", "/v1/groups/%E8%B4%A2%E5%8A%A1", None)
+        .await;
+    assert_eq!(d["members"], 1);
+    let (s, code, _) = api
+        .fail("DELETE", "/v1/groups/%E8%B4%A2%E5%8A%A1", None)
+        .await;
+    assert_eq!((s, code.as_str()), (422, "unknown_group"));
     let cid = c["contact"]["id"].as_i64().unwrap();
     api.call("DELETE", &format!("/v1/contacts/{cid}"), None)
         .await;
