@@ -321,6 +321,14 @@ async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>,
     Ok(all)
 }
 
+/// A report's stat for people: SGIP reports a number (`0`), the others a word (`DELIVRD`).
+fn readable_stat(stat: &str) -> String {
+    match stat.parse::<u8>() {
+        Ok(n) => format!("{stat} ({})", sgip::status::state_meaning(n)),
+        Err(_) => stat.to_owned(),
+    }
+}
+
 fn carrier_name(name: &str) -> &'static str {
     name.parse::<Carrier>().map_or("?", Carrier::full_name)
 }
@@ -360,7 +368,7 @@ fn print_job(
         let mut stats: Vec<String> = r
             .segments
             .iter()
-            .filter_map(|s| s.report_stat.clone())
+            .filter_map(|s| s.report_stat.as_deref().map(readable_stat))
             .collect();
         stats.dedup();
         rows.push([

@@ -831,7 +831,9 @@ impl Workflow {
             }
         };
         if holder.recipient != sender {
-            tracing::warn!(
+            // Not an operator's problem (a forwarded SMS, a wrong number): logged and
+            // kept in the inbox as unmatched.
+            tracing::info!(
                 inbox = m.id,
                 item = holder.item_id,
                 "a reply to an item from a number it was not sent to"
