@@ -39,6 +39,12 @@ pub struct Remote {
 pub enum RemoteCommand {
     /// Send a text (or template) to one or more numbers.
     Send(SendArgs),
+    /// Recent jobs, newest first.
+    Jobs {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// A job's status per recipient and segment.
     Status {
         /// The job id `send` printed.
@@ -274,6 +280,24 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     v["rejected"]
                 );
                 print_recipients(&v["recipients"]);
+            });
+        }
+        RemoteCommand::Jobs { limit } => {
+            let v = c
+                .call("GET", &format!("/v1/messages?limit={limit}"), None)
+                .await?;
+            show(r, &v, |v| {
+                for j in v["messages"].as_array().into_iter().flatten() {
+                    let text: String = j["text"].as_str().unwrap_or("").chars().take(30).collect();
+                    println!(
+                        "{:>7}  {}  {:<10} {:>6} recipient(s)  {}",
+                        j["job_id"].to_string(),
+                        j["created_at"].as_str().unwrap_or("?"),
+                        j["state"].as_str().unwrap_or("?"),
+                        j["recipients"].to_string(),
+                        text
+                    );
+                }
             });
         }
         RemoteCommand::Status { job } => {

@@ -140,6 +140,36 @@ pub async fn send(
     ))
 }
 
+/// `?limit=N&before=ID`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// At most this many (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Only jobs older than this one (the `next_before` of the previous page).
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be 1 to 500"));
+    }
+    let jobs = st.store.jobs_recent(q.before, limit).await?;
+    let next_before = (jobs.len() == limit)
+        .then(|| jobs.last().map(|j| j.job_id))
+        .flatten();
+    Ok(reply(
+        StatusCode::OK,
+        &json!({ "messages": jobs, "next_before": next_before }),
+    ))
+}
+
 pub async fn status(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
     let Some(job) = st.store.job_status(id).await? else {
         return Err(ApiError::not_found("message job", id));

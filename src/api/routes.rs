@@ -89,6 +89,13 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     route(
         "GET",
+        "/v1/messages",
+        R,
+        "Recent jobs, newest first (?limit=N, ?before=ID for the next page).",
+        &[],
+    ),
+    route(
+        "GET",
         "/v1/messages/{id}",
         R,
         "A job's status per recipient and per segment, carrier codes explained.",
@@ -305,7 +312,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(openapi::document))
-        .route("/v1/messages", post(messages::send))
+        .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
         .route("/v1/approvals", post(approvals::create))

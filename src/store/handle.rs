@@ -592,6 +592,16 @@ impl StoreHandle {
         self.read(move |c| read::job_status(c, job_id)).await
     }
 
+    /// The most recent jobs (ids below `before`), newest first, on the read connection.
+    pub async fn jobs_recent(
+        &self,
+        before: Option<JobId>,
+        limit: usize,
+    ) -> Result<Vec<super::model::JobSummary>> {
+        self.read(move |c| read::jobs_recent(c, before, limit))
+            .await
+    }
+
     /// [`Store::queue_depth`], on the read connection.
     pub async fn queue_depth(&self) -> Result<QueueDepth> {
         self.read(read::queue_depth).await

@@ -278,6 +278,29 @@ pub struct ExpiredRecipient {
     pub job_id: JobId,
 }
 
+/// One line of the job list: what was sent, to how many, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    /// The job.
+    pub job_id: JobId,
+    /// Its derived state.
+    pub state: JobState,
+    /// Priority class.
+    pub priority: Priority,
+    /// The text, without signature.
+    pub text: String,
+    /// The job's own signature (empty: the link's).
+    pub signature: String,
+    /// Not before this time (unix ms).
+    pub send_at: Option<Millis>,
+    /// Recipients.
+    pub recipients: u64,
+    /// Segments (what it costs).
+    pub segments: u64,
+    /// Accepted at (unix ms).
+    pub created_at: Millis,
+}
+
 /// A job with every recipient and segment, as read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobStatus {

@@ -1,4 +1,5 @@
-//! Reading state back: one job with its recipients and segments, and queue depth.
+//! Reading state back: one job with its recipients and segments, the most recent jobs,
+//! and queue depth.
 //!
 //! These are free functions over a connection so both the writer's [`Store`] and the
 //! handle's read-only connection use them.
@@ -7,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::db::{Store, narrow};
 use super::error::{Result, StoreError};
-use super::model::{JobId, JobStatus, QueueDepth, RecipientStatus, SegmentStatus};
+use super::model::{JobId, JobStatus, JobSummary, QueueDepth, RecipientStatus, SegmentStatus};
 use super::state::{
     DeliveryState, JobPhase, JobState, Priority, StateCounts, job_state, recipient_state,
 };
@@ -22,6 +23,51 @@ impl Store {
     pub fn queue_depth(&self) -> Result<QueueDepth> {
         queue_depth(self.conn())
     }
+}
+
+/// The most recent jobs, newest first: those with an id below `before` (all when
+/// `None`), at most `limit`. Each one's state is derived from its segments.
+pub(crate) fn jobs_recent(
+    c: &Connection,
+    before: Option<JobId>,
+    limit: usize,
+) -> Result<Vec<JobSummary>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, priority, text, signature, send_at, recipients, segments, created_at
+         FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<(JobId, i64, String, String, Option<i64>, i64, i64, i64)> = stmt
+        .query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(
+            |(job_id, priority, text, signature, send_at, recipients, segments, created_at)| {
+                Ok(JobSummary {
+                    job_id,
+                    state: job_state_of(c, job_id)?,
+                    priority: Priority::from_code(priority)?,
+                    text,
+                    signature,
+                    send_at,
+                    recipients: u64::try_from(recipients).unwrap_or(0),
+                    segments: u64::try_from(segments).unwrap_or(0),
+                    created_at,
+                })
+            },
+        )
+        .collect()
 }
 
 /// A job's derived state: each recipient's state from its segments, the job's from those.
@@ -221,6 +267,30 @@ mod tests {
             job_state_of(s.conn(), 1),
             Err(StoreError::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn recent_jobs_come_newest_first_and_page_by_id() {
+        let db = TempDb::new("read-recent");
+        let mut s = db.open();
+        let a = s
+            .enqueue(&job(Priority::Bulk, &[("1", 3), ("2", 1)]), 0)
+            .unwrap();
+        let mut later = one("3");
+        later.send_at = Some(100);
+        let b = s.enqueue(&later, 5).unwrap();
+        let all = jobs_recent(s.conn(), None, 10).unwrap();
+        assert_eq!(
+            all.iter().map(|j| j.job_id).collect::<Vec<_>>(),
+            [b.job_id, a.job_id]
+        );
+        assert_eq!((all[1].recipients, all[1].segments), (2, 4));
+        assert_eq!(all[0].state, JobState::Scheduled);
+        assert_eq!(all[0].send_at, Some(100));
+        let page = jobs_recent(s.conn(), Some(b.job_id), 10).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].job_id, a.job_id);
+        assert_eq!(jobs_recent(s.conn(), None, 1).unwrap().len(), 1);
     }
 
     #[test]

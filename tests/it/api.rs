@@ -386,6 +386,19 @@ async fn send_reports_each_recipient_and_a_retry_returns_the_same_job() {
         assert!(seg["report_stat"].as_str().is_some(), "{seg}");
         assert!(seg["report_meaning"].is_string(), "{seg}");
     }
+    // The job list, newest first, paged.
+    let list = api.call("GET", "/v1/messages?limit=1", None).await;
+    let newest = list["messages"][0]["job_id"].as_i64().unwrap();
+    assert!(newest > id, "the header-key job came after: {list}");
+    let before = list["next_before"].as_i64().unwrap();
+    let page = api
+        .call("GET", &format!("/v1/messages?before={before}"), None)
+        .await;
+    let first = &page["messages"][0];
+    assert_eq!(first["job_id"], id);
+    assert_eq!(first["state"], "delivered");
+    assert_eq!(first["recipients"], 2);
+    assert!(first["created_at"].as_str().unwrap().ends_with("+08:00"));
     // Every recipient bad: 422 with each reason, no job.
     let (s, code, body) = api
         .fail(

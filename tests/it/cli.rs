@@ -150,6 +150,12 @@ fn cli_commands_drive_a_running_daemon() {
     assert_eq!(progress["done"], 2, "{progress}");
     let job = progress["job_id"].to_string();
     let st = d.ok(&["status", &job]);
+    let jobs = d.ok(&["jobs", "--limit", "2"]);
+    assert_eq!(
+        jobs["messages"][0]["job_id"].to_string(),
+        job,
+        "newest first: {jobs}"
+    );
     assert_eq!(st["recipients"].as_array().unwrap().len(), 2);
 
     // An approval answered with `hongyan reply`.
