@@ -37,37 +37,33 @@ pub(crate) fn jobs_recent(
          FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows: Vec<(JobId, i64, String, String, Option<i64>, i64, i64, i64)> = stmt
+    let mut jobs: Vec<JobSummary> = stmt
         .query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            let summary = JobSummary {
+                job_id: r.get(0)?,
+                // Derived below, once the statement is done.
+                state: JobState::Queued,
+                priority: Priority::Notification,
+                text: r.get(2)?,
+                signature: r.get(3)?,
+                send_at: r.get(4)?,
+                recipients: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
+                segments: r.get::<_, i64>(6)?.try_into().unwrap_or(0),
+                created_at: r.get(7)?,
+            };
+            Ok((summary, r.get::<_, i64>(1)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(
-            |(job_id, priority, text, signature, send_at, recipients, segments, created_at)| {
-                Ok(JobSummary {
-                    job_id,
-                    state: job_state_of(c, job_id)?,
-                    priority: Priority::from_code(priority)?,
-                    text,
-                    signature,
-                    send_at,
-                    recipients: u64::try_from(recipients).unwrap_or(0),
-                    segments: u64::try_from(segments).unwrap_or(0),
-                    created_at,
-                })
-            },
-        )
-        .collect()
+        .map(|row| {
+            let (mut j, priority) = row?;
+            j.priority = Priority::from_code(priority)?;
+            Ok(j)
+        })
+        .collect::<Result<_>>()?;
+    drop(stmt);
+    for j in &mut jobs {
+        j.state = job_state_of(c, j.job_id)?;
+    }
+    Ok(jobs)
 }
 
 /// A job's derived state: each recipient's state from its segments, the job's from those.
