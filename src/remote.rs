@@ -521,12 +521,33 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
         ContactCommand::Import { file } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| ClientError::Url(format!("{}: {e}", file.display())))?;
-            let bar = spinner(
-                r,
-                &format!("importing {} ({} bytes)", file.display(), bytes.len()),
+            let total = bytes.len() as u64;
+            let bar = if r.json {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(total)
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
+            bar.set_message(format!("uploading {}", file.display()));
+            let shown = bar.clone();
+            let progress: hongyan::api::client::Progress = std::sync::Arc::new(move |sent| {
+                shown.set_position(sent);
+                if sent >= total {
+                    // The rows are checked and stored in one transaction on the server.
+                    shown.set_message("importing…");
+                    shown.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
             let v = c
-                .upload("/v1/contacts/import", "text/csv", Bytes::from(bytes))
+                .upload_with_progress(
+                    "/v1/contacts/import",
+                    "text/csv",
+                    Bytes::from(bytes),
+                    Some(progress),
+                )
                 .await;
             bar.finish_and_clear();
             let v = v?;
@@ -659,16 +680,6 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn spinner(r: &Remote, msg: &str) -> ProgressBar {
-    if r.json {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_message(msg.to_owned());
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {

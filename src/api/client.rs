@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::Request;
+use hyper::body::{Body, Frame, SizeHint};
 use hyper::header;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -80,7 +81,7 @@ impl ApiResponse {
 pub struct ApiClient {
     base: String,
     token: Option<String>,
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Client<HttpConnector, ChunkedBody>,
     timeout: Duration,
 }
 
@@ -104,6 +105,20 @@ impl ApiClient {
         body: Bytes,
         extra: &[(&str, &str)],
     ) -> Result<ApiResponse, ClientError> {
+        self.raw_with_progress(method, path, content_type, body, extra, None)
+            .await
+    }
+
+    /// [`raw`](Self::raw), calling `progress` with the bytes of the body sent so far.
+    pub async fn raw_with_progress(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Bytes,
+        extra: &[(&str, &str)],
+        progress: Option<Progress>,
+    ) -> Result<ApiResponse, ClientError> {
         let url = format!("{}{path}", self.base);
         let mut req = Request::builder().method(method).uri(&url);
         if let Some(t) = &self.token {
@@ -116,7 +131,7 @@ impl ApiClient {
             req = req.header(*k, *v);
         }
         let req = req
-            .body(Full::new(body))
+            .body(ChunkedBody::new(body, progress))
             .map_err(|_| ClientError::Url(url.clone()))?;
         let send = async {
             let resp = self
@@ -176,8 +191,20 @@ impl ApiClient {
         content_type: &str,
         body: Bytes,
     ) -> Result<Value, ClientError> {
+        self.upload_with_progress(path, content_type, body, None)
+            .await
+    }
+
+    /// [`upload`](Self::upload), reporting the bytes sent so far to `progress`.
+    pub async fn upload_with_progress(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Bytes,
+        progress: Option<Progress>,
+    ) -> Result<Value, ClientError> {
         let resp = self
-            .raw("POST", path, Some(content_type), body, &[])
+            .raw_with_progress("POST", path, Some(content_type), body, &[], progress)
             .await?;
         Self::json_or_error(resp)
     }
@@ -203,5 +230,77 @@ impl ApiClient {
             message,
             body: v,
         })
+    }
+}
+
+/// Called with the bytes of a request body handed to the connection so far.
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+/// A request body sent in 64 KiB frames, reporting progress as each goes.
+pub struct ChunkedBody {
+    data: Bytes,
+    sent: u64,
+    progress: Option<Progress>,
+}
+
+impl ChunkedBody {
+    const CHUNK: usize = 64 * 1024;
+
+    fn new(data: Bytes, progress: Option<Progress>) -> Self {
+        Self {
+            data,
+            sent: 0,
+            progress,
+        }
+    }
+}
+
+impl Body for ChunkedBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.data.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.data.len().min(Self::CHUNK);
+        let chunk = self.data.split_to(n);
+        self.sent += n as u64;
+        if let Some(p) = &self.progress {
+            p(self.sent);
+        }
+        std::task::Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.data.len() as u64)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_goes_in_chunks_and_reports_each() {
+        let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&seen);
+        let progress: Progress = std::sync::Arc::new(move |n| log.lock().unwrap().push(n));
+        let data = Bytes::from(vec![7u8; 150 * 1024]);
+        let body = ChunkedBody::new(data.clone(), Some(progress));
+        assert_eq!(body.size_hint().exact(), Some(150 * 1024));
+        let collected = body.collect().await.unwrap().to_bytes();
+        assert_eq!(collected, data);
+        assert_eq!(*seen.lock().unwrap(), [65_536, 131_072, 153_600]);
     }
 }
