@@ -104,6 +104,34 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     }
 }
 
+/// Query parameters of type `T`; a bad one is 422 `invalid` with the parser's reason.
+#[derive(Debug)]
+pub struct QueryOf<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for QueryOf<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(q)| QueryOf(q))
+            .map_err(|e| ApiError::invalid("query", e.body_text()))
+    }
+}
+
+/// A page size: `given` or `default`, refused outside 1 to `max`.
+pub fn page_limit(given: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    let limit = given.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid("limit", format!("must be 1 to {max}")))
+    }
+}
+
 /// A JSON response with times as RFC 3339.
 pub fn reply<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_value(body) {

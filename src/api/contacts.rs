@@ -1,12 +1,12 @@
 //! Contacts, groups, CSV import, group sends with progress, and drafts.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, JsonBody, read_body, reply};
+use super::body::{Id, JsonBody, QueryOf, page_limit, read_body, reply};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::contacts::{
@@ -56,13 +56,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(st): State<AppState>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    QueryOf(q): QueryOf<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let page = st
         .store
         .contacts_list(q.group, q.search, limit, q.offset.unwrap_or(0))

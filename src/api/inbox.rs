@@ -1,12 +1,12 @@
 //! `/v1/inbox`: inbound messages with their route and unread state.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, reply};
+use super::body::{Id, QueryOf, page_limit, reply};
 use super::error::ApiError;
 use super::state::AppState;
 
@@ -23,13 +23,9 @@ pub struct InboxQuery {
 
 pub async fn list(
     State(st): State<AppState>,
-    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+    QueryOf(q): QueryOf<InboxQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let messages = st.store.inbox_list(q.unread, limit).await?;
     Ok(reply(StatusCode::OK, &json!({ "messages": messages })))
 }

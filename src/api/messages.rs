@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::body::{Id, JsonBody, reply};
+use super::body::{Id, JsonBody, QueryOf, page_limit, reply};
 use super::error::ApiError;
 use super::explain;
 use super::state::AppState;
@@ -153,13 +153,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(st): State<AppState>,
-    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    QueryOf(q): QueryOf<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let axum::extract::Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 500"));
-    }
+    let limit = page_limit(q.limit, 50, 500)?;
     let jobs = st.store.jobs_recent(q.before, limit).await?;
     let next_before = (jobs.len() == limit)
         .then(|| jobs.last().map(|j| j.job_id))
