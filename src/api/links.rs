@@ -8,21 +8,27 @@ use serde_json::{Value, json};
 use super::body::reply;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::dispatch::LinkMonitor;
+use crate::config::LinkProtocol;
+use crate::dispatch::{LinkMonitor, LinkView};
+
+/// `up`, `idle` (SGIP connects on demand and unbinds when idle: no connection and no
+/// problem is normal) or `down`.
+pub fn link_state(view: &LinkView, protocol: LinkProtocol) -> &'static str {
+    if view.connections_up > 0 {
+        "up"
+    } else if protocol == LinkProtocol::Sgip && view.last_problem.is_none() {
+        "idle"
+    } else {
+        "down"
+    }
+}
 
 /// One link as `/v1/links` shows it.
 pub fn link_json(m: &LinkMonitor) -> Value {
     let view = m.view();
     let c = m.config();
     let metrics = m.metrics();
-    let state = if view.connections_up > 0 {
-        "up"
-    } else if c.protocol == crate::config::LinkProtocol::Sgip && view.last_problem.is_none() {
-        // SGIP connects on demand and unbinds when idle: no connection is normal.
-        "idle"
-    } else {
-        "down"
-    };
+    let state = link_state(&view, c.protocol);
     json!({
         "name": view.name,
         "carrier": view.carrier,

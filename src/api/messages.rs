@@ -14,7 +14,7 @@ use super::explain;
 use super::state::AppState;
 use crate::dispatch::SendRequest;
 use crate::store::{CancelOutcome, Millis, Priority};
-use crate::workflow::template::render;
+use crate::workflow::template::{TextSourceError, text_or_template};
 
 /// A send request as the API takes it.
 #[derive(Debug, Deserialize)]
@@ -64,32 +64,24 @@ fn header_key(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The text of a body: `text`, or `template` filled from `variables`.
-pub fn text_of(
-    text: Option<String>,
-    template: Option<&str>,
-    variables: &BTreeMap<String, String>,
-) -> Result<String, ApiError> {
-    match (text, template) {
-        (Some(t), None) => Ok(t),
-        (None, Some(t)) => render(t, variables).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "template",
-                format!("template: {e}"),
-            )
-        }),
-        (Some(_), Some(_)) => Err(ApiError::invalid("text", "give text or template, not both")),
-        (None, None) => Err(ApiError::invalid("text", "give text or template")),
-    }
-}
-
 pub async fn send(
     State(st): State<AppState>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<SendBody>,
 ) -> Result<Response, ApiError> {
-    let text = text_of(body.text, body.template.as_deref(), &body.variables)?;
+    let text = text_or_template(
+        body.text.as_deref(),
+        body.template.as_deref(),
+        &body.variables,
+    )
+    .map_err(|e| match e {
+        TextSourceError::Template(t) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "template",
+            format!("template: {t}"),
+        ),
+        other => ApiError::invalid("text", other),
+    })?;
     let validity = body
         .validity
         .as_deref()

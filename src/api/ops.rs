@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::body::reply;
+use super::links::link_state;
 use super::state::AppState;
-use crate::config::LinkProtocol;
 use crate::dispatch::LinkMonitor;
 use crate::dispatch::metrics::{LATENCY_BUCKETS, MetricsSnapshot};
 
@@ -20,12 +20,13 @@ pub async fn healthz() -> Response {
 
 /// Up, or — for SGIP, which connects on demand — idle without a problem.
 fn usable(m: &LinkMonitor) -> bool {
-    let v = m.view();
-    v.connections_up > 0 || (m.config().protocol == LinkProtocol::Sgip && v.last_problem.is_none())
+    link_state(&m.view(), m.config().protocol) != "down"
 }
 
 pub async fn readyz(State(st): State<AppState>) -> Response {
-    let store = st.store.queue_depth().await;
+    // A schema read proves the store answers without the segments scan that queue
+    // depth costs (load balancers poll this often).
+    let store = st.store.ping().await;
     let links_up: Vec<String> = st
         .monitors
         .iter()

@@ -592,6 +592,15 @@ impl StoreHandle {
         self.read(move |c| read::job_status(c, job_id)).await
     }
 
+    /// A read of the schema page on the read connection: the store answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The most recent jobs (ids below `before`), newest first, on the read connection.
     pub async fn jobs_recent(
         &self,

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::routing::{Routed, route_destination};
 use super::rules::{ApprovalState, Decision, StageRule};
-use super::template::{TemplateError, render};
+use super::template::{TemplateError, TextSourceError, text_or_template};
 use super::texts;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -494,14 +494,12 @@ impl Workflow {
         &self,
         req: ReminderRequest,
     ) -> Result<Vec<ReminderOutcome>, WorkflowError> {
-        let text = match (&req.text, &req.template) {
-            (Some(t), None) => t.clone(),
-            (None, Some(t)) => render(t, &req.variables)?,
-            (Some(_), Some(_)) => {
-                return Err(invalid("template", "give text or template, not both"));
-            }
-            (None, None) => return Err(invalid("text", "give text or template")),
-        };
+        let text = text_or_template(req.text.as_deref(), req.template.as_deref(), &req.variables)
+            .map_err(|e| match e {
+            TextSourceError::Both => invalid("template", e.to_string()),
+            TextSourceError::Neither => invalid("text", e.to_string()),
+            TextSourceError::Template(t) => WorkflowError::Template(t),
+        })?;
         if text.trim().is_empty() {
             return Err(invalid("text", "is empty"));
         }

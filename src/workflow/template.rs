@@ -94,6 +94,35 @@ pub fn variables(template: &str) -> Result<Vec<String>, TemplateError> {
     Ok(names)
 }
 
+/// Why a request's text could not be had from `text` / `template`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextSourceError {
+    /// Both were given.
+    #[error("give text or template, not both")]
+    Both,
+    /// Neither was given.
+    #[error("give text or template")]
+    Neither,
+    /// The template does not render.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+/// The text of a request that gives either `text` or a `template` filled from `vars`
+/// (shared by the send API and reminders).
+pub fn text_or_template(
+    text: Option<&str>,
+    template: Option<&str>,
+    vars: &BTreeMap<String, String>,
+) -> Result<String, TextSourceError> {
+    match (text, template) {
+        (Some(t), None) => Ok(t.to_owned()),
+        (None, Some(t)) => Ok(render(t, vars)?),
+        (Some(_), Some(_)) => Err(TextSourceError::Both),
+        (None, None) => Err(TextSourceError::Neither),
+    }
+}
+
 /// Renders `template` with `vars`; unused variables are fine, missing ones are an error
 /// naming each.
 pub fn render(template: &str, vars: &BTreeMap<String, String>) -> Result<String, TemplateError> {
@@ -120,6 +149,28 @@ pub fn render(template: &str, vars: &BTreeMap<String, String>) -> Result<String,
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_or_template_takes_exactly_one() {
+        let vars = BTreeMap::from([("name".to_owned(), "王".to_owned())]);
+        assert_eq!(text_or_template(Some("hi"), None, &vars).unwrap(), "hi");
+        assert_eq!(
+            text_or_template(None, Some("{name}好"), &vars).unwrap(),
+            "王好"
+        );
+        assert_eq!(
+            text_or_template(Some("a"), Some("b"), &vars),
+            Err(TextSourceError::Both)
+        );
+        assert_eq!(
+            text_or_template(None, None, &vars),
+            Err(TextSourceError::Neither)
+        );
+        assert!(matches!(
+            text_or_template(None, Some("{order}"), &vars),
+            Err(TextSourceError::Template(TemplateError::Missing(_)))
+        ));
+    }
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
