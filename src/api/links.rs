@@ -50,6 +50,7 @@ pub fn link_json(m: &LinkMonitor) -> Value {
         "delivered": metrics.delivered,
         "undelivered": metrics.undelivered,
         "reconnects": metrics.reconnects,
+        "reports_stored": metrics.reports_stored,
     })
 }
 

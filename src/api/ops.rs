@@ -159,7 +159,7 @@ fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
     for (_, v, l, _) in &rows {
         let _ = writeln!(out, "hongyan_link_window_in_use{{{l}}} {}", v.outstanding);
     }
-    let counters: [(&str, &str, Getter); 6] = [
+    let counters: [(&str, &str, Getter); 7] = [
         ("submitted", "Message parts handed to the link.", |s| {
             s.submitted
         }),
@@ -174,6 +174,11 @@ fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
         ("reconnects", "Logins after a connection's first.", |s| {
             s.reconnects
         }),
+        (
+            "reports_stored",
+            "Status reports committed to the store.",
+            |s| s.reports_stored,
+        ),
     ];
     for (name, help, get) in counters {
         let metric = format!("hongyan_link_{name}_total");

@@ -537,23 +537,34 @@ impl Shared {
                 }
             },
             Queued::Report { msg_id, outcome } => match outcome.outcome().await {
-                Ok(ReportOutcome::Matched {
-                    segment_id,
-                    recipient_state,
-                    ..
-                }) => {
-                    tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
-                }
-                Ok(ReportOutcome::Duplicate { segment_id }) => {
-                    tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
-                }
-                Ok(ReportOutcome::Orphaned { orphan_id }) => {
-                    tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
+                Ok(done) => {
+                    self.metrics.report_stored();
+                    self.log_report(&msg_id, done);
                 }
                 Err(e) => {
                     tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
                 }
             },
+        }
+    }
+
+    /// Logs what the store did with a report.
+    fn log_report(&self, msg_id: &str, done: ReportOutcome) {
+        let name = &self.config.name;
+        match done {
+            ReportOutcome::Matched {
+                segment_id,
+                recipient_state,
+                ..
+            } => {
+                tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
+            }
+            ReportOutcome::Duplicate { segment_id } => {
+                tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
+            }
+            ReportOutcome::Orphaned { orphan_id } => {
+                tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
+            }
         }
     }
 

@@ -23,6 +23,7 @@ pub struct LinkMetrics {
     delivered: AtomicU64,
     undelivered: AtomicU64,
     reconnects: AtomicU64,
+    reports_stored: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -43,6 +44,9 @@ pub struct MetricsSnapshot {
     pub undelivered: u64,
     /// Logins after a connection's first one.
     pub reconnects: u64,
+    /// Status reports committed to the store: matched, repeated, or kept as an orphan
+    /// (counted once, when first stored).
+    pub reports_stored: u64,
     /// Cumulative counts per bucket of [`LATENCY_BUCKETS`] (Prometheus `le`).
     pub latency_buckets: Vec<u64>,
     /// Latencies observed.
@@ -84,6 +88,10 @@ impl LinkMetrics {
         c.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn report_stored(&self) {
+        self.reports_stored.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn reconnected(&self) {
         self.reconnects.fetch_add(1, Ordering::Relaxed);
     }
@@ -98,6 +106,7 @@ impl LinkMetrics {
             delivered: get(&self.delivered),
             undelivered: get(&self.undelivered),
             reconnects: get(&self.reconnects),
+            reports_stored: get(&self.reports_stored),
             latency_buckets: self.latency_buckets.iter().map(get).collect(),
             latency_count: get(&self.latency_count),
             latency_sum_seconds: get(&self.latency_sum_micros) as f64 / 1e6,
@@ -138,7 +147,9 @@ mod tests {
         m.handed(3);
         m.failed();
         m.reconnected();
+        m.report_stored();
         let s = m.snapshot();
+        assert_eq!(s.reports_stored, 1);
         assert_eq!(
             (
                 s.delivered,

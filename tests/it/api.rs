@@ -738,6 +738,7 @@ async fn reminders_inbox_links_queue_and_metrics() {
         "hongyan_link_failed_total",
         "hongyan_link_throttled_total",
         "hongyan_link_reconnects_total",
+        "hongyan_link_reports_stored_total",
         "hongyan_link_submit_latency_seconds_bucket",
         "hongyan_queue_segments",
         "hongyan_webhook_backlog",
