@@ -223,6 +223,12 @@ pub struct Queue {
     /// fails as expired, unless the request gives its own validity. Default 48h.
     #[serde(default = "default_validity", with = "super::duration")]
     pub default_validity: Duration,
+    /// A message the carrier accepted whose status report has not come after this long
+    /// is given up on: it becomes `unreported` (final), so its job finishes; a report
+    /// that comes later still applies. `"0s"` waits for ever. Default 72h (carriers
+    /// keep trying a handset for up to 48h, then report).
+    #[serde(default = "default_report_timeout", with = "super::duration")]
+    pub report_timeout: Duration,
 }
 
 /// `[workflow]`: approvals, reminders and how replies are handled.
@@ -546,6 +552,7 @@ impl Default for Queue {
         Self {
             resend_unconfirmed: false,
             default_validity: default_validity(),
+            report_timeout: default_report_timeout(),
         }
     }
 }
@@ -568,6 +575,9 @@ fn default_log_level() -> String {
 }
 fn default_validity() -> Duration {
     Duration::from_secs(48 * 3600)
+}
+fn default_report_timeout() -> Duration {
+    Duration::from_secs(72 * 3600)
 }
 fn default_ascii() -> CodingUse {
     CodingUse::Single

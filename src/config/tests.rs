@@ -27,6 +27,7 @@ level = "hongyan=debug,info"
 [queue]
 resend_unconfirmed = true
 default_validity = "24h"
+report_timeout = "96h"
 
 [workflow]
 remind_after = "4h"
@@ -109,6 +110,7 @@ fn good_config_parses_with_values_and_defaults() {
     assert_eq!(c.log.format, LogFormat::Json);
     assert!(c.queue.resend_unconfirmed);
     assert_eq!(c.queue.default_validity, Duration::from_secs(86_400));
+    assert_eq!(c.queue.report_timeout, Duration::from_secs(96 * 3600));
     assert_eq!(
         c.routing.fallback.get(&Carrier::Broadnet),
         Some(&Carrier::Mobile)
@@ -258,6 +260,16 @@ fn value_errors_name_the_key() {
             "remind_after = \"4h\"",
             "remind_after = \"5s\"",
             "workflow.remind_after",
+        ),
+        (
+            "report_timeout = \"96h\"",
+            "report_timeout = \"90d\"",
+            "queue.report_timeout",
+        ),
+        (
+            "report_timeout = \"96h\"",
+            "report_timeout = \"later\"",
+            "queue.report_timeout",
         ),
         (
             "approval_validity = \"72h\"",
@@ -441,6 +453,7 @@ fn example_config_documents_a_valid_file() {
         "level",
         "resend_unconfirmed",
         "default_validity",
+        "report_timeout",
         "portability_file",
     ];
     for key in link_keys {

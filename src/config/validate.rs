@@ -70,6 +70,14 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         secs(60),
         secs(30 * 86_400),
     )?;
+    if !config.queue.report_timeout.is_zero() {
+        in_range(
+            "queue.report_timeout",
+            config.queue.report_timeout,
+            secs(60),
+            secs(30 * 86_400),
+        )?;
+    }
 
     if !config.workflow.remind_after.is_zero() {
         in_range(

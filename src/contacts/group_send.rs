@@ -157,7 +157,7 @@ pub struct GroupSendProgress {
     /// Recipients.
     pub total: usize,
     /// Recipients whose state is final (delivered, failed, expired, unconfirmed,
-    /// cancelled).
+    /// cancelled, unreported).
     pub done: usize,
     /// Recipients per state.
     pub counts: StateCounts,

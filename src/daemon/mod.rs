@@ -199,10 +199,11 @@ impl DaemonHandle {
         &self.recovered
     }
 
-    /// Runs the scheduler tick now (release due jobs, expire old ones) instead of
-    /// waiting for the next second.
+    /// Runs the scheduler tick now (release due jobs, expire old ones, give up on
+    /// reports past `queue.report_timeout`) instead of waiting for the next second.
     pub async fn tick(&self) {
-        scheduler::run_once(&self.store, &self.wake, &self.changes).await;
+        let timeout = self.config().queue.report_timeout;
+        scheduler::run_once(&self.store, &self.wake, &self.changes, timeout).await;
     }
 
     /// Graceful stop within `deadline`: new jobs are refused, dispatchers stop claiming,

@@ -92,6 +92,7 @@ pub(super) async fn start(
         store.clone(),
         wake_all.clone(),
         changes.clone(),
+        config.queue.report_timeout,
         stop_rx.clone(),
     );
     let webhooks = crate::webhooks::start(

@@ -79,7 +79,7 @@ impl DaemonHandle {
     }
 
     /// Waits until every recipient of job `job_id` is final (delivered, failed,
-    /// expired, unconfirmed or cancelled).
+    /// expired, unconfirmed, cancelled or unreported).
     pub async fn wait_until_settled(
         &self,
         job_id: JobId,

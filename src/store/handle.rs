@@ -25,6 +25,7 @@ use super::model::{
     UnconfirmedSegment,
 };
 use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
+use super::reports::UnreportedSegment;
 use super::schema::{self, StoreOptions};
 use super::sending::{FailOutcome, SegmentsMoved};
 use super::{read, reports};
@@ -230,6 +231,17 @@ impl StoreHandle {
     /// [`Store::expire`].
     pub async fn expire(&self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
         self.call(move |s| s.expire(now)).await
+    }
+
+    /// [`Store::expire_reports`].
+    pub async fn expire_reports(
+        &self,
+        cutoff: Millis,
+        limit: usize,
+        now: Millis,
+    ) -> Result<Vec<UnreportedSegment>> {
+        self.call(move |s| s.expire_reports(cutoff, limit, now))
+            .await
     }
 
     /// [`Store::claim`].

@@ -88,11 +88,14 @@
 //!                        record_report (or an │   │   │
 //!                        orphan matched by    ▼   ▼   ▼
 //!                        mark_submitted) [delivered] [failed] [expired]
+//!                                         │
+//!                         expire_reports  ▼ (no report within queue.report_timeout;
+//!                                   [unreported]   a late report still applies)
 //! ```
 //!
 //! A recipient's delivery state is derived from its segments ([`state::recipient_state`]):
 //! work still to do first (in flight, queued), then the worst outcome (unconfirmed, failed,
-//! expired, cancelled, submitted), delivered only when every part is; its last error is its
+//! expired, cancelled, submitted, unreported), delivered only when every part is; its last error is its
 //! segments' latest. A job's state ([`JobState`]) is derived from its recipients' states.
 //! Both are computed when read ([`Store::job_status`]) and returned by the operations that
 //! change them (`recipient_state` in [`SubmitOutcome`], [`ReportOutcome`], [`FailOutcome`]).
@@ -184,6 +187,7 @@ pub use handle::{Deferred, StoreHandle};
 pub use inbox::InboxRoute;
 pub use model::*;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
+pub use reports::UnreportedSegment;
 pub use schema::{StoreOptions, Synchronous};
 pub use sending::{FailOutcome, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};

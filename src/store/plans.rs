@@ -33,6 +33,7 @@ fn hot_statements_use_their_indexes() {
         (jobs::BY_IDEMPOTENCY_KEY, "jobs_idempotency"),
         (jobs::PROMOTE_DUE, "jobs_due"),
         (jobs::EXPIRE_DUE, "recipients_expiry"),
+        (reports::AWAITING_REPORT_DUE, "segments_awaiting_report"),
     ] {
         let p = plan(&s, sql);
         assert!(

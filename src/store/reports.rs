@@ -26,6 +26,87 @@ impl Store {
     pub fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
         orphan_reports(self.conn(), limit)
     }
+
+    /// The report deadline: segments submitted at or before `cutoff` and still waiting for
+    /// their status report become [`DeliveryState::Unreported`] (final), oldest first, at
+    /// most `limit` of them per call so one call never holds the writer for long. A report
+    /// that comes later still applies ([`record_report`](Store::record_report)).
+    pub fn expire_reports(
+        &mut self,
+        cutoff: Millis,
+        limit: usize,
+        now: Millis,
+    ) -> Result<Vec<UnreportedSegment>> {
+        self.write(|c, _| expire_reports(c, cutoff, limit, now))
+    }
+}
+
+/// A segment whose status report did not come in time (see [`Store::expire_reports`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnreportedSegment {
+    /// The segment.
+    pub segment_id: i64,
+    /// Its recipient.
+    pub recipient_id: i64,
+    /// Its job.
+    pub job_id: i64,
+    /// The carrier's message id.
+    pub msg_id: String,
+    /// When the carrier accepted it.
+    pub submitted_at: Millis,
+    /// The recipient's state now.
+    pub recipient_state: DeliveryState,
+}
+
+/// Why a segment is unreported (`segments.last_error`).
+pub(crate) const NO_REPORT: &str = "no status report came within queue.report_timeout";
+
+/// Segments past the report deadline, oldest first (uses `segments_awaiting_report`).
+pub(crate) const AWAITING_REPORT_DUE: &str =
+    "SELECT id, recipient_id, job_id, part, parts, msg_id, submitted_at FROM segments
+             WHERE state = 3 AND submitted_at <= ?1 ORDER BY submitted_at LIMIT ?2";
+
+fn expire_reports(
+    c: &Connection,
+    cutoff: Millis,
+    limit: usize,
+    now: Millis,
+) -> Result<Vec<UnreportedSegment>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let due: Vec<(SegmentPlace, Option<String>, Option<Millis>)> = c
+        .prepare_cached(AWAITING_REPORT_DUE)?
+        .query_map(params![cutoff, limit], |r| {
+            Ok((
+                SegmentPlace {
+                    segment_id: r.get(0)?,
+                    recipient_id: r.get(1)?,
+                    job_id: r.get(2)?,
+                    part: r.get(3)?,
+                    parts: r.get(4)?,
+                },
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut mark = c.prepare_cached(
+        "UPDATE segments SET state = 9, last_error = ?2, updated_at = ?3
+         WHERE id = ?1 AND state = 3",
+    )?;
+    let mut out = Vec::with_capacity(due.len());
+    for (at, msg_id, submitted_at) in due {
+        mark.execute(params![at.segment_id, NO_REPORT, now])?;
+        let recipient_state = settle(c, &at, DeliveryState::Unreported, now)?;
+        out.push(UnreportedSegment {
+            segment_id: at.segment_id,
+            recipient_id: at.recipient_id,
+            job_id: at.job_id,
+            msg_id: msg_id.unwrap_or_default(),
+            submitted_at: submitted_at.unwrap_or_default(),
+            recipient_state,
+        });
+    }
+    Ok(out)
 }
 
 /// Segments the carrier gave a message id (uses `segments_msg`).
@@ -40,7 +121,8 @@ fn record_report(
     now: Millis,
 ) -> Result<ReportOutcome> {
     // Every segment with this id (almost always one); no ORDER BY, which would cost a
-    // sorter per report. The newest one still awaiting a report takes it.
+    // sorter per report. The newest one still awaiting a report takes it — or whose
+    // report was given up on (unreported): a late report is still the truth.
     let mut newest_submitted: Option<SegmentPlace> = None;
     let mut newest_any: Option<i64> = None;
     {
@@ -49,7 +131,9 @@ fn record_report(
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             newest_any = newest_any.max(Some(id));
-            if r.get::<_, i64>(1)? == DeliveryState::Submitted.code()
+            let state = r.get::<_, i64>(1)?;
+            if (state == DeliveryState::Submitted.code()
+                || state == DeliveryState::Unreported.code())
                 && newest_submitted.as_ref().is_none_or(|p| p.segment_id < id)
             {
                 newest_submitted = Some(SegmentPlace {
@@ -416,5 +500,77 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn segments_past_the_report_deadline_become_unreported_and_a_late_report_still_applies() {
+        let db = TempDb::new("report-deadline");
+        let mut s = db.open();
+        let job = s
+            .enqueue(&job(Priority::Bulk, &[("1", 2), ("2", 1), ("3", 1)]), 0)
+            .unwrap()
+            .job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let (p1, p2) = (c[0].segments[0].segment_id, c[0].segments[1].segment_id);
+        let (two, three) = (c[1].segments[0].segment_id, c[2].segments[0].segment_id);
+        s.mark_submitted(p1, "p1", 10).unwrap();
+        s.mark_submitted(two, "two", 20).unwrap();
+        s.mark_submitted(p2, "p2", 30).unwrap();
+        s.mark_submitted(three, "three", 40).unwrap();
+        s.record_report(&report("p2", ReportStatus::Delivered), 41)
+            .unwrap();
+
+        // Nothing is due before its time; the oldest go first, `limit` at a time.
+        assert!(s.expire_reports(9, 100, 50).unwrap().is_empty());
+        let first = s.expire_reports(35, 1, 50).unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(
+            (
+                first[0].segment_id,
+                first[0].msg_id.as_str(),
+                first[0].submitted_at
+            ),
+            (p1, "p1", 10)
+        );
+        // Part 2 was delivered, part 1 never reported: the message is unreported.
+        assert_eq!(first[0].recipient_state, DeliveryState::Unreported);
+        let next = s.expire_reports(35, 100, 51).unwrap();
+        let ids: Vec<i64> = next.iter().map(|u| u.segment_id).collect();
+        assert_eq!(ids, vec![two], "p2 has its report; three is not due");
+
+        let st = s.job_status(job).unwrap().unwrap();
+        let states: Vec<DeliveryState> = st.recipients.iter().map(|r| r.state).collect();
+        assert_eq!(
+            states,
+            vec![
+                DeliveryState::Unreported,
+                DeliveryState::Unreported,
+                DeliveryState::Submitted
+            ]
+        );
+        assert!(st.recipients[0].state.is_final());
+        assert_eq!(st.state, JobState::Submitted, "three still waits");
+
+        // A late report is still the truth.
+        match s
+            .record_report(&report("two", ReportStatus::Delivered), 60)
+            .unwrap()
+        {
+            ReportOutcome::Matched {
+                segment_id,
+                recipient_state,
+                ..
+            } => {
+                assert_eq!(segment_id, two);
+                assert_eq!(recipient_state, DeliveryState::Delivered);
+            }
+            other => panic!("{other:?}"),
+        }
+        s.record_report(&report("three", ReportStatus::Delivered), 61)
+            .unwrap();
+        let st = s.job_status(job).unwrap().unwrap();
+        assert_eq!(st.state, JobState::Unreported, "p1's report never came");
+        // Nothing left waiting.
+        assert!(s.expire_reports(i64::MAX, 100, 70).unwrap().is_empty());
     }
 }

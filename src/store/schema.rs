@@ -276,6 +276,12 @@ CREATE TABLE drafts (
     updated_at  INTEGER NOT NULL
 );
 "#,
+    // Version 6: segments still waiting for their status report, oldest submit first, so
+    // the report deadline (`queue.report_timeout`) finds those past it with one index
+    // seek (see `sending::expire_reports`).
+    r#"
+CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = 3;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -23,6 +23,7 @@ use super::error::StoreError;
 /// | 6 | `expired` | its validity ran out before it could be sent, or a report said expired |
 /// | 7 | `unconfirmed` | was on the wire at a crash; nobody knows whether the carrier has it |
 /// | 8 | `cancelled` | the job was cancelled before it was sent |
+/// | 9 | `unreported` | accepted by the carrier, but no status report came within `queue.report_timeout`; a late report still applies |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
@@ -44,11 +45,14 @@ pub enum DeliveryState {
     Unconfirmed = 7,
     /// The job was cancelled before this was sent.
     Cancelled = 8,
+    /// Accepted by the carrier, but no status report came in time (carriers lose some);
+    /// a late report still applies.
+    Unreported = 9,
 }
 
 impl DeliveryState {
     /// Every state, in code order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Scheduled,
         Self::Queued,
         Self::InFlight,
@@ -58,6 +62,7 @@ impl DeliveryState {
         Self::Expired,
         Self::Unconfirmed,
         Self::Cancelled,
+        Self::Unreported,
     ];
 
     /// The stored code.
@@ -88,6 +93,7 @@ impl DeliveryState {
             Self::Expired => "expired",
             Self::Unconfirmed => "unconfirmed",
             Self::Cancelled => "cancelled",
+            Self::Unreported => "unreported",
         }
     }
 
@@ -96,7 +102,12 @@ impl DeliveryState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::Delivered | Self::Failed | Self::Expired | Self::Unconfirmed | Self::Cancelled
+            Self::Delivered
+                | Self::Failed
+                | Self::Expired
+                | Self::Unconfirmed
+                | Self::Cancelled
+                | Self::Unreported
         )
     }
 
@@ -117,12 +128,13 @@ impl fmt::Display for DeliveryState {
 /// Work still to do wins (in flight, then queued, so a recipient whose parts are partly on
 /// the wire is not claimed again until they settle); once every part is past the wire, the
 /// worst outcome wins: unconfirmed, failed, expired, cancelled, then submitted (a report
-/// still to come), and delivered only when every part is delivered. An empty list (which
+/// still to come), then unreported (none came in time), and delivered only when every
+/// part is delivered. An empty list (which
 /// the store never produces) counts as failed.
 pub fn recipient_state(segments: impl IntoIterator<Item = DeliveryState>) -> DeliveryState {
     use DeliveryState as S;
     // Precedence, highest first.
-    const ORDER: [DeliveryState; 9] = [
+    const ORDER: [DeliveryState; 10] = [
         S::Scheduled,
         S::InFlight,
         S::Queued,
@@ -131,9 +143,10 @@ pub fn recipient_state(segments: impl IntoIterator<Item = DeliveryState>) -> Del
         S::Expired,
         S::Cancelled,
         S::Submitted,
+        S::Unreported,
         S::Delivered,
     ];
-    let mut seen = [false; 9];
+    let mut seen = [false; 10];
     let mut any = false;
     for s in segments {
         if let Some(slot) = seen.get_mut(s as usize) {
@@ -258,6 +271,9 @@ pub enum JobState {
     Unconfirmed,
     /// Cancelled before sending.
     Cancelled,
+    /// Every recipient was accepted by the carrier and none failed, but the status report
+    /// of some never came (see [`DeliveryState::Unreported`]).
+    Unreported,
 }
 
 impl JobState {
@@ -274,6 +290,7 @@ impl JobState {
             Self::Expired => "expired",
             Self::Unconfirmed => "unconfirmed",
             Self::Cancelled => "cancelled",
+            Self::Unreported => "unreported",
         }
     }
 }
@@ -339,6 +356,9 @@ pub struct StateCounts {
     pub unconfirmed: u64,
     /// `cancelled`.
     pub cancelled: u64,
+    /// `unreported`.
+    #[serde(default)]
+    pub unreported: u64,
 }
 
 impl StateCounts {
@@ -354,6 +374,7 @@ impl StateCounts {
             DeliveryState::Expired => &mut self.expired,
             DeliveryState::Unconfirmed => &mut self.unconfirmed,
             DeliveryState::Cancelled => &mut self.cancelled,
+            DeliveryState::Unreported => &mut self.unreported,
         };
         *slot += n;
     }
@@ -370,6 +391,7 @@ impl StateCounts {
             DeliveryState::Expired => self.expired,
             DeliveryState::Unconfirmed => self.unconfirmed,
             DeliveryState::Cancelled => self.cancelled,
+            DeliveryState::Unreported => self.unreported,
         }
     }
 
@@ -399,6 +421,8 @@ pub(crate) fn job_state(phase: JobPhase, r: &StateCounts, started: bool) -> JobS
         JobState::Delivered
     } else if r.unconfirmed > 0 {
         JobState::Unconfirmed
+    } else if r.unreported > 0 && r.delivered + r.unreported == total {
+        JobState::Unreported
     } else if r.delivered > 0 {
         JobState::PartlyDelivered
     } else if r.expired == total {
@@ -421,8 +445,8 @@ mod tests {
             assert_eq!(S::from_code(s.code(), "x").ok(), Some(s));
         }
         assert!(matches!(
-            S::from_code(9, "segments.state"),
-            Err(StoreError::Corrupt { value: 9, .. })
+            S::from_code(10, "segments.state"),
+            Err(StoreError::Corrupt { value: 10, .. })
         ));
         assert!(S::from_code(-1, "x").is_err());
         for p in Priority::ALL {
@@ -459,6 +483,15 @@ mod tests {
         assert_eq!(recipient_state([S::Failed, S::Queued]), S::Queued);
         assert_eq!(recipient_state([S::Scheduled, S::Scheduled]), S::Scheduled);
         assert_eq!(recipient_state([S::Cancelled]), S::Cancelled);
+        // A part still awaiting its report keeps the message waiting; one whose report
+        // never came makes it unreported, unless another part failed.
+        assert_eq!(recipient_state([S::Unreported, S::Submitted]), S::Submitted);
+        assert_eq!(
+            recipient_state([S::Delivered, S::Unreported]),
+            S::Unreported
+        );
+        assert_eq!(recipient_state([S::Unreported, S::Failed]), S::Failed);
+        assert!(S::Unreported.is_final() && !S::Submitted.is_final());
         assert_eq!(recipient_state([]), S::Failed);
     }
 
@@ -524,6 +557,22 @@ mod tests {
         assert_eq!(
             job_state(rel, &counts(&[S::Cancelled]), false),
             JobState::Cancelled
+        );
+        assert_eq!(
+            job_state(rel, &counts(&[S::Delivered, S::Unreported]), false),
+            JobState::Unreported
+        );
+        assert_eq!(
+            job_state(rel, &counts(&[S::Unreported, S::Failed]), false),
+            JobState::Failed
+        );
+        assert_eq!(
+            job_state(
+                rel,
+                &counts(&[S::Delivered, S::Unreported, S::Failed]),
+                false
+            ),
+            JobState::PartlyDelivered
         );
     }
 
