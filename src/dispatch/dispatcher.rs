@@ -19,6 +19,13 @@
 //!   transactions), and the writer runs them in the order queued, so a report never
 //!   overtakes the submit response it follows.
 //!
+//!   **Ack after commit**: a report's or MO's DELIVER is answered (its event's
+//!   [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
+//!   duplicate or kept as an orphan; MO in the inbox. A kill at any moment therefore loses
+//!   no report or MO: whatever was not committed was not answered, and the gateway sends
+//!   it again. When the store fails, the ack is dropped (logged at warn): the DELIVER stays
+//!   unanswered and comes again.
+//!
 //! A claimed message's id towards the link is its recipient id, so every event names
 //! (recipient, part), which the in-memory map turns into the segment id.
 
@@ -36,7 +43,7 @@ use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::split_options;
 use crate::config;
 use crate::link::{
-    DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
+    Ack, DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
 };
 use crate::route::Carrier;
 use crate::store::{
@@ -412,7 +419,7 @@ impl Shared {
                     tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
                 }
             }
-            LinkEvent::Mo(mo) => {
+            LinkEvent::Mo { message: mo, ack } => {
                 let text = mo
                     .text
                     .clone()
@@ -429,9 +436,14 @@ impl Shared {
                     item_id: None,
                 };
                 match self.store.inbox_insert(inbound).await {
-                    Ok(_) => self.changes.bump_inbox(),
+                    Ok(_) => {
+                        // Committed: now the gateway may have its answers.
+                        ack.answer();
+                        self.changes.bump_inbox();
+                    }
                     Err(e) => {
-                        tracing::error!(link = %name, error = %e, "cannot store an inbound message");
+                        tracing::warn!(link = %name, error = %e, delivers = ack.len(), "cannot store an inbound message; left unanswered for the gateway to send again");
+                        drop(ack);
                     }
                 }
             }
@@ -475,8 +487,8 @@ impl Shared {
         }
     }
 
-    /// Queues a status report for the store.
-    async fn queue_report(&self, report: DeliveryReport, now: i64) -> Option<Queued> {
+    /// Queues a status report for the store; its ack goes with it, fired once committed.
+    async fn queue_report(&self, report: DeliveryReport, ack: Ack, now: i64) -> Option<Queued> {
         let name = &self.config.name;
         self.metrics.reported(report.delivered);
         let status = if report.delivered {
@@ -508,9 +520,13 @@ impl Shared {
             raw,
         };
         match self.store.record_report_deferred(new, now).await {
-            Ok(outcome) => Some(Queued::Report { msg_id, outcome }),
+            Ok(outcome) => Some(Queued::Report {
+                msg_id,
+                outcome,
+                ack,
+            }),
             Err(e) => {
-                tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+                tracing::warn!(link = %name, %msg_id, error = %e, "cannot record a report; left unanswered for the gateway to send again");
                 None
             }
         }
@@ -536,24 +552,37 @@ impl Shared {
                     tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
                 }
             },
-            Queued::Report { msg_id, outcome } => match outcome.outcome().await {
-                Ok(ReportOutcome::Matched {
-                    segment_id,
-                    recipient_state,
-                    ..
-                }) => {
-                    tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
+            Queued::Report {
+                msg_id,
+                outcome,
+                ack,
+            } => {
+                let outcome = outcome.outcome().await;
+                if outcome.is_ok() {
+                    // Committed (matched, a duplicate, or kept as an orphan): answer it.
+                    ack.answer();
+                } else {
+                    drop(ack);
                 }
-                Ok(ReportOutcome::Duplicate { segment_id }) => {
-                    tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
+                match outcome {
+                    Ok(ReportOutcome::Matched {
+                        segment_id,
+                        recipient_state,
+                        ..
+                    }) => {
+                        tracing::debug!(link = %name, segment = segment_id, %msg_id, state = %recipient_state, "report recorded");
+                    }
+                    Ok(ReportOutcome::Duplicate { segment_id }) => {
+                        tracing::debug!(link = %name, segment = segment_id, %msg_id, "repeated report ignored");
+                    }
+                    Ok(ReportOutcome::Orphaned { orphan_id }) => {
+                        tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
+                    }
+                    Err(e) => {
+                        tracing::warn!(link = %name, %msg_id, error = %e, "cannot record a report; left unanswered for the gateway to send again");
+                    }
                 }
-                Ok(ReportOutcome::Orphaned { orphan_id }) => {
-                    tracing::info!(link = %name, orphan = orphan_id, %msg_id, "report for no known message yet; kept until its submit response is recorded");
-                }
-                Err(e) => {
-                    tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
-                }
-            },
+            }
         }
     }
 
@@ -569,7 +598,7 @@ impl Shared {
             } => Ok(self
                 .queue_submitted(id, part, msg_id.to_string(), latency, now)
                 .await),
-            LinkEvent::Report { report, .. } => Ok(self.queue_report(report, now).await),
+            LinkEvent::Report { report, ack, .. } => Ok(self.queue_report(report, ack, now).await),
             other => Err(other),
         }
     }
@@ -618,6 +647,8 @@ enum Queued {
     Report {
         msg_id: String,
         outcome: Deferred<ReportOutcome>,
+        /// Fired once the report is committed.
+        ack: Ack,
     },
 }
 

@@ -283,18 +283,29 @@ async fn collect(rx: &mut mpsc::Receiver<LinkEvent>, done: impl Fn(&Tally) -> bo
                     *t.submitted.entry((id, part)).or_default() += 1
                 }
                 LinkEvent::Report {
-                    matched: Some(m), ..
+                    matched: Some(m),
+                    ack,
+                    ..
                 } => {
+                    ack.answer();
                     *t.reports
                         .entry((m.id, m.part, m.recipient_index))
                         .or_default() += 1;
                 }
-                LinkEvent::Report { matched: None, .. } => t.unmatched_reports += 1,
+                LinkEvent::Report {
+                    matched: None, ack, ..
+                } => {
+                    ack.answer();
+                    t.unmatched_reports += 1;
+                }
                 LinkEvent::Failed { .. } => t.failed += 1,
                 LinkEvent::Up { .. } => t.ups += 1,
                 LinkEvent::Down { reason, .. } => t.downs.push(reason),
                 LinkEvent::LoginRefused { .. } => t.refused += 1,
-                LinkEvent::Mo(m) => t.mo.push(m),
+                LinkEvent::Mo { message, ack } => {
+                    ack.answer();
+                    t.mo.push(message);
+                }
                 LinkEvent::Unparsed { .. } => {}
             }
         }
@@ -726,7 +737,7 @@ async fn unanswered_keepalive_probes_mean_reconnect() {
 
 /// The SGIP reverse listener checks the gateway's Bind: wrong password and an address
 /// not on the allow-list are refused; the right credentials are bound and a Report is
-/// answered and handed on.
+/// handed on, and answered once its ack fires.
 #[tokio::test]
 async fn sgip_listener_checks_the_gateway_bind() {
     use ::sgip::{
@@ -768,14 +779,17 @@ async fn sgip_listener_checks_the_gateway_bind() {
             allow,
         }),
     };
-    let c = LinkConfig::new(
+    let mut c = LinkConfig::new(
         "s",
         ProtocolConfig::Sgip(sgip(None)),
         "127.0.0.1:1",
         "sp",
         "x",
     );
-    let (handle, rx) = Link::start(c).await.unwrap();
+    // The report names a submit this link never sent: handed on (unmatched) at once
+    // rather than held — with its answer — for a submit response.
+    c.reports.hold_for = Duration::ZERO;
+    let (handle, mut rx) = Link::start(c).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     assert_eq!(bind(addr, "wrong").await.1, 1);
     let (mut s, result) = bind(addr, "pw").await;
@@ -795,14 +809,23 @@ async fn sgip_listener_checks_the_gateway_bind() {
     s.write_all(&SPdu::new(seq, SBody::Report(report)).to_bytes().unwrap())
         .await
         .unwrap();
+    let event = timeout(LIMIT, rx.recv()).await.unwrap().unwrap();
+    let LinkEvent::Report { ack, .. } = event else {
+        panic!("{event:?}")
+    };
+    ack.answer();
     let mut codec = SgipCodec::default();
     let mut buf = BytesMut::new();
-    let resp = loop {
-        if let Some(p) = codec.decode(&mut buf).unwrap() {
-            break p;
+    let resp = timeout(LIMIT, async {
+        loop {
+            if let Some(p) = codec.decode(&mut buf).unwrap() {
+                break p;
+            }
+            assert!(s.read_buf(&mut buf).await.unwrap() > 0);
         }
-        assert!(s.read_buf(&mut buf).await.unwrap() > 0);
-    };
+    })
+    .await
+    .unwrap();
     assert!(matches!(resp.body, SBody::ReportResp(ref r) if r.result == 0));
     assert_eq!(resp.sequence, seq);
     drop(rx);
