@@ -267,6 +267,10 @@ impl<P: LinkProtocol> Session<P> {
         let timer = sleep_until(far);
         tokio::pin!(timer);
         let shared = Arc::clone(&self.shared);
+        // What came in the same read as the login answer: no readable() wakes for it.
+        if let Err(end) = self.decode_buffered(Instant::now()) {
+            return end;
+        }
         loop {
             let now = Instant::now();
             self.fill(now);
@@ -531,16 +535,7 @@ impl<P: LinkProtocol> Session<P> {
                 Err(e) => return Err(lost("read failed", &e)),
             }
         }
-        loop {
-            match self.codec.decode(&mut self.inbuf) {
-                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
-                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
-                }
-            }
-        }
+        self.decode_buffered(now)?;
         if eof {
             if let Some(c) = &self.closing {
                 if c.sent.is_some() {
@@ -550,6 +545,20 @@ impl<P: LinkProtocol> Session<P> {
             return Err(End::Lost("connection closed by the gateway".into()));
         }
         Ok(())
+    }
+
+    /// Handles every complete PDU in the read buffer.
+    fn decode_buffered(&mut self, now: Instant) -> Result<(), End> {
+        loop {
+            match self.codec.decode(&mut self.inbuf) {
+                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
+                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
+                }
+            }
+        }
     }
 
     fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
