@@ -720,3 +720,159 @@ async fn events_loop(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    //! Ack after commit, against a real store: an event's DELIVER is answered once its
+    //! store command has committed, and not at all when the store fails.
+
+    use bytes::Bytes;
+    use tokio::time::timeout;
+    use wire::coding::Coding;
+    use wire::reassembly::MoMessage;
+
+    use super::*;
+    use crate::link::{CarrierMsgId, Link};
+    use crate::store::{StoreOptions, testutil::TempDb};
+
+    const LIMIT: Duration = Duration::from_secs(20);
+
+    /// A runner for the default China Mobile link over `store`, fed the events the test
+    /// sends instead of its link's (which never reaches a gateway).
+    async fn runner(store: &StoreHandle) -> (LinkRunner, mpsc::Sender<LinkEvent>) {
+        let c = config::Config::embedded_default().unwrap();
+        let mut link = c
+            .links
+            .into_iter()
+            .find(|l| l.carrier() == Carrier::Mobile)
+            .unwrap();
+        link.simulated = false;
+        let (handle, _unused) = Link::start(super::super::link_config(&link, "127.0.0.1:1".into()))
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::channel(16);
+        let runner = LinkRunner::start(
+            link,
+            handle,
+            rx,
+            store.clone(),
+            Arc::new(Notify::new()),
+            Changes::default(),
+        );
+        (runner, tx)
+    }
+
+    fn report(msg_id: u64) -> DeliveryReport {
+        DeliveryReport {
+            msg_id: CarrierMsgId::Cmpp(msg_id),
+            recipient: "13800138000".into(),
+            delivered: true,
+            stat: "DELIVRD".into(),
+            err: None,
+            meaning: "delivered",
+        }
+    }
+
+    fn mo(text: &str) -> MoMessage {
+        MoMessage {
+            sender: "13800138000".into(),
+            destination: "1069001".into(),
+            coding: Coding::Ascii,
+            text: Some(text.into()),
+            payload: text.as_bytes().to_vec(),
+            reference: None,
+            total: 1,
+            received: vec![1],
+            missing: Vec::new(),
+            elements: Vec::new(),
+            note: None,
+        }
+    }
+
+    async fn reply(rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>) -> Option<Bytes> {
+        timeout(LIMIT, rx.recv())
+            .await
+            .expect("no reply in time")
+            .expect("the reply queue closed without a reply")
+    }
+
+    #[tokio::test]
+    async fn a_report_and_an_mo_are_answered_once_committed() {
+        let db = TempDb::new("ack-commit");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+
+        // A report for no known message: kept as an orphan, then answered.
+        let (ack, mut replies) = Ack::detached(b"report answer");
+        events
+            .send(LinkEvent::Report {
+                report: report(4242),
+                matched: None,
+                ack,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            reply(&mut replies).await.as_deref(),
+            Some(&b"report answer"[..])
+        );
+        // The answer came after the commit: the orphan is there already.
+        let orphans = store.orphan_reports(10).await.unwrap();
+        assert_eq!(orphans.len(), 1);
+        assert_eq!(orphans[0].msg_id, "4242");
+
+        let (ack, mut replies) = Ack::detached(b"mo answer");
+        events
+            .send(LinkEvent::Mo {
+                message: mo("TD"),
+                ack,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            reply(&mut replies).await.as_deref(),
+            Some(&b"mo answer"[..])
+        );
+        let inbox = store.inbox_list(false, 10).await.unwrap();
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].message.text, "TD");
+
+        drop(events);
+        runner.shutdown().await;
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn nothing_is_answered_when_the_store_fails() {
+        let db = TempDb::new("ack-failure");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+        // The store goes away: every command fails from now on.
+        store.close().await.unwrap();
+
+        let (ack, mut report_replies) = Ack::detached(b"report answer");
+        events
+            .send(LinkEvent::Report {
+                report: report(4242),
+                matched: None,
+                ack,
+            })
+            .await
+            .unwrap();
+        let (ack, mut mo_replies) = Ack::detached(b"mo answer");
+        events
+            .send(LinkEvent::Mo {
+                message: mo("TD"),
+                ack,
+            })
+            .await
+            .unwrap();
+        // Given up (None), not answered: the gateway sends them again.
+        assert_eq!(reply(&mut report_replies).await, None);
+        assert_eq!(reply(&mut mo_replies).await, None);
+
+        drop(events);
+        runner.shutdown().await;
+    }
+}

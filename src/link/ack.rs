@@ -258,6 +258,18 @@ impl Ack {
         }
     }
 
+    /// For tests of a consumer: an ack for one DELIVER whose answer is `answer`, and the
+    /// receiving end of its connection's reply queue.
+    #[cfg(test)]
+    pub(crate) fn detached(answer: &'static [u8]) -> (Ack, mpsc::UnboundedReceiver<Reply>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let ack = Ack {
+            book: None,
+            entries: vec![Entry::Direct(Answer::new(&tx, Bytes::from_static(answer)))],
+        };
+        (ack, rx)
+    }
+
     /// How many DELIVERs (first copies) it answers.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -132,9 +132,10 @@ impl Faults {
         self.shared.cut_all()
     }
 
-    /// Stop (true) or resume (false) reading on every connection: the simulator keeps
-    /// writing — responses already due, reports, MO — while the SP's submits and answers
-    /// pile up in the socket buffers, as with a gateway that has stalled. For proving
+    /// Stop (true) or resume (false) reading on every connection (the SGIP reverse one
+    /// too): the simulator keeps writing — responses already due, reports, MO — while the
+    /// SP's submits and answers pile up in the socket buffers, as with a gateway that has
+    /// stalled. For proving
     /// that a client keeps reading when its own writes cannot go out.
     pub fn pause_reading(&self, paused: bool) {
         self.state.reads_paused.store(paused, Ordering::Release);

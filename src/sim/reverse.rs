@@ -289,13 +289,15 @@ async fn bound(
         } else {
             last_activity + RESPONSE_TIMEOUT
         };
+        // Paused (fault): the SP's answers wait unread in the socket.
+        let reading = !shared.faults.reads_paused();
         tokio::select! {
             _ = shutdown.changed() => {
                 unbind(stream, seqs, codec, rbuf).await;
                 return Ok(Ended::Shutdown);
             }
             _ = shared.reverse_wake.notified() => {}
-            r = stream.read_buf(rbuf) => {
+            r = stream.read_buf(rbuf), if reading => {
                 if r? == 0 {
                     return Err(ReverseError::Closed("SP closed the connection"));
                 }

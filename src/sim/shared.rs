@@ -454,6 +454,7 @@ impl Shared {
 
     /// Wake every connection task (a fault switch changed).
     pub(crate) fn wake_all(&self) {
+        self.reverse_wake.notify_one();
         for acc in &self.accounts {
             for c in lock(&acc.conns).iter() {
                 let _ = c.tx.send(ConnCmd::Wake);
