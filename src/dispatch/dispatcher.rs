@@ -19,6 +19,13 @@
 //!   transactions), and the writer runs them in the order queued, so a report never
 //!   overtakes the submit response it follows.
 //!
+//!   **Ack after commit**: a report's or MO's DELIVER is answered (its event's
+//!   [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
+//!   duplicate or kept as an orphan; MO in the inbox. A kill at any moment therefore loses
+//!   no report or MO: whatever was not committed was not answered, and the gateway sends
+//!   it again. When the store fails, the ack is dropped (logged at warn): the DELIVER stays
+//!   unanswered and comes again.
+//!
 //! A claimed message's id towards the link is its recipient id, so every event names
 //! (recipient, part), which the in-memory map turns into the segment id.
 
@@ -36,7 +43,7 @@ use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::split_options;
 use crate::config;
 use crate::link::{
-    DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
+    Ack, DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
 };
 use crate::route::Carrier;
 use crate::store::{
@@ -412,7 +419,7 @@ impl Shared {
                     tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
                 }
             }
-            LinkEvent::Mo(mo) => {
+            LinkEvent::Mo { message: mo, ack } => {
                 let text = mo
                     .text
                     .clone()
@@ -429,9 +436,14 @@ impl Shared {
                     item_id: None,
                 };
                 match self.store.inbox_insert(inbound).await {
-                    Ok(_) => self.changes.bump_inbox(),
+                    Ok(_) => {
+                        // Committed: now the gateway may have its answers.
+                        ack.answer();
+                        self.changes.bump_inbox();
+                    }
                     Err(e) => {
-                        tracing::error!(link = %name, error = %e, "cannot store an inbound message");
+                        tracing::warn!(link = %name, error = %e, delivers = ack.len(), "cannot store an inbound message; left unanswered for the gateway to send again");
+                        drop(ack);
                     }
                 }
             }
@@ -475,8 +487,8 @@ impl Shared {
         }
     }
 
-    /// Queues a status report for the store.
-    async fn queue_report(&self, report: DeliveryReport, now: i64) -> Option<Queued> {
+    /// Queues a status report for the store; its ack goes with it, fired once committed.
+    async fn queue_report(&self, report: DeliveryReport, ack: Ack, now: i64) -> Option<Queued> {
         let name = &self.config.name;
         self.metrics.reported(report.delivered);
         let status = if report.delivered {
@@ -508,9 +520,13 @@ impl Shared {
             raw,
         };
         match self.store.record_report_deferred(new, now).await {
-            Ok(outcome) => Some(Queued::Report { msg_id, outcome }),
+            Ok(outcome) => Some(Queued::Report {
+                msg_id,
+                outcome,
+                ack,
+            }),
             Err(e) => {
-                tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+                tracing::warn!(link = %name, %msg_id, error = %e, "cannot record a report; left unanswered for the gateway to send again");
                 None
             }
         }
@@ -536,13 +552,20 @@ impl Shared {
                     tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
                 }
             },
-            Queued::Report { msg_id, outcome } => match outcome.outcome().await {
+            Queued::Report {
+                msg_id,
+                outcome,
+                ack,
+            } => match outcome.outcome().await {
                 Ok(done) => {
+                    // Committed (matched, a duplicate, or kept as an orphan): answer it.
+                    ack.answer();
                     self.metrics.report_stored();
                     self.log_report(&msg_id, done);
                 }
                 Err(e) => {
-                    tracing::error!(link = %name, %msg_id, error = %e, "cannot record a report");
+                    drop(ack);
+                    tracing::warn!(link = %name, %msg_id, error = %e, "cannot record a report; left unanswered for the gateway to send again");
                 }
             },
         }
@@ -580,7 +603,7 @@ impl Shared {
             } => Ok(self
                 .queue_submitted(id, part, msg_id.to_string(), latency, now)
                 .await),
-            LinkEvent::Report { report, .. } => Ok(self.queue_report(report, now).await),
+            LinkEvent::Report { report, ack, .. } => Ok(self.queue_report(report, ack, now).await),
             other => Err(other),
         }
     }
@@ -629,6 +652,8 @@ enum Queued {
     Report {
         msg_id: String,
         outcome: Deferred<ReportOutcome>,
+        /// Fired once the report is committed.
+        ack: Ack,
     },
 }
 
@@ -698,5 +723,161 @@ async fn events_loop(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    //! Ack after commit, against a real store: an event's DELIVER is answered once its
+    //! store command has committed, and not at all when the store fails.
+
+    use bytes::Bytes;
+    use tokio::time::timeout;
+    use wire::coding::Coding;
+    use wire::reassembly::MoMessage;
+
+    use super::*;
+    use crate::link::{CarrierMsgId, Link};
+    use crate::store::{StoreOptions, testutil::TempDb};
+
+    const LIMIT: Duration = Duration::from_secs(20);
+
+    /// A runner for the default China Mobile link over `store`, fed the events the test
+    /// sends instead of its link's (which never reaches a gateway).
+    async fn runner(store: &StoreHandle) -> (LinkRunner, mpsc::Sender<LinkEvent>) {
+        let c = config::Config::embedded_default().unwrap();
+        let mut link = c
+            .links
+            .into_iter()
+            .find(|l| l.carrier() == Carrier::Mobile)
+            .unwrap();
+        link.simulated = false;
+        let (handle, _unused) = Link::start(super::super::link_config(&link, "127.0.0.1:1".into()))
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::channel(16);
+        let runner = LinkRunner::start(
+            link,
+            handle,
+            rx,
+            store.clone(),
+            Arc::new(Notify::new()),
+            Changes::default(),
+        );
+        (runner, tx)
+    }
+
+    fn report(msg_id: u64) -> DeliveryReport {
+        DeliveryReport {
+            msg_id: CarrierMsgId::Cmpp(msg_id),
+            recipient: "13800138000".into(),
+            delivered: true,
+            stat: "DELIVRD".into(),
+            err: None,
+            meaning: "delivered",
+        }
+    }
+
+    fn mo(text: &str) -> MoMessage {
+        MoMessage {
+            sender: "13800138000".into(),
+            destination: "1069001".into(),
+            coding: Coding::Ascii,
+            text: Some(text.into()),
+            payload: text.as_bytes().to_vec(),
+            reference: None,
+            total: 1,
+            received: vec![1],
+            missing: Vec::new(),
+            elements: Vec::new(),
+            note: None,
+        }
+    }
+
+    async fn reply(rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>) -> Option<Bytes> {
+        timeout(LIMIT, rx.recv())
+            .await
+            .expect("no reply in time")
+            .expect("the reply queue closed without a reply")
+    }
+
+    #[tokio::test]
+    async fn a_report_and_an_mo_are_answered_once_committed() {
+        let db = TempDb::new("ack-commit");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+
+        // A report for no known message: kept as an orphan, then answered.
+        let (ack, mut replies) = Ack::detached(b"report answer");
+        events
+            .send(LinkEvent::Report {
+                report: report(4242),
+                matched: None,
+                ack,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            reply(&mut replies).await.as_deref(),
+            Some(&b"report answer"[..])
+        );
+        // The answer came after the commit: the orphan is there already.
+        let orphans = store.orphan_reports(10).await.unwrap();
+        assert_eq!(orphans.len(), 1);
+        assert_eq!(orphans[0].msg_id, "4242");
+
+        let (ack, mut replies) = Ack::detached(b"mo answer");
+        events
+            .send(LinkEvent::Mo {
+                message: mo("TD"),
+                ack,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            reply(&mut replies).await.as_deref(),
+            Some(&b"mo answer"[..])
+        );
+        let inbox = store.inbox_list(false, 10).await.unwrap();
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].message.text, "TD");
+
+        drop(events);
+        runner.shutdown().await;
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn nothing_is_answered_when_the_store_fails() {
+        let db = TempDb::new("ack-failure");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+        // The store goes away: every command fails from now on.
+        store.close().await.unwrap();
+
+        let (ack, mut report_replies) = Ack::detached(b"report answer");
+        events
+            .send(LinkEvent::Report {
+                report: report(4242),
+                matched: None,
+                ack,
+            })
+            .await
+            .unwrap();
+        let (ack, mut mo_replies) = Ack::detached(b"mo answer");
+        events
+            .send(LinkEvent::Mo {
+                message: mo("TD"),
+                ack,
+            })
+            .await
+            .unwrap();
+        // Given up (None), not answered: the gateway sends them again.
+        assert_eq!(reply(&mut report_replies).await, None);
+        assert_eq!(reply(&mut mo_replies).await, None);
+
+        drop(events);
+        runner.shutdown().await;
     }
 }

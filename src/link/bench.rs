@@ -208,10 +208,13 @@ pub async fn run_load_bench(opts: LoadBenchOptions) -> Result<LoadBenchReport, L
                 latencies.push(latency);
                 last = Instant::now();
             }
-            Some(LinkEvent::Report { .. }) => {
+            Some(LinkEvent::Report { ack, .. }) => {
+                // Nothing to store here: answer at once, as a consumer that committed would.
+                ack.answer();
                 reports += 1;
                 last = Instant::now();
             }
+            Some(LinkEvent::Mo { ack, .. }) => ack.answer(),
             Some(LinkEvent::Failed { .. }) => failed += 1,
             Some(_) => {}
             None => break,

@@ -1,5 +1,6 @@
-//! Recently seen DELIVER ids, so a DELIVER the gateway sends again (because our answer
-//! was lost or late) is answered again but handed on only once.
+//! A bounded set of recent ids: the ack book (`ack.rs`) remembers which reports and MO
+//! DELIVER ids are durable, so a DELIVER the gateway sends again (because our answer was
+//! lost or late) is answered again but handed on only once.
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
@@ -20,6 +21,11 @@ impl<T: Eq + Hash + Clone> RecentIds<T> {
             order: VecDeque::with_capacity(capacity.min(1 << 16)),
             capacity: capacity.max(1),
         }
+    }
+
+    /// Whether `id` is among the recent ones.
+    pub(crate) fn contains(&self, id: &T) -> bool {
+        self.set.contains(id)
     }
 
     /// Records `id`; false when it was already among the recent ones.
@@ -51,5 +57,6 @@ mod tests {
         assert!(r.insert(3)); // forgets 1
         assert!(r.insert(1));
         assert!(!r.insert(3));
+        assert!(r.contains(&3) && !r.contains(&2));
     }
 }

@@ -244,6 +244,12 @@ impl LinkHandle {
         self.submitter.status()
     }
 
+    /// What the link's connections share, for tests to look into.
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        Arc::clone(&self.submitter.shared)
+    }
+
     /// Graceful close: stop taking messages, wait up to the close grace for responses in
     /// flight, end each session (TERMINATE / Exit / Unbind), and hand back every message
     /// part that was not acknowledged, for requeueing elsewhere.

@@ -283,18 +283,29 @@ async fn collect(rx: &mut mpsc::Receiver<LinkEvent>, done: impl Fn(&Tally) -> bo
                     *t.submitted.entry((id, part)).or_default() += 1
                 }
                 LinkEvent::Report {
-                    matched: Some(m), ..
+                    matched: Some(m),
+                    ack,
+                    ..
                 } => {
+                    ack.answer();
                     *t.reports
                         .entry((m.id, m.part, m.recipient_index))
                         .or_default() += 1;
                 }
-                LinkEvent::Report { matched: None, .. } => t.unmatched_reports += 1,
+                LinkEvent::Report {
+                    matched: None, ack, ..
+                } => {
+                    ack.answer();
+                    t.unmatched_reports += 1;
+                }
                 LinkEvent::Failed { .. } => t.failed += 1,
                 LinkEvent::Up { .. } => t.ups += 1,
                 LinkEvent::Down { reason, .. } => t.downs.push(reason),
                 LinkEvent::LoginRefused { .. } => t.refused += 1,
-                LinkEvent::Mo(m) => t.mo.push(m),
+                LinkEvent::Mo { message, ack } => {
+                    ack.answer();
+                    t.mo.push(message);
+                }
                 LinkEvent::Unparsed { .. } => {}
             }
         }
@@ -726,7 +737,7 @@ async fn unanswered_keepalive_probes_mean_reconnect() {
 
 /// The SGIP reverse listener checks the gateway's Bind: wrong password and an address
 /// not on the allow-list are refused; the right credentials are bound and a Report is
-/// answered and handed on.
+/// handed on, and answered once its ack fires.
 #[tokio::test]
 async fn sgip_listener_checks_the_gateway_bind() {
     use ::sgip::{
@@ -768,14 +779,17 @@ async fn sgip_listener_checks_the_gateway_bind() {
             allow,
         }),
     };
-    let c = LinkConfig::new(
+    let mut c = LinkConfig::new(
         "s",
         ProtocolConfig::Sgip(sgip(None)),
         "127.0.0.1:1",
         "sp",
         "x",
     );
-    let (handle, rx) = Link::start(c).await.unwrap();
+    // The report names a submit this link never sent: handed on (unmatched) at once
+    // rather than held — with its answer — for a submit response.
+    c.reports.hold_for = Duration::ZERO;
+    let (handle, mut rx) = Link::start(c).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     assert_eq!(bind(addr, "wrong").await.1, 1);
     let (mut s, result) = bind(addr, "pw").await;
@@ -795,14 +809,23 @@ async fn sgip_listener_checks_the_gateway_bind() {
     s.write_all(&SPdu::new(seq, SBody::Report(report)).to_bytes().unwrap())
         .await
         .unwrap();
+    let event = timeout(LIMIT, rx.recv()).await.unwrap().unwrap();
+    let LinkEvent::Report { ack, .. } = event else {
+        panic!("{event:?}")
+    };
+    ack.answer();
     let mut codec = SgipCodec::default();
     let mut buf = BytesMut::new();
-    let resp = loop {
-        if let Some(p) = codec.decode(&mut buf).unwrap() {
-            break p;
+    let resp = timeout(LIMIT, async {
+        loop {
+            if let Some(p) = codec.decode(&mut buf).unwrap() {
+                break p;
+            }
+            assert!(s.read_buf(&mut buf).await.unwrap() > 0);
         }
-        assert!(s.read_buf(&mut buf).await.unwrap() > 0);
-    };
+    })
+    .await
+    .unwrap();
     assert!(matches!(resp.body, SBody::ReportResp(ref r) if r.result == 0));
     assert_eq!(resp.sequence, seq);
     drop(rx);
@@ -837,4 +860,219 @@ async fn submit_after_shutdown_hands_the_message_back() {
     let err = submitter.submit(message(3)).await.unwrap_err();
     assert_eq!(err.0.id, 3);
     drain.abort();
+}
+
+/// A gateway the test drives PDU by PDU: it takes the link's connection and accepts its
+/// login; every read is bounded.
+struct ScriptedGw {
+    stream: TcpStream,
+    codec: CmppCodec,
+    buf: BytesMut,
+}
+
+impl ScriptedGw {
+    async fn accept(listener: &TcpListener) -> Self {
+        let (stream, _) = timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
+        let mut gw = Self {
+            stream,
+            codec: CmppCodec::new(V),
+            buf: BytesMut::new(),
+        };
+        let login = gw.recv().await;
+        let Body::Connect(c) = &login.body else {
+            panic!("{login:?}")
+        };
+        let answer = ConnectResp::answer(V, 0, c, b"secret");
+        gw.send(Pdu::new(login.sequence_id, Body::ConnectResp(answer)))
+            .await;
+        gw
+    }
+
+    async fn send(&mut self, pdu: Pdu) {
+        self.stream
+            .write_all(&pdu.to_bytes(V).unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// The next PDU the link wrote.
+    async fn recv(&mut self) -> Pdu {
+        timeout(LIMIT, async {
+            loop {
+                if let Some(p) = self.codec.decode(&mut self.buf).unwrap() {
+                    return p;
+                }
+                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
+                assert_ne!(n, 0, "the link closed the connection");
+            }
+        })
+        .await
+        .expect("timed out waiting for a PDU from the link")
+    }
+
+    /// Sends ACTIVE_TEST `seq` and checks the next PDU the link writes is its answer:
+    /// nothing the link still holds back went out before it.
+    async fn probe(&mut self, seq: u32) {
+        self.send(Pdu::new(seq, Body::ActiveTest)).await;
+        let p = self.recv().await;
+        assert!(
+            matches!(p.body, Body::ActiveTestResp(_)) && p.sequence_id == seq,
+            "expected ACTIVE_TEST_RESP {seq} before anything held back, got {p:?}"
+        );
+    }
+
+    /// The next PDU is a DELIVER_RESP answering DELIVER `seq`.
+    async fn expect_deliver_resp(&mut self, seq: u32) {
+        let p = self.recv().await;
+        assert!(
+            matches!(p.body, Body::DeliverResp(ref r) if r.result == 0) && p.sequence_id == seq,
+            "expected DELIVER_RESP {seq}, got {p:?}"
+        );
+    }
+}
+
+/// A DELIVER (sequence `seq`, DELIVER id `id`) with a DELIVRD report on msg id 77.
+fn report_deliver(seq: u32, id: u64) -> Pdu {
+    let report = StatusReport {
+        msg_id: MsgId(77),
+        stat: Octets::new(b"DELIVRD").unwrap(),
+        dest_terminal_id: Octets::new(b"13800138000").unwrap(),
+        ..Default::default()
+    };
+    let d = Deliver {
+        msg_id: MsgId(id),
+        registered_delivery: 1,
+        content: DeliverContent::Report(report),
+        ..Default::default()
+    };
+    Pdu::new(seq, Body::Deliver(d))
+}
+
+/// An MO DELIVER: `part` of `total` (concatenation reference 9) when `total > 1`.
+fn mo_deliver(seq: u32, id: u64, text: &str, part: u8, total: u8) -> Pdu {
+    let mut content = Vec::new();
+    if total > 1 {
+        content.extend([5, 0, 3, 9, total, part]);
+    }
+    content.extend(text.as_bytes());
+    let d = Deliver {
+        msg_id: MsgId(id),
+        dest_id: Octets::new(b"1069001").unwrap(),
+        src_terminal_id: Octets::new(b"13800138000").unwrap(),
+        tp_udhi: u8::from(total > 1),
+        content: DeliverContent::Message(Bytes::from(content)),
+        ..Default::default()
+    };
+    Pdu::new(seq, Body::Deliver(d))
+}
+
+/// The next event other than `Up`.
+async fn next_event(rx: &mut mpsc::Receiver<LinkEvent>) -> LinkEvent {
+    timeout(LIMIT, async {
+        loop {
+            match rx.recv().await.expect("the link's event queue closed") {
+                LinkEvent::Up { .. } => {}
+                e => return e,
+            }
+        }
+    })
+    .await
+    .expect("timed out waiting for a link event")
+}
+
+async fn scripted_link() -> (
+    LinkHandle,
+    mpsc::Receiver<LinkEvent>,
+    ScriptedGw,
+    Arc<shared::Shared>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = config(listener.local_addr().unwrap());
+    // Reports for msg ids this link never sent come out unmatched at once.
+    c.reports.hold_for = Duration::ZERO;
+    let (handle, rx) = Link::start(c).await.unwrap();
+    let gw = ScriptedGw::accept(&listener).await;
+    let shared = handle.shared();
+    (handle, rx, gw, shared)
+}
+
+/// The consumer could not store a report and dropped its ack: the DELIVER is never
+/// answered, and when the gateway sends it again it is handed on again as new.
+#[tokio::test]
+async fn a_dropped_ack_leaves_the_deliver_unanswered_and_its_resend_is_new() {
+    let (handle, mut rx, mut gw, shared) = scripted_link().await;
+    gw.send(report_deliver(10, 500)).await;
+    let LinkEvent::Report { ack, .. } = next_event(&mut rx).await else {
+        panic!("expected the report")
+    };
+    assert_eq!(shared.acks.waiting(), 1);
+    drop(ack); // the store failed
+    assert_eq!(shared.acks.waiting(), 0, "the DELIVER is forgotten");
+    gw.probe(11).await;
+    // The gateway, with no answer, sends the DELIVER again (same DELIVER id).
+    gw.send(report_deliver(12, 500)).await;
+    let LinkEvent::Report { report, ack, .. } = next_event(&mut rx).await else {
+        panic!("expected the report again")
+    };
+    assert_eq!(report.msg_id, CarrierMsgId::Cmpp(77));
+    ack.answer();
+    gw.expect_deliver_resp(12).await;
+    // And DELIVER 10 never gets an answer.
+    gw.probe(13).await;
+    drop(rx);
+    handle.shutdown().await;
+}
+
+/// A repeat that comes while its first copy is not stored yet is not handed on again and
+/// is answered together with the first; a long MO's parts are answered together, when
+/// the joined message's ack fires; a repeat of something stored is answered at once.
+#[tokio::test]
+async fn repeats_and_long_mo_parts_are_answered_only_once_stored() {
+    let (handle, mut rx, mut gw, shared) = scripted_link().await;
+    gw.send(report_deliver(20, 600)).await;
+    let LinkEvent::Report {
+        ack: report_ack, ..
+    } = next_event(&mut rx).await
+    else {
+        panic!("expected the report")
+    };
+    // The same report again under a new DELIVER id (a gateway that missed our answer).
+    gw.send(report_deliver(21, 601)).await;
+    // A long MO in two parts.
+    gw.send(mo_deliver(22, 700, "hello ", 1, 2)).await;
+    gw.send(mo_deliver(23, 701, "world", 2, 2)).await;
+    let LinkEvent::Mo {
+        message,
+        ack: mo_ack,
+    } = next_event(&mut rx).await
+    else {
+        panic!("expected the MO (the repeated report is not handed on)")
+    };
+    assert_eq!(message.text.as_deref(), Some("hello world"));
+    assert_eq!(mo_ack.len(), 2, "both parts answered by the message's ack");
+    // Nothing answered yet: the probe's answer comes first.
+    gw.probe(24).await;
+    mo_ack.answer();
+    gw.expect_deliver_resp(22).await;
+    gw.expect_deliver_resp(23).await;
+    report_ack.answer();
+    gw.expect_deliver_resp(20).await;
+    gw.expect_deliver_resp(21).await;
+    assert_eq!(shared.acks.waiting(), 0);
+    // Once more, after it was stored: answered at once, not handed on.
+    gw.send(report_deliver(25, 602)).await;
+    gw.expect_deliver_resp(25).await;
+    // A part of the stored MO again under its DELIVER id: the same.
+    gw.send(mo_deliver(26, 701, "world", 2, 2)).await;
+    gw.expect_deliver_resp(26).await;
+    // The next event is a new MO: neither repeat was handed on.
+    gw.send(mo_deliver(27, 702, "new", 1, 1)).await;
+    let LinkEvent::Mo { message, ack } = next_event(&mut rx).await else {
+        panic!("expected the new MO")
+    };
+    assert_eq!(message.text.as_deref(), Some("new"));
+    ack.answer();
+    gw.expect_deliver_resp(27).await;
+    drop(rx);
+    handle.shutdown().await;
 }

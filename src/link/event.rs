@@ -5,10 +5,15 @@ use std::time::Duration;
 use thiserror::Error;
 use wire::reassembly::MoMessage;
 
+use super::ack::Ack;
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, ReportMatch};
 
 /// Something that happened on a link.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A [`Report`](LinkEvent::Report) or [`Mo`](LinkEvent::Mo) carries the [`Ack`] of the
+/// DELIVERs it came in: the gateway gets its answers only when the consumer calls
+/// [`Ack::answer`], once what the event carried is stored.
+#[derive(Debug)]
 pub enum LinkEvent {
     /// Connection `conn` is logged in.
     Up {
@@ -63,9 +68,17 @@ pub enum LinkEvent {
         report: DeliveryReport,
         /// The submit it is about, when known here.
         matched: Option<ReportMatch>,
+        /// Answers the DELIVER once the report is stored.
+        ack: Ack,
     },
-    /// A mobile-originated message, long ones reassembled.
-    Mo(MoMessage),
+    /// A mobile-originated message, long ones reassembled (or delivered incomplete
+    /// after the reassembly timeout).
+    Mo {
+        /// The message.
+        message: MoMessage,
+        /// Answers the DELIVER of every part once the message is stored.
+        ack: Ack,
+    },
     /// The gateway sent a PDU whose content could not be read (it was answered).
     Unparsed {
         /// Which PDU.

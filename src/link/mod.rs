@@ -16,6 +16,7 @@
 //! | [`KeepAlive`] | `keepalive.rs` | idle probes (ACTIVE_TEST / Active_Test) and the N-missed → reconnect rule |
 //! | [`IdleTimer`] | `idle.rs` | when a connect-on-demand (SGIP) link has been quiet long enough to Unbind |
 //! | [`ReportMatcher`] | `reports.rs` | status reports joined to submits by msg id, early reports held, orphans handed back |
+//! | [`Ack`], ack book | `ack.rs` | DELIVER answers held until the consumer has stored what they carried; repeats recognised |
 //!
 //! On top of them, the driver:
 //!
@@ -25,8 +26,8 @@
 //! | [`CmppProtocol`], [`SmgpProtocol`], [`SgipProtocol`] | `cmpp.rs`, `smgp.rs`, `sgip.rs` | the three implementations |
 //! | [`Link`], [`LinkHandle`], [`Submitter`] | `driver.rs` | starting a link; per connection: connect, log in, run a session, back off, reconnect |
 //! | `Session` | `session.rs` | one logged-in connection: the `select!` loop |
-//! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, repeat detection |
-//! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report answered |
+//! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
+//! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
 //! | [`bench::run_load_bench`] | `bench.rs` | the end-to-end load bench against the in-process simulator |
 //!
@@ -34,7 +35,9 @@
 //!
 //! ```text
 //! let (handle, mut events) = Link::start(config).await?;      // SGIP: listener bound here
-//! tokio::spawn(async move { while let Some(e) = events.recv().await { /* store */ } });
+//! tokio::spawn(async move { while let Some(e) = events.recv().await {
+//!     /* store; for Report / Mo, once committed: */ ack.answer();
+//! } });
 //! handle.submit(OutboundMessage::new(id, recipients, src, split.coding, split.segments)).await?;
 //! ...
 //! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
@@ -42,10 +45,17 @@
 //!
 //! Events: `Up` / `Down` per connection, `LoginRefused { status, meaning }`,
 //! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
-//! part, `Report { report, matched }` (matched to `(id, part, recipient_index)`, or
-//! `None` for the store to match by msg id), `Mo(MoMessage)` after reassembly,
+//! part, `Report { report, matched, ack }` (matched to `(id, part, recipient_index)`, or
+//! `None` for the store to match by msg id), `Mo { message, ack }` after reassembly,
 //! `Unparsed` for DELIVER content that could not be read. The event queue is bounded: a
 //! consumer that does not keep up makes the link wait, so consume it in its own task.
+//!
+//! **Ack after commit.** The DELIVER that brought a report or an MO part is answered only
+//! when the consumer calls [`Ack::answer`] on the event's ack — once it has stored what
+//! the event carried. Dropping the ack (the store failed) leaves the DELIVER unanswered,
+//! and the gateway sends it again; so does a kill before the commit. The parts of a long
+//! MO are answered together, when the joined message is stored (at the latest the
+//! reassembly timeout hands an incomplete one over). See `ack.rs`.
 //!
 //! # How the driver composes the pieces
 //!
@@ -65,8 +75,10 @@
 //!     if closing: TERMINATE / Exit / Unbind once nothing is in flight or grace is over;
 //!     flush (try_write); hand the turn's events to the owner;
 //!     select! (biased) {
-//!         readable        => read ≤ 256 KiB, decode every frame, classify, answer at once;
+//!         readable        => read ≤ 256 KiB, decode every frame, classify, answer at once
+//!                            (reports / MO: hand on, answer held for the ack);
 //!         writable        (only with unsent bytes);
+//!         reply           => answers whose ack fired, appended to the buffer;
 //!         intake.recv()   (only when the window has room and nothing waits to be written);
 //!         retry signal    (another connection handed work back);
 //!         shutdown        => closing, deadline = now + close grace;
@@ -89,8 +101,9 @@
 //!   connection; `shutdown` hands back whatever is still queued.
 //! * **Long messages**: a message's parts are taken together and written on one connection.
 //! * **Reports** that arrive before their response are held and matched when it comes;
-//!   repeats (a gateway resending a report we answered too late) are dropped by
-//!   (msg id, recipient, status). Repeated MO DELIVERs are dropped by their DELIVER id.
+//!   repeats (a gateway resending a report we answered too late) are not handed on again,
+//!   recognised by (msg id, recipient, status); repeated MO DELIVERs by their DELIVER id.
+//!   A repeat is answered when its first copy is stored, never before.
 //! * **Malformed bytes** (framing or decode error): logged, the connection closed, its
 //!   parts requeued, reconnect after a back-off; never a panic.
 //! * **Logins**: CMPP/SMGP digests over China time ([`crate::clock::ChinaTime`]); a refusal
@@ -102,9 +115,11 @@
 //! * **SGIP** has no probe PDU: connections open when there is work and Unbind after
 //!   `idle_unbind` with nothing queued or in flight; Deliver and Report come over the
 //!   reverse connection to the SP listener, which shares the account's report matcher.
-//! * **Graceful close**: stop taking messages, wait up to `close_grace` for responses,
-//!   send TERMINATE / Exit / Unbind, wait briefly for its answer, hand back the rest.
+//! * **Graceful close**: stop taking messages, wait up to `close_grace` for responses and
+//!   for the acks of DELIVERs handed on, send TERMINATE / Exit / Unbind, wait briefly for
+//!   its answer, hand back the rest.
 
+mod ack;
 mod backoff;
 pub mod bench;
 mod cmpp;
@@ -131,6 +146,7 @@ mod smgp;
 mod tests;
 mod window;
 
+pub use ack::Ack;
 pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use cmpp::CmppProtocol;
 pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};

@@ -4,7 +4,9 @@
 //!
 //! An implementation is a small value holding the session's settings (version, account
 //! ids); it builds request PDUs for a given 32-bit sequence id and classifies every PDU the
-//! gateway sends into an [`Inbound`] plus, for requests, the answer to write at once.
+//! gateway sends into an [`Inbound`] plus, for requests, its answer. The driver writes the
+//! answer at once, except for a report or an MO: that answer waits until the link's
+//! consumer has stored what the DELIVER carried (see [`Ack`](super::Ack)).
 
 use bytes::BytesMut;
 use cmpp::codec::Decoder;
@@ -98,8 +100,8 @@ pub enum Inbound {
     },
 }
 
-/// An inbound PDU classified, with the answer to write at once (DELIVER_RESP,
-/// ACTIVE_TEST_RESP, TERMINATE_RESP, …).
+/// An inbound PDU classified, with its answer (DELIVER_RESP, ACTIVE_TEST_RESP,
+/// TERMINATE_RESP, …): written at once, or for a report or MO once it is stored.
 #[derive(Debug)]
 pub struct Classified<P> {
     /// What it means.

@@ -52,7 +52,8 @@ pub struct ReportConfig {
     /// window's 60 s response timeout times its 3 attempts).
     ///
     /// Zero holds nothing: a report for an unknown id is handed back at once, as if
-    /// pushed out of a full hold.
+    /// pushed out of a full hold. A link answers a report's DELIVER only once the report
+    /// has come out and been stored, so a held report is also answered that much later.
     pub hold_for: Duration,
 }
 

@@ -9,10 +9,17 @@
 //! New messages stop being taken while `out` holds more than [`HIGH_WATER`] bytes; past
 //! [`MAX_BACKLOG`] the gateway is taken to be dead and the connection is dropped.
 //!
+//! A DELIVER carrying a report or an MO part is answered only once the consumer has
+//! stored it (`ack.rs`): its encoded answer travels with the event, and comes back on this
+//! connection's reply queue when the consumer calls [`Ack::answer`](super::Ack::answer).
+//! Replies are appended to `out` like any other PDU, so they go out in the next burst;
+//! waiting for them never holds up reading, sending or the keep-alive.
+//!
 //! Per turn: take messages (retry queue first, then the intake queue) while the window
-//! has room; write the parts the window and the rate allow; flush; hand events to the
-//! consumer; then wait for the first of: readable, writable (only with a backlog), a new
-//! message (only with room), the next deadline, shutdown.
+//! has room; write the parts the window and the rate allow; take the replies that came;
+//! flush; hand events to the consumer; then wait for the first of: readable, writable
+//! (only with a backlog), a reply, a new message (only with room), the next deadline,
+//! shutdown.
 
 use std::collections::VecDeque;
 use std::io;
@@ -23,9 +30,10 @@ use bytes::{Buf, Bytes, BytesMut};
 use cmpp::codec::Decoder;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
+use super::ack::{Answer, Replies, Reply};
 use super::event::LinkEvent;
 use super::idle::IdleTimer;
 use super::keepalive::{KeepAlive, KeepAliveAction};
@@ -43,6 +51,8 @@ pub(crate) const MAX_BACKLOG: usize = 64 << 20;
 const READ_PER_TURN: usize = 256 << 10;
 /// How long to wait for the answer to our close request once it is sent.
 const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(2);
+/// Most replies taken off the reply queue in one go.
+const REPLIES_PER_TURN: usize = 4096;
 
 /// Why a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +120,12 @@ pub(crate) struct Session<P: LinkProtocol> {
     events: Vec<LinkEvent>,
     shutdown: watch::Receiver<bool>,
     retry_signal: watch::Receiver<u64>,
+    /// Given to each held-back answer; the consumer's [`Ack`](super::Ack) sends on it.
+    replies_tx: Replies,
+    replies: mpsc::UnboundedReceiver<Reply>,
+    reply_buf: Vec<Reply>,
+    /// DELIVERs handed on whose reply has not come back yet.
+    unanswered: usize,
 }
 
 fn lost(what: &str, e: &io::Error) -> End {
@@ -128,6 +144,7 @@ impl<P: LinkProtocol> Session<P> {
         let window = Window::new(shared.config.window);
         let shutdown = shared.shutdown.clone();
         let retry_signal = shared.retry_signal.subscribe();
+        let (replies_tx, replies) = mpsc::unbounded_channel();
         Self {
             codec: proto.codec(),
             proto,
@@ -146,6 +163,10 @@ impl<P: LinkProtocol> Session<P> {
             events: Vec::new(),
             shutdown,
             retry_signal,
+            replies_tx,
+            replies,
+            reply_buf: Vec::new(),
+            unanswered: 0,
             shared,
         }
     }
@@ -199,9 +220,10 @@ impl<P: LinkProtocol> Session<P> {
                         }
                     };
                 }
-                // Anything else before the login answer: answer it if it wants one.
-                let Classified { answer, .. } = self.proto.classify(pdu);
-                if let Some(a) = answer {
+                // Anything else before the login answer: a report or MO is handed on (and
+                // answered once stored) like any other; the rest answered if it wants it.
+                let Classified { inbound, answer } = self.proto.classify(pdu);
+                if let Some((_, Some(a))) = self.hand_on(inbound, answer, Instant::now()) {
                     let _ = self.proto.encode(&a, &mut self.out);
                 }
             }
@@ -245,9 +267,14 @@ impl<P: LinkProtocol> Session<P> {
         let timer = sleep_until(far);
         tokio::pin!(timer);
         let shared = Arc::clone(&self.shared);
+        // What came in the same read as the login answer: no readable() wakes for it.
+        if let Err(end) = self.decode_buffered(Instant::now()) {
+            return end;
+        }
         loop {
             let now = Instant::now();
             self.fill(now);
+            self.take_replies();
             if let Some(end) = self.check_close(now) {
                 return end;
             }
@@ -280,6 +307,10 @@ impl<P: LinkProtocol> Session<P> {
                         return lost("write failed", &e);
                     }
                 }
+                // Never closed: the session holds a sender itself.
+                _ = self.replies.recv_many(&mut self.reply_buf, REPLIES_PER_TURN) => {
+                    self.on_replies();
+                }
                 m = async { shared.intake.lock().await.recv().await }, if can_take => {
                     match m {
                         Some(m) => self.accept(m),
@@ -296,6 +327,65 @@ impl<P: LinkProtocol> Session<P> {
                     }
                 }
             }
+        }
+    }
+
+    /// Takes the replies already queued without waiting.
+    fn take_replies(&mut self) {
+        while self.reply_buf.len() < REPLIES_PER_TURN {
+            match self.replies.try_recv() {
+                Ok(r) => self.reply_buf.push(r),
+                Err(_) => break,
+            }
+        }
+        self.on_replies();
+    }
+
+    /// Appends the answers that came back to `out`; the next flush writes them with
+    /// whatever else this turn has to send.
+    fn on_replies(&mut self) {
+        for r in self.reply_buf.drain(..) {
+            self.unanswered = self.unanswered.saturating_sub(1);
+            if let Some(bytes) = r {
+                self.out.extend_from_slice(&bytes);
+            }
+        }
+    }
+
+    /// The answer to a DELIVER, encoded now and held until the consumer has stored what
+    /// the DELIVER carried.
+    fn hold(&mut self, answer: Option<P::Pdu>) -> Option<Answer> {
+        let pdu = answer?;
+        if let Err(e) = self.proto.encode(&pdu, &mut self.scratch) {
+            self.scratch.clear();
+            tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "cannot encode an answer");
+            return None;
+        }
+        self.unanswered += 1;
+        Some(Answer::new(&self.replies_tx, self.scratch.split().freeze()))
+    }
+
+    /// Hands a report or MO part on, its answer held back (see the module docs); anything
+    /// else comes back with its answer, to be handled and answered at once.
+    fn hand_on(
+        &mut self,
+        inbound: Inbound,
+        answer: Option<P::Pdu>,
+        now: Instant,
+    ) -> Option<(Inbound, Option<P::Pdu>)> {
+        match inbound {
+            Inbound::Report { report, .. } => {
+                let answer = self.hold(answer);
+                self.shared.on_report(report, answer, now, &mut self.events);
+                None
+            }
+            Inbound::Mo { deliver_id, part } => {
+                let answer = self.hold(answer);
+                self.shared
+                    .on_mo(deliver_id, part, answer, now, &mut self.events);
+                None
+            }
+            other => Some((other, answer)),
         }
     }
 
@@ -445,16 +535,7 @@ impl<P: LinkProtocol> Session<P> {
                 Err(e) => return Err(lost("read failed", &e)),
             }
         }
-        loop {
-            match self.codec.decode(&mut self.inbuf) {
-                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
-                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
-                }
-            }
-        }
+        self.decode_buffered(now)?;
         if eof {
             if let Some(c) = &self.closing {
                 if c.sent.is_some() {
@@ -466,6 +547,20 @@ impl<P: LinkProtocol> Session<P> {
         Ok(())
     }
 
+    /// Handles every complete PDU in the read buffer.
+    fn decode_buffered(&mut self, now: Instant) -> Result<(), End> {
+        loop {
+            match self.codec.decode(&mut self.inbuf) {
+                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
+                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
+                }
+            }
+        }
+    }
+
     fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
         if let Some(k) = &mut self.keepalive {
             k.on_inbound(now);
@@ -474,6 +569,9 @@ impl<P: LinkProtocol> Session<P> {
             idle.touch(now);
         }
         let Classified { inbound, answer } = self.proto.classify(pdu);
+        let Some((inbound, answer)) = self.hand_on(inbound, answer, now) else {
+            return Ok(());
+        };
         if let Some(a) = answer {
             if let Err(e) = self.proto.encode(&a, &mut self.out) {
                 tracing::warn!(link = %self.shared.config.name, error = %e, "cannot encode an answer");
@@ -481,12 +579,8 @@ impl<P: LinkProtocol> Session<P> {
         }
         match inbound {
             Inbound::SubmitResp { seq, outcome } => self.on_submit_resp(seq, outcome, now),
-            Inbound::Report { report, .. } => {
-                self.shared.on_report(report, now, &mut self.events);
-            }
-            Inbound::Mo { deliver_id, part } => {
-                self.shared.on_mo(deliver_id, part, now, &mut self.events);
-            }
+            // Handed on above.
+            Inbound::Report { .. } | Inbound::Mo { .. } => {}
             Inbound::KeepAlive | Inbound::KeepAliveResp => {}
             Inbound::Close => {
                 tracing::info!(link = %self.shared.config.name, conn = self.conn, "the gateway closed the session");
@@ -601,11 +695,19 @@ impl<P: LinkProtocol> Session<P> {
                 }
             }
         }
+        if self.unanswered > 0 {
+            if let Some(idle) = &mut self.idle {
+                // Answers still to come and be written: not idle (and no timer firing
+                // over and over while they come).
+                idle.touch(now);
+            }
+        }
         if let Some(idle) = &self.idle {
             if self.closing.is_none()
                 && idle.is_idle(now)
                 && self.window.is_empty()
                 && self.sending.is_empty()
+                && self.unanswered == 0
                 && self.shared.nothing_queued()
             {
                 self.start_close(CloseKind::Idle, now);
@@ -635,12 +737,13 @@ impl<P: LinkProtocol> Session<P> {
         }
     }
 
-    /// Sends the close request once nothing is in flight (or the grace is over), and ends
-    /// the session when its answer is overdue.
+    /// Sends the close request once nothing is in flight and every DELIVER handed on has
+    /// its reply (or the grace is over), and ends the session when its answer is overdue.
     fn check_close(&mut self, now: Instant) -> Option<End> {
         let c = self.closing.as_ref()?;
+        let settled = self.window.is_empty() && self.unanswered == 0;
         match c.sent {
-            None if self.window.is_empty() || now >= c.deadline => {
+            None if settled || now >= c.deadline => {
                 let seq = self.next_seq();
                 let pdu = self.proto.close(seq);
                 let _ = self.proto.encode(&pdu, &mut self.out);

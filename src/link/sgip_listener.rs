@@ -1,8 +1,11 @@
 //! SGIP's reverse direction: the SP-side listener the Unicom gateway connects to for
 //! Deliver (MO) and Report. It accepts a Bind with Login Type 2, checks the gateway's name
-//! and password (and, optionally, the source address against an allow-list), answers every
-//! Deliver and Report at once and hands them on as link events — reports go through the
-//! same matcher as the account's submits.
+//! and password (and, optionally, the source address against an allow-list), and hands
+//! every Deliver and Report on as a link event — reports go through the same matcher as
+//! the account's submits. As on a session (`ack.rs`), a Deliver or Report is answered only
+//! once the consumer has stored what it carried; the answers come back on the
+//! connection's reply queue and are written in bursts. The gateway's Unbind is answered
+//! once every Deliver and Report before it has its answer (or after [`UNBIND_WAIT`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,9 +16,11 @@ use sgip::codec::Decoder;
 use sgip::{Body, LoginType, Pdu};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use tokio::time::{Instant, sleep_until};
 
+use super::ack::{Answer, Reply};
 use super::config::SgipListenerConfig;
 use super::event::LinkError;
 use super::protocol::{Classified, Inbound, LinkProtocol};
@@ -26,6 +31,10 @@ use super::shared::Shared;
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection with no traffic for this long is closed (the gateway reconnects).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the gateway's Unbind waits for the answers still owed before it.
+const UNBIND_WAIT: Duration = Duration::from_secs(2);
+/// Most replies taken off the reply queue in one go.
+const REPLIES_PER_TURN: usize = 4096;
 
 /// Binds the listener and spawns its accept loop.
 pub(crate) async fn start(
@@ -136,48 +145,111 @@ async fn serve(
         return Err("Bind refused".into());
     }
     tracing::info!(link = %shared.config.name, "SGIP gateway bound");
+    let (replies_tx, mut replies) = mpsc::unbounded_channel::<Reply>();
+    let mut reply_buf = Vec::new();
+    // Deliver / Report handed on whose reply has not come back yet.
+    let mut unanswered = 0usize;
     let mut events = Vec::new();
+    // The gateway's Unbind, once it came: its answer and until when it waits.
+    let mut unbind: Option<(Option<Pdu>, Instant)> = None;
+    let mut idle_at = Instant::now() + IDLE_TIMEOUT;
     loop {
-        let pdu = tokio::time::timeout(IDLE_TIMEOUT, read_pdu(&mut stream, &mut codec, &mut inbuf))
-            .await
-            .map_err(|_| "idle".to_string())??;
         let now = Instant::now();
-        let mut close = false;
-        // Handle this PDU and every other complete one already buffered, then answer
-        // them all in one write.
-        let mut next = Some(pdu);
-        while let Some(pdu) = next.take() {
+        // Every complete PDU already read; what needs no storing is answered in the same
+        // write as the replies that came.
+        while unbind.is_none() {
+            let Some(pdu) = codec
+                .decode(&mut inbuf)
+                .map_err(|e| format!("malformed bytes from the gateway: {e}"))?
+            else {
+                break;
+            };
             let Classified { inbound, answer } = proto.classify(pdu);
-            if let Some(a) = answer {
-                a.encode(&mut out).map_err(|e| e.to_string())?;
-            }
             match inbound {
                 Inbound::Report { report, .. } => {
-                    shared.on_report(report, now, &mut events);
+                    let answer = hold(answer, &replies_tx, &mut unanswered)?;
+                    shared.on_report(report, answer, now, &mut events);
                 }
                 Inbound::Mo { deliver_id, part } => {
-                    shared.on_mo(deliver_id, part, now, &mut events)
+                    let answer = hold(answer, &replies_tx, &mut unanswered)?;
+                    shared.on_mo(deliver_id, part, answer, now, &mut events);
                 }
-                Inbound::Close => close = true,
+                Inbound::Close => unbind = Some((answer, now + UNBIND_WAIT)),
                 other => {
+                    if let Some(a) = answer {
+                        a.encode(&mut out).map_err(|e| e.to_string())?;
+                    }
                     tracing::debug!(link = %shared.config.name, ?other, "unexpected PDU on the SGIP listener");
                 }
             }
-            if close {
-                break;
-            }
-            next = codec
-                .decode(&mut inbuf)
-                .map_err(|e| format!("malformed bytes from the gateway: {e}"))?;
         }
-        stream
-            .write_all(&out)
-            .await
-            .map_err(|e| format!("write failed: {e}"))?;
-        out.clear();
+        if !out.is_empty() {
+            stream
+                .write_all(&out)
+                .await
+                .map_err(|e| format!("write failed: {e}"))?;
+            out.clear();
+        }
         shared.emit(&mut events).await;
-        if close {
-            return Ok(());
+        if let Some((answer, until)) = &unbind {
+            if unanswered == 0 || Instant::now() >= *until {
+                if unanswered > 0 {
+                    tracing::info!(link = %shared.config.name, unanswered, "SGIP gateway unbound before every Deliver / Report was stored; it sends those again");
+                }
+                if let Some(a) = answer {
+                    a.encode(&mut out).map_err(|e| e.to_string())?;
+                    stream
+                        .write_all(&out)
+                        .await
+                        .map_err(|e| format!("write failed: {e}"))?;
+                }
+                return Ok(());
+            }
+        }
+        let wake = unbind.as_ref().map_or(idle_at, |(_, until)| *until);
+        let reading = unbind.is_none();
+        tokio::select! {
+            r = stream.read_buf(&mut inbuf), if reading => {
+                match r {
+                    Ok(0) => return Err("connection closed by the gateway".into()),
+                    Ok(_) => idle_at = Instant::now() + IDLE_TIMEOUT,
+                    Err(e) => return Err(format!("read failed: {e}")),
+                }
+            }
+            // Never closed: this task holds a sender itself.
+            _ = replies.recv_many(&mut reply_buf, REPLIES_PER_TURN) => {
+                for r in reply_buf.drain(..) {
+                    unanswered = unanswered.saturating_sub(1);
+                    if let Some(bytes) = r {
+                        out.extend_from_slice(&bytes);
+                    }
+                }
+            }
+            () = sleep_until(wake) => {
+                if reading {
+                    if unanswered == 0 {
+                        return Err("idle".into());
+                    }
+                    // Still owing answers: not idle.
+                    idle_at = Instant::now() + IDLE_TIMEOUT;
+                }
+            }
         }
     }
+}
+
+/// The answer to a Deliver or Report, encoded now and held until the consumer has stored
+/// what it carried.
+fn hold(
+    answer: Option<Pdu>,
+    replies: &mpsc::UnboundedSender<Reply>,
+    unanswered: &mut usize,
+) -> Result<Option<Answer>, String> {
+    let Some(pdu) = answer else {
+        return Ok(None);
+    };
+    let mut b = BytesMut::with_capacity(32);
+    pdu.encode(&mut b).map_err(|e| e.to_string())?;
+    *unanswered += 1;
+    Ok(Some(Answer::new(replies, b.freeze())))
 }

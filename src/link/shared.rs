@@ -1,7 +1,8 @@
 //! State shared by every connection of one account (and the SGIP listener): the intake
-//! queue, the retry queue, the rate limiter, report matching, MO reassembly and repeat
-//! detection. Every lock here is a short, synchronous critical section — never held
-//! across an `.await`.
+//! queue, the retry queue, the rate limiter, report matching, MO reassembly and the ack
+//! book (answers held back until the consumer has stored what a DELIVER carried, and
+//! repeat detection). Every lock here is a short, synchronous critical section — never
+//! held across an `.await`; the ack book's lock is never held while taking another.
 
 use std::collections::VecDeque;
 use std::collections::hash_map::DefaultHasher;
@@ -13,17 +14,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use wire::reassembly::{MoPart, Reassembler};
 
+use super::ack::{Ack, Answer, Arrival, Book, RepeatKey};
 use super::config::LinkConfig;
-use super::dedupe::RecentIds;
 use super::event::LinkEvent;
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national};
 use super::rate::{RateConfig, RateLimiter};
 use super::reports::{ReportMatcher, ReportOutcome};
-
-/// How many DELIVER ids are remembered for dropping repeats.
-const RECENT_DELIVERS: usize = 16_384;
-/// How many reports are remembered for dropping repeats.
-const RECENT_REPORTS: usize = 65_536;
 
 /// What makes a report the same report: its msg id, recipient and status.
 fn report_key(r: &DeliveryReport) -> u64 {
@@ -41,7 +37,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub(crate) type Matcher = ReportMatcher<CarrierMsgId, SubmitKey, DeliveryReport>;
+/// A report with the ack of the DELIVER it came in, as the matcher holds it.
+pub(crate) type Incoming = (DeliveryReport, Ack);
+
+pub(crate) type Matcher = ReportMatcher<CarrierMsgId, SubmitKey, Incoming>;
 
 /// Counters for [`LinkHandle::status`](super::LinkHandle::status).
 #[derive(Debug, Default)]
@@ -64,11 +63,10 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     pub rate: Option<Mutex<RateLimiter>>,
     pub matcher: Mutex<Matcher>,
-    pub reassembler: Mutex<Reassembler>,
-    pub seen: Mutex<RecentIds<CarrierMsgId>>,
-    /// Reports already handed on, by (msg id, recipient, status): a gateway repeats a
-    /// report whose answer it did not see (at least once), under a new DELIVER id.
-    pub seen_reports: Mutex<RecentIds<u64>>,
+    /// MO parts being joined, each with the ack of its DELIVER.
+    pub reassembler: Mutex<Reassembler<Ack>>,
+    /// DELIVERs handed on and not yet answered, and the repeat keys of those answered.
+    pub acks: Arc<Book>,
     pub counters: Counters,
 }
 
@@ -90,9 +88,8 @@ impl Shared {
             shutdown,
             rate,
             matcher: Mutex::new(ReportMatcher::new(config.reports)),
-            reassembler: Mutex::new(Reassembler::new(config.reassembly)),
-            seen: Mutex::new(RecentIds::new(RECENT_DELIVERS)),
-            seen_reports: Mutex::new(RecentIds::new(RECENT_REPORTS)),
+            reassembler: Mutex::new(Reassembler::tagged(config.reassembly)),
+            acks: Book::new(),
             counters: Counters::default(),
             config,
         })
@@ -134,12 +131,13 @@ impl Shared {
         }
     }
 
-    /// False for ids that are only placeholders (all zero) or that were seen recently.
-    fn first_time(&self, deliver_id: Option<CarrierMsgId>) -> bool {
+    /// The repeat key of an MO DELIVER id; none for ids that are only placeholders (all
+    /// zero), which cannot tell one DELIVER from another.
+    fn deliver_key(deliver_id: Option<CarrierMsgId>) -> Option<RepeatKey> {
         match deliver_id {
-            None | Some(CarrierMsgId::Cmpp(0)) => true,
-            Some(CarrierMsgId::Smgp(bytes)) if bytes == [0; 10] => true,
-            Some(id) => lock(&self.seen).insert(id),
+            None | Some(CarrierMsgId::Cmpp(0)) => None,
+            Some(CarrierMsgId::Smgp(bytes)) if bytes == [0; 10] => None,
+            Some(id) => Some(RepeatKey::Deliver(id)),
         }
     }
 
@@ -177,72 +175,126 @@ impl Shared {
         }
         drop(matcher);
         for m in early {
+            let (report, ack) = m.report;
             out.push(LinkEvent::Report {
-                matched: Some(m.key.resolve(&m.report)),
-                report: m.report,
+                matched: Some(m.key.resolve(&report)),
+                report,
+                ack,
             });
         }
     }
 
-    /// A status report arrived. Repeats are recognised by content, not by the id of the
-    /// DELIVER that carried them.
-    pub(crate) fn on_report(&self, report: DeliveryReport, now: Instant, out: &mut Vec<LinkEvent>) {
-        if !lock(&self.seen_reports).insert(report_key(&report)) {
-            tracing::debug!(link = %self.config.name, msg_id = %report.msg_id, "repeated status report dropped");
-            return;
-        }
-        let outcome = lock(&self.matcher).report(report.msg_id, report, now);
+    /// A status report arrived, with the answer to its DELIVER (held back until the
+    /// consumer has stored the report). Repeats are recognised by content, not by the id
+    /// of the DELIVER that carried them: a gateway repeats a report whose answer it did
+    /// not see under a new DELIVER id.
+    pub(crate) fn on_report(
+        &self,
+        report: DeliveryReport,
+        answer: Option<Answer>,
+        now: Instant,
+        out: &mut Vec<LinkEvent>,
+    ) {
+        let key = RepeatKey::Report(report_key(&report));
+        let ack = match self.acks.arrive(Some(key), answer) {
+            Arrival::New(ack) => ack,
+            Arrival::Waiting => {
+                tracing::debug!(link = %self.config.name, msg_id = %report.msg_id, "repeated status report; answered once the first copy is stored");
+                return;
+            }
+            Arrival::Answered => {
+                tracing::debug!(link = %self.config.name, msg_id = %report.msg_id, "repeated status report answered (already stored)");
+                return;
+            }
+        };
+        let outcome = lock(&self.matcher).report(report.msg_id, (report, ack), now);
         match outcome {
-            ReportOutcome::Matched(m) => out.push(LinkEvent::Report {
-                matched: Some(m.key.resolve(&m.report)),
-                report: m.report,
-            }),
+            ReportOutcome::Matched(m) => {
+                let (report, ack) = m.report;
+                out.push(LinkEvent::Report {
+                    matched: Some(m.key.resolve(&report)),
+                    report,
+                    ack,
+                });
+            }
             ReportOutcome::Held { evicted } => {
                 if let Some(o) = evicted {
+                    let (report, ack) = o.report;
                     out.push(LinkEvent::Report {
-                        report: o.report,
+                        report,
                         matched: None,
+                        ack,
                     });
                 }
             }
         }
     }
 
-    /// One MO part arrived.
+    /// One MO part arrived, with the answer to its DELIVER: held back until the message
+    /// it belongs to is stored (for a long message, until all its parts are in or the
+    /// reassembly timeout hands it over incomplete).
     pub(crate) fn on_mo(
         &self,
         deliver_id: Option<CarrierMsgId>,
         part: MoPart,
+        answer: Option<Answer>,
         now: Instant,
         out: &mut Vec<LinkEvent>,
     ) {
-        if !self.first_time(deliver_id) {
-            tracing::debug!(link = %self.config.name, "repeated MO DELIVER dropped");
-            return;
+        let ack = match self.acks.arrive(Self::deliver_key(deliver_id), answer) {
+            Arrival::New(ack) => ack,
+            Arrival::Waiting => {
+                tracing::debug!(link = %self.config.name, "repeated MO DELIVER; answered once the first copy is stored");
+                return;
+            }
+            Arrival::Answered => {
+                tracing::debug!(link = %self.config.name, "repeated MO DELIVER answered (already stored)");
+                return;
+            }
+        };
+        let pushed = lock(&self.reassembler).push_tagged(part, ack, now.into_std());
+        if let Some(late) = pushed.dropped {
+            // A byte-identical copy, under a new DELIVER id, of a part whose message has
+            // been handed on already: nothing of it is new, and that message's own DELIVERs
+            // are answered only once it is stored.
+            tracing::debug!(link = %self.config.name, "late copy of an MO part dropped and answered");
+            late.answer();
         }
-        let ready = lock(&self.reassembler).push(part, now.into_std());
-        out.extend(ready.into_iter().map(LinkEvent::Mo));
+        out.extend(pushed.ready.into_iter().map(mo_event));
     }
 
     /// Held reports past their age and MO sets past their timeout.
     pub(crate) fn housekeeping(&self, now: Instant, out: &mut Vec<LinkEvent>) {
         let orphans = lock(&self.matcher).expire(now);
-        out.extend(orphans.into_iter().map(|o| LinkEvent::Report {
-            report: o.report,
-            matched: None,
+        out.extend(orphans.into_iter().map(|o| {
+            let (report, ack) = o.report;
+            LinkEvent::Report {
+                report,
+                matched: None,
+                ack,
+            }
         }));
-        let stale = lock(&self.reassembler).expire(now.into_std());
-        out.extend(stale.into_iter().map(LinkEvent::Mo));
+        let stale = lock(&self.reassembler).expire_tagged(now.into_std());
+        out.extend(stale.into_iter().map(mo_event));
     }
 
     /// Hands events to the consumer, waiting while its queue is full.
     pub(crate) async fn emit(&self, events: &mut Vec<LinkEvent>) {
         let mut listening = true;
         for e in events.drain(..) {
-            // Nobody listening any more is no reason to stop sending messages.
+            // Nobody listening any more is no reason to stop sending messages. (An event
+            // nobody takes drops its ack: its DELIVERs stay unanswered and come again.)
             if listening && self.events.send(e).await.is_err() {
                 listening = false;
             }
         }
+    }
+}
+
+/// A reassembled (or timed-out) MO message as an event, answering all its parts.
+fn mo_event(t: wire::reassembly::Tagged<Ack>) -> LinkEvent {
+    LinkEvent::Mo {
+        message: t.message,
+        ack: Ack::join(t.tags),
     }
 }

@@ -11,7 +11,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Number, Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, Number, Outbound, Shared, SimMsgId};
 
 const PDU: &str = "CMPP_DELIVER";
 
@@ -186,13 +186,17 @@ impl Gateway for CmppGateway {
 
     fn encode_deliver(
         &mut self,
-        ob: &Outbound,
+        ob: &mut Outbound,
         seq: u32,
         shared: &Shared,
         now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {
-        let deliver = match ob {
+        let deliver_id = match ob.deliver_id(|| DeliverId::Cmpp(msg_id(shared, 1, now))) {
+            DeliverId::Cmpp(id) => id,
+            _ => return Err(EncodeError::new(PDU, "Msg_Id", "not a CMPP Deliver id")),
+        };
+        let deliver = match &*ob {
             Outbound::Report(r) => {
                 let SimMsgId::Cmpp(id) = r.id else {
                     return Err(EncodeError::new(PDU, "Msg_Id", "not a CMPP id"));
@@ -210,7 +214,7 @@ impl Gateway for CmppGateway {
                     smsc_sequence: seq,
                 };
                 Deliver {
-                    msg_id: msg_id(shared, 1, now),
+                    msg_id: deliver_id,
                     dest_id: Octets::for_field(PDU, "Dest_Id", r.src.as_bytes())?,
                     src_terminal_id: Octets::for_field(
                         PDU,
@@ -223,7 +227,7 @@ impl Gateway for CmppGateway {
                 }
             }
             Outbound::Mo(m) => Deliver {
-                msg_id: msg_id(shared, 1, now),
+                msg_id: deliver_id,
                 dest_id: Octets::for_field(PDU, "Dest_Id", m.to.as_bytes())?,
                 src_terminal_id: Octets::for_field(PDU, "Src_terminal_Id", m.from.as_bytes())?,
                 tp_udhi: u8::from(m.udhi),

@@ -122,9 +122,20 @@ impl Faults {
         }
     }
 
-    /// Stop (true) or resume (false) reading on every connection: the simulator keeps
-    /// writing — responses already due, reports, MO — while the SP's submits and answers
-    /// pile up in the socket buffers, as with a gateway that has stalled. For proving
+    /// Cut every open connection now, as a network failure would: the simulator reads
+    /// nothing more from it — the SP's answers still in the socket are lost — and sends
+    /// its Delivers not answered again on the account's next connection (with
+    /// [`super::SimConfig::resend_unacked_delivers`]), under the same Deliver ids. With
+    /// [`Faults::pause_reading`] first, what the SP answered meanwhile is lost too.
+    /// False when no connection was open.
+    pub fn cut_connections(&self) -> bool {
+        self.shared.cut_all()
+    }
+
+    /// Stop (true) or resume (false) reading on every connection (the SGIP reverse one
+    /// too): the simulator keeps writing — responses already due, reports, MO — while the
+    /// SP's submits and answers pile up in the socket buffers, as with a gateway that has
+    /// stalled. For proving
     /// that a client keeps reading when its own writes cannot go out.
     pub fn pause_reading(&self, paused: bool) {
         self.state.reads_paused.store(paused, Ordering::Release);

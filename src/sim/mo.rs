@@ -100,6 +100,7 @@ impl MoSpec {
                 coding: coding.as_u8(),
                 udhi,
                 content: Bytes::from(content),
+                deliver_id: None,
             })
         };
         let policy = self.policy();

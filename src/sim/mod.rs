@@ -13,7 +13,8 @@
 //! * it delivers MO messages to any extended number, long ones in parts, out of order on
 //!   request ([`SimHandle::deliver_mo`]);
 //! * it injects faults on demand ([`Faults`]): refused logins, flow-control answers,
-//!   slow or dropped responses, a close in the middle of a window, malformed bytes;
+//!   slow or dropped responses, a close in the middle of a window, malformed bytes, a
+//!   network cut;
 //! * the SGIP simulator connects back to the SP's own listener (Bind login type 2) for
 //!   Deliver and Report, as a real SMG does, and Unbinds when idle.
 //!
@@ -29,9 +30,11 @@
 //!   their reports. [`Faults::reports_before_responses`] reverses that.
 //! * **At least once**: a Deliver (report or MO) not answered when its connection ends
 //!   is sent again on the account's next connection
-//!   ([`SimConfig::resend_unacked_delivers`], counted in `reports_resent`), and a report
-//!   due while the account has no connection waits for one — so a client may see a
-//!   report twice and must deduplicate, as with a real gateway.
+//!   ([`SimConfig::resend_unacked_delivers`], counted in `reports_resent` / `mo_resent`)
+//!   under the Deliver id it first had (CMPP `Msg_Id`, SMGP `MsgID`, SGIP sequence
+//!   number), and a report due while the account has no connection waits for one — so a
+//!   client may see a Deliver twice and must deduplicate, as with a real gateway.
+//!   [`Faults::cut_connections`] makes such a resend happen on demand.
 //! * **Faults** apply to the next PDUs on any connection; a dropped response still
 //!   means the message was accepted (it gets its report, under the id the client never
 //!   saw); a throttled submit was not accepted.

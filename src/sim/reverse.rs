@@ -21,7 +21,7 @@ use wire::EncodeError;
 
 use super::ids::Outcome;
 use super::session::{MALFORMED, sim_event};
-use super::shared::{Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, Outbound, Shared, SimMsgId};
 use super::stats::Stats;
 use crate::clock::ChinaTime;
 
@@ -124,8 +124,9 @@ pub(crate) async fn run(
         let mut left: Vec<_> = unacked.into_iter().collect();
         left.sort_by_key(|(seq, _)| *seq);
         for (_, ob) in left.into_iter().rev() {
-            if matches!(ob, Outbound::Report(_)) {
-                Stats::inc(&shared.stats.c.reports_resent);
+            match ob {
+                Outbound::Report(_) => Stats::inc(&shared.stats.c.reports_resent),
+                Outbound::Mo(_) => Stats::inc(&shared.stats.c.mo_resent),
             }
             queue.push_front(ob);
         }
@@ -245,11 +246,21 @@ async fn bound(
             Stats::inc(&shared.stats.c.malformed_sent);
             tracing::info!("fault: malformed bytes sent on the SGIP reverse connection");
         }
+        if shared.reverse_cut.swap(false, Ordering::AcqRel) {
+            Stats::inc(&shared.stats.c.fault_cuts);
+            tracing::info!("fault: SGIP reverse connection cut");
+            return Err(ReverseError::Closed("fault: connection cut"));
+        }
         while unacked.len() < WINDOW {
-            let Some(ob) = queue.pop_front().or_else(|| rx.try_recv().ok()) else {
+            let Some(mut ob) = queue.pop_front().or_else(|| rx.try_recv().ok()) else {
                 break;
             };
-            let seq = seqs.next(now_ts());
+            // A resend goes under the sequence number it first went under: that number
+            // is the Deliver's / Report's id.
+            let seq = match ob.deliver_id(|| DeliverId::Sgip(seqs.next(now_ts()))) {
+                DeliverId::Sgip(seq) => seq,
+                _ => seqs.next(now_ts()),
+            };
             if let Err(e) = encode(&ob, seq, &mut wbuf) {
                 tracing::warn!(error = %e, "cannot encode an SGIP Deliver/Report; dropped");
                 continue;
@@ -278,13 +289,15 @@ async fn bound(
         } else {
             last_activity + RESPONSE_TIMEOUT
         };
+        // Paused (fault): the SP's answers wait unread in the socket.
+        let reading = !shared.faults.reads_paused();
         tokio::select! {
             _ = shutdown.changed() => {
                 unbind(stream, seqs, codec, rbuf).await;
                 return Ok(Ended::Shutdown);
             }
             _ = shared.reverse_wake.notified() => {}
-            r = stream.read_buf(rbuf) => {
+            r = stream.read_buf(rbuf), if reading => {
                 if r? == 0 {
                     return Err(ReverseError::Closed("SP closed the connection"));
                 }

@@ -112,10 +112,11 @@ pub(crate) trait Gateway: Send + 'static {
     fn login(&mut self, pdu: Self::Pdu, s: &mut Session) -> Result<(), LoginError>;
     /// Answer any later PDU.
     fn handle(&mut self, pdu: Self::Pdu, s: &mut Session) -> Flow;
-    /// Write a Deliver carrying `ob` with sequence number `seq`.
+    /// Write a Deliver carrying `ob` with sequence number `seq`, under the Deliver id
+    /// `ob` went out under before if it did ([`Outbound::deliver_id`]).
     fn encode_deliver(
         &mut self,
-        ob: &Outbound,
+        ob: &mut Outbound,
         seq: u32,
         shared: &Shared,
         now: &Now,
@@ -297,6 +298,7 @@ impl Session {
                     src: a.src,
                     outcome,
                     submit_time: now,
+                    deliver_id: None,
                 });
                 if early || (held.is_zero() && cfg.report_delay.is_zero()) {
                     self.to_send.push(job);
@@ -374,13 +376,14 @@ impl Session {
             return;
         }
         let items = std::mem::take(&mut self.to_send);
-        for ob in items {
+        for mut ob in items {
             if !self.can_deliver {
                 self.shared.route(ob, Some(self.conn_id));
                 continue;
             }
             let seq = self.next_seq();
-            if let Err(e) = g.encode_deliver(&ob, seq, &self.shared, &self.now, &mut self.wbuf) {
+            if let Err(e) = g.encode_deliver(&mut ob, seq, &self.shared, &self.now, &mut self.wbuf)
+            {
                 tracing::warn!(conn = self.conn_id, error = %e, "cannot encode a Deliver");
                 continue;
             }
@@ -429,6 +432,16 @@ impl Session {
             }
         }
         self.flush_deliveries(g);
+    }
+
+    /// A network cut: nothing more is read or written on this connection (what it had
+    /// to write is lost, what the SP wrote stays unread), and its Delivers not answered
+    /// are sent again on the next connection.
+    fn cut(&mut self) -> End {
+        self.wbuf.clear();
+        Stats::inc(&self.shared.stats.c.fault_cuts);
+        tracing::info!(conn = self.conn_id, "fault: connection cut");
+        End::Closed("fault: connection cut")
     }
 
     fn malformed(&mut self) {
@@ -484,8 +497,9 @@ impl Session {
             let mut unacked: Vec<(u32, Outbound)> = self.unacked.drain().collect();
             unacked.sort_by_key(|(seq, _)| *seq);
             for (_, ob) in unacked {
-                if matches!(ob, Outbound::Report(_)) {
-                    Stats::inc(&sh.stats.c.reports_resent);
+                match ob {
+                    Outbound::Report(_) => Stats::inc(&sh.stats.c.reports_resent),
+                    Outbound::Mo(_) => Stats::inc(&sh.stats.c.mo_resent),
                 }
                 leftovers.push(ob);
             }
@@ -624,6 +638,7 @@ async fn drive<G: Gateway>(
                 match cmd {
                     Some(ConnCmd::Deliver(ob)) => s.to_send.push(ob),
                     Some(ConnCmd::Malformed) => s.malformed(),
+                    Some(ConnCmd::Cut) => return s.cut(),
                     Some(ConnCmd::Wake) => {}
                     None => return End::Closed("command channel closed"),
                 }
@@ -631,6 +646,7 @@ async fn drive<G: Gateway>(
                     match cmd {
                         ConnCmd::Deliver(ob) => s.to_send.push(ob),
                         ConnCmd::Malformed => s.malformed(),
+                        ConnCmd::Cut => return s.cut(),
                         ConnCmd::Wake => {}
                     }
                 }

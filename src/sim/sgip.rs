@@ -131,7 +131,7 @@ impl Gateway for SgipGateway {
 
     fn encode_deliver(
         &mut self,
-        _ob: &Outbound,
+        _ob: &mut Outbound,
         _seq: u32,
         _shared: &Shared,
         _now: &Now,

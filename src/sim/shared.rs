@@ -136,6 +136,18 @@ pub(crate) struct ReportJob {
     pub(crate) src: Number,
     pub(crate) outcome: Outcome,
     pub(crate) submit_time: ChinaTime,
+    /// The id of the Deliver that first carried it, for sending it again under the same.
+    pub(crate) deliver_id: Option<DeliverId>,
+}
+
+/// The id a Deliver (SGIP: Report) first went out under. A resend — after the
+/// connection it went on ended unanswered — carries the same id, as a carrier's does:
+/// the id names the message, not the attempt, and is how the SP recognises a repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeliverId {
+    Cmpp(cmpp::MsgId),
+    Smgp(smgp::MsgId),
+    Sgip(sgip::SequenceNumber),
 }
 
 /// One MO part waiting to be sent.
@@ -147,6 +159,8 @@ pub(crate) struct MoPart {
     pub(crate) coding: u8,
     pub(crate) udhi: bool,
     pub(crate) content: Bytes,
+    /// The id of the Deliver that first carried it, for sending it again under the same.
+    pub(crate) deliver_id: Option<DeliverId>,
 }
 
 /// A Deliver (or SGIP Report) the gateway has to send to the SP.
@@ -163,6 +177,15 @@ impl Outbound {
             Self::Mo(m) => m.account,
         }
     }
+
+    /// The id it went out under before, or `fresh()` — remembered for a resend.
+    pub(crate) fn deliver_id(&mut self, fresh: impl FnOnce() -> DeliverId) -> DeliverId {
+        let slot = match self {
+            Self::Report(r) => &mut r.deliver_id,
+            Self::Mo(m) => &mut m.deliver_id,
+        };
+        *slot.get_or_insert_with(fresh)
+    }
 }
 
 /// Orders to a connection task from outside.
@@ -170,6 +193,8 @@ impl Outbound {
 pub(crate) enum ConnCmd {
     Deliver(Outbound),
     Malformed,
+    /// Drop the connection at once, unread bytes and all (a network cut).
+    Cut,
     /// Look at the fault switches again (reading resumed).
     Wake,
 }
@@ -217,7 +242,9 @@ pub(crate) struct Shared {
     pub(crate) reverse_open: AtomicBool,
     /// SGIP: write malformed bytes on the reverse connection.
     pub(crate) reverse_malformed: AtomicBool,
-    /// SGIP: wakes the reverse connection to look at `reverse_malformed`.
+    /// SGIP: drop the reverse connection at once (a network cut).
+    pub(crate) reverse_cut: AtomicBool,
+    /// SGIP: wakes the reverse connection to look at `reverse_malformed`, `reverse_cut`.
     pub(crate) reverse_wake: Notify,
 }
 
@@ -256,6 +283,7 @@ impl Shared {
             reverse,
             reverse_open: AtomicBool::new(false),
             reverse_malformed: AtomicBool::new(false),
+            reverse_cut: AtomicBool::new(false),
             reverse_wake: Notify::new(),
         }
     }
@@ -408,8 +436,25 @@ impl Shared {
         any
     }
 
+    /// Cut every open connection (the SGIP reverse one too); false when none was open.
+    pub(crate) fn cut_all(&self) -> bool {
+        let mut any = false;
+        if self.reverse_open.load(Ordering::Acquire) {
+            self.reverse_cut.store(true, Ordering::Release);
+            self.reverse_wake.notify_one();
+            any = true;
+        }
+        for acc in &self.accounts {
+            for c in lock(&acc.conns).iter() {
+                any |= c.tx.send(ConnCmd::Cut).is_ok();
+            }
+        }
+        any
+    }
+
     /// Wake every connection task (a fault switch changed).
     pub(crate) fn wake_all(&self) {
+        self.reverse_wake.notify_one();
         for acc in &self.accounts {
             for c in lock(&acc.conns).iter() {
                 let _ = c.tx.send(ConnCmd::Wake);

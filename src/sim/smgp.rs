@@ -14,7 +14,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Number, Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, Number, Outbound, Shared, SimMsgId};
 
 const PDU: &str = "SMGP_DELIVER";
 
@@ -181,13 +181,17 @@ impl Gateway for SmgpGateway {
 
     fn encode_deliver(
         &mut self,
-        ob: &Outbound,
+        ob: &mut Outbound,
         seq: u32,
         shared: &Shared,
         now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {
-        let deliver = match ob {
+        let deliver_id = match ob.deliver_id(|| DeliverId::Smgp(msg_id(shared, now))) {
+            DeliverId::Smgp(id) => id,
+            _ => return Err(EncodeError::new(PDU, "MsgID", "not an SMGP Deliver id")),
+        };
+        let deliver = match &*ob {
             Outbound::Report(r) => {
                 let SimMsgId::Smgp(id) = r.id else {
                     return Err(EncodeError::new(PDU, "MsgID", "not an SMGP id"));
@@ -210,11 +214,11 @@ impl Gateway for SmgpGateway {
                     recv_time: recv_time(now)?,
                     src_term_id: Octets::for_field(PDU, "SrcTermID", r.recipient.as_bytes())?,
                     dest_term_id: Octets::for_field(PDU, "DestTermID", r.src.as_bytes())?,
-                    ..Deliver::for_report(msg_id(shared, now), &report)
+                    ..Deliver::for_report(deliver_id, &report)
                 }
             }
             Outbound::Mo(m) => Deliver {
-                msg_id: msg_id(shared, now),
+                msg_id: deliver_id,
                 is_report: 0,
                 msg_format: m.coding,
                 recv_time: recv_time(now)?,

@@ -71,6 +71,8 @@ counters! {
     reports_acked,
     /// Status reports queued again because their connection ended before the answer.
     reports_resent,
+    /// MO parts queued again because their connection ended before the answer.
+    mo_resent,
     /// MO messages (parts) written.
     mo_sent,
     /// MO parts answered by the SP.
@@ -87,6 +89,8 @@ counters! {
     decode_errors,
     /// Connections closed by the mid-window fault.
     fault_closes,
+    /// Connections dropped by [`super::Faults::cut_connections`].
+    fault_cuts,
     /// Connections that got malformed bytes.
     malformed_sent,
     /// SGIP: Binds (login type 2) the simulator completed on the SP's listener.

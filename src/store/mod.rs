@@ -168,7 +168,7 @@ mod loadgen;
 #[cfg(test)]
 mod plans;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 #[cfg(test)]
 mod throughput;
 pub mod webhooks;

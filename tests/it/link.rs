@@ -128,20 +128,32 @@ impl Tally {
             LinkEvent::Submitted { id, part, .. } => {
                 *self.submitted.entry((id, part)).or_default() += 1
             }
+            // Nothing is stored here: each DELIVER is answered as soon as it is counted.
             LinkEvent::Report {
-                matched: Some(m), ..
+                matched: Some(m),
+                ack,
+                ..
             } => {
+                ack.answer();
                 let r = m.recipient_index.expect("recipient known");
                 *self.reported.entry((m.id, m.part, r)).or_default() += 1;
             }
-            LinkEvent::Report { matched: None, .. } => self.unmatched += 1,
+            LinkEvent::Report {
+                matched: None, ack, ..
+            } => {
+                ack.answer();
+                self.unmatched += 1;
+            }
             LinkEvent::Failed {
                 id, part, reason, ..
             } => self.failed.push(format!("{id}/{part}: {reason}")),
             LinkEvent::Up { .. } => self.ups += 1,
             LinkEvent::Down { reason, .. } => self.downs.push(reason),
             LinkEvent::LoginRefused { .. } => self.refused += 1,
-            LinkEvent::Mo(m) => self.mo.push(m),
+            LinkEvent::Mo { message, ack } => {
+                ack.answer();
+                self.mo.push(message);
+            }
             LinkEvent::Unparsed { .. } => {}
         }
     }

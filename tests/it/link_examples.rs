@@ -16,6 +16,11 @@
 //! 8..12, the SGIP `SequenceNumber` bytes 8..20. Examples that are the gateway's own
 //! requests (DELIVER, ACTIVE_TEST, Report, Unbind) are sent unchanged, so the link's
 //! answers, which echo them, must equal the example answers exactly.
+//!
+//! A DELIVER carrying a report or an MO is answered only once the event's
+//! [`Ack`](hongyan::link::Ack) fires (the daemon fires it once the store has committed):
+//! the tests show each such answer is not written before — a request the gateway sends
+//! after the DELIVER is answered first — and is written, byte for byte, after.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,8 +29,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use hongyan::link::{
-    CarrierMsgId, DeliveryReport, Link, LinkConfig, LinkEvent, OutboundMessage, ProtocolConfig,
-    ReportMatch, SgipConfig, SgipListenerConfig,
+    Ack, CarrierMsgId, DeliveryReport, Link, LinkConfig, LinkEvent, OutboundMessage,
+    ProtocolConfig, ReportMatch, SgipConfig, SgipListenerConfig,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -156,16 +161,27 @@ async fn event(rx: &mut mpsc::Receiver<LinkEvent>) -> LinkEvent {
         .expect("the link's event queue closed")
 }
 
-async fn next_mo(rx: &mut mpsc::Receiver<LinkEvent>) -> MoMessage {
+async fn expect_up(rx: &mut mpsc::Receiver<LinkEvent>) {
+    let e = event(rx).await;
+    assert!(matches!(e, LinkEvent::Up { conn: 0 }), "{e:?}");
+}
+
+async fn next_mo(rx: &mut mpsc::Receiver<LinkEvent>) -> (MoMessage, Ack) {
     match event(rx).await {
-        LinkEvent::Mo(m) => m,
+        LinkEvent::Mo { message, ack } => (message, ack),
         other => panic!("expected an MO message, got {other:?}"),
     }
 }
 
-async fn next_report(rx: &mut mpsc::Receiver<LinkEvent>) -> (DeliveryReport, Option<ReportMatch>) {
+async fn next_report(
+    rx: &mut mpsc::Receiver<LinkEvent>,
+) -> (DeliveryReport, Option<ReportMatch>, Ack) {
     match event(rx).await {
-        LinkEvent::Report { report, matched } => (report, matched),
+        LinkEvent::Report {
+            report,
+            matched,
+            ack,
+        } => (report, matched, ack),
         other => panic!("expected a status report, got {other:?}"),
     }
 }
@@ -256,7 +272,7 @@ async fn cmpp3_link_replays_reference_examples() {
         let seq = cmpp_connect(&mut g, 0x30).await;
         g.write(&with_seq(example("Example 2a — CMPP 3.0"), seq))
             .await;
-        assert_eq!(event(&mut rx).await, LinkEvent::Up { conn: 0 });
+        expect_up(&mut rx).await;
 
         handle
             .submit(nihao(1, "13800138000", "1069012388"))
@@ -285,15 +301,10 @@ async fn cmpp3_link_replays_reference_examples() {
         assert_eq!(msg_id, CarrierMsgId::Cmpp(0x110C_4141_34FD_0001));
         assert_eq!(msg_id.to_string(), "1228428546682978305");
 
-        // Example 5, the gateway's DELIVER (Sequence_Id 100) with the report on 4a's id.
-        // DELIVER_RESP, CMPP 3.0 (cmpp.md 7.4): Msg_Id echoed, Result 0 in 4 bytes.
+        // Example 5, the gateway's DELIVER (Sequence_Id 100) with the report on 4a's id:
+        // handed on at once, answered only once the event's ack fires.
         g.write(&example("Example 5 — CMPP 3.0")).await;
-        let (raw, _) = g.frame().await;
-        assert_eq!(
-            raw,
-            hex("00000018 80000005 00000064 110c518134fd0002 00000000")
-        );
-        let (report, matched) = next_report(&mut rx).await;
+        let (report, matched, ack) = next_report(&mut rx).await;
         assert_eq!(report.msg_id, CarrierMsgId::Cmpp(0x110C_4141_34FD_0001));
         assert_eq!(report.recipient, "13800138000");
         assert!(report.delivered);
@@ -307,10 +318,20 @@ async fn cmpp3_link_replays_reference_examples() {
             })
         );
 
-        // Example 7a ACTIVE_TEST → Example 7b, byte for byte.
+        // Example 7a ACTIVE_TEST → Example 7b, byte for byte — written before the
+        // DELIVER_RESP, whose ack has not fired.
         g.write(&example("Example 7a — CMPP_ACTIVE_TEST")).await;
         let (raw, _) = g.frame().await;
         assert_eq!(raw, example("Example 7b — CMPP_ACTIVE_TEST_RESP"));
+
+        // The ack fires: DELIVER_RESP, CMPP 3.0 (cmpp.md 7.4): Msg_Id echoed, Result 0 in
+        // 4 bytes.
+        ack.answer();
+        let (raw, _) = g.frame().await;
+        assert_eq!(
+            raw,
+            hex("00000018 80000005 00000064 110c518134fd0002 00000000")
+        );
 
         cmpp_shutdown(&mut g, handle).await;
     })
@@ -336,7 +357,7 @@ async fn cmpp2_link_replays_reference_examples() {
         let seq = cmpp_connect(&mut g, 0x20).await;
         g.write(&with_seq(example("Example 2b — CMPP 2.0"), seq))
             .await;
-        assert_eq!(event(&mut rx).await, LinkEvent::Up { conn: 0 });
+        expect_up(&mut rx).await;
 
         handle
             .submit(nihao(2, "13800138000", "1069012388"))
@@ -367,15 +388,24 @@ async fn cmpp2_link_replays_reference_examples() {
         assert_eq!((id, part), (2, 1));
         assert_eq!(msg_id, CarrierMsgId::Cmpp(0x110C_4141_34FD_0002));
 
-        // Example 6, MO "TD" to the extended number → MO event; DELIVER_RESP is 6r.
+        // Example 6, MO "TD" to the extended number → MO event.
         g.write(&example("Example 6 — CMPP 2.0")).await;
-        let (raw, _) = g.frame().await;
-        assert_eq!(raw, example("Example 6r — CMPP 2.0 CMPP_DELIVER_RESP"));
-        let mo = next_mo(&mut rx).await;
+        let (mo, ack) = next_mo(&mut rx).await;
         assert_eq!(mo.text.as_deref(), Some("TD"));
         assert_eq!(mo.sender, "13800138000");
         assert_eq!(mo.destination, "106901238866");
         assert!(mo.is_complete(), "{mo:?}");
+        // Not answered before its ack: an ACTIVE_TEST after it is answered first.
+        g.write(&example("Example 7a — CMPP_ACTIVE_TEST")).await;
+        let (_, probe) = g.frame().await;
+        assert!(
+            matches!(probe.body, cmpp::Body::ActiveTestResp(_)),
+            "{probe:?}"
+        );
+        // The ack fires: DELIVER_RESP is 6r.
+        ack.answer();
+        let (raw, _) = g.frame().await;
+        assert_eq!(raw, example("Example 6r — CMPP 2.0 CMPP_DELIVER_RESP"));
 
         cmpp_shutdown(&mut g, handle).await;
     })
@@ -416,7 +446,7 @@ async fn smgp_link_replays_reference_examples() {
             login.sequence_id,
         ))
         .await;
-        assert_eq!(event(&mut rx).await, LinkEvent::Up { conn: 0 });
+        expect_up(&mut rx).await;
 
         handle
             .submit(nihao(3, "13300000000", "10659012345"))
@@ -442,11 +472,9 @@ async fn smgp_link_replays_reference_examples() {
         assert_eq!(msg_id, CarrierMsgId::Smgp(example_id));
         assert_eq!(msg_id.to_string(), "01006101021304000001");
 
-        // Example 5, the report Deliver on that id → Example 5r, report matched.
+        // Example 5, the report Deliver on that id → report matched (answered below).
         g.write(&example("Example 5 — SMGP 3.0")).await;
-        let (raw, _) = g.frame().await;
-        assert_eq!(raw, example("Example 5r — SMGP Deliver_Resp"));
-        let (report, matched) = next_report(&mut rx).await;
+        let (report, matched, report_ack) = next_report(&mut rx).await;
         assert_eq!(report.msg_id, CarrierMsgId::Smgp(example_id));
         assert_eq!(report.recipient, "13300000000");
         assert!(report.delivered);
@@ -461,25 +489,33 @@ async fn smgp_link_replays_reference_examples() {
             })
         );
 
-        // Example 6, MO "TD" with a LinkID TLV → MO event. The reference has no example
-        // Deliver_Resp for it; by its field table (as 5r): SequenceID 201 echoed, MsgID
-        // echoed, Status 0.
+        // Example 6, MO "TD" with a LinkID TLV → MO event (answered below).
         g.write(&example("Example 6 — SMGP 3.0")).await;
-        let (raw, _) = g.frame().await;
-        assert_eq!(
-            raw,
-            hex("0000001a 80000003 000000c9 01006101021306000003 00000000")
-        );
-        let mo = next_mo(&mut rx).await;
+        let (mo, mo_ack) = next_mo(&mut rx).await;
         assert_eq!(mo.text.as_deref(), Some("TD"));
         assert_eq!(mo.sender, "13300000000");
         assert_eq!(mo.destination, "1065901234566");
         assert!(mo.is_complete(), "{mo:?}");
 
-        // Example 7a Active_Test → Example 7b, byte for byte.
+        // Example 7a Active_Test → Example 7b, byte for byte — before either Deliver_Resp,
+        // as neither ack has fired.
         g.write(&example("Example 7a — SMGP Active_Test")).await;
         let (raw, _) = g.frame().await;
         assert_eq!(raw, example("Example 7b — SMGP Active_Test_Resp"));
+
+        // The answers go in the order their acks fire. The MO's: the reference has no
+        // example Deliver_Resp for it; by its field table (as 5r): SequenceID 201 echoed,
+        // MsgID echoed, Status 0.
+        mo_ack.answer();
+        let (raw, _) = g.frame().await;
+        assert_eq!(
+            raw,
+            hex("0000001a 80000003 000000c9 01006101021306000003 00000000")
+        );
+        // The report's: Example 5r.
+        report_ack.answer();
+        let (raw, _) = g.frame().await;
+        assert_eq!(raw, example("Example 5r — SMGP Deliver_Resp"));
 
         // Shutdown: the link's Exit is Example 7c but for its SequenceID; answered with
         // Example 7d (SequenceID set to the Exit's).
@@ -544,7 +580,7 @@ async fn sgip_link_and_listener_replay_reference_examples() {
             bind.sequence,
         ))
         .await;
-        assert_eq!(event(&mut rx).await, LinkEvent::Up { conn: 0 });
+        expect_up(&mut rx).await;
 
         // The same message as Example 3 ("13012345678" gets its 86), and the same Submit
         // but for the SequenceNumber.
@@ -590,16 +626,9 @@ async fn sgip_link_and_listener_replay_reference_examples() {
             with_sgip_seq(example("Example 2 — SGIP Bind_Resp"), gw_seq)
         );
 
-        // Example 4, GBK "退订" to the extended SP number → MO event. The reference has
-        // no example Deliver_Resp; by its field table (as 5r): SequenceNumber echoed,
-        // Result 0, 8 reserved bytes.
+        // Example 4, GBK "退订" to the extended SP number → MO event (answered below).
         r.write(&example("Example 4 — SGIP Deliver")).await;
-        let (raw, _) = r.frame().await;
-        assert_eq!(
-            raw,
-            hex("0000001d 80000004 00018a89 0614dca4 0000004d 00 0000000000000000")
-        );
-        let mo = next_mo(&mut rx).await;
+        let (mo, mo_ack) = next_mo(&mut rx).await;
         assert_eq!(mo.text.as_deref(), Some("退订"));
         assert_eq!(mo.coding, Coding::Gbk);
         assert_eq!(mo.sender, "8613012345678");
@@ -607,13 +636,11 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         assert!(mo.is_complete(), "{mo:?}");
 
         // Example 5 as it is: the status of Example 3's Submit (3010012345, 0102030405,
-        // 2), which this link never sent → Example 5r, the report handed on unmatched
-        // under the example's id.
+        // 2), which this link never sent → the report handed on unmatched under the
+        // example's id.
         let report_example = example("Example 5 — SGIP Report");
         r.write(&report_example).await;
-        let (raw, _) = r.frame().await;
-        assert_eq!(raw, example("Example 5r — SGIP Report_Resp"));
-        let (report, matched) = next_report(&mut rx).await;
+        let (report, matched, report_ack) = next_report(&mut rx).await;
         assert_eq!(
             report.msg_id,
             CarrierMsgId::Sgip {
@@ -624,15 +651,30 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         );
         assert_eq!(matched, None);
 
+        // Neither is answered before its ack, and the answers go in the order the acks
+        // fire: the Report's first (Example 5r), although the Deliver came first...
+        report_ack.answer();
+        let (raw, _) = r.frame().await;
+        assert_eq!(raw, example("Example 5r — SGIP Report_Resp"));
+        // ...then the Deliver's. The reference has no example Deliver_Resp; by its field
+        // table (as 5r): SequenceNumber echoed, Result 0, 8 reserved bytes.
+        mo_ack.answer();
+        let (raw, _) = r.frame().await;
+        assert_eq!(
+            raw,
+            hex("0000001d 80000004 00018a89 0614dca4 0000004d 00 0000000000000000")
+        );
+
         // Example 5 again with its SubmitSequenceNumber (bytes 20..32) set to the link's
         // Submit: matched to it. Report_Resp echoes only the Report's own SequenceNumber,
         // which is unchanged, so it is still Example 5r exactly.
         let mut patched = report_example.clone();
         patched[20..32].copy_from_slice(&seq.to_bytes());
         r.write(&patched).await;
+        let (report, matched, ack) = next_report(&mut rx).await;
+        ack.answer();
         let (raw, _) = r.frame().await;
         assert_eq!(raw, example("Example 5r — SGIP Report_Resp"));
-        let (report, matched) = next_report(&mut rx).await;
         assert_eq!(report.msg_id, msg_id);
         assert_eq!(report.recipient, "8613012345678");
         assert!(report.delivered);

@@ -1,5 +1,6 @@
 //! Integration tests: the real `hongyan` binary, one module per area.
 
+mod ack;
 mod api;
 mod approvals;
 mod cli;

@@ -687,6 +687,62 @@ async fn cmpp_delayed_reports_survive_a_reconnect_and_unanswered_ones_are_resent
     sim.shutdown().await;
 }
 
+/// A network cut (fault) while an MO and a report are unanswered: both go out again on
+/// the next connection under their first Deliver ids (`Msg_Id`), which is how an SP
+/// recognises a repeat.
+#[tokio::test]
+async fn cmpp_cut_connection_resends_unanswered_delivers_under_their_ids() {
+    let sim = start(cmpp_config(SimProtocol::Cmpp3)).await;
+    let v = cmpp::Version::V30;
+    let mut c = cmpp_login(sim.local_addr(), v).await;
+    c.send(cmpp::Pdu::new(
+        2,
+        cmpp::Body::Submit(cmpp_submit(&["13800138000"], b"a", true)),
+    ))
+    .await;
+    cmpp_submit_resp(&mut c, 2).await;
+    sim.deliver_mo(MoSpec::new("13800138000", "1069000188", "hi"))
+        .await
+        .unwrap();
+    let mut first = Vec::new();
+    for _ in 0..2 {
+        let pdu = c.recv().await;
+        let cmpp::Body::Deliver(d) = pdu.body else {
+            panic!("{pdu:?}")
+        };
+        first.push((d.is_report(), d.msg_id));
+    }
+    first.sort();
+    // Neither answered; the connection is cut.
+    assert!(sim.faults().cut_connections());
+    c.expect_eof().await;
+    sim.wait_until(|s| s.open_connections == 0, T)
+        .await
+        .unwrap();
+    let mut c = cmpp_login(sim.local_addr(), v).await;
+    let mut again = Vec::new();
+    for _ in 0..2 {
+        let pdu = c.recv().await;
+        let cmpp::Body::Deliver(d) = &pdu.body else {
+            panic!("{pdu:?}")
+        };
+        again.push((d.is_report(), d.msg_id));
+        c.send(cmpp::Pdu::new(
+            pdu.sequence_id,
+            cmpp::Body::DeliverResp(cmpp::DeliverResp::to(d, 0)),
+        ))
+        .await;
+    }
+    again.sort();
+    assert_eq!(again, first, "resent under the same Msg_Id");
+    let s = sim
+        .wait_until(|s| s.mo_acked == 1 && s.reports_acked == 1, T)
+        .await
+        .unwrap();
+    assert_eq!((s.mo_resent, s.reports_resent, s.fault_cuts), (1, 1, 1));
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn cmpp_gateway_keepalive_probes_an_idle_client() {
     let mut config = cmpp_config(SimProtocol::Cmpp3);

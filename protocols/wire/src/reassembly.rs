@@ -22,6 +22,11 @@
 //! [`Reassembler::next_deadline`] is reached. Memory is bounded: at most
 //! `max_pending` incomplete sets (each at most 255 parts) plus as many small
 //! fingerprints of recently completed sets, used to drop late duplicates.
+//!
+//! Each part may carry a caller's tag ([`Reassembler::push_tagged`]): the tags of every
+//! part that went into a message — repeats included — come out with it, and the tag of a
+//! part dropped as a late copy comes back at once. A link uses this to answer each part's
+//! DELIVER only once the message it belongs to is stored.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -122,12 +127,14 @@ struct Part {
 }
 
 #[derive(Debug)]
-struct Pending {
+struct Pending<T> {
     parts: BTreeMap<u8, Part>,
     /// Arrival order of the set, for eviction and output order.
     seq: u64,
     last_new: Instant,
     conflicts: Vec<u8>,
+    /// The tags of every part pushed into the set, repeats included, in arrival order.
+    tags: Vec<T>,
 }
 
 /// Fingerprint of a set delivered recently, to recognise late duplicates.
@@ -138,12 +145,35 @@ struct Done {
 }
 
 /// Joins long MO messages; see the module docs.
+///
+/// `T` is the caller's tag of a part (see [`Reassembler::push_tagged`]); the untagged
+/// [`Reassembler::new`] / [`push`](Reassembler::push) / [`expire`](Reassembler::expire)
+/// use `()`.
 #[derive(Debug)]
-pub struct Reassembler {
+pub struct Reassembler<T = ()> {
     config: ReassemblyConfig,
-    pending: HashMap<Key, Pending>,
+    pending: HashMap<Key, Pending<T>>,
     done: HashMap<Key, Done>,
     seq: u64,
+}
+
+/// A message ready for the inbox, with the tags of the parts it was joined from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged<T> {
+    /// The message.
+    pub message: MoMessage,
+    /// The tag of every part that went into it (repeated parts too), in arrival order.
+    pub tags: Vec<T>,
+}
+
+/// What [`Reassembler::push_tagged`] did with a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed<T> {
+    /// The messages now ready, as for [`Reassembler::push`].
+    pub ready: Vec<Tagged<T>>,
+    /// The part's tag when the part was a late copy of a part already delivered and
+    /// was dropped; it belongs to no message.
+    pub dropped: Option<T>,
 }
 
 /// Why a set left the reassembler incomplete.
@@ -155,14 +185,9 @@ enum Cause {
 }
 
 impl Reassembler {
-    /// An empty reassembler.
+    /// An empty reassembler whose parts carry no tag.
     pub fn new(config: ReassemblyConfig) -> Self {
-        Self {
-            config,
-            pending: HashMap::new(),
-            done: HashMap::new(),
-            seq: 0,
-        }
+        Self::tagged(config)
     }
 
     /// Take one inbound part. Returns the messages now ready: usually none (a part
@@ -175,6 +200,43 @@ impl Reassembler {
     /// DELIVERs by message id. Sender and destination are compared as given, so the
     /// caller normalises them (`+86` prefixes) first.
     pub fn push(&mut self, part: MoPart, now: Instant) -> Vec<MoMessage> {
+        untag(self.push_tagged(part, (), now).ready)
+    }
+
+    /// Deliver every set that has waited `timeout` since its last new part, with
+    /// what arrived so far. Oldest set first.
+    pub fn expire(&mut self, now: Instant) -> Vec<MoMessage> {
+        untag(self.expire_tagged(now))
+    }
+}
+
+fn untag(ready: Vec<Tagged<()>>) -> Vec<MoMessage> {
+    ready.into_iter().map(|t| t.message).collect()
+}
+
+impl<T> Reassembler<T> {
+    /// An empty reassembler whose parts carry a tag of type `T`.
+    pub fn tagged(config: ReassemblyConfig) -> Self {
+        Self {
+            config,
+            pending: HashMap::new(),
+            done: HashMap::new(),
+            seq: 0,
+        }
+    }
+
+    /// [`push`](Reassembler::push) with a tag for the part: it comes out with the
+    /// message the part goes into (at once for a single message, with its set
+    /// otherwise — also a repeated part's tag, which joins the set's), or, for a late
+    /// copy of a part already delivered, back in [`Pushed::dropped`].
+    pub fn push_tagged(&mut self, part: MoPart, tag: T, now: Instant) -> Pushed<T> {
+        let ready = |message: MoMessage, tag: T| Pushed {
+            ready: vec![Tagged {
+                message,
+                tags: vec![tag],
+            }],
+            dropped: None,
+        };
         let MoPart {
             sender,
             destination,
@@ -183,15 +245,10 @@ impl Reassembler {
             content,
         } = part;
         if !udhi_set(tp_udhi) {
-            return vec![single(
-                sender,
-                destination,
-                coding,
-                content,
-                None,
-                Vec::new(),
-                None,
-            )];
+            return ready(
+                single(sender, destination, coding, content, None, Vec::new(), None),
+                tag,
+            );
         }
         let (udh, payload) = match Udh::parse(&content) {
             Ok(parsed) => parsed,
@@ -208,7 +265,7 @@ impl Reassembler {
                     Some(note),
                 );
                 m.text = text;
-                return vec![m];
+                return ready(m, tag);
             }
         };
         let concat = udh.concat();
@@ -220,41 +277,42 @@ impl Reassembler {
             .collect();
         let payload = payload.to_vec();
         let Some(c) = concat else {
-            return vec![single(
-                sender,
-                destination,
-                coding,
-                payload,
-                None,
-                elements,
-                None,
-            )];
+            return ready(
+                single(sender, destination, coding, payload, None, elements, None),
+                tag,
+            );
         };
         if c.total == 0 || c.number == 0 || c.number > c.total {
             let note = format!(
                 "invalid concatenation element (part {} of {}); delivered as a single message",
                 c.number, c.total
             );
-            return vec![single(
-                sender,
-                destination,
-                coding,
-                payload,
-                Some(c.reference),
-                elements,
-                Some(note),
-            )];
+            return ready(
+                single(
+                    sender,
+                    destination,
+                    coding,
+                    payload,
+                    Some(c.reference),
+                    elements,
+                    Some(note),
+                ),
+                tag,
+            );
         }
         if c.total == 1 {
-            return vec![single(
-                sender,
-                destination,
-                coding,
-                payload,
-                Some(c.reference),
-                elements,
-                None,
-            )];
+            return ready(
+                single(
+                    sender,
+                    destination,
+                    coding,
+                    payload,
+                    Some(c.reference),
+                    elements,
+                    None,
+                ),
+                tag,
+            );
         }
         let key = Key {
             sender,
@@ -270,13 +328,13 @@ impl Reassembler {
                 payload,
                 elements,
             },
+            tag,
             now,
         )
     }
 
-    /// Deliver every set that has waited `timeout` since its last new part, with
-    /// what arrived so far. Oldest set first.
-    pub fn expire(&mut self, now: Instant) -> Vec<MoMessage> {
+    /// [`expire`](Reassembler::expire), each message with its parts' tags.
+    pub fn expire_tagged(&mut self, now: Instant) -> Vec<Tagged<T>> {
         let timeout = self.config.timeout;
         self.done
             .retain(|_, d| now.saturating_duration_since(d.at) < timeout);
@@ -286,7 +344,7 @@ impl Reassembler {
             .filter(|(_, p)| now.saturating_duration_since(p.last_new) >= timeout)
             .map(|(k, _)| k.clone())
             .collect();
-        let mut sets: Vec<(Key, Pending)> = due
+        let mut sets: Vec<(Key, Pending<T>)> = due
             .into_iter()
             .filter_map(|k| self.pending.remove(&k).map(|p| (k, p)))
             .collect();
@@ -309,16 +367,21 @@ impl Reassembler {
         self.pending.len()
     }
 
-    fn push_part(&mut self, key: Key, number: u8, part: Part, now: Instant) -> Vec<MoMessage> {
+    fn push_part(&mut self, key: Key, number: u8, part: Part, tag: T, now: Instant) -> Pushed<T> {
         if let Some(done) = self.done.get(&key) {
             if done.parts.get(&number) == Some(&fingerprint(&part)) {
-                return Vec::new(); // a late copy of a part already delivered
+                // A late copy of a part already delivered.
+                return Pushed {
+                    ready: Vec::new(),
+                    dropped: Some(tag),
+                };
             }
             // Same key, different content: a new message reusing the reference.
             self.done.remove(&key);
         }
-        let mut out = Vec::new();
+        let mut ready = Vec::new();
         if let Some(set) = self.pending.get_mut(&key) {
+            set.tags.push(tag);
             match set.parts.get(&number) {
                 Some(existing)
                     if existing.payload == part.payload && existing.coding == part.coding => {}
@@ -328,14 +391,16 @@ impl Reassembler {
                     set.last_new = now;
                 }
             }
-            if set.parts.len() < usize::from(key.total) {
-                return out;
+            if set.parts.len() >= usize::from(key.total) {
+                if let Some(set) = self.pending.remove(&key) {
+                    self.remember(&key, &set, now);
+                    ready.push(assemble(key, set, Cause::Complete));
+                }
             }
-            if let Some(set) = self.pending.remove(&key) {
-                self.remember(&key, &set, now);
-                out.push(assemble(key, set, Cause::Complete));
-            }
-            return out;
+            return Pushed {
+                ready,
+                dropped: None,
+            };
         }
         if self.pending.len() >= self.config.max_pending.max(1) {
             let oldest = self
@@ -344,7 +409,7 @@ impl Reassembler {
                 .min_by_key(|(_, p)| p.seq)
                 .map(|(k, _)| k.clone());
             if let Some(set) = oldest.and_then(|k| self.pending.remove_entry(&k)) {
-                out.push(assemble(
+                ready.push(assemble(
                     set.0,
                     set.1,
                     Cause::Evicted(self.config.max_pending),
@@ -361,12 +426,16 @@ impl Reassembler {
                 seq: self.seq,
                 last_new: now,
                 conflicts: Vec::new(),
+                tags: vec![tag],
             },
         );
-        out
+        Pushed {
+            ready,
+            dropped: None,
+        }
     }
 
-    fn remember(&mut self, key: &Key, set: &Pending, now: Instant) {
+    fn remember(&mut self, key: &Key, set: &Pending<T>, now: Instant) {
         if self.done.len() >= self.config.max_pending.max(1) {
             let oldest = self
                 .done
@@ -420,7 +489,7 @@ fn single(
 }
 
 /// Join a set's parts, marking the gaps.
-fn assemble(key: Key, mut set: Pending, cause: Cause) -> MoMessage {
+fn assemble<T>(key: Key, mut set: Pending<T>, cause: Cause) -> Tagged<T> {
     let total = key.total;
     let received: Vec<u8> = set.parts.keys().copied().collect();
     let missing: Vec<u8> = (1..=total).filter(|n| !set.parts.contains_key(n)).collect();
@@ -491,7 +560,7 @@ fn assemble(key: Key, mut set: Pending, cause: Cause) -> MoMessage {
             "part(s) {list} arrived again with different content; the first copy was kept"
         ));
     }
-    MoMessage {
+    let message = MoMessage {
         sender: key.sender,
         destination: key.destination,
         coding: Coding::from_u8(first_coding),
@@ -503,6 +572,10 @@ fn assemble(key: Key, mut set: Pending, cause: Cause) -> MoMessage {
         missing,
         elements,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
+    };
+    Tagged {
+        message,
+        tags: set.tags,
     }
 }
 
@@ -718,5 +791,73 @@ mod tests {
             }]
         );
         assert_eq!(m[0].reference, Some(1));
+    }
+
+    fn tagged() -> Reassembler<u32> {
+        Reassembler::tagged(ReassemblyConfig {
+            timeout: Duration::from_secs(60),
+            max_pending: 2,
+        })
+    }
+
+    #[test]
+    fn tags_come_out_with_the_message_their_parts_went_into() {
+        let t = Instant::now();
+        let mut re = tagged();
+        let single = re.push_tagged(
+            MoPart {
+                tp_udhi: 0,
+                ..part(&[], "TD")
+            },
+            1,
+            t,
+        );
+        assert_eq!(single.ready.len(), 1);
+        assert_eq!(single.ready[0].tags, vec![1]);
+        // A set: out of order, part 3 twice (both copies' tags stay with the set).
+        assert!(
+            re.push_tagged(part(&[5, 0, 3, 9, 3, 3], "丙"), 10, t)
+                .ready
+                .is_empty()
+        );
+        assert!(
+            re.push_tagged(part(&[5, 0, 3, 9, 3, 1], "甲"), 11, t)
+                .ready
+                .is_empty()
+        );
+        let again = re.push_tagged(part(&[5, 0, 3, 9, 3, 3], "丙"), 12, t);
+        assert!(again.ready.is_empty() && again.dropped.is_none());
+        let done = re.push_tagged(part(&[5, 0, 3, 9, 3, 2], "乙"), 13, t);
+        assert_eq!(done.ready.len(), 1);
+        assert_eq!(done.ready[0].message.text.as_deref(), Some("甲乙丙"));
+        assert_eq!(done.ready[0].tags, vec![10, 11, 12, 13]);
+        // A late copy of a delivered part belongs to no message: its tag comes back.
+        let late = re.push_tagged(part(&[5, 0, 3, 9, 3, 2], "乙"), 14, t);
+        assert!(late.ready.is_empty());
+        assert_eq!(late.dropped, Some(14));
+    }
+
+    #[test]
+    fn timed_out_and_evicted_sets_keep_their_tags() {
+        let t = Instant::now();
+        let mut re = tagged();
+        assert!(
+            re.push_tagged(part(&[5, 0, 3, 1, 2, 1], "a"), 1, t)
+                .ready
+                .is_empty()
+        );
+        assert!(
+            re.push_tagged(part(&[5, 0, 3, 2, 2, 1], "b"), 2, t)
+                .ready
+                .is_empty()
+        );
+        // A third set pushes the oldest out of the table (max_pending 2).
+        let pushed = re.push_tagged(part(&[5, 0, 3, 3, 2, 1], "c"), 3, t);
+        assert_eq!(pushed.ready.len(), 1);
+        assert_eq!(pushed.ready[0].tags, vec![1]);
+        assert!(!pushed.ready[0].message.is_complete());
+        let expired = re.expire_tagged(t + Duration::from_secs(61));
+        let tags: Vec<Vec<u32>> = expired.into_iter().map(|m| m.tags).collect();
+        assert_eq!(tags, vec![vec![2], vec![3]]);
     }
 }
