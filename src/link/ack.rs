@@ -238,6 +238,15 @@ impl Ack {
     /// What the event carried is durable: answer its DELIVERs — and the repeats of them
     /// that came meanwhile — on the connections they came in on.
     pub fn answer(mut self) {
+        for a in self.take_answers(true) {
+            a.write();
+        }
+    }
+
+    /// Takes the answers of its DELIVERs and of their waiting repeats out of the book;
+    /// `durable` also records the DELIVERs as stored, so later repeats are answered at
+    /// once. The book's lock is released before the caller writes or drops them.
+    fn take_answers(&mut self, durable: bool) -> Vec<Answer> {
         let entries = std::mem::take(&mut self.entries);
         let mut answers = Vec::with_capacity(entries.len());
         let mut inner = self.book.as_ref().map(|b| lock(&b.inner));
@@ -247,15 +256,14 @@ impl Ack {
                 Entry::Keyed(key) => {
                     if let Some(inner) = inner.as_mut() {
                         answers.extend(inner.waiting.remove(&key).into_iter().flatten());
-                        inner.mark_durable(key);
+                        if durable {
+                            inner.mark_durable(key);
+                        }
                     }
                 }
             }
         }
-        drop(inner);
-        for a in answers {
-            a.write();
-        }
+        answers
     }
 
     /// For tests of a consumer: an ack for one DELIVER whose answer is `answer`, and the
@@ -288,22 +296,8 @@ impl Drop for Ack {
         if self.entries.is_empty() {
             return;
         }
-        let entries = std::mem::take(&mut self.entries);
-        let mut answers = Vec::with_capacity(entries.len());
-        let mut inner = self.book.as_ref().map(|b| lock(&b.inner));
-        for e in entries {
-            match e {
-                Entry::Direct(a) => answers.push(a),
-                Entry::Keyed(key) => {
-                    if let Some(inner) = inner.as_mut() {
-                        answers.extend(inner.waiting.remove(&key).into_iter().flatten());
-                    }
-                }
-            }
-        }
         // The answers go (each telling its connection not to wait) outside the lock.
-        drop(inner);
-        drop(answers);
+        drop(self.take_answers(false));
     }
 }
 

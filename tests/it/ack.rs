@@ -13,11 +13,10 @@ use std::time::Duration;
 
 use hongyan::daemon::{Daemon, DaemonHandle, SimTweak};
 use hongyan::dispatch::SendRequest;
-use hongyan::route::Carrier;
 use hongyan::sim::{MoSpec, SimConfig, SimHandle, SimProtocol, Simulator};
 use hongyan::store::DeliveryState;
 
-use crate::daemon::{TempDir, demo_config};
+use crate::daemon::{TempDir, demo_config, mobile_only_at};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -129,10 +128,7 @@ async fn a_report_sent_again_to_the_next_process_is_a_duplicate_in_the_store() {
     let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
     sc.report_delay = Duration::from_secs(1);
     let sim = Simulator::start(sc).await.unwrap();
-    let mut config = demo_config(&dir);
-    config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(sim.local_addr().to_string());
+    let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();
     let job = send_one(&daemon, "13800138000", "重启也只报一次").await;

@@ -52,6 +52,16 @@ pub(crate) fn demo_config(dir: &TempDir) -> Config {
     c
 }
 
+/// [`demo_config`] with only the China Mobile link, pointed at a real (external)
+/// gateway at `addr` instead of its built-in simulator.
+pub(crate) fn mobile_only_at(dir: &TempDir, addr: impl ToString) -> Config {
+    let mut config = demo_config(dir);
+    config.links.retain(|l| l.carrier() == Carrier::Mobile);
+    config.links[0].simulated = false;
+    config.links[0].address = Some(addr.to_string());
+    config
+}
+
 fn quick(l: &mut Link) {
     l.reconnect_initial = Duration::from_millis(100);
     l.reconnect_max = Duration::from_millis(500);
@@ -284,10 +294,7 @@ async fn a_restart_keeps_jobs_and_matches_a_report_that_arrives_after_it() {
     let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
     sc.report_delay = Duration::from_secs(600);
     let sim = Simulator::start(sc).await.unwrap();
-    let mut config = demo_config(&dir);
-    config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(sim.local_addr().to_string());
+    let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();
     let out = daemon
@@ -520,10 +527,7 @@ async fn free_addr() -> std::net::SocketAddr {
 async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_returns() {
     let dir = TempDir::new("outage");
     let addr = free_addr().await;
-    let mut config = demo_config(&dir);
-    config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(addr.to_string());
+    let config = mobile_only_at(&dir, addr);
     let daemon = Daemon::start(config).await.unwrap();
     let waiting = daemon
         .submitter()
