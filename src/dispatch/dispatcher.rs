@@ -48,7 +48,7 @@ use crate::link::{
 use crate::route::Carrier;
 use crate::store::{
     ClaimRequest, ClaimedMessage, Deferred, NewInbound, NewReport, ReportOutcome, ReportStatus,
-    SegmentId, StoreHandle, SubmitOutcome, now_millis,
+    SegmentId, SegmentPlace, StoreHandle, SubmitOutcome, now_millis,
 };
 
 /// With nothing to wake it, the claim loop looks at the queue this often anyway.
@@ -86,7 +86,7 @@ struct Shared {
     wake: Arc<Notify>,
     changes: Changes,
     /// (recipient id, part) → segment, for every part handed to the link and unanswered.
-    inflight: Mutex<HashMap<(u64, u8), SegmentId>>,
+    inflight: Mutex<HashMap<(u64, u8), SegmentPlace>>,
     up: AtomicUsize,
     last_problem: Mutex<Option<String>>,
     /// SGIP connects on demand: no connection is up until there is work.
@@ -228,7 +228,7 @@ impl LinkRunner {
         let _ = self.events_task.await;
         let left: Vec<SegmentId> = lock(&self.shared.inflight)
             .drain()
-            .map(|(_, seg)| seg)
+            .map(|(_, at)| at.segment_id)
             .collect();
         if left.is_empty() {
             tracing::info!(link = %name, "link stopped; nothing left in flight");
@@ -295,7 +295,7 @@ impl Shared {
         {
             let mut map = lock(&self.inflight);
             for s in &m.segments {
-                map.insert((msg.id, s.part), s.segment_id);
+                map.insert((msg.id, s.part), SegmentPlace::of(&m, s));
             }
         }
         tracing::debug!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, number = %m.number, parts = msg.parts.len(), text = %m.text, "handing message to the link");
@@ -398,7 +398,10 @@ impl Shared {
                 reason,
             } => {
                 self.metrics.failed();
-                let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
+                let Some(seg) = lock(&self.inflight)
+                    .remove(&(id, part))
+                    .map(|at| at.segment_id)
+                else {
                     tracing::warn!(link = %name, id, part, %reason, "failure for a part this run did not send");
                     return;
                 };
@@ -465,14 +468,15 @@ impl Shared {
     ) -> Option<Queued> {
         let name = &self.config.name;
         self.metrics.acknowledged(latency);
-        let Some(seg) = lock(&self.inflight).remove(&(id, part)) else {
+        let Some(at) = lock(&self.inflight).remove(&(id, part)) else {
             tracing::warn!(link = %name, id, part, %msg_id, "submit response for a part this run did not send");
             return None;
         };
+        let seg = at.segment_id;
         self.wake.notify_one();
         match self
             .store
-            .mark_submitted_deferred(seg, msg_id.clone(), now)
+            .mark_submitted_deferred(at, msg_id.clone(), now)
             .await
         {
             Ok(outcome) => Some(Queued::Submitted {

@@ -27,7 +27,7 @@ use super::model::{
 use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 use super::reports::UnreportedSegment;
 use super::schema::{self, StoreOptions};
-use super::sending::{FailOutcome, SegmentsMoved};
+use super::sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 use super::{read, reports};
 use crate::workflow::rules::Decision;
 
@@ -299,14 +299,14 @@ impl StoreHandle {
         self.call(move |s| s.record_report(&report, now)).await
     }
 
-    /// [`Store::mark_submitted`], queued now and answered through the [`Deferred`].
+    /// [`Store::mark_submitted_at`], queued now and answered through the [`Deferred`].
     pub async fn mark_submitted_deferred(
         &self,
-        segment_id: SegmentId,
+        at: SegmentPlace,
         msg_id: String,
         now: Millis,
     ) -> Result<Deferred<SubmitOutcome>> {
-        self.call_deferred(move |s| s.mark_submitted(segment_id, &msg_id, now))
+        self.call_deferred(move |s| s.mark_submitted_at(&at, &msg_id, now))
             .await
     }
 

@@ -189,6 +189,6 @@ pub use model::*;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
 pub use schema::{StoreOptions, Synchronous};
-pub use sending::{FailOutcome, SegmentsMoved};
+pub use sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use webhooks::{Subscriptions, WebhookDelivery};
