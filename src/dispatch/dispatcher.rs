@@ -16,8 +16,9 @@
 //!   `record_report` (kept as an orphan when no segment has the id yet), `Mo` → inbox.
 //!   Events are taken in bursts and recorded in order: submit responses and reports are
 //!   queued for the store's writer without waiting for each commit (so a burst shares
-//!   transactions), and the writer runs them in the order queued, so a report never
-//!   overtakes the submit response it follows.
+//!   transactions), the next burst is queued while the previous one waits for its commit
+//!   (a separate settling task waits, in order), and the writer runs them in the order
+//!   queued, so a report never overtakes the submit response it follows.
 //!
 //!   **Ack after commit**: a report's or MO's DELIVER is answered (its event's
 //!   [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
@@ -616,7 +617,9 @@ impl Shared {
     /// of the traffic — are queued for the store without waiting for each commit, so a
     /// burst shares the writer's transactions; the writer runs commands in the order
     /// they were queued, so a report still never overtakes its submit response.
-    async fn on_events(&self, events: &mut Vec<LinkEvent>) {
+    /// Queues a burst's submit responses and reports for the writer (recording the other
+    /// events on the way) and returns their commands, in order, for [`settle_loop`].
+    async fn queue_burst(&self, events: &mut Vec<LinkEvent>) -> Vec<Queued> {
         let now = now_millis();
         let mut queued = Vec::with_capacity(events.len());
         for event in events.drain(..) {
@@ -626,10 +629,7 @@ impl Shared {
                 Err(other) => self.record(other).await,
             }
         }
-        for q in queued {
-            self.settle(q).await;
-        }
-        self.changes.bump();
+        queued
     }
 }
 
@@ -697,20 +697,31 @@ async fn claim_loop(sh: Arc<Shared>, submitter: Submitter, mut stop: watch::Rece
 /// Most events taken from the link in one go.
 const EVENT_BURST: usize = 1024;
 
+/// Bursts queued for the writer and not yet settled. More than one, so that the next
+/// burst's commands reach the writer while the previous burst waits for its commit: with
+/// one, the writer sat idle for a reply's round trip after every commit of a busy link.
+const BURSTS_IN_FLIGHT: usize = 2;
+
+/// Takes the link's events in bursts and queues their store commands; the bursts'
+/// outcomes are waited for (and reports answered) by [`settle_loop`], in order. Returns
+/// once the link's event channel is closed (or, after `drain`, empty) and every queued
+/// burst is settled.
 async fn events_loop(
     sh: Arc<Shared>,
     mut rx: mpsc::Receiver<LinkEvent>,
     mut drain: watch::Receiver<bool>,
 ) {
+    let (to_settle, settling) = mpsc::channel(BURSTS_IN_FLIGHT);
+    let settler = tokio::spawn(settle_loop(Arc::clone(&sh), settling));
     let mut burst = Vec::with_capacity(EVENT_BURST);
-    loop {
+    'events: loop {
         tokio::select! {
             biased;
             n = rx.recv_many(&mut burst, EVENT_BURST) => {
                 if n == 0 {
-                    return;
+                    break 'events;
                 }
-                sh.on_events(&mut burst).await;
+                hand_over(&sh, &to_settle, &mut burst).await;
             }
             _ = drain.changed() => {
                 loop {
@@ -721,12 +732,39 @@ async fn events_loop(
                         }
                     }
                     if burst.is_empty() {
-                        return;
+                        break 'events;
                     }
-                    sh.on_events(&mut burst).await;
+                    hand_over(&sh, &to_settle, &mut burst).await;
                 }
             }
         }
+    }
+    drop(to_settle);
+    if let Err(e) = settler.await {
+        tracing::error!(link = %sh.config.name, error = %e, "the settling task failed");
+    }
+}
+
+/// Queues one burst and passes its commands to the settling task (settling them here if
+/// that task is gone).
+async fn hand_over(sh: &Shared, to_settle: &mpsc::Sender<Vec<Queued>>, burst: &mut Vec<LinkEvent>) {
+    let queued = sh.queue_burst(burst).await;
+    if let Err(mpsc::error::SendError(queued)) = to_settle.send(queued).await {
+        for q in queued {
+            sh.settle(q).await;
+        }
+        sh.changes.bump();
+    }
+}
+
+/// Waits for each queued burst's commands in the order they were queued, answers the
+/// reports' DELIVERs once committed, and tells watchers the store changed.
+async fn settle_loop(sh: Arc<Shared>, mut bursts: mpsc::Receiver<Vec<Queued>>) {
+    while let Some(queued) = bursts.recv().await {
+        for q in queued {
+            sh.settle(q).await;
+        }
+        sh.changes.bump();
     }
 }
 
