@@ -24,8 +24,10 @@
 //!   [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
 //!   duplicate or kept as an orphan; MO in the inbox. A kill at any moment therefore loses
 //!   no report or MO: whatever was not committed was not answered, and the gateway sends
-//!   it again. When the store fails, the ack is dropped (logged at warn): the DELIVER stays
-//!   unanswered and comes again.
+//!   it again. What was committed but not yet answered comes again too, and is not stored
+//!   twice: a report is a duplicate of the one its segment has, an MO message is known by
+//!   its DELIVER ids (`inbox_receive`). When the store fails, the ack is dropped (logged
+//!   at warn): the DELIVER stays unanswered and comes again.
 //!
 //! A claimed message's id towards the link is its recipient id, so every event names
 //! (recipient, part), which the in-memory map turns into the segment id.
@@ -48,8 +50,8 @@ use crate::link::{
 };
 use crate::route::Carrier;
 use crate::store::{
-    ClaimRequest, ClaimedMessage, Deferred, NewInbound, NewReport, ReportOutcome, ReportStatus,
-    SegmentId, SegmentPlace, StoreHandle, SubmitOutcome, now_millis,
+    ClaimRequest, ClaimedMessage, Deferred, MoReceived, NewInbound, NewReport, ReportOutcome,
+    ReportStatus, SegmentId, SegmentPlace, StoreHandle, SubmitOutcome, now_millis,
 };
 
 /// With nothing to wake it, the claim loop looks at the queue this often anyway.
@@ -439,11 +441,31 @@ impl Shared {
                     link: name.clone(),
                     item_id: None,
                 };
-                match self.store.inbox_insert(inbound).await {
-                    Ok(_) => {
+                let mut ids = ack.deliver_ids();
+                ids.sort_unstable();
+                let stored = if ids.is_empty() {
+                    self.store
+                        .inbox_insert(inbound)
+                        .await
+                        .map(MoReceived::Stored)
+                } else {
+                    let key = ids
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    self.store.inbox_receive(inbound, key).await
+                };
+                match stored {
+                    Ok(MoReceived::Stored(_)) => {
                         // Committed: now the gateway may have its answers.
                         ack.answer();
                         self.changes.bump_inbox();
+                    }
+                    Ok(MoReceived::Resent(id)) => {
+                        // Stored before a restart, never answered: answer it now.
+                        tracing::info!(link = %name, inbox = id, delivers = ack.len(), "inbound message sent again by the gateway; stored already, answered");
+                        ack.answer();
                     }
                     Err(e) => {
                         tracing::warn!(link = %name, error = %e, delivers = ack.len(), "cannot store an inbound message; left unanswered for the gateway to send again");
@@ -884,6 +906,49 @@ mod tests {
         let inbox = store.inbox_list(false, 10).await.unwrap();
         assert_eq!(inbox.len(), 1);
         assert_eq!(inbox[0].message.text, "TD");
+
+        drop(events);
+        runner.shutdown().await;
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_mo_the_gateway_sends_again_after_a_restart_is_answered_not_stored_twice() {
+        let db = TempDb::new("ack-mo-resend");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+        let id = CarrierMsgId::Cmpp(0x0123_4567_89ab_cdef);
+        // Each copy comes on a new book, as after a restart (the first copy was stored
+        // and the process stopped before answering it).
+        for round in 0..2 {
+            let (ack, mut replies) = Ack::detached_deliver(b"mo answer", id);
+            events
+                .send(LinkEvent::Mo {
+                    message: mo("同意"),
+                    ack,
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                reply(&mut replies).await.as_deref(),
+                Some(&b"mo answer"[..]),
+                "copy {round} answered"
+            );
+        }
+        let inbox = store.inbox_list(false, 10).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{inbox:?}");
+        assert_eq!(inbox[0].message.text, "同意");
+        // Another message under another id is stored.
+        let (ack, mut replies) = Ack::detached_deliver(b"mo answer", CarrierMsgId::Cmpp(7));
+        events
+            .send(LinkEvent::Mo {
+                message: mo("同意"),
+                ack,
+            })
+            .await
+            .unwrap();
+        reply(&mut replies).await;
+        assert_eq!(store.inbox_list(false, 10).await.unwrap().len(), 2);
 
         drop(events);
         runner.shutdown().await;

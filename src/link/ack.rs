@@ -278,6 +278,39 @@ impl Ack {
         (ack, rx)
     }
 
+    /// The gateway's ids of the DELIVERs it answers that carry one (an MO message's
+    /// parts), in the order they were joined. A gateway resends an unanswered DELIVER
+    /// under its first id, so these tell a resend from a new message even after a
+    /// restart, once they are stored with what the DELIVERs carried.
+    pub fn deliver_ids(&self) -> Vec<CarrierMsgId> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Keyed(RepeatKey::Deliver(id)) => Some(*id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// For tests of a consumer: [`detached`](Self::detached), keyed by the id of the
+    /// DELIVER it answers, as an MO part's ack is.
+    #[cfg(test)]
+    pub(crate) fn detached_deliver(
+        answer: &'static [u8],
+        id: CarrierMsgId,
+    ) -> (Ack, mpsc::UnboundedReceiver<Reply>) {
+        let book = Book::new();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let arrival = book.arrive(
+            Some(RepeatKey::Deliver(id)),
+            Some(Answer::new(&tx, Bytes::from_static(answer))),
+        );
+        let Arrival::New(ack) = arrival else {
+            unreachable!("a fresh book has seen nothing");
+        };
+        (ack, rx)
+    }
+
     /// How many DELIVERs (first copies) it answers.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -417,9 +450,17 @@ mod tests {
             })
             .collect();
         let unkeyed = new(book.arrive(None, answer(&tx, b"zero id")));
+        let report = new(book.arrive(Some(RepeatKey::Report(9)), answer(&tx, b"report")));
         let ack = Ack::join(parts.into_iter().chain([unkeyed]));
         assert_eq!(ack.len(), 4);
-        assert!(replies(&mut rx).is_empty());
+        // The DELIVER ids are what the store keys a message by: the keyed parts only.
+        assert_eq!(
+            ack.deliver_ids(),
+            (1..=3).map(CarrierMsgId::Cmpp).collect::<Vec<_>>()
+        );
+        assert!(report.deliver_ids().is_empty());
+        report.answer();
+        assert_eq!(replies(&mut rx).len(), 1);
         ack.answer();
         assert_eq!(replies(&mut rx).len(), 4);
         assert_eq!(book.waiting(), 0);

@@ -17,7 +17,7 @@ use super::approvals::{
 };
 use super::db::Store;
 use super::error::{Result, StoreError};
-use super::inbox::InboxRoute;
+use super::inbox::{InboxRoute, MoReceived};
 use super::model::{
     CancelOutcome, ClaimRequest, ClaimedMessage, EnqueueOutcome, ExpiredRecipient, ExtensionHolder,
     ExtensionRequest, InboxMessage, ItemKind, JobId, JobStatus, Millis, NewInbound, NewJob,
@@ -333,6 +333,16 @@ impl StoreHandle {
     /// [`Store::inbox_insert`].
     pub async fn inbox_insert(&self, message: NewInbound) -> Result<i64> {
         self.call(move |s| s.inbox_insert(&message)).await
+    }
+
+    /// [`Store::inbox_receive`].
+    pub async fn inbox_receive(
+        &self,
+        message: NewInbound,
+        deliver_key: String,
+    ) -> Result<MoReceived> {
+        self.call(move |s| s.inbox_receive(&message, &deliver_key))
+            .await
     }
 
     /// [`Store::inbox_mark_read`].

@@ -1,34 +1,49 @@
 //! Inbound (MO) messages: stored once reassembled, listed, marked read.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{Store, narrow};
 use super::error::{Result, StoreError};
 use super::model::{InboxMessage, NewInbound};
 
+/// What [`Store::inbox_receive`] did with an MO message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoReceived {
+    /// Stored as a new message, with this id.
+    Stored(i64),
+    /// The gateway sent it again (same DELIVER ids, same sender and text): it was stored
+    /// before, with this id, and is not stored twice.
+    Resent(i64),
+}
+
 impl Store {
     /// Stores an inbound message; returns its id.
     pub fn inbox_insert(&mut self, message: &NewInbound) -> Result<i64> {
+        self.write(|c, cache| store_inbound(c, cache, message, None))
+    }
+
+    /// Stores an MO message that came in DELIVERs with these gateway ids
+    /// (`deliver_key`: the ids of its parts, as the link joined them) — unless the same
+    /// link stored the same message under the same ids before: a gateway resends a
+    /// DELIVER that was never answered under its first id, which happens when hongyan
+    /// stopped between storing a message and answering it.
+    pub fn inbox_receive(&mut self, message: &NewInbound, deliver_key: &str) -> Result<MoReceived> {
         self.write(|c, cache| {
-            let id = inbox_insert(c, message)?;
-            if cache.webhooks.wants(crate::config::WebhookEvent::Inbound) {
-                let data = serde_json::json!({
-                    "inbox_id": id,
-                    "sender": message.sender,
-                    "destination": message.destination,
-                    "text": message.text,
-                    "received_at": message.received_at,
-                    "link": message.link,
-                });
-                super::webhooks::queue(
-                    c,
-                    &cache.webhooks,
-                    crate::config::WebhookEvent::Inbound,
-                    data,
-                    message.received_at,
-                )?;
+            let before: Option<i64> = c
+                .prepare_cached(
+                    "SELECT id FROM inbox
+                     WHERE link = ?1 AND deliver_key = ?2 AND sender = ?3 AND text = ?4
+                     LIMIT 1",
+                )?
+                .query_row(
+                    params![message.link, deliver_key, message.sender, message.text],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = before {
+                return Ok(MoReceived::Resent(id));
             }
-            Ok(id)
+            store_inbound(c, cache, message, Some(deliver_key)).map(MoReceived::Stored)
         })
     }
 
@@ -85,10 +100,39 @@ impl InboxRoute {
     }
 }
 
-fn inbox_insert(c: &Connection, m: &NewInbound) -> Result<i64> {
+/// Inserts the message and queues its `inbound` webhook event.
+fn store_inbound(
+    c: &Connection,
+    cache: &mut super::db::Cache,
+    message: &NewInbound,
+    deliver_key: Option<&str>,
+) -> Result<i64> {
+    let id = inbox_insert(c, message, deliver_key)?;
+    if cache.webhooks.wants(crate::config::WebhookEvent::Inbound) {
+        let data = serde_json::json!({
+            "inbox_id": id,
+            "sender": message.sender,
+            "destination": message.destination,
+            "text": message.text,
+            "received_at": message.received_at,
+            "link": message.link,
+        });
+        super::webhooks::queue(
+            c,
+            &cache.webhooks,
+            crate::config::WebhookEvent::Inbound,
+            data,
+            message.received_at,
+        )?;
+    }
+    Ok(id)
+}
+
+fn inbox_insert(c: &Connection, m: &NewInbound, deliver_key: Option<&str>) -> Result<i64> {
     c.prepare_cached(
-        "INSERT INTO inbox (sender, destination, text, coding, received_at, link, item_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO inbox (sender, destination, text, coding, received_at, link, item_id,
+                            deliver_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         m.sender,
@@ -97,7 +141,8 @@ fn inbox_insert(c: &Connection, m: &NewInbound) -> Result<i64> {
         m.coding,
         m.received_at,
         m.link,
-        m.item_id
+        m.item_id,
+        deliver_key
     ])?;
     Ok(c.last_insert_rowid())
 }
@@ -186,6 +231,45 @@ mod tests {
             link: "cmpp-1".into(),
             item_id: None,
         }
+    }
+
+    #[test]
+    fn an_mo_sent_again_under_the_same_deliver_ids_is_stored_once() {
+        let db = TempDb::new("inbox-resend");
+        let mut s = db.open();
+        let first = s
+            .inbox_receive(&mo("13800000001", "同意", 1), "7,8")
+            .unwrap();
+        let MoReceived::Stored(id) = first else {
+            panic!("first copy not stored: {first:?}");
+        };
+        // The gateway's resend after a restart: same ids, same sender and text.
+        assert_eq!(
+            s.inbox_receive(&mo("13800000001", "同意", 5), "7,8")
+                .unwrap(),
+            MoReceived::Resent(id)
+        );
+        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 1);
+        // Anything that differs is a message of its own: another text or sender under
+        // the same ids (a gateway reusing ids), the same ids on another link, other ids.
+        let mut other_link = mo("13800000001", "同意", 6);
+        other_link.link = "cmpp-2".into();
+        for (m, key) in [
+            (mo("13800000001", "不同意", 6), "7,8"),
+            (mo("13800000002", "同意", 6), "7,8"),
+            (other_link, "7,8"),
+            (mo("13800000001", "同意", 6), "9"),
+        ] {
+            assert!(matches!(
+                s.inbox_receive(&m, key).unwrap(),
+                MoReceived::Stored(_)
+            ));
+        }
+        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 5);
+        // Without ids nothing can be recognised: every copy is stored.
+        s.inbox_insert(&mo("13800000003", "TD", 7)).unwrap();
+        s.inbox_insert(&mo("13800000003", "TD", 7)).unwrap();
+        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 7);
     }
 
     #[test]

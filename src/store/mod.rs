@@ -33,7 +33,9 @@
 //!    [`mark_unconfirmed`](StoreHandle::mark_unconfirmed) (the restart rule: no blind
 //!    resend), or `requeue` when `resend_unconfirmed` is configured. Per delivery report:
 //!    [`record_report`](StoreHandle::record_report).
-//! 4. MO messages: [`inbox_insert`](StoreHandle::inbox_insert), read with
+//! 4. MO messages: [`inbox_receive`](StoreHandle::inbox_receive) with the gateway's
+//!    DELIVER ids (a resend of a message stored before a crash is recognised, not stored
+//!    twice), [`inbox_insert`](StoreHandle::inbox_insert) without; read with
 //!    [`inbox_list`](StoreHandle::inbox_list).
 //! 5. Replies: [`allocate_extension`](StoreHandle::allocate_extension) for each item that
 //!    expects one, [`lookup_extension`](StoreHandle::lookup_extension) when an MO message
@@ -184,7 +186,7 @@ pub use contacts::{
 pub use db::Store;
 pub use error::{Result, StoreError};
 pub use handle::{Deferred, StoreHandle};
-pub use inbox::InboxRoute;
+pub use inbox::{InboxRoute, MoReceived};
 pub use model::*;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;

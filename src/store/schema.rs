@@ -282,6 +282,13 @@ CREATE TABLE drafts (
     r#"
 CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = 3;
 "#,
+    // Version 7: the gateway's DELIVER ids of an MO message's parts, so a resend of a
+    // message stored just before a crash (its DELIVERs were never answered) is
+    // recognised and not stored again (see `inbox::inbox_receive`).
+    r#"
+ALTER TABLE inbox ADD COLUMN deliver_key TEXT;
+CREATE INDEX inbox_deliver ON inbox(link, deliver_key) WHERE deliver_key IS NOT NULL;
+"#,
 ];
 
 /// The schema version this build writes.
