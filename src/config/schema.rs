@@ -51,6 +51,9 @@ pub enum WebhookEvent {
     Inbound,
     /// An approver's decision applied to an approval step (by SMS or the API).
     ApprovalDecision,
+    /// A segment the carrier accepted whose status report did not come within
+    /// `queue.report_timeout`: now `unreported`.
+    Unreported,
 }
 
 impl WebhookEvent {
@@ -60,6 +63,7 @@ impl WebhookEvent {
             Self::DeliveryReport => "delivery_report",
             Self::Inbound => "inbound",
             Self::ApprovalDecision => "approval_decision",
+            Self::Unreported => "unreported",
         }
     }
 }

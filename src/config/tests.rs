@@ -128,6 +128,25 @@ fn good_config_parses_with_values_and_defaults() {
 }
 
 #[test]
+fn every_webhook_event_is_named_in_the_config_as_it_is_sent() {
+    use super::schema::WebhookEvent;
+    let all = [
+        WebhookEvent::DeliveryReport,
+        WebhookEvent::Inbound,
+        WebhookEvent::ApprovalDecision,
+        WebhookEvent::Unreported,
+    ];
+    let names: Vec<String> = all.iter().map(|e| format!("{:?}", e.name())).collect();
+    let c = with_env(&GOOD.replacen(
+        "events = [\"delivery_report\", \"inbound\"]",
+        &format!("events = [{}]", names.join(", ")),
+        1,
+    ))
+    .unwrap();
+    assert_eq!(c.webhooks[0].events, all);
+}
+
+#[test]
 fn secrets_never_show_in_debug_output() {
     let c = with_env(GOOD).unwrap();
     let debug = format!("{c:?}");

@@ -37,7 +37,7 @@ impl Store {
         limit: usize,
         now: Millis,
     ) -> Result<Vec<UnreportedSegment>> {
-        self.write(|c, _| expire_reports(c, cutoff, limit, now))
+        self.write(|c, cache| expire_reports(c, &cache.webhooks, cutoff, limit, now))
     }
 }
 
@@ -68,6 +68,7 @@ pub(crate) const AWAITING_REPORT_DUE: &str =
 
 fn expire_reports(
     c: &Connection,
+    webhooks: &super::webhooks::Subscriptions,
     cutoff: Millis,
     limit: usize,
     now: Millis,
@@ -97,6 +98,15 @@ fn expire_reports(
     for (at, msg_id, submitted_at) in due {
         mark.execute(params![at.segment_id, NO_REPORT, now])?;
         let recipient_state = settle(c, &at, DeliveryState::Unreported, now)?;
+        super::webhooks::unreported_event(
+            c,
+            webhooks,
+            &at,
+            msg_id.as_deref().unwrap_or_default(),
+            submitted_at,
+            recipient_state,
+            now,
+        )?;
         out.push(UnreportedSegment {
             segment_id: at.segment_id,
             recipient_id: at.recipient_id,
@@ -572,5 +582,65 @@ mod tests {
         assert_eq!(st.state, JobState::Unreported, "p1's report never came");
         // Nothing left waiting.
         assert!(s.expire_reports(i64::MAX, 100, 70).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_segment_past_the_report_deadline_is_told_to_the_webhooks_that_want_it() {
+        use crate::config::WebhookEvent;
+        let db = TempDb::new("report-deadline-webhook");
+        let mut s = db.open();
+        s.set_webhooks(super::super::webhooks::Subscriptions::only(
+            "shop",
+            &[WebhookEvent::Unreported],
+        ));
+        let first_job = s
+            .enqueue(&job(Priority::Bulk, &[("13800138000", 1), ("2", 1)]), 0)
+            .unwrap()
+            .job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let (lost, reported) = (c[0].segments[0].segment_id, c[1].segments[0].segment_id);
+        s.mark_submitted(lost, "lost-1", 10).unwrap();
+        s.mark_submitted(reported, "ok-1", 10).unwrap();
+        s.record_report(&report("ok-1", ReportStatus::Delivered), 11)
+            .unwrap();
+        assert_eq!(s.expire_reports(20, 100, 30).unwrap().len(), 1);
+
+        let due = super::super::webhooks::due(s.conn(), 30, 10).unwrap();
+        assert_eq!(
+            due.len(),
+            1,
+            "only the lost one; delivery_report is not wanted"
+        );
+        assert_eq!(
+            (due[0].webhook.as_str(), due[0].event.as_str()),
+            ("shop", "unreported")
+        );
+        let body: serde_json::Value = serde_json::from_str(&due[0].body).unwrap();
+        assert_eq!(body["event"], "unreported");
+        let data = &body["data"];
+        assert_eq!(data["job_id"], first_job);
+        assert_eq!(data["segment_id"], lost);
+        assert_eq!(data["number"], "13800138000");
+        assert_eq!(data["carrier"], "cmcc");
+        assert_eq!(data["msg_id"], "lost-1");
+        assert_eq!(data["submitted_at"], 10);
+        assert_eq!(data["recipient_state"], "unreported");
+
+        // Without a subscription nothing is queued.
+        s.set_webhooks(super::super::webhooks::Subscriptions::default());
+        let c = s.claim(&claim_req("cmcc", 10), 31).unwrap();
+        assert!(c.is_empty());
+        let more = s
+            .enqueue(&job(Priority::Bulk, &[("3", 1)]), 32)
+            .unwrap()
+            .job_id;
+        let c = s.claim(&claim_req("cmcc", 10), 33).unwrap();
+        s.mark_submitted(c[0].segments[0].segment_id, "lost-2", 34)
+            .unwrap();
+        assert_eq!(s.expire_reports(40, 100, 50).unwrap()[0].job_id, more);
+        assert_eq!(
+            super::super::webhooks::due(s.conn(), 50, 10).unwrap().len(),
+            1
+        );
     }
 }

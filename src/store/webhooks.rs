@@ -33,6 +33,14 @@ impl Subscriptions {
         Self { by_event }
     }
 
+    /// For tests: one webhook, `name`, hearing of `events`.
+    #[cfg(test)]
+    pub(crate) fn only(name: &str, events: &[WebhookEvent]) -> Self {
+        Self {
+            by_event: events.iter().map(|e| (*e, vec![name.to_owned()])).collect(),
+        }
+    }
+
     /// True when some webhook wants `event`.
     pub fn wants(&self, event: WebhookEvent) -> bool {
         self.by_event.get(&event).is_some_and(|v| !v.is_empty())
@@ -112,6 +120,38 @@ pub(crate) fn report_event(
         "err": err,
     });
     queue(c, subs, WebhookEvent::DeliveryReport, data, now)
+}
+
+/// Queues an `unreported` event for a segment that reached the report deadline.
+pub(crate) fn unreported_event(
+    c: &Connection,
+    subs: &Subscriptions,
+    at: &super::sending::SegmentPlace,
+    msg_id: &str,
+    submitted_at: Option<Millis>,
+    recipient_state: super::state::DeliveryState,
+    now: Millis,
+) -> Result<()> {
+    if !subs.wants(WebhookEvent::Unreported) {
+        return Ok(());
+    }
+    let (number, carrier): (Option<String>, Option<String>) = c
+        .prepare_cached("SELECT number, carrier FROM recipients WHERE id = ?1")?
+        .query_row([at.recipient_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap_or((None, None));
+    let data = serde_json::json!({
+        "job_id": at.job_id,
+        "recipient_id": at.recipient_id,
+        "number": number,
+        "segment_id": at.segment_id,
+        "part": at.part,
+        "parts": at.parts,
+        "carrier": carrier,
+        "msg_id": msg_id,
+        "submitted_at": submitted_at,
+        "recipient_state": recipient_state,
+    });
+    queue(c, subs, WebhookEvent::Unreported, data, now)
 }
 
 impl Store {

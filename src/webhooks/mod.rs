@@ -9,7 +9,7 @@
 //!
 //! | header | value |
 //! |---|---|
-//! | `X-Hongyan-Event` | `delivery_report`, `inbound` or `approval_decision` |
+//! | `X-Hongyan-Event` | `delivery_report`, `inbound`, `approval_decision` or `unreported` |
 //! | `X-Hongyan-Delivery` | the delivery id: the same on every retry of one event, so repeats can be dropped |
 //! | `X-Hongyan-Timestamp` | unix seconds when this attempt was signed |
 //! | `X-Hongyan-Signature` | `sha256=` + lowercase hex of HMAC-SHA256(secret, timestamp + `.` + body) |
