@@ -866,6 +866,22 @@ mod tests {
             .expect("the reply queue closed without a reply")
     }
 
+    /// Sends an MO event carrying `ack` and waits for the answer its DELIVER gets.
+    async fn mo_answer(
+        events: &mpsc::Sender<LinkEvent>,
+        text: &str,
+        (ack, mut replies): (Ack, mpsc::UnboundedReceiver<Option<Bytes>>),
+    ) -> Option<Bytes> {
+        events
+            .send(LinkEvent::Mo {
+                message: mo(text),
+                ack,
+            })
+            .await
+            .unwrap();
+        reply(&mut replies).await
+    }
+
     #[tokio::test]
     async fn a_report_and_an_mo_are_answered_once_committed() {
         let db = TempDb::new("ack-commit");
@@ -891,16 +907,10 @@ mod tests {
         assert_eq!(orphans.len(), 1);
         assert_eq!(orphans[0].msg_id, "4242");
 
-        let (ack, mut replies) = Ack::detached(b"mo answer");
-        events
-            .send(LinkEvent::Mo {
-                message: mo("TD"),
-                ack,
-            })
-            .await
-            .unwrap();
         assert_eq!(
-            reply(&mut replies).await.as_deref(),
+            mo_answer(&events, "TD", Ack::detached(b"mo answer"))
+                .await
+                .as_deref(),
             Some(&b"mo answer"[..])
         );
         let inbox = store.inbox_list(false, 10).await.unwrap();
@@ -921,16 +931,9 @@ mod tests {
         // Each copy comes on a new book, as after a restart (the first copy was stored
         // and the process stopped before answering it).
         for round in 0..2 {
-            let (ack, mut replies) = Ack::detached_deliver(b"mo answer", id);
-            events
-                .send(LinkEvent::Mo {
-                    message: mo("同意"),
-                    ack,
-                })
-                .await
-                .unwrap();
+            let ack = Ack::detached_deliver(b"mo answer", id);
             assert_eq!(
-                reply(&mut replies).await.as_deref(),
+                mo_answer(&events, "同意", ack).await.as_deref(),
                 Some(&b"mo answer"[..]),
                 "copy {round} answered"
             );
@@ -939,15 +942,8 @@ mod tests {
         assert_eq!(inbox.len(), 1, "{inbox:?}");
         assert_eq!(inbox[0].message.text, "同意");
         // Another message under another id is stored.
-        let (ack, mut replies) = Ack::detached_deliver(b"mo answer", CarrierMsgId::Cmpp(7));
-        events
-            .send(LinkEvent::Mo {
-                message: mo("同意"),
-                ack,
-            })
-            .await
-            .unwrap();
-        reply(&mut replies).await;
+        let ack = Ack::detached_deliver(b"mo answer", CarrierMsgId::Cmpp(7));
+        mo_answer(&events, "同意", ack).await;
         assert_eq!(store.inbox_list(false, 10).await.unwrap().len(), 2);
 
         drop(events);

@@ -179,7 +179,6 @@ fn record_report(
             c,
             &cache.webhooks,
             &at,
-            &report.carrier,
             &report.msg_id,
             report.status,
             &report.stat,

@@ -539,7 +539,6 @@ fn mark_submitted(
             c,
             &cache.webhooks,
             &seg.at,
-            &seg.carrier,
             msg_id,
             report.status,
             &report.stat,

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::db::Store;
@@ -86,13 +86,33 @@ pub(crate) fn queue(
     Ok(())
 }
 
+/// What every segment event carries: the segment, its place, and whom it went to.
+fn segment_data(
+    c: &Connection,
+    at: &super::sending::SegmentPlace,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let (number, carrier): (Option<String>, Option<String>) = c
+        .prepare_cached("SELECT number, carrier FROM recipients WHERE id = ?1")?
+        .query_row([at.recipient_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None));
+    let mut data = serde_json::Map::new();
+    data.insert("job_id".into(), at.job_id.into());
+    data.insert("recipient_id".into(), at.recipient_id.into());
+    data.insert("number".into(), number.into());
+    data.insert("segment_id".into(), at.segment_id.into());
+    data.insert("part".into(), at.part.into());
+    data.insert("parts".into(), at.parts.into());
+    data.insert("carrier".into(), carrier.into());
+    Ok(data)
+}
+
 /// Queues a `delivery_report` event for a report just applied to a segment.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn report_event(
     c: &Connection,
     subs: &Subscriptions,
     at: &super::sending::SegmentPlace,
-    carrier: &str,
     msg_id: &str,
     status: super::state::ReportStatus,
     stat: &str,
@@ -102,24 +122,12 @@ pub(crate) fn report_event(
     if !subs.wants(WebhookEvent::DeliveryReport) {
         return Ok(());
     }
-    let number: Option<String> = c
-        .prepare_cached("SELECT number FROM recipients WHERE id = ?1")?
-        .query_row([at.recipient_id], |r| r.get(0))
-        .ok();
-    let data = serde_json::json!({
-        "job_id": at.job_id,
-        "recipient_id": at.recipient_id,
-        "number": number,
-        "segment_id": at.segment_id,
-        "part": at.part,
-        "parts": at.parts,
-        "carrier": carrier,
-        "msg_id": msg_id,
-        "status": status,
-        "stat": stat,
-        "err": err,
-    });
-    queue(c, subs, WebhookEvent::DeliveryReport, data, now)
+    let mut data = segment_data(c, at)?;
+    data.insert("msg_id".into(), msg_id.into());
+    data.insert("status".into(), serde_json::json!(status));
+    data.insert("stat".into(), stat.into());
+    data.insert("err".into(), err.into());
+    queue(c, subs, WebhookEvent::DeliveryReport, data.into(), now)
 }
 
 /// Queues an `unreported` event for a segment that reached the report deadline.
@@ -135,23 +143,11 @@ pub(crate) fn unreported_event(
     if !subs.wants(WebhookEvent::Unreported) {
         return Ok(());
     }
-    let (number, carrier): (Option<String>, Option<String>) = c
-        .prepare_cached("SELECT number, carrier FROM recipients WHERE id = ?1")?
-        .query_row([at.recipient_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap_or((None, None));
-    let data = serde_json::json!({
-        "job_id": at.job_id,
-        "recipient_id": at.recipient_id,
-        "number": number,
-        "segment_id": at.segment_id,
-        "part": at.part,
-        "parts": at.parts,
-        "carrier": carrier,
-        "msg_id": msg_id,
-        "submitted_at": submitted_at,
-        "recipient_state": recipient_state,
-    });
-    queue(c, subs, WebhookEvent::Unreported, data, now)
+    let mut data = segment_data(c, at)?;
+    data.insert("msg_id".into(), msg_id.into());
+    data.insert("submitted_at".into(), submitted_at.into());
+    data.insert("recipient_state".into(), serde_json::json!(recipient_state));
+    queue(c, subs, WebhookEvent::Unreported, data.into(), now)
 }
 
 impl Store {
