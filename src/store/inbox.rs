@@ -23,7 +23,7 @@ impl Store {
     }
 
     /// Stores an MO message that came in DELIVERs with these gateway ids
-    /// (`deliver_key`: the ids of its parts, as the link joined them) — unless the same
+    /// (`deliver_key`: the ids of its parts, sorted and comma-joined) — unless the same
     /// link stored the same message under the same ids before: a gateway resends a
     /// DELIVER that was never answered under its first id, which happens when hongyan
     /// stopped between storing a message and answering it.

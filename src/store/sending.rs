@@ -69,17 +69,11 @@ impl Store {
     ) -> Result<SubmitOutcome> {
         self.write(|c, cache| {
             if !orphans_may_exist(c, cache)? {
-                let changed = c
-                    .prepare_cached(
-                        // In flight (2) or unconfirmed (7), as literals: a bound state
-                        // would make SQLite prepare the statement again at every call
-                        // (see `CLAIM_CANDIDATES`).
-                        "UPDATE segments
-                         SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3,
-                             updated_at = ?3
-                         WHERE id = ?1 AND state IN (2, 7)",
-                    )?
-                    .execute(params![at.segment_id, msg_id, now])?;
+                let changed = c.prepare_cached(MARK_SUBMITTED)?.execute(params![
+                    at.segment_id,
+                    msg_id,
+                    now
+                ])?;
                 if changed == 1 {
                     let recipient_state = settle(c, at, DeliveryState::Submitted, now)?;
                     return Ok(SubmitOutcome {
@@ -452,6 +446,13 @@ fn answerable(c: &Connection, segment_id: SegmentId, operation: &'static str) ->
     }
 }
 
+/// A segment in flight (2) or unconfirmed (7) accepted under a message id, no report yet.
+/// The states are literals: a bound state would make SQLite prepare the statement again at
+/// every call (see [`CLAIM_CANDIDATES`]).
+const MARK_SUBMITTED: &str = "UPDATE segments
+     SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
+     WHERE id = ?1 AND state IN (2, 7)";
+
 fn mark_submitted(
     c: &Connection,
     cache: &mut Cache,
@@ -502,12 +503,8 @@ fn mark_submitted(
     let matched_report = orphans.into_iter().next().map(|(_, report)| report);
     let state = match &matched_report {
         None => {
-            c.prepare_cached(
-                "UPDATE segments
-                 SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
-                 WHERE id = ?1",
-            )?
-            .execute(params![segment_id, msg_id, now])?;
+            c.prepare_cached(MARK_SUBMITTED)?
+                .execute(params![segment_id, msg_id, now])?;
             DeliveryState::Submitted
         }
         Some(report) => {
