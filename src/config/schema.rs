@@ -116,6 +116,12 @@ pub struct Storage {
     /// slower.
     #[serde(default)]
     pub synchronous: Synchronous,
+    /// How long finished jobs (with their recipients and segments), inbox messages the
+    /// reply router has seen, and unmatched reports are kept before they are deleted.
+    /// Default 180 days; `"0s"` keeps everything forever. Anything still waiting (queued,
+    /// scheduled, in flight, expecting a report) is kept whatever its age.
+    #[serde(default = "default_retention", with = "super::duration")]
+    pub retention: Duration,
 }
 
 /// SQLite durability level.
@@ -528,6 +534,7 @@ impl Default for Storage {
             data_dir: default_data_dir(),
             database: default_database(),
             synchronous: Synchronous::default(),
+            retention: default_retention(),
         }
     }
 }
@@ -567,6 +574,9 @@ pub fn default_data_dir() -> PathBuf {
 }
 fn default_database() -> String {
     "hongyan.db".into()
+}
+fn default_retention() -> Duration {
+    Duration::from_secs(180 * 86_400)
 }
 fn default_api_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))

@@ -111,6 +111,13 @@ fn good_config_parses_with_values_and_defaults() {
     assert!(c.queue.resend_unconfirmed);
     assert_eq!(c.queue.default_validity, Duration::from_secs(86_400));
     assert_eq!(c.queue.report_timeout, Duration::from_secs(96 * 3600));
+    assert_eq!(c.storage.retention, Duration::from_secs(180 * 86_400));
+    let forever = with_env(&GOOD.replace(
+        "data_dir = \"/var/lib/hongyan\"",
+        "data_dir = \"/var/lib/hongyan\"\nretention = \"0s\"",
+    ))
+    .unwrap();
+    assert!(forever.storage.retention.is_zero());
     assert_eq!(
         c.routing.fallback.get(&Carrier::Broadnet),
         Some(&Carrier::Mobile)
@@ -284,6 +291,21 @@ fn value_errors_name_the_key() {
             "report_timeout = \"96h\"",
             "report_timeout = \"90d\"",
             "queue.report_timeout",
+        ),
+        (
+            "data_dir = \"/var/lib/hongyan\"",
+            "data_dir = \"/var/lib/hongyan\"\nretention = \"1h\"",
+            "storage.retention",
+        ),
+        (
+            "data_dir = \"/var/lib/hongyan\"",
+            "data_dir = \"/var/lib/hongyan\"\nretention = \"forever\"",
+            "storage.retention",
+        ),
+        (
+            "data_dir = \"/var/lib/hongyan\"",
+            "data_dir = \"/var/lib/hongyan\"\nretention = \"2d\"",
+            "storage.retention",
         ),
         (
             "report_timeout = \"96h\"",

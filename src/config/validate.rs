@@ -78,6 +78,25 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
             secs(30 * 86_400),
         )?;
     }
+    if !config.storage.retention.is_zero() {
+        in_range(
+            "storage.retention",
+            config.storage.retention,
+            secs(86_400),
+            secs(100 * 365 * 86_400),
+        )?;
+        if config.storage.retention < config.queue.report_timeout {
+            return Err(ConfigError::invalid(
+                "storage.retention",
+                format!(
+                    "{} is shorter than queue.report_timeout ({}): a job could be deleted \
+                     while a report for it may still come",
+                    humantime::format_duration(config.storage.retention),
+                    humantime::format_duration(config.queue.report_timeout)
+                ),
+            ));
+        }
+    }
 
     if !config.workflow.remind_after.is_zero() {
         in_range(

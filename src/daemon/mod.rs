@@ -15,6 +15,7 @@
 //! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
+//! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
 //! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
 //! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod demo;
 pub mod logging;
 pub mod notify;
+pub mod retention;
 mod start;
 mod wait;
 
@@ -129,6 +131,7 @@ pub struct DaemonHandle {
     changes: Changes,
     stop: watch::Sender<bool>,
     scheduler: JoinHandle<()>,
+    retention: JoinHandle<()>,
     workflow: Workflow,
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
@@ -206,6 +209,20 @@ impl DaemonHandle {
         scheduler::run_once(&self.store, &self.wake, &self.changes, timeout).await;
     }
 
+    /// Runs the retention purge now, as if the clock read `now` (unix ms): deletes what is
+    /// finished and older than `storage.retention` (zero: nothing).
+    pub async fn purge(
+        &self,
+        now: crate::store::Millis,
+    ) -> Result<crate::store::PurgeOutcome, crate::store::StoreError> {
+        let retention = self.config().storage.retention;
+        if retention.is_zero() {
+            return Ok(crate::store::PurgeOutcome::default());
+        }
+        let stop = self.stop.subscribe();
+        retention::run_once(&self.store, retention, now, retention::PASS_BUDGET, &stop).await
+    }
+
     /// Graceful stop within `deadline`: new jobs are refused, dispatchers stop claiming,
     /// links close their sessions (each waiting up to its close grace for responses),
     /// answers are recorded, unanswered parts go back to the queue, the simulators stop
@@ -215,6 +232,7 @@ impl DaemonHandle {
         self.submitter.close();
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
+        let _ = self.retention.await;
         let _ = self.workflow_task.await;
         let _ = self.webhooks.await;
         let mut links = JoinSet::new();

@@ -95,6 +95,8 @@ pub(super) async fn start(
         config.queue.report_timeout,
         stop_rx.clone(),
     );
+    let retention =
+        super::retention::start(store.clone(), config.storage.retention, stop_rx.clone());
     let webhooks = crate::webhooks::start(
         store.clone(),
         config.webhooks.clone(),
@@ -124,6 +126,7 @@ pub(super) async fn start(
         changes,
         stop,
         scheduler,
+        retention,
         workflow,
         workflow_task,
         webhooks,

@@ -26,6 +26,7 @@ use super::model::{
 };
 use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 use super::reports::UnreportedSegment;
+use super::retention::PurgeOutcome;
 use super::schema::{self, StoreOptions};
 use super::sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 use super::{read, reports};
@@ -82,6 +83,10 @@ impl<T> Deferred<T> {
 
 enum Msg {
     Run(Box<dyn Pending>),
+    /// Runs after the batch before it has committed, outside any transaction (it opens its
+    /// own): for a command that must change connection settings, which SQLite ignores
+    /// inside a transaction.
+    Alone(Box<dyn Pending>),
     Close(oneshot::Sender<()>),
 }
 
@@ -97,6 +102,7 @@ impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Run(_) => "Run",
+            Self::Alone(_) => "Alone",
             Self::Close(_) => "Close",
         })
     }
@@ -197,6 +203,25 @@ impl StoreHandle {
         Ok(Deferred(rx))
     }
 
+    /// Like `call`, for a command that runs alone ([`Msg::Alone`]).
+    async fn call_alone<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let call = Call {
+            op,
+            outcome: None,
+            reply,
+        };
+        self.tx
+            .send(Msg::Alone(Box::new(call)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Deferred(rx).outcome().await
+    }
+
     pub(super) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -241,6 +266,17 @@ impl StoreHandle {
         now: Millis,
     ) -> Result<Vec<UnreportedSegment>> {
         self.call(move |s| s.expire_reports(cutoff, limit, now))
+            .await
+    }
+
+    /// [`Store::purge`]: runs alone, after the batch before it has committed.
+    pub async fn purge(
+        &self,
+        cutoff: Millis,
+        after_job: JobId,
+        budget: usize,
+    ) -> Result<PurgeOutcome> {
+        self.call_alone(move |s| s.purge(cutoff, after_job, budget))
             .await
     }
 
@@ -673,16 +709,30 @@ fn writer(
 ) {
     let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(max_batch.min(1024));
     let mut closing = None;
+    let mut alone = None;
     let (mut batches, mut commands) = (0u64, 0u64);
+    let reply = |done: Vec<Box<dyn Pending>>| {
+        let unsent = match &replier {
+            Some(replier) => replier.send(done).err().map(|e| e.0),
+            None => Some(done),
+        };
+        // No runtime to reply from (or it is gone): reply from here.
+        for cmd in unsent.into_iter().flatten() {
+            cmd.reply();
+        }
+    };
     while closing.is_none() {
         match rx.blocking_recv() {
             Some(Msg::Run(cmd)) => batch.push(cmd),
+            Some(Msg::Alone(cmd)) => alone = Some(cmd),
             Some(Msg::Close(done)) => closing = Some(done),
             None => break,
         }
-        while closing.is_none() && batch.len() < max_batch {
+        // A command that runs alone ends the batch: what came before it commits first.
+        while closing.is_none() && alone.is_none() && batch.len() < max_batch {
             match rx.try_recv() {
                 Ok(Msg::Run(cmd)) => batch.push(cmd),
+                Ok(Msg::Alone(cmd)) => alone = Some(cmd),
                 Ok(Msg::Close(done)) => closing = Some(done),
                 Err(_) => break,
             }
@@ -691,15 +741,16 @@ fn writer(
             batches += 1;
             commands += u64::try_from(batch.len()).unwrap_or(0);
             run_batch(&mut store, &mut batch);
-            let done = std::mem::replace(&mut batch, Vec::with_capacity(max_batch.min(1024)));
-            let unsent = match &replier {
-                Some(replier) => replier.send(done).err().map(|e| e.0),
-                None => Some(done),
-            };
-            // No runtime to reply from (or it is gone): reply from here.
-            for cmd in unsent.into_iter().flatten() {
-                cmd.reply();
-            }
+            reply(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(max_batch.min(1024)),
+            ));
+        }
+        if let Some(mut cmd) = alone.take() {
+            batches += 1;
+            commands += 1;
+            cmd.run(&mut store);
+            reply(vec![cmd]);
         }
     }
     // Commands sent after Close find the channel closed (their reply is dropped: Closed).
@@ -756,6 +807,53 @@ mod tests {
     use super::*;
     use crate::store::testutil::{TempDb, claim_req, one, report};
     use crate::store::{DeliveryState, JobState, ReportStatus};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_purge_runs_alone_between_batches_and_leaves_foreign_keys_on() {
+        let db = TempDb::new("handle-purge");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let old = h.enqueue(one("13800000001"), 1).await.unwrap().job_id;
+        let c = h.claim(claim_req("cmcc", 10), 1).await.unwrap();
+        h.mark_submitted(c[0].segments[0].segment_id, "m".into(), 1)
+            .await
+            .unwrap();
+        h.record_report(report("m", ReportStatus::Delivered), 1)
+            .await
+            .unwrap();
+        // Queued from concurrent tasks, so the purge lands between (or in the middle of)
+        // batches of other commands.
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let h = h.clone();
+            tasks.spawn(async move { h.enqueue(one(&format!("1390000{i:04}")), 2).await });
+        }
+        let purged = h.purge(1_000, 0, 100).await.unwrap();
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap().unwrap();
+        }
+        assert_eq!(purged.jobs, 1, "{purged:?}");
+        assert!(h.job_status(old).await.unwrap().is_none());
+        assert_eq!(h.queue_depth().await.unwrap().segments.queued, 20);
+        // Enforcement is back: a segment of a recipient that does not exist is refused.
+        let dangling = h
+            .call(|s| {
+                s.write(|c, _| {
+                    c.execute(
+                        "INSERT INTO segments (recipient_id, job_id, carrier, part, parts,
+                                               state, updated_at)
+                         VALUES (999999, 1, 'cmcc', 1, 1, 1, 0)",
+                        [],
+                    )?;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(
+            matches!(dangling, Err(StoreError::Sqlite(_))),
+            "{dangling:?}"
+        );
+        h.close().await.unwrap();
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_callers_share_batches_and_all_commit() {

@@ -41,6 +41,8 @@
 //!    expects one, [`lookup_extension`](StoreHandle::lookup_extension) when an MO message
 //!    arrives, [`release_item_extensions`](StoreHandle::release_item_extensions) (or
 //!    [`release_extension`](StoreHandle::release_extension)) when the item closes.
+//! 6. Housekeeping, every few minutes: [`purge`](StoreHandle::purge) of finished history
+//!    older than the retention window, in bounded passes; it runs alone, between batches.
 //!
 //! # Tables
 //!
@@ -142,9 +144,10 @@
 //!
 //! `queue_depth` counts by scanning segments and is meant for status pages, not a tight
 //! loop. `claim` skips recipients past their expiry but leaves them queued for `expire`,
-//! which reports them, so call `expire` regularly. Nothing is ever deleted: retention
-//! (archiving old delivered jobs) is a job for a later migration and command. Only one
-//! process may write a store file at a time.
+//! which reports them, so call `expire` regularly. [`Store::purge`] deletes finished
+//! history older than a cutoff in bounded steps (the daemon runs it for
+//! `storage.retention`; see `retention.rs`). Only one process may write a store file at a
+//! time.
 
 mod approvals;
 mod contacts;
@@ -159,6 +162,7 @@ mod read;
 mod recovery;
 mod reminders;
 mod reports;
+mod retention;
 pub mod schema;
 mod sending;
 pub mod state;
@@ -190,6 +194,7 @@ pub use inbox::{InboxRoute, MoReceived};
 pub use model::*;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
+pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
 pub use sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};

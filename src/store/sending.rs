@@ -280,10 +280,11 @@ fn claim(c: &Connection, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedM
 
 /// Id ranges, consecutive ids merged.
 #[derive(Default)]
-struct Ranges(Vec<(i64, i64)>);
+pub(crate) struct Ranges(pub(crate) Vec<(i64, i64)>);
 
 impl Ranges {
-    fn push(&mut self, first: i64, last: i64) {
+    /// Adds `first..=last`, merged into the last range when it follows on.
+    pub(crate) fn push(&mut self, first: i64, last: i64) {
         match self.0.last_mut() {
             Some((_, end)) if *end + 1 == first => *end = last,
             _ => self.0.push((first, last)),

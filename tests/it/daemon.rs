@@ -830,3 +830,55 @@ async fn links_of_one_carrier_with_different_text_settings_are_refused_naming_th
         "refused before opening the store"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() {
+    let dir = TempDir::new("retention");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let retention = daemon.config().storage.retention;
+    assert_eq!(retention, Duration::from_secs(180 * 86_400));
+    let sent = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138000".into()], "已发货"))
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+    assert_delivered(&settled(&daemon, sent).await);
+    // Scheduled a year ahead: old by then, but still waiting.
+    let mut req = SendRequest::new(vec!["13900139000".into()], "续费提醒");
+    req.send_at = Some(hongyan::store::now_millis() + 365 * 86_400_000);
+    let waiting = daemon
+        .submitter()
+        .send(req)
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+
+    // Today nothing is old enough.
+    let now = hongyan::store::now_millis();
+    assert!(daemon.purge(now).await.unwrap().is_empty());
+    assert!(daemon.store().job_status(sent).await.unwrap().is_some());
+
+    // A day past the retention window: the delivered job goes, the scheduled one stays.
+    let later = now + i64::try_from(retention.as_millis()).unwrap() + 86_400_000;
+    let out = daemon.purge(later).await.unwrap();
+    assert_eq!((out.jobs, out.segments, out.kept), (1, 1, 1), "{out:?}");
+    assert!(daemon.store().job_status(sent).await.unwrap().is_none());
+    assert!(daemon.store().job_status(waiting).await.unwrap().is_some());
+    // The daemon goes on sending after a purge.
+    let again = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138001".into()], "已签收"))
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+    assert_delivered(&settled(&daemon, again).await);
+    let report = daemon.shutdown(LIMIT).await;
+    assert!(!report.timed_out);
+}

@@ -1,0 +1,216 @@
+//! The retention task: every [`PURGE_EVERY`] (first a minute after start, so it never
+//! competes with recovery), delete what is finished and older than `storage.retention`
+//! (see [`Store::purge`](crate::store::Store::purge) for what goes and what stays), in
+//! passes of [`PASS_BUDGET`] segments, so the writer goes back to the send path between
+//! passes and a first purge of a large old file does not stall sending.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::store::{Millis, PurgeOutcome, StoreError, StoreHandle, now_millis};
+
+/// How often the purge runs.
+pub const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Delay before the first purge after start.
+const FIRST_AFTER: Duration = Duration::from_secs(60);
+
+/// Segments deleted (or examined) per pass: a few tens of milliseconds of the writer.
+pub const PASS_BUDGET: usize = 10_000;
+
+/// Starts the task; `retention` zero keeps everything (the task ends at once). It ends
+/// when `stop` turns true, also between the passes of a purge.
+pub fn start(
+    store: StoreHandle,
+    retention: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if retention.is_zero() {
+            tracing::info!("storage.retention is 0: nothing is ever deleted");
+            return;
+        }
+        let mut next = tokio::time::Instant::now() + FIRST_AFTER;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(next) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(e) = run_once(&store, retention, now_millis(), PASS_BUDGET, &stop).await {
+                tracing::warn!(error = %e, "retention purge failed; trying again later");
+            }
+            next = tokio::time::Instant::now() + PURGE_EVERY;
+        }
+    })
+}
+
+/// One purge: passes of `budget` until everything older than `now - retention` has been
+/// looked at (or `stop` turns true). Returns the totals.
+pub async fn run_once(
+    store: &StoreHandle,
+    retention: Duration,
+    now: Millis,
+    budget: usize,
+    stop: &watch::Receiver<bool>,
+) -> Result<PurgeOutcome, StoreError> {
+    let keep = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+    let cutoff = now.saturating_sub(keep);
+    let mut total = PurgeOutcome::default();
+    let mut after = 0;
+    loop {
+        let pass = store.purge(cutoff, after, budget).await?;
+        total.add(&pass);
+        match pass.resume_after {
+            Some(next) if !*stop.borrow() => after = next,
+            _ => break,
+        }
+    }
+    if !total.is_empty() {
+        tracing::info!(
+            jobs = total.jobs,
+            segments = total.segments,
+            inbox = total.inbox,
+            orphan_reports = total.orphan_reports,
+            kept_unfinished = total.kept,
+            retention = %humantime::format_duration(retention),
+            "retention: deleted finished records older than storage.retention"
+        );
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::{
+        ClaimRequest, NewJob, NewRecipient, NewReport, Priority, ReportStatus, StoreOptions,
+    };
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn temp_store(name: &str) -> (std::path::PathBuf, StoreHandle) {
+        let dir = std::env::temp_dir().join(format!(
+            "hongyan-retention-{name}-{}-{}",
+            std::process::id(),
+            now_millis()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
+        (dir, store)
+    }
+
+    async fn delivered(store: &StoreHandle, number: &str, now: Millis) -> i64 {
+        let job = NewJob {
+            idempotency_key: None,
+            priority: Priority::Notification,
+            text: "t".into(),
+            signature: String::new(),
+            source_ext: None,
+            send_at: None,
+            expires_at: None,
+            recipients: vec![NewRecipient {
+                number: number.into(),
+                carrier: "cmcc".into(),
+                segments: 1,
+                reference: None,
+            }],
+        };
+        let id = store.enqueue(job, now).await.unwrap().job_id;
+        let claim = ClaimRequest {
+            carrier: "cmcc".into(),
+            link: "cmcc".into(),
+            connection: 0,
+            max_segments: 10,
+        };
+        for m in store.claim(claim, now).await.unwrap() {
+            for seg in m.segments {
+                let msg_id = format!("m{}", seg.segment_id);
+                store
+                    .mark_submitted(seg.segment_id, msg_id.clone(), now)
+                    .await
+                    .unwrap();
+                let report = NewReport {
+                    carrier: "cmcc".into(),
+                    msg_id,
+                    status: ReportStatus::Delivered,
+                    stat: "DELIVRD".into(),
+                    err: "000".into(),
+                    raw: None,
+                };
+                store.record_report(report, now).await.unwrap();
+            }
+        }
+        id
+    }
+
+    #[tokio::test]
+    async fn one_purge_works_through_every_pass_and_keeps_what_is_recent() {
+        let (dir, store) = temp_store("passes");
+        let now = now_millis();
+        let mut old = Vec::new();
+        for i in 0..7 {
+            old.push(delivered(&store, &format!("1380000{i:04}"), now).await);
+        }
+        let (_stop_tx, stop) = watch::channel(false);
+        // Nothing is old yet.
+        let none = run_once(&store, 180 * DAY, now, 2, &stop).await.unwrap();
+        assert!(none.is_empty());
+        // 181 days later: all seven, two per pass.
+        let later = now + 181 * 86_400_000;
+        let recent = delivered(&store, "13900000000", later).await;
+        let out = run_once(&store, 180 * DAY, later, 2, &stop).await.unwrap();
+        assert_eq!(out.jobs, 7);
+        assert_eq!(out.resume_after, None);
+        for id in old {
+            assert!(store.job_status(id).await.unwrap().is_none());
+        }
+        assert!(store.job_status(recent).await.unwrap().is_some());
+        store.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_stop_ends_a_purge_between_passes() {
+        let (dir, store) = temp_store("stop");
+        let now = now_millis();
+        for i in 0..5 {
+            delivered(&store, &format!("1380000{i:04}"), now).await;
+        }
+        let (stop_tx, stop) = watch::channel(false);
+        stop_tx.send(true).unwrap();
+        let out = run_once(&store, DAY, now + 2 * 86_400_000, 2, &stop)
+            .await
+            .unwrap();
+        assert_eq!(out.jobs, 2, "one pass, then the stop is seen");
+        store.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_task_ends_on_stop_and_at_once_without_retention() {
+        let (dir, store) = temp_store("task");
+        let (stop_tx, stop) = watch::channel(false);
+        let task = start(store.clone(), 180 * DAY, stop.clone());
+        tokio::time::sleep(FIRST_AFTER / 2).await;
+        assert!(!task.is_finished());
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(1), task)
+            .await
+            .unwrap()
+            .unwrap();
+        // Retention 0: the task ends by itself.
+        let forever = start(store.clone(), Duration::ZERO, stop);
+        tokio::time::timeout(Duration::from_secs(1), forever)
+            .await
+            .unwrap()
+            .unwrap();
+        store.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
