@@ -12,6 +12,7 @@ use rusqlite::Connection;
 
 use super::error::{Result, StoreError};
 use super::schema::{self, StoreOptions};
+use super::state::DeliveryState;
 
 /// Next free row ids, cached so a job's recipients and segments get contiguous ids without
 /// a `max(id)` query per insert.
@@ -33,6 +34,67 @@ pub(crate) struct Cache {
     pub(crate) orphans: Option<bool>,
     /// Webhooks per event kind (configuration, not file state: survives a rollback).
     pub(crate) webhooks: std::sync::Arc<super::webhooks::Subscriptions>,
+    /// How the open transaction changed the number of segments in each state; added to
+    /// `segment_counts` just before it commits (forgotten with it on rollback).
+    pub(crate) counts: CountDeltas,
+}
+
+/// Changes to the per-state segment counts (`segment_counts`) made by the open
+/// transaction. Every statement that inserts, deletes or changes the state of segments
+/// records here what it did, so [`queue_depth`](Store::queue_depth) reads ten rows
+/// instead of counting all history.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CountDeltas([i64; DeliveryState::ALL.len()]);
+
+impl CountDeltas {
+    /// `n` segments entered `state` (inserted).
+    pub(crate) fn added(&mut self, state: DeliveryState, n: usize) {
+        self.shift(state, to_i64(n));
+    }
+
+    /// `n` segments in `state` went (deleted).
+    pub(crate) fn removed(&mut self, state: DeliveryState, n: usize) {
+        self.shift(state, -to_i64(n));
+    }
+
+    /// `n` segments went from `from` to `to`.
+    pub(crate) fn moved(&mut self, from: DeliveryState, to: DeliveryState, n: usize) {
+        if from != to {
+            self.removed(from, n);
+            self.added(to, n);
+        }
+    }
+
+    fn shift(&mut self, state: DeliveryState, by: i64) {
+        if let Some(slot) = usize::try_from(state.code())
+            .ok()
+            .and_then(|i| self.0.get_mut(i))
+        {
+            *slot += by;
+        }
+    }
+
+    /// Adds the changes to `segment_counts` and forgets them.
+    fn flush(&mut self, conn: &Connection) -> Result<()> {
+        if self.0.iter().all(|&n| n == 0) {
+            return Ok(());
+        }
+        let mut add = conn.prepare_cached(
+            "INSERT INTO segment_counts (state, n) VALUES (?1, ?2)
+             ON CONFLICT (state) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for (state, n) in DeliveryState::ALL.iter().zip(self.0) {
+            if n != 0 {
+                add.execute([state.code(), n])?;
+            }
+        }
+        self.0 = Default::default();
+        Ok(())
+    }
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// The store on one SQLite connection. See the [module docs](super).
@@ -40,6 +102,10 @@ pub(crate) struct Cache {
 pub struct Store {
     pub(crate) conn: Connection,
     cache: Cache,
+    /// Tests: check at drop that `segment_counts` agrees with the segments (off for tests
+    /// that damage rows on purpose).
+    #[cfg(test)]
+    pub(crate) check_counts: bool,
 }
 
 impl Store {
@@ -49,6 +115,8 @@ impl Store {
         Ok(Self {
             conn,
             cache: Cache::default(),
+            #[cfg(test)]
+            check_counts: true,
         })
     }
 
@@ -88,8 +156,9 @@ impl Store {
         Ok(())
     }
 
-    /// Commits the open transaction.
+    /// Commits the open transaction, with its changes to the segment counts.
     pub(crate) fn commit(&mut self) -> Result<()> {
+        self.cache.counts.flush(&self.conn)?;
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
@@ -111,6 +180,39 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Every store a test drops (outside a transaction, not already failing) has its
+/// `segment_counts` checked against a count of the segments: so each store test also
+/// checks that the operations it ran kept the counts right.
+#[cfg(test)]
+impl Drop for Store {
+    fn drop(&mut self) {
+        if !self.check_counts || std::thread::panicking() || !self.conn.is_autocommit() {
+            return;
+        }
+        let differ = count_mismatches(&self.conn)
+            .unwrap_or_else(|e| panic!("cannot check segment_counts: {e}"));
+        assert!(
+            differ.is_empty(),
+            "segment_counts (state, kept, counted) disagree with the segments: {differ:?}"
+        );
+    }
+}
+
+/// States whose `segment_counts` row differs from a count of the segments: (state, kept,
+/// counted).
+#[cfg(test)]
+pub(crate) fn count_mismatches(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    conn.prepare(
+        "SELECT state, sum(kept), sum(counted) FROM (
+             SELECT state, n AS kept, 0 AS counted FROM segment_counts
+             UNION ALL
+             SELECT state, 0, count(*) FROM segments GROUP BY state)
+         GROUP BY state HAVING sum(kept) <> sum(counted)",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
 }
 
 /// Loads the next free ids if not cached.

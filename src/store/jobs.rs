@@ -28,18 +28,18 @@ impl Store {
     /// Cancels a job that has not started sending (every recipient still scheduled or
     /// queued). Says so, with the job's state, when it is too late.
     pub fn cancel(&mut self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
-        self.write(|c, _| cancel(c, job_id, now))
+        self.write(|c, cache| cancel(c, cache, job_id, now))
     }
 
     /// Moves scheduled jobs whose `send_at` has come to the queue; returns their ids.
     pub fn promote_due(&mut self, now: Millis) -> Result<Vec<JobId>> {
-        self.write(|c, _| promote_due(c, now))
+        self.write(|c, cache| promote_due(c, cache, now))
     }
 
     /// Expires every scheduled or queued recipient whose job's `expires_at` has passed
     /// (their unsent parts become `expired` with that reason); returns them.
     pub fn expire(&mut self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
-        self.write(|c, _| expire(c, now))
+        self.write(|c, cache| expire(c, cache, now))
     }
 }
 
@@ -170,6 +170,9 @@ fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Resu
         recipient: recipient_id,
         segment: segment_id,
     });
+    cache
+        .counts
+        .added(state, usize::try_from(n_segments).unwrap_or(0));
     Ok(EnqueueOutcome {
         job_id,
         created: true,
@@ -282,7 +285,7 @@ fn job_ranges(c: &Connection, job_id: JobId) -> Result<Option<JobRanges>> {
     .transpose()
 }
 
-fn cancel(c: &Connection, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
+fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
     let Some(job) = job_ranges(c, job_id)? else {
         return Err(StoreError::NotFound {
             what: "job",
@@ -320,11 +323,21 @@ fn cancel(c: &Connection, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
             cancelled,
             now
         ])?;
-    c.prepare_cached(
+    // One statement per old state, so the segment counts know what moved.
+    let mut cancel_segments = c.prepare_cached(
         "UPDATE segments SET state = ?3, updated_at = ?4
-         WHERE id BETWEEN ?1 AND ?2 AND state IN (0, 1)",
-    )?
-    .execute(params![job.first_segment, job.last_segment, cancelled, now])?;
+         WHERE id BETWEEN ?1 AND ?2 AND state = ?5",
+    )?;
+    for from in [DeliveryState::Scheduled, DeliveryState::Queued] {
+        let n = cancel_segments.execute(params![
+            job.first_segment,
+            job.last_segment,
+            cancelled,
+            now,
+            from.code()
+        ])?;
+        cache.counts.moved(from, DeliveryState::Cancelled, n);
+    }
     Ok(CancelOutcome::Cancelled {
         recipients: u64::try_from(recipients).unwrap_or(u64::MAX),
     })
@@ -335,7 +348,7 @@ pub(crate) const PROMOTE_DUE: &str = "UPDATE jobs SET state = 1, updated_at = ?1
              WHERE state = 0 AND send_at <= ?1
              RETURNING id, first_recipient, recipients, first_segment, segments";
 
-fn promote_due(c: &Connection, now: Millis) -> Result<Vec<JobId>> {
+fn promote_due(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<JobId>> {
     let due: Vec<(JobId, i64, i64, i64, i64)> = c
         .prepare_cached(PROMOTE_DUE)?
         .query_map([now], |r| {
@@ -353,7 +366,10 @@ fn promote_due(c: &Connection, now: Millis) -> Result<Vec<JobId>> {
     let mut ids = Vec::with_capacity(due.len());
     for (id, fr, nr, fs, ns) in due {
         recipients.execute(params![fr, fr + nr - 1, now])?;
-        segments.execute(params![fs, fs + ns - 1, now])?;
+        let n = segments.execute(params![fs, fs + ns - 1, now])?;
+        cache
+            .counts
+            .moved(DeliveryState::Scheduled, DeliveryState::Queued, n);
         ids.push(id);
     }
     ids.sort_unstable();
@@ -365,7 +381,7 @@ pub(crate) const EXPIRE_DUE: &str = "UPDATE recipients SET state = 6, updated_at
              WHERE state IN (0, 1) AND expires_at IS NOT NULL AND expires_at <= ?1
              RETURNING id, job_id, first_segment, parts";
 
-fn expire(c: &Connection, now: Millis) -> Result<Vec<ExpiredRecipient>> {
+fn expire(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<ExpiredRecipient>> {
     let expired: Vec<(i64, i64, i64, i64)> = c
         .prepare_cached(EXPIRE_DUE)?
         .query_map(params![now], |r| {
@@ -374,11 +390,20 @@ fn expire(c: &Connection, now: Millis) -> Result<Vec<ExpiredRecipient>> {
         .collect::<rusqlite::Result<_>>()?;
     let mut segments = c.prepare_cached(
         "UPDATE segments SET state = 6, last_error = ?3, updated_at = ?4
-         WHERE id BETWEEN ?1 AND ?2 AND state IN (0, 1)",
+         WHERE id BETWEEN ?1 AND ?2 AND state = ?5",
     )?;
     let mut out = Vec::with_capacity(expired.len());
     for (recipient_id, job_id, first, parts) in expired {
-        segments.execute(params![first, first + parts - 1, EXPIRED_UNSENT, now])?;
+        for from in [DeliveryState::Scheduled, DeliveryState::Queued] {
+            let n = segments.execute(params![
+                first,
+                first + parts - 1,
+                EXPIRED_UNSENT,
+                now,
+                from.code()
+            ])?;
+            cache.counts.moved(from, DeliveryState::Expired, n);
+        }
         out.push(ExpiredRecipient {
             recipient_id,
             job_id,

@@ -51,6 +51,7 @@
 //! | `jobs` | send request | idempotency key (unique), priority, text, signature, source extension, send_at, expires_at, lifecycle state, id ranges of its recipients and segments |
 //! | `recipients` | job × number | number, carrier, dispatch state, parts, concat reference, id of its first segment |
 //! | `segments` | recipient × part | state, attempts, link + connection while in flight, carrier msg id (TEXT), submit result, report stat/err, timestamps |
+//! | `segment_counts` | segment state | how many segments are in it now (kept by the writer at each commit) |
 //! | `orphan_reports` | report with no segment yet | carrier, msg id, status, stat, err, raw JSON, received_at |
 //! | `inbox` | inbound (MO) message | sender, destination (extended number), text, coding, received_at, link, matched item, read flag |
 //! | `approvals` | approval request | title, applicant, details, state, current stage, expiry, whether the applicant was told the outcome, idempotency key |
@@ -142,8 +143,9 @@
 //! or four. With `synchronous = FULL` the fsync per batch bounds it (15 000–31 000/s
 //! here, depending on the disk's mood).
 //!
-//! `queue_depth` counts by scanning segments and is meant for status pages, not a tight
-//! loop. `claim` skips recipients past their expiry but leaves them queued for `expire`,
+//! `queue_depth` reads `segment_counts`, which the writer keeps per state (one upsert
+//! per changed state per commit), so a status page or a Prometheus scrape costs ten rows
+//! however long history is. `claim` skips recipients past their expiry but leaves them queued for `expire`,
 //! which reports them, so call `expire` regularly. [`Store::purge`] deletes finished
 //! history older than a cutoff in bounded steps (the daemon runs it for
 //! `storage.retention`; see `retention.rs`). Only one process may write a store file at a
@@ -167,6 +169,8 @@ pub mod schema;
 mod sending;
 pub mod state;
 
+#[cfg(test)]
+mod count_tests;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]

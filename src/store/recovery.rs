@@ -8,7 +8,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::db::{Store, narrow};
+use super::db::{Cache, Store, narrow};
 use super::error::Result;
 use super::model::{Millis, RecoveryAction, UnconfirmedSegment};
 use super::sending::{SegmentPlace, settle};
@@ -30,7 +30,7 @@ impl Store {
         resend_unconfirmed: bool,
         now: Millis,
     ) -> Result<Vec<UnconfirmedSegment>> {
-        self.write(|c, _| recover(c, resend_unconfirmed, now))
+        self.write(|c, cache| recover(c, cache, resend_unconfirmed, now))
     }
 }
 
@@ -42,7 +42,12 @@ pub(crate) const IN_FLIGHT: &str =
              WHERE s.state = 2
              ORDER BY s.id";
 
-fn recover(c: &Connection, resend: bool, now: Millis) -> Result<Vec<UnconfirmedSegment>> {
+fn recover(
+    c: &Connection,
+    cache: &mut Cache,
+    resend: bool,
+    now: Millis,
+) -> Result<Vec<UnconfirmedSegment>> {
     let (action, state, reason) = if resend {
         (RecoveryAction::Requeued, DeliveryState::Queued, RESENT)
     } else {
@@ -76,10 +81,12 @@ fn recover(c: &Connection, resend: bool, now: Millis) -> Result<Vec<UnconfirmedS
     if found.is_empty() {
         return Ok(found);
     }
-    c.prepare_cached(
-        "UPDATE segments SET state = ?1, last_error = ?2, updated_at = ?3 WHERE state = 2",
-    )?
-    .execute(params![state.code(), reason, now])?;
+    let n = c
+        .prepare_cached(
+            "UPDATE segments SET state = ?1, last_error = ?2, updated_at = ?3 WHERE state = 2",
+        )?
+        .execute(params![state.code(), reason, now])?;
+    cache.counts.moved(DeliveryState::InFlight, state, n);
     let mut last_recipient = None;
     for seg in &found {
         if last_recipient == Some(seg.recipient_id) {

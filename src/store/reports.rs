@@ -37,7 +37,7 @@ impl Store {
         limit: usize,
         now: Millis,
     ) -> Result<Vec<UnreportedSegment>> {
-        self.write(|c, cache| expire_reports(c, &cache.webhooks, cutoff, limit, now))
+        self.write(|c, cache| expire_reports(c, cache, cutoff, limit, now))
     }
 }
 
@@ -68,7 +68,7 @@ pub(crate) const AWAITING_REPORT_DUE: &str =
 
 fn expire_reports(
     c: &Connection,
-    webhooks: &super::webhooks::Subscriptions,
+    cache: &mut Cache,
     cutoff: Millis,
     limit: usize,
     now: Millis,
@@ -96,11 +96,14 @@ fn expire_reports(
     )?;
     let mut out = Vec::with_capacity(due.len());
     for (at, msg_id, submitted_at) in due {
-        mark.execute(params![at.segment_id, NO_REPORT, now])?;
+        let n = mark.execute(params![at.segment_id, NO_REPORT, now])?;
+        cache
+            .counts
+            .moved(DeliveryState::Submitted, DeliveryState::Unreported, n);
         let recipient_state = settle(c, &at, DeliveryState::Unreported, now)?;
         super::webhooks::unreported_event(
             c,
-            webhooks,
+            &cache.webhooks,
             &at,
             msg_id.as_deref().unwrap_or_default(),
             submitted_at,
@@ -133,7 +136,7 @@ fn record_report(
     // Every segment with this id (almost always one); no ORDER BY, which would cost a
     // sorter per report. The newest one still awaiting a report takes it — or whose
     // report was given up on (unreported): a late report is still the truth.
-    let mut newest_submitted: Option<SegmentPlace> = None;
+    let mut newest_submitted: Option<(SegmentPlace, DeliveryState)> = None;
     let mut newest_any: Option<i64> = None;
     {
         let mut stmt = c.prepare_cached(SEGMENTS_BY_MSG_ID)?;
@@ -144,36 +147,42 @@ fn record_report(
             let state = r.get::<_, i64>(1)?;
             if (state == DeliveryState::Submitted.code()
                 || state == DeliveryState::Unreported.code())
-                && newest_submitted.as_ref().is_none_or(|p| p.segment_id < id)
+                && newest_submitted
+                    .as_ref()
+                    .is_none_or(|(p, _)| p.segment_id < id)
             {
-                newest_submitted = Some(SegmentPlace {
+                let place = SegmentPlace {
                     segment_id: id,
                     recipient_id: r.get(2)?,
                     job_id: r.get(3)?,
                     part: r.get(4)?,
                     parts: r.get(5)?,
-                });
+                };
+                newest_submitted =
+                    Some((place, DeliveryState::from_code(state, "segments.state")?));
             }
         }
     }
     let state = report.status.segment_state();
-    if let Some(at) = newest_submitted {
+    if let Some((at, was)) = newest_submitted {
         let error = (report.status != ReportStatus::Delivered)
             .then(|| format!("report {} {}", report.stat, report.err));
-        c.prepare_cached(
-            "UPDATE segments
+        let n = c
+            .prepare_cached(
+                "UPDATE segments
              SET state = ?2, report_stat = ?3, report_err = ?4, reported_at = ?5,
                  updated_at = ?5, last_error = coalesce(?6, last_error)
              WHERE id = ?1",
-        )?
-        .execute(params![
-            at.segment_id,
-            state.code(),
-            report.stat,
-            report.err,
-            now,
-            error
-        ])?;
+            )?
+            .execute(params![
+                at.segment_id,
+                state.code(),
+                report.stat,
+                report.err,
+                now,
+                error
+            ])?;
+        cache.counts.moved(was, state, n);
         let recipient_state = settle(c, &at, state, now)?;
         super::webhooks::report_event(
             c,

@@ -11,6 +11,9 @@
 //! * an **inbox** message the reply router has looked at (`route` set);
 //! * an **orphan report** that never found its segment.
 //!
+//! The newest job and the newest inbox message always stay: ids continue from the highest
+//! row, and an id a client was given must never come back naming something else.
+//!
 //! Contacts, groups, drafts, approvals, reminders and extensions are not touched (they are
 //! the users' own data, or small).
 //!
@@ -33,7 +36,7 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::db::Store;
+use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::model::{JobId, Millis};
 use super::sending::Ranges;
@@ -99,7 +102,7 @@ impl Store {
             ));
         }
         self.conn().pragma_update(None, "foreign_keys", "OFF")?;
-        let outcome = self.write(|c, _| purge(c, cutoff, after_job, budget.max(1)));
+        let outcome = self.write(|c, cache| purge(c, cache, cutoff, after_job, budget.max(1)));
         // Back on whatever happened; a failure here would leave the connection unguarded,
         // so it is the error that counts.
         self.conn().pragma_update(None, "foreign_keys", "ON")?;
@@ -128,8 +131,21 @@ pub(crate) const JOBS_FROM: &str =
 const UNFINISHED_IN: &str = "SELECT 1 FROM segments
              WHERE id BETWEEN ?1 AND ?2 AND (state < ?3 OR updated_at >= ?4) LIMIT 1";
 
-fn purge(c: &Connection, cutoff: Millis, after_job: JobId, budget: usize) -> Result<PurgeOutcome> {
+fn purge(
+    c: &Connection,
+    cache: &mut Cache,
+    cutoff: Millis,
+    after_job: JobId,
+    budget: usize,
+) -> Result<PurgeOutcome> {
     let named = jobs_still_named(c)?;
+    // The newest job is never deleted: ids come from the highest row (jobs have no
+    // AUTOINCREMENT; recipients and segments ids continue from their maximum), and an id
+    // once handed to a client must never name another job. The newest job holds the
+    // highest recipient and segment ids too, so keeping it keeps all three counting up.
+    let newest: Option<JobId> = c
+        .prepare_cached("SELECT max(id) FROM jobs")?
+        .query_row([], |r| r.get(0))?;
     let mut out = PurgeOutcome::default();
     let mut doomed = Vec::new();
     let mut spent = 0usize;
@@ -145,11 +161,12 @@ fn purge(c: &Connection, cutoff: Millis, after_job: JobId, budget: usize) -> Res
                 break;
             }
             let created_at: Millis = r.get(1)?;
-            if created_at >= cutoff {
+            let id: JobId = r.get(0)?;
+            if created_at >= cutoff || Some(id) == newest {
                 break;
             }
             let job = OldJob {
-                id: r.get(0)?,
+                id,
                 first_recipient: r.get(2)?,
                 recipients: r.get(3)?,
                 first_segment: r.get(4)?,
@@ -172,7 +189,7 @@ fn purge(c: &Connection, cutoff: Millis, after_job: JobId, budget: usize) -> Res
             }
         }
     }
-    delete_jobs(c, &doomed, &mut out)?;
+    delete_jobs(c, cache, &doomed, &mut out)?;
     let rest = budget.saturating_sub(spent).max(1);
     let (inbox, inbox_more) = purge_by_time(c, Table::Inbox, cutoff, rest)?;
     let (orphans, orphans_more) = purge_by_time(c, Table::OrphanReports, cutoff, rest)?;
@@ -206,7 +223,12 @@ fn jobs_still_named(c: &Connection) -> Result<HashSet<JobId>> {
     Ok(named)
 }
 
-fn delete_jobs(c: &Connection, doomed: &[OldJob], out: &mut PurgeOutcome) -> Result<()> {
+fn delete_jobs(
+    c: &Connection,
+    cache: &mut Cache,
+    doomed: &[OldJob],
+    out: &mut PurgeOutcome,
+) -> Result<()> {
     let (mut jobs, mut recipients, mut segments) =
         (Ranges::default(), Ranges::default(), Ranges::default());
     for job in doomed {
@@ -222,8 +244,19 @@ fn delete_jobs(c: &Connection, doomed: &[OldJob], out: &mut PurgeOutcome) -> Res
         }
     }
     // Children first, so that no moment of the transaction has a dangling reference.
+    let mut states = c.prepare_cached(
+        "SELECT state, count(*) FROM segments WHERE id BETWEEN ?1 AND ?2 GROUP BY state",
+    )?;
     let mut del = c.prepare_cached("DELETE FROM segments WHERE id BETWEEN ?1 AND ?2")?;
     for (first, last) in segments.0 {
+        let mut rows = states.query([first, last])?;
+        while let Some(r) = rows.next()? {
+            let state = DeliveryState::from_code(r.get(0)?, "segments.state")?;
+            cache
+                .counts
+                .removed(state, usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0));
+        }
+        drop(rows);
         out.segments += count(del.execute([first, last])?);
     }
     let mut del = c.prepare_cached("DELETE FROM recipients WHERE id BETWEEN ?1 AND ?2")?;
@@ -261,12 +294,14 @@ impl Table {
         }
     }
 
-    /// The highest id of the first `?2` purgeable rows below `?1`.
+    /// The highest id of the first `?2` purgeable rows below `?1`. The newest inbox
+    /// message stays, so inbox ids (which the API hands out) are never reused.
     fn upto(self) -> &'static str {
         match self {
             Self::Inbox => {
                 "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM inbox
-                 WHERE id < ?1 AND route IS NOT NULL ORDER BY id LIMIT ?2)"
+                 WHERE id < ?1 AND id < (SELECT max(id) FROM inbox) AND route IS NOT NULL
+                 ORDER BY id LIMIT ?2)"
             }
             Self::OrphanReports => {
                 "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM orphan_reports
@@ -443,6 +478,7 @@ mod tests {
         let sent = delivered(&mut s, "13800000001", 10 * DAY);
         s.reminder_sent(rid, sent, None, 10 * DAY).unwrap();
         let other = delivered(&mut s, "13800000002", 10 * DAY);
+        delivered(&mut s, "13800000003", now);
         let out = s.purge(now - 180 * DAY, 0, 10_000).unwrap();
         assert_eq!((out.jobs, out.kept), (1, 1));
         assert!(s.job_status(sent).unwrap().is_some());
@@ -468,10 +504,36 @@ mod tests {
             total.add(&next);
             after = next.resume_after;
         }
-        assert_eq!(total.jobs, 10);
-        assert_eq!(rows(&s, "jobs"), 0);
-        assert_eq!(rows(&s, "segments"), 0);
+        // All but the newest, which keeps the ids counting up.
+        assert_eq!(total.jobs, 9);
+        assert_eq!(rows(&s, "jobs"), 1);
+        assert_eq!(rows(&s, "segments"), 1);
         no_dangling_references(&s);
+        let last = s.job_status(ids[9]).unwrap().unwrap();
+        let next = s.enqueue(&one("13900000000"), 200 * DAY).unwrap().job_id;
+        assert!(next > ids[9], "job id {next} handed out again");
+        let st = s.job_status(next).unwrap().unwrap();
+        assert!(st.recipients[0].recipient_id > last.recipients[0].recipient_id);
+        assert!(
+            st.recipients[0].segments[0].segment_id > last.recipients[0].segments[0].segment_id
+        );
+    }
+
+    #[test]
+    fn ids_are_not_handed_out_again_after_a_purge_and_a_reopen() {
+        let db = TempDb::new("purge-ids");
+        let top = {
+            let mut s = db.open();
+            for i in 0..3 {
+                delivered(&mut s, &format!("1380000{i:04}"), DAY);
+            }
+            let top = delivered(&mut s, "13800009999", DAY);
+            assert_eq!(s.purge(100 * DAY, 0, 100).unwrap().jobs, 3);
+            top
+        };
+        let mut s = db.open();
+        let next = s.enqueue(&one("13900000000"), 200 * DAY).unwrap().job_id;
+        assert_eq!(next, top + 1);
     }
 
     #[test]

@@ -289,6 +289,16 @@ CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = 3;
 ALTER TABLE inbox ADD COLUMN deliver_key TEXT;
 CREATE INDEX inbox_deliver ON inbox(link, deliver_key) WHERE deliver_key IS NOT NULL;
 "#,
+    // Version 8: segments per state, kept by the writer (one upsert per changed state per
+    // commit, see `db::CountDeltas`), so the queue depth on status pages and `/metrics`
+    // costs ten rows instead of a scan of all history. Filled from the segments once here.
+    r#"
+CREATE TABLE segment_counts (
+    state  INTEGER PRIMARY KEY,
+    n      INTEGER NOT NULL
+);
+INSERT INTO segment_counts (state, n) SELECT state, count(*) FROM segments GROUP BY state;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -564,6 +574,28 @@ mod tests {
         let reader = open_reader(db.path(), &options).unwrap();
         assert_eq!(cache(&writer), -512, "KiB, as SQLite takes a negative size");
         assert_eq!(cache(&reader), -4096);
+    }
+
+    #[test]
+    fn a_version_7_file_gets_its_segment_counts_from_its_segments() {
+        let db = TempDb::new("migrate-v7");
+        {
+            let mut s = crate::store::Store::open(db.path(), &StoreOptions::default()).unwrap();
+            s.check_counts = false;
+            for n in ["13800000001", "13800000002", "13800000003"] {
+                s.enqueue(&crate::store::testutil::one(n), 1).unwrap();
+            }
+            s.claim(&crate::store::testutil::claim_req("cmcc", 1), 1)
+                .unwrap();
+            // Back to version 7, as a file written before the counts existed.
+            s.conn()
+                .execute_batch("DROP TABLE segment_counts; PRAGMA user_version = 7;")
+                .unwrap();
+        }
+        let s = crate::store::Store::open(db.path(), &StoreOptions::default()).unwrap();
+        let d = s.queue_depth().unwrap();
+        assert_eq!((d.segments.queued, d.segments.in_flight), (2, 1));
+        // Dropping `s` checks the counts against the segments again.
     }
 
     #[test]

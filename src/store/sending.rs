@@ -40,7 +40,7 @@ impl Store {
     /// `attempts + 1` and the link and connection recorded. Recipients past their expiry
     /// are skipped (and left for [`expire`](Store::expire)).
     pub fn claim(&mut self, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
-        self.write(|c, _| claim(c, req, now))
+        self.write(|c, cache| claim(c, cache, req, now))
     }
 
     /// Records the carrier's acceptance of a segment and its message id. A report for that
@@ -69,12 +69,13 @@ impl Store {
     ) -> Result<SubmitOutcome> {
         self.write(|c, cache| {
             if !orphans_may_exist(c, cache)? {
-                let changed = c.prepare_cached(MARK_SUBMITTED)?.execute(params![
-                    at.segment_id,
-                    msg_id,
-                    now
-                ])?;
+                let changed = c
+                    .prepare_cached(MARK_SUBMITTED_IN_FLIGHT)?
+                    .execute(params![at.segment_id, msg_id, now])?;
                 if changed == 1 {
+                    cache
+                        .counts
+                        .moved(DeliveryState::InFlight, DeliveryState::Submitted, changed);
                     let recipient_state = settle(c, at, DeliveryState::Submitted, now)?;
                     return Ok(SubmitOutcome {
                         recipient_id: at.recipient_id,
@@ -97,7 +98,7 @@ impl Store {
         reason: &str,
         now: Millis,
     ) -> Result<FailOutcome> {
-        self.write(|c, _| mark_failed(c, segment_id, code, reason, now))
+        self.write(|c, cache| mark_failed(c, cache, segment_id, code, reason, now))
     }
 
     /// Puts in-flight segments back in the queue without counting a failure: the carrier
@@ -113,7 +114,9 @@ impl Store {
         reason: &str,
         now: Millis,
     ) -> Result<SegmentsMoved> {
-        self.write(|c, _| move_in_flight(c, segment_ids, DeliveryState::Queued, reason, now))
+        self.write(|c, cache| {
+            move_in_flight(c, cache, segment_ids, DeliveryState::Queued, reason, now)
+        })
     }
 
     /// Marks in-flight segments `unconfirmed`: their submit was on the wire when the
@@ -126,7 +129,16 @@ impl Store {
         reason: &str,
         now: Millis,
     ) -> Result<SegmentsMoved> {
-        self.write(|c, _| move_in_flight(c, segment_ids, DeliveryState::Unconfirmed, reason, now))
+        self.write(|c, cache| {
+            move_in_flight(
+                c,
+                cache,
+                segment_ids,
+                DeliveryState::Unconfirmed,
+                reason,
+                now,
+            )
+        })
     }
 }
 
@@ -164,7 +176,12 @@ pub(crate) const CLAIM_CANDIDATES: &str =
              WHERE r.state = 1 AND r.carrier = CAST(?1 AS TEXT)
              ORDER BY r.priority, r.id";
 
-fn claim(c: &Connection, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
+fn claim(
+    c: &Connection,
+    cache: &mut Cache,
+    req: &ClaimRequest,
+    now: Millis,
+) -> Result<Vec<ClaimedMessage>> {
     if req.max_segments == 0 {
         return Ok(Vec::new());
     }
@@ -267,7 +284,10 @@ fn claim(c: &Connection, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedM
          WHERE id BETWEEN ?1 AND ?2 AND state = 1",
     )?;
     for (first, last) in segments_taken.0 {
-        take.execute(params![first, last, req.link, req.connection, now])?;
+        let n = take.execute(params![first, last, req.link, req.connection, now])?;
+        cache
+            .counts
+            .moved(DeliveryState::Queued, DeliveryState::InFlight, n);
     }
     let mut mark = c.prepare_cached(
         "UPDATE recipients SET state = 2, updated_at = ?3 WHERE id BETWEEN ?1 AND ?2",
@@ -447,12 +467,26 @@ fn answerable(c: &Connection, segment_id: SegmentId, operation: &'static str) ->
     }
 }
 
-/// A segment in flight (2) or unconfirmed (7) accepted under a message id, no report yet.
-/// The states are literals: a bound state would make SQLite prepare the statement again at
-/// every call (see [`CLAIM_CANDIDATES`]).
-const MARK_SUBMITTED: &str = "UPDATE segments
-     SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
-     WHERE id = ?1 AND state IN (2, 7)";
+/// A segment in one of `$states` accepted under a message id, no report yet. The states
+/// are literals: a bound state would make SQLite prepare the statement again at every
+/// call (see [`CLAIM_CANDIDATES`]).
+macro_rules! mark_submitted {
+    ($states:literal) => {
+        concat!(
+            "UPDATE segments
+             SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
+             WHERE id = ?1 AND state IN ",
+            $states
+        )
+    };
+}
+
+/// The full path: in flight (2) or unconfirmed (7), as `answerable` found it.
+const MARK_SUBMITTED: &str = mark_submitted!("(2, 7)");
+
+/// The fast path: in flight only, so the segment counts know the state it left; an
+/// unconfirmed segment (answered late) takes the full path.
+const MARK_SUBMITTED_IN_FLIGHT: &str = mark_submitted!("(2)");
 
 fn mark_submitted(
     c: &Connection,
@@ -504,8 +538,10 @@ fn mark_submitted(
     let matched_report = orphans.into_iter().next().map(|(_, report)| report);
     let state = match &matched_report {
         None => {
-            c.prepare_cached(MARK_SUBMITTED)?
+            let n = c
+                .prepare_cached(MARK_SUBMITTED)?
                 .execute(params![segment_id, msg_id, now])?;
+            cache.counts.moved(seg.state, DeliveryState::Submitted, n);
             DeliveryState::Submitted
         }
         Some(report) => {
@@ -513,22 +549,25 @@ fn mark_submitted(
                 .execute(params![seg.carrier, msg_id])?;
             // Maybe that was the last one; look again when next needed.
             cache.orphans = None;
-            c.prepare_cached(
-                "UPDATE segments
-                 SET state = ?4, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3,
-                     report_stat = ?5, report_err = ?6, reported_at = ?7
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                segment_id,
-                msg_id,
-                now,
-                report.status.code(),
-                report.stat,
-                report.err,
-                report.received_at,
-            ])?;
-            report.status.segment_state()
+            let n = c
+                .prepare_cached(
+                    "UPDATE segments
+                     SET state = ?4, msg_id = ?2, result = 0, submitted_at = ?3,
+                         updated_at = ?3, report_stat = ?5, report_err = ?6, reported_at = ?7
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    segment_id,
+                    msg_id,
+                    now,
+                    report.status.code(),
+                    report.stat,
+                    report.err,
+                    report.received_at,
+                ])?;
+            let state = report.status.segment_state();
+            cache.counts.moved(seg.state, state, n);
+            state
         }
     };
     let recipient_state = settle(c, &seg.at, state, now)?;
@@ -554,17 +593,20 @@ fn mark_submitted(
 
 fn mark_failed(
     c: &Connection,
+    cache: &mut Cache,
     segment_id: SegmentId,
     code: i64,
     reason: &str,
     now: Millis,
 ) -> Result<FailOutcome> {
     let seg = answerable(c, segment_id, "mark_failed")?;
-    c.prepare_cached(
-        "UPDATE segments SET state = 5, result = ?2, last_error = ?3, updated_at = ?4
-         WHERE id = ?1",
-    )?
-    .execute(params![segment_id, code, reason, now])?;
+    let n = c
+        .prepare_cached(
+            "UPDATE segments SET state = 5, result = ?2, last_error = ?3, updated_at = ?4
+             WHERE id = ?1",
+        )?
+        .execute(params![segment_id, code, reason, now])?;
+    cache.counts.moved(seg.state, DeliveryState::Failed, n);
     let recipient_state = settle(c, &seg.at, DeliveryState::Failed, now)?;
     Ok(FailOutcome {
         recipient_id: seg.at.recipient_id,
@@ -576,6 +618,7 @@ fn mark_failed(
 /// Moves in-flight segments to `to` (queued or unconfirmed), then settles each recipient.
 fn move_in_flight(
     c: &Connection,
+    cache: &mut Cache,
     segment_ids: &[SegmentId],
     to: DeliveryState,
     reason: &str,
@@ -586,11 +629,13 @@ fn move_in_flight(
     for &segment_id in segment_ids {
         match locate(c, segment_id)? {
             Some(seg) if seg.state == DeliveryState::InFlight => {
-                c.prepare_cached(
-                    "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4
-                     WHERE id = ?1",
-                )?
-                .execute(params![segment_id, to.code(), reason, now])?;
+                let n = c
+                    .prepare_cached(
+                        "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![segment_id, to.code(), reason, now])?;
+                cache.counts.moved(DeliveryState::InFlight, to, n);
                 out.moved.push(segment_id);
                 places.push(seg.at);
             }
@@ -699,6 +744,7 @@ mod tests {
         let broken = enqueue_with(&mut s, &job(Priority::Approval, &[("1", 1), ("2", 2)]), 0);
         let fine = enqueue_with(&mut s, &one("3"), 0);
         // Damage: the parts say submitted while the recipients still say queued.
+        s.check_counts = false;
         s.conn()
             .execute("UPDATE segments SET state = 3 WHERE job_id = ?1", [broken])
             .unwrap();

@@ -857,6 +857,16 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
         .job
         .unwrap()
         .job_id;
+    // The newest job always stays (job ids count on from it), however old.
+    let newest = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138002".into()], "已揽收"))
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id;
+    assert_delivered(&settled(&daemon, newest).await);
 
     // Today nothing is old enough.
     let now = hongyan::store::now_millis();
@@ -869,7 +879,8 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     assert_eq!((out.jobs, out.segments, out.kept), (1, 1, 1), "{out:?}");
     assert!(daemon.store().job_status(sent).await.unwrap().is_none());
     assert!(daemon.store().job_status(waiting).await.unwrap().is_some());
-    // The daemon goes on sending after a purge.
+    assert!(daemon.store().job_status(newest).await.unwrap().is_some());
+    // The daemon goes on sending after a purge, with new ids.
     let again = daemon
         .submitter()
         .send(SendRequest::new(vec!["13800138001".into()], "已签收"))
@@ -878,6 +889,7 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
         .job
         .unwrap()
         .job_id;
+    assert!(again > newest);
     assert_delivered(&settled(&daemon, again).await);
     let report = daemon.shutdown(LIMIT).await;
     assert!(!report.timed_out);
