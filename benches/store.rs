@@ -7,6 +7,9 @@
 //! HONGYAN_STORE_BENCH_MSGS=500000 cargo bench -p hongyan --bench store
 //! ```
 //!
+//! After the `Normal` run it also purges the file it left (retention with every message
+//! old): segments deleted per second and the longest single pass.
+//!
 //! Needs `[[bench]] name = "store" harness = false` in the root Cargo.toml. Prints
 //! messages per second and CPU per message (writer thread and whole process): on a shared
 //! machine the wall-clock rate moves with the neighbours' load, the CPU figures much less.
@@ -83,6 +86,53 @@ fn main() {
             per_message(r.writer_cpu, r.messages),
             per_message(r.process_cpu, r.messages),
         );
+        if sync == Synchronous::Normal {
+            rt.block_on(purge_all(&path));
+        }
         remove(&path);
     }
+}
+
+/// Retention over the file the pipeline left (every message delivered), paced as the
+/// daemon paces it: how fast the purge deletes, and the longest single pass (the longest
+/// the writer is held from sending).
+async fn purge_all(path: &std::path::Path) {
+    let h = match store::StoreHandle::open(path, StoreOptions::default()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("store/purge: cannot open: {e}");
+            return;
+        }
+    };
+    let cutoff = store::now_millis() + 1;
+    let budget = hongyan::daemon::retention::PASS_BUDGET;
+    let started = std::time::Instant::now();
+    let (mut after, mut segments, mut passes, mut longest) = (0, 0, 0u32, Duration::ZERO);
+    loop {
+        let pass = std::time::Instant::now();
+        match h.purge(cutoff, after, budget).await {
+            Ok(out) => {
+                longest = longest.max(pass.elapsed());
+                passes += 1;
+                segments += out.segments;
+                match out.resume_after {
+                    Some(next) => after = next,
+                    None => break,
+                }
+                // As the daemon's retention task does: a pause as long as the pass.
+                tokio::time::sleep(pass.elapsed()).await;
+            }
+            Err(e) => {
+                eprintln!("store/purge: {e}");
+                break;
+            }
+        }
+    }
+    let took = started.elapsed();
+    println!(
+        "store/purge: {segments} delivered segments (with their recipients and jobs) in \
+         {took:.2?} = {:.0} segments/s; {passes} passes of {budget}, longest {longest:.1?}",
+        segments as f64 / took.as_secs_f64()
+    );
+    let _ = h.close().await;
 }
