@@ -34,7 +34,8 @@ pub struct SendBody {
     /// A signature instead of the link's.
     #[serde(default)]
     pub signature: Option<String>,
-    /// Digits after the service code (replies come back to it).
+    /// Digits after the service code (replies come back to it); not of the link's
+    /// `extension_length`, which is reserved for approvals and reminders.
     #[serde(default)]
     pub source_ext: Option<String>,
     /// `approval`, `reminder`, `notification` (default) or `bulk`.

@@ -25,8 +25,9 @@ use crate::workflow::{ApprovalRequest, StageRequest, WorkflowEvent};
 
 /// How long the demo waits for every message to settle.
 const SETTLE: Duration = Duration::from_secs(20);
-/// The extension the group message goes out with, so a reply finds its way back.
-const EXTENSION: &str = "0001";
+/// The extension the group message goes out with, so a reply finds its way back. Two
+/// digits: the link's four-digit extensions are reserved for approvals and reminders.
+const EXTENSION: &str = "88";
 
 /// One sample message.
 struct Sample {

@@ -37,8 +37,13 @@ pub struct SendRequest {
     /// A signature for this job instead of the link's (e.g. `【鸿雁物流】`).
     pub signature: Option<String>,
     /// Digits appended to the link's service code; replies to that number come back
-    /// with it (`None`: the bare service code).
+    /// with it (`None`: the bare service code). Not of the link's `extension_length`
+    /// unless `extension_allocated`: those are the extensions hongyan hands to approvals
+    /// and reminders, and the reply router would take a reply for one of them.
     pub source_ext: Option<String>,
+    /// `source_ext` is the extension the store allocated to the item this message belongs
+    /// to (an approval step, a reminder): the workflow's own sends.
+    pub extension_allocated: bool,
     /// Priority class.
     pub priority: Priority,
     /// Not before this time (unix ms); `None` sends now.
@@ -59,6 +64,7 @@ impl SendRequest {
             text: text.into(),
             signature: None,
             source_ext: None,
+            extension_allocated: false,
             priority: Priority::Notification,
             send_at: None,
             expires_at: None,
@@ -413,6 +419,21 @@ impl Submitter {
                 }
             };
             if let Some(ext) = &req.source_ext {
+                let reserved = usize::from(plan.link.extension_length);
+                if !req.extension_allocated && reserved > 0 && ext.len() == reserved {
+                    // The reply router reads service code + this many digits as an
+                    // approval's or reminder's extension: a reply to this message from
+                    // someone who also holds that item would be taken as their answer.
+                    outcomes.push(reject(
+                        "extension",
+                        format!(
+                            "{ext}: extensions of {reserved} digits are the ones this link hands \
+                             to approvals and reminders for their replies \
+                             (extension_length); use another length"
+                        ),
+                    ));
+                    continue;
+                }
                 if plan.link.service_code.len() + ext.len() > 20 {
                     outcomes.push(reject(
                         "extension",

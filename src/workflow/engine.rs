@@ -717,6 +717,7 @@ impl Workflow {
         };
         let mut req = SendRequest::new(vec![step.approver.phone.clone()], texts::ask(&step));
         req.source_ext = ext.clone();
+        req.extension_allocated = true;
         req.priority = Priority::Approval;
         req.idempotency_key = Some(format!(
             "hongyan:approval-step:{}:ask:{}",
@@ -780,6 +781,7 @@ impl Workflow {
         let mut req = SendRequest::new(vec![r.recipient.clone()], r.text.clone());
         req.signature = r.signature.clone();
         req.source_ext = ext.clone();
+        req.extension_allocated = true;
         req.priority = Priority::Reminder;
         req.idempotency_key = Some(format!("hongyan:reminder:{}:{}", r.id, r.sends));
         match self.send_one(req).await {
@@ -875,6 +877,7 @@ impl Workflow {
         if let Some(ctx) = store.approval_step_context(step_id).await? {
             let mut req = SendRequest::new(vec![sender.to_string()], texts::ask_again(&ctx.title));
             req.source_ext = ctx.extension;
+            req.extension_allocated = true;
             req.priority = Priority::Approval;
             req.idempotency_key = Some(format!("hongyan:inbox:{}:unclear", m.id));
             if let Err(reason) = self.send_one(req).await {

@@ -417,7 +417,7 @@ fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
         "13800138000  China Mobile",
         "13300133000  China Telecom  telecom-demo  3",
         "13012345678  China Unicom",
-        "from 13900139000 to 106901230001 via mobile-demo",
+        "from 13900139000 to 1069012388 via mobile-demo",
         "approval SMS from 10690123",
         "→ not applied: not_the_recipient",
         "→ applied: Decided",
@@ -783,6 +783,27 @@ async fn texts_and_extensions_a_link_cannot_carry_are_refused_with_the_reason() 
     match &out.recipients[0] {
         RecipientOutcome::Rejected { code, .. } => assert_eq!(code, "extension"),
         other => panic!("{other:?}"),
+    }
+    // Four digits is the reply-extension length (extension_length, default 4): a manual
+    // one could be taken for an approval's. Per recipient, so the other carriers' links
+    // decide for their own recipients; three or five digits go.
+    assert_eq!(daemon.config().links[0].extension_length, 4);
+    let mut req = SendRequest::new(vec!["13800138000".into()], "x");
+    req.source_ext = Some("0042".into());
+    let out = daemon.submitter().send(req).await.unwrap();
+    assert!(out.job.is_none());
+    match &out.recipients[0] {
+        RecipientOutcome::Rejected { code, reason, .. } => {
+            assert_eq!(code, "extension");
+            assert!(reason.contains("extension_length"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    for ext in ["042", "00042"] {
+        let mut req = SendRequest::new(vec!["13800138000".into()], "x");
+        req.source_ext = Some(ext.into());
+        let out = daemon.submitter().send(req).await.unwrap();
+        assert!(out.job.is_some(), "{ext}: {:?}", out.recipients);
     }
     daemon.shutdown(LIMIT).await;
 }
