@@ -95,62 +95,31 @@ pub async fn run_once(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::{
-        ClaimRequest, NewJob, NewRecipient, NewReport, Priority, ReportStatus, StoreOptions,
-    };
+    use crate::store::testutil::{TempDb, claim_req, one, report};
+    use crate::store::{ReportStatus, StoreOptions};
 
     const DAY: Duration = Duration::from_secs(86_400);
 
-    fn temp_store(name: &str) -> (std::path::PathBuf, StoreHandle) {
-        let dir = std::env::temp_dir().join(format!(
-            "hongyan-retention-{name}-{}-{}",
-            std::process::id(),
-            now_millis()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
-        (dir, store)
+    fn temp_store(name: &str) -> (TempDb, StoreHandle) {
+        let db = TempDb::new(name);
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        (db, store)
     }
 
+    /// A one-part job to `number`, claimed, answered and reported delivered at `now`.
     async fn delivered(store: &StoreHandle, number: &str, now: Millis) -> i64 {
-        let job = NewJob {
-            idempotency_key: None,
-            priority: Priority::Notification,
-            text: "t".into(),
-            signature: String::new(),
-            source_ext: None,
-            send_at: None,
-            expires_at: None,
-            recipients: vec![NewRecipient {
-                number: number.into(),
-                carrier: "cmcc".into(),
-                segments: 1,
-                reference: None,
-            }],
-        };
-        let id = store.enqueue(job, now).await.unwrap().job_id;
-        let claim = ClaimRequest {
-            carrier: "cmcc".into(),
-            link: "cmcc".into(),
-            connection: 0,
-            max_segments: 10,
-        };
-        for m in store.claim(claim, now).await.unwrap() {
+        let id = store.enqueue(one(number), now).await.unwrap().job_id;
+        for m in store.claim(claim_req("cmcc", 10), now).await.unwrap() {
             for seg in m.segments {
                 let msg_id = format!("m{}", seg.segment_id);
                 store
                     .mark_submitted(seg.segment_id, msg_id.clone(), now)
                     .await
                     .unwrap();
-                let report = NewReport {
-                    carrier: "cmcc".into(),
-                    msg_id,
-                    status: ReportStatus::Delivered,
-                    stat: "DELIVRD".into(),
-                    err: "000".into(),
-                    raw: None,
-                };
-                store.record_report(report, now).await.unwrap();
+                store
+                    .record_report(report(&msg_id, ReportStatus::Delivered), now)
+                    .await
+                    .unwrap();
             }
         }
         id
@@ -158,7 +127,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_purge_works_through_every_pass_and_keeps_what_is_recent() {
-        let (dir, store) = temp_store("passes");
+        let (_db, store) = temp_store("passes");
         let now = now_millis();
         let mut old = Vec::new();
         for i in 0..7 {
@@ -179,12 +148,11 @@ mod tests {
         }
         assert!(store.job_status(recent).await.unwrap().is_some());
         store.close().await.unwrap();
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn a_stop_ends_a_purge_between_passes() {
-        let (dir, store) = temp_store("stop");
+        let (_db, store) = temp_store("stop");
         let now = now_millis();
         for i in 0..5 {
             delivered(&store, &format!("1380000{i:04}"), now).await;
@@ -196,12 +164,11 @@ mod tests {
             .unwrap();
         assert_eq!(out.jobs, 2, "one pass, then the stop is seen");
         store.close().await.unwrap();
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_task_ends_on_stop_and_at_once_without_retention() {
-        let (dir, store) = temp_store("task");
+        let (_db, store) = temp_store("task");
         let (stop_tx, stop) = watch::channel(false);
         let task = start(store.clone(), 180 * DAY, stop.clone());
         tokio::time::sleep(FIRST_AFTER / 2).await;
@@ -218,6 +185,5 @@ mod tests {
             .unwrap()
             .unwrap();
         store.close().await.unwrap();
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -190,21 +190,20 @@ impl StoreHandle {
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
     {
-        let (reply, rx) = oneshot::channel();
-        let call = Call {
-            op,
-            outcome: None,
-            reply,
-        };
-        self.tx
-            .send(Msg::Run(Box::new(call)))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        Ok(Deferred(rx))
+        self.queue(op, Msg::Run).await
     }
 
     /// Like `call`, for a command that runs alone ([`Msg::Alone`]).
     async fn call_alone<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Store) -> Result<T> + Send + 'static,
+    {
+        self.queue(op, Msg::Alone).await?.outcome().await
+    }
+
+    /// Hands `op` to the writer as `how` (in a batch, or alone).
+    async fn queue<T, F>(&self, op: F, how: fn(Box<dyn Pending>) -> Msg) -> Result<Deferred<T>>
     where
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
@@ -216,10 +215,10 @@ impl StoreHandle {
             reply,
         };
         self.tx
-            .send(Msg::Alone(Box::new(call)))
+            .send(how(Box::new(call)))
             .await
             .map_err(|_| StoreError::Closed)?;
-        Deferred(rx).outcome().await
+        Ok(Deferred(rx))
     }
 
     pub(super) async fn read<T, F>(&self, f: F) -> Result<T>

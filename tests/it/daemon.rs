@@ -858,35 +858,22 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
     let retention = daemon.config().storage.retention;
     assert_eq!(retention, Duration::from_secs(180 * 86_400));
-    let sent = daemon
-        .submitter()
-        .send(SendRequest::new(vec!["13800138000".into()], "已发货"))
-        .await
-        .unwrap()
-        .job
-        .unwrap()
-        .job_id;
+    let sent = job_of(
+        &daemon,
+        SendRequest::new(vec!["13800138000".into()], "已发货"),
+    )
+    .await;
     assert_delivered(&settled(&daemon, sent).await);
     // Scheduled a year ahead: old by then, but still waiting.
     let mut req = SendRequest::new(vec!["13900139000".into()], "续费提醒");
     req.send_at = Some(hongyan::store::now_millis() + 365 * 86_400_000);
-    let waiting = daemon
-        .submitter()
-        .send(req)
-        .await
-        .unwrap()
-        .job
-        .unwrap()
-        .job_id;
+    let waiting = job_of(&daemon, req).await;
     // The newest job always stays (job ids count on from it), however old.
-    let newest = daemon
-        .submitter()
-        .send(SendRequest::new(vec!["13800138002".into()], "已揽收"))
-        .await
-        .unwrap()
-        .job
-        .unwrap()
-        .job_id;
+    let newest = job_of(
+        &daemon,
+        SendRequest::new(vec!["13800138002".into()], "已揽收"),
+    )
+    .await;
     assert_delivered(&settled(&daemon, newest).await);
 
     // Today nothing is old enough.
@@ -902,16 +889,25 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     assert!(daemon.store().job_status(waiting).await.unwrap().is_some());
     assert!(daemon.store().job_status(newest).await.unwrap().is_some());
     // The daemon goes on sending after a purge, with new ids.
-    let again = daemon
-        .submitter()
-        .send(SendRequest::new(vec!["13800138001".into()], "已签收"))
-        .await
-        .unwrap()
-        .job
-        .unwrap()
-        .job_id;
+    let again = job_of(
+        &daemon,
+        SendRequest::new(vec!["13800138001".into()], "已签收"),
+    )
+    .await;
     assert!(again > newest);
     assert_delivered(&settled(&daemon, again).await);
     let report = daemon.shutdown(LIMIT).await;
     assert!(!report.timed_out);
+}
+
+/// Sends `req` and returns its job's id (the request must be accepted).
+async fn job_of(daemon: &DaemonHandle, req: SendRequest) -> i64 {
+    daemon
+        .submitter()
+        .send(req)
+        .await
+        .unwrap()
+        .job
+        .unwrap()
+        .job_id
 }
