@@ -81,6 +81,15 @@ impl LinkProtocol for CmppProtocol {
         }
     }
 
+    fn gateway_proven(&self, login: &Pdu, answer: &Pdu, secret: &str) -> Option<bool> {
+        match (&login.body, &answer.body) {
+            (Body::Connect(connect), Body::ConnectResp(resp)) => {
+                Some(resp.verify(self.version, connect, secret.as_bytes()))
+            }
+            _ => None,
+        }
+    }
+
     fn submit(
         &self,
         seq: u32,
@@ -238,6 +247,49 @@ mod tests {
         );
         assert_eq!(p.login_response(&ok), Some(LoginOutcome::Accepted));
         assert_eq!(p.login_response(&Pdu::new(1, Body::ActiveTest)), None);
+    }
+
+    #[test]
+    fn the_gateways_proof_is_checked_in_every_seen_status_width() {
+        for v in [Version::V20, Version::V30] {
+            let p = proto(v);
+            let login = p.login(1, "901234", "s3cret").unwrap();
+            let Body::Connect(connect) = &login.body else {
+                panic!()
+            };
+            let answer = |resp| Pdu::new(1, Body::ConnectResp(resp));
+            // The wire width (emitted by our simulator) …
+            let wire = answer(cmpp::ConnectResp::answer(v, 0, connect, b"s3cret"));
+            assert_eq!(p.gateway_proven(&login, &wire, "s3cret"), Some(true));
+            // … and, for 2.0, the four-byte Status some gateways hash (the only other form
+            // seen: README disagreement 1).
+            if v == Version::V20 {
+                let mut resp = cmpp::ConnectResp::answer(v, 0, connect, b"s3cret");
+                resp.authenticator_ismg = cmpp::auth::authenticator_ismg(
+                    Version::V30,
+                    0,
+                    &connect.authenticator_source,
+                    b"s3cret",
+                );
+                assert_eq!(
+                    p.gateway_proven(&login, &answer(resp), "s3cret"),
+                    Some(true)
+                );
+            }
+            // A gateway that does not know the secret, or sends zeros.
+            let wrong = answer(cmpp::ConnectResp::answer(v, 0, connect, b"other"));
+            assert_eq!(p.gateway_proven(&login, &wrong, "s3cret"), Some(false));
+            let mut zeros = cmpp::ConnectResp::answer(v, 0, connect, b"s3cret");
+            zeros.authenticator_ismg = [0; 16];
+            assert_eq!(
+                p.gateway_proven(&login, &answer(zeros), "s3cret"),
+                Some(false)
+            );
+            assert_eq!(
+                p.gateway_proven(&login, &Pdu::new(1, Body::ActiveTest), "s3cret"),
+                None
+            );
+        }
     }
 
     #[test]

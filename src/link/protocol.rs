@@ -135,6 +135,18 @@ pub trait LinkProtocol: Send + Sync + 'static {
     fn login(&self, seq: u32, account: &str, secret: &str) -> Result<Self::Pdu, EncodeError>;
     /// If `pdu` is the login response, what it says.
     fn login_response(&self, pdu: &Self::Pdu) -> Option<LoginOutcome>;
+    /// For an accepted login: does the gateway's answer prove that it knows the shared
+    /// secret (CMPP AuthenticatorISMG, SMGP AuthenticatorServer), in any of the forms the
+    /// sources disagree on? `None`: the protocol carries no such proof (SGIP), or `login`
+    /// and `answer` are not a login and its answer.
+    fn gateway_proven(
+        &self,
+        _login: &Self::Pdu,
+        _answer: &Self::Pdu,
+        _secret: &str,
+    ) -> Option<bool> {
+        None
+    }
     /// The submit for one part of `msg` to all its recipients.
     ///
     /// # Errors

@@ -182,12 +182,12 @@ impl<P: LinkProtocol> Session<P> {
     pub(crate) async fn login(&mut self) -> Result<(), LoginError> {
         let seq = self.next_seq();
         let config = &self.shared.config;
-        let pdu = self
+        let login = self
             .proto
             .login(seq, &config.account, &config.secret)
             .map_err(|e| LoginError::Failed(format!("cannot build the login: {e}")))?;
         self.proto
-            .encode(&pdu, &mut self.out)
+            .encode(&login, &mut self.out)
             .map_err(|e| LoginError::Failed(format!("cannot encode the login: {e}")))?;
         let timeout = config.login_timeout;
         let deadline = Instant::now() + timeout;
@@ -205,6 +205,20 @@ impl<P: LinkProtocol> Session<P> {
                 if let Some(outcome) = self.proto.login_response(&pdu) {
                     return match outcome {
                         LoginOutcome::Accepted => {
+                            let config = &self.shared.config;
+                            if self.proto.gateway_proven(&login, &pdu, &config.secret)
+                                == Some(false)
+                            {
+                                // Most gateways' proofs match one of the known forms; one
+                                // that matches none is misconfigured or not the carrier's.
+                                // Not a reason to refuse service: the login was accepted.
+                                tracing::warn!(
+                                    link = %config.name,
+                                    conn = self.conn,
+                                    "login accepted, but the gateway's authenticator does not \
+                                     match the shared secret in any known form"
+                                );
+                            }
                             let now = Instant::now();
                             if self.proto.probe(0).is_some() {
                                 self.keepalive =

@@ -112,6 +112,16 @@ impl LinkProtocol for SmgpProtocol {
         }
     }
 
+    fn gateway_proven(&self, login: &Pdu, answer: &Pdu, secret: &str) -> Option<bool> {
+        match (&login.body, &answer.body) {
+            (Body::Login(login), Body::LoginResp(resp)) => Some(
+                resp.verify(&login.authenticator_client, secret.as_bytes())
+                    .is_some(),
+            ),
+            _ => None,
+        }
+    }
+
     fn submit(
         &self,
         seq: u32,
@@ -223,6 +233,35 @@ mod tests {
                 meaning: "authentication error"
             })
         );
+    }
+
+    #[test]
+    fn the_gateways_proof_is_checked_in_every_seen_status_form() {
+        let p = SmgpProtocol::new(Version::V30);
+        let pdu = p.login(1, "10001", "secret").unwrap();
+        let Body::Login(login) = &pdu.body else {
+            panic!()
+        };
+        for form in smgp::auth::StatusHashForm::ALL {
+            let mut resp = LoginResp::new(0, login, b"secret", Version::V30);
+            resp.authenticator_server = smgp::auth::authenticator_server_as(
+                form,
+                0,
+                &login.authenticator_client,
+                b"secret",
+            );
+            let answer = Pdu::new(1, Body::LoginResp(resp));
+            assert_eq!(
+                p.gateway_proven(&pdu, &answer, "secret"),
+                Some(true),
+                "{form:?}"
+            );
+        }
+        let wrong = Pdu::new(
+            1,
+            Body::LoginResp(LoginResp::new(0, login, b"x", Version::V30)),
+        );
+        assert_eq!(p.gateway_proven(&pdu, &wrong, "secret"), Some(false));
     }
 
     #[test]
