@@ -75,6 +75,7 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: queue depth unavailable"),
     }
+    write_retention(&mut out, &st.retention);
     match st.store.webhook_backlog().await {
         Ok(backlog) => {
             family(
@@ -102,6 +103,35 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+fn write_retention(out: &mut String, r: &crate::daemon::retention::RetentionCounters) {
+    use std::sync::atomic::Ordering::Relaxed;
+    family(
+        out,
+        "hongyan_retention_runs_total",
+        "counter",
+        "Retention purges completed since start (storage.retention).",
+    );
+    let _ = writeln!(out, "hongyan_retention_runs_total {}", r.runs.load(Relaxed));
+    family(
+        out,
+        "hongyan_retention_deleted_total",
+        "counter",
+        "Rows deleted by retention since start.",
+    );
+    for (kind, n) in [
+        ("jobs", &r.jobs),
+        ("segments", &r.segments),
+        ("inbox", &r.inbox),
+        ("orphan_reports", &r.orphan_reports),
+    ] {
+        let _ = writeln!(
+            out,
+            "hongyan_retention_deleted_total{{kind=\"{kind}\"}} {}",
+            n.load(Relaxed)
+        );
+    }
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {

@@ -26,6 +26,7 @@ pub struct Inner {
     pub sims: Vec<(String, SimHandle)>,
     pub config: Config,
     pub tokens: Tokens,
+    pub retention: Arc<crate::daemon::retention::RetentionCounters>,
 }
 
 impl AppState {
@@ -39,6 +40,7 @@ impl AppState {
             sims: daemon.simulators(),
             config: daemon.config().clone(),
             tokens: Tokens::new(&daemon.config().api.tokens),
+            retention: daemon.retention_counters(),
         }))
     }
 

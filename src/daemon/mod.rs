@@ -132,6 +132,7 @@ pub struct DaemonHandle {
     stop: watch::Sender<bool>,
     scheduler: JoinHandle<()>,
     retention: JoinHandle<()>,
+    retention_counters: Arc<retention::RetentionCounters>,
     workflow: Workflow,
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
@@ -179,6 +180,11 @@ impl DaemonHandle {
         self.runners.iter().map(LinkRunner::view).collect()
     }
 
+    /// What retention has deleted since start, for `/metrics`.
+    pub fn retention_counters(&self) -> Arc<retention::RetentionCounters> {
+        Arc::clone(&self.retention_counters)
+    }
+
     /// Readers of every link's state and counters, for the API and `/metrics`.
     pub fn link_monitors(&self) -> Vec<crate::dispatch::LinkMonitor> {
         self.runners.iter().map(LinkRunner::monitor).collect()
@@ -220,7 +226,10 @@ impl DaemonHandle {
             return Ok(crate::store::PurgeOutcome::default());
         }
         let stop = self.stop.subscribe();
-        retention::run_once(&self.store, retention, now, retention::PASS_BUDGET, &stop).await
+        let out =
+            retention::run_once(&self.store, retention, now, retention::PASS_BUDGET, &stop).await?;
+        self.retention_counters.record(&out);
+        Ok(out)
     }
 
     /// Graceful stop within `deadline`: new jobs are refused, dispatchers stop claiming,

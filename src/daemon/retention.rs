@@ -5,6 +5,8 @@
 //! writer spends at most half its time purging and a first purge of a large old file does
 //! not stall sending.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -23,11 +25,40 @@ const FIRST_AFTER: Duration = Duration::from_secs(60);
 /// for long.
 pub const PASS_BUDGET: usize = 2_000;
 
+/// What retention has deleted since the daemon started, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct RetentionCounters {
+    /// Completed purges (each works through every pass).
+    pub runs: AtomicU64,
+    /// Jobs deleted.
+    pub jobs: AtomicU64,
+    /// Segments deleted.
+    pub segments: AtomicU64,
+    /// Inbox messages deleted.
+    pub inbox: AtomicU64,
+    /// Orphan reports deleted.
+    pub orphan_reports: AtomicU64,
+}
+
+impl RetentionCounters {
+    /// Adds one purge's totals.
+    pub fn record(&self, out: &PurgeOutcome) {
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        self.jobs.fetch_add(out.jobs, Ordering::Relaxed);
+        self.segments.fetch_add(out.segments, Ordering::Relaxed);
+        self.inbox.fetch_add(out.inbox, Ordering::Relaxed);
+        self.orphan_reports
+            .fetch_add(out.orphan_reports, Ordering::Relaxed);
+    }
+}
+
 /// Starts the task; `retention` zero keeps everything (the task ends at once). It ends
-/// when `stop` turns true, also between the passes of a purge.
+/// when `stop` turns true, also between the passes of a purge. Each purge is added to
+/// `counters`.
 pub fn start(
     store: StoreHandle,
     retention: Duration,
+    counters: Arc<RetentionCounters>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -44,8 +75,9 @@ pub fn start(
             if *stop.borrow() {
                 return;
             }
-            if let Err(e) = run_once(&store, retention, now_millis(), PASS_BUDGET, &stop).await {
-                tracing::warn!(error = %e, "retention purge failed; trying again later");
+            match run_once(&store, retention, now_millis(), PASS_BUDGET, &stop).await {
+                Ok(out) => counters.record(&out),
+                Err(e) => tracing::warn!(error = %e, "retention purge failed; trying again later"),
             }
             next = tokio::time::Instant::now() + PURGE_EVERY;
         }
@@ -170,7 +202,7 @@ mod tests {
     async fn the_task_ends_on_stop_and_at_once_without_retention() {
         let (_db, store) = temp_store("task");
         let (stop_tx, stop) = watch::channel(false);
-        let task = start(store.clone(), 180 * DAY, stop.clone());
+        let task = start(store.clone(), 180 * DAY, Arc::default(), stop.clone());
         tokio::time::sleep(FIRST_AFTER / 2).await;
         assert!(!task.is_finished());
         stop_tx.send(true).unwrap();
@@ -179,7 +211,7 @@ mod tests {
             .unwrap()
             .unwrap();
         // Retention 0: the task ends by itself.
-        let forever = start(store.clone(), Duration::ZERO, stop);
+        let forever = start(store.clone(), Duration::ZERO, Arc::default(), stop);
         tokio::time::timeout(Duration::from_secs(1), forever)
             .await
             .unwrap()

@@ -95,8 +95,13 @@ pub(super) async fn start(
         config.queue.report_timeout,
         stop_rx.clone(),
     );
-    let retention =
-        super::retention::start(store.clone(), config.storage.retention, stop_rx.clone());
+    let retention_counters = Arc::new(super::retention::RetentionCounters::default());
+    let retention = super::retention::start(
+        store.clone(),
+        config.storage.retention,
+        Arc::clone(&retention_counters),
+        stop_rx.clone(),
+    );
     let webhooks = crate::webhooks::start(
         store.clone(),
         config.webhooks.clone(),
@@ -127,6 +132,7 @@ pub(super) async fn start(
         stop,
         scheduler,
         retention,
+        retention_counters,
         workflow,
         workflow_task,
         webhooks,

@@ -742,6 +742,8 @@ async fn reminders_inbox_links_queue_and_metrics() {
         "hongyan_link_submit_latency_seconds_bucket",
         "hongyan_queue_segments",
         "hongyan_webhook_backlog",
+        "hongyan_retention_runs_total",
+        "hongyan_retention_deleted_total{kind=\"segments\"}",
     ] {
         assert!(
             text.contains(&format!("# TYPE {family}")) || text.contains(family),

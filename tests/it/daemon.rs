@@ -885,6 +885,17 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     let later = now + i64::try_from(retention.as_millis()).unwrap() + 86_400_000;
     let out = daemon.purge(later).await.unwrap();
     assert_eq!((out.jobs, out.segments, out.kept), (1, 1, 1), "{out:?}");
+    // Counted for /metrics.
+    let counted = daemon.retention_counters();
+    let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        (
+            load(&counted.runs),
+            load(&counted.jobs),
+            load(&counted.segments)
+        ),
+        (2, 1, 1)
+    );
     assert!(daemon.store().job_status(sent).await.unwrap().is_none());
     assert!(daemon.store().job_status(waiting).await.unwrap().is_some());
     assert!(daemon.store().job_status(newest).await.unwrap().is_some());
