@@ -54,6 +54,16 @@ pub enum DaemonError {
         /// Why.
         reason: String,
     },
+    /// The on-the-wire journal (crash recovery's record of what was written) cannot be
+    /// created in the data directory.
+    #[error("cannot create the on-the-wire journal {path}: {source}")]
+    Journal {
+        /// The journal file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The data directory cannot be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, watch};
 use super::{DaemonError, DaemonHandle};
 use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
-use crate::dispatch::{self, Changes, LinkRunner, Submitter, scheduler};
+use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
 use crate::link::Link;
 use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
@@ -39,7 +39,7 @@ pub(super) async fn start(
     if config.is_demo() {
         tracing::warn!("DEMO MODE: all carriers are simulated; no real SMS is sent");
     }
-    let (store, recovered) = open_store(&config).await?;
+    let (store, recovered, journal) = open_store(&config).await?;
     if let Err(e) = store
         .set_webhooks(crate::store::Subscriptions::from_config(&config.webhooks))
         .await
@@ -57,7 +57,7 @@ pub(super) async fn start(
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(link, &store, &changes, tweak.as_ref()).await {
+        match start_link(link, &store, &changes, &journal, tweak.as_ref()).await {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
@@ -197,9 +197,12 @@ fn build_router(config: &Config) -> Result<Router, DaemonError> {
     Ok(router)
 }
 
+/// Opens the store and recovers what the previous run left in flight — with its
+/// on-the-wire journal, which tells the segments that may have been written from those
+/// only claimed — then starts a fresh journal for this run.
 async fn open_store(
     config: &Config,
-) -> Result<(StoreHandle, Vec<UnconfirmedSegment>), DaemonError> {
+) -> Result<(StoreHandle, Vec<UnconfirmedSegment>, Arc<WireJournal>), DaemonError> {
     let dir = &config.storage.data_dir;
     std::fs::create_dir_all(dir).map_err(|source| DaemonError::DataDir {
         path: dir.clone(),
@@ -219,11 +222,27 @@ async fn open_store(
     };
     let store = StoreHandle::open(&path, options).map_err(store_err)?;
     let resend = config.queue.resend_unconfirmed;
-    let recovered = match store.recover_on_start(resend, now_millis()).await {
+    let journal_path = dir.join(dispatch::journal::FILE_NAME);
+    let written = dispatch::journal::read_written(&journal_path);
+    let recovered = match store
+        .recover_on_start_with(resend, written, now_millis())
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             let _ = store.close().await;
             return Err(store_err(e));
+        }
+    };
+    // Only now, with the recovery committed, may the old journal go.
+    let journal = match WireJournal::create(&journal_path) {
+        Ok(j) => Arc::new(j),
+        Err(source) => {
+            let _ = store.close().await;
+            return Err(DaemonError::Journal {
+                path: journal_path,
+                source,
+            });
         }
     };
     for s in &recovered {
@@ -247,9 +266,18 @@ async fn open_store(
                 parts = s.parts,
                 "was on the wire with no response when hongyan stopped; sending again (queue.resend_unconfirmed = true)"
             ),
+            RecoveryAction::NeverSent => tracing::info!(
+                job = s.job_id,
+                recipient = s.recipient_id,
+                segment = s.segment_id,
+                number = %s.number,
+                part = s.part,
+                parts = s.parts,
+                "was claimed but never written when hongyan stopped; queued again, no attempt counted"
+            ),
         }
     }
-    Ok((store, recovered))
+    Ok((store, recovered, journal))
 }
 
 /// Starts one link (and its simulator, when simulated) with its dispatcher.
@@ -257,6 +285,7 @@ async fn start_link(
     link: &config::Link,
     store: &StoreHandle,
     changes: &Changes,
+    journal: &Arc<WireJournal>,
     tweak: Option<&SimTweak>,
 ) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
     let link_err = |source| DaemonError::Link {
@@ -270,7 +299,8 @@ async fn start_link(
     } else {
         (None, None, link.address.clone().unwrap_or_default())
     };
-    let lc = dispatch::link_config(link, address);
+    let mut lc = dispatch::link_config(link, address);
+    lc.on_write = Some(Arc::clone(journal) as Arc<dyn crate::link::WriteHook>);
     let started = match listener {
         Some(l) => Link::start_with_listener(lc, l).await,
         None => Link::start(lc).await,
@@ -293,13 +323,14 @@ async fn start_link(
         "link started"
     );
     let wake = Arc::new(Notify::new());
-    let runner = LinkRunner::start(
+    let runner = LinkRunner::start_with_journal(
         link.clone(),
         handle,
         events,
         store.clone(),
         Arc::clone(&wake),
         changes.clone(),
+        Some(Arc::clone(journal)),
     );
     Ok((runner, sim, wake))
 }

@@ -42,11 +42,12 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
+use super::journal::WireJournal;
 use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::split_options;
 use crate::config;
 use crate::link::{
-    Ack, DeliveryReport, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
+    Ack, DeliveryReport, FailKind, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
 };
 use crate::route::Carrier;
 use crate::store::{
@@ -98,6 +99,9 @@ struct Shared {
     metrics: LinkMetrics,
     /// Connections that have logged in at least once (a later login is a reconnect).
     seen_conns: Mutex<std::collections::HashSet<usize>>,
+    /// The on-the-wire journal the link records written parts in; a segment's slot is
+    /// freed here once the store has committed what became of it.
+    journal: Option<Arc<WireJournal>>,
 }
 
 /// Reads one link's state and counters; cheap to clone.
@@ -165,6 +169,21 @@ impl LinkRunner {
         wake: Arc<Notify>,
         changes: Changes,
     ) -> Self {
+        Self::start_with_journal(config, link, events, store, wake, changes, None)
+    }
+
+    /// [`start`](Self::start) for a link whose [`WriteHook`](crate::link::WriteHook) is
+    /// `journal`: the runner frees a segment's slot once its fate is committed, and on
+    /// shutdown gives back the attempt of every part the link never wrote.
+    pub fn start_with_journal(
+        config: config::Link,
+        link: LinkHandle,
+        events: mpsc::Receiver<LinkEvent>,
+        store: StoreHandle,
+        wake: Arc<Notify>,
+        changes: Changes,
+        journal: Option<Arc<WireJournal>>,
+    ) -> Self {
         let on_demand = config.protocol == config::LinkProtocol::Sgip;
         let max_outstanding =
             (usize::from(config.window) * usize::from(config.connections) * 2).max(2);
@@ -181,6 +200,7 @@ impl LinkRunner {
             max_outstanding,
             metrics: LinkMetrics::default(),
             seen_conns: Mutex::new(std::collections::HashSet::new()),
+            journal,
         });
         let (stop, stop_rx) = watch::channel(false);
         let (drain, drain_rx) = watch::channel(false);
@@ -238,25 +258,38 @@ impl LinkRunner {
             return 0;
         }
         let parts: usize = handed_back.iter().map(|m| m.parts.len()).sum();
-        match self
-            .shared
-            .store
-            .requeue(
-                left.clone(),
-                "hongyan stopped before the carrier answered".into(),
-                now_millis(),
-            )
-            .await
-        {
-            Ok(out) => {
-                tracing::info!(link = %name, requeued = out.moved.len(), handed_back = parts, "link stopped; unanswered parts back in the queue");
-                out.moved.len()
+        let sh = &self.shared;
+        // Parts the link wrote keep the attempt; those it never wrote give it back.
+        let (written, unsent): (Vec<SegmentId>, Vec<SegmentId>) = match &sh.journal {
+            Some(j) => left.iter().partition(|&&id| j.holds(id)),
+            None => (left.clone(), Vec::new()),
+        };
+        let now = now_millis();
+        let reason = "hongyan stopped before the carrier answered";
+        let mut requeued = 0;
+        for (ids, unsent) in [(written, false), (unsent, true)] {
+            if ids.is_empty() {
+                continue;
             }
-            Err(e) => {
-                tracing::warn!(link = %name, error = %e, segments = left.len(), "could not requeue unanswered parts; they are recovered on the next start");
-                0
+            let moved = if unsent {
+                sh.store
+                    .requeue_unsent(ids.clone(), reason.into(), now)
+                    .await
+            } else {
+                sh.store.requeue(ids.clone(), reason.into(), now).await
+            };
+            match moved {
+                Ok(out) => {
+                    requeued += out.moved.len();
+                    sh.release(&ids);
+                }
+                Err(e) => {
+                    tracing::warn!(link = %name, error = %e, segments = ids.len(), "could not requeue unanswered parts; they are recovered on the next start");
+                }
             }
         }
+        tracing::info!(link = %name, requeued, handed_back = parts, "link stopped; unanswered parts back in the queue");
+        requeued
     }
 }
 
@@ -272,6 +305,13 @@ impl Shared {
 
     fn problem(&self, what: String) {
         *lock(&self.last_problem) = Some(what);
+    }
+
+    /// Frees the journal slots of segments whose fate the store has committed.
+    fn release(&self, ids: &[SegmentId]) {
+        if let Some(j) = &self.journal {
+            j.release(ids);
+        }
     }
 
     /// Splits a claimed message and hands it to the link; on any failure its segments
@@ -310,8 +350,13 @@ impl Shared {
                     map.remove(&(back.0.id, p.number));
                 }
             }
+            // The link refused it whole: never written, so no attempt was made.
             let reason = "link shutting down".to_owned();
-            if let Err(e) = self.store.requeue(seg_ids, reason, now_millis()).await {
+            if let Err(e) = self
+                .store
+                .requeue_unsent(seg_ids, reason, now_millis())
+                .await
+            {
                 tracing::warn!(link = %self.config.name, error = %e, "cannot requeue; recovered on the next start");
             }
         } else {
@@ -342,6 +387,9 @@ impl Shared {
             parts.push(OutboundPart {
                 number: s.part,
                 segment,
+                tag: u64::try_from(s.segment_id).unwrap_or_default(),
+                // The claim counted this send already; the earlier ones were written.
+                sent: s.attempts.saturating_sub(1),
             });
         }
         let src_number = format!(
@@ -398,6 +446,7 @@ impl Shared {
                 id,
                 part,
                 code,
+                kind,
                 reason,
             } => {
                 self.metrics.failed();
@@ -409,20 +458,26 @@ impl Shared {
                     return;
                 };
                 self.wake.notify_one();
-                if code.is_none() && reason.starts_with("no response") {
+                if kind == FailKind::Unanswered {
                     // Sent, never answered: the carrier may have it. Like a crash, this is
                     // unconfirmed (reported, not resent), not failed — a failure invites a
                     // resend and a second copy on the handset.
                     tracing::warn!(link = %name, segment = seg, %reason, "submit unanswered; marked unconfirmed");
-                    if let Err(e) = self.store.mark_unconfirmed(vec![seg], reason, now).await {
-                        tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the missing answer");
+                    match self.store.mark_unconfirmed(vec![seg], reason, now).await {
+                        Ok(_) => self.release(&[seg]),
+                        Err(e) => {
+                            tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the missing answer");
+                        }
                     }
                     return;
                 }
-                tracing::info!(link = %name, segment = seg, ?code, %reason, "submit failed");
+                tracing::info!(link = %name, segment = seg, ?code, ?kind, %reason, "submit failed");
                 let code = code.map_or(-1, i64::from);
-                if let Err(e) = self.store.mark_failed(seg, code, reason, now).await {
-                    tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
+                match self.store.mark_failed(seg, code, reason, now).await {
+                    Ok(_) => self.release(&[seg]),
+                    Err(e) => {
+                        tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
+                    }
                 }
             }
             LinkEvent::Mo { message: mo, ack } => {
@@ -569,6 +624,7 @@ impl Shared {
                 outcome,
             } => match outcome.outcome().await {
                 Ok(out) => {
+                    self.release(&[seg]);
                     if let Some(r) = out.matched_report {
                         tracing::info!(link = %name, segment = seg, %msg_id, stat = %r.stat, "submitted; an earlier report for it applied");
                     } else {

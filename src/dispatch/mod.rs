@@ -5,18 +5,24 @@
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `enqueue.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
 //! | [`LinkRunner`] | `dispatcher.rs` | per link: claim → split → submit, and link events → store |
+//! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `dispatcher.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
 //! it has handed to a link and not yet heard back about, and puts those back in the
-//! queue when it stops. A crash instead leaves them `in_flight`, which the next start
-//! turns into `unconfirmed` (or requeues, with `queue.resend_unconfirmed = true`).
+//! queue when it stops. A crash instead leaves them `in_flight`. Most of them never left
+//! the process (claimed ahead, waiting for the rate limiter or a window slot); the
+//! links record in the [`WireJournal`] each part right before its bytes go to the
+//! socket, so the next start queues again every in-flight segment the journal does not
+//! name (attempt given back) and only those it names become `unconfirmed` (or are
+//! requeued, with `queue.resend_unconfirmed = true`).
 
 mod changes;
 mod dispatcher;
 mod enqueue;
+pub mod journal;
 pub mod metrics;
 mod plan;
 pub mod scheduler;
@@ -24,4 +30,5 @@ pub mod scheduler;
 pub use changes::Changes;
 pub use dispatcher::{LinkMonitor, LinkRunner, LinkView};
 pub use enqueue::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
+pub use journal::WireJournal;
 pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};

@@ -3,11 +3,13 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
+use std::sync::Arc;
 use std::time::Duration;
 
 use wire::reassembly::ReassemblyConfig;
 
 use super::backoff::BackoffConfig;
+use super::hook::WriteHook;
 use super::keepalive::KeepAliveConfig;
 use super::reports::ReportConfig;
 use super::window::WindowConfig;
@@ -112,6 +114,9 @@ pub struct LinkConfig {
     pub intake_capacity: NonZeroUsize,
     /// Events waiting for the consumer; a full queue makes the link wait.
     pub event_capacity: NonZeroUsize,
+    /// Told which parts are about to be written, right before their bytes go to the
+    /// socket (see [`WriteHook`]); `None`: nobody needs to know.
+    pub on_write: Option<Arc<dyn WriteHook>>,
 }
 
 impl fmt::Debug for LinkConfig {
@@ -161,6 +166,7 @@ impl LinkConfig {
             reassembly: ReassemblyConfig::default(),
             intake_capacity: NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
             event_capacity: NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN),
+            on_write: None,
         }
     }
 }

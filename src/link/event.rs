@@ -57,6 +57,8 @@ pub enum LinkEvent {
         part: u8,
         /// The carrier's code, when it answered.
         code: Option<u32>,
+        /// What kind of failure, for the owner's decision (never the text of `reason`).
+        kind: FailKind,
         /// Why.
         reason: String,
     },
@@ -86,6 +88,22 @@ pub enum LinkEvent {
         /// Why.
         reason: String,
     },
+}
+
+/// What kind of failure a [`LinkEvent::Failed`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailKind {
+    /// The gateway answered with a refusal code (in `code`).
+    Refused,
+    /// The part could not be encoded; it never left.
+    Unencodable,
+    /// Written `max_attempts` times on one connection and never answered: the carrier may
+    /// have it.
+    Unanswered,
+    /// Written `max_attempts` times in all, and each connection it went on closed before
+    /// a response to it could be read (the gateway closed it, or sent bytes that could not
+    /// be decoded): it is not written again.
+    AttemptsUsed,
 }
 
 /// How a link fails to start or take a message.

@@ -15,6 +15,14 @@ pub struct OutboundPart {
     pub number: u8,
     /// The segment: UDH (if any) and content, as the text layer cut it.
     pub segment: Segment,
+    /// The owner's id for this part (the dispatcher's segment id), handed to the link's
+    /// [`WriteHook`](super::WriteHook) before the part is written; 0 for none.
+    pub tag: u64,
+    /// How many times this part has been written already (by an earlier connection or an
+    /// earlier run). Every write counts, whatever came of it; a part that has been
+    /// written `max_attempts` times is not written again but fails
+    /// ([`FailKind::AttemptsUsed`](super::FailKind::AttemptsUsed)).
+    pub sent: u32,
 }
 
 /// A message handed to a link: one text (already split into segments) to one or more
@@ -59,6 +67,8 @@ impl OutboundMessage {
             .map(|(i, segment)| OutboundPart {
                 number: u8::try_from(i + 1).unwrap_or(u8::MAX),
                 segment,
+                tag: 0,
+                sent: 0,
             })
             .collect();
         Self {
@@ -72,14 +82,20 @@ impl OutboundMessage {
         }
     }
 
-    /// The same message with only the parts whose numbers are in `numbers`.
-    pub(crate) fn with_parts(&self, numbers: &[u8]) -> Self {
+    /// The same message with only the parts named in `sent` — (part number, times
+    /// written so far) — their write counts set to those given.
+    pub(crate) fn with_parts_sent(&self, sent: &[(u8, u32)]) -> Self {
         Self {
             parts: self
                 .parts
                 .iter()
-                .filter(|p| numbers.contains(&p.number))
-                .cloned()
+                .filter_map(|p| {
+                    sent.iter().find(|(n, _)| *n == p.number).map(|&(_, s)| {
+                        let mut p = p.clone();
+                        p.sent = s;
+                        p
+                    })
+                })
                 .collect(),
             ..self.clone()
         }
@@ -268,14 +284,17 @@ mod tests {
     }
 
     #[test]
-    fn with_parts_keeps_the_numbers() {
+    fn with_parts_sent_keeps_the_numbers_and_sets_the_counts() {
         let split = wire::segment::split(&"长".repeat(150), &Default::default(), 1).unwrap();
         let msg = OutboundMessage::new(1, vec!["1".into()], "106", split.coding, split.segments);
         assert_eq!(msg.parts.len(), 3);
-        let rest = msg.with_parts(&[2, 3]);
+        let rest = msg.with_parts_sent(&[(2, 1), (3, 2)]);
         assert_eq!(
-            rest.parts.iter().map(|p| p.number).collect::<Vec<_>>(),
-            vec![2, 3]
+            rest.parts
+                .iter()
+                .map(|p| (p.number, p.sent))
+                .collect::<Vec<_>>(),
+            vec![(2, 1), (3, 2)]
         );
     }
 }

@@ -29,6 +29,7 @@
 //! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
 //! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
+//! | [`WriteHook`] | `hook.rs` | the owner told which parts are about to be written, before their bytes reach the socket |
 //! | [`bench::run_load_bench`] | `bench.rs` | the end-to-end load bench against the in-process simulator |
 //!
 //! # Using a link
@@ -94,7 +95,14 @@
 //!   control (CMPP 8, SMGP 1/103/104/119, SGIP 11/33) → the part goes back to the front of
 //!   the queue and the rate limiter halves (without a configured rate: a short pause) —
 //!   never a failure; any other code → `Failed`. A response timeout resends the same
-//!   bytes (same sequence id) up to `max_attempts`, then `Failed`.
+//!   bytes (same sequence id) up to `max_attempts`, then `Failed` (`Unanswered`).
+//! * **Every write counts**: a part's sends are counted across connections (and runs,
+//!   through [`OutboundPart::sent`]); a part written `max_attempts` times whose
+//!   connections all closed before an answer could be read is not written again but
+//!   `Failed` (`AttemptsUsed`) — a gateway whose responses cannot be decoded does not get
+//!   the same part again and again. A flow-control answer gives its write back.
+//! * **Before the bytes**: the owner's [`WriteHook`] hears which parts a burst carries
+//!   right before the burst is handed to the socket.
 //! * **Nothing in flight is lost**: when a connection ends for any reason its
 //!   unacknowledged parts go to the account's retry queue (only those parts; acknowledged
 //!   parts of the same message are never sent again) and are sent first on the next
@@ -130,6 +138,7 @@ mod driver;
 #[cfg(test)]
 mod driver_tests;
 mod event;
+mod hook;
 mod idle;
 mod keepalive;
 mod message;
@@ -151,7 +160,8 @@ pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use cmpp::CmppProtocol;
 pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
 pub use driver::{Link, LinkHandle, LinkStatus, Submitter};
-pub use event::{LinkError, LinkEvent, SubmitError};
+pub use event::{FailKind, LinkError, LinkEvent, SubmitError};
+pub use hook::WriteHook;
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, ReportMatch};

@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use super::ack::{Answer, Replies, Reply};
-use super::event::LinkEvent;
+use super::event::{FailKind, LinkEvent};
 use super::idle::IdleTimer;
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::message::OutboundMessage;
@@ -126,6 +126,9 @@ pub(crate) struct Session<P: LinkProtocol> {
     reply_buf: Vec<Reply>,
     /// DELIVERs handed on whose reply has not come back yet.
     unanswered: usize,
+    /// Tags of the parts encoded into `out` since the last flush, for the owner's
+    /// [`WriteHook`](super::WriteHook) before the bytes reach the socket.
+    writing: Vec<u64>,
 }
 
 fn lost(what: &str, e: &io::Error) -> End {
@@ -167,6 +170,7 @@ impl<P: LinkProtocol> Session<P> {
             replies,
             reply_buf: Vec::new(),
             unanswered: 0,
+            writing: Vec::new(),
             shared,
         }
     }
@@ -263,6 +267,10 @@ impl<P: LinkProtocol> Session<P> {
     /// Runs the session until it ends; unacknowledged parts go back to the retry queue.
     pub(crate) async fn run(mut self) -> End {
         let end = self.drive().await;
+        if let End::Lost(why) = &end {
+            // Before the parts go back: the next connection may give one up at once.
+            why.clone_into(&mut lock(&self.shared.last_loss));
+        }
         // Best effort: answers still buffered (e.g. TERMINATE_RESP) go out.
         let _ = self.flush();
         let back = self.leftovers();
@@ -453,10 +461,29 @@ impl<P: LinkProtocol> Session<P> {
         self.paused_until = None;
         let shared = Arc::clone(&self.shared);
         let mut rate = shared.rate.as_ref().map(lock);
+        let max_attempts = shared.config.window.max_attempts.get();
         while !self.window.is_full() && self.out.len() < HIGH_WATER {
             let Some((msg, index)) = self.sending.front() else {
                 break;
             };
+            if let Some(part) = msg.parts.get(*index).filter(|p| p.sent >= max_attempts) {
+                // Written as often as allowed, and every connection it went on closed
+                // before its answer could be read: not once more.
+                let last = lock(&shared.last_loss).clone();
+                tracing::warn!(link = %shared.config.name, id = msg.id, part = part.number, sent = part.sent, %last, "part written max_attempts times without an answer; giving up");
+                self.events.push(LinkEvent::Failed {
+                    id: msg.id,
+                    part: part.number,
+                    code: None,
+                    kind: FailKind::AttemptsUsed,
+                    reason: format!(
+                        "written {} times (max_attempts) and no answer could be read: the connection closed each time (last: {last})",
+                        part.sent
+                    ),
+                });
+                self.sending.pop_front();
+                continue;
+            }
             if let Some(r) = rate.as_mut() {
                 if r.try_take(now).is_err() {
                     break;
@@ -484,19 +511,22 @@ impl<P: LinkProtocol> Session<P> {
                     id: msg.id,
                     part: part.number,
                     code: None,
+                    kind: FailKind::Unencodable,
                     reason: format!("cannot encode: {e}"),
                 });
                 continue;
             }
             let wire = self.scratch.split().freeze();
             self.out.extend_from_slice(&wire);
+            self.writing.push(part.tag);
+            let sent = part.sent.saturating_add(1);
             let entry = InFlight {
                 msg,
                 index,
                 wire,
                 first_sent: now,
             };
-            if let Err(e) = self.window.insert(seq, entry, now) {
+            if let Err(e) = self.window.insert_sent(seq, entry, now, sent) {
                 // Cannot happen: the loop checks room and ids are allocated free.
                 let entry = e.into_payload();
                 self.sending.push_front((entry.msg, entry.index));
@@ -508,8 +538,15 @@ impl<P: LinkProtocol> Session<P> {
         }
     }
 
-    /// Writes what the kernel takes without waiting.
+    /// Writes what the kernel takes without waiting — after telling the owner's write
+    /// hook which parts the new bytes carry, so a part it was not told of never left.
     fn flush(&mut self) -> Result<(), End> {
+        if !self.writing.is_empty() {
+            if let Some(hook) = &self.shared.config.on_write {
+                hook.writing(&self.writing);
+            }
+            self.writing.clear();
+        }
         while !self.out.is_empty() {
             match self.stream.try_write(&self.out) {
                 Ok(0) => return Err(End::Lost("connection closed while writing".into())),
@@ -664,6 +701,7 @@ impl<P: LinkProtocol> Session<P> {
                     id: entry.msg.id,
                     part: number,
                     code: Some(code),
+                    kind: FailKind::Refused,
                     reason: meaning.to_string(),
                 });
             }
@@ -690,6 +728,7 @@ impl<P: LinkProtocol> Session<P> {
                         id: payload.msg.id,
                         part: number,
                         code: None,
+                        kind: FailKind::Unanswered,
                         reason: format!("no response after {attempts} attempts"),
                     });
                 }
@@ -795,27 +834,30 @@ impl<P: LinkProtocol> Session<P> {
         wake
     }
 
-    /// Every part not acknowledged, grouped back into messages in the order first sent.
+    /// Every part not acknowledged, grouped back into messages in the order first sent,
+    /// each part with how many times it has been written so far (this connection's
+    /// writes included: every write counts, whatever became of it).
     fn leftovers(&mut self) -> Vec<OutboundMessage> {
-        let mut parts: Vec<(Arc<OutboundMessage>, usize)> = self
+        let mut parts: Vec<(Arc<OutboundMessage>, usize, Option<u32>)> = self
             .window
-            .drain()
+            .drain_counted()
             .into_iter()
-            .map(|(_, f)| (f.msg, f.index))
+            .map(|(_, f, sent)| (f.msg, f.index, Some(sent)))
             .collect();
-        parts.extend(self.sending.drain(..));
-        let mut out: Vec<(Arc<OutboundMessage>, Vec<u8>)> = Vec::new();
-        for (msg, index) in parts {
-            let Some(number) = msg.parts.get(index).map(|p| p.number) else {
+        parts.extend(self.sending.drain(..).map(|(m, i)| (m, i, None)));
+        let mut out: Vec<(Arc<OutboundMessage>, Vec<(u8, u32)>)> = Vec::new();
+        for (msg, index, written) in parts {
+            let Some(part) = msg.parts.get(index) else {
                 continue;
             };
+            let counted = (part.number, written.unwrap_or(part.sent));
             match out.iter_mut().find(|(m, _)| Arc::ptr_eq(m, &msg)) {
-                Some((_, numbers)) => numbers.push(number),
-                None => out.push((msg, vec![number])),
+                Some((_, numbers)) => numbers.push(counted),
+                None => out.push((msg, vec![counted])),
             }
         }
         out.into_iter()
-            .map(|(msg, numbers)| msg.with_parts(&numbers))
+            .map(|(msg, sent)| msg.with_parts_sent(&sent))
             .collect()
     }
 }

@@ -68,6 +68,9 @@ pub(crate) struct Shared {
     /// DELIVERs handed on and not yet answered, and the repeat keys of those answered.
     pub acks: Arc<Book>,
     pub counters: Counters,
+    /// Why the most recent connection was lost, for the reason a part fails with when it
+    /// has been written `max_attempts` times without an answer.
+    pub last_loss: Mutex<String>,
 }
 
 impl Shared {
@@ -91,6 +94,7 @@ impl Shared {
             reassembler: Mutex::new(Reassembler::tagged(config.reassembly)),
             acks: Book::new(),
             counters: Counters::default(),
+            last_loss: Mutex::new(String::new()),
             config,
         })
     }

@@ -147,6 +147,22 @@ impl<T> Window<T> {
     /// The payload comes back inside the error when the window is full or `seq` is already
     /// in flight.
     pub fn insert(&mut self, seq: u32, payload: T, now: Instant) -> Result<(), InsertError<T>> {
+        self.insert_sent(seq, payload, now, 1)
+    }
+
+    /// Like [`insert`](Self::insert) for a request that has now been sent `attempts` times
+    /// in all (earlier connections included): it is resent on a timeout only while that
+    /// count is below `max_attempts`, so every send counts toward the limit.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
+    pub fn insert_sent(
+        &mut self,
+        seq: u32,
+        payload: T,
+        now: Instant,
+        attempts: u32,
+    ) -> Result<(), InsertError<T>> {
         if self.entries.contains_key(&seq) {
             return Err(InsertError::Duplicate { seq, payload });
         }
@@ -162,7 +178,7 @@ impl<T> Window<T> {
             seq,
             Entry {
                 payload,
-                attempts: 1,
+                attempts: attempts.max(1),
                 deadline: deadline::after(now, self.config.response_timeout),
                 order,
             },
@@ -265,13 +281,21 @@ impl<T> Window<T> {
     /// Empties the window of a connection that is closing, handing back every unanswered
     /// request in the order it was first sent, for requeueing on another connection.
     pub fn drain(&mut self) -> Vec<(u32, T)> {
-        let mut all: Vec<(u64, u32, T)> = self
+        self.drain_counted()
+            .into_iter()
+            .map(|(seq, p, _)| (seq, p))
+            .collect()
+    }
+
+    /// [`drain`](Self::drain), with how many times each request has been sent in all.
+    pub fn drain_counted(&mut self) -> Vec<(u32, T, u32)> {
+        let mut all: Vec<(u64, u32, T, u32)> = self
             .entries
             .drain()
-            .map(|(seq, e)| (e.order, seq, e.payload))
+            .map(|(seq, e)| (e.order, seq, e.payload, e.attempts))
             .collect();
-        all.sort_unstable_by_key(|(order, seq, _)| (*order, *seq));
-        all.into_iter().map(|(_, seq, p)| (seq, p)).collect()
+        all.sort_unstable_by_key(|(order, seq, _, _)| (*order, *seq));
+        all.into_iter().map(|(_, seq, p, n)| (seq, p, n)).collect()
     }
 
     /// Whether the window holds `capacity` requests; the driver stops taking new messages
@@ -533,6 +557,34 @@ mod tests {
         assert!(w.is_empty());
         assert_eq!(w.next_deadline(), None);
         assert!(w.drain().is_empty());
+    }
+
+    #[test]
+    fn sends_on_earlier_connections_count_toward_the_limit() {
+        let t0 = Instant::now();
+        let mut w = Window::new(config(4, 10, 3));
+        // Sent twice before (on connections that closed), now the third time: its
+        // timeout fails it instead of resending it.
+        w.insert_sent(1, "third", t0, 3).unwrap();
+        // Sent once before: one resend left.
+        w.insert_sent(2, "second", t0, 2).unwrap();
+        let got = w.expired(t0 + secs(10));
+        assert_eq!(
+            got,
+            vec![
+                Expired::Failed {
+                    seq: 1,
+                    payload: "third",
+                    attempts: 3
+                },
+                Expired::Resend {
+                    seq: 2,
+                    payload: &"second",
+                    attempt: 3
+                },
+            ]
+        );
+        assert_eq!(w.drain_counted(), vec![(2, "second", 3)]);
     }
 
     #[test]

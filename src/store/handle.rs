@@ -318,6 +318,17 @@ impl StoreHandle {
             .await
     }
 
+    /// [`Store::requeue_unsent`].
+    pub async fn requeue_unsent(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.call(move |s| s.requeue_unsent(&segment_ids, &reason, now))
+            .await
+    }
+
     /// [`Store::mark_unconfirmed`].
     pub async fn mark_unconfirmed(
         &self,
@@ -362,6 +373,17 @@ impl StoreHandle {
         now: Millis,
     ) -> Result<Vec<UnconfirmedSegment>> {
         self.call(move |s| s.recover_on_start(resend_unconfirmed, now))
+            .await
+    }
+
+    /// [`Store::recover_on_start_with`].
+    pub async fn recover_on_start_with(
+        &self,
+        resend_unconfirmed: bool,
+        maybe_written: Option<std::collections::HashSet<SegmentId>>,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start_with(resend_unconfirmed, maybe_written.as_ref(), now))
             .await
     }
 

@@ -229,8 +229,8 @@ pub struct OrphanReport {
     pub raw: Option<String>,
 }
 
-/// What [`recover_on_start`](super::Store::recover_on_start) did to a segment that was in
-/// flight when the previous process stopped.
+/// What [`recover_on_start_with`](super::Store::recover_on_start_with) did to a segment
+/// that was in flight when the previous process stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecoveryAction {
@@ -238,9 +238,13 @@ pub enum RecoveryAction {
     MarkedUnconfirmed,
     /// Put back in the queue to be sent again (`resend_unconfirmed = true`).
     Requeued,
+    /// Claimed but certainly never written (not in the on-the-wire journal): back in the
+    /// queue, the claim's attempt given back, sent once like any queued segment.
+    NeverSent,
 }
 
-/// A segment that was on the wire with no response recorded when the process stopped.
+/// A segment found in flight when the process stopped (no submit response recorded), and
+/// what recovery did with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnconfirmedSegment {
     /// The segment.

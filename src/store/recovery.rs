@@ -1,17 +1,28 @@
-//! Start-up recovery: segments that were on the wire when the previous process stopped.
+//! Start-up recovery: segments left `in_flight` when the previous process stopped.
 //!
-//! A segment is `in_flight` from its claim until its submit response is recorded. At start
-//! nothing is in flight any more, so every `in_flight` row is a submit whose fate is
-//! unknown: the carrier may have it (and will deliver it) or not. Resending blindly could
-//! give someone the message twice, so by default such segments become `unconfirmed` and
-//! are reported; with `resend_unconfirmed = true` they go back to the queue instead.
+//! A segment is `in_flight` from its claim until its submit response is recorded. A claim
+//! is not a send: the dispatcher claims a few windows ahead, so most of what a killed
+//! process left in flight was still waiting inside it (for the rate limiter, a window
+//! slot or the socket) and never left. The daemon's on-the-wire journal says which
+//! segments *may* have been written (`dispatch::WireJournal`); recovery uses it:
+//!
+//! * not in the journal: certainly never written — back to `queued`, the attempt its
+//!   claim counted given back ([`RecoveryAction::NeverSent`]);
+//! * in the journal: the carrier may have it (and will deliver it), or not. Resending
+//!   blindly could give someone the message twice, so by default it becomes `unconfirmed`
+//!   and is reported; with `resend_unconfirmed = true` it goes back to the queue instead.
+//!
+//! Without a journal (none given, or it could not be read) every in-flight segment is
+//! taken to have been written: the cautious answer.
+
+use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
-use super::model::{Millis, RecoveryAction, UnconfirmedSegment};
-use super::sending::{SegmentPlace, settle};
+use super::model::{Millis, RecoveryAction, SegmentId, UnconfirmedSegment};
+use super::sending::{Attempt, SegmentPlace, settle};
 use super::state::DeliveryState;
 
 /// Recorded on segments found in flight at start.
@@ -20,17 +31,56 @@ pub(crate) const UNCONFIRMED: &str =
 /// Recorded on segments found in flight at start and queued again.
 pub(crate) const RESENT: &str =
     "in flight when the previous run stopped; queued again (resend_unconfirmed)";
+/// Recorded on segments found in flight at start that had never been written.
+pub(crate) const NEVER_SENT: &str =
+    "claimed but never sent when the previous run stopped; queued again";
 
 impl Store {
-    /// Settles every segment left `in_flight` by the previous run: `unconfirmed`
-    /// (default), or back to `queued` with `resend_unconfirmed`. Call once at start,
-    /// before anything is claimed. Returns every such segment, so none goes unreported.
+    /// Settles every segment left `in_flight` by the previous run, taking every one of
+    /// them to have been written (no journal): `unconfirmed` (default), or back to
+    /// `queued` with `resend_unconfirmed`. See
+    /// [`recover_on_start_with`](Store::recover_on_start_with).
     pub fn recover_on_start(
         &mut self,
         resend_unconfirmed: bool,
         now: Millis,
     ) -> Result<Vec<UnconfirmedSegment>> {
-        self.write(|c, cache| recover(c, cache, resend_unconfirmed, now))
+        self.recover_on_start_with(resend_unconfirmed, None, now)
+    }
+
+    /// Settles every segment left `in_flight` by the previous run. `maybe_written` is the
+    /// set of segments whose submit may have been written (the on-the-wire journal), or
+    /// `None` when that is not known. A segment outside the set goes back to `queued`
+    /// with its attempt given back; one inside becomes `unconfirmed` (default), or goes
+    /// back to `queued` with `resend_unconfirmed`. Call once at start, before anything is
+    /// claimed. Returns every such segment with what was done, so none goes unreported.
+    pub fn recover_on_start_with(
+        &mut self,
+        resend_unconfirmed: bool,
+        maybe_written: Option<&HashSet<SegmentId>>,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.write(|c, cache| recover(c, cache, resend_unconfirmed, maybe_written, now))
+    }
+}
+
+/// What recovery does with one in-flight segment: the pure decision.
+pub(crate) fn recovery_action(resend_unconfirmed: bool, maybe_written: bool) -> RecoveryAction {
+    match (maybe_written, resend_unconfirmed) {
+        (false, _) => RecoveryAction::NeverSent,
+        (true, true) => RecoveryAction::Requeued,
+        (true, false) => RecoveryAction::MarkedUnconfirmed,
+    }
+}
+
+/// The state, attempt rule and reason recorded for an action.
+fn applied(action: RecoveryAction) -> (DeliveryState, Attempt, &'static str) {
+    match action {
+        RecoveryAction::NeverSent => (DeliveryState::Queued, Attempt::GivenBack, NEVER_SENT),
+        RecoveryAction::Requeued => (DeliveryState::Queued, Attempt::Kept, RESENT),
+        RecoveryAction::MarkedUnconfirmed => {
+            (DeliveryState::Unconfirmed, Attempt::Kept, UNCONFIRMED)
+        }
     }
 }
 
@@ -46,24 +96,18 @@ fn recover(
     c: &Connection,
     cache: &mut Cache,
     resend: bool,
+    maybe_written: Option<&HashSet<SegmentId>>,
     now: Millis,
 ) -> Result<Vec<UnconfirmedSegment>> {
-    let (action, state, reason) = if resend {
-        (RecoveryAction::Requeued, DeliveryState::Queued, RESENT)
-    } else {
-        (
-            RecoveryAction::MarkedUnconfirmed,
-            DeliveryState::Unconfirmed,
-            UNCONFIRMED,
-        )
-    };
     let mut found = Vec::new();
     {
         let mut stmt = c.prepare_cached(IN_FLIGHT)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
+            let segment_id: SegmentId = r.get(0)?;
+            let written = maybe_written.is_none_or(|w| w.contains(&segment_id));
             found.push(UnconfirmedSegment {
-                segment_id: r.get(0)?,
+                segment_id,
                 recipient_id: r.get(1)?,
                 job_id: r.get(2)?,
                 number: r.get(3)?,
@@ -74,25 +118,42 @@ fn recover(
                 connection: r.get(8)?,
                 attempts: narrow(r.get(9)?, "segments.attempts")?,
                 claimed_at: r.get(10)?,
-                action,
+                action: recovery_action(resend, written),
             });
         }
     }
     if found.is_empty() {
         return Ok(found);
     }
-    let n = c
-        .prepare_cached(
-            "UPDATE segments SET state = ?1, last_error = ?2, updated_at = ?3 WHERE state = 2",
-        )?
-        .execute(params![state.code(), reason, now])?;
-    cache.counts.moved(DeliveryState::InFlight, state, n);
-    let mut last_recipient = None;
-    for seg in &found {
-        if last_recipient == Some(seg.recipient_id) {
+    {
+        let mut update = c.prepare_cached(
+            "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4,
+                 attempts = MAX(attempts - ?5, 0)
+             WHERE id = ?1 AND state = 2",
+        )?;
+        for seg in &mut found {
+            let (state, attempt, reason) = applied(seg.action);
+            let n = update.execute(params![
+                seg.segment_id,
+                state.code(),
+                reason,
+                now,
+                attempt.taken_back()
+            ])?;
+            cache.counts.moved(DeliveryState::InFlight, state, n);
+            if attempt == Attempt::GivenBack {
+                seg.attempts = seg.attempts.saturating_sub(1);
+            }
+        }
+    }
+    // Each recipient settled once, after all its parts moved (they are in id order).
+    for (i, seg) in found.iter().enumerate() {
+        if found
+            .get(i + 1)
+            .is_some_and(|next| next.recipient_id == seg.recipient_id)
+        {
             continue;
         }
-        last_recipient = Some(seg.recipient_id);
         let at = SegmentPlace {
             segment_id: seg.segment_id,
             recipient_id: seg.recipient_id,
@@ -100,19 +161,16 @@ fn recover(
             part: i64::from(seg.part),
             parts: i64::from(seg.parts),
         };
-        settle(c, &at, state, now)?;
+        settle(c, &at, applied(seg.action).0, now)?;
     }
-    if resend {
-        tracing::warn!(
-            segments = found.len(),
-            "segments in flight at restart queued again"
-        );
-    } else {
-        tracing::warn!(
-            segments = found.len(),
-            "segments in flight at restart marked unconfirmed (not resent)"
-        );
-    }
+    let count = |a: RecoveryAction| found.iter().filter(|s| s.action == a).count();
+    tracing::warn!(
+        never_sent = count(RecoveryAction::NeverSent),
+        unconfirmed = count(RecoveryAction::MarkedUnconfirmed),
+        resent = count(RecoveryAction::Requeued),
+        journal = maybe_written.is_some(),
+        "segments in flight at restart: never written → queued again; may have been written → unconfirmed (not resent) or, with resend_unconfirmed, queued again"
+    );
     Ok(found)
 }
 
@@ -191,6 +249,82 @@ mod tests {
         assert_eq!(c[0].segments.len(), 2);
         assert!(c[0].segments.iter().all(|x| x.attempts == 2));
         assert_eq!(c[2].segments[0].attempts, 1);
+    }
+
+    #[test]
+    fn only_segments_that_may_have_been_written_become_unconfirmed() {
+        let (db, in_flight) = crashed_db("recover-journal");
+        let mut s = db.open();
+        // The journal names part 1 of the long message only: part 2 and the short
+        // message were claimed but never written.
+        let written = HashSet::from([in_flight[0]]);
+        let found = s.recover_on_start_with(false, Some(&written), 10).unwrap();
+        let actions: Vec<(i64, RecoveryAction)> =
+            found.iter().map(|u| (u.segment_id, u.action)).collect();
+        assert_eq!(
+            actions,
+            vec![
+                (in_flight[0], RecoveryAction::MarkedUnconfirmed),
+                (in_flight[1], RecoveryAction::NeverSent),
+                (in_flight[2], RecoveryAction::NeverSent),
+            ]
+        );
+        // The attempt the claim counted is given back to the never-written ones.
+        assert_eq!(found[1].attempts, 0);
+        let st = s.job_status(found[0].job_id).unwrap().unwrap();
+        let long = &st.recipients[0];
+        assert_eq!(long.segments[0].state, DeliveryState::Unconfirmed);
+        assert_eq!(long.segments[1].state, DeliveryState::Queued);
+        assert_eq!(long.segments[1].attempts, 0);
+        assert_eq!(long.segments[1].last_error.as_deref(), Some(NEVER_SENT));
+        assert_eq!(st.recipients[2].state, DeliveryState::Queued);
+        assert_eq!(st.recipients[2].segments[0].attempts, 0);
+        // What was never written goes out (once), counted as its first attempt: part 2
+        // of the long message — only it, part 1 stays unconfirmed — and the short one.
+        let c = s.claim(&claim_req("cmcc", 10), 11).unwrap();
+        let claimed: Vec<(&str, u8, u32)> = c
+            .iter()
+            .flat_map(|m| {
+                m.segments
+                    .iter()
+                    .map(|x| (m.number.as_str(), x.part, x.attempts))
+            })
+            .collect();
+        assert_eq!(claimed, [("1", 2, 1), ("3", 1, 1), ("4", 1, 1)]);
+        assert_eq!(s.queue_depth().unwrap().segments.unconfirmed, 1);
+
+        // With resend_unconfirmed, a written one is queued again with its attempt kept.
+        let (db, in_flight) = crashed_db("recover-journal-resend");
+        let mut s = db.open();
+        let found = s
+            .recover_on_start_with(true, Some(&HashSet::from([in_flight[2]])), 10)
+            .unwrap();
+        let actions: Vec<RecoveryAction> = found.iter().map(|u| u.action).collect();
+        assert_eq!(
+            actions,
+            [
+                RecoveryAction::NeverSent,
+                RecoveryAction::NeverSent,
+                RecoveryAction::Requeued
+            ]
+        );
+        let c = s.claim(&claim_req("cmcc", 10), 11).unwrap();
+        let attempts: Vec<(&str, u32)> = c
+            .iter()
+            .flat_map(|m| m.segments.iter().map(|x| (m.number.as_str(), x.attempts)))
+            .collect();
+        assert_eq!(attempts, [("1", 1), ("1", 1), ("3", 2), ("4", 1)]);
+    }
+
+    #[test]
+    fn the_pure_decision() {
+        assert_eq!(recovery_action(false, false), RecoveryAction::NeverSent);
+        assert_eq!(recovery_action(true, false), RecoveryAction::NeverSent);
+        assert_eq!(
+            recovery_action(false, true),
+            RecoveryAction::MarkedUnconfirmed
+        );
+        assert_eq!(recovery_action(true, true), RecoveryAction::Requeued);
     }
 
     #[test]

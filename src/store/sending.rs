@@ -115,7 +115,38 @@ impl Store {
         now: Millis,
     ) -> Result<SegmentsMoved> {
         self.write(|c, cache| {
-            move_in_flight(c, cache, segment_ids, DeliveryState::Queued, reason, now)
+            move_in_flight(
+                c,
+                cache,
+                segment_ids,
+                DeliveryState::Queued,
+                Attempt::Kept,
+                reason,
+                now,
+            )
+        })
+    }
+
+    /// Puts in-flight segments whose submit was never written back in the queue, and
+    /// gives back the attempt their claim counted: they were claimed but never reached a
+    /// socket (still waiting in the process when the link stopped), so no attempt was
+    /// made.
+    pub fn requeue_unsent(
+        &mut self,
+        segment_ids: &[SegmentId],
+        reason: &str,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.write(|c, cache| {
+            move_in_flight(
+                c,
+                cache,
+                segment_ids,
+                DeliveryState::Queued,
+                Attempt::GivenBack,
+                reason,
+                now,
+            )
         })
     }
 
@@ -135,6 +166,7 @@ impl Store {
                 cache,
                 segment_ids,
                 DeliveryState::Unconfirmed,
+                Attempt::Kept,
                 reason,
                 now,
             )
@@ -616,11 +648,31 @@ fn mark_failed(
 }
 
 /// Moves in-flight segments to `to` (queued or unconfirmed), then settles each recipient.
+/// Whether moving a segment out of flight keeps the attempt its claim counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// Its submit was (or may have been) written: the attempt stands.
+    Kept,
+    /// Its submit was never written: the claim's count is taken back.
+    GivenBack,
+}
+
+impl Attempt {
+    /// How much `attempts` goes down.
+    pub(crate) fn taken_back(self) -> i64 {
+        match self {
+            Self::Kept => 0,
+            Self::GivenBack => 1,
+        }
+    }
+}
+
 fn move_in_flight(
     c: &Connection,
     cache: &mut Cache,
     segment_ids: &[SegmentId],
     to: DeliveryState,
+    attempt: Attempt,
     reason: &str,
     now: Millis,
 ) -> Result<SegmentsMoved> {
@@ -631,10 +683,17 @@ fn move_in_flight(
             Some(seg) if seg.state == DeliveryState::InFlight => {
                 let n = c
                     .prepare_cached(
-                        "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4
+                        "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4,
+                             attempts = MAX(attempts - ?5, 0)
                          WHERE id = ?1",
                     )?
-                    .execute(params![segment_id, to.code(), reason, now])?;
+                    .execute(params![
+                        segment_id,
+                        to.code(),
+                        reason,
+                        now,
+                        attempt.taken_back()
+                    ])?;
                 cache.counts.moved(DeliveryState::InFlight, to, n);
                 out.moved.push(segment_id);
                 places.push(seg.at);
