@@ -513,6 +513,112 @@ async fn unanswered_submits_fail_after_the_last_attempt() {
     handle.shutdown().await;
 }
 
+/// Records the tags a link says it is about to write.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<u64>>);
+
+impl WriteHook for Recorder {
+    fn writing(&self, tags: &[u64]) {
+        self.0.lock().unwrap().extend_from_slice(tags);
+    }
+}
+
+/// A gateway that logs in and answers every SUBMIT with a SUBMIT_RESP whose body is 4
+/// bytes (as a real SGIP peer was seen to): the link cannot decode it and closes the
+/// connection. Counts the SUBMITs it read.
+async fn undecodable_submit_resp_gateway() -> (std::net::SocketAddr, Arc<AtomicU32>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let submits = Arc::new(AtomicU32::new(0));
+    let s2 = Arc::clone(&submits);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let submits = Arc::clone(&s2);
+            tokio::spawn(async move {
+                let mut codec = CmppCodec::new(V);
+                let mut buf = BytesMut::new();
+                loop {
+                    while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                        let b = match pdu.body {
+                            Body::Connect(c) => Pdu::new(
+                                pdu.sequence_id,
+                                Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"secret")),
+                            )
+                            .to_bytes(V)
+                            .unwrap()
+                            .to_vec(),
+                            Body::Submit(_) => {
+                                submits.fetch_add(1, Ordering::SeqCst);
+                                // Total_Length 16, CMPP_SUBMIT_RESP, the SUBMIT's sequence
+                                // id, then 4 bytes where 12 belong.
+                                let mut b = Vec::new();
+                                b.extend_from_slice(&16u32.to_be_bytes());
+                                b.extend_from_slice(&0x8000_0004u32.to_be_bytes());
+                                b.extend_from_slice(&pdu.sequence_id.to_be_bytes());
+                                b.extend_from_slice(&[0, 0, 0, 0]);
+                                b
+                            }
+                            _ => continue,
+                        };
+                        if stream.write_all(&b).await.is_err() {
+                            return;
+                        }
+                    }
+                    if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, submits)
+}
+
+#[tokio::test]
+async fn a_part_whose_responses_cannot_be_decoded_is_written_max_attempts_times_then_fails() {
+    let (addr, submits) = undecodable_submit_resp_gateway().await;
+    let recorder = Arc::new(Recorder::default());
+    let mut c = config(addr);
+    c.window.max_attempts = NonZeroU32::new(3).unwrap();
+    c.on_write = Some(Arc::clone(&recorder) as Arc<dyn WriteHook>);
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let mut msg = message(1);
+    msg.parts[0].tag = 77;
+    handle.submit(msg).await.unwrap();
+    let failed = timeout(LIMIT, async {
+        loop {
+            match rx.recv().await.expect("the link stopped") {
+                LinkEvent::Failed {
+                    id,
+                    part,
+                    kind,
+                    reason,
+                    ..
+                } => break (id, part, kind, reason),
+                LinkEvent::Submitted { .. } => panic!("nothing can be accepted"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the part never failed: it is resent without limit");
+    assert_eq!((failed.0, failed.1), (1, 1));
+    assert_eq!(failed.2, FailKind::AttemptsUsed);
+    assert!(failed.3.contains("written 3 times"), "{}", failed.3);
+    assert!(failed.3.contains("malformed"), "{}", failed.3);
+    // Every write counted: the gateway read the part three times, no more.
+    assert_eq!(submits.load(Ordering::SeqCst), 3);
+    // And the owner heard of each write before it happened.
+    assert_eq!(*recorder.0.lock().unwrap(), vec![77, 77, 77]);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let back = timeout(LIMIT, handle.shutdown()).await.unwrap();
+    assert!(back.is_empty(), "{back:?}");
+    drain.abort();
+}
+
 #[tokio::test]
 async fn shutdown_hands_back_what_was_not_acknowledged() {
     // Logs in, reads, never answers a submit: everything in flight comes back.

@@ -11,6 +11,7 @@ mod decode;
 mod groups;
 mod link;
 mod link_examples;
+mod recovery;
 mod reference;
 mod segments;
 mod sim;

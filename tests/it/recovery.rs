@@ -1,0 +1,196 @@
+//! What becomes of a segment that never got an answer: after a crash, only one whose
+//! SUBMIT may have been written (named in the on-the-wire journal) is `unconfirmed`; one
+//! only claimed is queued again and sent once. And a gateway whose responses cannot be
+//! decoded gets a segment at most `max_attempts` times, after which it fails with the
+//! reason. Real daemon, gateways on 127.0.0.1:0, every wait bounded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use cmpp::codec::Decoder;
+use cmpp::{Body, CmppCodec, ConnectResp, Pdu, Version};
+use hongyan::config::Config;
+use hongyan::daemon::Daemon;
+use hongyan::dispatch::{SendRequest, WireJournal, journal};
+use hongyan::link::WriteHook;
+use hongyan::store::{
+    ClaimRequest, DeliveryState, NewJob, NewRecipient, Priority, RecoveryAction, StoreHandle,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::daemon::{TempDir, demo_config, mobile_only_at};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// Leaves one single-part message claimed (`in_flight`) in the store under the config's
+/// data directory, as a kill would, and writes the journal a killed process would leave:
+/// naming the segment when `written`. Returns (job, segment).
+async fn crash_with_one_claimed(config: &Config, written: bool) -> (i64, i64) {
+    let dir = &config.storage.data_dir;
+    std::fs::create_dir_all(dir).unwrap();
+    let store = StoreHandle::open(&dir.join(&config.storage.database), Default::default()).unwrap();
+    let now = hongyan::store::now_millis();
+    let job = NewJob {
+        idempotency_key: None,
+        priority: Priority::Notification,
+        text: "崩溃前已认领".into(),
+        signature: String::new(),
+        source_ext: None,
+        send_at: None,
+        expires_at: Some(now + 3_600_000),
+        recipients: vec![NewRecipient {
+            number: "13800138000".into(),
+            carrier: "mobile".into(),
+            segments: 1,
+            reference: None,
+        }],
+    };
+    let id = store.enqueue(job, now).await.unwrap().job_id;
+    let claim = ClaimRequest {
+        carrier: "mobile".into(),
+        link: "mobile-demo".into(),
+        connection: 0,
+        max_segments: 10,
+    };
+    let claimed = store.claim(claim, now).await.unwrap();
+    let seg = claimed[0].segments[0].segment_id;
+    store.close().await.unwrap();
+    // The journal of the killed run: another segment written, and this one if `written`.
+    let j = WireJournal::create(&dir.join(journal::FILE_NAME)).unwrap();
+    j.writing(&[9_999]);
+    if written {
+        j.writing(&[u64::try_from(seg).unwrap()]);
+    }
+    (id, seg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_a_segment_only_claimed_is_queued_again_and_sent_once() {
+    let dir = TempDir::new("recover-claimed");
+    let config = demo_config(&dir);
+    let (job, seg) = crash_with_one_claimed(&config, false).await;
+    let daemon = Daemon::start(config).await.unwrap();
+    let recovered = daemon.recovered();
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    assert_eq!(recovered[0].segment_id, seg);
+    assert_eq!(recovered[0].action, RecoveryAction::NeverSent);
+    let st = daemon.wait_until_settled(job, LIMIT).await.unwrap();
+    let s = &st.recipients[0].segments[0];
+    assert_eq!(s.state, DeliveryState::Delivered, "{s:?}");
+    // Its one send is its first attempt: the claim before the crash did not count.
+    assert_eq!(s.attempts, 1);
+    let subs = daemon.simulator("mobile-demo").unwrap().submits();
+    assert_eq!(subs.len(), 1);
+    daemon.shutdown(LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_a_segment_the_journal_names_is_unconfirmed_not_resent() {
+    let dir = TempDir::new("recover-written");
+    let config = demo_config(&dir);
+    let (job, seg) = crash_with_one_claimed(&config, true).await;
+    let daemon = Daemon::start(config).await.unwrap();
+    let recovered = daemon.recovered();
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    assert_eq!(recovered[0].segment_id, seg);
+    assert_eq!(recovered[0].action, RecoveryAction::MarkedUnconfirmed);
+    let st = daemon.store().job_status(job).await.unwrap().unwrap();
+    assert_eq!(st.recipients[0].state, DeliveryState::Unconfirmed);
+    // The journal was started afresh for this run.
+    let left = journal::read_written(&dir.0.join(journal::FILE_NAME)).unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    // A later message goes out; the unconfirmed one does not.
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13900139000".into()], "之后的消息"))
+        .await
+        .unwrap();
+    daemon
+        .wait_until_settled(out.job.unwrap().job_id, LIMIT)
+        .await
+        .unwrap();
+    let subs = daemon.simulator("mobile-demo").unwrap().submits();
+    assert_eq!(subs.len(), 1);
+    assert!(subs[0].recipients[0].ends_with("13900139000"));
+    daemon.shutdown(LIMIT).await;
+}
+
+/// A CMPP 3.0 gateway that logs in and answers every SUBMIT with a SUBMIT_RESP whose
+/// body is 4 bytes (a real SGIP peer was seen doing as much): the link cannot decode it
+/// and closes the connection. Counts the SUBMITs it read.
+async fn undecodable_submit_resp_gateway() -> (std::net::SocketAddr, Arc<AtomicU32>) {
+    const V: Version = Version::V30;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let submits = Arc::new(AtomicU32::new(0));
+    let seen = Arc::clone(&submits);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let submits = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let mut codec = CmppCodec::new(V);
+                let mut buf = BytesMut::new();
+                loop {
+                    while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                        let bytes = match pdu.body {
+                            Body::Connect(c) => Pdu::new(
+                                pdu.sequence_id,
+                                Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"demo-secret")),
+                            )
+                            .to_bytes(V)
+                            .unwrap()
+                            .to_vec(),
+                            Body::Submit(_) => {
+                                submits.fetch_add(1, Ordering::SeqCst);
+                                let mut b = Vec::new();
+                                b.extend_from_slice(&16u32.to_be_bytes());
+                                b.extend_from_slice(&0x8000_0004u32.to_be_bytes());
+                                b.extend_from_slice(&pdu.sequence_id.to_be_bytes());
+                                b.extend_from_slice(&[0, 0, 0, 0]);
+                                b
+                            }
+                            _ => continue,
+                        };
+                        if stream.write_all(&bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                    if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, submits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_times_then_fails() {
+    let (addr, submits) = undecodable_submit_resp_gateway().await;
+    let dir = TempDir::new("undecodable-resp");
+    let mut config = mobile_only_at(&dir, addr);
+    config.links[0].max_attempts = 3;
+    let daemon = Daemon::start(config).await.unwrap();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(vec!["13800138000".into()], "应答无法解码"))
+        .await
+        .unwrap();
+    let st = daemon
+        .wait_until_settled(out.job.unwrap().job_id, LIMIT)
+        .await
+        .expect("the segment never settled: it is resent without limit");
+    let s = &st.recipients[0].segments[0];
+    assert_eq!(s.state, DeliveryState::Failed, "{s:?}");
+    let reason = s.last_error.as_deref().unwrap_or("");
+    assert!(reason.contains("written 3 times"), "{reason}");
+    assert!(reason.contains("malformed"), "{reason}");
+    assert_eq!(submits.load(Ordering::SeqCst), 3, "one send per attempt");
+    daemon.shutdown(LIMIT).await;
+}
