@@ -13,6 +13,11 @@
 //!   the same id in every run (a retried key never makes a second job);
 //! * zero acknowledged segments sent twice: the gateway saw no segment twice (with
 //!   `resend_unconfirmed = false` nothing is resent blindly);
+//! * nothing stranded: a kill leaves `unconfirmed` only segments whose SUBMIT reached the
+//!   gateway — those only claimed (waiting for the rate limiter or a window slot) are
+//!   queued again by the next start and sent once. The one exception is a kill in the
+//!   instant between the journal's record of a burst and its `write(2)` (a SUBMIT cut
+//!   mid-write): at most one segment per ten kills;
 //! * every unconfirmed segment reported: each segment that ends `unconfirmed` was listed
 //!   by the recovery of a start; every other segment is delivered, its report matched —
 //!   also when the report came after a restart;
@@ -22,7 +27,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -34,7 +39,7 @@ use hongyan::daemon::Daemon;
 use hongyan::dispatch::SendRequest;
 use hongyan::route::Carrier;
 use hongyan::sim::{SimConfig, SimProtocol, Simulator};
-use hongyan::store::{DeliveryState, StoreHandle, StoreOptions};
+use hongyan::store::{DeliveryState, RecoveryAction, StoreHandle, StoreOptions};
 
 const DIR_ENV: &str = "HONGYAN_CRASH_DIR";
 const GW_ENV: &str = "HONGYAN_CRASH_GATEWAY";
@@ -76,7 +81,8 @@ fn request(i: u64) -> SendRequest {
 }
 
 /// The child: a daemon plus a retrying client. Lines: `U seg` (recovered as
-/// unconfirmed at start), `READY`, `A i job segments` (accepted), `DONE` (last run only).
+/// unconfirmed at start), `N seg` (recovered as never sent: queued again), `READY`,
+/// `A i job segments` (accepted), `DONE` (last run only).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "child process of crash::sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice"]
 async fn crash_daemon_child() {
@@ -90,7 +96,10 @@ async fn crash_daemon_child() {
     println!();
     let daemon = Daemon::start(config(dir.into(), &gateway)).await.unwrap();
     for u in daemon.recovered() {
-        println!("U {}", u.segment_id);
+        match u.action {
+            RecoveryAction::NeverSent => println!("N {}", u.segment_id),
+            _ => println!("U {}", u.segment_id),
+        }
     }
     println!("READY");
     let mut tasks = tokio::task::JoinSet::new();
@@ -157,8 +166,13 @@ impl Rng {
 struct Seen {
     /// Job index → (job id, segments).
     accepted: HashMap<u64, (i64, u8)>,
-    /// Segments recovered as unconfirmed by some start.
-    recovered: HashSet<i64>,
+    /// Segments recovered as unconfirmed by some start, with the kill (0-based) that
+    /// left them.
+    recovered: HashMap<i64, usize>,
+    /// Per kill, how many segments the next start found claimed but never written.
+    never_sent: Vec<usize>,
+    /// The run whose lines are being read.
+    round: usize,
     ready: bool,
     done: bool,
 }
@@ -170,7 +184,16 @@ impl Seen {
             ["READY"] => self.ready = true,
             ["DONE"] => self.done = true,
             ["U", seg] => {
-                self.recovered.insert(seg.parse().unwrap());
+                // Printed by the start after the kill.
+                self.recovered
+                    .insert(seg.parse().unwrap(), self.round.saturating_sub(1));
+            }
+            ["N", _] => {
+                let kill = self.round.saturating_sub(1);
+                if self.never_sent.len() <= kill {
+                    self.never_sent.resize(kill + 1, 0);
+                }
+                self.never_sent[kill] += 1;
             }
             ["A", i, job, segs] => {
                 let (i, job, segs) = (
@@ -226,6 +249,23 @@ fn spawn_child(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
+    kill_and_check(false).await;
+}
+
+/// Once the run has settled — a report arrived for every segment the gateway received —
+/// at most one segment per ten kills is still `unconfirmed`, and only one whose SUBMIT
+/// never reached the gateway (cut mid-write). Settling an unconfirmed segment from its
+/// later report is the orphan-report matching of another change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs orphan-report matching (item 2)"]
+async fn after_the_kills_settle_at_most_one_segment_per_ten_kills_stays_unconfirmed() {
+    kill_and_check(true).await;
+}
+
+/// Kills the daemon [`KILLS`] times while it sends, lets a last run finish, and checks
+/// the promises (the module docs); with `after_settle`, also that the reports that came
+/// after the kills settled every unconfirmed segment the gateway had received.
+async fn kill_and_check(after_settle: bool) {
     let dir = std::env::temp_dir().join(format!(
         "hongyan-it-crash-{}-{}",
         std::process::id(),
@@ -254,6 +294,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
             let log = dir2.with_extension(format!("run{round}.log"));
             let (mut child, rx) = spawn_child(&dir2, &gw2, last, &log);
             seen.ready = false;
+            seen.round = round;
             // Up to READY the child is recovering; after it, kill at a random moment.
             let kill_after = Duration::from_millis(20 + rng.below(500));
             let mut ready_at = None;
@@ -320,6 +361,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
     assert_eq!(sim.stats().duplicates_after_ack, 0);
 
     let (mut delivered, mut unconfirmed, mut report_lost) = (0usize, 0usize, 0usize);
+    // Per kill: segments it left unconfirmed that never reached the gateway.
+    let mut stranded = vec![0usize; KILLS];
     for (&i, &(job, parts)) in &seen.accepted {
         let st = store
             .job_status(job)
@@ -349,11 +392,12 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
                 }
                 DeliveryState::Unconfirmed => {
                     unconfirmed += 1;
-                    assert!(
-                        seen.recovered.contains(&seg.segment_id),
-                        "unconfirmed segment {} was never reported",
-                        seg.segment_id
-                    );
+                    let Some(&kill) = seen.recovered.get(&seg.segment_id) else {
+                        panic!("unconfirmed segment {} was never reported", seg.segment_id);
+                    };
+                    if sent == 0 {
+                        stranded[kill] += 1;
+                    }
                 }
                 DeliveryState::Submitted => {
                     // Acknowledged by the gateway, but its report never stored: lost.
@@ -370,10 +414,19 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
         }
     }
     eprintln!(
-        "crash test: {} jobs, {delivered} segments delivered, {unconfirmed} unconfirmed and reported, {report_lost} submitted whose report was lost, {} submits seen by the gateway; gateway {:?}",
+        "crash test: {} jobs, {delivered} segments delivered, {unconfirmed} unconfirmed and reported, {report_lost} submitted whose report was lost, {} submits seen by the gateway; per kill: never sent (queued again) {:?}, unconfirmed but never on the wire {stranded:?}; gateway {:?}",
         seen.accepted.len(),
         submits.len(),
+        seen.never_sent,
         sim.stats()
+    );
+    // Only what may have been written is unconfirmed: a kill strands nothing that was
+    // merely claimed (before the journal, every claimed segment — about two windows a
+    // kill — was). A SUBMIT cut between its journal record and its write is the one
+    // exception: at most one per ten kills.
+    assert!(
+        stranded.iter().sum::<usize>() <= KILLS.div_ceil(10),
+        "segments left unconfirmed though they never reached the gateway, per kill: {stranded:?} (seed {seed})"
     );
     // Ack after commit: not one report lost to the kills (seed printed above).
     assert_eq!(
@@ -382,10 +435,22 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
         "{report_lost} reports lost (seed {seed}); gateway {:?}",
         sim.stats()
     );
-    assert!(
-        unconfirmed > 0,
-        "no kill hit a segment on the wire (seed {seed})"
-    );
+    if after_settle {
+        assert!(
+            unconfirmed <= KILLS.div_ceil(10),
+            "{unconfirmed} segments still unconfirmed after the reports came (seed {seed})"
+        );
+        assert_eq!(
+            unconfirmed,
+            stranded.iter().sum::<usize>(),
+            "an unconfirmed segment the gateway received was not settled by its report (seed {seed})"
+        );
+    } else {
+        assert!(
+            unconfirmed > 0,
+            "no kill hit a segment on the wire (seed {seed})"
+        );
+    }
     assert!(delivered > 0);
     store.close().await.unwrap();
     sim.shutdown().await;
