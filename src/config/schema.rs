@@ -224,9 +224,10 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
-    /// After a crash, segments that were on the wire with no recorded response are
-    /// marked unconfirmed and reported (false, the default: nobody gets a duplicate),
-    /// or sent again (true).
+    /// After a crash, segments whose SUBMIT may have been written (per the on-the-wire
+    /// journal) with no recorded response are marked unconfirmed and reported (false,
+    /// the default: nobody gets a duplicate), or sent again (true). Segments only
+    /// claimed, never written, are queued again either way.
     #[serde(default)]
     pub resend_unconfirmed: bool,
     /// How long an accepted message may wait (carrier outage, schedule) before it
@@ -458,7 +459,8 @@ pub struct Link {
     /// Time to wait for a response before resending (default 60s).
     #[serde(default = "default_response_timeout", with = "super::duration")]
     pub response_timeout: Duration,
-    /// Sends of one request before it fails (1–10, default 3).
+    /// Sends of one request before it fails (1–10, default 3); every send counts, also
+    /// one whose connection closed before its response.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u8,
     /// Idle time before a keep-alive probe (default 30s; ignored by SGIP).

@@ -3,7 +3,8 @@
 //! stopped as one.
 //!
 //! [`Daemon::start`] opens the store under `storage.data_dir`, recovers what the previous
-//! process left on the wire (`queue.resend_unconfirmed`), builds the router, starts one
+//! process left in flight (only what its on-the-wire journal names may have been written:
+//! `queue.resend_unconfirmed`; the rest is queued again), builds the router, starts one
 //! simulator per simulated link on 127.0.0.1:0 (for SGIP also the reverse direction into
 //! the link's own listener), the links, their dispatchers and the tick, and returns a
 //! [`DaemonHandle`]: the [`Submitter`] for new jobs, the store for reads, the link views,
@@ -213,7 +214,8 @@ impl DaemonHandle {
             .map(|(_, sim)| sim.clone())
     }
 
-    /// Segments the previous process left on the wire, as recovery found them.
+    /// Segments the previous process left in flight, with what recovery did with each
+    /// (never written: queued again; may have been written: unconfirmed or resent).
     pub fn recovered(&self) -> &[UnconfirmedSegment] {
         &self.recovered
     }
@@ -269,7 +271,7 @@ impl DaemonHandle {
         if timed_out {
             links.abort_all();
             tracing::warn!(
-                "links did not close in time; parts still on the wire are recovered as unconfirmed on the next start"
+                "links did not close in time; parts still in flight are recovered on the next start (unconfirmed if they may have been written, queued again if not)"
             );
         }
         let mut sims = JoinSet::new();

@@ -255,7 +255,7 @@ async fn open_store(
                 part = s.part,
                 parts = s.parts,
                 link = s.link.as_deref().unwrap_or("-"),
-                "was on the wire with no response when hongyan stopped; marked unconfirmed, not resent (queue.resend_unconfirmed = false)"
+                "may have been written, with no response, when hongyan stopped; marked unconfirmed, not resent (queue.resend_unconfirmed = false)"
             ),
             RecoveryAction::Requeued => tracing::warn!(
                 job = s.job_id,
@@ -264,7 +264,7 @@ async fn open_store(
                 number = %s.number,
                 part = s.part,
                 parts = s.parts,
-                "was on the wire with no response when hongyan stopped; sending again (queue.resend_unconfirmed = true)"
+                "may have been written, with no response, when hongyan stopped; sending again (queue.resend_unconfirmed = true)"
             ),
             RecoveryAction::NeverSent => tracing::info!(
                 job = s.job_id,

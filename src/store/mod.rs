@@ -18,8 +18,9 @@
 //!
 //! # How the daemon uses it
 //!
-//! 1. `StoreHandle::open` once; then [`StoreHandle::recover_on_start`] once, before
-//!    anything is claimed (it settles what the previous run left on the wire).
+//! 1. `StoreHandle::open` once; then [`StoreHandle::recover_on_start_with`] once, with
+//!    the on-the-wire journal's ids, before anything is claimed (it settles what the
+//!    previous run left in flight).
 //! 2. API / scheduler: [`enqueue`](StoreHandle::enqueue) (idempotent by key),
 //!    [`cancel`](StoreHandle::cancel).
 //! 3. Dispatcher, on a timer: [`promote_due`](StoreHandle::promote_due) and
@@ -79,8 +80,8 @@
 //!             cancel │     │ expire           cancel  │  │   │ expire          │ requeue (flow control,
 //!                    ▼     ▼                          ▼  │   ▼                 │ submit surely not sent,
 //!             [cancelled] [expired]         [cancelled]  │ [expired]           │ or resend wanted), or
-//!                                                        │ claim               │ recover_on_start with
-//!                                                        ▼ (attempts + 1)      │ resend_unconfirmed
+//!                                                        │ claim               │ recover_on_start: never
+//!                                                        ▼ (attempts + 1)      │ written, or resend_unconfirmed
 //!                                                   [in_flight] ───────────────┘
 //!                                                    │   │   │
 //!                               mark_submitted(msg id)│   │   │ recover_on_start
@@ -121,10 +122,13 @@
 //!   `NORMAL` skips the fsync per commit: a power cut or kernel crash can lose the last
 //!   transactions (never corrupt the file). [`Synchronous::Full`] fsyncs every commit (one
 //!   per batch, not per message) and also survives power loss.
-//! * A segment is `in_flight` exactly while its submit is on the wire with no answer
-//!   recorded. On start, [`Store::recover_on_start`] turns every such segment into
-//!   `unconfirmed` and reports it (default: nobody receives a duplicate; an operator
-//!   decides), or, with `resend_unconfirmed = true`, back into `queued`.
+//! * A segment is `in_flight` from its claim until an answer is recorded — claimed ahead,
+//!   so it may still be waiting inside the process, or its submit may be on the wire. On
+//!   start, [`Store::recover_on_start_with`] queues again every such segment the
+//!   on-the-wire journal does not name (never written; the claim's attempt given back),
+//!   and turns those it names (or all, without a journal) into `unconfirmed` and reports
+//!   them (default: nobody receives a duplicate; an operator decides), or, with
+//!   `resend_unconfirmed = true`, back into `queued`.
 //! * A delivery report whose message id matches no segment yet — it beat the submit
 //!   response, or the id is unknown — is kept in `orphan_reports` and applied when a submit
 //!   response with that id is recorded, also after a restart. Nothing is dropped.
