@@ -439,7 +439,9 @@ impl Shared {
             }
             event @ (LinkEvent::Submitted { .. } | LinkEvent::Report { .. }) => {
                 if let Ok(Some(q)) = self.queue(event, now).await {
-                    self.settle(q).await;
+                    if let Some(seg) = self.settle(q).await {
+                        self.release(&[seg]);
+                    }
                 }
             }
             LinkEvent::Failed {
@@ -614,8 +616,9 @@ impl Shared {
         }
     }
 
-    /// Waits for a queued store command and logs what it did.
-    async fn settle(&self, q: Queued) {
+    /// Waits for a queued store command and logs what it did. Returns the segment whose
+    /// fate it committed, for its journal slot to be freed (with the burst's others).
+    async fn settle(&self, q: Queued) -> Option<SegmentId> {
         let name = &self.config.name;
         match q {
             Queued::Submitted {
@@ -624,15 +627,16 @@ impl Shared {
                 outcome,
             } => match outcome.outcome().await {
                 Ok(out) => {
-                    self.release(&[seg]);
                     if let Some(r) = out.matched_report {
                         tracing::info!(link = %name, segment = seg, %msg_id, stat = %r.stat, "submitted; an earlier report for it applied");
                     } else {
                         tracing::debug!(link = %name, segment = seg, %msg_id, "submitted");
                     }
+                    Some(seg)
                 }
                 Err(e) => {
-                    tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response")
+                    tracing::warn!(link = %name, segment = seg, %msg_id, error = %e, "cannot record the submit response");
+                    None
                 }
             },
             Queued::Report {
@@ -645,13 +649,26 @@ impl Shared {
                     ack.answer();
                     self.metrics.report_stored();
                     self.log_report(&msg_id, done);
+                    None
                 }
                 Err(e) => {
                     drop(ack);
                     tracing::warn!(link = %name, %msg_id, error = %e, "cannot record a report; left unanswered for the gateway to send again");
+                    None
                 }
             },
         }
+    }
+
+    /// Settles a burst's commands in order, frees the journal slots of the segments whose
+    /// fate they committed (one lock for the burst), and tells watchers.
+    async fn settle_burst(&self, queued: Vec<Queued>) {
+        let mut settled = Vec::with_capacity(queued.len());
+        for q in queued {
+            settled.extend(self.settle(q).await);
+        }
+        self.release(&settled);
+        self.changes.bump();
     }
 
     /// Logs what the store did with a report.
@@ -828,10 +845,7 @@ async fn events_loop(
 async fn hand_over(sh: &Shared, to_settle: &mpsc::Sender<Vec<Queued>>, burst: &mut Vec<LinkEvent>) {
     let queued = sh.queue_burst(burst).await;
     if let Err(mpsc::error::SendError(queued)) = to_settle.send(queued).await {
-        for q in queued {
-            sh.settle(q).await;
-        }
-        sh.changes.bump();
+        sh.settle_burst(queued).await;
     }
 }
 
@@ -839,10 +853,7 @@ async fn hand_over(sh: &Shared, to_settle: &mpsc::Sender<Vec<Queued>>, burst: &m
 /// reports' DELIVERs once committed, and tells watchers the store changed.
 async fn settle_loop(sh: Arc<Shared>, mut bursts: mpsc::Receiver<Vec<Queued>>) {
     while let Some(queued) = bursts.recv().await {
-        for q in queued {
-            sh.settle(q).await;
-        }
-        sh.changes.bump();
+        sh.settle_burst(queued).await;
     }
 }
 

@@ -194,3 +194,48 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     assert_eq!(submits.load(Ordering::SeqCst), 3, "one send per attempt");
     daemon.shutdown(LIMIT).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_frees_a_slot_once_its_segment_is_answered_so_it_does_not_grow() {
+    let dir = TempDir::new("journal-size");
+    let mut config = demo_config(&dir);
+    config
+        .links
+        .retain(|l| l.carrier() == hongyan::route::Carrier::Mobile);
+    config.links[0].rate = 100_000;
+    let daemon = Daemon::start(config).await.unwrap();
+    let path = dir.0.join(journal::FILE_NAME);
+    let fresh = std::fs::metadata(&path).unwrap().len();
+    // More segments than a fresh journal has slots: were a slot kept after its
+    // segment's answer was stored, the file would have to grow.
+    let mut jobs = Vec::new();
+    for batch in 0..12u32 {
+        let numbers = (0..100u32)
+            .map(|i| format!("1380013{:04}", batch * 100 + i))
+            .collect();
+        let out = daemon
+            .submitter()
+            .send(SendRequest::new(numbers, "槽位回收"))
+            .await
+            .unwrap();
+        jobs.push(out.job.unwrap().job_id);
+    }
+    for job in jobs {
+        let st = daemon.wait_until_settled(job, LIMIT).await.unwrap();
+        assert!(
+            st.recipients
+                .iter()
+                .all(|r| r.state == DeliveryState::Delivered),
+            "{st:?}"
+        );
+    }
+    assert_eq!(
+        daemon.simulator("mobile-demo").unwrap().submits().len(),
+        1200
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), fresh);
+    // Every segment sent is (or was) in it: the journal is written on the way out.
+    let named = journal::read_written(&path).unwrap();
+    assert!(!named.is_empty());
+    daemon.shutdown(LIMIT).await;
+}
