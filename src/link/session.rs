@@ -131,6 +131,19 @@ pub(crate) struct Session<P: LinkProtocol> {
     writing: Vec<u64>,
 }
 
+/// Why a part written `sent` times without an answer fails; `last_loss` is why this
+/// link's last connection was lost (empty when none was in this run: the writes were
+/// before a restart).
+fn attempts_used(sent: u32, last_loss: &str) -> String {
+    if last_loss.is_empty() {
+        format!("written {sent} times (max_attempts) without an answer")
+    } else {
+        format!(
+            "written {sent} times (max_attempts) and no answer could be read: the connection closed before it (last: {last_loss})"
+        )
+    }
+}
+
 fn lost(what: &str, e: &io::Error) -> End {
     End::Lost(format!("{what}: {e}"))
 }
@@ -469,17 +482,14 @@ impl<P: LinkProtocol> Session<P> {
             if let Some(part) = msg.parts.get(*index).filter(|p| p.sent >= max_attempts) {
                 // Written as often as allowed, and every connection it went on closed
                 // before its answer could be read: not once more.
-                let last = lock(&shared.last_loss).clone();
-                tracing::warn!(link = %shared.config.name, id = msg.id, part = part.number, sent = part.sent, %last, "part written max_attempts times without an answer; giving up");
+                let reason = attempts_used(part.sent, &lock(&shared.last_loss));
+                tracing::warn!(link = %shared.config.name, id = msg.id, part = part.number, %reason, "giving up on a part");
                 self.events.push(LinkEvent::Failed {
                     id: msg.id,
                     part: part.number,
                     code: None,
                     kind: FailKind::AttemptsUsed,
-                    reason: format!(
-                        "written {} times (max_attempts) and no answer could be read: the connection closed each time (last: {last})",
-                        part.sent
-                    ),
+                    reason,
                 });
                 self.sending.pop_front();
                 continue;
