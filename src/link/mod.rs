@@ -144,6 +144,8 @@ mod shared;
 mod smgp;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod sgip_inbound_tests;
 mod window;
 
 pub use ack::Ack;
