@@ -189,3 +189,28 @@ async fn unicom_senders_come_out_without_the_country_code() {
     drop(rx);
     handle.shutdown().await;
 }
+
+/// A Deliver whose MessageLength disagrees with its body is answered with Result 8 and
+/// the gateway's connection goes on: the next Deliver on it is handed on.
+#[tokio::test]
+async fn a_malformed_deliver_is_answered_with_result_8_and_the_connection_goes_on() {
+    let (handle, mut rx, addr) = listener_link().await;
+    let mut gw = Gw::bind(addr).await;
+    let mut raw = Pdu::new(seq(1), mo("8613012345678", "10655", "lost"))
+        .to_bytes()
+        .unwrap()
+        .to_vec();
+    // MessageLength (4 bytes) sits before the 4 content and 8 Reserve bytes.
+    let at = raw.len() - 4 - 8 - 4;
+    raw[at..at + 4].copy_from_slice(&200u32.to_be_bytes());
+    gw.send_raw(&raw).await;
+    gw.expect_deliver_resp(seq(1), 8).await;
+    gw.send(Pdu::new(seq(2), mo("8613012345678", "10655", "fine")))
+        .await;
+    let (m, ack) = next_mo(&mut rx).await;
+    assert_eq!(m.text.as_deref(), Some("fine"));
+    ack.answer();
+    gw.expect_deliver_resp(seq(2), 0).await;
+    drop(rx);
+    handle.shutdown().await;
+}

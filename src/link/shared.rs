@@ -260,7 +260,10 @@ impl Shared {
         // One form for every protocol: SGIP's UserNumber carries the 86, and the inbox,
         // the reply router and webhooks compare senders with numbers stored without it.
         part.sender = normalised(&part.sender);
-        let ack = match self.acks.arrive(Self::deliver_key(deliver_id, &part), answer) {
+        let ack = match self
+            .acks
+            .arrive(Self::deliver_key(deliver_id, &part), answer)
+        {
             Arrival::New(ack) => ack,
             Arrival::Waiting => {
                 tracing::debug!(link = %self.config.name, "repeated MO DELIVER; answered once the first copy is stored");

@@ -15,8 +15,8 @@ use wire::frame::FrameLimits;
 use wire::{CodecError, EncodeError, FrameError, Undecodable};
 
 use crate::header::{HEADER_LEN, Header};
-use crate::sequence::SequenceNumber;
 use crate::pdu::{Pdu, decode};
+use crate::sequence::SequenceNumber;
 
 /// Default largest frame accepted and sent.
 ///

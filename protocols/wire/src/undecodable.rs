@@ -30,9 +30,7 @@ impl DecodeError {
     pub fn is_length_error(&self) -> bool {
         match self.kind {
             DecodeErrorKind::Truncated { .. } | DecodeErrorKind::TrailingBytes(_) => true,
-            DecodeErrorKind::Invalid { .. } => {
-                self.field.ends_with("Length")
-            }
+            DecodeErrorKind::Invalid { .. } => self.field.ends_with("Length"),
         }
     }
 }
