@@ -99,8 +99,9 @@ impl std::fmt::Debug for Answer {
 pub(crate) enum RepeatKey {
     /// A status report, by a hash of (msg id, recipient, status, error).
     Report(u64),
-    /// An MO part, by the id of the DELIVER that carried it.
-    Deliver(CarrierMsgId),
+    /// An MO part, by the id of the DELIVER that carried it and a hash of what it
+    /// carried (sender, destination, coding, content: `shared.rs`).
+    Deliver(CarrierMsgId, u64),
 }
 
 /// What [`Book::arrive`] made of a DELIVER.
@@ -127,21 +128,21 @@ struct Inner {
     /// Handed on, not durable yet: the answers of the first copy and of every repeat.
     waiting: HashMap<RepeatKey, Vec<Answer>, foldhash::fast::RandomState>,
     durable_reports: RecentIds<u64>,
-    durable_delivers: RecentIds<CarrierMsgId>,
+    durable_delivers: RecentIds<(CarrierMsgId, u64)>,
 }
 
 impl Inner {
     fn is_durable(&self, key: &RepeatKey) -> bool {
         match key {
             RepeatKey::Report(k) => self.durable_reports.contains(k),
-            RepeatKey::Deliver(id) => self.durable_delivers.contains(id),
+            RepeatKey::Deliver(id, content) => self.durable_delivers.contains(&(*id, *content)),
         }
     }
 
     fn mark_durable(&mut self, key: RepeatKey) {
         match key {
             RepeatKey::Report(k) => self.durable_reports.insert(k),
-            RepeatKey::Deliver(id) => self.durable_delivers.insert(id),
+            RepeatKey::Deliver(id, content) => self.durable_delivers.insert((id, content)),
         };
     }
 }
@@ -286,7 +287,7 @@ impl Ack {
         self.entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Keyed(RepeatKey::Deliver(id)) => Some(*id),
+                Entry::Keyed(RepeatKey::Deliver(id, _)) => Some(*id),
                 _ => None,
             })
             .collect()
@@ -302,7 +303,7 @@ impl Ack {
         let book = Book::new();
         let (tx, rx) = mpsc::unbounded_channel();
         let arrival = book.arrive(
-            Some(RepeatKey::Deliver(id)),
+            Some(RepeatKey::Deliver(id, 0)),
             Some(Answer::new(&tx, Bytes::from_static(answer))),
         );
         let Arrival::New(ack) = arrival else {
@@ -404,7 +405,7 @@ mod tests {
     fn a_dropped_ack_answers_nothing_and_forgets_the_deliver() {
         let book = Book::new();
         let (tx, mut rx) = conn();
-        let key = RepeatKey::Deliver(CarrierMsgId::Cmpp(7));
+        let key = RepeatKey::Deliver(CarrierMsgId::Cmpp(7), 1);
         let ack = new(book.arrive(Some(key.clone()), answer(&tx, b"first")));
         assert!(matches!(
             book.arrive(Some(key.clone()), answer(&tx, b"repeat")),
@@ -444,7 +445,7 @@ mod tests {
         let parts: Vec<Ack> = (1..=3)
             .map(|i| {
                 new(book.arrive(
-                    Some(RepeatKey::Deliver(CarrierMsgId::Cmpp(i))),
+                    Some(RepeatKey::Deliver(CarrierMsgId::Cmpp(i), 1)),
                     answer(&tx, b"part"),
                 ))
             })

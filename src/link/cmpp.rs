@@ -6,15 +6,17 @@ use bytes::BytesMut;
 use cmpp::{
     Body, CmppCodec, Connect, DeliverContent, DeliverResp, DestTerminalIds, Pdu, Submit, Version,
 };
-use wire::EncodeError;
 use wire::field::Octets;
 use wire::reassembly::MoPart;
+use wire::{EncodeError, FrameError};
 
 /// Fee_UserType 2: charge the SP.
 const FEE_USER_SP: u8 = 2;
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
-use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+use super::protocol::{
+    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+};
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -50,6 +52,22 @@ impl LinkProtocol for CmppProtocol {
 
     fn codec(&self) -> CmppCodec {
         CmppCodec::new(self.version)
+    }
+
+    fn next_frame(
+        &self,
+        codec: &mut CmppCodec,
+        src: &mut BytesMut,
+    ) -> Result<Option<Frame<Pdu>>, FrameError> {
+        Ok(codec.decode_frame(src)?.map(|decoded| match decoded {
+            Ok(pdu) => Frame::Pdu(pdu),
+            Err(bad) => Frame::Undecodable(BadFrame {
+                response: is_response(bad.header.command_id),
+                answer: cmpp::undecodable::answer(&bad),
+                frame: bad.frame,
+                error: bad.error,
+            }),
+        }))
     }
 
     fn zero_id(&self) -> ZeroId {

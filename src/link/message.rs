@@ -211,6 +211,16 @@ impl SubmitKey {
     }
 }
 
+/// A number as the rest of hongyan writes it: a mobile number in the project's normal form
+/// (Unicom's `8613…` → `13…`), anything else (a service code, a foreign number) as
+/// received, trimmed — an MO sender or a report's number is never refused for its form.
+pub(crate) fn normalised(number: &str) -> String {
+    match crate::route::normalize(number) {
+        Ok(n) => n.as_str().to_string(),
+        Err(_) => number.trim().to_string(),
+    }
+}
+
 /// A number without `+86` / `86` prefix, for comparing numbers written differently.
 pub(crate) fn national(number: &str) -> &str {
     let n = number.trim();
@@ -247,6 +257,15 @@ mod tests {
         );
         let smgp = CarrierMsgId::Smgp([1; 10]);
         assert_eq!(smgp.for_recipient(5), smgp);
+    }
+
+    #[test]
+    fn normalised_writes_mobile_numbers_without_prefix_and_keeps_the_rest() {
+        assert_eq!(normalised("8613012345678"), "13012345678");
+        assert_eq!(normalised("+8613012345678"), "13012345678");
+        assert_eq!(normalised("13012345678"), "13012345678");
+        assert_eq!(normalised(" 10655012345 "), "10655012345");
+        assert_eq!(normalised("447700900123"), "447700900123");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! | [`IdleTimer`] | `idle.rs` | when a connect-on-demand (SGIP) link has been quiet long enough to Unbind |
 //! | [`ReportMatcher`] | `reports.rs` | status reports joined to submits by msg id, early reports held, orphans handed back |
 //! | [`Ack`], ack book | `ack.rs` | DELIVER answers held until the consumer has stored what they carried; repeats recognised |
+//! | `BadFrames` | `undecodable.rs` | how loudly a connection logs the frames it could not decode (answered, never a reason to close) |
 //!
 //! On top of them, the driver:
 //!
@@ -141,6 +142,8 @@ mod event;
 mod hook;
 mod idle;
 mod keepalive;
+#[cfg(test)]
+mod malformed_tests;
 mod message;
 mod protocol;
 mod rate;
@@ -148,11 +151,14 @@ mod reports;
 mod sequence;
 mod session;
 mod sgip;
+#[cfg(test)]
+mod sgip_inbound_tests;
 mod sgip_listener;
 mod shared;
 mod smgp;
 #[cfg(test)]
 mod tests;
+mod undecodable;
 mod window;
 
 pub use ack::Ack;
@@ -165,7 +171,9 @@ pub use hook::WriteHook;
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, ReportMatch};
-pub use protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+pub use protocol::{
+    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+};
 pub use rate::{RateConfig, RateLimiter};
 pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};

@@ -8,10 +8,10 @@
 //! answer at once, except for a report or an MO: that answer waits until the link's
 //! consumer has stored what the DELIVER carried (see [`Ack`](super::Ack)).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use cmpp::codec::Decoder;
 use wire::reassembly::MoPart;
-use wire::{CodecError, EncodeError};
+use wire::{CodecError, DecodeError, EncodeError, FrameError};
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
 use super::sequence::ZeroId;
@@ -100,6 +100,34 @@ pub enum Inbound {
     },
 }
 
+/// A frame cut off the stream on its length prefix.
+#[derive(Debug)]
+pub enum Frame<P> {
+    /// A PDU.
+    Pdu(P),
+    /// A frame whose body did not decode: consumed, so the stream stays in sync.
+    Undecodable(BadFrame<P>),
+}
+
+/// A complete frame whose body did not decode, with what to answer it.
+#[derive(Debug)]
+pub struct BadFrame<P> {
+    /// Whether it is a response (the answer to something we sent) rather than a request.
+    pub response: bool,
+    /// The protocol's error answer (a DELIVER's DELIVER_RESP with an error result), if
+    /// the frame is a request that gets one.
+    pub answer: Option<P>,
+    /// The frame as received, header included.
+    pub frame: Bytes,
+    /// Why the body did not decode (it names the PDU and the field).
+    pub error: DecodeError,
+}
+
+/// Whether a command id is a response's: every protocol here sets the top bit.
+pub(crate) fn is_response(command_id: u32) -> bool {
+    command_id & 0x8000_0000 != 0
+}
+
 /// An inbound PDU classified, with its answer (DELIVER_RESP, ACTIVE_TEST_RESP,
 /// TERMINATE_RESP, …): written at once, or for a report or MO once it is stored.
 #[derive(Debug)]
@@ -121,6 +149,16 @@ pub trait LinkProtocol: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// A fresh decoder for one connection.
     fn codec(&self) -> Self::Codec;
+    /// The next frame in `src` (`None` until one is complete): a PDU, or a frame whose
+    /// body did not decode with its error answer.
+    ///
+    /// # Errors
+    /// The length prefix is out of bounds: the stream cannot be trusted any more.
+    fn next_frame(
+        &self,
+        codec: &mut Self::Codec,
+        src: &mut BytesMut,
+    ) -> Result<Option<Frame<Self::Pdu>>, FrameError>;
     /// Whether sequence id 0 may be used.
     fn zero_id(&self) -> ZeroId;
     /// Append the encoded `pdu` to `buf`.

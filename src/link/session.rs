@@ -27,7 +27,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use cmpp::codec::Decoder;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
@@ -38,9 +37,12 @@ use super::event::{FailKind, LinkEvent};
 use super::idle::IdleTimer;
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::message::OutboundMessage;
-use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+use super::protocol::{
+    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+};
 use super::sequence::SequenceIds;
 use super::shared::{Shared, lock};
+use super::undecodable::BadFrames;
 use super::window::{Expired, Window};
 
 /// Unsent bytes above which no new message is taken.
@@ -129,6 +131,8 @@ pub(crate) struct Session<P: LinkProtocol> {
     /// Tags of the parts encoded into `out` since the last flush, for the owner's
     /// [`WriteHook`](super::WriteHook) before the bytes reach the socket.
     writing: Vec<u64>,
+    /// Frames that did not decode on this connection (how loudly each is logged).
+    bad_frames: BadFrames,
 }
 
 /// Why a part written `sent` times without an answer fails; `last_loss` is why this
@@ -184,6 +188,7 @@ impl<P: LinkProtocol> Session<P> {
             reply_buf: Vec::new(),
             unanswered: 0,
             writing: Vec::new(),
+            bad_frames: BadFrames::new(),
             shared,
         }
     }
@@ -214,11 +219,26 @@ impl<P: LinkProtocol> Session<P> {
             .map_err(|_| LoginError::Failed("login write timed out".into()))?
             .map_err(|e| LoginError::Failed(format!("login write failed: {e}")))?;
         loop {
-            while let Some(pdu) = self
-                .codec
-                .decode(&mut self.inbuf)
-                .map_err(|e| LoginError::Failed(format!("malformed login answer: {e}")))?
+            while let Some(frame) = self
+                .proto
+                .next_frame(&mut self.codec, &mut self.inbuf)
+                .map_err(|e| LoginError::Failed(format!("malformed bytes from the gateway: {e}")))?
             {
+                let pdu = match frame {
+                    Frame::Pdu(pdu) => pdu,
+                    Frame::Undecodable(bad) if bad.response => {
+                        // The only answer expected now is the login's.
+                        self.log_bad_frame(&bad);
+                        return Err(LoginError::Failed(format!(
+                            "malformed login answer: {}",
+                            bad.error
+                        )));
+                    }
+                    Frame::Undecodable(bad) => {
+                        self.on_bad_frame(bad);
+                        continue;
+                    }
+                };
                 if let Some(outcome) = self.proto.login_response(&pdu) {
                     return match outcome {
                         LoginOutcome::Accepted => {
@@ -280,6 +300,10 @@ impl<P: LinkProtocol> Session<P> {
     /// Runs the session until it ends; unacknowledged parts go back to the retry queue.
     pub(crate) async fn run(mut self) -> End {
         let end = self.drive().await;
+        let (responses, requests) = self.bad_frames.counts();
+        if responses + requests > 0 {
+            tracing::info!(link = %self.shared.config.name, conn = self.conn, responses, requests, "undecodable frames on this connection");
+        }
         if let End::Lost(why) = &end {
             // Before the parts go back: the next connection may give one up at once.
             why.clone_into(&mut lock(&self.shared.last_loss));
@@ -608,11 +632,17 @@ impl<P: LinkProtocol> Session<P> {
         Ok(())
     }
 
-    /// Handles every complete PDU in the read buffer.
+    /// Handles every complete PDU in the read buffer. A frame whose body does not decode
+    /// is answered (a DELIVER with the protocol's error result) and the session goes on;
+    /// only a length prefix that cannot be trusted ends it.
     fn decode_buffered(&mut self, now: Instant) -> Result<(), End> {
         loop {
-            match self.codec.decode(&mut self.inbuf) {
-                Ok(Some(pdu)) => self.on_pdu(pdu, now)?,
+            match self.proto.next_frame(&mut self.codec, &mut self.inbuf) {
+                Ok(Some(Frame::Pdu(pdu))) => self.on_pdu(pdu, now)?,
+                Ok(Some(Frame::Undecodable(bad))) => {
+                    self.on_inbound_traffic(now);
+                    self.on_bad_frame(bad);
+                }
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
@@ -622,13 +652,35 @@ impl<P: LinkProtocol> Session<P> {
         }
     }
 
-    fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
+    /// A frame that did not decode: answered when it is a request that gets an answer
+    /// (the gateway then stops sending it), logged with its hex (`undecodable.rs`). A
+    /// response's submit stays in the window: sent again or given up on as if unanswered.
+    fn on_bad_frame(&mut self, bad: BadFrame<P::Pdu>) {
+        self.log_bad_frame(&bad);
+        if let Some(a) = &bad.answer {
+            if let Err(e) = self.proto.encode(a, &mut self.out) {
+                tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "cannot encode an answer");
+            }
+        }
+    }
+
+    fn log_bad_frame(&mut self, bad: &BadFrame<P::Pdu>) {
+        self.bad_frames
+            .log(&self.shared.config.name, &self.conn.to_string(), bad);
+    }
+
+    /// Anything read from the gateway shows it is alive and the link is in use.
+    fn on_inbound_traffic(&mut self, now: Instant) {
         if let Some(k) = &mut self.keepalive {
             k.on_inbound(now);
         }
         if let Some(idle) = &mut self.idle {
             idle.touch(now);
         }
+    }
+
+    fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
+        self.on_inbound_traffic(now);
         let Classified { inbound, answer } = self.proto.classify(pdu);
         let Some((inbound, answer)) = self.hand_on(inbound, answer, now) else {
             return Ok(());

@@ -6,12 +6,14 @@
 
 use bytes::BytesMut;
 use sgip::{Bind, Body, Pdu, Report, Resp, SequenceNumber, SgipCodec, Submit, UserNumbers};
-use wire::EncodeError;
 use wire::field::Octets;
 use wire::reassembly::MoPart;
+use wire::{EncodeError, FrameError};
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, national};
-use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+use super::protocol::{
+    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+};
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -97,6 +99,22 @@ impl LinkProtocol for SgipProtocol {
 
     fn codec(&self) -> SgipCodec {
         SgipCodec::default()
+    }
+
+    fn next_frame(
+        &self,
+        codec: &mut SgipCodec,
+        src: &mut BytesMut,
+    ) -> Result<Option<Frame<Pdu>>, FrameError> {
+        Ok(codec.decode_frame(src)?.map(|decoded| match decoded {
+            Ok(pdu) => Frame::Pdu(pdu),
+            Err(bad) => Frame::Undecodable(BadFrame {
+                response: is_response(bad.header.command_id),
+                answer: sgip::undecodable::answer(&bad),
+                frame: bad.frame,
+                error: bad.error,
+            }),
+        }))
     }
 
     fn zero_id(&self) -> ZeroId {

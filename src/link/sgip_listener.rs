@@ -5,7 +5,9 @@
 //! the account's submits. As on a session (`ack.rs`), a Deliver or Report is answered only
 //! once the consumer has stored what it carried; the answers come back on the
 //! connection's reply queue and are written in bursts. The gateway's Unbind is answered
-//! once every Deliver and Report before it has its answer (or after [`UNBIND_WAIT`]).
+//! once every Deliver and Report before it has its answer (or after [`UNBIND_WAIT`]). A
+//! Deliver or Report that does not decode is answered at once with an error Result and
+//! the connection goes on.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,9 +25,10 @@ use tokio::time::{Instant, sleep_until};
 use super::ack::{Answer, Reply};
 use super::config::SgipListenerConfig;
 use super::event::LinkError;
-use super::protocol::{Classified, Inbound, LinkProtocol};
+use super::protocol::{Classified, Frame, Inbound, LinkProtocol};
 use super::sgip::SgipProtocol;
 use super::shared::Shared;
+use super::undecodable::BadFrames;
 
 /// How long a new connection may take to Bind.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -153,16 +156,29 @@ async fn serve(
     // The gateway's Unbind, once it came: its answer and until when it waits.
     let mut unbind: Option<(Option<Pdu>, Instant)> = None;
     let mut idle_at = Instant::now() + IDLE_TIMEOUT;
+    let mut bad_frames = BadFrames::new();
     loop {
         let now = Instant::now();
         // Every complete PDU already read; what needs no storing is answered in the same
         // write as the replies that came.
         while unbind.is_none() {
-            let Some(pdu) = codec
-                .decode(&mut inbuf)
+            let Some(frame) = proto
+                .next_frame(&mut codec, &mut inbuf)
                 .map_err(|e| format!("malformed bytes from the gateway: {e}"))?
             else {
                 break;
+            };
+            let pdu = match frame {
+                Frame::Pdu(pdu) => pdu,
+                Frame::Undecodable(bad) => {
+                    // Answered with an error Result at once (nothing to store); the
+                    // connection goes on.
+                    bad_frames.log(&shared.config.name, "listener", &bad);
+                    if let Some(a) = &bad.answer {
+                        a.encode(&mut out).map_err(|e| e.to_string())?;
+                    }
+                    continue;
+                }
             };
             let Classified { inbound, answer } = proto.classify(pdu);
             match inbound {

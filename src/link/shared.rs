@@ -17,7 +17,9 @@ use wire::reassembly::{MoPart, Reassembler};
 use super::ack::{Ack, Answer, Arrival, Book, RepeatKey};
 use super::config::LinkConfig;
 use super::event::LinkEvent;
-use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national};
+use super::message::{
+    CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national, normalised,
+};
 use super::rate::{RateConfig, RateLimiter};
 use super::reports::{ReportMatcher, ReportOutcome};
 
@@ -28,6 +30,18 @@ fn report_key(r: &DeliveryReport) -> u64 {
     national(&r.recipient).hash(&mut h);
     r.stat.hash(&mut h);
     r.err.hash(&mut h);
+    h.finish()
+}
+
+/// What makes an MO part the same part, besides the id of the DELIVER that carried it:
+/// who sent it, to which number, and what it says. A DELIVER id alone is not unique — an
+/// SGIP gateway numbers each connection from node 0 with a counter restarting at 1.
+fn mo_content_key(part: &MoPart) -> u64 {
+    let mut h = DefaultHasher::new();
+    national(&part.sender).hash(&mut h);
+    part.destination.trim().hash(&mut h);
+    part.coding.hash(&mut h);
+    part.content.hash(&mut h);
     h.finish()
 }
 
@@ -135,13 +149,13 @@ impl Shared {
         }
     }
 
-    /// The repeat key of an MO DELIVER id; none for ids that are only placeholders (all
-    /// zero), which cannot tell one DELIVER from another.
-    fn deliver_key(deliver_id: Option<CarrierMsgId>) -> Option<RepeatKey> {
+    /// The repeat key of an MO part: its DELIVER id with its content; none for ids that
+    /// are only placeholders (all zero), which cannot tell one DELIVER from another.
+    fn deliver_key(deliver_id: Option<CarrierMsgId>, part: &MoPart) -> Option<RepeatKey> {
         match deliver_id {
             None | Some(CarrierMsgId::Cmpp(0)) => None,
             Some(CarrierMsgId::Smgp(bytes)) if bytes == [0; 10] => None,
-            Some(id) => Some(RepeatKey::Deliver(id)),
+            Some(id) => Some(RepeatKey::Deliver(id, mo_content_key(part))),
         }
     }
 
@@ -194,11 +208,13 @@ impl Shared {
     /// not see under a new DELIVER id.
     pub(crate) fn on_report(
         &self,
-        report: DeliveryReport,
+        mut report: DeliveryReport,
         answer: Option<Answer>,
         now: Instant,
         out: &mut Vec<LinkEvent>,
     ) {
+        // One form for every protocol (SGIP's UserNumber carries the 86).
+        report.recipient = normalised(&report.recipient);
         let key = RepeatKey::Report(report_key(&report));
         let ack = match self.acks.arrive(Some(key), answer) {
             Arrival::New(ack) => ack,
@@ -240,12 +256,18 @@ impl Shared {
     pub(crate) fn on_mo(
         &self,
         deliver_id: Option<CarrierMsgId>,
-        part: MoPart,
+        mut part: MoPart,
         answer: Option<Answer>,
         now: Instant,
         out: &mut Vec<LinkEvent>,
     ) {
-        let ack = match self.acks.arrive(Self::deliver_key(deliver_id), answer) {
+        // One form for every protocol: SGIP's UserNumber carries the 86, and the inbox,
+        // the reply router and webhooks compare senders with numbers stored without it.
+        part.sender = normalised(&part.sender);
+        let ack = match self
+            .acks
+            .arrive(Self::deliver_key(deliver_id, &part), answer)
+        {
             Arrival::New(ack) => ack,
             Arrival::Waiting => {
                 tracing::debug!(link = %self.config.name, "repeated MO DELIVER; answered once the first copy is stored");

@@ -6,12 +6,14 @@ use bytes::BytesMut;
 use smgp::{
     Body, Deliver, DeliverResp, Login, LoginMode, Pdu, SmgpCodec, Submit, Timestamp, Version,
 };
-use wire::EncodeError;
 use wire::field::Octets;
 use wire::reassembly::MoPart;
+use wire::{EncodeError, FrameError};
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
-use super::protocol::{Classified, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome};
+use super::protocol::{
+    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+};
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -77,6 +79,22 @@ impl LinkProtocol for SmgpProtocol {
 
     fn codec(&self) -> SmgpCodec {
         SmgpCodec::new(self.version, smgp::DEFAULT_MAX_FRAME)
+    }
+
+    fn next_frame(
+        &self,
+        codec: &mut SmgpCodec,
+        src: &mut BytesMut,
+    ) -> Result<Option<Frame<Pdu>>, FrameError> {
+        Ok(codec.decode_frame(src)?.map(|decoded| match decoded {
+            Ok(pdu) => Frame::Pdu(pdu),
+            Err(bad) => Frame::Undecodable(BadFrame {
+                response: is_response(bad.header.request_id),
+                answer: smgp::undecodable::answer(&bad),
+                frame: bad.frame,
+                error: bad.error,
+            }),
+        }))
     }
 
     fn zero_id(&self) -> ZeroId {

@@ -11,7 +11,7 @@ use super::model::{InboxMessage, NewInbound};
 pub enum MoReceived {
     /// Stored as a new message, with this id.
     Stored(i64),
-    /// The gateway sent it again (same DELIVER ids, same sender and text): it was stored
+    /// The gateway sent it again (same DELIVER ids, sender, destination and text): it was stored
     /// before, with this id, and is not stored twice.
     Resent(i64),
 }
@@ -24,7 +24,8 @@ impl Store {
 
     /// Stores an MO message that came in DELIVERs with these gateway ids
     /// (`deliver_key`: the ids of its parts, sorted and comma-joined) — unless the same
-    /// link stored the same message under the same ids before: a gateway resends a
+    /// link stored the same message (sender, destination and text; ids alone are not
+    /// unique) under the same ids before: a gateway resends a
     /// DELIVER that was never answered under its first id, which happens when hongyan
     /// stopped between storing a message and answering it.
     pub fn inbox_receive(&mut self, message: &NewInbound, deliver_key: &str) -> Result<MoReceived> {
@@ -33,10 +34,17 @@ impl Store {
                 .prepare_cached(
                     "SELECT id FROM inbox
                      WHERE link = ?1 AND deliver_key = ?2 AND sender = ?3 AND text = ?4
+                       AND destination = ?5
                      LIMIT 1",
                 )?
                 .query_row(
-                    params![message.link, deliver_key, message.sender, message.text],
+                    params![
+                        message.link,
+                        deliver_key,
+                        message.sender,
+                        message.text,
+                        message.destination
+                    ],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -254,8 +262,11 @@ mod tests {
         // the same ids (a gateway reusing ids), the same ids on another link, other ids.
         let mut other_link = mo("13800000001", "同意", 6);
         other_link.link = "cmpp-2".into();
+        let mut other_destination = mo("13800000001", "同意", 6);
+        other_destination.destination = "10690009999".into();
         for (m, key) in [
             (mo("13800000001", "不同意", 6), "7,8"),
+            (other_destination, "7,8"),
             (mo("13800000002", "同意", 6), "7,8"),
             (other_link, "7,8"),
             (mo("13800000001", "同意", 6), "9"),
@@ -265,11 +276,11 @@ mod tests {
                 MoReceived::Stored(_)
             ));
         }
-        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 5);
+        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 6);
         // Without ids nothing can be recognised: every copy is stored.
         s.inbox_insert(&mo("13800000003", "TD", 7)).unwrap();
         s.inbox_insert(&mo("13800000003", "TD", 7)).unwrap();
-        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 7);
+        assert_eq!(s.inbox_list(false, 10).unwrap().len(), 8);
     }
 
     #[test]

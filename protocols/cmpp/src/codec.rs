@@ -3,15 +3,16 @@
 //! Frames are cut on Total_Length, which is checked against the 12-byte header and the
 //! configured maximum *before* any memory is reserved. A frame that is complete but
 //! does not decode is consumed before the error is returned, so the byte stream stays
-//! aligned on the next PDU.
+//! aligned on the next PDU; [`CmppCodec::decode_frame`] hands such a frame back with its
+//! header, so a session can answer it ([`crate::undecodable`]) and go on.
 
 use bytes::BytesMut;
 /// The tokio-util traits, re-exported so callers need no direct tokio-util dependency.
 pub use tokio_util::codec::{Decoder, Encoder};
-use wire::CodecError;
 use wire::frame::FrameLimits;
+use wire::{CodecError, FrameError, Undecodable};
 
-use crate::header::HEADER_LEN;
+use crate::header::{HEADER_LEN, Header};
 use crate::pdu::{Pdu, decode};
 use crate::version::Version;
 
@@ -58,6 +59,30 @@ impl CmppCodec {
     pub fn max_frame(&self) -> usize {
         self.limits.max
     }
+
+    /// The next frame: `Ok(None)` until it is complete, then the PDU — or, when its body
+    /// does not decode, the frame (consumed) with its header. `Err` only for a length
+    /// prefix out of bounds, after which the stream cannot be trusted.
+    pub fn decode_frame(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<Result<Pdu, Undecodable<Header>>>, FrameError> {
+        let Some(frame) = self.limits.next_frame(src)? else {
+            return Ok(None);
+        };
+        Ok(Some(decode(self.version, &frame).map_err(|error| {
+            Undecodable {
+                // The frame holds at least the header (`limits.min`).
+                header: Header::parse(&frame).unwrap_or(Header {
+                    total_length: 0,
+                    command_id: 0,
+                    sequence_id: 0,
+                }),
+                frame,
+                error,
+            }
+        })))
+    }
 }
 
 impl Decoder for CmppCodec {
@@ -65,10 +90,11 @@ impl Decoder for CmppCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Pdu>, CodecError> {
-        let Some(frame) = self.limits.next_frame(src)? else {
-            return Ok(None);
-        };
-        Ok(Some(decode(self.version, &frame)?))
+        match self.decode_frame(src)? {
+            None => Ok(None),
+            Some(Ok(pdu)) => Ok(Some(pdu)),
+            Some(Err(bad)) => Err(bad.error.into()),
+        }
     }
 }
 

@@ -53,6 +53,7 @@ pub mod session;
 pub mod status;
 pub mod submit;
 pub mod timestamp;
+pub mod undecodable;
 pub mod version;
 
 pub use cancel::{Cancel, CancelResp};

@@ -4,17 +4,19 @@
 //! before anything is reserved, so a corrupt or hostile peer cannot make us allocate
 //! a huge buffer or spin on an empty frame. A frame whose body fails to decode is
 //! consumed before the error is returned, so the stream stays in sync and the
-//! session can answer the bad command (see [`crate::Header::parse`]) and go on.
+//! session can answer the bad command and go on: [`SgipCodec::decode_frame`] hands it
+//! back with its header, and [`crate::undecodable`] says what to answer.
 
 use bytes::BytesMut;
 /// Re-exported so users of the codec (the link layer, the fuzz target) need no
 /// direct tokio-util dependency to call `decode` / `encode`.
 pub use tokio_util::codec::{Decoder, Encoder};
 use wire::frame::FrameLimits;
-use wire::{CodecError, EncodeError};
+use wire::{CodecError, EncodeError, FrameError, Undecodable};
 
-use crate::header::HEADER_LEN;
+use crate::header::{HEADER_LEN, Header};
 use crate::pdu::{Pdu, decode};
+use crate::sequence::SequenceNumber;
 
 /// Default largest frame accepted and sent.
 ///
@@ -49,6 +51,34 @@ impl SgipCodec {
     pub fn max_frame(&self) -> usize {
         self.limits.max
     }
+
+    /// The next frame: `Ok(None)` until it is complete, then the PDU — or, when its body
+    /// does not decode, the frame (consumed) with its header. `Err` only for a length
+    /// prefix out of bounds, after which the stream cannot be trusted.
+    pub fn decode_frame(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<Result<Pdu, Undecodable<Header>>>, FrameError> {
+        let Some(frame) = self.limits.next_frame(src)? else {
+            return Ok(None);
+        };
+        Ok(Some(decode(&frame).map_err(|error| {
+            Undecodable {
+                // The frame holds at least the header (`limits.min`).
+                header: Header::parse(&frame).unwrap_or(Header {
+                    length: 0,
+                    command_id: 0,
+                    sequence: SequenceNumber {
+                        node_id: 0,
+                        timestamp: 0,
+                        counter: 0,
+                    },
+                }),
+                frame,
+                error,
+            }
+        })))
+    }
 }
 
 impl Decoder for SgipCodec {
@@ -56,10 +86,11 @@ impl Decoder for SgipCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Pdu>, CodecError> {
-        let Some(frame) = self.limits.next_frame(src)? else {
-            return Ok(None);
-        };
-        Ok(Some(decode(&frame)?))
+        match self.decode_frame(src)? {
+            None => Ok(None),
+            Some(Ok(pdu)) => Ok(Some(pdu)),
+            Some(Err(bad)) => Err(bad.error.into()),
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub mod status;
 pub mod submit;
 mod submit_check;
 pub mod trace;
+pub mod undecodable;
 pub mod user_numbers;
 pub mod userrpt;
 

@@ -5,16 +5,18 @@
 //! *before* any memory is reserved, so a corrupt or hostile peer cannot make the
 //! reader allocate a huge buffer or spin on a zero-length frame. A frame whose body
 //! fails to decode is consumed before the error is returned: the byte stream stays in
-//! sync and a caller that chooses to log and carry on can do so.
+//! sync and a caller that chooses to log and carry on can do so —
+//! [`SmgpCodec::decode_frame`] hands such a frame back with its header, so a session can
+//! answer it ([`crate::undecodable`]).
 
 use bytes::BytesMut;
 /// Re-exported so callers (tests, the fuzz target) can drive the codec without naming
 /// tokio-util themselves.
 pub use tokio_util::codec::{Decoder, Encoder};
-use wire::CodecError;
 use wire::frame::FrameLimits;
+use wire::{CodecError, FrameError, Undecodable};
 
-use crate::header::HEADER_LEN;
+use crate::header::{HEADER_LEN, Header};
 use crate::pdu::{Pdu, decode};
 use crate::version::Version;
 
@@ -63,6 +65,30 @@ impl SmgpCodec {
     pub fn max_frame(&self) -> usize {
         self.limits.max
     }
+
+    /// The next frame: `Ok(None)` until it is complete, then the PDU — or, when its body
+    /// does not decode, the frame (consumed) with its header. `Err` only for a length
+    /// prefix out of bounds, after which the stream cannot be trusted.
+    pub fn decode_frame(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<Result<Pdu, Undecodable<Header>>>, FrameError> {
+        let Some(frame) = self.limits.next_frame(src)? else {
+            return Ok(None);
+        };
+        Ok(Some(decode(self.version, &frame).map_err(|error| {
+            Undecodable {
+                // The frame holds at least the header (`limits.min`).
+                header: Header::parse(&frame).unwrap_or(Header {
+                    packet_length: 0,
+                    request_id: 0,
+                    sequence_id: 0,
+                }),
+                frame,
+                error,
+            }
+        })))
+    }
 }
 
 impl Decoder for SmgpCodec {
@@ -70,10 +96,11 @@ impl Decoder for SmgpCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Pdu>, CodecError> {
-        let Some(frame) = self.limits.next_frame(src)? else {
-            return Ok(None);
-        };
-        Ok(Some(decode(self.version, &frame)?))
+        match self.decode_frame(src)? {
+            None => Ok(None),
+            Some(Ok(pdu)) => Ok(Some(pdu)),
+            Some(Err(bad)) => Err(bad.error.into()),
+        }
     }
 }
 

@@ -49,6 +49,7 @@ pub mod segment;
 pub mod status;
 pub mod submit;
 pub mod tlv;
+pub mod undecodable;
 pub mod version;
 
 pub use auth::Timestamp;

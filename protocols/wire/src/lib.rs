@@ -31,6 +31,8 @@ pub mod segment;
 pub mod signature;
 pub mod text_error;
 pub mod udh;
+pub mod undecodable;
 
 pub use error::{CodecError, DecodeError, DecodeErrorKind, EncodeError, FrameError};
 pub use field::Octets;
+pub use undecodable::Undecodable;

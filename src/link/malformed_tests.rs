@@ -1,0 +1,193 @@
+//! A DELIVER that does not decode, against scripted CMPP and SMGP gateways on
+//! 127.0.0.1:0 (real sockets, every wait bounded): it is answered with the protocol's
+//! error result, the connection stays up, and the next DELIVER on it is handed on.
+//! (SGIP's listener: `sgip_inbound_tests.rs`.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+use super::*;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// The gateway's end of the link's connection.
+struct Gw<C> {
+    stream: TcpStream,
+    codec: C,
+    buf: BytesMut,
+}
+
+impl<C: ::cmpp::codec::Decoder<Error = wire::CodecError>> Gw<C> {
+    async fn accept(listener: &TcpListener, codec: C) -> Self {
+        let (stream, _) = timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
+        Self {
+            stream,
+            codec,
+            buf: BytesMut::new(),
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// The next PDU the link wrote.
+    async fn recv(&mut self) -> C::Item {
+        timeout(LIMIT, async {
+            loop {
+                if let Some(p) = self.codec.decode(&mut self.buf).unwrap() {
+                    return p;
+                }
+                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
+                assert_ne!(n, 0, "the link closed the connection");
+            }
+        })
+        .await
+        .expect("timed out waiting for a PDU from the link")
+    }
+}
+
+/// The next MO event; no `Down` may come first.
+async fn next_mo(rx: &mut mpsc::Receiver<LinkEvent>) -> (wire::reassembly::MoMessage, Ack) {
+    timeout(LIMIT, async {
+        loop {
+            match rx.recv().await.expect("the link's event queue closed") {
+                LinkEvent::Mo { message, ack } => return (message, ack),
+                LinkEvent::Up { .. } => {}
+                e => panic!("expected an MO, got {e:?}"),
+            }
+        }
+    })
+    .await
+    .expect("timed out waiting for an MO")
+}
+
+fn config(addr: std::net::SocketAddr, protocol: ProtocolConfig) -> LinkConfig {
+    LinkConfig::new("m", protocol, addr.to_string(), "901234", "secret")
+}
+
+/// Sets the byte at `at` of an encoded PDU: a Msg_Length that disagrees with the body.
+fn corrupt(pdu: Bytes, at: usize, value: u8) -> Vec<u8> {
+    let mut raw = pdu.to_vec();
+    raw[at] = value;
+    raw
+}
+
+#[tokio::test]
+async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes_on() {
+    use ::cmpp::{
+        Body, CmppCodec, ConnectResp, Deliver, DeliverContent, DeliverResp, MsgId, Pdu, Version,
+    };
+    const V: Version = Version::V30;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
+    let login = gw.recv().await;
+    let Body::Connect(connect) = &login.body else {
+        panic!("{login:?}")
+    };
+    let answer = ConnectResp::answer(V, 0, connect, b"secret");
+    let resp = Pdu::new(login.sequence_id, Body::ConnectResp(answer));
+    gw.send(&resp.to_bytes(V).unwrap()).await;
+    let mo = |seq: u32, id: u64, text: &'static str| {
+        let d = Deliver {
+            msg_id: MsgId(id),
+            dest_id: wire::Octets::new(b"1069001").unwrap(),
+            src_terminal_id: wire::Octets::new(b"13800138000").unwrap(),
+            content: DeliverContent::Message(Bytes::from_static(text.as_bytes())),
+            ..Default::default()
+        };
+        Pdu::new(seq, Body::Deliver(d)).to_bytes(V).unwrap()
+    };
+    // Msg_Length (just before the content and the 20-byte LinkID) says 200.
+    let good = mo(10, 500, "lost");
+    let at = good.len() - 4 - 20 - 1;
+    gw.send(&corrupt(good, at, 200)).await;
+    let p = gw.recv().await;
+    assert_eq!(p.sequence_id, 10);
+    assert_eq!(
+        p.body,
+        Body::DeliverResp(DeliverResp {
+            msg_id: MsgId(500),
+            result: 4
+        })
+    );
+    // The same connection goes on: the next DELIVER is handed on and answered once
+    // stored.
+    gw.send(&mo(11, 501, "fine")).await;
+    let (m, ack) = next_mo(&mut rx).await;
+    assert_eq!(m.text.as_deref(), Some("fine"));
+    ack.answer();
+    let p = gw.recv().await;
+    assert_eq!(p.sequence_id, 11);
+    assert!(
+        matches!(p.body, Body::DeliverResp(ref r) if r.result == 0),
+        "{p:?}"
+    );
+    assert_eq!(handle.status().connections_up, 1);
+    drop(rx);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goes_on() {
+    use ::smgp::{Body, Deliver, DeliverResp, LoginResp, MsgId, Pdu, SmgpCodec, Version};
+    const V: Version = Version::V30;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let c = config(listener.local_addr().unwrap(), ProtocolConfig::Smgp(V));
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let mut gw = Gw::accept(&listener, SmgpCodec::default()).await;
+    let login = gw.recv().await;
+    let Body::Login(l) = &login.body else {
+        panic!("{login:?}")
+    };
+    let resp = Pdu::new(
+        login.sequence_id,
+        Body::LoginResp(LoginResp::new(0, l, b"secret", V)),
+    );
+    gw.send(&resp.to_bytes(V).unwrap()).await;
+    let mo = |seq: u32, id: u8, text: &'static str| {
+        let d = Deliver {
+            msg_id: MsgId([id; 10]),
+            src_term_id: wire::Octets::new(b"13800138000").unwrap(),
+            dest_term_id: wire::Octets::new(b"1069001").unwrap(),
+            msg_content: Bytes::from_static(text.as_bytes()),
+            ..Default::default()
+        };
+        Pdu::new(seq, Body::Deliver(d)).to_bytes(V).unwrap()
+    };
+    // MsgLength: the 12-byte header and the 68 body bytes before it.
+    gw.send(&corrupt(mo(10, 5, "lost"), 12 + 68, 200)).await;
+    let p = gw.recv().await;
+    assert_eq!(p.sequence_id, 10);
+    assert_eq!(
+        p.body,
+        Body::DeliverResp(DeliverResp {
+            msg_id: MsgId([5; 10]),
+            status: 36
+        })
+    );
+    gw.send(&mo(11, 6, "fine")).await;
+    let (m, ack) = next_mo(&mut rx).await;
+    assert_eq!(m.text.as_deref(), Some("fine"));
+    ack.answer();
+    let p = gw.recv().await;
+    assert_eq!(p.sequence_id, 11);
+    assert!(
+        matches!(p.body, Body::DeliverResp(ref r) if r.status == 0),
+        "{p:?}"
+    );
+    assert_eq!(handle.status().connections_up, 1);
+    drop(rx);
+    handle.shutdown().await;
+}
