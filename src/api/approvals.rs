@@ -1,4 +1,4 @@
-//! `/v1/approvals`: create, status, decide (the web page's way of answering), resend.
+//! `/v1/approvals`: create, list, status, decide (the web page's way of answering), resend.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,12 +6,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, JsonBody, reply};
+use super::body::{Id, JsonBody, QueryOf, reply};
 use super::error::ApiError;
+use super::listing;
 use super::state::AppState;
-use crate::store::DecideOutcome;
+use crate::store::{DecideOutcome, ItemFilter};
 use crate::workflow::ApprovalRequest;
-use crate::workflow::rules::Decision;
+use crate::workflow::rules::{ApprovalState, Decision};
 
 pub async fn create(
     State(st): State<AppState>,
@@ -32,6 +33,48 @@ pub async fn create(
     Ok(reply(
         status,
         &json!({ "approval_id": created.approval_id, "created": created.created, "approval": view }),
+    ))
+}
+
+/// `GET /v1/approvals` parameters (the route table lists them).
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// At most this many (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Only requests older than this one.
+    #[serde(default)]
+    pub before: Option<i64>,
+    /// Only requests in this state.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Created at or after (RFC 3339).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Created before (RFC 3339).
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    QueryOf(q): QueryOf<ListQuery>,
+) -> Result<Response, ApiError> {
+    let window = listing::window(q.limit, q.before, 50, 500)?;
+    let filter = ItemFilter {
+        state: q
+            .state
+            .as_deref()
+            .map(|s| listing::state::<ApprovalState>("state", s, listing::APPROVAL_STATES))
+            .transpose()?
+            .map(ApprovalState::code),
+        number: None,
+        time: listing::time_range(q.since.as_deref(), q.until.as_deref())?,
+    };
+    let page = st.store.approvals_list(filter, window).await?;
+    Ok(reply(
+        StatusCode::OK,
+        &json!({ "approvals": page.items, "next_before": page.next_before }),
     ))
 }
 

@@ -10,7 +10,7 @@ use super::body::{Id, JsonBody, QueryOf, page_limit, read_body, reply};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::contacts::{
-    ContactImportError, GroupSend, GroupSendError, group_send_progress, import_csv, send_draft,
+    ContactImportError, GroupSend, GroupSendError, group_send_progress_page, import_csv, send_draft,
 };
 use crate::route::normalize;
 use crate::store::{Millis, NewContact, NewDraft, now_millis};
@@ -293,8 +293,17 @@ fn sent(out: crate::contacts::GroupSendOutcome) -> Result<Response, ApiError> {
     Ok(reply(status, &out))
 }
 
-pub async fn progress(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
-    match group_send_progress(&st.store, id).await? {
+pub async fn progress(
+    State(st): State<AppState>,
+    Id(id): Id,
+    QueryOf(q): QueryOf<super::messages::StatusQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(
+        q.limit,
+        super::messages::RECIPIENT_PAGE,
+        super::messages::MAX_RECIPIENT_PAGE,
+    )?;
+    match group_send_progress_page(&st.store, id, q.after, limit).await? {
         Some(p) => Ok(reply(StatusCode::OK, &p)),
         None => Err(ApiError::not_found("send", id)),
     }

@@ -123,6 +123,15 @@ impl From<SendError> for ApiError {
             SendError::NoRecipients => Self::invalid("recipients", "lists no number"),
             SendError::BadExtension(_) => Self::invalid("source_ext", &e),
             SendError::ExpiresBeforeSend => Self::invalid("expires_at", "is not after send_at"),
+            SendError::TooManyRecipients { given, max } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_recipients",
+                format!(
+                    "recipients: {given} numbers, more than the {max} one request may name \
+                     (api.max_recipients); split the list"
+                ),
+            )
+            .with_details(json!({ "field": "recipients", "given": given, "max": max })),
             SendError::ShuttingDown => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "shutting_down",

@@ -1,4 +1,5 @@
-//! `POST /v1/messages`, `GET /v1/messages/{id}`, `POST /v1/messages/{id}/cancel`.
+//! `POST /v1/messages`, `GET /v1/messages` (filtered, paged), `GET /v1/messages/{id}`
+//! (recipients paged), `POST /v1/messages/{id}/cancel`.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +12,10 @@ use serde_json::{Value, json};
 use super::body::{Id, JsonBody, QueryOf, page_limit, reply};
 use super::error::ApiError;
 use super::explain;
+use super::listing;
 use super::state::AppState;
 use crate::dispatch::SendRequest;
-use crate::store::{CancelOutcome, Millis, Priority};
+use crate::store::{CancelOutcome, JobFilter, JobState, Millis, Priority};
 use crate::workflow::template::{TextSourceError, text_or_template};
 
 /// A send request as the API takes it.
@@ -133,7 +135,7 @@ pub async fn send(
     ))
 }
 
-/// `?limit=N&before=ID`.
+/// `GET /v1/messages` parameters (the route table lists them).
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     /// At most this many (default 50, at most 500).
@@ -142,32 +144,81 @@ pub struct ListQuery {
     /// Only jobs older than this one (the `next_before` of the previous page).
     #[serde(default)]
     pub before: Option<i64>,
+    /// Only jobs with this recipient.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Only jobs in this state.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Accepted at or after (RFC 3339).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Accepted before (RFC 3339).
+    #[serde(default)]
+    pub until: Option<String>,
 }
 
 pub async fn list(
     State(st): State<AppState>,
     QueryOf(q): QueryOf<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let limit = page_limit(q.limit, 50, 500)?;
-    let jobs = st.store.jobs_recent(q.before, limit).await?;
-    let next_before = (jobs.len() == limit)
-        .then(|| jobs.last().map(|j| j.job_id))
-        .flatten();
+    let window = listing::window(q.limit, q.before, 50, 500)?;
+    let filter = JobFilter {
+        number: q
+            .number
+            .as_deref()
+            .map(|n| listing::number("number", n))
+            .transpose()?,
+        state: q
+            .state
+            .as_deref()
+            .map(|s| listing::state::<JobState>("state", s, listing::JOB_STATES))
+            .transpose()?,
+        time: listing::time_range(q.since.as_deref(), q.until.as_deref())?,
+    };
+    let page = st.store.jobs_list(filter, window).await?;
     Ok(reply(
         StatusCode::OK,
-        &json!({ "messages": jobs, "next_before": next_before }),
+        &json!({ "messages": page.items, "next_before": page.next_before }),
     ))
 }
 
-pub async fn status(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
-    let Some(job) = st.store.job_status(id).await? else {
+/// `GET /v1/messages/{id}` parameters: a page of recipients.
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    /// At most this many recipients (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Only recipients after this recipient id (the `next_after` of the previous page).
+    #[serde(default)]
+    pub after: Option<i64>,
+}
+
+pub async fn status(
+    State(st): State<AppState>,
+    Id(id): Id,
+    QueryOf(q): QueryOf<StatusQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(q.limit, RECIPIENT_PAGE, MAX_RECIPIENT_PAGE)?;
+    let Some((job, next_after)) = st.store.job_status_page(id, q.after, limit).await? else {
         return Err(ApiError::not_found("message job", id));
     };
+    let total = job.counts.total();
     let mut v = serde_json::to_value(&job)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     explain_segments(&st, &mut v);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("recipients_total".into(), total.into());
+        obj.insert("next_after".into(), next_after.into());
+    }
     Ok(reply(StatusCode::OK, &v))
 }
+
+/// Recipients in one page of a job's status, by default and at most: a page stays a
+/// few hundred kilobytes however large the job.
+pub const RECIPIENT_PAGE: usize = 100;
+/// See [`RECIPIENT_PAGE`].
+pub const MAX_RECIPIENT_PAGE: usize = 1000;
 
 /// Adds `result_meaning` and `report_meaning` to each segment, read with the protocol
 /// of the link that sent it.

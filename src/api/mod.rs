@@ -9,6 +9,8 @@
 //! | `body.rs` | JSON request bodies (limits, errors naming the field) and responses |
 //! | `error.rs` | [`ApiError`]: status, stable code, message, details |
 //! | `times.rs` | RFC 3339 in, RFC 3339 (UTC+8) out |
+//! | `listing.rs` | list routes' parameters: page, time range, numbers, states |
+//! | `schemas.rs` | the response schemas of the OpenAPI document |
 //! | `explain.rs` | carrier codes in words |
 //! | `messages.rs` | send, status, cancel |
 //! | `approvals.rs` | approvals: create, status, decide, resend |
@@ -30,11 +32,13 @@ mod error;
 mod explain;
 mod inbox;
 mod links;
+mod listing;
 mod messages;
 mod openapi;
 mod ops;
 mod reminders;
 mod routes;
+mod schemas;
 mod simulate;
 mod state;
 mod times;
@@ -48,7 +52,7 @@ use tokio::task::JoinHandle;
 use crate::daemon::DaemonHandle;
 
 pub use error::ApiError;
-pub use routes::{ROUTES, RouteSpec};
+pub use routes::{Param, ROUTES, RouteSpec};
 pub use times::{format_cst, parse_rfc3339};
 
 /// A running API server.

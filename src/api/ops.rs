@@ -75,6 +75,18 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: queue depth unavailable"),
     }
+    match st.store.inbox_backlog().await {
+        Ok(n) => {
+            family(
+                &mut out,
+                "hongyan_reply_router_backlog",
+                "gauge",
+                "Stored MO messages the reply router has not routed yet.",
+            );
+            let _ = writeln!(out, "hongyan_reply_router_backlog {n}");
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: reply router backlog unavailable"),
+    }
     write_retention(&mut out, &st.retention);
     match st.store.webhook_backlog().await {
         Ok(backlog) => {
@@ -189,7 +201,7 @@ fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
     for (_, v, l, _) in &rows {
         let _ = writeln!(out, "hongyan_link_window_in_use{{{l}}} {}", v.outstanding);
     }
-    let counters: [(&str, &str, Getter); 7] = [
+    let counters: [(&str, &str, Getter); 9] = [
         ("submitted", "Message parts handed to the link.", |s| {
             s.submitted
         }),
@@ -208,6 +220,14 @@ fn write_links(out: &mut String, monitors: &[LinkMonitor]) {
             "reports_stored",
             "Status reports committed to the store.",
             |s| s.reports_stored,
+        ),
+        ("mo_received", "MO messages received (reassembled).", |s| {
+            s.mo_received
+        }),
+        (
+            "mo_stored",
+            "MO messages committed to the inbox (not resends).",
+            |s| s.mo_stored,
         ),
     ];
     for (name, help, get) in counters {

@@ -1,14 +1,16 @@
-//! `/v1/reminders`: create (per-recipient outcomes), status, cancel.
+//! `/v1/reminders`: create (per-recipient outcomes), list, status, cancel.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, JsonBody, reply};
+use super::body::{Id, JsonBody, QueryOf, reply};
 use super::error::ApiError;
+use super::listing;
 use super::state::AppState;
-use crate::store::ReminderCancel;
+use crate::store::{ItemFilter, ReminderCancel, ReminderState};
 use crate::workflow::{ReminderOutcome, ReminderRequest};
 
 pub async fn create(
@@ -38,6 +40,55 @@ pub async fn create(
         StatusCode::OK
     };
     Ok(reply(status, &json!({ "recipients": out })))
+}
+
+/// `GET /v1/reminders` parameters (the route table lists them).
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// At most this many (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Only reminders older than this one.
+    #[serde(default)]
+    pub before: Option<i64>,
+    /// Only reminders in this state.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only reminders to this number.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Created at or after (RFC 3339).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Created before (RFC 3339).
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    QueryOf(q): QueryOf<ListQuery>,
+) -> Result<Response, ApiError> {
+    let window = listing::window(q.limit, q.before, 50, 500)?;
+    let filter = ItemFilter {
+        state: q
+            .state
+            .as_deref()
+            .map(|s| listing::state::<ReminderState>("state", s, listing::REMINDER_STATES))
+            .transpose()?
+            .map(ReminderState::code),
+        number: q
+            .number
+            .as_deref()
+            .map(|n| listing::number("number", n))
+            .transpose()?,
+        time: listing::time_range(q.since.as_deref(), q.until.as_deref())?,
+    };
+    let page = st.store.reminders_list(filter, window).await?;
+    Ok(reply(
+        StatusCode::OK,
+        &json!({ "reminders": page.items, "next_before": page.next_before }),
+    ))
 }
 
 pub async fn get_one(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {

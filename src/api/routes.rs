@@ -27,6 +27,27 @@ pub struct RouteSpec {
     pub summary: &'static str,
     /// The request body's JSON fields (name, type, required), for the document.
     pub body: &'static [(&'static str, &'static str, bool)],
+    /// The query parameters it takes; any other is refused (400 `unknown_parameter`)
+    /// before the handler runs, so a misspelt filter never silently lists everything.
+    pub query: &'static [Param],
+    /// The statuses it answers on success, first the usual one.
+    pub ok: &'static [u16],
+    /// Errors particular to it (besides 400, 401, 403, 404 and 422, which the document
+    /// derives from the scope, the path and the inputs).
+    pub errors: &'static [u16],
+    /// The schema of its success body, a name under `components/schemas`.
+    pub response: &'static str,
+}
+
+/// A query parameter of a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// As written in the URL.
+    pub name: &'static str,
+    /// `integer`, `string`, `boolean`, or `date-time` (RFC 3339, any offset).
+    pub ty: &'static str,
+    /// What it does.
+    pub about: &'static str,
 }
 
 const fn route(
@@ -42,8 +63,102 @@ const fn route(
         scope,
         summary,
         body,
+        query: &[],
+        ok: &[200],
+        errors: &[],
+        response: "Object",
     }
 }
+
+impl RouteSpec {
+    const fn query(mut self, query: &'static [Param]) -> Self {
+        self.query = query;
+        self
+    }
+
+    const fn ok(mut self, ok: &'static [u16]) -> Self {
+        self.ok = ok;
+        self
+    }
+
+    const fn errors(mut self, errors: &'static [u16]) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    const fn returns(mut self, schema: &'static str) -> Self {
+        self.response = schema;
+        self
+    }
+}
+
+const fn param(name: &'static str, ty: &'static str, about: &'static str) -> Param {
+    Param { name, ty, about }
+}
+
+const LIMIT: Param = param("limit", "integer", "At most this many items.");
+const BEFORE: Param = param(
+    "before",
+    "integer",
+    "Only items older than this id: the next_before of the previous page.",
+);
+const SINCE: Param = param(
+    "since",
+    "date-time",
+    "Only items at or after this time (RFC 3339, any offset).",
+);
+const NUMBER: Param = param(
+    "number",
+    "string",
+    "Only those sent to this number (any usual spelling).",
+);
+const JOB_STATE: Param = param(
+    "state",
+    "string",
+    "Only jobs in this state (see JobState). A page may then hold fewer than limit: \
+     follow next_before until it is null.",
+);
+const APPROVAL_STATE: Param = param("state", "string", "pending, approved, rejected or expired.");
+const REMINDER_STATE: Param = param(
+    "state",
+    "string",
+    "scheduled, sending, sent, cancelled, replied or failed.",
+);
+const UNREAD: Param = param(
+    "unread",
+    "boolean",
+    "true: only messages nobody marked read.",
+);
+const SENDER: Param = param(
+    "sender",
+    "string",
+    "Only messages from this number (any usual spelling).",
+);
+const JOB: Param = param(
+    "job",
+    "integer",
+    "Only replies to this job: from one of its recipients, to its reply number, since it was accepted.",
+);
+const ITEM: Param = param(
+    "item",
+    "integer",
+    "Only replies the router matched to this approval step or reminder.",
+);
+const RECIPIENT_LIMIT: Param = param("limit", "integer", "At most this many recipients.");
+const AFTER: Param = param(
+    "after",
+    "integer",
+    "Only recipients after this recipient id: the next_after of the previous page.",
+);
+const CONTACT_LIMIT: Param = param("limit", "integer", "At most this many contacts.");
+const OFFSET: Param = param("offset", "integer", "Skip this many contacts.");
+const GROUP: Param = param("group", "string", "Only members of this group.");
+const SEARCH: Param = param("search", "string", "Name or number containing this.");
+const UNTIL: Param = param(
+    "until",
+    "date-time",
+    "Only items before this time (RFC 3339, any offset).",
+);
 
 const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
@@ -52,22 +167,22 @@ const C: Option<Scope> = Some(Scope::Contacts);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
-    route("GET", "/healthz", None, "The process is alive.", &[]),
+    route("GET", "/healthz", None, "The process is alive.", &[]).returns("Health"),
     route(
         "GET",
         "/readyz",
         None,
         "The store is open and at least one link is up.",
         &[],
-    ),
+    ).errors(&[503]).returns("Ready"),
     route(
         "GET",
         "/metrics",
         None,
         "Prometheus metrics: links, queue, webhooks.",
         &[],
-    ),
-    route("GET", "/v1/openapi.json", None, "This document.", &[]),
+    ).returns("Metrics"),
+    route("GET", "/v1/openapi.json", None, "This document.", &[]).returns("OpenApi"),
     route(
         "POST",
         "/v1/messages",
@@ -86,28 +201,28 @@ pub const ROUTES: &[RouteSpec] = &[
             ("validity", "string", false),
             ("idempotency_key", "string", false),
         ],
-    ),
+    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
         "GET",
         "/v1/messages",
         R,
-        "Recent jobs, newest first (?limit=N, ?before=ID for the next page).",
+        "Jobs, newest first, with their state; filters as below, paged by next_before.",
         &[],
-    ),
+    ).query(&[LIMIT, BEFORE, NUMBER, JOB_STATE, SINCE, UNTIL]).returns("JobList"),
     route(
         "GET",
         "/v1/messages/{id}",
         R,
-        "A job's status per recipient and per segment, carrier codes explained.",
+        "A job's status per recipient and per segment, carrier codes explained; recipients paged by next_after.",
         &[],
-    ),
+    ).query(&[RECIPIENT_LIMIT, AFTER]).returns("JobStatus"),
     route(
         "POST",
         "/v1/messages/{id}/cancel",
         S,
         "Cancel a job while it is scheduled or queued.",
         &[],
-    ),
+    ).errors(&[409]).returns("CancelResult"),
     route(
         "POST",
         "/v1/approvals",
@@ -121,14 +236,21 @@ pub const ROUTES: &[RouteSpec] = &[
             ("expires_at", "string", false),
             ("idempotency_key", "string", false),
         ],
-    ),
+    ).ok(&[201, 200]).errors(&[409, 413, 415, 503]).returns("ApprovalCreated"),
+    route(
+        "GET",
+        "/v1/approvals",
+        A,
+        "Approval requests, newest first, each with its steps; filters as below.",
+        &[],
+    ).query(&[LIMIT, BEFORE, APPROVAL_STATE, SINCE, UNTIL]).returns("ApprovalList"),
     route(
         "GET",
         "/v1/approvals/{id}",
         A,
         "An approval request with each step.",
         &[],
-    ),
+    ).returns("Approval"),
     route(
         "POST",
         "/v1/approvals/{id}/decide",
@@ -139,14 +261,14 @@ pub const ROUTES: &[RouteSpec] = &[
             ("decision", "string", true),
             ("comment", "string", false),
         ],
-    ),
+    ).errors(&[409, 413, 415]).returns("DecideResult"),
     route(
         "POST",
         "/v1/approvals/{id}/resend",
         A,
         "Send the approval SMS again to every open approver.",
         &[],
-    ),
+    ).returns("ResendResult"),
     route(
         "POST",
         "/v1/reminders",
@@ -163,50 +285,57 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("idempotency_key", "string", false),
         ],
-    ),
-    route("GET", "/v1/reminders/{id}", A, "A reminder's state.", &[]),
+    ).ok(&[201, 200]).errors(&[409, 413, 415, 503]).returns("RemindersCreated"),
+    route(
+        "GET",
+        "/v1/reminders",
+        A,
+        "Reminders, newest first; filters as below.",
+        &[],
+    ).query(&[LIMIT, BEFORE, REMINDER_STATE, NUMBER, SINCE, UNTIL]).returns("ReminderList"),
+    route("GET", "/v1/reminders/{id}", A, "A reminder's state.", &[]).returns("Reminder"),
     route(
         "POST",
         "/v1/reminders/{id}/cancel",
         A,
         "Cancel a reminder that has not gone yet.",
         &[],
-    ),
+    ).errors(&[409]).returns("CancelReminderResult"),
     route(
         "GET",
         "/v1/inbox",
         R,
-        "Inbound messages, newest first (?unread=true, ?limit=N).",
+        "Inbound messages, newest first; filters as below, paged by next_before.",
         &[],
-    ),
+    ).query(&[LIMIT, BEFORE, UNREAD, SENDER, JOB, ITEM, SINCE, UNTIL]).returns("InboxList"),
     route(
         "POST",
         "/v1/inbox/{id}/read",
         R,
         "Mark an inbound message read.",
         &[],
-    ),
+    ).returns("MarkedRead"),
     route(
         "GET",
         "/v1/links",
         R,
         "Each carrier link: state, window in use, counters.",
         &[],
-    ),
+    ).returns("Links"),
     route(
         "GET",
         "/v1/queue",
         R,
         "Queue depth per state, orphan reports, webhook backlog.",
         &[],
-    ),
+    ).returns("Queue"),
     route(
         "GET",
         "/v1/contacts",
         C,
-        "Contacts, by group or search (?group=, ?search=, ?limit=, ?offset=).",
+        "Contacts, by group or search, paged by offset.",
         &[],
-    ),
+    ).query(&[CONTACT_LIMIT, OFFSET, GROUP, SEARCH]).returns("ContactPage"),
     route(
         "POST",
         "/v1/contacts",
@@ -218,38 +347,38 @@ pub const ROUTES: &[RouteSpec] = &[
             ("groups", "array", false),
             ("tags", "array", false),
         ],
-    ),
-    route("GET", "/v1/contacts/{id}", C, "One contact.", &[]),
-    route("DELETE", "/v1/contacts/{id}", C, "Delete a contact.", &[]),
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("ContactSaved"),
+    route("GET", "/v1/contacts/{id}", C, "One contact.", &[]).returns("Contact"),
+    route("DELETE", "/v1/contacts/{id}", C, "Delete a contact.", &[]).returns("Deleted"),
     route(
         "POST",
         "/v1/contacts/import",
         C,
         "Import a CSV (body: the file, text/csv, UTF-8 or GBK); bad rows reported by line.",
         &[],
-    ),
-    route("GET", "/v1/groups", C, "Groups with member counts.", &[]),
+    ).errors(&[413, 415]).returns("ImportReport"),
+    route("GET", "/v1/groups", C, "Groups with member counts.", &[]).returns("Groups"),
     route(
         "POST",
         "/v1/groups",
         C,
         "Create a group.",
         &[("name", "string", true)],
-    ),
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("GroupCreated"),
     route(
         "DELETE",
         "/v1/groups/{name}",
         C,
         "Delete a group (its contacts stay).",
         &[],
-    ),
+    ).returns("GroupDeleted"),
     route(
         "POST",
         "/v1/groups/{name}/members",
         C,
         "Add and remove contacts (by id) of a group.",
         &[("add", "array", false), ("remove", "array", false)],
-    ),
+    ).errors(&[413, 415]).returns("GroupMembers"),
     route(
         "POST",
         "/v1/groups/send",
@@ -262,15 +391,15 @@ pub const ROUTES: &[RouteSpec] = &[
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
         ],
-    ),
+    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
         "GET",
         "/v1/groups/sends/{id}",
         C,
-        "Progress of a group send: done of total, state per recipient.",
+        "Progress of a group send: done of total, state per recipient (paged by next_after).",
         &[],
-    ),
-    route("GET", "/v1/drafts", C, "Saved drafts.", &[]),
+    ).query(&[RECIPIENT_LIMIT, AFTER]).returns("GroupSendProgress"),
+    route("GET", "/v1/drafts", C, "Saved drafts.", &[]).returns("Drafts"),
     route(
         "POST",
         "/v1/drafts",
@@ -283,26 +412,26 @@ pub const ROUTES: &[RouteSpec] = &[
             ("groups", "array", true),
             ("send_at", "string", false),
         ],
-    ),
+    ).ok(&[201]).errors(&[413, 415]).returns("DraftSaved"),
     route(
         "POST",
         "/v1/drafts/{id}/send",
         C,
         "Send a draft (once: sending again returns the same job).",
         &[],
-    ),
-    route("DELETE", "/v1/drafts/{id}", C, "Delete a draft.", &[]),
+    ).ok(&[202, 200]).errors(&[409, 503]).returns("GroupSendResult"),
+    route("DELETE", "/v1/drafts/{id}", C, "Delete a draft.", &[]).returns("Deleted"),
     route(
         "POST",
         "/v1/simulate/reply",
-        S,
+        A,
         "Demo mode: a simulated phone sends an SMS to an extended number.",
         &[
             ("from", "string", true),
             ("to", "string", true),
             ("text", "string", true),
         ],
-    ),
+    ).ok(&[202]).errors(&[413, 415, 503]).returns("SimulatedReply"),
 ];
 
 /// The router over [`ROUTES`].
@@ -315,11 +444,17 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
-        .route("/v1/approvals", post(approvals::create))
+        .route(
+            "/v1/approvals",
+            get(approvals::list).post(approvals::create),
+        )
         .route("/v1/approvals/{id}", get(approvals::get_one))
         .route("/v1/approvals/{id}/decide", post(approvals::decide))
         .route("/v1/approvals/{id}/resend", post(approvals::resend))
-        .route("/v1/reminders", post(reminders::create))
+        .route(
+            "/v1/reminders",
+            get(reminders::list).post(reminders::create),
+        )
         .route("/v1/reminders/{id}", get(reminders::get_one))
         .route("/v1/reminders/{id}/cancel", post(reminders::cancel))
         .route("/v1/inbox", get(inbox::list))
@@ -386,16 +521,40 @@ async fn authorize(
         )
         .into_response();
     };
-    let Some(scope) = spec.scope else {
-        return next.run(req).await;
-    };
-    match st.auth(req.headers(), scope) {
-        Ok(client) => {
-            tracing::debug!(%client, %method, path = spec.path, "API request");
-            next.run(req).await
+    if let Some(scope) = spec.scope {
+        match st.auth(req.headers(), scope) {
+            Ok(client) => tracing::debug!(%client, %method, path = spec.path, "API request"),
+            Err(e) => return e.into_response(),
         }
-        Err(e) => e.into_response(),
     }
+    if let Some(unknown) = req.uri().query().and_then(|q| unknown_param(q, spec.query)) {
+        return unknown_param_error(unknown, spec.query).into_response();
+    }
+    next.run(req).await
+}
+
+/// The first parameter of `query` that is not one of `known`.
+fn unknown_param<'q>(query: &'q str, known: &[Param]) -> Option<&'q str> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+        .find(|name| !known.iter().any(|p| p.name == *name))
+}
+
+fn unknown_param_error(name: &str, known: &[Param]) -> ApiError {
+    let names: Vec<&str> = known.iter().map(|p| p.name).collect();
+    let takes = if names.is_empty() {
+        "this route takes no query parameters".to_owned()
+    } else {
+        format!("this route takes: {}", names.join(", "))
+    };
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "unknown_parameter",
+        format!("unknown query parameter {name:?}; {takes}"),
+    )
+    .with_details(serde_json::json!({ "parameter": name, "known": names }))
 }
 
 async fn no_route() -> impl IntoResponse {
@@ -412,4 +571,49 @@ async fn wrong_method() -> impl IntoResponse {
         "method_not_allowed",
         "this route does not take that method; see /v1/openapi.json",
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_outside_the_route_s_list_is_named_with_the_known_ones() {
+        let list = ROUTES
+            .iter()
+            .find(|r| r.method == "GET" && r.path == "/v1/messages")
+            .unwrap();
+        assert_eq!(unknown_param("limit=5&before=9", list.query), None);
+        assert_eq!(unknown_param("limit=5&&state=failed", list.query), None);
+        assert_eq!(unknown_param("limit=5&numbr=1", list.query), Some("numbr"));
+        assert_eq!(unknown_param("flag", list.query), Some("flag"));
+        let e = unknown_param_error("numbr", list.query);
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, "unknown_parameter")
+        );
+        assert!(e.message.contains("numbr") && e.message.contains("limit, before, number"));
+        let e = unknown_param_error("x", &[]);
+        assert!(
+            e.message.contains("takes no query parameters"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn every_route_names_a_documented_response_and_success_status() {
+        let schemas = super::super::openapi::build();
+        for r in ROUTES {
+            assert!(!r.ok.is_empty(), "{} {}", r.method, r.path);
+            assert!(
+                schemas["components"]["schemas"][r.response].is_object(),
+                "{} {}: schema {} is not in the document",
+                r.method,
+                r.path,
+                r.response
+            );
+        }
+    }
 }

@@ -145,6 +145,10 @@ pub struct Api {
     /// Largest request body in bytes. Default 1 MiB (a CSV import may need more).
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Most recipients one request may name (a send, reminders, a group send); more is
+    /// refused whole with `too_many_recipients`. Default 10,000.
+    #[serde(default = "default_max_recipients")]
+    pub max_recipients: usize,
     /// Clients allowed to call `/v1` (`[[api.token]]`); none: every `/v1` call is
     /// refused (health and metrics stay open).
     #[serde(default, rename = "token")]
@@ -171,11 +175,12 @@ pub struct ApiToken {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
-    /// Send and cancel messages (and, in demo mode, simulate replies).
+    /// Send and cancel messages.
     Send,
     /// Read status, inbox, links and queue.
     Read,
-    /// Create, decide and resend approvals; create and cancel reminders.
+    /// Create, decide and resend approvals; create and cancel reminders; in demo mode,
+    /// simulate a phone's reply (which can decide an approval).
     Approvals,
     /// Contacts, groups, CSV import, group sends and drafts.
     Contacts,
@@ -546,6 +551,7 @@ impl Default for Api {
         Self {
             listen: default_api_listen(),
             max_body_bytes: default_max_body(),
+            max_recipients: default_max_recipients(),
             tokens: Vec::new(),
         }
     }
@@ -585,6 +591,9 @@ fn default_api_listen() -> SocketAddr {
 }
 fn default_max_body() -> usize {
     1 << 20
+}
+fn default_max_recipients() -> usize {
+    10_000
 }
 fn default_log_level() -> String {
     "info".into()

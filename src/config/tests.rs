@@ -490,6 +490,7 @@ fn example_config_documents_a_valid_file() {
         "database",
         "synchronous",
         "max_body_bytes",
+        "max_recipients",
         "format",
         "level",
         "resend_unconfirmed",

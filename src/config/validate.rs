@@ -24,6 +24,12 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
             "must be at least 1024",
         ));
     }
+    if config.api.max_recipients == 0 {
+        return Err(ConfigError::invalid(
+            "api.max_recipients",
+            "must be at least 1",
+        ));
+    }
     let mut token_names = HashSet::new();
     let mut token_values = HashSet::new();
     for (i, t) in config.api.tokens.iter_mut().enumerate() {

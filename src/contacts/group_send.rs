@@ -161,17 +161,30 @@ pub struct GroupSendProgress {
     pub done: usize,
     /// Recipients per state.
     pub counts: StateCounts,
-    /// Every recipient, in job order.
+    /// Recipients in job order: all, or one page of them.
     pub recipients: Vec<RecipientProgress>,
+    /// The recipient id after which the next page starts; `None`: this was the last.
+    pub next_after: Option<i64>,
 }
 
-/// The progress of job `job_id` (from [`StoreHandle::job_status`]), `None` if there is
-/// no such job.
+/// The progress of job `job_id` with every recipient, `None` if there is no such job.
 pub async fn group_send_progress(
     store: &StoreHandle,
     job_id: JobId,
 ) -> Result<Option<GroupSendProgress>, StoreError> {
-    let Some(st) = store.job_status(job_id).await? else {
+    group_send_progress_page(store, job_id, None, usize::MAX).await
+}
+
+/// The progress of job `job_id` with one page of its recipients: those after recipient
+/// `after`, at most `limit` (totals and counts cover them all); `None` if there is no
+/// such job.
+pub async fn group_send_progress_page(
+    store: &StoreHandle,
+    job_id: JobId,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Option<GroupSendProgress>, StoreError> {
+    let Some((st, next_after)) = store.job_status_page(job_id, after, limit).await? else {
         return Ok(None);
     };
     let recipients: Vec<RecipientProgress> = st
@@ -183,12 +196,18 @@ pub async fn group_send_progress(
             last_error: r.last_error,
         })
         .collect();
+    let done = DeliveryState::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| st.counts.get(*s))
+        .sum::<u64>();
     Ok(Some(GroupSendProgress {
         job_id: st.job_id,
         state: st.state,
-        total: recipients.len(),
-        done: recipients.iter().filter(|r| r.state.is_final()).count(),
+        total: usize::try_from(st.counts.total()).unwrap_or(usize::MAX),
+        done: usize::try_from(done).unwrap_or(usize::MAX),
         counts: st.counts,
         recipients,
+        next_after,
     }))
 }

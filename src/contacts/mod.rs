@@ -28,6 +28,6 @@ pub use csv_import::{
 };
 pub use group_send::{
     GroupSend, GroupSendError, GroupSendOutcome, GroupSendProgress, RecipientProgress, group_send,
-    group_send_progress, send_draft,
+    group_send_progress, group_send_progress_page, send_draft,
 };
 pub use import::{ContactImportError, ImportReport, import_csv};

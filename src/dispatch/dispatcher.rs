@@ -483,6 +483,7 @@ impl Shared {
                 }
             }
             LinkEvent::Mo { message: mo, ack } => {
+                self.metrics.mo_received();
                 let text = mo
                     .text
                     .clone()
@@ -516,6 +517,7 @@ impl Shared {
                 match stored {
                     Ok(MoReceived::Stored(_)) => {
                         // Committed: now the gateway may have its answers.
+                        self.metrics.mo_stored();
                         ack.answer();
                         self.changes.bump_inbox();
                     }

@@ -160,6 +160,14 @@ pub enum SendError {
     /// The expiry is not after the send time.
     #[error("expires_at is not after the send time")]
     ExpiresBeforeSend,
+    /// More recipients than `api.max_recipients` in one request; nothing was accepted.
+    #[error("{given} recipients, more than the {max} one request may name (api.max_recipients)")]
+    TooManyRecipients {
+        /// How many the request named.
+        given: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The daemon is shutting down and takes no new jobs.
     #[error("hongyan is shutting down")]
     ShuttingDown,
@@ -180,6 +188,8 @@ struct Inner {
     router: Router,
     plans: HashMap<Carrier, CarrierPlan>,
     default_validity: Duration,
+    /// `api.max_recipients`.
+    max_recipients: usize,
     /// One allocator per carrier (their UDH widths may differ).
     references: Mutex<HashMap<Carrier, ReferenceAllocator>>,
     /// Dispatchers to wake per carrier.
@@ -217,6 +227,7 @@ impl Submitter {
                 router,
                 plans,
                 default_validity: config.queue.default_validity,
+                max_recipients: config.api.max_recipients,
                 references: Mutex::new(HashMap::new()),
                 wake,
                 changes,
@@ -236,6 +247,16 @@ impl Submitter {
         tracing::info!(job = job_id, outcome = ?out, "cancel");
         self.inner.changes.bump();
         Ok(out)
+    }
+
+    /// Refuses a request naming more than `api.max_recipients` numbers, before any
+    /// work per number: one request must not hold the daemon's memory or its writer.
+    pub fn check_recipient_count(&self, given: usize) -> Result<(), SendError> {
+        let max = self.inner.max_recipients;
+        if given > max {
+            return Err(SendError::TooManyRecipients { given, max });
+        }
+        Ok(())
     }
 
     /// The router in use.
@@ -260,6 +281,7 @@ impl Submitter {
         if req.recipients.is_empty() {
             return Err(SendError::NoRecipients);
         }
+        self.check_recipient_count(req.recipients.len())?;
         if let Some(ext) = &req.source_ext {
             if ext.is_empty() || ext.len() > 12 || !ext.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(SendError::BadExtension(ext.clone()));

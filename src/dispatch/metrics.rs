@@ -24,6 +24,8 @@ pub struct LinkMetrics {
     undelivered: AtomicU64,
     reconnects: AtomicU64,
     reports_stored: AtomicU64,
+    mo_received: AtomicU64,
+    mo_stored: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -47,6 +49,11 @@ pub struct MetricsSnapshot {
     /// Status reports committed to the store: matched, repeated, or kept as an orphan
     /// (counted once, when first stored).
     pub reports_stored: u64,
+    /// MO messages (reassembled) that came in on the link.
+    pub mo_received: u64,
+    /// MO messages committed to the inbox (a gateway's resend of one already stored is
+    /// received again but not stored again).
+    pub mo_stored: u64,
     /// Cumulative counts per bucket of [`LATENCY_BUCKETS`] (Prometheus `le`).
     pub latency_buckets: Vec<u64>,
     /// Latencies observed.
@@ -92,6 +99,14 @@ impl LinkMetrics {
         self.reports_stored.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn mo_received(&self) {
+        self.mo_received.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn mo_stored(&self) {
+        self.mo_stored.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn reconnected(&self) {
         self.reconnects.fetch_add(1, Ordering::Relaxed);
     }
@@ -107,6 +122,8 @@ impl LinkMetrics {
             undelivered: get(&self.undelivered),
             reconnects: get(&self.reconnects),
             reports_stored: get(&self.reports_stored),
+            mo_received: get(&self.mo_received),
+            mo_stored: get(&self.mo_stored),
             latency_buckets: self.latency_buckets.iter().map(get).collect(),
             latency_count: get(&self.latency_count),
             latency_sum_seconds: get(&self.latency_sum_micros) as f64 / 1e6,
@@ -148,8 +165,12 @@ mod tests {
         m.failed();
         m.reconnected();
         m.report_stored();
+        m.mo_received();
+        m.mo_received();
+        m.mo_stored();
         let s = m.snapshot();
         assert_eq!(s.reports_stored, 1);
+        assert_eq!((s.mo_received, s.mo_stored), (2, 1));
         assert_eq!(
             (
                 s.delivered,

@@ -666,6 +666,19 @@ impl StoreHandle {
         self.read(super::webhooks::backlog).await
     }
 
+    /// A job with one page of its recipients (those after recipient `after`, at most
+    /// `limit`) and the `after` of the next page, on the read connection; counts and
+    /// state cover every recipient.
+    pub async fn job_status_page(
+        &self,
+        job_id: JobId,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Option<(JobStatus, Option<i64>)>> {
+        self.read(move |c| read::job_status_page(c, job_id, after, limit))
+            .await
+    }
+
     /// [`Store::job_status`], on the read connection.
     pub async fn job_status(&self, job_id: JobId) -> Result<Option<JobStatus>> {
         self.read(move |c| read::job_status(c, job_id)).await
@@ -693,6 +706,74 @@ impl StoreHandle {
     /// [`Store::queue_depth`], on the read connection.
     pub async fn queue_depth(&self) -> Result<QueueDepth> {
         self.read(read::queue_depth).await
+    }
+
+    /// Jobs matching `filter`, newest first (see [`lists`](super::lists)), on the read
+    /// connection.
+    pub async fn jobs_list(
+        &self,
+        filter: super::lists::JobFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<super::model::JobSummary>> {
+        self.read(move |c| super::lists::jobs_list(c, &filter, window))
+            .await
+    }
+
+    /// Inbound messages matching `filter`, newest first, on the read connection.
+    pub async fn inbox_page(
+        &self,
+        filter: super::lists::InboxFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<InboxMessage>> {
+        self.read(move |c| super::lists::inbox_page(c, &filter, window))
+            .await
+    }
+
+    /// Approval requests matching `filter`, newest first, each with its steps.
+    pub async fn approvals_list(
+        &self,
+        filter: super::lists::ItemFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<ApprovalView>> {
+        self.read(move |c| {
+            let ids =
+                super::lists::item_ids(c, super::lists::ItemTable::Approvals, &filter, window)?;
+            let mut items = Vec::with_capacity(ids.items.len());
+            for id in ids.items {
+                items.extend(super::approvals::approval_get(c, id)?);
+            }
+            Ok(super::lists::Page {
+                items,
+                next_before: ids.next_before,
+            })
+        })
+        .await
+    }
+
+    /// Reminders matching `filter`, newest first.
+    pub async fn reminders_list(
+        &self,
+        filter: super::lists::ItemFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<ReminderView>> {
+        self.read(move |c| {
+            let ids =
+                super::lists::item_ids(c, super::lists::ItemTable::Reminders, &filter, window)?;
+            let mut items = Vec::with_capacity(ids.items.len());
+            for id in ids.items {
+                items.extend(super::reminders::reminder_get(c, id)?);
+            }
+            Ok(super::lists::Page {
+                items,
+                next_before: ids.next_before,
+            })
+        })
+        .await
+    }
+
+    /// How many inbound messages wait for the reply router, on the read connection.
+    pub async fn inbox_backlog(&self) -> Result<u64> {
+        self.read(super::inbox::inbox_backlog).await
     }
 
     /// [`Store::inbox_list`], on the read connection.

@@ -182,6 +182,15 @@ pub(crate) fn inbox_unrouted(c: &Connection, limit: usize) -> Result<Vec<InboxMe
     collect_messages(rows)
 }
 
+/// Messages the reply router has not looked at yet (its backlog): a walk of the
+/// `inbox_unrouted` index, as long as the backlog.
+pub(crate) fn inbox_backlog(c: &Connection) -> Result<u64> {
+    let n: i64 = c
+        .prepare_cached("SELECT count(*) FROM inbox WHERE route IS NULL")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Records what the reply router made of a message (see [`InboxRoute`]).
 pub(crate) fn inbox_set_route(c: &Connection, id: i64, route: &InboxRoute) -> Result<()> {
     c.prepare_cached("UPDATE inbox SET route = ?2, item_id = ?3 WHERE id = ?1")?
@@ -189,7 +198,7 @@ pub(crate) fn inbox_set_route(c: &Connection, id: i64, route: &InboxRoute) -> Re
     Ok(())
 }
 
-fn collect_messages(mut rows: rusqlite::Rows<'_>) -> Result<Vec<InboxMessage>> {
+pub(crate) fn collect_messages(mut rows: rusqlite::Rows<'_>) -> Result<Vec<InboxMessage>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(InboxMessage {

@@ -76,6 +76,14 @@ pub(crate) fn job_state_of(c: &Connection, job_id: JobId) -> Result<JobState> {
             what: "job",
             id: job_id,
         })?;
+    let (counts, started) = recipient_counts(c, first, count)?;
+    Ok(job_state(JobPhase::from_code(phase)?, &counts, started))
+}
+
+/// Recipients per derived state over a job's segments `first..first + count`, and
+/// whether any segment left the queue. Streams the segments: memory stays the same
+/// however many recipients the job has.
+fn recipient_counts(c: &Connection, first: i64, count: i64) -> Result<(StateCounts, bool)> {
     let mut stmt = c.prepare_cached(
         "SELECT recipient_id, state FROM segments WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
@@ -100,10 +108,24 @@ pub(crate) fn job_state_of(c: &Connection, job_id: JobId) -> Result<JobState> {
     if let Some((_, states)) = current {
         counts.add(recipient_state(states), 1);
     }
-    Ok(job_state(JobPhase::from_code(phase)?, &counts, started))
+    Ok((counts, started))
 }
 
+/// A job with every recipient and segment (see [`job_status_page`] for one page).
 pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStatus>> {
+    Ok(job_status_page(c, job_id, None, usize::MAX)?.map(|(status, _)| status))
+}
+
+/// A job with its counts and state over all recipients, but only the recipients after
+/// `after` (a recipient id), at most `limit`, with their segments; and the recipient id
+/// to pass as `after` for the next page (`None`: this was the last). What one request
+/// holds in memory is one page, however many recipients the job has.
+pub(crate) fn job_status_page(
+    c: &Connection,
+    job_id: JobId,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Option<(JobStatus, Option<i64>)>> {
     let mut stmt = c.prepare_cached(
         "SELECT idempotency_key, priority, text, signature, source_ext, send_at, expires_at,
                 state, first_recipient, recipients, first_segment, segments,
@@ -131,25 +153,43 @@ pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStat
         updated_at: r.get(13)?,
         cancelled_at: r.get(14)?,
         counts: StateCounts::default(),
-        recipients: Vec::with_capacity(usize::try_from(n_recipients).unwrap_or(0)),
+        recipients: Vec::new(),
     };
     drop(rows);
     drop(stmt);
+    let (counts, started) = recipient_counts(c, first_segment, n_segments)?;
+    status.counts = counts;
+    status.state = job_state(phase, &status.counts, started);
 
+    let last_recipient = first_recipient + n_recipients - 1;
+    let from = after.map_or(first_recipient, |a| {
+        a.saturating_add(1).max(first_recipient)
+    });
     let mut stmt = c.prepare_cached(
-        "SELECT id, number, carrier, parts, reference, created_at, updated_at
-         FROM recipients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+        "SELECT id, number, carrier, parts, reference, created_at, updated_at, first_segment
+         FROM recipients WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
     )?;
-    let mut rows = stmt.query([first_recipient, first_recipient + n_recipients - 1])?;
+    let mut rows = stmt.query(rusqlite::params![
+        from,
+        last_recipient,
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ])?;
+    let mut segment_range: Option<(i64, i64)> = None;
     while let Some(r) = rows.next()? {
         let reference: Option<i64> = r.get(4)?;
+        let parts: u8 = narrow(r.get(3)?, "recipients.parts")?;
+        let seg_first: i64 = r.get(7)?;
+        let seg_last = seg_first + i64::from(parts) - 1;
+        segment_range = Some(segment_range.map_or((seg_first, seg_last), |(lo, hi)| {
+            (lo.min(seg_first), hi.max(seg_last))
+        }));
         status.recipients.push(RecipientStatus {
             recipient_id: r.get(0)?,
             number: r.get(1)?,
             carrier: r.get(2)?,
             // Derived from the segments below.
             state: DeliveryState::Queued,
-            parts: narrow(r.get(3)?, "recipients.parts")?,
+            parts,
             reference: reference
                 .map(|v| narrow(v, "recipients.reference"))
                 .transpose()?,
@@ -162,40 +202,40 @@ pub(crate) fn job_status(c: &Connection, job_id: JobId) -> Result<Option<JobStat
     drop(rows);
     drop(stmt);
 
-    let mut stmt = c.prepare_cached(
-        "SELECT id, recipient_id, part, state, attempts, link, connection, msg_id, result,
-                report_stat, report_err, last_error, claimed_at, submitted_at, reported_at,
-                updated_at
-         FROM segments WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
-    )?;
-    let mut rows = stmt.query([first_segment, first_segment + n_segments - 1])?;
-    // Segments come in recipient order, so a cursor over recipients suffices.
-    let mut at = 0usize;
-    while let Some(r) = rows.next()? {
-        let recipient_id: i64 = r.get(1)?;
-        while status
-            .recipients
-            .get(at)
-            .is_some_and(|x| x.recipient_id != recipient_id)
-        {
-            at += 1;
+    if let Some((lo, hi)) = segment_range {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, recipient_id, part, state, attempts, link, connection, msg_id, result,
+                    report_stat, report_err, last_error, claimed_at, submitted_at, reported_at,
+                    updated_at
+             FROM segments WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([lo, hi])?;
+        // Segments come in recipient order, so a cursor over recipients suffices.
+        let mut at = 0usize;
+        while let Some(r) = rows.next()? {
+            let recipient_id: i64 = r.get(1)?;
+            while status
+                .recipients
+                .get(at)
+                .is_some_and(|x| x.recipient_id != recipient_id)
+            {
+                at += 1;
+            }
+            let Some(recipient) = status.recipients.get_mut(at) else {
+                return Err(StoreError::Internal("segment outside its job's recipients"));
+            };
+            recipient.segments.push(segment_status(r)?);
         }
-        let Some(recipient) = status.recipients.get_mut(at) else {
-            return Err(StoreError::Internal("segment outside its job's recipients"));
-        };
-        recipient.segments.push(segment_status(r)?);
     }
-    let mut started = false;
     for recipient in &mut status.recipients {
         derive_recipient(recipient);
-        status.counts.add(recipient.state, 1);
-        started |= recipient
-            .segments
-            .iter()
-            .any(|s| !matches!(s.state, DeliveryState::Scheduled | DeliveryState::Queued));
     }
-    status.state = job_state(phase, &status.counts, started);
-    Ok(Some(status))
+    let next_after = status
+        .recipients
+        .last()
+        .map(|r| r.recipient_id)
+        .filter(|id| status.recipients.len() == limit && *id < last_recipient);
+    Ok(Some((status, next_after)))
 }
 
 /// A recipient's state, last error and last change, from its segments.

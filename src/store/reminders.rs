@@ -37,7 +37,8 @@ pub enum ReminderState {
 }
 
 impl ReminderState {
-    const fn code(self) -> i64 {
+    /// The code stored in `reminders.state`.
+    pub const fn code(self) -> i64 {
         match self {
             Self::Scheduled => 0,
             Self::Sending => 1,

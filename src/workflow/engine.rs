@@ -5,7 +5,9 @@
 //! due, tell applicants their outcome, and send due reminders. A pass runs when an MO
 //! message arrives, when the handle changed something, and when the next scheduled
 //! moment comes (asked of the store: the earliest expiry, approver reminder or
-//! reminder send). Nothing polls.
+//! reminder send), and at once again while stored replies are left over from a pass
+//! that took a full batch, so a burst is drained without waiting for more traffic.
+//! Nothing polls.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -334,7 +336,17 @@ impl Workflow {
         let engine = wf.clone();
         let task = tokio::spawn(async move {
             loop {
-                engine.run_once().await;
+                if engine.run_once().await {
+                    // More stored replies than one pass takes: route them now, not when
+                    // the next MO or due item happens to come (a burst may be the last
+                    // traffic for a long time). A pass is bounded, so stopping is still
+                    // seen between passes.
+                    if *stop.borrow() {
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                    continue;
+                }
                 let wake = engine.next_wake().await;
                 tokio::select! {
                     _ = sleep_until(wake) => {}
@@ -506,6 +518,9 @@ impl Workflow {
         if req.recipients.is_empty() {
             return Err(invalid("recipients", "is empty"));
         }
+        self.inner
+            .submitter
+            .check_recipient_count(req.recipients.len())?;
         let repeat_every = match req.repeat_every {
             Some(d) if d < Duration::from_secs(60) => {
                 return Err(invalid("repeat_every", "must be at least 1 minute"));
@@ -574,6 +589,11 @@ impl Workflow {
 
     /// When the engine should look again.
     async fn next_wake(&self) -> Option<tokio::time::Instant> {
+        // Replies left over (a pass failed half-way): look again shortly rather than
+        // wait for an MO that may never come.
+        if self.inner.store.inbox_backlog().await.is_ok_and(|n| n > 0) {
+            return Some(tokio::time::Instant::now() + MIN_WAIT);
+        }
         let remind = self.remind_after();
         match self.inner.store.workflow_next_due(remind).await {
             Ok(Some(at)) => {
@@ -597,15 +617,22 @@ impl Workflow {
     }
 
     /// One pass of the engine now: routes replies, expires, reminds, sends what is due.
-    pub async fn run_once(&self) {
-        if let Err(e) = self.pass().await {
-            tracing::warn!(error = %e, "workflow pass failed; the next pass retries");
+    /// True when stored replies are left for another pass (more than a batch came).
+    pub async fn run_once(&self) -> bool {
+        match self.pass().await {
+            Ok(more) => more,
+            Err(e) => {
+                tracing::warn!(error = %e, "workflow pass failed; the next pass retries");
+                false
+            }
         }
     }
 
-    async fn pass(&self) -> Result<(), WorkflowError> {
+    async fn pass(&self) -> Result<bool, WorkflowError> {
         let store = &self.inner.store;
-        for m in store.inbox_unrouted(BATCH).await? {
+        let unrouted = store.inbox_unrouted(BATCH).await?;
+        let more = unrouted.len() == BATCH;
+        for m in unrouted {
             self.route_reply(m).await?;
         }
         let now = self.now();
@@ -642,7 +669,7 @@ impl Workflow {
         for r in store.reminders_due(self.now(), BATCH).await? {
             self.remind(r).await?;
         }
-        Ok(())
+        Ok(more)
     }
 
     /// Queues a one-recipient SMS; the job id, or why it was refused.

@@ -17,20 +17,20 @@ use serde_json::{Value, json};
 
 use crate::daemon::{TempDir, demo_config};
 
-const LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const LIMIT: Duration = Duration::from_secs(30);
 const TOKEN: &str = "hongyan-demo-token";
 const READER: &str = "reader-token-0123456789";
 
-struct Api {
+pub(crate) struct Api {
     daemon: Option<DaemonHandle>,
     server: Option<ApiServer>,
-    client: ApiClient,
+    pub(crate) client: ApiClient,
     base: String,
     _dir: TempDir,
 }
 
 impl Api {
-    async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Self {
+    pub(crate) async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = TempDir::new(name);
         let mut config = demo_config(&dir);
         config.api.tokens.push(ApiToken {
@@ -54,15 +54,15 @@ impl Api {
         }
     }
 
-    fn daemon(&self) -> &DaemonHandle {
+    pub(crate) fn daemon(&self) -> &DaemonHandle {
         self.daemon.as_ref().unwrap()
     }
 
-    fn as_client(&self, token: Option<&str>) -> ApiClient {
+    pub(crate) fn as_client(&self, token: Option<&str>) -> ApiClient {
         ApiClient::new(&self.base, token.map(str::to_owned))
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         tokio::time::timeout(LIMIT, self.client.call(method, path, body.as_ref()))
             .await
             .unwrap()
@@ -70,7 +70,12 @@ impl Api {
     }
 
     /// The error of a call expected to fail: (status, code, whole body).
-    async fn fail(&self, method: &str, path: &str, body: Option<Value>) -> (u16, String, Value) {
+    pub(crate) async fn fail(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, String, Value) {
         match self.client.call(method, path, body.as_ref()).await {
             Err(ClientError::Api {
                 status, code, body, ..
@@ -79,7 +84,7 @@ impl Api {
         }
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.server.take().unwrap().shutdown().await;
         self.daemon
             .take()

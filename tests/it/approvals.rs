@@ -792,4 +792,62 @@ mod paused {
         assert_eq!(depth.segments.total(), 1, "one SMS in the queue: {depth:?}");
         store.close().await.unwrap();
     }
+
+    /// A voting peak: more stored MOs than one pass of the reply router takes, then the
+    /// approver's answer, and no traffic after. The answer must be applied all the same;
+    /// the router once took 256 per pass and slept until the next MO. On tokio's real
+    /// clock, so the bounded waits are not skipped while the store's thread works.
+    #[tokio::test]
+    async fn a_reply_after_a_burst_larger_than_a_pass_is_decided_without_more_traffic() {
+        let (_dir, config, store, submitter, clock) = rig("appr-burst");
+        let service_code = config.links[0].service_code.clone();
+        let link = config.links[0].name.clone();
+        let (wf, stop, task, inbox) = engine(&store, submitter, config, clock);
+        let mut rx = wf.subscribe();
+        let req = request(
+            "用章申请",
+            vec![(StageRule::All, vec![person("王经理", "13800138000")])],
+        );
+        let id = wf.create_approval(req).await.unwrap().approval_id;
+        let ext = next(&mut rx, |e| match e {
+            WorkflowEvent::ApprovalAsked { extension, .. } => extension.clone(),
+            _ => None,
+        })
+        .await;
+        let mo = |sender: &str, to: &str, text: &str| hongyan::store::NewInbound {
+            sender: sender.into(),
+            destination: to.into(),
+            text: text.into(),
+            coding: 8,
+            received_at: clock.now_millis(),
+            link: link.clone(),
+            item_id: None,
+        };
+        // Votes to the bare service code: more than two passes' worth.
+        for i in 0..600 {
+            store
+                .inbox_insert(mo(&format!("1390000{i:04}"), &service_code, "1"))
+                .await
+                .unwrap();
+        }
+        store
+            .inbox_insert(mo("13800138000", &format!("{service_code}{ext}"), "同意"))
+            .await
+            .unwrap();
+        // One wake-up for the whole burst, as the watch channel coalesces them.
+        inbox.send_modify(|n| *n += 1);
+        next(&mut rx, |e| match e {
+            WorkflowEvent::Decided { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+        assert_eq!(
+            wf.approval(id).await.unwrap().unwrap().state,
+            ApprovalState::Approved
+        );
+        assert!(store.inbox_unrouted(10).await.unwrap().is_empty());
+        let _ = stop.send(true);
+        task.await.unwrap();
+        store.close().await.unwrap();
+    }
 }

@@ -2,6 +2,7 @@
 
 mod ack;
 mod api;
+mod api_lists;
 mod approvals;
 mod cli;
 mod config;
