@@ -386,8 +386,9 @@ async fn an_any_one_stage_completes_on_the_first_approval() {
     for s in &steps {
         numbers.push(asked(&daemon, &mut rx, s.id).await);
     }
-    // An unclear answer keeps the step pending and asks again, from the same number.
-    reply(&daemon, approvers[0], &numbers[0], "我看看").await;
+    // An unclear answer (a yes taken back by a hedge) keeps the step pending and asks
+    // again, from the same number.
+    reply(&daemon, approvers[0], &numbers[0], "好的，我看一下再说").await;
     next(&mut rx, |e| {
         matches!(e, WorkflowEvent::Unclear { step_id, .. } if *step_id == steps[0].id).then_some(())
     })
