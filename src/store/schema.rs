@@ -299,6 +299,28 @@ CREATE TABLE segment_counts (
 );
 INSERT INTO segment_counts (state, n) SELECT state, count(*) FROM segments GROUP BY state;
 "#,
+    // Version 9: webhook delivery ids are never reused. The outbox row id is the
+    // `X-Hongyan-Delivery` a receiver drops repeats by, and rows are deleted once
+    // delivered; a plain rowid then hands the same id to the next event. AUTOINCREMENT
+    // keeps the highest id ever issued in `sqlite_sequence`, across deletes, retention and
+    // restarts. The rows waiting keep their ids, and the sequence starts above them.
+    r#"
+CREATE TABLE webhook_outbox_v9 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook     TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    next_at     INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+INSERT INTO webhook_outbox_v9 (id, webhook, event, body, created_at, next_at, attempts, last_error)
+    SELECT id, webhook, event, body, created_at, next_at, attempts, last_error FROM webhook_outbox;
+DROP TABLE webhook_outbox;
+ALTER TABLE webhook_outbox_v9 RENAME TO webhook_outbox;
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
+"#,
 ];
 
 /// The schema version this build writes.
