@@ -40,7 +40,7 @@ use crate::sim::SimHandle;
 use crate::store::{StoreHandle, UnconfirmedSegment};
 use crate::workflow::Workflow;
 
-pub use start::SimTweak;
+pub use start::{SimTweak, record_submits};
 pub use wait::WaitTimeout;
 
 /// Why the daemon could not start.

@@ -304,6 +304,28 @@ async fn start_link(
     Ok((runner, sim, wake))
 }
 
+/// The settings of the in-process gateway behind `link`. It runs as long as the daemon,
+/// so, like the standalone `hongyan simulate`, it keeps no record of each SUBMIT and no
+/// duplicate key per message: either would grow with every message sent (about 630 bytes
+/// each). Tests that read the records ask for them with [`record_submits`].
+fn sim_config(link: &config::Link, protocol: SimProtocol) -> SimConfig {
+    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
+    let mut sc = SimConfig::new(protocol).account(link.account.clone(), secret);
+    sc.record_submits = false;
+    sc.track_duplicates = false;
+    sc
+}
+
+/// A [`SimTweak`] that makes the in-process simulators record every SUBMIT and count
+/// duplicates, as [`SimConfig::new`] does by default — for tests and short trials that
+/// read [`SimHandle::submits`] or the duplicate counters; memory grows with every message.
+pub fn record_submits() -> SimTweak {
+    Arc::new(|_, sc: &mut SimConfig| {
+        sc.record_submits = true;
+        sc.track_duplicates = true;
+    })
+}
+
 /// An in-process gateway for a simulated link; for SGIP also the link's listener, bound
 /// first so the simulator knows where to connect back.
 async fn start_sim(
@@ -320,8 +342,7 @@ async fn start_sim(
         LinkProtocol::Smgp => SimProtocol::Smgp,
         LinkProtocol::Sgip => SimProtocol::Sgip,
     };
-    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
-    let mut sc = SimConfig::new(protocol).account(link.account.clone(), secret);
+    let mut sc = sim_config(link, protocol);
     let listener = if protocol == SimProtocol::Sgip {
         let l = TcpListener::bind("127.0.0.1:0")
             .await
@@ -346,4 +367,22 @@ async fn start_sim(
     }
     let sim = Simulator::start(sc).await.map_err(sim_err)?;
     Ok((sim, listener))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemons_simulators_keep_nothing_per_message_unless_asked() {
+        let config = Config::embedded_default().unwrap();
+        for link in config.links.iter().filter(|l| l.simulated) {
+            let mut sc = sim_config(link, SimProtocol::Cmpp3);
+            assert!(!sc.record_submits, "{} records submits", link.name);
+            assert!(!sc.track_duplicates, "{} keeps duplicate keys", link.name);
+            record_submits()(link, &mut sc);
+            assert!(sc.record_submits && sc.track_duplicates);
+        }
+    }
 }
