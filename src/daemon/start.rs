@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use super::lock::DataDirLock;
 use super::{DaemonError, DaemonHandle};
 use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
@@ -30,12 +31,36 @@ fn config_error(key: impl Into<String>, reason: impl Into<String>) -> DaemonErro
     }
 }
 
+/// Creates the data directory if needed (owner-only) and locks it for this process:
+/// before the store opens or any link logs in, so a second daemon on the same directory
+/// stops here.
+pub(super) fn lock_data_dir(config: &Config) -> Result<DataDirLock, DaemonError> {
+    let dir = &config.storage.data_dir;
+    let prepared = super::datadir::prepare(dir).map_err(|source| DaemonError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
+    if let super::datadir::DataDir::OpenToOthers(bits) = prepared {
+        tracing::warn!(
+            dir = %dir.display(),
+            open_bits = format!("{bits:03o}"),
+            "the data directory (messages, numbers, replies) can be read by other users; chmod 700 it"
+        );
+    }
+    Ok(DataDirLock::acquire(dir)?)
+}
+
 pub(super) async fn start(
     config: Config,
+    lock: Option<DataDirLock>,
     tweak: Option<SimTweak>,
 ) -> Result<DaemonHandle, DaemonError> {
     check_shared_carriers(&config)?;
     let router = build_router(&config)?;
+    let lock = match lock {
+        Some(l) => l,
+        None => lock_data_dir(&config)?,
+    };
     if config.is_demo() {
         tracing::warn!("DEMO MODE: all carriers are simulated; no real SMS is sent");
     }
@@ -137,6 +162,7 @@ pub(super) async fn start(
         workflow_task,
         webhooks,
         recovered,
+        _lock: lock,
     })
 }
 
@@ -200,12 +226,7 @@ fn build_router(config: &Config) -> Result<Router, DaemonError> {
 async fn open_store(
     config: &Config,
 ) -> Result<(StoreHandle, Vec<UnconfirmedSegment>), DaemonError> {
-    let dir = &config.storage.data_dir;
-    std::fs::create_dir_all(dir).map_err(|source| DaemonError::DataDir {
-        path: dir.clone(),
-        source,
-    })?;
-    let path = dir.join(&config.storage.database);
+    let path = config.storage.data_dir.join(&config.storage.database);
     let options = StoreOptions {
         synchronous: match config.storage.synchronous {
             config::Synchronous::Normal => Synchronous::Normal,

@@ -157,6 +157,7 @@ mod db;
 mod error;
 mod extensions;
 mod handle;
+mod files;
 mod inbox;
 mod jobs;
 mod model;

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod crash;
 mod daemon;
+mod datadir;
 mod decode;
 mod groups;
 mod link;
