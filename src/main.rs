@@ -267,11 +267,13 @@ fn run_daemon(
     runtime()?.block_on(async move {
         use hongyan::daemon::notify;
         let mut stop = StopSignals::install()?;
-        // Bound first: a taken address stops start-up before any link logs in.
+        // The data directory first: a second daemon on it stops here, before anything.
+        let lock = hongyan::daemon::Daemon::lock_data_dir(&config).context("cannot start")?;
+        // Bound next: a taken address stops start-up before any link logs in.
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("api.listen: cannot listen on {listen}"))?;
-        let daemon = hongyan::daemon::Daemon::start(config)
+        let daemon = hongyan::daemon::Daemon::start_locked(config, lock)
             .await
             .context("cannot start")?;
         let api = hongyan::api::serve(&daemon, listener).context("cannot start the API")?;

@@ -17,12 +17,16 @@
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
+//! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
+//! | `datadir.rs` | creating the data directory owner-only; warning when others can read it |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
 //! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
 //! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
 
 pub mod bench;
+pub mod datadir;
 pub mod demo;
+pub mod lock;
 pub mod logging;
 pub mod notify;
 pub mod retention;
@@ -41,7 +45,7 @@ use crate::sim::SimHandle;
 use crate::store::{StoreHandle, UnconfirmedSegment};
 use crate::workflow::Workflow;
 
-pub use start::SimTweak;
+pub use start::{SimTweak, record_submits};
 pub use wait::WaitTimeout;
 
 /// Why the daemon could not start.
@@ -74,6 +78,9 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the data directory, or its lock cannot be taken.
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
     /// The store cannot be opened or recovered.
     #[error("store {path}: {source}")]
     Store {
@@ -126,7 +133,23 @@ impl Daemon {
         config: Config,
         tweak: Option<SimTweak>,
     ) -> Result<DaemonHandle, DaemonError> {
-        start::start(config, tweak).await
+        start::start(config, None, tweak).await
+    }
+
+    /// Creates the data directory if needed and locks it for this process, for a caller
+    /// that must know the directory is free before it does anything else (binding the
+    /// API); then [`Daemon::start_locked`].
+    pub fn lock_data_dir(config: &Config) -> Result<lock::DataDirLock, DaemonError> {
+        start::lock_data_dir(config)
+    }
+
+    /// Like [`Daemon::start`], with the data directory already locked by
+    /// [`Daemon::lock_data_dir`]; the daemon holds the lock until it stops.
+    pub async fn start_locked(
+        config: Config,
+        lock: lock::DataDirLock,
+    ) -> Result<DaemonHandle, DaemonError> {
+        start::start(config, Some(lock), None).await
     }
 }
 
@@ -148,6 +171,8 @@ pub struct DaemonHandle {
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
     recovered: Vec<UnconfirmedSegment>,
+    /// Released when the handle goes, after the store is closed.
+    _lock: lock::DataDirLock,
 }
 
 /// What [`DaemonHandle::shutdown`] did.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use super::lock::DataDirLock;
 use super::{DaemonError, DaemonHandle};
 use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
@@ -30,12 +31,36 @@ fn config_error(key: impl Into<String>, reason: impl Into<String>) -> DaemonErro
     }
 }
 
+/// Creates the data directory if needed (owner-only) and locks it for this process:
+/// before the store opens or any link logs in, so a second daemon on the same directory
+/// stops here.
+pub(super) fn lock_data_dir(config: &Config) -> Result<DataDirLock, DaemonError> {
+    let dir = &config.storage.data_dir;
+    let prepared = super::datadir::prepare(dir).map_err(|source| DaemonError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
+    if let super::datadir::DataDir::OpenToOthers(bits) = prepared {
+        tracing::warn!(
+            dir = %dir.display(),
+            open_bits = format!("{bits:03o}"),
+            "the data directory (messages, numbers, replies) can be read by other users; chmod 700 it"
+        );
+    }
+    Ok(DataDirLock::acquire(dir)?)
+}
+
 pub(super) async fn start(
     config: Config,
+    lock: Option<DataDirLock>,
     tweak: Option<SimTweak>,
 ) -> Result<DaemonHandle, DaemonError> {
     check_shared_carriers(&config)?;
     let router = build_router(&config)?;
+    let lock = match lock {
+        Some(l) => l,
+        None => lock_data_dir(&config)?,
+    };
     if config.is_demo() {
         tracing::warn!("DEMO MODE: all carriers are simulated; no real SMS is sent");
     }
@@ -137,6 +162,7 @@ pub(super) async fn start(
         workflow_task,
         webhooks,
         recovered,
+        _lock: lock,
     })
 }
 
@@ -203,11 +229,8 @@ fn build_router(config: &Config) -> Result<Router, DaemonError> {
 async fn open_store(
     config: &Config,
 ) -> Result<(StoreHandle, Vec<UnconfirmedSegment>, Arc<WireJournal>), DaemonError> {
+    // The directory exists: `lock_data_dir` created it (owner-only) and holds its lock.
     let dir = &config.storage.data_dir;
-    std::fs::create_dir_all(dir).map_err(|source| DaemonError::DataDir {
-        path: dir.clone(),
-        source,
-    })?;
     let path = dir.join(&config.storage.database);
     let options = StoreOptions {
         synchronous: match config.storage.synchronous {
@@ -335,6 +358,28 @@ async fn start_link(
     Ok((runner, sim, wake))
 }
 
+/// The settings of the in-process gateway behind `link`. It runs as long as the daemon,
+/// so, like the standalone `hongyan simulate`, it keeps no record of each SUBMIT and no
+/// duplicate key per message: either would grow with every message sent (about 630 bytes
+/// each). Tests that read the records ask for them with [`record_submits`].
+fn sim_config(link: &config::Link, protocol: SimProtocol) -> SimConfig {
+    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
+    let mut sc = SimConfig::new(protocol).account(link.account.clone(), secret);
+    sc.record_submits = false;
+    sc.track_duplicates = false;
+    sc
+}
+
+/// A [`SimTweak`] that makes the in-process simulators record every SUBMIT and count
+/// duplicates, as [`SimConfig::new`] does by default — for tests and short trials that
+/// read [`SimHandle::submits`] or the duplicate counters; memory grows with every message.
+pub fn record_submits() -> SimTweak {
+    Arc::new(|_, sc: &mut SimConfig| {
+        sc.record_submits = true;
+        sc.track_duplicates = true;
+    })
+}
+
 /// An in-process gateway for a simulated link; for SGIP also the link's listener, bound
 /// first so the simulator knows where to connect back.
 async fn start_sim(
@@ -351,8 +396,7 @@ async fn start_sim(
         LinkProtocol::Smgp => SimProtocol::Smgp,
         LinkProtocol::Sgip => SimProtocol::Sgip,
     };
-    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
-    let mut sc = SimConfig::new(protocol).account(link.account.clone(), secret);
+    let mut sc = sim_config(link, protocol);
     let listener = if protocol == SimProtocol::Sgip {
         let l = TcpListener::bind("127.0.0.1:0")
             .await
@@ -377,4 +421,22 @@ async fn start_sim(
     }
     let sim = Simulator::start(sc).await.map_err(sim_err)?;
     Ok((sim, listener))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemons_simulators_keep_nothing_per_message_unless_asked() {
+        let config = Config::embedded_default().unwrap();
+        for link in config.links.iter().filter(|l| l.simulated) {
+            let mut sc = sim_config(link, SimProtocol::Cmpp3);
+            assert!(!sc.record_submits, "{} records submits", link.name);
+            assert!(!sc.track_duplicates, "{} keeps duplicate keys", link.name);
+            record_submits()(link, &mut sc);
+            assert!(sc.record_submits && sc.track_duplicates);
+        }
+    }
 }

@@ -130,6 +130,16 @@ pub enum StoreError {
     /// started); nothing was written.
     #[error("the store writer has stopped")]
     Closed,
+
+    /// A database file could not be created or made private to its owner (0600).
+    #[error("{path}: cannot make it readable by its owner only: {source}")]
+    FileMode {
+        /// The file (the database, or its `-wal` / `-shm`).
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {

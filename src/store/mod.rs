@@ -161,6 +161,7 @@ mod db;
 mod error;
 mod extensions;
 mod handle;
+mod files;
 mod inbox;
 mod jobs;
 pub mod lists;

@@ -314,6 +314,28 @@ CREATE INDEX IF NOT EXISTS approvals_created ON approvals(created_at);
 CREATE INDEX IF NOT EXISTS reminders_created ON reminders(created_at);
 CREATE INDEX IF NOT EXISTS reminders_recipient ON reminders(recipient);
 "#,
+    // Webhook delivery ids are never reused. The outbox row id is the
+    // `X-Hongyan-Delivery` a receiver drops repeats by, and rows are deleted once
+    // delivered; a plain rowid then hands the same id to the next event. AUTOINCREMENT
+    // keeps the highest id ever issued in `sqlite_sequence`, across deletes, retention and
+    // restarts. The rows waiting keep their ids, and the sequence starts above them.
+    r#"
+CREATE TABLE webhook_outbox_v9 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook     TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    next_at     INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+INSERT INTO webhook_outbox_v9 (id, webhook, event, body, created_at, next_at, attempts, last_error)
+    SELECT id, webhook, event, body, created_at, next_at, attempts, last_error FROM webhook_outbox;
+DROP TABLE webhook_outbox;
+ALTER TABLE webhook_outbox_v9 RENAME TO webhook_outbox;
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -388,12 +410,16 @@ impl Default for StoreOptions {
 
 /// Opens (creating if needed) the file for writing: WAL, settings, migrations.
 pub(crate) fn open_writer(path: &Path, options: &StoreOptions) -> Result<Connection> {
+    super::files::make_private(path)?;
     let conn = Connection::open(path)?;
     configure(&conn, options, options.writer_cache_kib)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::NoWal(mode));
     }
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+    // The log and its index exist now (SQLite made them with the main file's bits).
+    super::files::make_private(path)?;
     let sync = match options.synchronous {
         Synchronous::Normal => "NORMAL",
         Synchronous::Full => "FULL",
@@ -402,6 +428,11 @@ pub(crate) fn open_writer(path: &Path, options: &StoreOptions) -> Result<Connect
     migrate(&conn, MIGRATIONS)?;
     Ok(conn)
 }
+
+/// Bytes the write-ahead log is cut back to each time it starts over after a complete
+/// checkpoint (`PRAGMA journal_size_limit`). Without it the file keeps the largest size
+/// it ever reached (67 MB seen after a crash run), though only its start is in use.
+pub(crate) const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 
 /// WAL pages after which the writer checkpoints by itself. With the background
 /// checkpointer running this is only a backstop (it keeps the log far smaller); without
@@ -611,6 +642,33 @@ mod tests {
         let d = s.queue_depth().unwrap();
         assert_eq!((d.segments.queued, d.segments.in_flight), (2, 1));
         // Dropping `s` checks the counts against the segments again.
+    }
+
+    #[test]
+    fn the_write_ahead_log_is_cut_back_after_a_checkpoint() {
+        let db = TempDb::new("wal-limit");
+        let s = crate::store::Store::open(db.path(), &StoreOptions::default()).unwrap();
+        let c = s.conn();
+        c.execute_batch("CREATE TABLE big (x BLOB)").unwrap();
+        // One transaction far larger than the limit: the log grows to hold it.
+        let mb = 1024 * 1024;
+        let rows = WAL_SIZE_LIMIT / mb + 8;
+        c.execute_batch("BEGIN").unwrap();
+        for _ in 0..rows {
+            c.execute("INSERT INTO big VALUES (randomblob(?1))", [mb])
+                .unwrap();
+        }
+        c.execute_batch("COMMIT").unwrap();
+        let wal = std::path::PathBuf::from(format!("{}-wal", db.path().display()));
+        let grown = std::fs::metadata(&wal).unwrap().len();
+        assert!(grown > WAL_SIZE_LIMIT as u64, "{grown}");
+        // Everything copied into the database; the next commit starts the log over.
+        c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .unwrap();
+        c.execute("DELETE FROM big WHERE rowid = 1", []).unwrap();
+        let after = std::fs::metadata(&wal).unwrap().len();
+        assert!(after <= WAL_SIZE_LIMIT as u64, "{grown} -> {after}");
+        drop(s);
     }
 
     #[test]

@@ -51,7 +51,8 @@ impl Subscriptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebhookDelivery {
     /// Row id: also the delivery id the receiver sees (`X-Hongyan-Delivery`), the same on
-    /// every retry, so a receiver can drop repeats.
+    /// every retry, so a receiver can drop repeats. Never reused: the table's
+    /// AUTOINCREMENT keeps ids rising after rows are deleted.
     pub id: i64,
     /// The webhook's name.
     pub webhook: String,
@@ -206,4 +207,76 @@ pub(crate) fn backlog(c: &Connection) -> Result<BTreeMap<String, i64>> {
         c.prepare_cached("SELECT webhook, count(*) FROM webhook_outbox GROUP BY webhook")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::store::testutil::TempDb;
+
+    fn subs() -> Subscriptions {
+        Subscriptions::only("hook", &[WebhookEvent::Inbound])
+    }
+
+    /// Queues one event and returns the id of the only delivery due.
+    fn queue_one(s: &mut Store, n: i64) -> i64 {
+        let subs = subs();
+        s.write(|c, _| queue(c, &subs, WebhookEvent::Inbound, n.into(), n))
+            .unwrap();
+        let due = due(s.conn(), i64::MAX, 10).unwrap();
+        assert_eq!(due.len(), 1, "{due:?}");
+        due[0].id
+    }
+
+    #[test]
+    fn a_delivery_id_is_never_given_to_another_event_after_delivery_or_a_restart() {
+        let db = TempDb::new("webhook-ids");
+        let mut seen = std::collections::BTreeSet::new();
+        for round in 0..3 {
+            // A restart between rounds: the highest id ever given is in the file.
+            let mut s = db.open();
+            // Never more than one waiting at a time, so the table is empty after each
+            // delivery: a plain rowid would give id 1 to every event.
+            for n in 0..20 {
+                let id = queue_one(&mut s, round * 100 + n);
+                assert!(seen.insert(id), "id {id} given twice");
+                s.webhook_delivered(id).unwrap();
+            }
+        }
+        assert_eq!(seen.len(), 60);
+    }
+
+    #[test]
+    fn the_migration_keeps_waiting_ids_and_continues_above_them() {
+        use crate::store::schema::{MIGRATIONS, migrate};
+        let db = TempDb::new("webhook-ids-migrate");
+        let step = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("webhook_outbox_v9"))
+            .unwrap();
+        {
+            let conn = Connection::open(db.path()).unwrap();
+            migrate(&conn, &MIGRATIONS[..step]).unwrap();
+            for id in [3, 5] {
+                conn.execute(
+                    "INSERT INTO webhook_outbox (id, webhook, event, body, created_at, next_at)
+                     VALUES (?1, 'hook', 'inbound', '{}', 0, 0)",
+                    [id],
+                )
+                .unwrap();
+            }
+        }
+        let mut s = db.open();
+        let ids: Vec<i64> = due(s.conn(), i64::MAX, 10)
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, [3, 5]);
+        for id in ids {
+            s.webhook_delivered(id).unwrap();
+        }
+        assert_eq!(queue_one(&mut s, 1), 6);
+    }
 }

@@ -14,7 +14,7 @@ use hongyan::contacts::{
     GroupSend, GroupSendError, SourceEncoding, group_send, group_send_progress, import_csv,
     send_draft,
 };
-use hongyan::daemon::Daemon;
+use hongyan::daemon::{Daemon, record_submits};
 use hongyan::dispatch::RecipientOutcome;
 use hongyan::route::normalize;
 use hongyan::store::{DeliveryState, NewDraft, now_millis};
@@ -169,7 +169,9 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
     assert!(!unmappable);
 
     let dir = TempDir::new("groups");
-    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let store = daemon.store();
     let submitter = daemon.submitter();
 

@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod crash;
 mod daemon;
+mod datadir;
 mod decode;
 mod groups;
 mod link;

@@ -232,3 +232,33 @@ async fn an_event_queued_before_a_restart_is_delivered_after_it() {
     assert_eq!(body["data"]["destination"], "10690123");
     daemon.shutdown(LIMIT).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_ids_are_never_reused_after_delivery_or_a_restart() {
+    let dir = TempDir::new("hook-ids");
+    let (url, mut rx) = receiver(0).await;
+    let mut ids = Vec::new();
+    for round in 0..2 {
+        let config = with_webhook(demo_config(&dir), &url, vec![WebhookEvent::DeliveryReport]);
+        let daemon = Daemon::start(config).await.unwrap();
+        // One at a time: each event is delivered (and its outbox row deleted) before
+        // the next is queued, so there is never more than one waiting.
+        for n in 0..4 {
+            daemon
+                .submitter()
+                .send(SendRequest::new(
+                    vec!["13800138000".into()],
+                    format!("第 {round}-{n} 条"),
+                ))
+                .await
+                .unwrap();
+            let (status, r) = next_request(&mut rx).await;
+            assert_eq!(status, 200);
+            ids.push(r.header("X-Hongyan-Delivery").to_string());
+            daemon.wait_for_webhooks_drained(LIMIT).await.unwrap();
+        }
+        daemon.shutdown(LIMIT).await;
+    }
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "a delivery id came twice: {ids:?}");
+}
