@@ -33,7 +33,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 async fn crash_with_one_claimed(config: &Config, written: bool) -> (i64, i64) {
     let dir = &config.storage.data_dir;
     std::fs::create_dir_all(dir).unwrap();
-    let store = StoreHandle::open(&dir.join(&config.storage.database), Default::default()).unwrap();
+    let store = StoreHandle::open(dir.join(&config.storage.database), Default::default()).unwrap();
     let now = hongyan::store::now_millis();
     let job = NewJob {
         idempotency_key: None,
