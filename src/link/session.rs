@@ -491,7 +491,7 @@ impl<P: LinkProtocol> Session<P> {
                     id: msg.id,
                     part: part.number,
                     code: None,
-                    kind: FailKind::AttemptsUsed,
+                    kind: FailKind::AttemptsUsed { writes: part.sent },
                     reason,
                 });
                 self.sending.pop_front();
@@ -741,7 +741,7 @@ impl<P: LinkProtocol> Session<P> {
                         id: payload.msg.id,
                         part: number,
                         code: None,
-                        kind: FailKind::Unanswered,
+                        kind: FailKind::Unanswered { writes: attempts },
                         reason: format!("no response after {attempts} attempts"),
                     });
                 }

@@ -192,6 +192,7 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     assert!(reason.contains("written 3 times"), "{reason}");
     assert!(reason.contains("malformed"), "{reason}");
     assert_eq!(submits.load(Ordering::SeqCst), 3, "one send per attempt");
+    assert_eq!(s.attempts, 3, "every write counted");
     daemon.shutdown(LIMIT).await;
 }
 
