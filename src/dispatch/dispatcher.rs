@@ -460,7 +460,14 @@ impl Shared {
                     return;
                 };
                 self.wake.notify_one();
-                if kind == FailKind::Unanswered {
+                if let FailKind::Unanswered { writes } | FailKind::AttemptsUsed { writes } = kind {
+                    // Every write was an attempt, also those one claim made on several
+                    // connections or by resending.
+                    if let Err(e) = self.store.count_writes(seg, writes).await {
+                        tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the attempts");
+                    }
+                }
+                if matches!(kind, FailKind::Unanswered { .. }) {
                     // Sent, never answered: the carrier may have it. Like a crash, this is
                     // unconfirmed (reported, not resent), not failed — a failure invites a
                     // resend and a second copy on the handset.

@@ -10,9 +10,11 @@
 //! kernel, and a `pwrite` into a file is in the kernel's page cache the moment it returns.
 //! So right before a link writes SUBMIT bytes to its socket ([`WriteHook`]), the segment
 //! ids go into slots of a small file here — one `pwrite` per burst of neighbouring slots,
-//! no `fsync`. (A power cut can lose the journal along with the socket's bytes; it also
-//! loses SQLite's unsynced pages with `synchronous = normal`. Recovery after an OS crash
-//! therefore reads an empty or stale journal; see below for why stale is safe.)
+//! no `fsync`. A power cut or kernel crash, unlike a kill, can lose unsynced pages — of
+//! the journal, and of the store — in any mix, so the journal cannot be trusted after
+//! one: its header records the kernel's boot id, and a journal from another boot (or
+//! where no boot id can be read) tells nothing, which makes recovery take every
+//! in-flight segment as possibly written, as it did before there was a journal.
 //!
 //! A slot is taken when its segment is first written and freed only once the store has
 //! committed what became of the segment (submitted, failed, unconfirmed, requeued), so a
@@ -22,9 +24,10 @@
 //! as possibly written) — a stale entry only ever makes recovery more cautious. The file
 //! has as many slots as were ever taken at once: a few windows' worth.
 //!
-//! Layout: a 16-byte header ([`MAGIC`]), then 8-byte little-endian segment ids; 0 is an
-//! empty slot. A file that is missing, too short or has another header cannot tell
-//! anything, and recovery takes every in-flight segment as possibly written.
+//! Layout: a 64-byte header — [`MAGIC`], then the boot id in ASCII, zero-padded — then
+//! 8-byte little-endian segment ids; 0 is an empty slot. A file that is missing, too
+//! short, has another header or another boot's id cannot tell anything, and recovery
+//! takes every in-flight segment as possibly written.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -45,6 +48,29 @@ pub const MAGIC: &[u8; 16] = b"hongyan-wire\x00\x00\x00\x01";
 /// Bytes per slot.
 const SLOT: u64 = 8;
 
+/// Bytes of the header: [`MAGIC`] and the boot id field.
+const HEADER: usize = 64;
+
+/// Where the kernel tells the id of the current boot (a random UUID per boot).
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// The current boot's id, if the system tells it.
+fn boot_id() -> Option<String> {
+    let id = std::fs::read_to_string(BOOT_ID).ok()?;
+    let id = id.trim();
+    (!id.is_empty() && id.len() <= HEADER - MAGIC.len()).then(|| id.to_owned())
+}
+
+/// The header of a journal written during boot `boot`.
+fn header(boot: &str) -> [u8; HEADER] {
+    let mut h = [0u8; HEADER];
+    h[..MAGIC.len()].copy_from_slice(MAGIC);
+    let id = boot.as_bytes();
+    let n = id.len().min(HEADER - MAGIC.len());
+    h[MAGIC.len()..MAGIC.len() + n].copy_from_slice(&id[..n]);
+    h
+}
+
 /// Slots a fresh journal starts with; it doubles when they are all taken.
 const INITIAL_SLOTS: u64 = 1024;
 
@@ -61,16 +87,23 @@ pub fn read_written(path: &Path) -> Option<HashSet<SegmentId>> {
             return None;
         }
     }
-    let written = parse(&bytes);
+    let Some(boot) = boot_id() else {
+        tracing::warn!(
+            "the system does not tell its boot id, so a crash of the machine cannot be told from a crash of hongyan; every segment in flight is taken as sent"
+        );
+        return None;
+    };
+    let written = parse(&bytes, &boot);
     if written.is_none() {
-        tracing::warn!(path = %path.display(), "the on-the-wire journal is not whole; every segment in flight is taken as sent");
+        tracing::warn!(path = %path.display(), "the on-the-wire journal is not whole or is from before a reboot; every segment in flight is taken as sent");
     }
     written
 }
 
-/// The ids in a journal's bytes; `None` when they are not a journal.
-pub(crate) fn parse(bytes: &[u8]) -> Option<HashSet<SegmentId>> {
-    let slots = bytes.strip_prefix(MAGIC.as_slice())?;
+/// The ids in a journal's bytes written during boot `boot`; `None` when they are not a
+/// journal, or one from another boot.
+pub(crate) fn parse(bytes: &[u8], boot: &str) -> Option<HashSet<SegmentId>> {
+    let slots = bytes.strip_prefix(header(boot).as_slice())?;
     let mut ids = HashSet::new();
     for slot in slots.chunks(SLOT as usize) {
         // Slots are written whole; a short tail is not a journal this code wrote.
@@ -118,7 +151,8 @@ impl WireJournal {
             .create(true)
             .truncate(true)
             .open(path)?;
-        file.write_all(MAGIC)?;
+        // Without a boot id the header matches no boot, and recovery stays cautious.
+        file.write_all(&header(&boot_id().unwrap_or_default()))?;
         file.set_len(slot_offset(INITIAL_SLOTS))?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -162,7 +196,7 @@ impl WireJournal {
 }
 
 fn slot_offset(slot: u64) -> u64 {
-    MAGIC.len() as u64 + slot * SLOT
+    HEADER as u64 + slot * SLOT
 }
 
 impl Inner {
@@ -291,13 +325,16 @@ mod tests {
         assert_eq!(read_written(&p), None, "emptied after a write failed");
         std::fs::write(&p, b"not a journal at all, just text").unwrap();
         assert_eq!(read_written(&p), None, "another file");
-        let mut torn = MAGIC.to_vec();
+        let boot = "3f1c2a9e-0000-4000-8000-000000000001";
+        let mut torn = header(boot).to_vec();
         torn.extend_from_slice(&[1, 0, 0]);
-        assert_eq!(parse(&torn), None, "a short slot");
-        let mut whole = MAGIC.to_vec();
+        assert_eq!(parse(&torn, boot), None, "a short slot");
+        let mut whole = header(boot).to_vec();
         whole.extend_from_slice(&42i64.to_le_bytes());
         whole.extend_from_slice(&0i64.to_le_bytes());
-        assert_eq!(parse(&whole), Some(HashSet::from([42])));
+        assert_eq!(parse(&whole, boot), Some(HashSet::from([42])));
+        // Written before a reboot: a power cut may have lost any of its pages.
+        assert_eq!(parse(&whole, "another-boot"), None, "another boot");
     }
 
     #[test]

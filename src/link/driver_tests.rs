@@ -606,7 +606,7 @@ async fn a_part_whose_responses_cannot_be_decoded_is_written_max_attempts_times_
     .await
     .expect("the part never failed: it is resent without limit");
     assert_eq!((failed.0, failed.1), (1, 1));
-    assert_eq!(failed.2, FailKind::AttemptsUsed);
+    assert_eq!(failed.2, FailKind::AttemptsUsed { writes: 3 });
     assert!(failed.3.contains("written 3 times"), "{}", failed.3);
     assert!(failed.3.contains("malformed"), "{}", failed.3);
     // Every write counted: the gateway read the part three times, no more.

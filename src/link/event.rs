@@ -97,13 +97,18 @@ pub enum FailKind {
     Refused,
     /// The part could not be encoded; it never left.
     Unencodable,
-    /// Written `max_attempts` times on one connection and never answered: the carrier may
-    /// have it.
-    Unanswered,
+    /// Written `max_attempts` times and never answered: the carrier may have it.
+    Unanswered {
+        /// Times it was written in all.
+        writes: u32,
+    },
     /// Written `max_attempts` times in all, and each connection it went on closed before
     /// a response to it could be read (the gateway closed it, or sent bytes that could not
     /// be decoded): it is not written again.
-    AttemptsUsed,
+    AttemptsUsed {
+        /// Times it was written in all.
+        writes: u32,
+    },
 }
 
 /// How a link fails to start or take a message.

@@ -135,6 +135,9 @@ pub(crate) struct Session<P: LinkProtocol> {
     bad_frames: BadFrames,
 }
 
+/// A part number with how many times the part has been written.
+type Written = (u8, u32);
+
 /// Why a part written `sent` times without an answer fails; `last_loss` is why this
 /// link's last connection was lost (empty when none was in this run: the writes were
 /// before a restart).
@@ -512,7 +515,7 @@ impl<P: LinkProtocol> Session<P> {
                     id: msg.id,
                     part: part.number,
                     code: None,
-                    kind: FailKind::AttemptsUsed,
+                    kind: FailKind::AttemptsUsed { writes: part.sent },
                     reason,
                 });
                 self.sending.pop_front();
@@ -790,7 +793,7 @@ impl<P: LinkProtocol> Session<P> {
                         id: payload.msg.id,
                         part: number,
                         code: None,
-                        kind: FailKind::Unanswered,
+                        kind: FailKind::Unanswered { writes: attempts },
                         reason: format!("no response after {attempts} attempts"),
                     });
                 }
@@ -907,7 +910,8 @@ impl<P: LinkProtocol> Session<P> {
             .map(|(_, f, sent)| (f.msg, f.index, Some(sent)))
             .collect();
         parts.extend(self.sending.drain(..).map(|(m, i)| (m, i, None)));
-        let mut out: Vec<(Arc<OutboundMessage>, Vec<(u8, u32)>)> = Vec::new();
+        // Per message: (part number, times written) of the parts going back.
+        let mut out: Vec<(Arc<OutboundMessage>, Vec<Written>)> = Vec::new();
         for (msg, index, written) in parts {
             let Some(part) = msg.parts.get(index) else {
                 continue;

@@ -318,6 +318,11 @@ impl StoreHandle {
             .await
     }
 
+    /// [`Store::count_writes`].
+    pub async fn count_writes(&self, segment_id: SegmentId, writes: u32) -> Result<()> {
+        self.call(move |s| s.count_writes(segment_id, writes)).await
+    }
+
     /// [`Store::requeue_unsent`].
     pub async fn requeue_unsent(
         &self,

@@ -150,6 +150,18 @@ impl Store {
         })
     }
 
+    /// Records that a segment's submit was written `writes` times in all (a link that
+    /// resent it, or wrote it on several connections, before giving up): `attempts`
+    /// becomes at least that. Claims count one attempt each; this corrects the count on
+    /// the rare path where one claim was written more than once.
+    pub fn count_writes(&mut self, segment_id: SegmentId, writes: u32) -> Result<()> {
+        self.write(|c, _| {
+            c.prepare_cached("UPDATE segments SET attempts = MAX(attempts, ?2) WHERE id = ?1")?
+                .execute(params![segment_id, writes])?;
+            Ok(())
+        })
+    }
+
     /// Marks in-flight segments `unconfirmed`: their submit was on the wire when the
     /// connection was lost and no response came, so nobody knows whether the carrier has
     /// them. They are not resent; a late response is still recorded
@@ -1009,6 +1021,31 @@ mod tests {
             s.job_status(id).unwrap().unwrap().recipients[1].state,
             DeliveryState::Submitted
         );
+    }
+
+    #[test]
+    fn writes_beyond_the_claims_are_counted_and_unsent_parts_give_their_attempt_back() {
+        let db = TempDb::new("count-writes");
+        let mut s = db.open();
+        let id = enqueue_with(&mut s, &job(Priority::Bulk, &[("1", 1), ("2", 1)]), 0);
+        let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
+        let (written, unsent) = (c[0].segments[0].segment_id, c[1].segments[0].segment_id);
+        // Written three times on one claim, then given up on.
+        s.count_writes(written, 3).unwrap();
+        s.mark_failed(written, -1, "written 3 times", 2).unwrap();
+        // Never written: back in the queue as if never claimed.
+        let out = s
+            .requeue_unsent(&[unsent], "link shutting down", 3)
+            .unwrap();
+        assert_eq!(out.moved, vec![unsent]);
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.recipients[0].segments[0].attempts, 3);
+        assert_eq!(st.recipients[1].segments[0].attempts, 0);
+        assert_eq!(st.recipients[1].state, DeliveryState::Queued);
+        // A count below the claims' never lowers it.
+        s.count_writes(written, 1).unwrap();
+        let st = s.job_status(id).unwrap().unwrap();
+        assert_eq!(st.recipients[0].segments[0].attempts, 3);
     }
 
     #[test]

@@ -19,9 +19,9 @@ use super::error::StoreError;
 /// | 2 | `in_flight` | claimed by a link, submit on the wire, no response recorded |
 /// | 3 | `submitted` | the carrier accepted it and gave a message id |
 /// | 4 | `delivered` | a delivery report said delivered |
-/// | 5 | `failed` | refused by the carrier, or a report said undeliverable |
+/// | 5 | `failed` | refused by the carrier, written `max_attempts` times without a readable answer, or a report said undeliverable |
 /// | 6 | `expired` | its validity ran out before it could be sent, or a report said expired |
-/// | 7 | `unconfirmed` | was on the wire at a crash; nobody knows whether the carrier has it |
+/// | 7 | `unconfirmed` | its submit may have been written (at a crash, or sent `max_attempts` times with no response at all); nobody knows whether the carrier has it |
 /// | 8 | `cancelled` | the job was cancelled before it was sent |
 /// | 9 | `unreported` | accepted by the carrier, but no status report came within `queue.report_timeout`; a late report still applies |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

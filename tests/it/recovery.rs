@@ -33,7 +33,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 async fn crash_with_one_claimed(config: &Config, written: bool) -> (i64, i64) {
     let dir = &config.storage.data_dir;
     std::fs::create_dir_all(dir).unwrap();
-    let store = StoreHandle::open(&dir.join(&config.storage.database), Default::default()).unwrap();
+    let store = StoreHandle::open(dir.join(&config.storage.database), Default::default()).unwrap();
     let now = hongyan::store::now_millis();
     let job = NewJob {
         idempotency_key: None,
@@ -192,6 +192,7 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     assert!(reason.contains("written 3 times"), "{reason}");
     assert!(reason.contains("malformed"), "{reason}");
     assert_eq!(submits.load(Ordering::SeqCst), 3, "one send per attempt");
+    assert_eq!(s.attempts, 3, "every write counted");
     daemon.shutdown(LIMIT).await;
 }
 
