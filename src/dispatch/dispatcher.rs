@@ -545,6 +545,9 @@ impl Shared {
             stat: report.stat,
             err: report.err.unwrap_or_default(),
             raw,
+            link: Some(name.clone()),
+            recipient: Some(report.recipient),
+            submitted_at: report.submitted.map(|t| t.start_millis(now)),
         };
         match self.store.record_report_deferred(new, now).await {
             Ok(outcome) => Some(Queued::Report {
@@ -840,6 +843,7 @@ mod tests {
             stat: "DELIVRD".into(),
             err: None,
             meaning: "delivered",
+            submitted: None,
         }
     }
 

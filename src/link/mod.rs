@@ -138,6 +138,7 @@ mod malformed_tests;
 mod message;
 mod protocol;
 mod rate;
+mod report_time;
 mod reports;
 mod sequence;
 mod session;
@@ -165,6 +166,7 @@ pub use protocol::{
     BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
 };
 pub use rate::{RateConfig, RateLimiter};
+pub use report_time::ReportTime;
 pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use sgip::SgipProtocol;
