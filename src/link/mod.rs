@@ -44,7 +44,8 @@
 //! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
 //! ```
 //!
-//! Events: `Up` / `Down` per connection, `LoginRefused { status, meaning }`,
+//! Events: `Up` / `Down` per connection, `Unreachable { reason }` when a connection
+//! cannot be opened or logged in, `LoginRefused { status, meaning }`,
 //! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
 //! part, `Report { report, matched, ack }` (matched to `(id, part, recipient_index)`, or
 //! `None` for the store to match by msg id), `Mo { message, ack }` after reassembly,
