@@ -429,6 +429,12 @@ impl Shared {
                 tracing::info!(link = %name, conn, %reason, "link down");
                 self.problem(format!("connection {conn} closed: {reason}"));
             }
+            LinkEvent::Unreachable { conn, reason } => {
+                // The link logged it at warn already; here it becomes the link's problem
+                // in words for /v1/links and `hongyan links`.
+                tracing::debug!(link = %name, conn, %reason, "link unreachable");
+                self.problem(format!("connection {conn}: {reason}"));
+            }
             LinkEvent::LoginRefused {
                 conn,
                 status,
@@ -611,6 +617,9 @@ impl Shared {
             stat: report.stat,
             err: report.err.unwrap_or_default(),
             raw,
+            link: Some(name.clone()),
+            recipient: Some(report.recipient),
+            submitted_at: report.submitted.map(|t| t.start_millis(now)),
         };
         match self.store.record_report_deferred(new, now).await {
             Ok(outcome) => Some(Queued::Report {
@@ -916,6 +925,7 @@ mod tests {
             stat: "DELIVRD".into(),
             err: None,
             meaning: "delivered",
+            submitted: None,
         }
     }
 
@@ -956,6 +966,32 @@ mod tests {
             .await
             .unwrap();
         reply(&mut replies).await
+    }
+
+    /// A link that cannot connect has that as its problem, in words, for /v1/links and
+    /// `hongyan links`.
+    #[tokio::test]
+    async fn a_link_that_cannot_connect_has_that_as_its_problem() {
+        let db = TempDb::new("unreachable");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+        events
+            .send(LinkEvent::Unreachable {
+                conn: 1,
+                reason: "connect to 10.0.0.1:7890: Connection refused (os error 111)".into(),
+            })
+            .await
+            .unwrap();
+        // Events are recorded in order: once the MO behind it is answered, it was seen.
+        mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
+        let problem = runner.monitor().view().last_problem;
+        assert_eq!(
+            problem.as_deref(),
+            Some("connection 1: connect to 10.0.0.1:7890: Connection refused (os error 111)")
+        );
+        drop(events);
+        runner.shutdown().await;
+        store.close().await.unwrap();
     }
 
     #[tokio::test]

@@ -17,6 +17,7 @@ use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart
 use super::protocol::{
     BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
 };
+use super::report_time::ReportTime;
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -174,6 +175,11 @@ impl LinkProtocol for CmppProtocol {
                             stat: text(report.stat.value()),
                             err: None,
                             meaning: cmpp::status::stat_meaning(report.stat.raw()),
+                            submitted: ReportTime::from_yymmddhhmm(report.submit_time.raw())
+                                .or_else(|| {
+                                    let p = report.msg_id.parts();
+                                    ReportTime::from_parts(p.month, p.day, p.hour, p.minute)
+                                }),
                         },
                     },
                     DeliverContent::MalformedReport { error, .. } => Inbound::Unparsed {

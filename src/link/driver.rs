@@ -344,6 +344,8 @@ async fn run_connection<P: LinkProtocol>(
         let failure = match connect(&shared).await {
             Err(reason) => {
                 tracing::warn!(link = %name, conn, %reason, "cannot connect");
+                events.push(LinkEvent::Unreachable { conn, reason });
+                shared.emit(&mut events).await;
                 Failure::Connection
             }
             Ok(stream) => {
@@ -389,6 +391,11 @@ async fn run_connection<P: LinkProtocol>(
                     }
                     Err(LoginError::Failed(reason)) => {
                         tracing::warn!(link = %name, conn, %reason, "login failed");
+                        events.push(LinkEvent::Unreachable {
+                            conn,
+                            reason: format!("login failed: {reason}"),
+                        });
+                        shared.emit(&mut events).await;
                         Failure::Connection
                     }
                 }

@@ -306,7 +306,7 @@ async fn collect(rx: &mut mpsc::Receiver<LinkEvent>, done: impl Fn(&Tally) -> bo
                     ack.answer();
                     t.mo.push(message);
                 }
-                LinkEvent::Unparsed { .. } => {}
+                LinkEvent::Unparsed { .. } | LinkEvent::Unreachable { .. } => {}
             }
         }
     })
@@ -952,6 +952,24 @@ async fn sgip_listener_checks_the_gateway_bind() {
     let mut one = [0u8; 1];
     let n = timeout(LIMIT, s.read(&mut one)).await.unwrap().unwrap_or(0);
     assert_eq!(n, 0, "refused connections are closed at once");
+    handle.shutdown().await;
+}
+
+/// A gateway that refuses the connection: the link says so in words, as an event.
+#[tokio::test]
+async fn a_link_that_cannot_connect_says_why() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let event = timeout(LIMIT, rx.recv()).await.unwrap().unwrap();
+    let LinkEvent::Unreachable { conn, reason } = event else {
+        panic!("expected Unreachable, got {event:?}")
+    };
+    assert_eq!(conn, 0);
+    assert!(reason.contains(&addr.to_string()), "{reason}");
+    assert!(reason.to_lowercase().contains("refused"), "{reason}");
+    drop(rx);
     handle.shutdown().await;
 }
 

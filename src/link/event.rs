@@ -28,6 +28,14 @@ pub enum LinkEvent {
         /// Why.
         reason: String,
     },
+    /// Connection `conn` could not be opened, or the login got no usable answer
+    /// (refused, timed out, closed); the link waits (a back-off) and tries again.
+    Unreachable {
+        /// Connection index.
+        conn: usize,
+        /// Why, in words (e.g. `connect to 10.0.0.1:7890: Connection refused`).
+        reason: String,
+    },
     /// The gateway refused the login; the link waits (a long back-off) and tries again.
     LoginRefused {
         /// Connection index.

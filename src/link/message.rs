@@ -7,6 +7,8 @@ use std::sync::Arc;
 use wire::coding::Coding;
 use wire::segment::Segment;
 
+use super::report_time::ReportTime;
+
 /// One part (segment) of an outbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundPart {
@@ -170,6 +172,8 @@ pub struct DeliveryReport {
     pub err: Option<String>,
     /// What `stat` (and `err`) mean.
     pub meaning: &'static str,
+    /// When the gateway says the message was submitted, where the report tells.
+    pub submitted: Option<ReportTime>,
 }
 
 /// The submit a report was matched to.
@@ -291,6 +295,7 @@ mod tests {
             stat: "DELIVRD".into(),
             err: None,
             meaning: "delivered",
+            submitted: None,
         };
         assert_eq!(
             key.resolve(&report),

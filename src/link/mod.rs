@@ -45,7 +45,8 @@
 //! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
 //! ```
 //!
-//! Events: `Up` / `Down` per connection, `LoginRefused { status, meaning }`,
+//! Events: `Up` / `Down` per connection, `Unreachable { reason }` when a connection
+//! cannot be opened or logged in, `LoginRefused { status, meaning }`,
 //! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
 //! part, `Report { report, matched, ack }` (matched to `(id, part, recipient_index)`, or
 //! `None` for the store to match by msg id), `Mo { message, ack }` after reassembly,
@@ -147,6 +148,7 @@ mod malformed_tests;
 mod message;
 mod protocol;
 mod rate;
+mod report_time;
 mod reports;
 mod sequence;
 mod session;
@@ -175,6 +177,7 @@ pub use protocol::{
     BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
 };
 pub use rate::{RateConfig, RateLimiter};
+pub use report_time::ReportTime;
 pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use sgip::SgipProtocol;

@@ -14,6 +14,7 @@ use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart
 use super::protocol::{
     BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
 };
+use super::report_time::ReportTime;
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -86,6 +87,8 @@ pub(crate) fn report(r: &Report) -> DeliveryReport {
         } else {
             r.error_code_meaning()
         },
+        // The submit's sequence number carries the SP's own clock, to the second.
+        submitted: ReportTime::from_mmddhhmmss(r.submit_sequence.timestamp),
     }
 }
 

@@ -14,6 +14,7 @@ use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart
 use super::protocol::{
     BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
 };
+use super::report_time::ReportTime;
 use super::sequence::ZeroId;
 use crate::clock::ChinaTime;
 
@@ -50,6 +51,7 @@ fn report_inbound(deliver: &Deliver) -> Inbound {
                 } else {
                     report.err_meaning()
                 },
+                submitted: ReportTime::from_yymmddhhmm(report.submit_date.raw()),
             },
         },
         Some(Err(e)) => Inbound::Unparsed {

@@ -193,6 +193,9 @@ pub async fn pipeline(path: &Path, cfg: &LoadConfig) -> LoadReport {
                     stat: "DELIVRD".into(),
                     err: "000".into(),
                     raw: None,
+                    link: None,
+                    recipient: None,
+                    submitted_at: None,
                 };
                 let out = h.record_report(report, now_millis()).await.unwrap();
                 assert!(matches!(out, ReportOutcome::Matched { .. }), "{out:?}");
@@ -310,6 +313,9 @@ pub async fn phased(path: &Path, cfg: &LoadConfig) -> PhaseReport {
                 stat: "DELIVRD".into(),
                 err: "000".into(),
                 raw: None,
+                link: None,
+                recipient: None,
+                submitted_at: None,
             };
             h.record_report(report, now_millis()).await.unwrap();
             drop(permit);

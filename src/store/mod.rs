@@ -174,6 +174,9 @@ mod retention;
 pub mod schema;
 mod sending;
 pub mod state;
+mod unconfirmed;
+#[cfg(test)]
+mod unconfirmed_tests;
 
 #[cfg(test)]
 mod count_tests;

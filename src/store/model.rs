@@ -171,6 +171,17 @@ pub struct NewReport {
     pub err: String,
     /// The whole report as JSON, kept with an orphan so nothing of it is lost.
     pub raw: Option<String>,
+    /// The link it came on. With `recipient` and `submitted_at` it can settle an
+    /// unconfirmed segment of that link when its message id names none (see
+    /// `unconfirmed.rs`).
+    #[serde(default)]
+    pub link: Option<String>,
+    /// The number it is about, normalised.
+    #[serde(default)]
+    pub recipient: Option<String>,
+    /// When the gateway says the message was submitted: the start of that minute, unix ms.
+    #[serde(default)]
+    pub submitted_at: Option<Millis>,
 }
 
 /// A report's content once stored.

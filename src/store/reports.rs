@@ -1,5 +1,7 @@
 //! Delivery reports: applied to the segment with that carrier message id, or kept as an
-//! orphan until a submit response names the id (see `sending::mark_submitted`).
+//! orphan until a submit response names the id (see `sending::mark_submitted`) — unless
+//! the orphan identifies an unconfirmed segment by link, number and submit time
+//! (`unconfirmed.rs`).
 
 use rusqlite::{Connection, params};
 
@@ -17,7 +19,9 @@ impl Store {
     ///   ([`ReportOutcome::Duplicate`]);
     /// * no segment with that id: the report is kept in `orphan_reports`
     ///   ([`ReportOutcome::Orphaned`]) and applied when a submit response with the id is
-    ///   recorded — never dropped.
+    ///   recorded — never dropped; or, when its link, number and submit time identify an
+    ///   unconfirmed segment (whose response was lost), it settles that segment at once
+    ///   ([`ReportOutcome::Matched`]).
     pub fn record_report(&mut self, report: &NewReport, now: Millis) -> Result<ReportOutcome> {
         self.write(|c, cache| record_report(c, cache, report, now))
     }
@@ -212,8 +216,9 @@ fn record_report(
     }
 
     c.prepare_cached(
-        "INSERT INTO orphan_reports (carrier, msg_id, status, stat, err, raw, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO orphan_reports (carrier, msg_id, status, stat, err, raw, received_at,
+                                     link, recipient, submitted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         report.carrier,
@@ -222,12 +227,18 @@ fn record_report(
         report.stat,
         report.err,
         report.raw,
-        now
+        now,
+        report.link,
+        report.recipient,
+        report.submitted_at
     ])?;
     cache.orphans = Some(true);
-    Ok(ReportOutcome::Orphaned {
-        orphan_id: c.last_insert_rowid(),
-    })
+    let orphan_id = c.last_insert_rowid();
+    // No segment has the id; an unconfirmed one (its submit response lost) may be it.
+    if let Some(out) = super::unconfirmed::settle_by_identity(c, cache, report, orphan_id, now)? {
+        return Ok(out);
+    }
+    Ok(ReportOutcome::Orphaned { orphan_id })
 }
 
 pub(crate) fn orphan_reports(c: &Connection, limit: usize) -> Result<Vec<OrphanReport>> {

@@ -336,6 +336,19 @@ DROP TABLE webhook_outbox;
 ALTER TABLE webhook_outbox_v9 RENAME TO webhook_outbox;
 CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
 "#,
+    // A report whose message id names no segment keeps the link it came on, the number
+    // it is about and the submit time it gives, so it can settle an unconfirmed segment
+    // (its submit response lost to a crash) that it identifies — or, with the others of
+    // that number and minute, several (see `unconfirmed.rs`). Unconfirmed segments are
+    // few: an index finds them without a scan of all history.
+    r#"
+ALTER TABLE orphan_reports ADD COLUMN link TEXT;
+ALTER TABLE orphan_reports ADD COLUMN recipient TEXT;
+ALTER TABLE orphan_reports ADD COLUMN submitted_at INTEGER;
+CREATE INDEX orphan_reports_identity ON orphan_reports(link, recipient, submitted_at)
+    WHERE link IS NOT NULL;
+CREATE INDEX segments_unconfirmed ON segments(link) WHERE state = 7;
+"#,
 ];
 
 /// The schema version this build writes.

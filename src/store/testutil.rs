@@ -101,6 +101,9 @@ pub(crate) fn report(msg_id: &str, status: ReportStatus) -> NewReport {
         stat: format!("{status:?}"),
         err: "000".into(),
         raw: None,
+        link: None,
+        recipient: None,
+        submitted_at: None,
     }
 }
 

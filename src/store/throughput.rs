@@ -155,6 +155,9 @@ fn sync_core_floor() {
                 stat: "DELIVRD".into(),
                 err: "000".into(),
                 raw: None,
+                link: None,
+                recipient: None,
+                submitted_at: None,
             };
             s.record_report(&r, 4).unwrap();
         }

@@ -930,3 +930,46 @@ async fn contacts_import_group_send_progress_and_drafts() {
     assert_eq!(s, 404);
     api.stop().await;
 }
+
+/// A link whose gateway refuses the connection says so in words in `/v1/links`, not an
+/// empty problem.
+#[tokio::test]
+async fn a_link_that_cannot_connect_shows_why_in_links() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let api = Api::start("unreachable", |c| {
+        let mobile = c
+            .links
+            .iter_mut()
+            .find(|l| l.name == "mobile-demo")
+            .unwrap();
+        mobile.simulated = false;
+        mobile.address = Some(addr.to_string());
+    })
+    .await;
+    // Bounded: the first connect attempt is made at start.
+    let mobile = tokio::time::timeout(LIMIT, async {
+        loop {
+            let links = api.call("GET", "/v1/links", None).await;
+            let mobile = links["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["name"] == "mobile-demo")
+                .unwrap()
+                .clone();
+            if !mobile["last_problem"].is_null() {
+                return mobile;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the unreachable link never showed a problem");
+    assert_eq!(mobile["state"], "down");
+    let problem = mobile["last_problem"].as_str().unwrap();
+    assert!(problem.contains(&addr.to_string()), "{problem}");
+    assert!(problem.to_lowercase().contains("refused"), "{problem}");
+    api.stop().await;
+}

@@ -154,7 +154,7 @@ impl Tally {
                 ack.answer();
                 self.mo.push(message);
             }
-            LinkEvent::Unparsed { .. } => {}
+            LinkEvent::Unparsed { .. } | LinkEvent::Unreachable { .. } => {}
         }
     }
 }
