@@ -12,6 +12,7 @@ mod decode;
 mod groups;
 mod link;
 mod link_examples;
+mod output;
 mod reference;
 mod segments;
 mod sim;
