@@ -287,6 +287,9 @@ fn run_daemon(
         .map_err(|e| anyhow::anyhow!("log.utc_offset: {e}"))?;
     hongyan::daemon::logging::init_at(&config.log.level, format, offset)
         .map_err(anyhow::Error::msg)?;
+    if let Some(exposed) = path.and_then(hongyan::config::exposure::check_file) {
+        tracing::warn!(file = %exposed.file.display(), "{exposed}");
+    }
     if path.is_none() {
         tracing::warn!(
             data = %config.storage.data_dir.display(),
@@ -411,6 +414,9 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
 fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let config =
         hongyan::config::load_file(path).with_context(|| format!("config {}", path.display()))?;
+    if let Some(exposed) = hongyan::config::exposure::check_file(path) {
+        eprintln!("warning: {exposed}");
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "config {} is valid", path.display())?;
     writeln!(
