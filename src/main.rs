@@ -1,5 +1,14 @@
 //! The `hongyan` command line: the daemon and the tools around it.
 
+/// `println!` for the command line's output. When the reader has closed its end
+/// (`hongyan jobs | head -3`), the program ends at once, quietly and successfully, as Unix
+/// tools do, instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
+
 mod remote;
 
 use std::io::{IsTerminal, Read, Write};
@@ -192,9 +201,35 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): nothing is wrong, nothing to say.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// True when `e` comes from writing to a pipe whose reader has closed it.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes one line to standard output (see `outln!`): on a closed pipe the process ends
+/// quietly with success; on another write error (a full disk) it ends with the error.
+fn print_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: writing standard output: {e}");
+            std::process::exit(1);
         }
     }
 }
@@ -246,7 +281,15 @@ fn run_daemon(
         None => hongyan::config::Config::embedded_default().context("embedded default config")?,
     };
     let format = log_format.map_or(config.log.format, Into::into);
-    hongyan::daemon::logging::init(&config.log.level, format).map_err(anyhow::Error::msg)?;
+    let offset = config
+        .log
+        .offset()
+        .map_err(|e| anyhow::anyhow!("log.utc_offset: {e}"))?;
+    hongyan::daemon::logging::init_at(&config.log.level, format, offset)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(exposed) = path.and_then(hongyan::config::exposure::check_file) {
+        tracing::warn!(file = %exposed.file.display(), "{exposed}");
+    }
     if path.is_none() {
         tracing::warn!(
             data = %config.storage.data_dir.display(),
@@ -355,12 +398,12 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             data_dir: None,
             timeout: std::time::Duration::from_secs(args.link.timeout_secs),
         };
-        println!(
+        outln!(
             "{}",
             rt.block_on(hongyan::daemon::bench::run_durable_bench(opts))?
         );
     } else {
-        println!(
+        outln!(
             "{}",
             rt.block_on(hongyan::link::bench::run_load_bench(args.link))?
         );
@@ -371,6 +414,9 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
 fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let config =
         hongyan::config::load_file(path).with_context(|| format!("config {}", path.display()))?;
+    if let Some(exposed) = hongyan::config::exposure::check_file(path) {
+        eprintln!("warning: {exposed}");
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "config {} is valid", path.display())?;
     writeln!(

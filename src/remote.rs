@@ -225,7 +225,7 @@ pub fn run(remote: Remote, cmd: RemoteCommand) -> anyhow::Result<ExitCode> {
                 message,
             }) => {
                 if remote.json {
-                    println!("{body}");
+                    outln!("{body}");
                 } else {
                     eprintln!("error: {status} {code}: {message}");
                     if let Some(d) = body["error"].get("details") {
@@ -272,12 +272,13 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
             }
             let v = c.call("POST", "/v1/messages", Some(&body)).await?;
             show(r, &v, |v| {
-                println!(
-                    "job {} {} — {} accepted, {} rejected",
+                outln!(
+                    "job {} {} — {} accepted, {} rejected; {} segment(s) in all (what it costs)",
                     v["job_id"],
                     v["state"].as_str().unwrap_or("?"),
                     v["accepted"],
-                    v["rejected"]
+                    v["rejected"],
+                    accepted_segments(&v["recipients"])
                 );
                 print_recipients(&v["recipients"]);
             });
@@ -289,12 +290,13 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
             show(r, &v, |v| {
                 for j in v["messages"].as_array().into_iter().flatten() {
                     let text: String = j["text"].as_str().unwrap_or("").chars().take(30).collect();
-                    println!(
-                        "{:>7}  {}  {:<10} {:>6} recipient(s)  {}",
+                    outln!(
+                        "{:>7}  {}  {:<10} {:>6} recipient(s) {:>7} segment(s)  {}",
                         j["job_id"].to_string(),
                         j["created_at"].as_str().unwrap_or("?"),
                         j["state"].as_str().unwrap_or("?"),
                         j["recipients"].to_string(),
+                        j["segments"].to_string(),
                         text
                     );
                 }
@@ -303,21 +305,21 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
         RemoteCommand::Status { job } => {
             let v = c.call("GET", &format!("/v1/messages/{job}"), None).await?;
             show(r, &v, |v| {
-                println!(
+                outln!(
                     "job {} {}  created {}",
                     v["job_id"],
                     v["state"].as_str().unwrap_or("?"),
                     v["created_at"].as_str().unwrap_or("?")
                 );
                 for rec in v["recipients"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "  {}  {:<11} {}",
                         rec["number"].as_str().unwrap_or("?"),
                         rec["state"].as_str().unwrap_or("?"),
                         rec["last_error"].as_str().unwrap_or("")
                     );
                     for s in rec["segments"].as_array().into_iter().flatten() {
-                        println!(
+                        outln!(
                             "      part {} {:<11} msg id {}  {}{}",
                             s["part"],
                             s["state"].as_str().unwrap_or("?"),
@@ -340,7 +342,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                 .call("POST", &format!("/v1/messages/{job}/cancel"), None)
                 .await?;
             show(r, &v, |v| {
-                println!(
+                outln!(
                     "job {job}: {}",
                     v["result"]["outcome"].as_str().unwrap_or("?")
                 )
@@ -349,12 +351,19 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
         RemoteCommand::Links => {
             let v = c.call("GET", "/v1/links", None).await?;
             show(r, &v, |v| {
-                println!(
+                outln!(
                     "{:<16} {:<7} {:<6} {:>5} {:>9} {:>10} {:>10} {:>8}  problem",
-                    "link", "proto", "state", "conns", "in flight", "acked", "delivered", "failed"
+                    "link",
+                    "proto",
+                    "state",
+                    "conns",
+                    "in flight",
+                    "acked",
+                    "delivered",
+                    "failed"
                 );
                 for l in v["links"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "{:<16} {:<7} {:<6} {:>5} {:>9} {:>10} {:>10} {:>8}  {}",
                         l["name"].as_str().unwrap_or("?"),
                         l["protocol"].as_str().unwrap_or("?"),
@@ -373,11 +382,11 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
             let v = c.call("GET", "/v1/queue", None).await?;
             show(r, &v, |v| {
                 for (state, n) in v["segments"].as_object().into_iter().flatten() {
-                    println!("{state:<12} {n}");
+                    outln!("{state:<12} {n}");
                 }
-                println!("{:<12} {}", "orphans", v["orphan_reports"]);
+                outln!("{:<12} {}", "orphans", v["orphan_reports"]);
                 for (hook, n) in v["webhook_backlog"].as_object().into_iter().flatten() {
-                    println!("webhook {hook}: {n} waiting");
+                    outln!("webhook {hook}: {n} waiting");
                 }
             });
         }
@@ -390,7 +399,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                 let v = c
                     .call("POST", &format!("/v1/inbox/{id}/read"), None)
                     .await?;
-                show(r, &v, |_| println!("message {id} marked read"));
+                show(r, &v, |_| outln!("message {id} marked read"));
                 return Ok(ExitCode::SUCCESS);
             }
             let v = c
@@ -403,7 +412,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
             show(r, &v, |v| {
                 for m in v["messages"].as_array().into_iter().flatten() {
                     let msg = &m["message"];
-                    println!(
+                    outln!(
                         "{:>5} {} {} {} → {}  [{}] {}",
                         m["id"].to_string(),
                         if m["read"].as_bool() == Some(true) {
@@ -432,7 +441,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                 )
                 .await?;
             show(r, &v, |v| {
-                println!(
+                outln!(
                     "simulated carrier delivered {from} → {to} through {}",
                     v["link"].as_str().unwrap_or("?")
                 )
@@ -481,7 +490,7 @@ async fn approvals(
                 .call("POST", &format!("/v1/approvals/{id}/resend"), None)
                 .await?;
             show(r, &v, |v| {
-                println!("approval {id}: asked {} approver(s) again", v["resent"])
+                outln!("approval {id}: asked {} approver(s) again", v["resent"])
             });
             return Ok(ExitCode::SUCCESS);
         }
@@ -492,7 +501,7 @@ async fn approvals(
         } else {
             v
         };
-        println!(
+        outln!(
             "approval {} {:?}: {}  (stage {} of {})",
             a["id"],
             a["title"].as_str().unwrap_or(""),
@@ -501,7 +510,7 @@ async fn approvals(
             a["stages"]
         );
         for s in a["steps"].as_array().into_iter().flatten() {
-            println!(
+            outln!(
                 "  step {:>4}  stage {}  {} {}  {:<9} ext {}  {}",
                 s["id"].to_string(),
                 s["stage"].as_u64().map_or(0, |s| s + 1),
@@ -552,7 +561,7 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
             bar.finish_and_clear();
             let v = v?;
             show(r, &v, |v| {
-                println!(
+                outln!(
                     "{} records ({}): {} created, {} updated, {} merged duplicates, {} bad rows",
                     v["records"],
                     v["encoding"].as_str().unwrap_or("?"),
@@ -562,7 +571,7 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
                     v["bad"].as_array().map_or(0, Vec::len)
                 );
                 for b in v["bad"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "  line {:>6}  {:<8} {}",
                         b["line"].to_string(),
                         b["field"].as_str().unwrap_or(""),
@@ -586,7 +595,7 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
             let v = c.call("GET", &q, None).await?;
             show(r, &v, |v| {
                 for ct in v["contacts"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "{:>6} {} {:<10} {}",
                         ct["id"].to_string(),
                         ct["phone"].as_str().unwrap_or(""),
@@ -601,7 +610,7 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
                             .unwrap_or_default()
                     );
                 }
-                println!(
+                outln!(
                     "{} of {}",
                     v["contacts"].as_array().map_or(0, Vec::len),
                     v["total"]
@@ -618,7 +627,7 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
             let v = c.call("GET", "/v1/groups", None).await?;
             show(r, &v, |v| {
                 for g in v["groups"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "{:<20} {} members",
                         g["name"].as_str().unwrap_or(""),
                         g["members"]
@@ -637,12 +646,12 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
                 .call("POST", "/v1/groups/send", Some(&json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at })))
                 .await?;
             let Some(job) = v["job_id"].as_i64() else {
-                show(r, &v, |_| println!("nothing sent"));
+                show(r, &v, |_| outln!("nothing sent"));
                 return Ok(ExitCode::FAILURE);
             };
             if no_wait || send_at.is_some() {
                 show(r, &v, |v| {
-                    println!("job {job}: {} recipients accepted", v["accepted"])
+                    outln!("job {job}: {} recipients accepted", v["accepted"])
                 });
                 return Ok(ExitCode::SUCCESS);
             }
@@ -670,10 +679,10 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
             };
             bar.finish_and_clear();
             show(r, &progress, |p| {
-                println!("job {job}: {} of {} settled", p["done"], p["total"]);
+                outln!("job {job}: {} of {} settled", p["done"], p["total"]);
                 for (state, n) in p["counts"].as_object().into_iter().flatten() {
                     if n.as_u64().unwrap_or(0) > 0 {
-                        println!("  {state:<12} {n}");
+                        outln!("  {state:<12} {n}");
                     }
                 }
             });
@@ -684,7 +693,7 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
 
 fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
     if r.json {
-        println!("{v}");
+        outln!("{v}");
     } else {
         human(v);
     }
@@ -694,7 +703,7 @@ fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
 fn print_recipients(list: &Value) {
     for rec in list.as_array().into_iter().flatten() {
         match rec["outcome"].as_str() {
-            Some("accepted") => println!(
+            Some("accepted") => outln!(
                 "  {:<3} {}  {} via {}, {} segment(s)",
                 rec["index"].to_string(),
                 rec["number"].as_str().unwrap_or(""),
@@ -702,21 +711,31 @@ fn print_recipients(list: &Value) {
                 rec["via"].as_str().unwrap_or(""),
                 rec["segments"]
             ),
-            Some("rejected") => println!(
+            Some("rejected") => outln!(
                 "  {:<3} {}  rejected: {}",
                 rec["index"].to_string(),
                 rec["input"].as_str().unwrap_or(""),
                 rec["reason"].as_str().unwrap_or("")
             ),
-            Some("duplicate") => println!(
+            Some("duplicate") => outln!(
                 "  {:<3} {}  duplicate of #{}",
                 rec["index"].to_string(),
                 rec["input"].as_str().unwrap_or(""),
                 rec["first"]
             ),
-            _ => println!("  {rec}"),
+            _ => outln!("  {rec}"),
         }
     }
+}
+
+/// Segments of the accepted recipients of a send's answer: what the job costs.
+fn accepted_segments(list: &Value) -> u64 {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["outcome"] == "accepted")
+        .filter_map(|r| r["segments"].as_u64())
+        .sum()
 }
 
 fn print_details(d: &Value) {

@@ -106,6 +106,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
+            StoreError::ApprovalClosed { approval_id, state } => {
+                Self::new(StatusCode::CONFLICT, "approval_closed", e.to_string())
+                    .with_details(json!({ "approval_id": approval_id, "state": state }))
+            }
             StoreError::Closed => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "shutting_down",

@@ -266,7 +266,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "POST",
         "/v1/approvals/{id}/resend",
         A,
-        "Send the approval SMS again to every open approver.",
+        "Send the approval SMS again to every open approver; 409 approval_closed once the request is decided or expired.",
         &[],
     ).returns("ResendResult"),
     route(

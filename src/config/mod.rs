@@ -7,12 +7,14 @@
 //! * [`load`] — reading and parsing, turning serde errors into key paths.
 //! * [`validate`] — the rules serde cannot express: ranges, cross-field requirements,
 //!   unique link names, numbers that must be digits, fallbacks that lead somewhere.
+//! * [`exposure`] — a warning for a file others can read that holds secrets inline.
 //! * [`Config::embedded_default`] — what `hongyan run` uses without `--config`:
 //!   data under `./hongyan-data` (or `$HONGYAN_DATA`) and three in-process simulated
 //!   carriers.
 
 mod duration;
 mod embedded;
+pub mod exposure;
 mod load;
 mod schema;
 mod validate;

@@ -212,6 +212,41 @@ pub struct Log {
     /// Message text is logged only at debug.
     #[serde(default = "default_log_level")]
     pub level: String,
+    /// The offset from UTC that log timestamps are written in, as `+HH:MM` / `-HH:MM`
+    /// (or `Z`); default `+08:00`, China time, as the API shows times.
+    #[serde(default = "default_log_utc_offset")]
+    pub utc_offset: String,
+}
+
+impl Log {
+    /// [`Log::utc_offset`] parsed; the reason when it is not an offset.
+    pub fn offset(&self) -> Result<time::UtcOffset, String> {
+        parse_utc_offset(&self.utc_offset)
+    }
+}
+
+/// `+HH:MM`, `-HH:MM` or `Z` (also `+HH`), up to 23:59 either way.
+pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
+        return Ok(time::UtcOffset::UTC);
+    }
+    let bad = || format!("{text:?} is not an offset from UTC like \"+08:00\" or \"-05:00\"");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1i8, &t[1..]),
+        Some(b'-') => (-1i8, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "00"));
+    let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
+        return Err(bad());
+    }
+    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    time::UtcOffset::from_hms(sign * h, sign * m, 0).map_err(|_| bad())
 }
 
 /// Log line format.
@@ -562,6 +597,7 @@ impl Default for Log {
         Self {
             format: LogFormat::default(),
             level: default_log_level(),
+            utc_offset: default_log_utc_offset(),
         }
     }
 }
@@ -597,6 +633,9 @@ fn default_max_recipients() -> usize {
 }
 fn default_log_level() -> String {
     "info".into()
+}
+fn default_log_utc_offset() -> String {
+    "+08:00".into()
 }
 fn default_validity() -> Duration {
     Duration::from_secs(48 * 3600)

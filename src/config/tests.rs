@@ -505,3 +505,18 @@ fn example_config_documents_a_valid_file() {
         );
     }
 }
+
+#[test]
+fn log_timestamps_default_to_china_time_and_take_an_offset() {
+    use super::schema::parse_utc_offset;
+    let c = with_env(GOOD).unwrap();
+    assert_eq!(c.log.offset().unwrap().whole_hours(), 8);
+    assert_eq!(parse_utc_offset("-05:30").unwrap().whole_minutes(), -330);
+    assert_eq!(parse_utc_offset("+00:00").unwrap(), time::UtcOffset::UTC);
+    assert_eq!(parse_utc_offset("Z").unwrap(), time::UtcOffset::UTC);
+    for bad in ["8", "+8", "+24:00", "+08:60", "China"] {
+        assert!(parse_utc_offset(bad).is_err(), "{bad}");
+    }
+    let (key, reason) = key_of_error("[log]\n", "[log]\nutc_offset = \"CST\"\n");
+    assert_eq!(key, "log.utc_offset", "{reason}");
+}

@@ -70,6 +70,9 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
             format!("not a log filter ({e}); use e.g. \"info\" or \"hongyan=debug,info\""),
         ));
     }
+    if let Err(reason) = config.log.offset() {
+        return Err(ConfigError::invalid("log.utc_offset", reason));
+    }
     in_range(
         "queue.default_validity",
         config.queue.default_validity,

@@ -254,8 +254,10 @@ async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), Daem
             .await
             .map_err(|e| demo("MO", &e))?;
         let what = next_event(&mut events, |e| match e {
-            WorkflowEvent::Unmatched { reason, .. } => Some(format!("not applied: {reason}")),
-            WorkflowEvent::Decided { outcome, .. } => Some(format!("applied: {outcome:?}")),
+            WorkflowEvent::Unmatched { reason, .. } => {
+                Some(format!("not applied: {}", reason.replace('_', " ")))
+            }
+            WorkflowEvent::Decided { outcome, .. } => Some(format!("applied: {outcome}")),
             _ => None,
         })
         .await?;
@@ -277,7 +279,7 @@ async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), Daem
         .ok_or_else(|| DaemonError::Demo("the approval vanished".into()))?;
     writeln!(
         out,
-        "  approval {}: {:?}; 李四 told by SMS: {}",
+        "  approval {}: {}; 李四 told by SMS: {}",
         view.id,
         view.state,
         status.recipients.first().map_or("?", |r| r.state.as_str())

@@ -149,7 +149,10 @@ mod tests {
         }
         let text = err.to_string();
         assert!(text.contains(&dir.0.display().to_string()), "{text}");
-        assert!(text.contains(&format!("pid {}", std::process::id())), "{text}");
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())),
+            "{text}"
+        );
         drop(held);
         // Released: the next one gets it.
         DataDirLock::acquire(&dir.0).unwrap();

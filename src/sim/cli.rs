@@ -1,6 +1,7 @@
 //! `hongyan simulate`: run one simulator in the foreground until Ctrl-C, logging every
 //! login, submit, report and MO at info level (message text never above debug).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -84,7 +85,10 @@ pub async fn run_cli(args: SimulateArgs) -> Result<(), SimError> {
     }
     let sgip_sp = config.protocol == SimProtocol::Sgip;
     let handle = Simulator::start(config).await?;
-    println!(
+    // Standard output is only news for a person watching; a reader that went away (a
+    // closed pipe) must not stop the simulator or make it panic, so errors are ignored.
+    let _ = writeln!(
+        std::io::stdout(),
         "simulating {} on {} (Ctrl-C to stop)",
         args.protocol,
         handle.local_addr()
@@ -123,7 +127,7 @@ pub async fn run_cli(args: SimulateArgs) -> Result<(), SimError> {
     }
     let stats = handle.stats();
     handle.shutdown().await;
-    println!("{stats:?}");
+    let _ = writeln!(std::io::stdout(), "{stats}");
     Ok(())
 }
 

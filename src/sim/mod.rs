@@ -100,7 +100,7 @@ pub enum SimError {
     #[error("no open connection of account {0} can take a Deliver")]
     NoConnection(String),
     /// [`SimHandle::wait_until`] ran out of time; the last statistics are attached.
-    #[error("timed out waiting for the simulator; last stats: {0:?}")]
+    #[error("timed out waiting for the simulator; counters then: {0}")]
     Timeout(Box<SimStats>),
     /// The simulator has been shut down.
     #[error("the simulator has been shut down")]

@@ -33,6 +33,13 @@ macro_rules! counters {
                 SimStats { $( $name: self.$name.load(Ordering::Relaxed), )* }
             }
         }
+
+        impl SimStats {
+            /// Every counter with its name, in declaration order.
+            pub fn named(&self) -> Vec<(&'static str, u64)> {
+                vec![ $( (stringify!($name), self.$name), )* ]
+            }
+        }
     };
 }
 
@@ -128,5 +135,44 @@ impl Stats {
 
     pub(crate) fn notify(&self) -> &Notify {
         &self.notify
+    }
+}
+
+/// In words, for people: the counters that are not zero, e.g. `3 logins ok, 10 submits
+/// accepted, 10 reports sent` (`open connections` is a level, shown even when zero).
+impl std::fmt::Display for SimStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for (name, n) in self.named() {
+            if n == 0 && name != "open_connections" {
+                continue;
+            }
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            write!(f, "{n} {}", name.replace('_', " "))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::SimStats;
+
+    #[test]
+    fn stats_read_as_words_not_rust_debug_text() {
+        let s = SimStats {
+            logins_ok: 1,
+            submits_accepted: 10,
+            reports_sent: 10,
+            ..SimStats::default()
+        };
+        assert_eq!(
+            s.to_string(),
+            "0 open connections, 1 logins ok, 10 submits accepted, 10 reports sent"
+        );
+        assert_eq!(SimStats::default().to_string(), "0 open connections");
     }
 }

@@ -144,6 +144,34 @@ pub enum DecideOutcome {
     },
 }
 
+/// In words, for people (the demo, the CLI): what the decision did.
+impl std::fmt::Display for DecideOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Recorded { approval_id } => write!(
+                f,
+                "recorded; approval {approval_id} waits for the stage's other approvers"
+            ),
+            Self::StageOpened { approval_id, stage } => write!(
+                f,
+                "stage complete; approval {approval_id} moves on to stage {}",
+                u64::from(*stage) + 1
+            ),
+            Self::Decided { approval_id, state } => {
+                write!(f, "approval {approval_id} is {state}")
+            }
+            Self::NotOpen {
+                approval_id,
+                step,
+                approval,
+            } => write!(
+                f,
+                "nothing changed: the step is {step} and approval {approval_id} is {approval}"
+            ),
+        }
+    }
+}
+
 /// An approval SMS the workflow engine has to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepToAsk {
@@ -267,14 +295,21 @@ impl Store {
     }
 
     /// Asks every approver of the open stage who has not answered again. Returns how
-    /// many; [`StoreError::NotFound`] for an unknown request.
+    /// many; [`StoreError::NotFound`] for an unknown request,
+    /// [`StoreError::ApprovalClosed`] for one already decided or expired.
     pub fn approval_resend(&mut self, approval_id: i64) -> Result<usize> {
         self.write(|c, _| {
-            if approval_state(c, approval_id)?.is_none() {
-                return Err(StoreError::NotFound {
-                    what: "approval",
-                    id: approval_id,
-                });
+            match approval_state(c, approval_id)? {
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: "approval",
+                        id: approval_id,
+                    });
+                }
+                Some((ApprovalState::Pending, _, _)) => {}
+                Some((state, _, _)) => {
+                    return Err(StoreError::ApprovalClosed { approval_id, state });
+                }
             }
             Ok(c.prepare_cached(
                 "UPDATE approval_steps SET ask_due = 1 WHERE approval_id = ?1 AND state = 1",

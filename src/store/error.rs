@@ -131,6 +131,15 @@ pub enum StoreError {
     #[error("the store writer has stopped")]
     Closed,
 
+    /// The approval is decided or expired: nobody is waiting to be asked again.
+    #[error("approval {approval_id} is closed ({state}); nobody is asked again")]
+    ApprovalClosed {
+        /// The request.
+        approval_id: i64,
+        /// How it ended.
+        state: crate::workflow::rules::ApprovalState,
+    },
+
     /// A database file could not be created or made private to its owner (0600).
     #[error("{path}: cannot make it readable by its owner only: {source}")]
     FileMode {
@@ -156,6 +165,7 @@ impl StoreError {
                 | Self::ExtensionLength(_)
                 | Self::UnknownGroups(_)
                 | Self::Invalid { .. }
+                | Self::ApprovalClosed { .. }
         )
     }
 }

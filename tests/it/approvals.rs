@@ -146,7 +146,9 @@ async fn unmatched(rx: &mut broadcast::Receiver<WorkflowEvent>) -> &'static str 
 /// One approver: an approval SMS from an extension, a stranger's "同意" that does
 /// nothing, the approver's "同意" that approves, and the applicant told.
 async fn approve_through(config: Config, approver: &str, stranger: &str) {
-    let daemon = Daemon::start_with(config, Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let created = wf
@@ -242,7 +244,9 @@ async fn sgip_approval_by_sms_reply_only_from_the_approver() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejection_with_a_comment_rejects_and_the_applicant_hears_why() {
     let dir = TempDir::new("appr-reject");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let id = wf
@@ -304,7 +308,9 @@ async fn a_rejection_with_a_comment_rejects_and_the_applicant_hears_why() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parallel_stage_of_three_completes_only_when_all_three_approve() {
     let dir = TempDir::new("appr-all");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let approvers = ["13800138001", "13300133002", "13012345003"];
@@ -366,7 +372,9 @@ async fn a_parallel_stage_of_three_completes_only_when_all_three_approve() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_any_one_stage_completes_on_the_first_approval() {
     let dir = TempDir::new("appr-any");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let approvers = ["13800138001", "13300133002", "13012345003"];
@@ -426,7 +434,9 @@ async fn an_any_one_stage_completes_on_the_first_approval() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resends_keep_the_number_and_api_decisions_follow_the_same_rules() {
     let dir = TempDir::new("appr-api");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let id = wf

@@ -72,6 +72,16 @@ impl Running {
         (out.status.success(), v)
     }
 
+    /// Runs `hongyan --api … ARGS` for people (no `--json`).
+    fn human(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_hongyan"))
+            .args(["--api", &self.api])
+            .args(args)
+            .env_remove("HONGYAN_TOKEN")
+            .output()
+            .unwrap()
+    }
+
     fn ok(&self, args: &[&str]) -> Value {
         let (ok, v) = self.cli(args);
         assert!(ok, "{args:?}: {v}");
@@ -188,6 +198,40 @@ fn cli_commands_drive_a_running_daemon() {
         }
         assert!(Instant::now() < deadline, "not approved: {v}");
     }
+    // For people: what a send costs, and each job's segments in the list.
+    let long = "您本月的账单已生成，应还金额 1,286.50 元，请在还款日前完成还款。".repeat(4);
+    let out = d.human(&["send", "--to", "13800138000", "--to", "12345", &long]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("3 segment(s) in all"), "{text}");
+    let out = d.human(&["jobs", "--limit", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 recipient(s)       3 segment(s)"), "{text}");
+
+    // Decided: nobody to ask again, and the CLI says so and fails (not "asked 0").
+    let (ok, v) = d.cli(&["approvals", "resend", &id]);
+    assert!(!ok, "{v}");
+    assert_eq!(v["error"]["code"], "approval_closed", "{v}");
+    assert_eq!(v["error"]["details"]["state"], "approved", "{v}");
+    let out = d.human(&["approvals", "resend", &id]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("approval_closed") && err.contains("closed (approved)"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("asked"));
+
+    // Output read by something that closes early (`| head`): a quiet, successful end.
+    let out = crate::output::into_closed_pipe(
+        Command::new(env!("CARGO_BIN_EXE_hongyan")).args(["--api", &d.api, "jobs"]),
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let inbox = d.ok(&["inbox", "--unread"]);
     assert!(
         inbox["messages"]

@@ -77,3 +77,27 @@ fn a_missing_secret_variable_names_its_key() {
         "{err}"
     );
 }
+
+#[test]
+fn an_inline_secret_in_a_file_others_can_read_is_warned_about_naming_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let text = hongyan::config::EMBEDDED_DEFAULT_TOML;
+    assert!(text.contains("secret = \"demo-secret\""));
+    let path = write_temp("inline-secret", text);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = check(&path, &[("HONGYAN_DATA", "/nonexistent-hongyan-data")]);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let private = check(&path, &[("HONGYAN_DATA", "/nonexistent-hongyan-data")]);
+    std::fs::remove_file(&path).ok();
+    assert!(open.status.success());
+    let err = String::from_utf8_lossy(&open.stderr);
+    assert!(err.contains("warning:"), "{err}");
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("link[0].secret"), "{err}");
+    assert!(private.status.success());
+    assert!(
+        private.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&private.stderr)
+    );
+}

@@ -102,7 +102,9 @@ fn assert_delivered(st: &JobStatus) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_to_each_carrier_is_delivered_and_reported() {
     let dir = TempDir::new("each");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     assert!(daemon.is_demo());
     let req = SendRequest::new(
         vec![
@@ -155,7 +157,9 @@ async fn a_message_to_each_carrier_is_delivered_and_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_part_of_a_long_message_is_sent_once_and_delivered() {
     let dir = TempDir::new("long");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let text = "您本月账单应还 1,286.50 元，请于 12 月 5 日前还款，逾期将影响信用记录。".repeat(4);
     let out = daemon
         .submitter()
@@ -419,9 +423,9 @@ fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
         "13012345678  China Unicom",
         "from 13900139000 to 1069012388 via mobile-demo",
         "approval SMS from 10690123",
-        "→ not applied: not_the_recipient",
-        "→ applied: Decided",
-        "Approved; 李四 told by SMS: delivered",
+        "→ not applied: not the recipient",
+        "→ applied: approval 1 is approved",
+        "approval 1: approved; 李四 told by SMS: delivered",
         "Daemon stopped cleanly",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
@@ -430,6 +434,10 @@ fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
         stderr.contains("DEMO MODE: all carriers are simulated"),
         "{stderr}"
     );
+    // Words, not Rust's debug text (`Decided { approval_id: 1, .. }`, `SimStats { .. }`).
+    for debug in [" { ", "Decided", "SimStats", "Some("] {
+        assert!(!stdout.contains(debug), "{debug:?} in:\n{stdout}");
+    }
 }
 
 #[test]
@@ -653,7 +661,9 @@ async fn after_a_crash_a_segment_on_the_wire_is_marked_unconfirmed_not_resent() 
     let dir = TempDir::new("crash-default");
     let config = demo_config(&dir);
     let job = crash_with_one_in_flight(&config).await;
-    let daemon = Daemon::start_with(config, Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     assert_eq!(daemon.recovered().len(), 1);
     assert_eq!(daemon.recovered()[0].job_id, job);
     let st = daemon.store().job_status(job).await.unwrap().unwrap();
@@ -688,7 +698,9 @@ async fn after_a_crash_resend_unconfirmed_sends_it_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_idempotency_key_returns_the_first_job() {
     let dir = TempDir::new("idem");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let mut req = SendRequest::new(vec!["13300133000".into()], "重复提交的长短信，".repeat(20));
     req.idempotency_key = Some("order-42".into());
     let first = daemon.submitter().send(req.clone()).await.unwrap();
@@ -717,7 +729,9 @@ async fn a_repeated_idempotency_key_returns_the_first_job() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_job_waits_for_its_time_and_a_cancelled_one_never_goes() {
     let dir = TempDir::new("sched");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits())).await.unwrap();
+    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
+        .await
+        .unwrap();
     let soon = hongyan::store::now_millis() + 1_200;
     let mut req = SendRequest::new(vec!["13800138000".into()], "定时发送");
     req.send_at = Some(soon);

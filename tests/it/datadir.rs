@@ -18,14 +18,14 @@ use crate::daemon::{TempDir, demo_config};
 const LIMIT: Duration = Duration::from_secs(30);
 
 /// `hongyan run` on the embedded default with its data in `dir`; killed when dropped.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
+    pub(crate) seen: Vec<String>,
 }
 
 impl Running {
-    fn start(dir: &Path) -> Self {
+    pub(crate) fn start(dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hongyan"))
             .args(["run", "--api-listen", "127.0.0.1:0"])
             .env("HONGYAN_DATA", dir)
@@ -50,7 +50,7 @@ impl Running {
 
     /// Waits (bounded) for a log line containing `what`, or for standard error to close
     /// (the process ended); true if the line came.
-    fn wait_for(&mut self, what: &str) -> bool {
+    pub(crate) fn wait_for(&mut self, what: &str) -> bool {
         let deadline = Instant::now() + LIMIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -87,7 +87,7 @@ impl Running {
         }
     }
 
-    fn terminate(&mut self) {
+    pub(crate) fn terminate(&mut self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

@@ -260,5 +260,9 @@ async fn delivery_ids_are_never_reused_after_delivery_or_a_restart() {
         daemon.shutdown(LIMIT).await;
     }
     let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(distinct.len(), ids.len(), "a delivery id came twice: {ids:?}");
+    assert_eq!(
+        distinct.len(),
+        ids.len(),
+        "a delivery id came twice: {ids:?}"
+    );
 }
