@@ -180,8 +180,9 @@ pub struct DaemonHandle {
 pub struct ShutdownReport {
     /// Segments handed to a link and unanswered, put back in the queue.
     pub requeued: usize,
-    /// True when the deadline passed before the links had closed; what was still on the
-    /// wire stays in flight and is recovered (marked unconfirmed) on the next start.
+    /// True when the deadline passed before the links had closed; what was still in
+    /// flight stays so and is recovered on the next start (unconfirmed if it may have
+    /// been written, queued again if not).
     pub timed_out: bool,
 }
 

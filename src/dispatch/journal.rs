@@ -19,10 +19,11 @@
 //! A slot is taken when its segment is first written and freed only once the store has
 //! committed what became of the segment (submitted, failed, unconfirmed, requeued), so a
 //! segment still `in_flight` in the store always still has its slot. Freed slots are
-//! reused, never cleared: an id left in a freed slot names a segment that is no longer
-//! in flight (or, in a later run, one that may be claimed again and would then be taken
-//! as possibly written) — a stale entry only ever makes recovery more cautious. The file
-//! has as many slots as were ever taken at once: a few windows' worth.
+//! reused, never cleared: an id left in a freed slot names a segment whose fate is
+//! committed; were it claimed again in the same run, recovery would take it as possibly
+//! written — a stale entry only ever makes recovery more cautious. Each start begins a
+//! fresh journal once recovery has committed. The file has as many slots as were ever
+//! taken at once: a few windows' worth.
 //!
 //! Layout: a 64-byte header — [`MAGIC`], then the boot id in ASCII, zero-padded — then
 //! 8-byte little-endian segment ids; 0 is an empty slot. A file that is missing, too

@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -22,6 +21,7 @@ use hongyan::store::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::daemon::{TempDir, demo_config, mobile_only_at};
 
@@ -120,39 +120,58 @@ async fn after_a_crash_a_segment_the_journal_names_is_unconfirmed_not_resent() {
     daemon.shutdown(LIMIT).await;
 }
 
-/// A CMPP 3.0 gateway that logs in and answers every SUBMIT with a SUBMIT_RESP whose
-/// body is 4 bytes (a real SGIP peer was seen doing as much): the link cannot decode it
-/// and closes the connection. Counts the SUBMITs it read.
-async fn undecodable_submit_resp_gateway() -> (std::net::SocketAddr, Arc<AtomicU32>) {
+/// How a tiny gateway answers a SUBMIT.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// With a SUBMIT_RESP whose body is 4 bytes (a real SGIP peer was seen doing as
+    /// much): the link cannot decode it and closes the connection.
+    Undecodable,
+    /// Not at all.
+    Never,
+}
+
+/// A CMPP 3.0 gateway that logs in anyone, answers TERMINATE, and answers each SUBMIT as
+/// `answer` says. Counts the SUBMITs it read, for the test to read or wait on.
+async fn tiny_gateway(answer: Answer) -> (std::net::SocketAddr, watch::Receiver<u32>) {
     const V: Version = Version::V30;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let submits = Arc::new(AtomicU32::new(0));
-    let seen = Arc::clone(&submits);
+    let (count, submits) = watch::channel(0u32);
+    let count = Arc::new(count);
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let submits = Arc::clone(&seen);
+            let count = Arc::clone(&count);
             tokio::spawn(async move {
                 let mut codec = CmppCodec::new(V);
                 let mut buf = BytesMut::new();
                 loop {
                     while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                        let seq = pdu.sequence_id;
                         let bytes = match pdu.body {
                             Body::Connect(c) => Pdu::new(
-                                pdu.sequence_id,
+                                seq,
                                 Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"demo-secret")),
                             )
                             .to_bytes(V)
                             .unwrap()
                             .to_vec(),
+                            Body::Terminate => Pdu::new(seq, Body::TerminateResp)
+                                .to_bytes(V)
+                                .unwrap()
+                                .to_vec(),
                             Body::Submit(_) => {
-                                submits.fetch_add(1, Ordering::SeqCst);
-                                let mut b = Vec::new();
-                                b.extend_from_slice(&16u32.to_be_bytes());
-                                b.extend_from_slice(&0x8000_0004u32.to_be_bytes());
-                                b.extend_from_slice(&pdu.sequence_id.to_be_bytes());
-                                b.extend_from_slice(&[0, 0, 0, 0]);
-                                b
+                                count.send_modify(|n| *n += 1);
+                                match answer {
+                                    Answer::Never => continue,
+                                    Answer::Undecodable => {
+                                        let mut b = Vec::new();
+                                        b.extend_from_slice(&16u32.to_be_bytes());
+                                        b.extend_from_slice(&0x8000_0004u32.to_be_bytes());
+                                        b.extend_from_slice(&seq.to_be_bytes());
+                                        b.extend_from_slice(&[0, 0, 0, 0]);
+                                        b
+                                    }
+                                }
                             }
                             _ => continue,
                         };
@@ -171,8 +190,47 @@ async fn undecodable_submit_resp_gateway() -> (std::net::SocketAddr, Arc<AtomicU
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_shutdown_parts_never_written_go_back_without_an_attempt_counted() {
+    let (addr, submits) = tiny_gateway(Answer::Never).await;
+    let dir = TempDir::new("shutdown-unsent");
+    let mut config = mobile_only_at(&dir, addr);
+    // Two windows are claimed; one window is written and never answered.
+    config.links[0].window = 4;
+    config.links[0].close_grace = Duration::from_millis(200);
+    let daemon = Daemon::start(config).await.unwrap();
+    let numbers: Vec<String> = (0..20).map(|i| format!("1380013{i:04}")).collect();
+    let out = daemon
+        .submitter()
+        .send(SendRequest::new(numbers, "永不应答"))
+        .await
+        .unwrap();
+    let job = out.job.unwrap().job_id;
+    // The link claims two windows' worth (8) at once and writes one (4).
+    let mut written = submits.clone();
+    tokio::time::timeout(LIMIT, written.wait_for(|n| *n >= 4))
+        .await
+        .expect("the link never wrote a window")
+        .unwrap();
+    let store = daemon.store();
+    let report = daemon.shutdown(LIMIT).await;
+    assert_eq!(report.requeued, 8);
+    let st = store.job_status(job).await.unwrap().unwrap();
+    let mut attempts: Vec<u32> = st
+        .recipients
+        .iter()
+        .flat_map(|r| r.segments.iter())
+        .filter(|s| s.claimed_at.is_some())
+        .map(|s| s.attempts)
+        .collect();
+    attempts.sort_unstable();
+    // The four written keep their attempt; the four only claimed give it back.
+    assert_eq!(attempts, [0, 0, 0, 0, 1, 1, 1, 1]);
+    assert_eq!(*submits.borrow(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_times_then_fails() {
-    let (addr, submits) = undecodable_submit_resp_gateway().await;
+    let (addr, submits) = tiny_gateway(Answer::Undecodable).await;
     let dir = TempDir::new("undecodable-resp");
     let mut config = mobile_only_at(&dir, addr);
     config.links[0].max_attempts = 3;
@@ -191,7 +249,7 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     let reason = s.last_error.as_deref().unwrap_or("");
     assert!(reason.contains("written 3 times"), "{reason}");
     assert!(reason.contains("malformed"), "{reason}");
-    assert_eq!(submits.load(Ordering::SeqCst), 3, "one send per attempt");
+    assert_eq!(*submits.borrow(), 3, "one send per attempt");
     assert_eq!(s.attempts, 3, "every write counted");
     daemon.shutdown(LIMIT).await;
 }
