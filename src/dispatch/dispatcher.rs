@@ -1063,6 +1063,58 @@ mod tests {
         store.close().await.unwrap();
     }
 
+    /// The link's report for a segment whose submit response was lost (unconfirmed, no
+    /// message id) reaches the store with the link, the number and the gateway's submit
+    /// minute, and settles the segment.
+    #[tokio::test]
+    async fn a_report_for_an_unconfirmed_segment_settles_it() {
+        use crate::link::ReportTime;
+        use crate::store::{ClaimRequest, DeliveryState, testutil::one};
+        let db = TempDb::new("unconfirmed-report");
+        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let (runner, events) = runner(&store).await;
+        let link = runner.monitor().view().name;
+        let mut job = one("13800000001");
+        job.recipients[0].carrier = Carrier::Mobile.name().to_owned();
+        let now = now_millis();
+        let job_id = store.enqueue(job, now).await.unwrap().job_id;
+        let req = ClaimRequest {
+            carrier: Carrier::Mobile.name().to_owned(),
+            link: link.clone(),
+            connection: 0,
+            max_segments: 10,
+        };
+        let claimed = store.claim(req, now).await.unwrap();
+        let seg = claimed[0].segments[0].segment_id;
+        store
+            .mark_unconfirmed(vec![seg], "hongyan stopped".into(), now)
+            .await
+            .unwrap();
+        // The gateway's Submit_time: the minute of the claim, China time.
+        let t = crate::clock::ChinaTime::from_unix(now / 1000);
+        let submitted = ReportTime::from_yymmddhhmm(t.yymmddhhmm().as_bytes());
+        assert!(submitted.is_some());
+        let (ack, mut replies) = Ack::detached(b"report answer");
+        let mut r = report(0x0123_4567);
+        r.recipient = "13800000001".into();
+        r.submitted = submitted;
+        events
+            .send(LinkEvent::Report {
+                report: r,
+                matched: None,
+                ack,
+            })
+            .await
+            .unwrap();
+        assert!(reply(&mut replies).await.is_some(), "answered once stored");
+        let st = store.job_status(job_id).await.unwrap().unwrap();
+        assert_eq!(st.recipients[0].segments[0].state, DeliveryState::Delivered);
+        assert!(store.orphan_reports(10).await.unwrap().is_empty());
+        drop(events);
+        runner.shutdown().await;
+        store.close().await.unwrap();
+    }
+
     #[tokio::test]
     async fn nothing_is_answered_when_the_store_fails() {
         let db = TempDb::new("ack-failure");

@@ -2,7 +2,8 @@
 //! (`promote_due`), fail messages whose validity ran out before they could be sent
 //! (`expire`), and give up on status reports that did not come within
 //! `queue.report_timeout` (`expire_reports`). A release wakes the dispatchers; nothing
-//! else polls.
+//! else polls. Before the first tick, reports kept before a restart settle the
+//! unconfirmed segments they identify (`settle_unconfirmed_by_orphans`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,21 @@ pub fn start(
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Once, after the start's recovery made segments unconfirmed: reports that came
+        // for them before (overtaking their lost submit responses) settle them now.
+        match store.settle_unconfirmed_by_orphans(now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(
+                    segments = n,
+                    "unconfirmed segments settled by reports kept before the restart"
+                );
+                changes.bump();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot match kept reports to unconfirmed segments")
+            }
+        }
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -191,3 +191,113 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
     drop(rx);
     handle.shutdown().await;
 }
+
+/// Log lines written while it is the thread's default subscriber (the test runtime runs
+/// the link's tasks on the test's thread).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A gateway that answers a submit with a SUBMIT_RESP too short to decode, twice (the
+/// link sends it again each time), then properly: the connection stays up, the part is
+/// acknowledged, and the broken answer is logged with its hex once, not per PDU.
+#[tokio::test]
+async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_goes_on() {
+    use ::cmpp::{Body, CmppCodec, ConnectResp, MsgId, Pdu, SubmitResp, Version};
+    use wire::segment::{SplitOptions, split};
+    const V: Version = Version::V30;
+
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
+    c.window.response_timeout = Duration::from_millis(100);
+    c.window.max_attempts = std::num::NonZeroU32::new(5).unwrap();
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
+    let login = gw.recv().await;
+    let Body::Connect(connect) = &login.body else {
+        panic!("{login:?}")
+    };
+    let answer = ConnectResp::answer(V, 0, connect, b"secret");
+    let resp = Pdu::new(login.sequence_id, Body::ConnectResp(answer));
+    gw.send(&resp.to_bytes(V).unwrap()).await;
+
+    let s = split("hello", &SplitOptions::default(), 1).unwrap();
+    let msg = OutboundMessage::new(
+        1,
+        vec!["13800138000".into()],
+        "1069001",
+        s.coding,
+        s.segments,
+    );
+    handle.submit(msg).await.unwrap();
+    let mut broken = String::new();
+    for attempt in 1..=3 {
+        let submit = gw.recv().await;
+        assert!(matches!(submit.body, Body::Submit(_)), "{submit:?}");
+        if attempt < 3 {
+            // Total_Length 15: three body bytes where the Msg_Id needs eight.
+            let mut bad = vec![0, 0, 0, 15, 0x80, 0, 0, 4];
+            bad.extend(submit.sequence_id.to_be_bytes());
+            bad.extend([1, 2, 3]);
+            broken = wire::hex::encode(&bad);
+            gw.send(&bad).await;
+        } else {
+            let ok = Pdu::new(
+                submit.sequence_id,
+                Body::SubmitResp(SubmitResp {
+                    msg_id: MsgId(42),
+                    result: 0,
+                }),
+            );
+            gw.send(&ok.to_bytes(V).unwrap()).await;
+        }
+    }
+    let event = timeout(LIMIT, async {
+        loop {
+            match rx.recv().await.expect("the link's event queue closed") {
+                LinkEvent::Up { .. } => {}
+                e => return e,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(event, LinkEvent::Submitted { id: 1, .. }),
+        "{event:?}"
+    );
+    assert_eq!(handle.status().connections_up, 1);
+    let text = logs.text();
+    assert_eq!(
+        text.matches("undecodable response").count(),
+        1,
+        "logged once per connection: {text}"
+    );
+    assert!(text.contains(&broken), "with its hex: {text}");
+    drop(rx);
+    handle.shutdown().await;
+}

@@ -371,6 +371,12 @@ impl StoreHandle {
             .await
     }
 
+    /// [`Store::settle_unconfirmed_by_orphans`].
+    pub async fn settle_unconfirmed_by_orphans(&self, now: Millis) -> Result<usize> {
+        self.call(move |s| s.settle_unconfirmed_by_orphans(now))
+            .await
+    }
+
     /// [`Store::recover_on_start`].
     pub async fn recover_on_start(
         &self,

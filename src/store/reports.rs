@@ -26,6 +26,14 @@ impl Store {
         self.write(|c, cache| record_report(c, cache, report, now))
     }
 
+    /// Settles the unconfirmed segments that orphan reports kept earlier identify (a
+    /// report that overtook its submit response, then hongyan stopped before the
+    /// response was stored: the segment became unconfirmed after its report came).
+    /// Returns how many segments were settled. See `unconfirmed.rs`.
+    pub fn settle_unconfirmed_by_orphans(&mut self, now: Millis) -> Result<usize> {
+        self.write(|c, cache| super::unconfirmed::settle_orphans(c, cache, now))
+    }
+
     /// Reports still waiting for their segment, oldest first.
     pub fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
         orphan_reports(self.conn(), limit)

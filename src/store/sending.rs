@@ -173,7 +173,7 @@ impl Store {
         now: Millis,
     ) -> Result<SegmentsMoved> {
         self.write(|c, cache| {
-            move_in_flight(
+            let moved = move_in_flight(
                 c,
                 cache,
                 segment_ids,
@@ -181,7 +181,12 @@ impl Store {
                 Attempt::Kept,
                 reason,
                 now,
-            )
+            )?;
+            // A report that overtook the missing answer may be waiting as an orphan.
+            if orphans_may_exist(c, cache)? {
+                super::unconfirmed::settle_orphans(c, cache, now)?;
+            }
+            Ok(moved)
         })
     }
 }

@@ -5,7 +5,10 @@
 //! minute); when that identifies exactly one segment, the report settles it.
 //!
 //! [`decide`] is the rule, pure; [`settle_by_identity`] reads the candidates and applies
-//! it. A segment is a candidate when it went out on the same link to the same number and
+//! it when a report arrives. A report can also arrive first — overtaking its submit
+//! response while the segment is still in flight — and the segment become unconfirmed
+//! later (no answer after every attempt, or a restart): [`settle_orphans`] looks at the
+//! kept reports again then (`mark_unconfirmed`, and once at start). A segment is a candidate when it went out on the same link to the same number and
 //! was (last) claimed within the report's minute, allowing [`SKEW`] either way for the
 //! gateway's clock:
 //!
@@ -115,6 +118,56 @@ pub(crate) fn settle_by_identity(
     else {
         return Ok(None);
     };
+    settle_orphan(c, cache, link, number, minute, orphan_id, now)
+}
+
+/// Orphans that may identify an unconfirmed segment: same link and number, submit minute
+/// within the window of the segment's claim (uses `segments_unconfirmed`).
+const ORPHANS_OF_UNCONFIRMED: &str = "SELECT DISTINCT o.id, o.link, o.recipient, o.submitted_at
+     FROM segments s JOIN recipients r ON r.id = s.recipient_id
+     JOIN orphan_reports o ON o.link = s.link AND o.recipient = r.number
+     WHERE s.state = 7 AND o.submitted_at BETWEEN s.claimed_at - ?1 AND s.claimed_at + ?2
+     ORDER BY o.id";
+
+/// Looks again at the orphans kept before their segment became unconfirmed — a report
+/// that overtook its submit response, then hongyan stopped before the response was
+/// stored — and settles what they identify. Returns how many segments were settled.
+pub(crate) fn settle_orphans(c: &Connection, cache: &mut Cache, now: Millis) -> Result<usize> {
+    let found = c
+        .prepare_cached(ORPHANS_OF_UNCONFIRMED)?
+        .query_map(params![MINUTE + SKEW, SKEW], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Millis>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut settled = 0;
+    for (orphan_id, link, number, minute) in found {
+        let still_there: bool = c
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM orphan_reports WHERE id = ?1)")?
+            .query_row([orphan_id], |r| r.get(0))?;
+        // A pair settled earlier in this sweep may have taken it.
+        if still_there && settle_orphan(c, cache, &link, &number, minute, orphan_id, now)?.is_some()
+        {
+            settled += 1;
+        }
+    }
+    Ok(settled)
+}
+
+/// Settles what orphan `orphan_id` (of `link`, `number`, submit `minute`) identifies.
+fn settle_orphan(
+    c: &Connection,
+    cache: &mut Cache,
+    link: &str,
+    number: &str,
+    minute: Millis,
+    orphan_id: i64,
+    now: Millis,
+) -> Result<Option<ReportOutcome>> {
     let (from, to) = (minute - SKEW, minute + MINUTE + SKEW);
     let mut candidates = Vec::new();
     for (sql, state) in [
@@ -152,7 +205,7 @@ pub(crate) fn settle_by_identity(
     let Settle::Pairs(pairs) = decide(&candidates, &twins, orphan_id) else {
         tracing::info!(
             link,
-            msg_id = %report.msg_id,
+            orphan = orphan_id,
             candidates = candidates.len(),
             "report for no known message id; more than one segment it may be about, kept"
         );

@@ -244,3 +244,56 @@ fn a_candidate_still_in_flight_makes_it_ambiguous() {
     assert_eq!(state_of(&s, lost), vec![DeliveryState::Unconfirmed]);
     assert_eq!(state_of(&s, live), vec![DeliveryState::InFlight]);
 }
+
+/// The report overtook its submit response and was kept while the segment was still in
+/// flight; then hongyan stopped before the response was stored, and the segment became
+/// unconfirmed. The kept report settles it once it is unconfirmed.
+#[test]
+fn a_report_kept_before_the_segment_became_unconfirmed_settles_it_afterwards() {
+    let db = TempDb::new("unconfirmed-later");
+    let mut s = db.open();
+    let job_id = s.enqueue(&one("13800000001"), MINUTE).unwrap().job_id;
+    let claimed = s.claim(&claim_req("cmcc", 10), MINUTE + 5_000).unwrap();
+    let seg = claimed[0].segments[0].segment_id;
+    let out = s
+        .record_report(
+            &identified(
+                "e-1",
+                ReportStatus::Delivered,
+                "link-a",
+                "13800000001",
+                MINUTE,
+            ),
+            MINUTE + 6_000,
+        )
+        .unwrap();
+    assert!(
+        matches!(out, ReportOutcome::Orphaned { .. }),
+        "in flight: {out:?}"
+    );
+    // The dispatcher's "no answer after every attempt" marks it unconfirmed: settled.
+    s.mark_unconfirmed(&[seg], "no response", MINUTE + 9_000)
+        .unwrap();
+    assert_eq!(state_of(&s, job_id), vec![DeliveryState::Delivered]);
+    assert!(s.orphan_reports(10).unwrap().is_empty());
+    assert!(count_mismatches(s.conn()).unwrap().is_empty());
+
+    // After a restart's recovery (which marks it without looking at reports): the sweep.
+    let db = TempDb::new("unconfirmed-restart");
+    let mut s = db.open();
+    let job_id = s.enqueue(&one("13800000002"), MINUTE).unwrap().job_id;
+    s.claim(&claim_req("cmcc", 10), MINUTE + 5_000).unwrap();
+    s.record_report(
+        &identified("e-2", ReportStatus::Failed, "link-a", "13800000002", MINUTE),
+        MINUTE + 6_000,
+    )
+    .unwrap();
+    drop(s);
+    let mut s = db.open();
+    s.recover_on_start(false, MINUTE + 60_000).unwrap();
+    assert_eq!(state_of(&s, job_id), vec![DeliveryState::Unconfirmed]);
+    assert_eq!(s.settle_unconfirmed_by_orphans(MINUTE + 61_000).unwrap(), 1);
+    assert_eq!(state_of(&s, job_id), vec![DeliveryState::Failed]);
+    assert_eq!(s.settle_unconfirmed_by_orphans(MINUTE + 62_000).unwrap(), 0);
+    assert!(count_mismatches(s.conn()).unwrap().is_empty());
+}
