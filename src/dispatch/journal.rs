@@ -249,6 +249,24 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// Takes back the record of segments that were not written after all: their slots
+    /// are zeroed (not just freed, as [`WireJournal::release`] does: a stale id there
+    /// would make recovery take a segment that never left as sent) and reused.
+    fn clear(&mut self, ids: impl Iterator<Item = SegmentId>) -> io::Result<()> {
+        for id in ids {
+            let Some(slot) = self.slots.remove(&id) else {
+                continue;
+            };
+            self.free.push(slot);
+            if let Some(file) = &self.file {
+                file.write_all_at(&0i64.to_le_bytes(), slot_offset(slot))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl WriteHook for WireJournal {
     fn writing(&self, tags: &[u64]) {
         let mut inner = self.lock();
@@ -257,13 +275,30 @@ impl WriteHook for WireJournal {
         }
         let ids = tags.iter().filter_map(|&t| SegmentId::try_from(t).ok());
         if let Err(e) = inner.record(ids) {
-            // Cannot record any more: empty the file, so the next start cannot mistake
-            // it for a complete record and takes every in-flight segment as sent.
-            tracing::error!(path = %self.path.display(), error = %e, "cannot write the on-the-wire journal; after a crash every segment in flight will be taken as sent");
-            if let Some(file) = inner.file.take() {
-                if let Err(e) = file.set_len(0) {
-                    tracing::error!(path = %self.path.display(), error = %e, "cannot empty the on-the-wire journal either; remove it before the next start");
-                }
+            self.give_up(&mut inner, &e);
+        }
+    }
+
+    fn unwritten(&self, tags: &[u64]) {
+        let mut inner = self.lock();
+        if inner.file.is_none() {
+            return;
+        }
+        let ids = tags.iter().filter_map(|&t| SegmentId::try_from(t).ok());
+        if let Err(e) = inner.clear(ids) {
+            self.give_up(&mut inner, &e);
+        }
+    }
+}
+
+impl WireJournal {
+    /// Cannot record any more: empties the file, so the next start cannot mistake it for
+    /// a complete record and takes every in-flight segment as sent.
+    fn give_up(&self, inner: &mut Inner, e: &io::Error) {
+        tracing::error!(path = %self.path.display(), error = %e, "cannot write the on-the-wire journal; after a crash every segment in flight will be taken as sent");
+        if let Some(file) = inner.file.take() {
+            if let Err(e) = file.set_len(0) {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot empty the on-the-wire journal either; remove it before the next start");
             }
         }
     }
@@ -298,6 +333,25 @@ mod tests {
         j.writing(&[8, 9]);
         let ids = read_written(&p).unwrap();
         assert_eq!(ids, HashSet::from([7, 8, 9]));
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().len(),
+            slot_offset(INITIAL_SLOTS)
+        );
+    }
+
+    #[test]
+    fn a_segment_not_written_after_all_is_taken_back() {
+        let (_db, p) = path("journal-unwritten");
+        let j = WireJournal::create(&p).unwrap();
+        j.writing(&[5, 6, 7]);
+        // 6 and 7 stayed in the process (the socket was full): a crash cannot have sent
+        // them, so the file must not name them; an unknown tag changes nothing.
+        j.unwritten(&[6, 7, 99]);
+        assert_eq!(read_written(&p), Some(HashSet::from([5])));
+        assert!(!j.holds(6));
+        // Recorded again before their bytes go; the zeroed slots are reused.
+        j.writing(&[6, 7]);
+        assert_eq!(read_written(&p), Some(HashSet::from([5, 6, 7])));
         assert_eq!(
             std::fs::metadata(&p).unwrap().len(),
             slot_offset(INITIAL_SLOTS)

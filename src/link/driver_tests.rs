@@ -513,14 +513,120 @@ async fn unanswered_submits_fail_after_the_last_attempt() {
     handle.shutdown().await;
 }
 
-/// Records the tags a link says it is about to write.
+/// Records the tags a link says it is about to write (`.0`, every call), and what it
+/// holds as written now (`.1`: told `writing`, not taken back by `unwritten`).
 #[derive(Debug, Default)]
-struct Recorder(std::sync::Mutex<Vec<u64>>);
+struct Recorder(std::sync::Mutex<Vec<u64>>, std::sync::Mutex<HashSet<u64>>);
 
 impl WriteHook for Recorder {
     fn writing(&self, tags: &[u64]) {
         self.0.lock().unwrap().extend_from_slice(tags);
+        self.1.lock().unwrap().extend(tags);
     }
+
+    fn unwritten(&self, tags: &[u64]) {
+        let mut held = self.1.lock().unwrap();
+        for t in tags {
+            assert!(held.remove(t), "tag {t} taken back without being recorded");
+        }
+    }
+}
+
+/// A gateway that stops reading after the login: the link's SUBMITs fill the socket
+/// buffers and then wait in the process. Those must not stay recorded as written — a
+/// kill then would leave them `unconfirmed` though they never left — and are recorded
+/// again before they go once the gateway reads.
+#[tokio::test]
+async fn parts_waiting_for_a_full_socket_are_not_held_as_written() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    const MESSAGES: u64 = 3_000;
+    let parts: usize = (0..MESSAGES).map(|i| message(i * 5).parts.len()).sum();
+    let peer = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut codec = CmppCodec::new(V);
+        let mut buf = BytesMut::new();
+        let mut go = Some(go_rx);
+        let mut submits = 0usize;
+        loop {
+            while let Ok(Some(pdu)) = codec.decode(&mut buf) {
+                let answer = match pdu.body {
+                    Body::Connect(c) => Body::ConnectResp(ConnectResp::answer(V, 0, &c, b"secret")),
+                    Body::Submit(_) => {
+                        submits += 1;
+                        Body::SubmitResp(SubmitResp {
+                            msg_id: MsgId(submits as u64),
+                            result: 0,
+                        })
+                    }
+                    Body::Terminate => Body::TerminateResp,
+                    _ => continue,
+                };
+                let logged_in = matches!(answer, Body::ConnectResp(_));
+                let b = Pdu::new(pdu.sequence_id, answer).to_bytes(V).unwrap();
+                stream.write_all(&b).await.unwrap();
+                if logged_in {
+                    // Read nothing more until told.
+                    if let Some(rx) = go.take() {
+                        rx.await.unwrap();
+                    }
+                }
+            }
+            if submits == parts || stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                return submits;
+            }
+        }
+    });
+    let recorder = Arc::new(Recorder::default());
+    let mut c = config(addr);
+    c.window.capacity = NonZeroUsize::new(100_000).unwrap();
+    c.window.response_timeout = Duration::from_secs(120);
+    c.keepalive.interval = Duration::from_secs(120);
+    c.intake_capacity = NonZeroUsize::new(100_000).unwrap();
+    c.event_capacity = NonZeroUsize::new(100_000).unwrap();
+    c.on_write = Some(Arc::clone(&recorder) as Arc<dyn WriteHook>);
+    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let sub = handle.submitter();
+    tokio::spawn(async move {
+        for i in 0..MESSAGES {
+            let mut m = message(i * 5);
+            for (k, p) in m.parts.iter_mut().enumerate() {
+                p.tag = i * 10 + k as u64 + 1;
+            }
+            if sub.submit(m).await.is_err() {
+                return;
+            }
+        }
+    });
+    timeout(LIMIT, async {
+        while handle.status().unsent_bytes == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the socket buffers never filled");
+    let (told, held) = (
+        recorder.0.lock().unwrap().len(),
+        recorder.1.lock().unwrap().len(),
+    );
+    assert!(
+        held < told,
+        "bytes wait in the process, yet all {told} parts the hook heard of are held as written"
+    );
+    go_tx.send(()).unwrap();
+    let read = timeout(LIMIT, peer).await.unwrap().unwrap();
+    assert_eq!(read, parts);
+    // Everything went in the end, each part recorded before its bytes did.
+    timeout(LIMIT, async {
+        while recorder.1.lock().unwrap().len() < parts {
+            tokio::task::yield_now().await;
+            let _ = rx.try_recv();
+        }
+    })
+    .await
+    .expect("parts written without being recorded");
+    drop(handle);
 }
 
 /// A gateway that logs in and answers every SUBMIT with a SUBMIT_RESP whose body is 4

@@ -19,4 +19,10 @@ use std::fmt::Debug;
 pub trait WriteHook: Send + Sync + Debug {
     /// The parts with these tags are about to be written. Tag 0 means "no tag".
     fn writing(&self, tags: &[u64]);
+
+    /// The parts with these tags, just reported by [`writing`](Self::writing), were not
+    /// handed to the socket after all (the kernel's buffer was full; their bytes wait in
+    /// the process) and were never written before: a crash now cannot have sent them.
+    /// They are reported by `writing` again before their bytes go.
+    fn unwritten(&self, tags: &[u64]);
 }

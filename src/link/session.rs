@@ -128,15 +128,33 @@ pub(crate) struct Session<P: LinkProtocol> {
     reply_buf: Vec<Reply>,
     /// DELIVERs handed on whose reply has not come back yet.
     unanswered: usize,
-    /// Tags of the parts encoded into `out` since the last flush, for the owner's
-    /// [`WriteHook`](super::WriteHook) before the bytes reach the socket.
-    writing: Vec<u64>,
+    /// The parts encoded into `out` whose first byte has not reached the socket yet, in
+    /// the order of their bytes, for the owner's [`WriteHook`](super::WriteHook).
+    writing: VecDeque<Pending>,
+    /// Scratch for the tags handed to the hook.
+    tags: Vec<u64>,
+    /// Bytes of `out` handed to the socket since the connection opened: where `out[0]`
+    /// stands in the connection's byte stream.
+    out_written: u64,
     /// Frames that did not decode on this connection (how loudly each is logged).
     bad_frames: BadFrames,
 }
 
 /// A part number with how many times the part has been written.
 type Written = (u8, u32);
+
+/// A part whose SUBMIT is in `out`, not yet handed to the socket.
+#[derive(Debug)]
+struct Pending {
+    /// The owner's tag for it.
+    tag: u64,
+    /// Where its bytes begin in the connection's byte stream.
+    start: u64,
+    /// Never written before (by this or an earlier connection or run).
+    first: bool,
+    /// The hook was told it is being written.
+    recorded: bool,
+}
 
 /// Why a part written `sent` times without an answer fails; `last_loss` is why this
 /// link's last connection was lost (empty when none was in this run: the writes were
@@ -190,7 +208,9 @@ impl<P: LinkProtocol> Session<P> {
             replies,
             reply_buf: Vec::new(),
             unanswered: 0,
-            writing: Vec::new(),
+            writing: VecDeque::new(),
+            tags: Vec::new(),
+            out_written: 0,
             bad_frames: BadFrames::new(),
             shared,
         }
@@ -554,8 +574,13 @@ impl<P: LinkProtocol> Session<P> {
                 continue;
             }
             let wire = self.scratch.split().freeze();
+            self.writing.push_back(Pending {
+                tag: part.tag,
+                start: self.out_written + self.out.len() as u64,
+                first: part.sent == 0,
+                recorded: false,
+            });
             self.out.extend_from_slice(&wire);
-            self.writing.push(part.tag);
             let sent = part.sent.saturating_add(1);
             let entry = InFlight {
                 msg,
@@ -578,18 +603,48 @@ impl<P: LinkProtocol> Session<P> {
     /// Writes what the kernel takes without waiting — after telling the owner's write
     /// hook which parts the new bytes carry, so a part it was not told of never left.
     fn flush(&mut self) -> Result<(), End> {
-        if !self.writing.is_empty() {
-            if let Some(hook) = &self.shared.config.on_write {
-                hook.writing(&self.writing);
+        let hook = self.shared.config.on_write.clone();
+        if let Some(hook) = &hook {
+            self.tags.clear();
+            for p in self.writing.iter_mut().filter(|p| !p.recorded) {
+                p.recorded = true;
+                self.tags.push(p.tag);
             }
-            self.writing.clear();
+            if !self.tags.is_empty() {
+                hook.writing(&self.tags);
+            }
         }
         while !self.out.is_empty() {
             match self.stream.try_write(&self.out) {
                 Ok(0) => return Err(End::Lost("connection closed while writing".into())),
-                Ok(n) => self.out.advance(n),
+                Ok(n) => {
+                    self.out.advance(n);
+                    self.out_written += n as u64;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => return Err(lost("write failed", &e)),
+            }
+        }
+        // A part whose first byte went is written (whole, or cut by a crash mid-write).
+        while self
+            .writing
+            .front()
+            .is_some_and(|p| p.start < self.out_written)
+        {
+            self.writing.pop_front();
+        }
+        // The rest wait in `out` for the socket: the hook heard of them, but a crash now
+        // cannot have sent them, and the owner would take them as sent. Those never
+        // written before take their record back; they are recorded again before they go.
+        // (A part written before keeps its record: it may have reached the carrier.)
+        if let Some(hook) = &hook {
+            self.tags.clear();
+            for p in self.writing.iter_mut().filter(|p| p.first && p.recorded) {
+                p.recorded = false;
+                self.tags.push(p.tag);
+            }
+            if !self.tags.is_empty() {
+                hook.unwritten(&self.tags);
             }
         }
         self.shared
