@@ -600,9 +600,18 @@ mod tests {
             }
             s.claim(&crate::store::testutil::claim_req("cmcc", 1), 1)
                 .unwrap();
-            // Back to version 7, as a file written before the counts existed.
+            // Back to version 7, as a file written before the counts existed (and before
+            // the orphan reports kept their identity, a later step).
             s.conn()
-                .execute_batch("DROP TABLE segment_counts; PRAGMA user_version = 7;")
+                .execute_batch(
+                    "DROP TABLE segment_counts;
+                     DROP INDEX orphan_reports_identity;
+                     DROP INDEX segments_unconfirmed;
+                     ALTER TABLE orphan_reports DROP COLUMN link;
+                     ALTER TABLE orphan_reports DROP COLUMN recipient;
+                     ALTER TABLE orphan_reports DROP COLUMN submitted_at;
+                     PRAGMA user_version = 7;",
+                )
                 .unwrap();
         }
         let s = crate::store::Store::open(db.path(), &StoreOptions::default()).unwrap();
