@@ -631,7 +631,8 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         let (mo, mo_ack) = next_mo(&mut rx).await;
         assert_eq!(mo.text.as_deref(), Some("退订"));
         assert_eq!(mo.coding, Coding::Gbk);
-        assert_eq!(mo.sender, "8613012345678");
+        // UserNumber carries the 86; the sender comes out in the project's number form.
+        assert_eq!(mo.sender, "13012345678");
         assert_eq!(mo.destination, "1065501234588");
         assert!(mo.is_complete(), "{mo:?}");
 
@@ -676,7 +677,8 @@ async fn sgip_link_and_listener_replay_reference_examples() {
         let (raw, _) = r.frame().await;
         assert_eq!(raw, example("Example 5r — SGIP Report_Resp"));
         assert_eq!(report.msg_id, msg_id);
-        assert_eq!(report.recipient, "8613012345678");
+        // Normalised like every number (the wire's UserNumber has the 86).
+        assert_eq!(report.recipient, "13012345678");
         assert!(report.delivered);
         assert_eq!(
             matched,
