@@ -159,6 +159,13 @@ pub trait LinkProtocol: Send + Sync + 'static {
         codec: &mut Self::Codec,
         src: &mut BytesMut,
     ) -> Result<Option<Frame<Self::Pdu>>, FrameError>;
+    /// The sequence id a frame's header carries, as the window keys its requests — for a
+    /// response whose body cannot be decoded, to tell which request it answers. CMPP and
+    /// SMGP: the third 4-byte word; SGIP overrides it (the counter of its 12-byte number).
+    fn frame_seq(&self, frame: &[u8]) -> Option<u32> {
+        let b: [u8; 4] = frame.get(8..12)?.try_into().ok()?;
+        Some(u32::from_be_bytes(b))
+    }
     /// Whether sequence id 0 may be used.
     fn zero_id(&self) -> ZeroId;
     /// Append the encoded `pdu` to `buf`.

@@ -83,6 +83,10 @@ struct InFlight {
     /// The encoded PDU, resent byte for byte (same sequence id) on a timeout.
     wire: Bytes,
     first_sent: Instant,
+    /// Why the last answer to it could not be decoded, if one could not: it is resent on
+    /// its timeout as if unanswered, and when its writes are used up it fails with this
+    /// reason instead of staying unconfirmed (the gateway answered; nothing readable).
+    unreadable: Option<String>,
 }
 
 /// Whether the close in progress is a shutdown or an idle Unbind.
@@ -587,6 +591,7 @@ impl<P: LinkProtocol> Session<P> {
                 index,
                 wire,
                 first_sent: now,
+                unreadable: None,
             };
             if let Err(e) = self.window.insert_sent(seq, entry, now, sent) {
                 // Cannot happen: the loop checks room and ids are allocated free.
@@ -715,6 +720,15 @@ impl<P: LinkProtocol> Session<P> {
     /// response's submit stays in the window: sent again or given up on as if unanswered.
     fn on_bad_frame(&mut self, bad: BadFrame<P::Pdu>) {
         self.log_bad_frame(&bad);
+        if bad.response {
+            let entry = self
+                .proto
+                .frame_seq(&bad.frame)
+                .and_then(|seq| self.window.get_mut(seq));
+            if let Some(entry) = entry {
+                entry.unreadable = Some(bad.error.to_string());
+            }
+        }
         if let Some(a) = &bad.answer {
             if let Err(e) = self.proto.encode(a, &mut self.out) {
                 tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "cannot encode an answer");
@@ -843,13 +857,27 @@ impl<P: LinkProtocol> Session<P> {
                     payload, attempts, ..
                 } => {
                     let number = payload.msg.parts.get(payload.index).map_or(0, |p| p.number);
-                    tracing::warn!(link = %self.shared.config.name, id = payload.msg.id, part = number, attempts, "no response after every attempt; giving up");
+                    let (kind, reason) = match &payload.unreadable {
+                        // Answered, but never readably: the gateway has it in some form;
+                        // a failure with the reason, not an unknown.
+                        Some(error) => (
+                            FailKind::AttemptsUsed { writes: attempts },
+                            format!(
+                                "written {attempts} times (max_attempts); the gateway answered, but malformed: {error}"
+                            ),
+                        ),
+                        None => (
+                            FailKind::Unanswered { writes: attempts },
+                            format!("no response after {attempts} attempts"),
+                        ),
+                    };
+                    tracing::warn!(link = %self.shared.config.name, id = payload.msg.id, part = number, attempts, %reason, "giving up on a part");
                     self.events.push(LinkEvent::Failed {
                         id: payload.msg.id,
                         part: number,
                         code: None,
-                        kind: FailKind::Unanswered { writes: attempts },
-                        reason: format!("no response after {attempts} attempts"),
+                        kind,
+                        reason,
                     });
                 }
             }

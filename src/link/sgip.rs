@@ -93,6 +93,13 @@ pub(crate) fn report(r: &Report) -> DeliveryReport {
 }
 
 impl LinkProtocol for SgipProtocol {
+    /// The counter, the last 4 bytes of SGIP's 12-byte sequence number (node id, time,
+    /// counter) after the 8-byte length and command id.
+    fn frame_seq(&self, frame: &[u8]) -> Option<u32> {
+        let b: [u8; 4] = frame.get(16..20)?.try_into().ok()?;
+        Some(u32::from_be_bytes(b))
+    }
+
     type Pdu = Pdu;
     type Codec = SgipCodec;
 

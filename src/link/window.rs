@@ -204,6 +204,11 @@ impl<T> Window<T> {
         self.entries.get(&seq).map(|e| &e.payload)
     }
 
+    /// The payload sent under `seq`, to note something about it (it stays in flight).
+    pub fn get_mut(&mut self, seq: u32) -> Option<&mut T> {
+        self.entries.get_mut(&seq).map(|e| &mut e.payload)
+    }
+
     /// Whether a request is in flight under `seq` (the predicate for
     /// [`SequenceIds::next_free`](super::SequenceIds::next_free)).
     pub fn contains(&self, seq: u32) -> bool {
