@@ -13,7 +13,7 @@ use bytes::BytesMut;
 use cmpp::codec::Decoder;
 use cmpp::{Body, CmppCodec, ConnectResp, Pdu, Version};
 use hongyan::config::Config;
-use hongyan::daemon::Daemon;
+use hongyan::daemon::{Daemon, record_submits};
 use hongyan::dispatch::{SendRequest, WireJournal, journal};
 use hongyan::link::WriteHook;
 use hongyan::store::{
@@ -74,7 +74,9 @@ async fn after_a_crash_a_segment_only_claimed_is_queued_again_and_sent_once() {
     let dir = TempDir::new("recover-claimed");
     let config = demo_config(&dir);
     let (job, seg) = crash_with_one_claimed(&config, false).await;
-    let daemon = Daemon::start(config).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let recovered = daemon.recovered();
     assert_eq!(recovered.len(), 1, "{recovered:?}");
     assert_eq!(recovered[0].segment_id, seg);
@@ -94,7 +96,9 @@ async fn after_a_crash_a_segment_the_journal_names_is_unconfirmed_not_resent() {
     let dir = TempDir::new("recover-written");
     let config = demo_config(&dir);
     let (job, seg) = crash_with_one_claimed(&config, true).await;
-    let daemon = Daemon::start(config).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let recovered = daemon.recovered();
     assert_eq!(recovered.len(), 1, "{recovered:?}");
     assert_eq!(recovered[0].segment_id, seg);
@@ -197,7 +201,9 @@ async fn on_shutdown_parts_never_written_go_back_without_an_attempt_counted() {
     // Two windows are claimed; one window is written and never answered.
     config.links[0].window = 4;
     config.links[0].close_grace = Duration::from_millis(200);
-    let daemon = Daemon::start(config).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let numbers: Vec<String> = (0..20).map(|i| format!("1380013{i:04}")).collect();
     let out = daemon
         .submitter()
@@ -234,7 +240,11 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     let dir = TempDir::new("undecodable-resp");
     let mut config = mobile_only_at(&dir, addr);
     config.links[0].max_attempts = 3;
-    let daemon = Daemon::start(config).await.unwrap();
+    // The answers cannot be read, so each attempt waits out the response timeout.
+    config.links[0].response_timeout = Duration::from_millis(300);
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let out = daemon
         .submitter()
         .send(SendRequest::new(vec!["13800138000".into()], "应答无法解码"))
@@ -262,7 +272,9 @@ async fn the_journal_frees_a_slot_once_its_segment_is_answered_so_it_does_not_gr
         .links
         .retain(|l| l.carrier() == hongyan::route::Carrier::Mobile);
     config.links[0].rate = 100_000;
-    let daemon = Daemon::start(config).await.unwrap();
+    let daemon = Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap();
     let path = dir.0.join(journal::FILE_NAME);
     let fresh = std::fs::metadata(&path).unwrap().len();
     // More segments than a fresh journal has slots: were a slot kept after its
