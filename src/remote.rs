@@ -303,39 +303,52 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
             });
         }
         RemoteCommand::Status { job } => {
-            let v = c.call("GET", &format!("/v1/messages/{job}"), None).await?;
-            show(r, &v, |v| {
-                outln!(
-                    "job {} {}  created {}",
-                    v["job_id"],
-                    v["state"].as_str().unwrap_or("?"),
-                    v["created_at"].as_str().unwrap_or("?")
-                );
-                for rec in v["recipients"].as_array().into_iter().flatten() {
-                    outln!(
-                        "  {}  {:<11} {}",
-                        rec["number"].as_str().unwrap_or("?"),
-                        rec["state"].as_str().unwrap_or("?"),
-                        rec["last_error"].as_str().unwrap_or("")
-                    );
-                    for s in rec["segments"].as_array().into_iter().flatten() {
+            // A large job's recipients come a page at a time (`next_after`); each page is
+            // printed as it comes (with --json, one object per page).
+            let mut path = format!("/v1/messages/{job}");
+            let mut first = true;
+            loop {
+                let v = c.call("GET", &path, None).await?;
+                show(r, &v, |v| {
+                    if first {
                         outln!(
-                            "      part {} {:<11} msg id {}  {}{}",
-                            s["part"],
-                            s["state"].as_str().unwrap_or("?"),
-                            s["msg_id"].as_str().unwrap_or("-"),
-                            s["report_stat"]
-                                .as_str()
-                                .map(|x| format!("{x} "))
-                                .unwrap_or_default(),
-                            s["report_meaning"]
-                                .as_str()
-                                .or(s["result_meaning"].as_str())
-                                .unwrap_or("")
+                            "job {} {}  created {}",
+                            v["job_id"],
+                            v["state"].as_str().unwrap_or("?"),
+                            v["created_at"].as_str().unwrap_or("?")
                         );
                     }
+                    for rec in v["recipients"].as_array().into_iter().flatten() {
+                        outln!(
+                            "  {}  {:<11} {}",
+                            rec["number"].as_str().unwrap_or("?"),
+                            rec["state"].as_str().unwrap_or("?"),
+                            rec["last_error"].as_str().unwrap_or("")
+                        );
+                        for s in rec["segments"].as_array().into_iter().flatten() {
+                            outln!(
+                                "      part {} {:<11} msg id {}  {}{}",
+                                s["part"],
+                                s["state"].as_str().unwrap_or("?"),
+                                s["msg_id"].as_str().unwrap_or("-"),
+                                s["report_stat"]
+                                    .as_str()
+                                    .map(|x| format!("{x} "))
+                                    .unwrap_or_default(),
+                                s["report_meaning"]
+                                    .as_str()
+                                    .or(s["result_meaning"].as_str())
+                                    .unwrap_or("")
+                            );
+                        }
+                    }
+                });
+                first = false;
+                match v["next_after"].as_i64() {
+                    Some(after) => path = format!("/v1/messages/{job}?after={after}"),
+                    None => break,
                 }
-            });
+            }
         }
         RemoteCommand::Cancel { job } => {
             let v = c

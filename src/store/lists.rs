@@ -22,7 +22,7 @@ use super::read::job_state_of;
 use super::state::{JobState, Priority};
 
 /// Most jobs one page with a `state` filter looks at.
-pub const STATE_SCAN: usize = 2_000;
+pub const STATE_SCAN: usize = 1_000;
 
 /// One page of a list, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

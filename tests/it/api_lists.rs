@@ -756,3 +756,17 @@ async fn the_statuses_handlers_answer_are_the_documented_ones() {
     }
     api.stop().await;
 }
+
+/// Every route, asked with an empty body and made-up ids, answers a status its entry in
+/// the document lists (mostly the errors the document derives: 404, 415, 422).
+#[tokio::test]
+async fn every_route_s_answer_to_an_empty_request_is_documented() {
+    let api = Api::start("doc-errors", |_| {}).await;
+    let doc = api.call("GET", "/v1/openapi.json", None).await;
+    for r in ROUTES {
+        let path = r.path.replace("{id}", "424242").replace("{name}", "nobody");
+        let body = (r.method == "POST").then(|| json!({}));
+        checked(&api, &doc, r.method, r.path, &path, body).await;
+    }
+    api.stop().await;
+}
