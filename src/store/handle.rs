@@ -879,18 +879,45 @@ fn writer(
 /// Copies committed WAL frames back into the database while the writer goes on writing
 /// (a PASSIVE checkpoint never blocks it), so the log stays short and the writer does not
 /// stall on the checkpoint's fsync.
+///
+/// The writer cuts the log back to [`schema::WAL_SIZE_LIMIT`] when it starts it over, but
+/// that takes a write: after a burst (or a crash run) an idle store would keep a large
+/// log. So once everything is copied and nothing was written since the last round, a
+/// TRUNCATE checkpoint empties the file; it waits only for readers, and the writer is
+/// idle.
 fn checkpoint_loop(conn: Connection, stop: std::sync::mpsc::Receiver<()>) {
     use std::sync::mpsc::RecvTimeoutError;
     let every = std::time::Duration::from_millis(100);
+    let mut last_log = None;
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
         let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         });
         match done {
-            Ok((log, copied)) => tracing::trace!(log, copied, "store checkpoint"),
+            Ok((log, copied)) => {
+                tracing::trace!(log, copied, "store checkpoint");
+                if idle_and_oversized(last_log, log, copied) {
+                    if let Err(e) =
+                        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                    {
+                        tracing::debug!(error = %e, "store log not truncated");
+                    }
+                    last_log = None;
+                } else {
+                    last_log = Some(log);
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "store checkpoint failed"),
         }
     }
+}
+
+/// Whether the log is wholly copied, unchanged since the previous round (`before` frames)
+/// and larger than the limit: then emptying it costs the writer nothing.
+fn idle_and_oversized(before: Option<i64>, log: i64, copied: i64) -> bool {
+    /// Frames of a 4 KiB page (SQLite's default) in the limit.
+    const LIMIT_FRAMES: i64 = schema::WAL_SIZE_LIMIT / 4096;
+    log > LIMIT_FRAMES && copied == log && before == Some(log)
 }
 
 fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
@@ -1262,6 +1289,55 @@ mod tests {
         }
         h.close().await.unwrap();
         (before, after)
+    }
+
+    #[test]
+    fn only_an_idle_fully_copied_oversized_log_is_emptied() {
+        let big = schema::WAL_SIZE_LIMIT / 4096 + 1;
+        assert!(idle_and_oversized(Some(big), big, big));
+        assert!(!idle_and_oversized(None, big, big), "first look");
+        assert!(
+            !idle_and_oversized(Some(big - 1), big, big),
+            "written since"
+        );
+        assert!(
+            !idle_and_oversized(Some(big), big, big - 1),
+            "not all copied"
+        );
+        assert!(!idle_and_oversized(Some(10), 10, 10), "small enough");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_store_does_not_keep_a_large_log() {
+        let db = TempDb::new("handle-idle-wal");
+        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        // One write far larger than the limit, then nothing.
+        h.call(|s| {
+            let c = s.conn();
+            c.execute_batch("CREATE TABLE IF NOT EXISTS big (x BLOB)")?;
+            let rows = schema::WAL_SIZE_LIMIT / (1 << 20) + 8;
+            for _ in 0..rows {
+                c.execute("INSERT INTO big VALUES (randomblob(1048576))", [])?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let wal = PathBuf::from(format!("{}-wal", db.path().display()));
+        let limit = u64::try_from(schema::WAL_SIZE_LIMIT).unwrap();
+        let grown = std::fs::metadata(&wal).unwrap().len();
+        assert!(grown > limit, "{grown}");
+        // The checkpointer runs every 100 ms; bounded wait for the file to shrink.
+        let mut now = grown;
+        for _ in 0..100 {
+            now = std::fs::metadata(&wal).map_or(0, |m| m.len());
+            if now <= limit {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(now <= limit, "{grown} -> {now}");
+        h.close().await.unwrap();
     }
 
     #[tokio::test]

@@ -939,3 +939,21 @@ async fn job_of(daemon: &DaemonHandle, req: SendRequest) -> i64 {
         .unwrap()
         .job_id
 }
+
+/// The daemon's simulators run as long as it does: they keep counters, not a record of
+/// every SUBMIT (which grew ~630 bytes per message), unless a test asks for the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemons_simulators_count_submits_without_recording_them() {
+    let dir = TempDir::new("sim-no-records");
+    let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
+    let job = job_of(
+        &daemon,
+        SendRequest::new(vec!["13800138000".into()], "不留底"),
+    )
+    .await;
+    assert_delivered(&settled(&daemon, job).await);
+    let sim = daemon.simulator("mobile-demo").unwrap();
+    assert_eq!(sim.stats().submits_accepted, 1);
+    assert!(sim.submits().is_empty(), "{:?}", sim.submits());
+    daemon.shutdown(LIMIT).await;
+}
