@@ -59,18 +59,12 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| syntax_error(text, &e))?;
     let mut config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-        let key = e.path().to_string();
+        let key = key_path(e.path());
         let inner = e.into_inner();
         let mut reason = inner.message().trim().to_string();
         if let Some((line, col)) = inner.span().map(|s| line_col(text, s.start)) {
             reason.push_str(&format!(" (line {line}, column {col})"));
         }
-        // serde_path_to_error says "." for the root.
-        let key = if key == "." {
-            "(file)".to_string()
-        } else {
-            key
-        };
         ConfigError::Invalid { key, reason }
     })?;
     validate::validate(&mut config, &|name| std::env::var(name).ok())?;
@@ -86,6 +80,29 @@ fn syntax_error(text: &str, e: &toml::de::Error) -> ConfigError {
         key: "(file)".into(),
         reason,
     }
+}
+
+/// The path of a key as the file spells it: `link[0].window`; `(file)` for the root. As
+/// serde_path_to_error's own rendering, except that the empty key (valid TOML) is written
+/// `""` as TOML writes it — that rendering shows nothing for it.
+pub(super) fn key_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut key = String::new();
+    for segment in path {
+        if !matches!(segment, Segment::Seq { .. }) && !key.is_empty() {
+            key.push('.');
+        }
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Map { key: name } if name.is_empty() => key.push_str("\"\""),
+            Segment::Map { key: name } | Segment::Enum { variant: name } => key.push_str(name),
+            Segment::Unknown => key.push('?'),
+        }
+    }
+    if key.is_empty() {
+        key.push_str("(file)");
+    }
+    key
 }
 
 /// 1-based line and column of a byte offset.

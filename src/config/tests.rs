@@ -78,7 +78,10 @@ fn with_env(text: &str) -> Result<Config, ConfigError> {
     let de = toml::de::Deserializer::parse(text)
         .map_err(|e| ConfigError::invalid("(file)", e.to_string()))?;
     let mut config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-        ConfigError::invalid(e.path().to_string(), e.into_inner().message().to_string())
+        ConfigError::invalid(
+            super::load::key_path(e.path()),
+            e.into_inner().message().to_string(),
+        )
     })?;
     super::validate::validate(&mut config, &|name| {
         (name == "UNICOM_SECRET").then(|| "from-env".to_string())
@@ -196,6 +199,19 @@ fn type_and_unknown_key_errors_name_the_key() {
         "routing.fallback.broadnet"
     );
     assert_eq!(key_of_error("name = \"cmcc\"\n", "").0, "link[0]");
+}
+
+/// Found by the `config_load` fuzz target: an unknown key spelled `""` (the empty key,
+/// valid TOML) gave an error naming no key at all.
+#[test]
+fn an_empty_key_is_named_as_toml_writes_it() {
+    let (key, reason) = key_of_error("window = 64", "\"\" = 64");
+    assert_eq!(key, "link[0].\"\"");
+    assert!(reason.contains("unknown field"), "{reason}");
+    match parse("\"\" = 8\n") {
+        Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "\"\""),
+        other => panic!("unexpected {other:?}"),
+    }
 }
 
 #[test]

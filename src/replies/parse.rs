@@ -339,11 +339,12 @@ fn is_space_raw(c: char) -> bool {
     is_space(fold(c))
 }
 
-/// Punctuation that separates a keyword from what follows (in folded form).
+/// Punctuation that separates a keyword from what follows (in folded form). `+` because
+/// the ask-again SMS itself says "回复“不同意+意见”".
 fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ',' | '.' | '!' | '~' | ':' | ';' | '-' | '。' | '、' | '…' | '—' | '·' | '・' | '〜'
+        ',' | '.' | '!' | '~' | ':' | ';' | '-' | '+' | '。' | '、' | '…' | '—' | '·' | '・' | '〜'
     )
 }
 

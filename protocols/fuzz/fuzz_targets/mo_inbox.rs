@@ -133,7 +133,11 @@ fuzz_target!(|data: &[u8]| {
         if let Some(Inbound::Mo { deliver_id, part }) =
             classify(protocol, &Bytes::copy_from_slice(frame))
         {
-            let pushed = reassembler.push_tagged(part, deliver_id, now);
+            // As the link's ack book: an all-zero id is no id (the message is stored
+            // without a key).
+            let tag = deliver_id
+                .filter(|id| *id != CarrierMsgId::Cmpp(0) && *id != CarrierMsgId::Smgp([0; 10]));
+            let pushed = reassembler.push_tagged(part, tag, now);
             ready.extend(pushed.ready);
         }
     }

@@ -171,6 +171,9 @@ const CASES: &[(&str, Want)] = &[
     ("Rejected: budget", Nc("budget")),
     ("N，重新报", Nc("重新报")),
     ("不同意👎", Nc("👎")),
+    // As the ask-again SMS puts it: 回复“不同意+意见”.
+    ("不同意+预算超了", Nc("预算超了")),
+    ("不同意＋预算超了", Nc("预算超了")),
     // Hedges: the approver has not decided yet.
     ("好的，我看一下再说", U),
     ("好的我看一下再说", U),
