@@ -33,7 +33,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -146,12 +146,15 @@ impl WireJournal {
     /// # Errors
     /// The file cannot be created or written.
     pub fn create(path: &Path) -> io::Result<Self> {
+        // Owner-only, like the database beside it, whatever the umask.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
+            .mode(0o600)
             .open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         // Without a boot id the header matches no boot, and recovery stays cautious.
         file.write_all(&header(&boot_id().unwrap_or_default()))?;
         file.set_len(slot_offset(INITIAL_SLOTS))?;
@@ -356,6 +359,17 @@ mod tests {
             std::fs::metadata(&p).unwrap().len(),
             slot_offset(INITIAL_SLOTS)
         );
+    }
+
+    #[test]
+    fn the_journal_is_private_to_the_owner() {
+        let (_db, p) = path("journal-mode");
+        // Left by an older build with a looser mode: made private again.
+        std::fs::write(&p, b"").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _j = WireJournal::create(&p).unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
