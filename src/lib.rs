@@ -16,6 +16,7 @@ pub mod link;
 pub mod replies;
 pub mod route;
 pub mod segments;
+pub mod shutdown;
 pub mod sim;
 pub mod store;
 pub mod webhooks;
