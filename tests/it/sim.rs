@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use wire::CodecError;
 use wire::reassembly::{MoPart, Reassembler, ReassemblyConfig};
 
-use crate::support::{RawPeer, STEP as T, example};
+use crate::support::{RawPeer, STEP as T, example, within};
 
 async fn start(config: SimConfig) -> SimHandle {
     Simulator::start(config).await.unwrap()
@@ -1039,6 +1039,25 @@ async fn sgip_accept_reverse(sp: &TcpListener) -> SgipRaw {
     c
 }
 
+/// The simulator's Unbind on the reverse connection, answered as an SP answers it; the
+/// simulator then hangs up.
+async fn sgip_answer_unbind(rev: &mut SgipRaw) {
+    let pdu = rev.recv().await;
+    assert_eq!(pdu.body, sgip::Body::Unbind);
+    rev.send(pdu.response(0).unwrap()).await;
+    rev.expect_eof().await;
+}
+
+/// Stops the simulator, which Unbinds its reverse connection `rev` first: answered here
+/// (left unanswered, the simulator would wait 2 s for the Unbind_Resp).
+async fn sgip_shutdown(sim: SimHandle, mut rev: SgipRaw) {
+    let stopping = tokio::spawn(sim.shutdown());
+    sgip_answer_unbind(&mut rev).await;
+    within("the simulator's shutdown", T, stopping)
+        .await
+        .unwrap();
+}
+
 /// Read one Report or Deliver on the reverse connection and answer it.
 async fn sgip_inbound(c: &mut SgipRaw) -> sgip::Pdu {
     let pdu = c.recv().await;
@@ -1167,7 +1186,7 @@ async fn sgip_bind_submit_and_reports_over_the_reverse_connection() {
         .await
         .unwrap();
     assert_eq!((s.reverse_binds, s.logins_refused), (1, 2));
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 #[tokio::test]
@@ -1203,10 +1222,7 @@ async fn sgip_reverse_connection_unbinds_when_idle_and_reconnects_on_demand() {
         assert_eq!(r.state, sgip::ReportState::Failed);
         assert_ne!(r.error_code, 0);
         // Idle: the simulator Unbinds.
-        let pdu = rev.recv().await;
-        assert_eq!(pdu.body, sgip::Body::Unbind);
-        rev.send(pdu.response(0).unwrap()).await;
-        rev.expect_eof().await;
+        sgip_answer_unbind(&mut rev).await;
     }
     let s = sim.wait_until(|s| s.reverse_unbinds == 2, T).await.unwrap();
     assert_eq!(s.reverse_binds, 2);
@@ -1240,7 +1256,7 @@ async fn sgip_reverse_bind_refused_is_retried() {
     let pdu = sgip_inbound(&mut rev).await;
     assert!(matches!(pdu.body, sgip::Body::Report(r) if r.submit_sequence == seq));
     assert_eq!(sim.stats().reverse_bind_failures, 1);
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 #[tokio::test]
@@ -1268,7 +1284,7 @@ async fn sgip_reference_examples_replayed() {
     let want = example("Example 7b — SGIP Unbind_Resp");
     assert_eq!(c.recv_bytes(want.len()).await, want);
     c.expect_eof().await;
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1479,5 +1495,5 @@ async fn sgip_malformed_bytes_reach_the_reverse_connection_too() {
     ));
     let s = sim.wait_until(|s| s.mo_acked == 2, T).await.unwrap();
     assert_eq!((s.reverse_binds, s.malformed_sent), (2, 1));
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }

@@ -23,7 +23,8 @@ fn with_webhook(mut config: Config, url: &str, events: Vec<WebhookEvent>) -> Con
         secret_env: None,
         events,
         timeout: Duration::from_secs(5),
-        max_backoff: Duration::from_secs(2),
+        // The least allowed: retries come after 1 s each, not 1 s then 2 s.
+        max_backoff: Duration::from_secs(1),
     });
     config
 }
