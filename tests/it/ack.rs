@@ -16,7 +16,9 @@ use hongyan::dispatch::SendRequest;
 use hongyan::sim::{MoSpec, SimConfig, SimHandle, Simulator};
 use hongyan::store::DeliveryState;
 
-use crate::support::{LIMIT, TempDir, demo_config, demo_gateway, mobile_only_at, send_job};
+use crate::support::{
+    LIMIT, TempDir, demo_config, demo_gateway, mobile_only_at, send_job, submitted,
+};
 
 /// Cuts the simulator's connections (reading paused, so the daemon's answers already
 /// written are lost with them) and lets the next connection read again.
@@ -158,11 +160,6 @@ async fn a_report_sent_again_to_the_next_process_is_a_duplicate_in_the_store() {
 /// Sends `text` to `to` and waits until its submit is answered; the job id.
 async fn send_one(daemon: &DaemonHandle, to: &str, text: &str) -> i64 {
     let job = send_job(daemon, SendRequest::new(vec![to.into()], text)).await;
-    daemon
-        .wait_for_job(job, LIMIT, |st| {
-            st.recipients[0].state == DeliveryState::Submitted
-        })
-        .await
-        .unwrap();
+    submitted(daemon, job).await;
     job
 }

@@ -18,7 +18,7 @@ use hongyan::store::DeliveryState;
 
 use crate::support::{
     self, LIMIT, TempDir, accepted, assert_delivered, demo_config, demo_gateway, leave_one_claimed,
-    mobile_only_at, send_job, settled,
+    mobile_only_at, send_job, settled, submitted,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,18 +223,12 @@ async fn a_restart_keeps_jobs_and_matches_a_report_that_arrives_after_it() {
     let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();
-    let out = daemon
-        .submitter()
-        .send(SendRequest::new(vec!["13800138000".into()], "重启前发出"))
-        .await
-        .unwrap();
-    let job = out.job.unwrap().job_id;
-    let st = daemon
-        .wait_for_job(job, LIMIT, |st| {
-            st.recipients[0].state == DeliveryState::Submitted
-        })
-        .await
-        .unwrap();
+    let job = send_job(
+        &daemon,
+        SendRequest::new(vec!["13800138000".into()], "重启前发出"),
+    )
+    .await;
+    let st = submitted(&daemon, job).await;
     let msg_id = st.recipients[0].segments[0].msg_id.clone().unwrap();
     let stop = daemon.shutdown(LIMIT).await;
     assert!(!stop.timed_out);

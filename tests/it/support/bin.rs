@@ -79,9 +79,7 @@ fn bounded(child: Child, what: &str) -> Output {
     match rx.recv_timeout(LIMIT) {
         Ok(out) => out.unwrap_or_else(|e| panic!("{what}: {e}")),
         Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
+            signal(pid, "KILL");
             panic!("{what} did not end within {LIMIT:?}: killed");
         }
     }
@@ -100,4 +98,12 @@ pub fn read_lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
         }
     });
     lines
+}
+
+/// Sends `SIG<name>` (`TERM`, `KILL`) to the process `pid`; whether it was sent.
+pub(super) fn signal(pid: u32, name: &str) -> bool {
+    Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }

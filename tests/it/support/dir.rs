@@ -58,3 +58,19 @@ impl Drop for TempDir {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TempDir;
+
+    #[test]
+    fn each_is_fresh_and_gone_when_dropped() {
+        let (a, b) = (TempDir::new("same"), TempDir::new("same"));
+        assert_ne!(a.path(), b.path());
+        let file = a.write("f.txt", "x");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+        let path = a.path().to_path_buf();
+        drop(a);
+        assert!(!path.exists(), "{}", path.display());
+    }
+}

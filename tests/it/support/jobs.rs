@@ -20,6 +20,16 @@ pub async fn send_job(daemon: &DaemonHandle, req: SendRequest) -> i64 {
         .job_id
 }
 
+/// The job once its first recipient's submit is answered (within [`LIMIT`]).
+pub async fn submitted(daemon: &DaemonHandle, job: i64) -> JobStatus {
+    daemon
+        .wait_for_job(job, LIMIT, |st| {
+            st.recipients[0].state == DeliveryState::Submitted
+        })
+        .await
+        .unwrap_or_else(|e| panic!("job {job} was not submitted: {e:?}"))
+}
+
 /// The job once nothing in it waits any more (within [`LIMIT`]).
 pub async fn settled(daemon: &DaemonHandle, job: i64) -> JobStatus {
     daemon

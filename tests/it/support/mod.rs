@@ -12,8 +12,8 @@
 //!   [`Daemon::kill`] (SIGKILL). Both it and [`Api`] answer [`ApiCalls`]
 //!   (`get_json`, `post_json`, `call`, `fail`).
 //! - [`run`], [`command`], [`stdout_of`], [`into_closed_pipe`]: one-shot commands.
-//! - [`send_job`], [`settled`], [`assert_delivered`], [`accepted`]: jobs through an
-//!   in-process daemon.
+//! - [`send_job`], [`submitted`], [`settled`], [`assert_delivered`], [`accepted`]: jobs
+//!   through an in-process daemon.
 //! - [`wait_until`], [`wait_until_blocking`], [`next_event`], [`within`]: bounded waits on
 //!   a condition, an event or a future.
 //! - [`RawPeer`]: a raw protocol peer (a client of a simulator, or a scripted gateway).
@@ -44,7 +44,7 @@ pub use config::{
     demo_config, demo_gateway, free_addr, leave_one_claimed, mobile_only_at, only_mobile_at,
 };
 pub use dir::TempDir;
-pub use jobs::{accepted, assert_delivered, send_job, settled};
+pub use jobs::{accepted, assert_delivered, send_job, settled, submitted};
 pub use process::{Daemon, Launch};
 pub use raw::{RawPeer, STEP};
 pub use reference::{Example, example, examples, find_example};

@@ -4,7 +4,7 @@
 //! bounded. Killed when dropped, so no daemon outlives its test.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ExitStatus, Output, Stdio};
 use std::sync::{OnceLock, mpsc};
 use std::time::Instant;
 
@@ -12,6 +12,7 @@ use hongyan::api::client::ApiClient;
 use serde_json::Value;
 
 use super::api::ApiCalls;
+use super::bin::signal;
 use super::{LIMIT, command, output_of, read_lines, wait_until_blocking};
 
 /// How to start a [`Daemon`]: the embedded demo unless [`config`](Self::config) names a
@@ -222,7 +223,7 @@ impl Daemon {
 
     /// SIGTERM, as systemd stops it: it must drain and exit 0 within [`LIMIT`].
     pub fn stop(&mut self) {
-        signal(self.pid(), "TERM");
+        assert!(signal(self.pid(), "TERM"), "kill -TERM {}", self.pid());
         let status = self.exit();
         assert!(
             status.success(),
@@ -257,15 +258,6 @@ impl Drop for Daemon {
     }
 }
 
-/// Sends `SIG<name>` to `pid`.
-fn signal(pid: u32, name: &str) {
-    let sent = Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(sent.success(), "kill -{name} {pid}");
-}
-
 /// The address of an "API listening" line, in either log format.
 fn api_addr(line: &str) -> Option<String> {
     if let Ok(v) = serde_json::from_str::<Value>(line) {
@@ -274,4 +266,19 @@ fn api_addr(line: &str) -> Option<String> {
     line.split_whitespace()
         .find_map(|w| w.strip_prefix("addr="))
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_addr;
+
+    #[test]
+    fn the_api_address_is_read_from_either_log_format() {
+        let json = r#"{"timestamp":"2026-12-07T09:08:24.574+08:00","level":"INFO","message":"API listening","addr":"127.0.0.1:40123","target":"hongyan::api"}"#;
+        assert_eq!(api_addr(json).as_deref(), Some("127.0.0.1:40123"));
+        let text =
+            "2026-12-07T09:08:24.574+08:00  INFO hongyan::api: API listening addr=127.0.0.1:40123";
+        assert_eq!(api_addr(text).as_deref(), Some("127.0.0.1:40123"));
+        assert_eq!(api_addr("API listening"), None);
+    }
 }

@@ -113,3 +113,48 @@ pub async fn within<T>(what: &str, limit: Duration, fut: impl Future<Output = T>
         .await
         .unwrap_or_else(|_| panic!("timed out after {limit:?} waiting for {what}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(expected = "waiting for the moon")]
+    async fn a_wait_that_times_out_names_what_it_waited_for() {
+        wait_until("the moon", Duration::from_secs(1), async || false).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_returns_what_the_condition_found_once_it_holds() {
+        let mut looks = 0;
+        let found = wait_until("the third look", LIMIT, async || {
+            looks += 1;
+            (looks == 3).then_some(looks * 10)
+        })
+        .await;
+        assert_eq!(found, 30);
+    }
+
+    #[test]
+    #[should_panic(expected = "waiting for nothing at all")]
+    fn a_blocking_wait_that_times_out_names_what_it_waited_for() {
+        wait_until_blocking("nothing at all", Duration::from_millis(20), || false);
+    }
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(expected = "waiting for an event that never comes")]
+    async fn an_event_that_never_comes_is_named() {
+        let (_tx, mut rx) = broadcast::channel::<u8>(1);
+        next_event(&mut rx, "an event that never comes", |_| Some(())).await;
+    }
+
+    #[tokio::test]
+    async fn the_first_matching_event_is_returned() {
+        let (tx, mut rx) = broadcast::channel::<u8>(8);
+        for n in [1, 2, 3] {
+            tx.send(n).unwrap();
+        }
+        let even = next_event(&mut rx, "an even number", |n| (n % 2 == 0).then_some(*n)).await;
+        assert_eq!(even, 2);
+    }
+}
