@@ -17,8 +17,8 @@ use hongyan::sim::{SimConfig, Simulator};
 use hongyan::store::DeliveryState;
 
 use crate::support::{
-    self, LIMIT, TempDir, accepted, assert_delivered, demo_config, demo_gateway, leave_one_claimed,
-    mobile_only_at, send_job, settled, submitted,
+    self, ApiCalls, LIMIT, TempDir, accepted, assert_delivered, demo_config, demo_gateway,
+    leave_one_claimed, mobile_only_at, send_job, settled, submitted,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,6 +388,33 @@ fn hongyan_run_drains_and_exits_zero_on_sigterm() {
         d.seen
     );
     assert!(dir.join("hongyan.db").exists());
+}
+
+/// `hongyan run` serves the API at the address it logs, with the demo's token: a message
+/// sent over HTTP to the child process is delivered by its simulated carrier.
+#[tokio::test]
+async fn hongyan_run_serves_its_api_at_the_address_it_logs() {
+    let dir = TempDir::new("run-api");
+    let mut d = support::Daemon::start(&dir);
+    let links = d.get_json("/v1/links").await;
+    assert_eq!(links["links"].as_array().unwrap().len(), 3, "{links}");
+    let sent = d
+        .post_json(
+            "/v1/messages",
+            serde_json::json!({"recipients": ["13800138000"], "text": "子进程收到"}),
+        )
+        .await;
+    assert_eq!(sent["accepted"], 1, "{sent}");
+    let job = sent["job_id"].as_i64().unwrap();
+    let st = support::wait_until("the job delivered", LIMIT, async || {
+        let st = d.get_json(&format!("/v1/messages/{job}")).await;
+        (st["state"] == "delivered").then_some(st)
+    })
+    .await;
+    assert_eq!(st["recipients"][0]["state"], "delivered", "{st}");
+    let (status, code, _) = d.fail("GET", "/v1/messages/999999", None).await;
+    assert_eq!((status, code.as_str()), (404, "not_found"));
+    d.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
