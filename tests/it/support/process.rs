@@ -211,8 +211,8 @@ impl Daemon {
         if let Some(status) = self.exited {
             return status;
         }
-        // Standard error closes when the process ends.
-        while self.next_line_where(|_| false).is_some() {}
+        // Standard error closes when the process ends: read (and keep) the rest.
+        let _ = self.next_line_where(|_| false);
         let child = &mut self.child;
         let status = wait_until_blocking("the daemon's exit", LIMIT, || {
             child.try_wait().expect("the daemon's status")
