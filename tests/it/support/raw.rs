@@ -148,13 +148,18 @@ where
         .expect("timed out waiting for a PDU")
     }
 
-    /// The other side hangs up, with nothing more written.
+    /// The other side hangs up, with nothing more written (not even part of a frame).
     pub async fn expect_eof(&mut self) {
         let end = timeout(STEP, self.read_pdu())
             .await
             .expect("the peer kept the connection open");
         match end {
-            None | Some(Err(CodecError::Io(_))) => {}
+            None => assert!(
+                self.rbuf.is_empty(),
+                "the peer closed after writing part of a frame: {:?}",
+                &self.rbuf[..]
+            ),
+            Some(Err(CodecError::Io(_))) => {}
             Some(other) => panic!("expected the connection to close, got {other:?}"),
         }
     }
