@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use hongyan::daemon::{Daemon, DaemonHandle, SimTweak};
 use hongyan::dispatch::SendRequest;
-use hongyan::sim::{MoSpec, SimConfig, SimHandle, SimProtocol, Simulator};
+use hongyan::sim::{MoSpec, SimConfig, SimHandle, Simulator};
 use hongyan::store::DeliveryState;
 
-use crate::daemon::{TempDir, demo_config, mobile_only_at};
-
-const LIMIT: Duration = Duration::from_secs(30);
+use crate::support::{
+    LIMIT, TempDir, demo_config, demo_gateway, mobile_only_at, send_job, submitted,
+};
 
 /// Cuts the simulator's connections (reading paused, so the daemon's answers already
 /// written are lost with them) and lets the next connection read again.
@@ -34,22 +34,19 @@ async fn an_mo_the_gateway_sends_again_after_a_cut_gives_one_inbox_row() {
     let dir = TempDir::new("ack-mo");
     let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
     // A message through each link: CMPP / SMGP are logged in, SGIP's gateway knows us.
-    let out = daemon
-        .submitter()
-        .send(SendRequest::new(
+    let job = send_job(
+        &daemon,
+        SendRequest::new(
             vec![
                 "13800138000".into(),
                 "13300000000".into(),
                 "8613012345678".into(),
             ],
             "请回复",
-        ))
-        .await
-        .unwrap();
-    daemon
-        .wait_until_settled(out.job.unwrap().job_id, LIMIT)
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
+    daemon.wait_until_settled(job, LIMIT).await.unwrap();
     for (link, from, to) in [
         ("mobile-demo", "13800138000", "106901230007"),
         ("telecom-demo", "13300000000", "106590120007"),
@@ -125,7 +122,7 @@ async fn a_report_the_gateway_sends_again_after_a_cut_is_stored_once() {
 async fn a_report_sent_again_to_the_next_process_is_a_duplicate_in_the_store() {
     let dir = TempDir::new("ack-restart");
     // An external gateway that outlives the daemon.
-    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    let mut sc = demo_gateway();
     sc.report_delay = Duration::from_secs(1);
     let sim = Simulator::start(sc).await.unwrap();
     let config = mobile_only_at(&dir, sim.local_addr());
@@ -162,17 +159,7 @@ async fn a_report_sent_again_to_the_next_process_is_a_duplicate_in_the_store() {
 
 /// Sends `text` to `to` and waits until its submit is answered; the job id.
 async fn send_one(daemon: &DaemonHandle, to: &str, text: &str) -> i64 {
-    let out = daemon
-        .submitter()
-        .send(SendRequest::new(vec![to.into()], text))
-        .await
-        .unwrap();
-    let job = out.job.unwrap().job_id;
-    daemon
-        .wait_for_job(job, LIMIT, |st| {
-            st.recipients[0].state == DeliveryState::Submitted
-        })
-        .await
-        .unwrap();
+    let job = send_job(daemon, SendRequest::new(vec![to.into()], text)).await;
+    submitted(daemon, job).await;
     job
 }

@@ -6,93 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use bytes::Bytes;
-use hongyan::api::client::{ApiClient, ClientError};
-use hongyan::api::{ApiServer, ROUTES};
-use hongyan::config::{ApiToken, Config, Scope, Secret};
-use hongyan::daemon::{Daemon, DaemonHandle};
-use serde_json::{Value, json};
+use hongyan::api::ROUTES;
+use hongyan::api::client::ClientError;
+use hongyan::config::Scope;
+use hongyan::workflow::WorkflowEvent;
+use serde_json::json;
 
-use crate::daemon::{TempDir, demo_config};
-
-pub(crate) const LIMIT: Duration = Duration::from_secs(30);
-const TOKEN: &str = "hongyan-demo-token";
-const READER: &str = "reader-token-0123456789";
-
-pub(crate) struct Api {
-    daemon: Option<DaemonHandle>,
-    server: Option<ApiServer>,
-    pub(crate) client: ApiClient,
-    base: String,
-    _dir: TempDir,
-}
-
-impl Api {
-    pub(crate) async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Self {
-        let dir = TempDir::new(name);
-        let mut config = demo_config(&dir);
-        config.api.tokens.push(ApiToken {
-            name: "reader".into(),
-            token: Some(Secret(READER.into())),
-            token_env: None,
-            scopes: vec![Scope::Read],
-        });
-        tweak(&mut config);
-        let daemon = Daemon::start(config).await.unwrap();
-        let server = hongyan::api::start(&daemon, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let base = format!("http://{}", server.local_addr());
-        Self {
-            client: ApiClient::new(&base, Some(TOKEN.into())),
-            base,
-            daemon: Some(daemon),
-            server: Some(server),
-            _dir: dir,
-        }
-    }
-
-    pub(crate) fn daemon(&self) -> &DaemonHandle {
-        self.daemon.as_ref().unwrap()
-    }
-
-    pub(crate) fn as_client(&self, token: Option<&str>) -> ApiClient {
-        ApiClient::new(&self.base, token.map(str::to_owned))
-    }
-
-    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        tokio::time::timeout(LIMIT, self.client.call(method, path, body.as_ref()))
-            .await
-            .unwrap()
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-    }
-
-    /// The error of a call expected to fail: (status, code, whole body).
-    pub(crate) async fn fail(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, String, Value) {
-        match self.client.call(method, path, body.as_ref()).await {
-            Err(ClientError::Api {
-                status, code, body, ..
-            }) => (status, code, body),
-            other => panic!("{method} {path}: expected an API error, got {other:?}"),
-        }
-    }
-
-    pub(crate) async fn stop(mut self) {
-        self.server.take().unwrap().shutdown().await;
-        self.daemon
-            .take()
-            .unwrap()
-            .shutdown(Duration::from_secs(5))
-            .await;
-    }
-}
+use crate::support::{Api, ApiCalls, LIMIT, READER, free_addr, next_event, wait_until, within};
 
 fn path_of(route: &str) -> String {
     route
@@ -490,22 +411,15 @@ async fn approvals_through_the_api_and_a_simulated_reply() {
         (json!(false), Some(id))
     );
     // Wait for the approval SMS to be queued, to learn its extension.
-    let ext = tokio::time::timeout(LIMIT, async {
-        loop {
-            if let hongyan::workflow::WorkflowEvent::ApprovalAsked {
-                approval_id,
-                extension,
-                ..
-            } = events.recv().await.unwrap()
-            {
-                if approval_id == id {
-                    return extension.unwrap();
-                }
-            }
-        }
+    let ext = next_event(&mut events, "the approval SMS queued", |e| match e {
+        WorkflowEvent::ApprovalAsked {
+            approval_id,
+            extension,
+            ..
+        } if *approval_id == id => Some(extension.clone().expect("an extension")),
+        _ => None,
     })
-    .await
-    .unwrap();
+    .await;
     let to = format!("10690123{ext}");
     // A stranger's 同意 changes nothing; the approver's approves.
     api.call(
@@ -520,17 +434,17 @@ async fn approvals_through_the_api_and_a_simulated_reply() {
         Some(json!({"from": "13800138000", "to": to, "text": "同意"})),
     )
     .await;
-    let view = tokio::time::timeout(LIMIT, async {
+    // Re-read whenever the workflow did something.
+    let view = within("the approval decided", LIMIT, async {
         loop {
-            let v = api.call("GET", &format!("/v1/approvals/{id}"), None).await;
+            let v = api.get_json(&format!("/v1/approvals/{id}")).await;
             if v["state"] != "pending" {
                 return v;
             }
             let _ = events.recv().await;
         }
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(view["state"], "approved", "{view}");
     assert_eq!(view["steps"][0]["decided_via"], "sms");
     // The stranger's reply is in the inbox as unmatched.
@@ -935,9 +849,7 @@ async fn contacts_import_group_send_progress_and_drafts() {
 /// empty problem.
 #[tokio::test]
 async fn a_link_that_cannot_connect_shows_why_in_links() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = closed.local_addr().unwrap();
-    drop(closed);
+    let addr = free_addr();
     let api = Api::start("unreachable", |c| {
         let mobile = c
             .links
@@ -949,9 +861,11 @@ async fn a_link_that_cannot_connect_shows_why_in_links() {
     })
     .await;
     // Bounded: the first connect attempt is made at start.
-    let mobile = tokio::time::timeout(LIMIT, async {
-        loop {
-            let links = api.call("GET", "/v1/links", None).await;
+    let mobile = wait_until(
+        "the unreachable link to show a problem",
+        LIMIT,
+        async || {
+            let links = api.get_json("/v1/links").await;
             let mobile = links["links"]
                 .as_array()
                 .unwrap()
@@ -959,14 +873,10 @@ async fn a_link_that_cannot_connect_shows_why_in_links() {
                 .find(|l| l["name"] == "mobile-demo")
                 .unwrap()
                 .clone();
-            if !mobile["last_problem"].is_null() {
-                return mobile;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the unreachable link never showed a problem");
+            (!mobile["last_problem"].is_null()).then_some(mobile)
+        },
+    )
+    .await;
     assert_eq!(mobile["state"], "down");
     let problem = mobile["last_problem"].as_str().unwrap();
     assert!(problem.contains(&addr.to_string()), "{problem}");

@@ -12,10 +12,10 @@ use hongyan::api::ROUTES;
 use hongyan::api::client::ClientError;
 use hongyan::config::{ApiToken, Scope, Secret};
 use hongyan::store::NewInbound;
+use hongyan::workflow::WorkflowEvent;
 use serde_json::{Value, json};
 
-use crate::api::{Api, LIMIT};
-use crate::daemon::{TempDir, mobile_only_at};
+use crate::support::{Api, ApiCalls, LIMIT, next_event, only_mobile_at};
 
 const SENDER: &str = "sender-token-0123456789";
 const APPROVER: &str = "approver-token-0123456789";
@@ -518,23 +518,17 @@ async fn simulated_replies_need_the_approvals_scope_and_a_simulated_link() {
     api.stop().await;
 
     // A link to a real carrier: there is nothing to simulate.
-    let dir = TempDir::new("sim-real");
-    let mut config = mobile_only_at(&dir, "127.0.0.1:9");
-    config
-        .api
-        .tokens
-        .push(token("office", APPROVER, Scope::Approvals));
-    let daemon = hongyan::daemon::Daemon::start(config).await.unwrap();
-    let server = hongyan::api::start(&daemon, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let client = hongyan::api::client::ApiClient::new(
-        &format!("http://{}", server.local_addr()),
-        Some(APPROVER.into()),
-    );
+    let api = Api::start("sim-real", |c| {
+        only_mobile_at(c, "127.0.0.1:9");
+        c.api
+            .tokens
+            .push(token("office", APPROVER, Scope::Approvals));
+    })
+    .await;
     match tokio::time::timeout(
         LIMIT,
-        client.call("POST", "/v1/simulate/reply", Some(&reply)),
+        api.as_client(Some(APPROVER))
+            .call("POST", "/v1/simulate/reply", Some(&reply)),
     )
     .await
     .unwrap()
@@ -544,8 +538,7 @@ async fn simulated_replies_need_the_approvals_scope_and_a_simulated_link() {
         }
         other => panic!("a reply was simulated on a real link: {other:?}"),
     }
-    server.shutdown().await;
-    daemon.shutdown(std::time::Duration::from_secs(5)).await;
+    api.stop().await;
 }
 
 #[tokio::test]
@@ -563,17 +556,13 @@ async fn metrics_count_mos_per_link_and_show_the_router_backlog() {
             })),
         )
         .await;
-    let ext = tokio::time::timeout(LIMIT, async {
-        loop {
-            if let hongyan::workflow::WorkflowEvent::ApprovalAsked { extension, .. } =
-                events.recv().await.unwrap()
-            {
-                return extension.unwrap();
-            }
+    let ext = next_event(&mut events, "the approval SMS queued", |e| match e {
+        WorkflowEvent::ApprovalAsked { extension, .. } => {
+            Some(extension.clone().expect("an extension"))
         }
+        _ => None,
     })
-    .await
-    .unwrap();
+    .await;
     assert!(created["approval_id"].is_i64());
     api.call(
         "POST",
@@ -581,15 +570,10 @@ async fn metrics_count_mos_per_link_and_show_the_router_backlog() {
         Some(json!({"from": "13800138000", "to": format!("10690123{ext}"), "text": "同意"})),
     )
     .await;
-    tokio::time::timeout(LIMIT, async {
-        loop {
-            if let hongyan::workflow::WorkflowEvent::Decided { .. } = events.recv().await.unwrap() {
-                return;
-            }
-        }
+    next_event(&mut events, "the reply decided", |e| {
+        matches!(e, WorkflowEvent::Decided { .. }).then_some(())
     })
-    .await
-    .unwrap();
+    .await;
     let text = tokio::time::timeout(
         LIMIT,
         api.client.raw("GET", "/metrics", None, Bytes::new(), &[]),

@@ -18,9 +18,7 @@ use hongyan::workflow::{
 };
 use tokio::sync::broadcast;
 
-use crate::daemon::{TempDir, demo_config};
-
-const LIMIT: Duration = Duration::from_secs(30);
+use crate::support::{LIMIT, TempDir, demo_config, next_event};
 
 fn person(name: &str, phone: &str) -> Approver {
     Approver {
@@ -43,23 +41,6 @@ fn request(title: &str, stages: Vec<(StageRule, Vec<Approver>)>) -> ApprovalRequ
     }
 }
 
-/// The next event matching `f`, within `LIMIT`.
-async fn next<T>(
-    rx: &mut broadcast::Receiver<WorkflowEvent>,
-    mut f: impl FnMut(&WorkflowEvent) -> Option<T>,
-) -> T {
-    tokio::time::timeout(LIMIT, async {
-        loop {
-            let e = rx.recv().await.expect("workflow events");
-            if let Some(t) = f(&e) {
-                return t;
-            }
-        }
-    })
-    .await
-    .expect("workflow event in time")
-}
-
 /// Waits for the approval SMS of `step` and returns its extended source number as the
 /// simulator received it.
 async fn asked(
@@ -67,7 +48,7 @@ async fn asked(
     rx: &mut broadcast::Receiver<WorkflowEvent>,
     step: i64,
 ) -> String {
-    let (ext, job) = next(rx, |e| match e {
+    let (ext, job) = next_event(rx, "the approval SMS of the step", |e| match e {
         WorkflowEvent::ApprovalAsked {
             step_id,
             extension,
@@ -126,7 +107,7 @@ async fn decided(
     rx: &mut broadcast::Receiver<WorkflowEvent>,
     step: i64,
 ) -> hongyan::store::DecideOutcome {
-    next(rx, |e| match e {
+    next_event(rx, "the step decided", |e| match e {
         WorkflowEvent::Decided {
             step_id, outcome, ..
         } if *step_id == step => Some(outcome.clone()),
@@ -136,7 +117,7 @@ async fn decided(
 }
 
 async fn unmatched(rx: &mut broadcast::Receiver<WorkflowEvent>) -> &'static str {
-    next(rx, |e| match e {
+    next_event(rx, "a reply left unmatched", |e| match e {
         WorkflowEvent::Unmatched { reason, .. } => Some(*reason),
         _ => None,
     })
@@ -183,7 +164,7 @@ async fn approve_through(config: Config, approver: &str, stranger: &str) {
         ),
         "{out:?}"
     );
-    let job = next(&mut rx, |e| match e {
+    let job = next_event(&mut rx, "the applicant told", |e| match e {
         WorkflowEvent::ApplicantNotified {
             approval_id,
             state,
@@ -274,7 +255,7 @@ async fn a_rejection_with_a_comment_rejects_and_the_applicant_hears_why() {
         ),
         "{out:?}"
     );
-    let job = next(&mut rx, |e| match e {
+    let job = next_event(&mut rx, "the applicant told", |e| match e {
         WorkflowEvent::ApplicantNotified { job_id, .. } => Some(*job_id),
         _ => None,
     })
@@ -397,7 +378,7 @@ async fn an_any_one_stage_completes_on_the_first_approval() {
     // An unclear answer (a yes taken back by a hedge) keeps the step pending and asks
     // again, from the same number.
     reply(&daemon, approvers[0], &numbers[0], "好的，我看一下再说").await;
-    next(&mut rx, |e| {
+    next_event(&mut rx, "the unclear answer noted", |e| {
         matches!(e, WorkflowEvent::Unclear { step_id, .. } if *step_id == steps[0].id).then_some(())
     })
     .await;
@@ -552,7 +533,7 @@ async fn a_repeating_reminder_stops_when_the_recipient_replies() {
     let ReminderOutcome::Created { reminder_id, .. } = out[0] else {
         panic!("{out:?}")
     };
-    let job = next(&mut rx, |e| match e {
+    let job = next_event(&mut rx, "the reminder sent", |e| match e {
         WorkflowEvent::ReminderSent {
             reminder_id: r,
             job_id,
@@ -567,7 +548,7 @@ async fn a_repeating_reminder_stops_when_the_recipient_replies() {
     assert_eq!(r.text, "王女士您好，订单A1001尚未付款，回复1确认已付");
     let to = format!("10690123{}", r.extension.clone().unwrap());
     reply(&daemon, "13800138000", &to, "1").await;
-    next(&mut rx, |e| {
+    next_event(&mut rx, "the reminder's reply", |e| {
         matches!(e, WorkflowEvent::ReminderReplied { reminder_id: r, .. } if *r == reminder_id)
             .then_some(())
     })
@@ -619,7 +600,7 @@ mod paused {
     ) {
         let dir = TempDir::new(name);
         let config = demo_config(&dir);
-        let store = StoreHandle::open(dir.0.join("q.db"), StoreOptions::default()).unwrap();
+        let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
         let mut router = Router::new(SegmentTable::builtin(), PortabilityTable::new());
         router.add_link(Carrier::Mobile);
         let submitter = Submitter::new(
@@ -733,19 +714,7 @@ mod paused {
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_reminder_never_goes_and_the_other_goes_once_at_its_send_at() {
-        let dir = TempDir::new("rem-paused");
-        let config = demo_config(&dir);
-        let store = StoreHandle::open(dir.0.join("q.db"), StoreOptions::default()).unwrap();
-        let mut router = Router::new(SegmentTable::builtin(), PortabilityTable::new());
-        router.add_link(Carrier::Mobile);
-        let submitter = Submitter::new(
-            &config,
-            router,
-            store.clone(),
-            HashMap::new(),
-            Changes::default(),
-        );
-        let clock = Clock::following_tokio();
+        let (_dir, config, store, submitter, clock) = rig("rem-paused");
         let now = clock.now_millis();
         let reminder = |number: &str| NewReminder {
             recipient: number.into(),
@@ -769,10 +738,7 @@ mod paused {
             ReminderCancel::Cancelled
         );
 
-        let (_inbox_tx, inbox_rx) = watch::channel(0u64);
-        let (stop, stop_rx) = watch::channel(false);
-        let (wf, task) =
-            Workflow::start(store.clone(), submitter, config, clock, inbox_rx, stop_rx);
+        let (wf, stop, task, _inbox) = engine(&store, submitter, config, clock);
         let mut rx = wf.subscribe();
         // Woken by the schedule alone: paused time jumps to the reminder's send_at.
         let (id, at) = match rx.recv().await.unwrap() {
@@ -820,7 +786,7 @@ mod paused {
             vec![(StageRule::All, vec![person("王经理", "13800138000")])],
         );
         let id = wf.create_approval(req).await.unwrap().approval_id;
-        let ext = next(&mut rx, |e| match e {
+        let ext = next_event(&mut rx, "the approval SMS queued", |e| match e {
             WorkflowEvent::ApprovalAsked { extension, .. } => extension.clone(),
             _ => None,
         })
@@ -847,7 +813,7 @@ mod paused {
             .unwrap();
         // One wake-up for the whole burst, as the watch channel coalesces them.
         inbox.send_modify(|n| *n += 1);
-        next(&mut rx, |e| match e {
+        next_event(&mut rx, "the reply decided", |e| match e {
             WorkflowEvent::Decided { .. } => Some(()),
             _ => None,
         })

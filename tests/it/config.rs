@@ -3,22 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn write_temp(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("hongyan-it-{}-{name}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use crate::support::{TempDir, command, output_of};
 
-fn check(path: &PathBuf, envs: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(["check-config", "--config"])
+/// `hongyan check-config --config PATH` with `envs` set.
+fn check(path: &Path, envs: &[(&str, &str)]) -> Output {
+    let mut cmd = command();
+    cmd.args(["check-config", "--config"])
         .arg(path)
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap()
+        .envs(envs.iter().copied());
+    output_of(&mut cmd, None)
 }
 
 const EXAMPLE: &str = include_str!("../../config/hongyan.example.toml");
@@ -33,9 +29,9 @@ const SECRETS: [(&str, &str); 6] = [
 
 #[test]
 fn example_config_checks_out_with_its_secrets_set() {
-    let path = write_temp("example", EXAMPLE);
+    let dir = TempDir::new("check-example");
+    let path = dir.write("example.toml", EXAMPLE);
     let out = check(&path, &SECRETS);
-    std::fs::remove_file(&path).ok();
     assert!(
         out.status.success(),
         "{}",
@@ -50,12 +46,12 @@ fn example_config_checks_out_with_its_secrets_set() {
 
 #[test]
 fn a_bad_value_names_its_key_and_fails() {
-    let path = write_temp(
-        "bad-window",
+    let dir = TempDir::new("check-bad-window");
+    let path = dir.write(
+        "bad-window.toml",
         &EXAMPLE.replacen("window = 16", "window = 0", 1),
     );
     let out = check(&path, &SECRETS);
-    std::fs::remove_file(&path).ok();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -67,9 +63,9 @@ fn a_bad_value_names_its_key_and_fails() {
 
 #[test]
 fn a_missing_secret_variable_names_its_key() {
-    let path = write_temp("no-env", EXAMPLE);
+    let dir = TempDir::new("check-no-env");
+    let path = dir.write("no-env.toml", EXAMPLE);
     let out = check(&path, &SECRETS[..3]);
-    std::fs::remove_file(&path).ok();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -83,12 +79,12 @@ fn an_inline_secret_in_a_file_others_can_read_is_warned_about_naming_the_file() 
     use std::os::unix::fs::PermissionsExt;
     let text = hongyan::config::EMBEDDED_DEFAULT_TOML;
     assert!(text.contains("secret = \"demo-secret\""));
-    let path = write_temp("inline-secret", text);
+    let dir = TempDir::new("check-inline-secret");
+    let path = dir.write("inline-secret.toml", text);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let open = check(&path, &[("HONGYAN_DATA", "/nonexistent-hongyan-data")]);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let private = check(&path, &[("HONGYAN_DATA", "/nonexistent-hongyan-data")]);
-    std::fs::remove_file(&path).ok();
     assert!(open.status.success());
     let err = String::from_utf8_lossy(&open.stderr);
     assert!(err.contains("warning:"), "{err}");

@@ -28,8 +28,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -37,9 +36,10 @@ use std::time::{Duration, Instant};
 use hongyan::config::Config;
 use hongyan::daemon::Daemon;
 use hongyan::dispatch::SendRequest;
-use hongyan::route::Carrier;
-use hongyan::sim::{SimConfig, SimProtocol, Simulator};
+use hongyan::sim::Simulator;
 use hongyan::store::{DeliveryState, RecoveryAction, StoreHandle, StoreOptions};
+
+use crate::support::{TempDir, demo_gateway, mobile_only_at, read_lines};
 
 const DIR_ENV: &str = "HONGYAN_CRASH_DIR";
 const GW_ENV: &str = "HONGYAN_CRASH_GATEWAY";
@@ -53,17 +53,12 @@ const KILLS: usize = 10;
 
 /// The daemon's config: one China Mobile link to the gateway at `gateway`, slow enough
 /// (rate) that the sending spans the kills.
-fn config(dir: PathBuf, gateway: &str) -> Config {
-    let mut c = Config::embedded_default().unwrap();
-    c.storage.data_dir = dir;
-    c.links.retain(|l| l.carrier() == Carrier::Mobile);
+fn config(dir: &Path, gateway: &str) -> Config {
+    let mut c = mobile_only_at(dir, gateway);
     let l = &mut c.links[0];
-    l.simulated = false;
-    l.address = Some(gateway.to_owned());
     l.rate = 4_000;
     l.reconnect_initial = Duration::from_millis(50);
     l.reconnect_max = Duration::from_millis(200);
-    l.close_grace = Duration::from_secs(2);
     c.queue.resend_unconfirmed = false;
     c
 }
@@ -94,7 +89,9 @@ async fn crash_daemon_child() {
     let _ = hongyan::daemon::logging::init("warn", hongyan::config::LogFormat::Text);
     // Ends the line libtest began with the test's name, so each line below is whole.
     println!();
-    let daemon = Daemon::start(config(dir.into(), &gateway)).await.unwrap();
+    let daemon = Daemon::start(config(Path::new(&dir), &gateway))
+        .await
+        .unwrap();
     for u in daemon.recovered() {
         match u.action {
             RecoveryAction::NeverSent => println!("N {}", u.segment_id),
@@ -234,16 +231,7 @@ fn spawn_child(
         cmd.env(FINAL_ENV, "1");
     }
     let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = read_lines(child.stdout.take().unwrap());
     (child, rx)
 }
 
@@ -260,13 +248,10 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
 /// the promises (the module docs), and that the reports that came after the kills
 /// settled every unconfirmed segment the gateway had received.
 async fn kill_and_check() {
-    let dir = std::env::temp_dir().join(format!(
-        "hongyan-it-crash-{}-{}",
-        std::process::id(),
-        hongyan::store::now_millis()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    // The data directory, and beside it each run's log.
+    let base = TempDir::new("crash");
+    let dir = base.join("data");
+    let mut sc = demo_gateway();
     // Reports trail their responses, so many of them straddle a kill and arrive after
     // the restart (the gateway holds them for the account meanwhile).
     sc.report_delay = Duration::from_millis(150);
@@ -285,7 +270,7 @@ async fn kill_and_check() {
         let mut seen = Seen::default();
         for round in 0..=KILLS {
             let last = round == KILLS;
-            let log = dir2.with_extension(format!("run{round}.log"));
+            let log = dir2.with_file_name(format!("run{round}.log"));
             let (mut child, rx) = spawn_child(&dir2, &gw2, last, &log);
             seen.ready = false;
             seen.round = round;
@@ -341,7 +326,7 @@ async fn kill_and_check() {
 
     // Every job was accepted, under one id.
     assert_eq!(seen.accepted.len() as u64, JOBS);
-    let c = config(dir.clone(), &gateway);
+    let c = config(&dir, &gateway);
     let path = c.storage.data_dir.join(&c.storage.database);
     let store = StoreHandle::open(&path, StoreOptions::default()).unwrap();
     let submits = sim.submits();
@@ -446,8 +431,4 @@ async fn kill_and_check() {
     assert!(delivered > 0);
     store.close().await.unwrap();
     sim.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    for round in 0..=KILLS {
-        let _ = std::fs::remove_file(dir.with_extension(format!("run{round}.log")));
-    }
 }

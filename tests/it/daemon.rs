@@ -6,98 +6,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hongyan::config::{Config, Link};
-use hongyan::daemon::{Daemon, DaemonHandle, SimTweak, record_submits};
+use hongyan::config::Config;
+use hongyan::daemon::{Daemon, SimTweak, record_submits};
 use hongyan::dispatch::{RecipientOutcome, SendRequest};
 use hongyan::route::Carrier;
-use hongyan::sim::{SimConfig, SimProtocol, Simulator};
-use hongyan::store::{DeliveryState, JobStatus};
+use hongyan::sim::{SimConfig, Simulator};
+use hongyan::store::DeliveryState;
 
-const LIMIT: Duration = Duration::from_secs(30);
-
-/// A fresh data directory, removed when dropped.
-pub(crate) struct TempDir(pub(crate) PathBuf);
-
-impl TempDir {
-    pub(crate) fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "hongyan-it-daemon-{}-{name}-{}",
-            std::process::id(),
-            hongyan::store::now_millis()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The embedded default (three simulated carriers) on `dir`, with quick reconnects.
-pub(crate) fn demo_config(dir: &TempDir) -> Config {
-    let mut c = Config::embedded_default().unwrap();
-    c.storage.data_dir = dir.0.clone();
-    for l in &mut c.links {
-        quick(l);
-    }
-    c
-}
-
-/// [`demo_config`] with only the China Mobile link, pointed at a real (external)
-/// gateway at `addr` instead of its built-in simulator.
-pub(crate) fn mobile_only_at(dir: &TempDir, addr: impl ToString) -> Config {
-    let mut config = demo_config(dir);
-    config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(addr.to_string());
-    config
-}
-
-fn quick(l: &mut Link) {
-    l.reconnect_initial = Duration::from_millis(100);
-    l.reconnect_max = Duration::from_millis(500);
-    l.close_grace = Duration::from_secs(2);
-}
-
-fn accepted(outcomes: &[RecipientOutcome]) -> Vec<(String, Carrier, u8)> {
-    outcomes
-        .iter()
-        .filter_map(|o| match o {
-            RecipientOutcome::Accepted {
-                number,
-                via,
-                segments,
-                ..
-            } => Some((number.clone(), *via, *segments)),
-            _ => None,
-        })
-        .collect()
-}
-
-async fn settled(daemon: &DaemonHandle, job: i64) -> JobStatus {
-    daemon.wait_until_settled(job, LIMIT).await.unwrap()
-}
-
-fn assert_delivered(st: &JobStatus) {
-    for r in &st.recipients {
-        assert_eq!(r.state, DeliveryState::Delivered, "{r:?}");
-        for s in &r.segments {
-            assert_eq!(s.state, DeliveryState::Delivered, "{s:?}");
-            assert!(s.msg_id.is_some(), "{s:?}");
-            assert!(s.report_stat.is_some(), "{s:?}");
-            assert!(s.reported_at.is_some(), "{s:?}");
-        }
-    }
-}
+use crate::support::{
+    self, ApiCalls, LIMIT, TempDir, accepted, assert_delivered, demo_config, demo_gateway,
+    leave_one_claimed, mobile_only_at, send_job, settled, submitted,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_to_each_carrier_is_delivered_and_reported() {
@@ -295,24 +217,18 @@ async fn a_carrier_without_a_link_fails_with_the_reason_unless_a_fallback_is_con
 async fn a_restart_keeps_jobs_and_matches_a_report_that_arrives_after_it() {
     let dir = TempDir::new("restart");
     // An external gateway that outlives the daemon and reports late.
-    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    let mut sc = demo_gateway();
     sc.report_delay = Duration::from_secs(600);
     let sim = Simulator::start(sc).await.unwrap();
     let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();
-    let out = daemon
-        .submitter()
-        .send(SendRequest::new(vec!["13800138000".into()], "重启前发出"))
-        .await
-        .unwrap();
-    let job = out.job.unwrap().job_id;
-    let st = daemon
-        .wait_for_job(job, LIMIT, |st| {
-            st.recipients[0].state == DeliveryState::Submitted
-        })
-        .await
-        .unwrap();
+    let job = send_job(
+        &daemon,
+        SendRequest::new(vec!["13800138000".into()], "重启前发出"),
+    )
+    .await;
+    let st = submitted(&daemon, job).await;
     let msg_id = st.recipients[0].segments[0].msg_id.clone().unwrap();
     let stop = daemon.shutdown(LIMIT).await;
     assert!(!stop.timed_out);
@@ -404,11 +320,10 @@ async fn an_mo_reply_lands_in_the_inbox_with_its_extended_number() {
 
 #[test]
 fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .arg("demo")
-        .env_remove("HONGYAN_DATA")
-        .output()
-        .unwrap();
+    let out = support::output_of(
+        support::command().arg("demo").env_remove("HONGYAN_DATA"),
+        None,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -443,98 +358,69 @@ fn hongyan_demo_runs_the_whole_path_and_exits_zero() {
 #[test]
 fn hongyan_run_with_a_bad_config_names_the_key_and_exits_non_zero() {
     let dir = TempDir::new("badcfg");
-    let path = dir.0.join("bad.toml");
     let text = hongyan::config::EMBEDDED_DEFAULT_TOML.replacen("rate = 1000", "rate = 0", 1);
-    std::fs::write(&path, text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(["run", "--config"])
-        .arg(&path)
-        .env("HONGYAN_DATA", &dir.0)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let path = dir.write("bad.toml", &text);
+    let mut d = support::Daemon::launch(&dir).config(&path).spawn();
+    let status = d.exit();
+    assert!(!status.success());
+    let err = d.seen.join("\n");
     assert!(err.contains("link[0].rate"), "{err}");
-    assert!(!dir.0.join("hongyan.db").exists(), "nothing started");
+    assert!(!dir.join("hongyan.db").exists(), "nothing started");
 }
 
 #[test]
 fn hongyan_run_drains_and_exits_zero_on_sigterm() {
     let dir = TempDir::new("sigterm");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(["run", "--log-format", "json", "--api-listen", "127.0.0.1:0"])
-        .env("HONGYAN_DATA", &dir.0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    let running = loop {
-        match rx.recv_timeout(LIMIT) {
-            Ok(line) => {
-                let done = line.contains("hongyan running");
-                seen.push(line);
-                if done {
-                    break true;
-                }
-            }
-            Err(_) => break false,
-        }
-    };
-    if !running {
-        let _ = child.kill();
-    }
-    assert!(running, "{seen:#?}");
+    let mut d = support::Daemon::launch(&dir).json_logs().start();
+    let seen = &d.seen;
+    assert!(
+        seen.iter().any(|l| l.contains("hongyan running")),
+        "{seen:#?}"
+    );
     assert!(seen.iter().any(|l| l.contains("DEMO MODE")), "{seen:#?}");
     let first: serde_json::Value = serde_json::from_str(&seen[0]).unwrap();
     assert!(first.get("level").is_some(), "{first}");
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    // Bounded: the drain deadline is close_grace + 5 s. Standard error closes when the
-    // process exits.
-    let deadline = std::time::Instant::now() + LIMIT;
-    let closed = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => seen.push(line),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break true,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break false,
-        }
-    };
-    if !closed {
-        let _ = child.kill();
-        panic!("no exit after SIGTERM: {seen:#?}");
-    }
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?} {seen:#?}");
+    // Bounded: the drain deadline is close_grace + 5 s.
+    d.stop();
     assert!(
-        seen.iter().any(|l| l.contains("SIGTERM received")),
-        "{seen:#?}"
+        d.seen.iter().any(|l| l.contains("SIGTERM received")),
+        "{:#?}",
+        d.seen
     );
-    assert!(dir.0.join("hongyan.db").exists());
+    assert!(dir.join("hongyan.db").exists());
 }
 
-/// An address nothing listens on yet (the port was free a moment ago).
-async fn free_addr() -> std::net::SocketAddr {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap()
+/// `hongyan run` serves the API at the address it logs, with the demo's token: a message
+/// sent over HTTP to the child process is delivered by its simulated carrier.
+#[tokio::test]
+async fn hongyan_run_serves_its_api_at_the_address_it_logs() {
+    let dir = TempDir::new("run-api");
+    let mut d = support::Daemon::start(&dir);
+    let links = d.get_json("/v1/links").await;
+    assert_eq!(links["links"].as_array().unwrap().len(), 3, "{links}");
+    let sent = d
+        .post_json(
+            "/v1/messages",
+            serde_json::json!({"recipients": ["13800138000"], "text": "子进程收到"}),
+        )
+        .await;
+    assert_eq!(sent["accepted"], 1, "{sent}");
+    let job = sent["job_id"].as_i64().unwrap();
+    let st = support::wait_until("the job delivered", LIMIT, async || {
+        let st = d.get_json(&format!("/v1/messages/{job}")).await;
+        (st["state"] == "delivered").then_some(st)
+    })
+    .await;
+    assert_eq!(st["recipients"][0]["state"], "delivered", "{st}");
+    let (status, code, _) = d.fail("GET", "/v1/messages/999999", None).await;
+    assert_eq!((status, code.as_str()), (404, "not_found"));
+    d.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_returns() {
     let dir = TempDir::new("outage");
-    let addr = free_addr().await;
+    let addr = support::free_addr();
     let config = mobile_only_at(&dir, addr);
     let daemon = Daemon::start(config).await.unwrap();
     let waiting = daemon
@@ -591,7 +477,7 @@ async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_r
     assert_eq!(st.recipients[0].segments[0].attempts, 0, "no retry storm");
 
     // The carrier comes back on the same address.
-    let mut sc = SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret");
+    let mut sc = demo_gateway();
     sc.listen = addr;
     let sim = Simulator::start(sc).await.unwrap();
     let st = settled(&daemon, waiting).await;
@@ -616,44 +502,10 @@ async fn during_an_outage_jobs_wait_in_the_queue_and_flow_out_when_the_carrier_r
     sim.shutdown().await;
 }
 
-/// Leaves one message in flight in the store under `dir`, as a crash would.
+/// Leaves one message in flight in the store under `config`'s data directory, as a
+/// crash would, with no journal to say whether it was written.
 async fn crash_with_one_in_flight(config: &Config) -> i64 {
-    use hongyan::store::{ClaimRequest, NewJob, NewRecipient, Priority, StoreHandle};
-    std::fs::create_dir_all(&config.storage.data_dir).unwrap();
-    let path = config.storage.data_dir.join(&config.storage.database);
-    let store = StoreHandle::open(&path, Default::default()).unwrap();
-    let now = hongyan::store::now_millis();
-    let job = NewJob {
-        idempotency_key: None,
-        priority: Priority::Notification,
-        text: "崩溃前在途".into(),
-        signature: String::new(),
-        source_ext: None,
-        send_at: None,
-        expires_at: Some(now + 3_600_000),
-        recipients: vec![NewRecipient {
-            number: "13800138000".into(),
-            carrier: "mobile".into(),
-            segments: 1,
-            reference: None,
-        }],
-    };
-    let id = store.enqueue(job, now).await.unwrap().job_id;
-    let claimed = store
-        .claim(
-            ClaimRequest {
-                carrier: "mobile".into(),
-                link: "mobile-demo".into(),
-                connection: 0,
-                max_segments: 10,
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    assert_eq!(claimed.len(), 1);
-    store.close().await.unwrap();
-    id
+    leave_one_claimed(config, "崩溃前在途").await.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -827,7 +679,8 @@ async fn a_submit_the_carrier_never_answers_is_unconfirmed_and_a_refused_one_fai
     let dir = TempDir::new("unanswered");
     let mut config = demo_config(&dir);
     config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].response_timeout = Duration::from_secs(1);
+    // Short: the one submit goes unanswered, and each attempt waits it out.
+    config.links[0].response_timeout = Duration::from_millis(300);
     config.links[0].max_attempts = 1;
     // No status report: the gateway's report would name the number and the minute and
     // settle the unconfirmed segment as delivered.
@@ -864,7 +717,7 @@ async fn links_of_one_carrier_with_different_text_settings_are_refused_naming_th
     let err = Daemon::start(config).await.unwrap_err();
     assert!(err.to_string().starts_with("link[3]:"), "{err}");
     assert!(
-        !dir.0.join("hongyan.db").exists(),
+        !dir.join("hongyan.db").exists(),
         "refused before opening the store"
     );
 }
@@ -875,7 +728,7 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
     let retention = daemon.config().storage.retention;
     assert_eq!(retention, Duration::from_secs(180 * 86_400));
-    let sent = job_of(
+    let sent = send_job(
         &daemon,
         SendRequest::new(vec!["13800138000".into()], "已发货"),
     )
@@ -884,9 +737,9 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     // Scheduled a year ahead: old by then, but still waiting.
     let mut req = SendRequest::new(vec!["13900139000".into()], "续费提醒");
     req.send_at = Some(hongyan::store::now_millis() + 365 * 86_400_000);
-    let waiting = job_of(&daemon, req).await;
+    let waiting = send_job(&daemon, req).await;
     // The newest job always stays (job ids count on from it), however old.
-    let newest = job_of(
+    let newest = send_job(
         &daemon,
         SendRequest::new(vec!["13800138002".into()], "已揽收"),
     )
@@ -917,7 +770,7 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     assert!(daemon.store().job_status(waiting).await.unwrap().is_some());
     assert!(daemon.store().job_status(newest).await.unwrap().is_some());
     // The daemon goes on sending after a purge, with new ids.
-    let again = job_of(
+    let again = send_job(
         &daemon,
         SendRequest::new(vec!["13800138001".into()], "已签收"),
     )
@@ -928,25 +781,13 @@ async fn retention_deletes_delivered_jobs_once_old_and_keeps_what_still_waits() 
     assert!(!report.timed_out);
 }
 
-/// Sends `req` and returns its job's id (the request must be accepted).
-async fn job_of(daemon: &DaemonHandle, req: SendRequest) -> i64 {
-    daemon
-        .submitter()
-        .send(req)
-        .await
-        .unwrap()
-        .job
-        .unwrap()
-        .job_id
-}
-
 /// The daemon's simulators run as long as it does: they keep counters, not a record of
 /// every SUBMIT (which grew ~630 bytes per message), unless a test asks for the records.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemons_simulators_count_submits_without_recording_them() {
     let dir = TempDir::new("sim-no-records");
     let daemon = Daemon::start(demo_config(&dir)).await.unwrap();
-    let job = job_of(
+    let job = send_job(
         &daemon,
         SendRequest::new(vec!["13800138000".into()], "不留底"),
     )

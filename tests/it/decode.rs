@@ -3,52 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-const FIXTURES: &str = include_str!("../fixtures/reference_examples.txt");
+use crate::support::{Example, examples, find_example};
 
-struct Example {
-    protocol: &'static str,
-    command: &'static str,
-    title: &'static str,
-    hex: &'static str,
-}
-
-fn examples() -> Vec<Example> {
-    FIXTURES
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let cols: Vec<&str> = l.split('|').map(str::trim).collect();
-            assert_eq!(cols.len(), 4, "bad fixture line {l}");
-            Example {
-                protocol: cols[0],
-                command: cols[1],
-                title: cols[2],
-                hex: cols[3],
-            }
-        })
-        .collect()
-}
-
+/// Runs `hongyan ARGS` with `stdin` as its input.
 fn hongyan(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hongyan");
-    {
-        let mut pipe = child.stdin.take().expect("stdin");
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes()).expect("write stdin");
-        }
-    }
-    child.wait_with_output().expect("wait for hongyan")
+    crate::support::run(args, stdin)
 }
 
 fn json_lines(out: &Output) -> Vec<Value> {
@@ -108,12 +71,7 @@ fn stdin_takes_one_pdu_per_line_per_protocol() {
 
 #[test]
 fn decoded_fields_carry_text_codes_and_reports() {
-    let find = |title: &str| {
-        examples()
-            .into_iter()
-            .find(|e| e.title.starts_with(title))
-            .unwrap()
-    };
+    let find = find_example;
     let decode =
         |ex: &Example| json_lines(&hongyan(&["decode", "-p", ex.protocol, ex.hex], None)).remove(0);
 
@@ -174,10 +132,7 @@ fn hexdump_and_spaced_input_are_accepted() {
 fn malformed_pdu_is_a_one_line_error_naming_the_field() {
     // CMPP 3.0 SUBMIT (example 3) with its last 10 bytes cut and Total_Length adjusted:
     // the LinkID no longer fits.
-    let ex = examples()
-        .into_iter()
-        .find(|e| e.title.starts_with("Example 3 — CMPP 3.0"))
-        .unwrap();
+    let ex = find_example("Example 3 — CMPP 3.0");
     let mut bytes = wire::hex::decode(ex.hex).unwrap();
     bytes.truncate(bytes.len() - 10);
     let len = bytes.len() as u32;

@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
 
 use hongyan::contacts::{
     GroupSend, GroupSendError, SourceEncoding, group_send, group_send_progress, import_csv,
@@ -19,9 +18,8 @@ use hongyan::dispatch::RecipientOutcome;
 use hongyan::route::normalize;
 use hongyan::store::{DeliveryState, NewDraft, now_millis};
 
-use crate::daemon::{TempDir, demo_config};
+use crate::support::{LIMIT, TempDir, demo_config};
 
-const LIMIT: Duration = Duration::from_secs(30);
 const ROWS: usize = 10_000;
 /// Groups of the generated contacts.
 const SALES: &str = "销售";

@@ -20,6 +20,8 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 use wire::segment::{SplitOptions, split};
 
+use crate::support::wait_until;
+
 const LIMIT: Duration = Duration::from_secs(60);
 const ACCOUNT: &str = "901234";
 const SECRET: &str = "Sec@2024";
@@ -447,13 +449,10 @@ async fn cmpp3_stalled_gateway_still_gets_its_delivers_answered() {
         }
     });
     // Our writes back up: both socket buffers are full.
-    timeout(LIMIT, async {
-        while rig.handle.status().unsent_bytes == 0 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+    wait_until("both socket buffers full", LIMIT, async || {
+        rig.handle.status().unsent_bytes > 0
     })
-    .await
-    .expect("socket buffers never filled");
+    .await;
     for i in 0..200 {
         rig.sim
             .deliver_mo(MoSpec::new("13800138000", "1069000188", format!("mo {i}")))

@@ -27,24 +27,20 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use hongyan::link::{
     Ack, CarrierMsgId, DeliveryReport, Link, LinkConfig, LinkEvent, OutboundMessage,
     ProtocolConfig, ReportMatch, SgipConfig, SgipListenerConfig,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-use wire::CodecError;
 use wire::coding::Coding;
 use wire::reassembly::MoMessage;
 use wire::segment::{SplitOptions, split};
 
-use crate::reference::example;
+use crate::support::{RawPeer, STEP as T, example};
 
-/// Upper bound for any one thing a test waits for.
-const T: Duration = Duration::from_secs(10);
 /// Upper bound for a whole test.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -68,90 +64,7 @@ fn with_sgip_seq(mut bytes: Vec<u8>, seq: sgip::SequenceNumber) -> Vec<u8> {
 }
 
 /// The gateway's end of one connection, speaking raw bytes through a protocol codec.
-struct Gw<C> {
-    stream: TcpStream,
-    codec: C,
-    rbuf: BytesMut,
-}
-
-impl<C> Gw<C>
-where
-    C: cmpp::codec::Decoder<Error = CodecError>,
-    C::Item: std::fmt::Debug,
-{
-    async fn accept(listener: &TcpListener, codec: C) -> Self {
-        let (stream, _) = timeout(T, listener.accept())
-            .await
-            .expect("the link never connected")
-            .unwrap();
-        Self::over(stream, codec)
-    }
-
-    async fn connect(addr: SocketAddr, codec: C) -> Self {
-        let stream = timeout(T, TcpStream::connect(addr))
-            .await
-            .expect("cannot reach the link's listener")
-            .unwrap();
-        Self::over(stream, codec)
-    }
-
-    fn over(stream: TcpStream, codec: C) -> Self {
-        Self {
-            stream,
-            codec,
-            rbuf: BytesMut::new(),
-        }
-    }
-
-    async fn write(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
-    }
-
-    async fn send<P>(&mut self, pdu: P)
-    where
-        C: cmpp::codec::Encoder<P, Error = CodecError>,
-    {
-        let mut b = BytesMut::new();
-        self.codec.encode(pdu, &mut b).unwrap();
-        self.write(&b).await;
-    }
-
-    /// The next PDU the link wrote: its exact bytes (all three protocols start a frame
-    /// with its 4-byte big-endian total length) and what the protocol crate decodes from
-    /// them.
-    async fn frame(&mut self) -> (Vec<u8>, C::Item) {
-        timeout(T, async {
-            loop {
-                if self.rbuf.len() >= 4 {
-                    let len = u32::from_be_bytes(self.rbuf[..4].try_into().unwrap()) as usize;
-                    if self.rbuf.len() >= len {
-                        let raw = self.rbuf.split_to(len);
-                        let mut one = raw.clone();
-                        let pdu = self
-                            .codec
-                            .decode(&mut one)
-                            .expect("the link wrote a PDU its own protocol crate cannot read")
-                            .expect("a whole frame");
-                        assert!(one.is_empty(), "frame length disagrees with its PDU");
-                        return (raw.to_vec(), pdu);
-                    }
-                }
-                let n = self.stream.read_buf(&mut self.rbuf).await.unwrap();
-                assert_ne!(n, 0, "the link closed the connection");
-            }
-        })
-        .await
-        .expect("timed out waiting for a PDU from the link")
-    }
-
-    async fn expect_eof(&mut self) {
-        let n = timeout(T, self.stream.read_buf(&mut self.rbuf))
-            .await
-            .expect("the link kept the connection open")
-            .unwrap_or(0);
-        assert_eq!(n, 0, "expected the link to close, got {:?}", &self.rbuf[..]);
-    }
-}
+type Gw<C> = RawPeer<C>;
 
 /// The link's next event.
 async fn event(rx: &mut mpsc::Receiver<LinkEvent>) -> LinkEvent {

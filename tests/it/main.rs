@@ -1,4 +1,6 @@
-//! Integration tests: the real `hongyan` binary, one module per area.
+//! Integration tests: the real `hongyan` binary, one module per area, each on the shared
+//! harness in `support/` (temporary directories, configs, the daemon in process or as a
+//! child process, its API, simulators and raw protocol peers, bounded waits).
 
 mod ack;
 mod api;
@@ -15,7 +17,7 @@ mod link;
 mod link_examples;
 mod output;
 mod recovery;
-mod reference;
 mod segments;
 mod sim;
+mod support;
 mod webhooks;

@@ -4,26 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output, Stdio};
-
-use crate::daemon::TempDir;
-use crate::datadir::Running;
-
-/// Runs `cmd` with its standard output a pipe whose reader is already closed, so its
-/// first write fails with EPIPE, whatever the timing.
-pub(crate) fn into_closed_pipe(cmd: &mut Command) -> Output {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    cmd.stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-}
+use crate::support::{Daemon, TempDir, command, into_closed_pipe};
 
 #[test]
 fn commands_whose_reader_went_away_end_quietly() {
-    let bin = env!("CARGO_BIN_EXE_hongyan");
     let long = "长".repeat(400);
     let pdu = "0000000c0000000800000007";
     let runs: [&[&str]; 4] = [
@@ -33,7 +17,7 @@ fn commands_whose_reader_went_away_end_quietly() {
         &["demo", "--log-level", "error"],
     ];
     for args in runs {
-        let out = into_closed_pipe(Command::new(bin).args(args).env_remove("HONGYAN_DATA"));
+        let out = into_closed_pipe(command().args(args).env_remove("HONGYAN_DATA"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
@@ -43,9 +27,8 @@ fn commands_whose_reader_went_away_end_quietly() {
 #[test]
 fn log_lines_off_a_terminal_have_no_colour_and_carry_china_time() {
     let dir = TempDir::new("log-lines");
-    let mut d = Running::start(&dir.0);
-    assert!(d.wait_for("hongyan running"), "{:#?}", d.seen);
-    d.terminate();
+    let mut d = Daemon::start(&dir);
+    d.stop();
     for line in &d.seen {
         assert!(!line.contains('\u{1b}'), "colour codes in {line:?}");
     }

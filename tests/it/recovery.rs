@@ -16,52 +16,20 @@ use hongyan::config::Config;
 use hongyan::daemon::{Daemon, record_submits};
 use hongyan::dispatch::{SendRequest, WireJournal, journal};
 use hongyan::link::WriteHook;
-use hongyan::store::{
-    ClaimRequest, DeliveryState, NewJob, NewRecipient, Priority, RecoveryAction, StoreHandle,
-};
+use hongyan::store::{DeliveryState, RecoveryAction};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::daemon::{TempDir, demo_config, mobile_only_at};
-
-const LIMIT: Duration = Duration::from_secs(30);
+use crate::support::{LIMIT, TempDir, demo_config, leave_one_claimed, mobile_only_at};
 
 /// Leaves one single-part message claimed (`in_flight`) in the store under the config's
 /// data directory, as a kill would, and writes the journal a killed process would leave:
 /// naming the segment when `written`. Returns (job, segment).
 async fn crash_with_one_claimed(config: &Config, written: bool) -> (i64, i64) {
-    let dir = &config.storage.data_dir;
-    std::fs::create_dir_all(dir).unwrap();
-    let store = StoreHandle::open(dir.join(&config.storage.database), Default::default()).unwrap();
-    let now = hongyan::store::now_millis();
-    let job = NewJob {
-        idempotency_key: None,
-        priority: Priority::Notification,
-        text: "崩溃前已认领".into(),
-        signature: String::new(),
-        source_ext: None,
-        send_at: None,
-        expires_at: Some(now + 3_600_000),
-        recipients: vec![NewRecipient {
-            number: "13800138000".into(),
-            carrier: "mobile".into(),
-            segments: 1,
-            reference: None,
-        }],
-    };
-    let id = store.enqueue(job, now).await.unwrap().job_id;
-    let claim = ClaimRequest {
-        carrier: "mobile".into(),
-        link: "mobile-demo".into(),
-        connection: 0,
-        max_segments: 10,
-    };
-    let claimed = store.claim(claim, now).await.unwrap();
-    let seg = claimed[0].segments[0].segment_id;
-    store.close().await.unwrap();
+    let (id, seg) = leave_one_claimed(config, "崩溃前已认领").await;
     // The journal of the killed run: another segment written, and this one if `written`.
-    let j = WireJournal::create(&dir.join(journal::FILE_NAME)).unwrap();
+    let j = WireJournal::create(&config.storage.data_dir.join(journal::FILE_NAME)).unwrap();
     j.writing(&[9_999]);
     if written {
         j.writing(&[u64::try_from(seg).unwrap()]);
@@ -106,7 +74,7 @@ async fn after_a_crash_a_segment_the_journal_names_is_unconfirmed_not_resent() {
     let st = daemon.store().job_status(job).await.unwrap().unwrap();
     assert_eq!(st.recipients[0].state, DeliveryState::Unconfirmed);
     // The journal was started afresh for this run.
-    let left = journal::read_written(&dir.0.join(journal::FILE_NAME)).unwrap();
+    let left = journal::read_written(&dir.join(journal::FILE_NAME)).unwrap();
     assert!(left.is_empty(), "{left:?}");
     // A later message goes out; the unconfirmed one does not.
     let out = daemon
@@ -275,7 +243,7 @@ async fn the_journal_frees_a_slot_once_its_segment_is_answered_so_it_does_not_gr
     let daemon = Daemon::start_with(config, Some(record_submits()))
         .await
         .unwrap();
-    let path = dir.0.join(journal::FILE_NAME);
+    let path = dir.join(journal::FILE_NAME);
     let fresh = std::fs::metadata(&path).unwrap().len();
     // More segments than a fresh journal has slots: were a slot kept after its
     // segment's answer was stored, the file would have to grow.

@@ -3,28 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+use crate::support::{run, stdout_of as stdout};
 
 /// sms-encoding.md §3.4: 74 characters, UCS-2, two segments.
 const EXAMPLE: &str = "【示例科技】尊敬的客户，您本月的账单已经生成，应缴金额为128.50元，最后缴费日期为本月25日。如已缴费请忽略本短信。感谢您的支持，祝您生活愉快！";
 const SEG2_HEX: &str = "0500035a0202795d60a8751f6d3b61095febff01";
 
+/// Runs `hongyan ARGS`.
 fn hongyan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hongyan"))
-        .args(args)
-        .output()
-        .expect("run hongyan")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run(args, None)
 }
 
 #[test]

@@ -13,101 +13,11 @@ use hongyan::sim::{
     MoCoding, MoSpec, MoSplit, SimConfig, SimHandle, SimMsgId, SimProtocol, Simulator,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use wire::CodecError;
 use wire::reassembly::{MoPart, Reassembler, ReassemblyConfig};
 
-use crate::reference::example;
-
-/// Upper bound for anything a test waits for.
-const T: Duration = Duration::from_secs(10);
-
-/// A client speaking raw PDUs through a protocol crate's codec.
-struct Raw<C> {
-    stream: TcpStream,
-    codec: C,
-    rbuf: BytesMut,
-}
-
-impl<C> Raw<C>
-where
-    C: cmpp::codec::Decoder<Error = CodecError>,
-    C::Item: std::fmt::Debug,
-{
-    async fn connect(addr: SocketAddr, codec: C) -> Self {
-        Self {
-            stream: tokio::time::timeout(T, TcpStream::connect(addr))
-                .await
-                .unwrap()
-                .unwrap(),
-            codec,
-            rbuf: BytesMut::new(),
-        }
-    }
-
-    async fn write(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
-    }
-
-    async fn send<P>(&mut self, pdu: P)
-    where
-        C: cmpp::codec::Encoder<P, Error = CodecError>,
-    {
-        let mut b = BytesMut::new();
-        self.codec.encode(pdu, &mut b).unwrap();
-        self.write(&b).await;
-    }
-
-    /// The next PDU; `None` at end of stream.
-    async fn next(&mut self) -> Option<Result<C::Item, CodecError>> {
-        tokio::time::timeout(T, async {
-            loop {
-                match self.codec.decode(&mut self.rbuf) {
-                    Ok(Some(p)) => return Some(Ok(p)),
-                    Ok(None) => {}
-                    Err(e) => return Some(Err(e)),
-                }
-                match self.stream.read_buf(&mut self.rbuf).await {
-                    Ok(0) => return None,
-                    Ok(_) => {}
-                    Err(e) => return Some(Err(CodecError::Io(e))),
-                }
-            }
-        })
-        .await
-        .expect("timed out waiting for a PDU")
-    }
-
-    async fn recv(&mut self) -> C::Item {
-        self.next()
-            .await
-            .expect("connection closed")
-            .expect("bad PDU")
-    }
-
-    /// The raw bytes of the next `n` bytes on the wire.
-    async fn recv_bytes(&mut self, n: usize) -> Vec<u8> {
-        tokio::time::timeout(T, async {
-            while self.rbuf.len() < n {
-                assert_ne!(
-                    self.stream.read_buf(&mut self.rbuf).await.unwrap(),
-                    0,
-                    "closed"
-                );
-            }
-        })
-        .await
-        .unwrap();
-        self.rbuf.split_to(n).to_vec()
-    }
-
-    async fn expect_eof(&mut self) {
-        match self.next().await {
-            None | Some(Err(CodecError::Io(_))) => {}
-            Some(other) => panic!("expected the connection to close, got {other:?}"),
-        }
-    }
-}
+use crate::support::{RawPeer, STEP as T, example, within};
 
 async fn start(config: SimConfig) -> SimHandle {
     Simulator::start(config).await.unwrap()
@@ -121,7 +31,7 @@ const CMPP_VERSIONS: [(SimProtocol, cmpp::Version); 2] = [
     (SimProtocol::Cmpp3, cmpp::Version::V30),
 ];
 
-type CmppRaw = Raw<cmpp::CmppCodec>;
+type CmppRaw = RawPeer<cmpp::CmppCodec>;
 
 fn cmpp_config(p: SimProtocol) -> SimConfig {
     SimConfig::new(p).account("901234", "Sec@2024")
@@ -138,7 +48,7 @@ async fn cmpp_login_as(
     id: &str,
     secret: &str,
 ) -> (CmppRaw, cmpp::ConnectResp, cmpp::Connect) {
-    let mut c = Raw::connect(addr, cmpp::CmppCodec::new(v)).await;
+    let mut c = RawPeer::connect(addr, cmpp::CmppCodec::new(v)).await;
     let connect = cmpp::Connect::new(v, id, secret.as_bytes(), cmpp_now()).unwrap();
     c.send(cmpp::Pdu::new(1, cmpp::Body::Connect(connect.clone())))
         .await;
@@ -230,7 +140,7 @@ async fn cmpp_login_checks_digest_version_account_and_connection_limit() {
         second.expect_eof().await;
 
         // Anything but CONNECT first: closed without an answer.
-        let mut rude = Raw::connect(addr, cmpp::CmppCodec::new(v)).await;
+        let mut rude = RawPeer::connect(addr, cmpp::CmppCodec::new(v)).await;
         rude.send(cmpp::Pdu::new(1, cmpp::Body::ActiveTest)).await;
         rude.expect_eof().await;
 
@@ -764,7 +674,7 @@ async fn cmpp_gateway_keepalive_probes_an_idle_client() {
 async fn cmpp_reference_examples_replayed() {
     // CMPP 3.0: Example 1 CONNECT (901234 / Sec@2024, 01-02 03:04:05) → Example 2a.
     let sim = start(cmpp_config(SimProtocol::Cmpp3)).await;
-    let mut c = Raw::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V30)).await;
+    let mut c = RawPeer::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V30)).await;
     c.write(&example("Example 1 — CMPP 3.0 CMPP_CONNECT")).await;
     let want = example("Example 2a — CMPP 3.0");
     assert_eq!(c.recv_bytes(want.len()).await, want);
@@ -799,7 +709,7 @@ async fn cmpp_reference_examples_replayed() {
             .account("901234", "Sec@2024"),
     )
     .await;
-    let mut c = Raw::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V20)).await;
+    let mut c = RawPeer::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V20)).await;
     c.write(&example("CMPP_CONNECT cross-check")).await;
     let pdu = c.recv().await;
     assert_eq!(pdu.sequence_id, 0x17);
@@ -810,7 +720,7 @@ async fn cmpp_reference_examples_replayed() {
     c.write(&example("Example 3b — CMPP 2.0")).await;
     assert_eq!(cmpp_submit_resp(&mut c, 2).await.result, 0);
 
-    let mut c = Raw::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V20)).await;
+    let mut c = RawPeer::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V20)).await;
     let connect = cmpp::Connect::new(
         cmpp::Version::V20,
         "901234",
@@ -828,7 +738,7 @@ async fn cmpp_reference_examples_replayed() {
 // ---------------------------------------------------------------------------------------
 // SMGP 3.0
 
-type SmgpRaw = Raw<smgp::SmgpCodec>;
+type SmgpRaw = RawPeer<smgp::SmgpCodec>;
 
 fn smgp_config() -> SimConfig {
     SimConfig::new(SimProtocol::Smgp).account("12345678", "pass1234")
@@ -844,7 +754,7 @@ async fn smgp_login_as(
     secret: &str,
     mode: smgp::LoginMode,
 ) -> (SmgpRaw, smgp::LoginResp, smgp::Login) {
-    let mut c = Raw::connect(addr, smgp::SmgpCodec::default()).await;
+    let mut c = RawPeer::connect(addr, smgp::SmgpCodec::default()).await;
     let login = smgp::Login::new(
         "12345678",
         secret.as_bytes(),
@@ -1051,7 +961,7 @@ async fn smgp_faults_throttle_and_refuse() {
 #[tokio::test]
 async fn smgp_reference_examples_replayed() {
     let sim = start(smgp_config()).await;
-    let mut c = Raw::connect(sim.local_addr(), smgp::SmgpCodec::default()).await;
+    let mut c = RawPeer::connect(sim.local_addr(), smgp::SmgpCodec::default()).await;
     c.write(&example("Example 1 — SMGP 3.0 Login")).await;
     let want = example("Example 2 — SMGP 3.0 Login_Resp");
     assert_eq!(c.recv_bytes(want.len()).await, want);
@@ -1077,7 +987,7 @@ async fn smgp_reference_examples_replayed() {
 // ---------------------------------------------------------------------------------------
 // SGIP 1.2
 
-type SgipRaw = Raw<sgip::SgipCodec>;
+type SgipRaw = RawPeer<sgip::SgipCodec>;
 
 fn sgip_now() -> sgip::Timestamp {
     let t = hongyan::clock::ChinaTime::now();
@@ -1097,7 +1007,7 @@ async fn sgip_bind(
     seqs: &mut sgip::SequenceGenerator,
     bind: sgip::Bind,
 ) -> (SgipRaw, u8) {
-    let mut c = Raw::connect(addr, sgip::SgipCodec::default()).await;
+    let mut c = RawPeer::connect(addr, sgip::SgipCodec::default()).await;
     let seq = seqs.next(sgip_now());
     c.send(sgip::Pdu::new(seq, sgip::Body::Bind(bind))).await;
     let pdu = c.recv().await;
@@ -1118,12 +1028,7 @@ fn sgip_submit(users: &[&str], content: &[u8], report_flag: u8) -> sgip::Submit 
 
 /// Accept the simulator's reverse connection and check its Bind.
 async fn sgip_accept_reverse(sp: &TcpListener) -> SgipRaw {
-    let (stream, _) = tokio::time::timeout(T, sp.accept()).await.unwrap().unwrap();
-    let mut c = Raw {
-        stream,
-        codec: sgip::SgipCodec::default(),
-        rbuf: BytesMut::new(),
-    };
+    let mut c = RawPeer::accept(sp, sgip::SgipCodec::default()).await;
     let pdu = c.recv().await;
     let sgip::Body::Bind(b) = &pdu.body else {
         panic!("{pdu:?}")
@@ -1132,6 +1037,25 @@ async fn sgip_accept_reverse(sp: &TcpListener) -> SgipRaw {
     assert_eq!(pdu.sequence.node_id, 101_001);
     c.send(pdu.response(0).unwrap()).await;
     c
+}
+
+/// The simulator's Unbind on the reverse connection, answered as an SP answers it; the
+/// simulator then hangs up.
+async fn sgip_answer_unbind(rev: &mut SgipRaw) {
+    let pdu = rev.recv().await;
+    assert_eq!(pdu.body, sgip::Body::Unbind);
+    rev.send(pdu.response(0).unwrap()).await;
+    rev.expect_eof().await;
+}
+
+/// Stops the simulator, which Unbinds its reverse connection `rev` first: answered here
+/// (left unanswered, the simulator would wait 2 s for the Unbind_Resp).
+async fn sgip_shutdown(sim: SimHandle, mut rev: SgipRaw) {
+    let stopping = tokio::spawn(sim.shutdown());
+    sgip_answer_unbind(&mut rev).await;
+    within("the simulator's shutdown", T, stopping)
+        .await
+        .unwrap();
 }
 
 /// Read one Report or Deliver on the reverse connection and answer it.
@@ -1262,7 +1186,7 @@ async fn sgip_bind_submit_and_reports_over_the_reverse_connection() {
         .await
         .unwrap();
     assert_eq!((s.reverse_binds, s.logins_refused), (1, 2));
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 #[tokio::test]
@@ -1298,10 +1222,7 @@ async fn sgip_reverse_connection_unbinds_when_idle_and_reconnects_on_demand() {
         assert_eq!(r.state, sgip::ReportState::Failed);
         assert_ne!(r.error_code, 0);
         // Idle: the simulator Unbinds.
-        let pdu = rev.recv().await;
-        assert_eq!(pdu.body, sgip::Body::Unbind);
-        rev.send(pdu.response(0).unwrap()).await;
-        rev.expect_eof().await;
+        sgip_answer_unbind(&mut rev).await;
     }
     let s = sim.wait_until(|s| s.reverse_unbinds == 2, T).await.unwrap();
     assert_eq!(s.reverse_binds, 2);
@@ -1327,12 +1248,7 @@ async fn sgip_reverse_bind_refused_is_retried() {
     .await;
     assert_eq!(c.recv().await.sequence, seq);
     // Refuse the first Bind.
-    let (stream, _) = tokio::time::timeout(T, sp.accept()).await.unwrap().unwrap();
-    let mut first = Raw {
-        stream,
-        codec: sgip::SgipCodec::default(),
-        rbuf: BytesMut::new(),
-    };
+    let mut first = RawPeer::accept(&sp, sgip::SgipCodec::default()).await;
     let pdu = first.recv().await;
     first.send(pdu.response(1).unwrap()).await;
     // The retry gets the Report.
@@ -1340,14 +1256,14 @@ async fn sgip_reverse_bind_refused_is_retried() {
     let pdu = sgip_inbound(&mut rev).await;
     assert!(matches!(pdu.body, sgip::Body::Report(r) if r.submit_sequence == seq));
     assert_eq!(sim.stats().reverse_bind_failures, 1);
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 #[tokio::test]
 async fn sgip_reference_examples_replayed() {
     let sp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = start(sgip_config(sp.local_addr().unwrap())).await;
-    let mut c = Raw::connect(sim.local_addr(), sgip::SgipCodec::default()).await;
+    let mut c = RawPeer::connect(sim.local_addr(), sgip::SgipCodec::default()).await;
     c.write(&example("Example 1 — SGIP Bind")).await;
     let want = example("Example 2 — SGIP Bind_Resp");
     assert_eq!(c.recv_bytes(want.len()).await, want);
@@ -1368,7 +1284,7 @@ async fn sgip_reference_examples_replayed() {
     let want = example("Example 7b — SGIP Unbind_Resp");
     assert_eq!(c.recv_bytes(want.len()).await, want);
     c.expect_eof().await;
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1527,7 +1443,7 @@ async fn garbage_instead_of_a_login_closes_only_that_connection() {
             ][..],
         ] {
             let mut c =
-                Raw::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V30)).await;
+                RawPeer::connect(sim.local_addr(), cmpp::CmppCodec::new(cmpp::Version::V30)).await;
             c.write(junk).await;
             c.expect_eof().await;
         }
@@ -1579,5 +1495,5 @@ async fn sgip_malformed_bytes_reach_the_reverse_connection_too() {
     ));
     let s = sim.wait_until(|s| s.mo_acked == 2, T).await.unwrap();
     assert_eq!((s.reverse_binds, s.malformed_sent), (2, 1));
-    sim.shutdown().await;
+    sgip_shutdown(sim, rev).await;
 }
