@@ -28,7 +28,7 @@ use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, 
 use super::reports::UnreportedSegment;
 use super::retention::PurgeOutcome;
 use super::schema::{self, StoreOptions};
-use super::sending::{FailOutcome, SegmentPlace, SegmentsMoved};
+use super::submit::{FailOutcome, SegmentPlace, SegmentsMoved};
 use super::{read, reports};
 use crate::workflow::rules::Decision;
 

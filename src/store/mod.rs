@@ -172,7 +172,7 @@ mod reminders;
 mod reports;
 mod retention;
 pub mod schema;
-mod sending;
+mod submit;
 pub mod state;
 mod unconfirmed;
 #[cfg(test)]
@@ -210,6 +210,6 @@ pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, Rem
 pub use reports::UnreportedSegment;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
-pub use sending::{FailOutcome, SegmentPlace, SegmentsMoved};
+pub use submit::{FailOutcome, SegmentPlace, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use webhooks::{Subscriptions, WebhookDelivery};

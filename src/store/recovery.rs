@@ -22,7 +22,7 @@ use rusqlite::{Connection, params};
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
 use super::model::{Millis, RecoveryAction, SegmentId, UnconfirmedSegment};
-use super::sending::{Attempt, SegmentPlace, settle};
+use super::submit::{Attempt, SegmentPlace, settle};
 use super::state::DeliveryState;
 
 /// Recorded on segments found in flight at start.

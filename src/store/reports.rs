@@ -1,5 +1,5 @@
 //! Delivery reports: applied to the segment with that carrier message id, or kept as an
-//! orphan until a submit response names the id (see `sending::mark_submitted`) — unless
+//! orphan until a submit response names the id (see `submit::mark_submitted`) — unless
 //! the orphan identifies an unconfirmed segment by link, number and submit time
 //! (`unconfirmed.rs`).
 
@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 use super::db::{Cache, Store};
 use super::error::Result;
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
-use super::sending::{SegmentPlace, settle};
+use super::submit::{SegmentPlace, settle};
 use super::state::{DeliveryState, ReportStatus};
 
 impl Store {

@@ -39,7 +39,7 @@ use serde::Serialize;
 use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::model::{JobId, Millis};
-use super::sending::Ranges;
+use super::submit::Ranges;
 use super::state::DeliveryState;
 
 /// What one [`Store::purge`] call did.
