@@ -24,11 +24,13 @@ use super::model::{
     NewReport, OrphanReport, QueueDepth, ReportOutcome, SegmentId, SubmitOutcome,
     UnconfirmedSegment,
 };
+use super::place::SegmentPlace;
 use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 use super::reports::UnreportedSegment;
+use super::requeue::SegmentsMoved;
 use super::retention::PurgeOutcome;
 use super::schema::{self, StoreOptions};
-use super::submit::{FailOutcome, SegmentPlace, SegmentsMoved};
+use super::submit::FailOutcome;
 use super::{read, reports};
 use crate::workflow::rules::Decision;
 

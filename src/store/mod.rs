@@ -156,6 +156,7 @@
 //! time.
 
 mod approvals;
+mod claim;
 mod contacts;
 mod db;
 mod error;
@@ -166,14 +167,16 @@ mod inbox;
 mod jobs;
 pub mod lists;
 mod model;
+mod place;
 mod read;
 mod recovery;
 mod reminders;
 mod reports;
+mod requeue;
 mod retention;
 pub mod schema;
-mod submit;
 pub mod state;
+mod submit;
 mod unconfirmed;
 #[cfg(test)]
 mod unconfirmed_tests;
@@ -206,10 +209,12 @@ pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
+pub use place::SegmentPlace;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
+pub use requeue::SegmentsMoved;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
-pub use submit::{FailOutcome, SegmentPlace, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
+pub use submit::FailOutcome;
 pub use webhooks::{Subscriptions, WebhookDelivery};

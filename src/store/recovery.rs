@@ -22,7 +22,8 @@ use rusqlite::{Connection, params};
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
 use super::model::{Millis, RecoveryAction, SegmentId, UnconfirmedSegment};
-use super::submit::{Attempt, SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
+use super::requeue::Attempt;
 use super::state::DeliveryState;
 
 /// Recorded on segments found in flight at start.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 use super::db::{Cache, Store};
 use super::error::Result;
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
-use super::submit::{SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
 use super::state::{DeliveryState, ReportStatus};
 
 impl Store {

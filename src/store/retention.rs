@@ -36,10 +36,10 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::claim::Ranges;
 use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::model::{JobId, Millis};
-use super::submit::Ranges;
 use super::state::DeliveryState;
 
 /// What one [`Store::purge`] call did.

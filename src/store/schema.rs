@@ -278,7 +278,7 @@ CREATE TABLE drafts (
 "#,
     // Version 6: segments still waiting for their status report, oldest submit first, so
     // the report deadline (`queue.report_timeout`) finds those past it with one index
-    // seek (see `sending::expire_reports`).
+    // seek (see `reports::expire_reports`).
     r#"
 CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = 3;
 "#,

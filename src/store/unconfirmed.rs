@@ -31,7 +31,7 @@ use rusqlite::{Connection, params};
 use super::db::Cache;
 use super::error::Result;
 use super::model::{Millis, NewReport, ReportOutcome};
-use super::submit::{SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
 use super::state::{DeliveryState, ReportStatus};
 
 /// How far the gateway's clock may be from ours.

@@ -90,7 +90,7 @@ pub(crate) fn queue(
 /// What every segment event carries: the segment, its place, and whom it went to.
 fn segment_data(
     c: &Connection,
-    at: &super::submit::SegmentPlace,
+    at: &super::place::SegmentPlace,
 ) -> Result<serde_json::Map<String, serde_json::Value>> {
     let (number, carrier): (Option<String>, Option<String>) = c
         .prepare_cached("SELECT number, carrier FROM recipients WHERE id = ?1")?
@@ -113,7 +113,7 @@ fn segment_data(
 pub(crate) fn report_event(
     c: &Connection,
     subs: &Subscriptions,
-    at: &super::submit::SegmentPlace,
+    at: &super::place::SegmentPlace,
     msg_id: &str,
     status: super::state::ReportStatus,
     stat: &str,
@@ -135,7 +135,7 @@ pub(crate) fn report_event(
 pub(crate) fn unreported_event(
     c: &Connection,
     subs: &Subscriptions,
-    at: &super::submit::SegmentPlace,
+    at: &super::place::SegmentPlace,
     msg_id: &str,
     submitted_at: Option<Millis>,
     recipient_state: super::state::DeliveryState,
