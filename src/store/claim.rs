@@ -6,6 +6,7 @@ use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::{
     ClaimRequest, ClaimedMessage, ClaimedSegment, JobId, Millis, RecipientId, SegmentId,
 };
@@ -19,6 +20,13 @@ impl Store {
     /// are skipped (and left for [`expire`](Store::expire)).
     pub fn claim(&mut self, req: &ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
         self.write(|c, cache| claim(c, cache, req, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::claim`].
+    pub async fn claim(&self, req: ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
+        self.call(move |s| s.claim(&req, now)).await
     }
 }
 

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{Cache, NextIds, Store, narrow, next_ids};
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{
     CancelOutcome, EnqueueOutcome, ExpiredRecipient, JobId, Millis, NewJob, NewRecipient,
 };
@@ -40,6 +41,28 @@ impl Store {
     /// (their unsent parts become `expired` with that reason); returns them.
     pub fn expire(&mut self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
         self.write(|c, cache| expire(c, cache, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::enqueue`].
+    pub async fn enqueue(&self, job: NewJob, now: Millis) -> Result<EnqueueOutcome> {
+        self.call(move |s| s.enqueue(&job, now)).await
+    }
+
+    /// [`Store::cancel`].
+    pub async fn cancel(&self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
+        self.call(move |s| s.cancel(job_id, now)).await
+    }
+
+    /// [`Store::promote_due`].
+    pub async fn promote_due(&self, now: Millis) -> Result<Vec<JobId>> {
+        self.call(move |s| s.promote_due(now)).await
+    }
+
+    /// [`Store::expire`].
+    pub async fn expire(&self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
+        self.call(move |s| s.expire(now)).await
     }
 }
 

@@ -15,6 +15,12 @@
 //!   rolled back and its commands rerun one transaction each, so only the failing one
 //!   fails. Reads (status, lists, depth) use a second, read-only connection, so they never
 //!   wait behind a write batch; a third connection checkpoints the WAL in the background.
+//! * One file per topic holds that topic's SQL (on [`Store`]) *and* its async wrapper (an
+//!   `impl StoreHandle` block): jobs.rs (accept, cancel, release, expire), claim.rs (the
+//!   claim of queued segments), submit.rs (submit answers), requeue.rs (back to the
+//!   queue, or unconfirmed), reports.rs, recovery.rs, inbox.rs, extensions.rs,
+//!   webhooks.rs, read.rs and lists.rs (queries), retention.rs. handle.rs is only the
+//!   writer thread.
 //!
 //! # How the daemon uses it
 //!

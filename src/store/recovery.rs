@@ -21,6 +21,7 @@ use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::{Millis, RecoveryAction, SegmentId, UnconfirmedSegment};
 use super::place::{SegmentPlace, settle};
 use super::requeue::Attempt;
@@ -62,6 +63,29 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<UnconfirmedSegment>> {
         self.write(|c, cache| recover(c, cache, resend_unconfirmed, maybe_written, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::recover_on_start`].
+    pub async fn recover_on_start(
+        &self,
+        resend_unconfirmed: bool,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start(resend_unconfirmed, now))
+            .await
+    }
+
+    /// [`Store::recover_on_start_with`].
+    pub async fn recover_on_start_with(
+        &self,
+        resend_unconfirmed: bool,
+        maybe_written: Option<std::collections::HashSet<SegmentId>>,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start_with(resend_unconfirmed, maybe_written.as_ref(), now))
+            .await
     }
 }
 

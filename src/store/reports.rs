@@ -7,6 +7,7 @@ use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store};
 use super::error::Result;
+use super::handle::{Deferred, StoreHandle};
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
 use super::place::{SegmentPlace, settle};
 use super::state::{DeliveryState, ReportStatus};
@@ -50,6 +51,46 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<UnreportedSegment>> {
         self.write(|c, cache| expire_reports(c, cache, cutoff, limit, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::expire_reports`].
+    pub async fn expire_reports(
+        &self,
+        cutoff: Millis,
+        limit: usize,
+        now: Millis,
+    ) -> Result<Vec<UnreportedSegment>> {
+        self.call(move |s| s.expire_reports(cutoff, limit, now))
+            .await
+    }
+
+    /// [`Store::record_report`].
+    pub async fn record_report(&self, report: NewReport, now: Millis) -> Result<ReportOutcome> {
+        self.call(move |s| s.record_report(&report, now)).await
+    }
+
+    /// [`Store::record_report`], queued now and answered through the [`Deferred`].
+    pub async fn record_report_deferred(
+        &self,
+        report: NewReport,
+        now: Millis,
+    ) -> Result<Deferred<ReportOutcome>> {
+        self.call_deferred(move |s| s.record_report(&report, now))
+            .await
+    }
+
+    /// [`Store::settle_unconfirmed_by_orphans`].
+    pub async fn settle_unconfirmed_by_orphans(&self, now: Millis) -> Result<usize> {
+        self.call(move |s| s.settle_unconfirmed_by_orphans(now))
+            .await
+    }
+
+    /// [`Store::orphan_reports`], on the read connection.
+    pub async fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
+        self.read(move |c| super::reports::orphan_reports(c, limit))
+            .await
     }
 }
 

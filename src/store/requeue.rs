@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::db::{Cache, Store, orphans_may_exist};
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::{Millis, SegmentId};
 use super::place::{locate, settle};
 use super::state::DeliveryState;
@@ -109,6 +110,46 @@ impl Store {
             }
             Ok(moved)
         })
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::requeue`].
+    pub async fn requeue(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.call(move |s| s.requeue(&segment_ids, &reason, now))
+            .await
+    }
+
+    /// [`Store::requeue_unsent`].
+    pub async fn requeue_unsent(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.call(move |s| s.requeue_unsent(&segment_ids, &reason, now))
+            .await
+    }
+
+    /// [`Store::count_writes`].
+    pub async fn count_writes(&self, segment_id: SegmentId, writes: u32) -> Result<()> {
+        self.call(move |s| s.count_writes(segment_id, writes)).await
+    }
+
+    /// [`Store::mark_unconfirmed`].
+    pub async fn mark_unconfirmed(
+        &self,
+        segment_ids: Vec<SegmentId>,
+        reason: String,
+        now: Millis,
+    ) -> Result<SegmentsMoved> {
+        self.call(move |s| s.mark_unconfirmed(&segment_ids, &reason, now))
+            .await
     }
 }
 

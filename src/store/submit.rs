@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::db::{Cache, Store, orphans_may_exist};
 use super::error::{Result, StoreError};
+use super::handle::{Deferred, StoreHandle};
 use super::model::{JobId, Millis, RecipientId, SegmentId, StoredReport, SubmitOutcome};
 use super::place::{Located, SegmentPlace, locate, settle};
 use super::state::{DeliveryState, ReportStatus};
@@ -78,6 +79,42 @@ impl Store {
         now: Millis,
     ) -> Result<FailOutcome> {
         self.write(|c, cache| mark_failed(c, cache, segment_id, code, reason, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::mark_submitted`].
+    pub async fn mark_submitted(
+        &self,
+        segment_id: SegmentId,
+        msg_id: String,
+        now: Millis,
+    ) -> Result<SubmitOutcome> {
+        self.call(move |s| s.mark_submitted(segment_id, &msg_id, now))
+            .await
+    }
+
+    /// [`Store::mark_submitted_at`], queued now and answered through the [`Deferred`].
+    pub async fn mark_submitted_deferred(
+        &self,
+        at: SegmentPlace,
+        msg_id: String,
+        now: Millis,
+    ) -> Result<Deferred<SubmitOutcome>> {
+        self.call_deferred(move |s| s.mark_submitted_at(&at, &msg_id, now))
+            .await
+    }
+
+    /// [`Store::mark_failed`].
+    pub async fn mark_failed(
+        &self,
+        segment_id: SegmentId,
+        code: i64,
+        reason: String,
+        now: Millis,
+    ) -> Result<FailOutcome> {
+        self.call(move |s| s.mark_failed(segment_id, code, &reason, now))
+            .await
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::db::Store;
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::Millis;
 use crate::config::WebhookEvent;
 
@@ -171,6 +172,49 @@ impl Store {
             .execute(params![id, next_at, error])?;
             Ok(())
         })
+    }
+}
+
+impl StoreHandle {
+    /// Which webhooks hear of which events (see [`Store::set_webhooks`]); set before the
+    /// links start.
+    pub async fn set_webhooks(&self, subs: super::webhooks::Subscriptions) -> Result<()> {
+        self.call(move |s| {
+            s.set_webhooks(subs.clone());
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`Store::webhook_delivered`].
+    pub async fn webhook_delivered(&self, id: i64) -> Result<()> {
+        self.call(move |s| s.webhook_delivered(id)).await
+    }
+
+    /// [`Store::webhook_retry`].
+    pub async fn webhook_retry(&self, id: i64, next_at: Millis, error: String) -> Result<()> {
+        self.call(move |s| s.webhook_retry(id, next_at, &error))
+            .await
+    }
+
+    /// Webhook deliveries due at `now`, on the read connection.
+    pub async fn webhooks_due(
+        &self,
+        now: Millis,
+        limit: usize,
+    ) -> Result<Vec<super::webhooks::WebhookDelivery>> {
+        self.read(move |c| super::webhooks::due(c, now, limit))
+            .await
+    }
+
+    /// When the next webhook delivery is due, on the read connection.
+    pub async fn webhook_next_due(&self) -> Result<Option<Millis>> {
+        self.read(super::webhooks::next_due).await
+    }
+
+    /// Webhook deliveries waiting, per webhook, on the read connection.
+    pub async fn webhook_backlog(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        self.read(super::webhooks::backlog).await
     }
 }
 
