@@ -162,7 +162,7 @@ fn store_inbound(
     deliver_key: Option<&str>,
 ) -> Result<i64> {
     let id = inbox_insert(c, message, deliver_key)?;
-    if cache.webhooks.wants(crate::config::WebhookEvent::Inbound) {
+    if cache.webhooks.wants(super::webhooks::WebhookEvent::Inbound) {
         let data = serde_json::json!({
             "inbox_id": id,
             "sender": message.sender,
@@ -174,7 +174,7 @@ fn store_inbound(
         super::webhooks::queue(
             c,
             &cache.webhooks,
-            crate::config::WebhookEvent::Inbound,
+            super::webhooks::WebhookEvent::Inbound,
             data,
             message.received_at,
         )?;

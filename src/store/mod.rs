@@ -223,4 +223,4 @@ pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use submit::FailOutcome;
-pub use webhooks::{Subscriptions, WebhookDelivery};
+pub use webhooks::{Subscriptions, WebhookDelivery, WebhookEvent};

@@ -654,7 +654,7 @@ mod tests {
 
     #[test]
     fn a_segment_past_the_report_deadline_is_told_to_the_webhooks_that_want_it() {
-        use crate::config::WebhookEvent;
+        use crate::store::WebhookEvent;
         let db = TempDb::new("report-deadline-webhook");
         let mut s = db.open();
         s.set_webhooks(super::super::webhooks::Subscriptions::only(

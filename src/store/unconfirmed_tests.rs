@@ -6,8 +6,8 @@
 
 use super::db::count_mismatches;
 use super::testutil::{TempDb, claim_req, job, one, report};
+use super::webhooks::WebhookEvent;
 use super::{DeliveryState, JobState, Millis, Priority, ReportOutcome, ReportStatus, Store};
-use crate::config::WebhookEvent;
 
 /// The minute every test's segments are claimed in (a whole minute, in unix ms).
 const MINUTE: Millis = 1_765_000_000_000 - 1_765_000_000_000 % 60_000;

@@ -8,13 +8,40 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::db::Store;
 use super::error::Result;
 use super::handle::StoreHandle;
 use super::model::Millis;
-use crate::config::WebhookEvent;
+
+/// What a webhook is told about. The config names these in `[[webhook]] events` (it
+/// re-uses this type); the store owns it because it queues the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookEvent {
+    /// A status report matched to a sent segment.
+    DeliveryReport,
+    /// An inbound (MO) message stored in the inbox.
+    Inbound,
+    /// An approver's decision applied to an approval step (by SMS or the API).
+    ApprovalDecision,
+    /// A segment the carrier accepted whose status report did not come within
+    /// `queue.report_timeout`: now `unreported`.
+    Unreported,
+}
+
+impl WebhookEvent {
+    /// The name used in the config and the payload's `event` field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DeliveryReport => "delivery_report",
+            Self::Inbound => "inbound",
+            Self::ApprovalDecision => "approval_decision",
+            Self::Unreported => "unreported",
+        }
+    }
+}
 
 /// Which webhooks hear of which events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,15 +50,14 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
-    /// From the configured webhooks.
-    pub fn from_config(hooks: &[crate::config::Webhook]) -> Self {
-        let mut by_event: BTreeMap<WebhookEvent, Vec<String>> = BTreeMap::new();
-        for h in hooks {
-            for e in &h.events {
-                by_event.entry(*e).or_default().push(h.name.clone());
-            }
+    /// Adds `webhook` as hearing of each of `events`.
+    pub fn subscribe(&mut self, webhook: &str, events: &[WebhookEvent]) {
+        for e in events {
+            self.by_event
+                .entry(*e)
+                .or_default()
+                .push(webhook.to_owned());
         }
-        Self { by_event }
     }
 
     /// For tests: one webhook, `name`, hearing of `events`.
