@@ -10,6 +10,7 @@ use super::handle::StoreHandle;
 use super::model::{
     ClaimRequest, ClaimedMessage, ClaimedSegment, JobId, Millis, RecipientId, SegmentId,
 };
+use super::sql_states::{dispatch_state, segment_state};
 use super::state::{DeliveryState, Priority};
 
 impl Store {
@@ -54,15 +55,18 @@ struct Candidate {
 /// goes through `CAST` (still an index equality, but opaque to the estimate), there is no
 /// `LIMIT ?` (the rows come lazily in index order and the claim stops reading at its
 /// budget) and no `expires_at > ?` (the claim skips expired recipients itself).
-pub(crate) const CLAIM_CANDIDATES: &str =
+pub(crate) const CLAIM_CANDIDATES: &str = concat!(
     "SELECT r.id, r.job_id, r.priority, r.number, r.reference, r.parts,
                     r.first_segment, r.expires_at, j.text, j.signature, j.source_ext,
                     s.state, s.attempts
              FROM recipients r
              JOIN jobs j ON j.id = r.job_id
              JOIN segments s ON s.id = r.first_segment
-             WHERE r.state = 1 AND r.carrier = CAST(?1 AS TEXT)
-             ORDER BY r.priority, r.id";
+             WHERE r.state = ",
+    dispatch_state!(queued),
+    " AND r.carrier = CAST(?1 AS TEXT)
+             ORDER BY r.priority, r.id"
+);
 
 fn claim(
     c: &Connection,
@@ -165,21 +169,26 @@ fn claim(
     }
     // Claimed messages are mostly neighbours (one bulk job, or jobs accepted one after
     // another), so one statement per run of consecutive ids instead of one per message.
-    let mut take = c.prepare_cached(
+    let mut take = c.prepare_cached(concat!(
         "UPDATE segments
-         SET state = 2, attempts = attempts + 1, link = ?3, connection = ?4,
+         SET state = ",
+        segment_state!(in_flight),
+        ", attempts = attempts + 1, link = ?3, connection = ?4,
              claimed_at = ?5, updated_at = ?5
-         WHERE id BETWEEN ?1 AND ?2 AND state = 1",
-    )?;
+         WHERE id BETWEEN ?1 AND ?2 AND state = ",
+        segment_state!(queued)
+    ))?;
     for (first, last) in segments_taken.0 {
         let n = take.execute(params![first, last, req.link, req.connection, now])?;
         cache
             .counts
             .moved(DeliveryState::Queued, DeliveryState::InFlight, n);
     }
-    let mut mark = c.prepare_cached(
-        "UPDATE recipients SET state = 2, updated_at = ?3 WHERE id BETWEEN ?1 AND ?2",
-    )?;
+    let mut mark = c.prepare_cached(concat!(
+        "UPDATE recipients SET state = ",
+        dispatch_state!(taken),
+        ", updated_at = ?3 WHERE id BETWEEN ?1 AND ?2"
+    ))?;
     for (first, last) in recipients.0 {
         mark.execute(params![first, last, now])?;
     }
@@ -203,10 +212,12 @@ impl Ranges {
 /// The queued parts of a multi-part message, in part order, with their attempts after
 /// this claim.
 fn queued_parts(c: &Connection, first: SegmentId, last: SegmentId) -> Result<Vec<ClaimedSegment>> {
-    let mut stmt = c.prepare_cached(
+    let mut stmt = c.prepare_cached(concat!(
         "SELECT id, part, attempts FROM segments
-         WHERE id BETWEEN ?1 AND ?2 AND state = 1 ORDER BY id",
-    )?;
+         WHERE id BETWEEN ?1 AND ?2 AND state = ",
+        segment_state!(queued),
+        " ORDER BY id"
+    ))?;
     let mut rows = stmt.query([first, last])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {

@@ -181,6 +181,7 @@ mod reports;
 mod requeue;
 mod retention;
 pub mod schema;
+mod sql_states;
 pub mod state;
 mod submit;
 mod unconfirmed;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::Result;
 use super::model::{ClaimedMessage, ClaimedSegment, JobId, Millis, RecipientId, SegmentId};
+use super::sql_states::dispatch_state;
 use super::state::{DeliveryState, recipient_state};
 
 /// Where a segment sits: its recipient and job, and which part of how many it is. These
@@ -72,8 +73,12 @@ pub(crate) fn settle(
 }
 
 fn requeue_recipient(c: &Connection, recipient_id: RecipientId, now: Millis) -> Result<()> {
-    c.prepare_cached("UPDATE recipients SET state = 1, updated_at = ?2 WHERE id = ?1")?
-        .execute(params![recipient_id, now])?;
+    c.prepare_cached(concat!(
+        "UPDATE recipients SET state = ",
+        dispatch_state!(queued),
+        ", updated_at = ?2 WHERE id = ?1"
+    ))?
+    .execute(params![recipient_id, now])?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use super::error::Result;
 use super::handle::{Deferred, StoreHandle};
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
 use super::place::{SegmentPlace, settle};
+use super::sql_states::segment_state;
 use super::state::{DeliveryState, ReportStatus};
 
 impl Store {
@@ -115,9 +116,12 @@ pub struct UnreportedSegment {
 pub(crate) const NO_REPORT: &str = "no status report came within queue.report_timeout";
 
 /// Segments past the report deadline, oldest first (uses `segments_awaiting_report`).
-pub(crate) const AWAITING_REPORT_DUE: &str =
+pub(crate) const AWAITING_REPORT_DUE: &str = concat!(
     "SELECT id, recipient_id, job_id, part, parts, msg_id, submitted_at FROM segments
-             WHERE state = 3 AND submitted_at <= ?1 ORDER BY submitted_at LIMIT ?2";
+             WHERE state = ",
+    segment_state!(submitted),
+    " AND submitted_at <= ?1 ORDER BY submitted_at LIMIT ?2"
+);
 
 fn expire_reports(
     c: &Connection,
@@ -143,10 +147,13 @@ fn expire_reports(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut mark = c.prepare_cached(
-        "UPDATE segments SET state = 9, last_error = ?2, updated_at = ?3
-         WHERE id = ?1 AND state = 3",
-    )?;
+    let mut mark = c.prepare_cached(concat!(
+        "UPDATE segments SET state = ",
+        segment_state!(unreported),
+        ", last_error = ?2, updated_at = ?3
+         WHERE id = ?1 AND state = ",
+        segment_state!(submitted)
+    ))?;
     let mut out = Vec::with_capacity(due.len());
     for (at, msg_id, submitted_at) in due {
         let n = mark.execute(params![at.segment_id, NO_REPORT, now])?;

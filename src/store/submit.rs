@@ -9,6 +9,7 @@ use super::error::{Result, StoreError};
 use super::handle::{Deferred, StoreHandle};
 use super::model::{JobId, Millis, RecipientId, SegmentId, StoredReport, SubmitOutcome};
 use super::place::{Located, SegmentPlace, locate, settle};
+use super::sql_states::segment_state;
 use super::state::{DeliveryState, ReportStatus};
 
 /// What [`Store::mark_failed`] did.
@@ -152,22 +153,25 @@ fn answerable(c: &Connection, segment_id: SegmentId, operation: &'static str) ->
 /// are literals: a bound state would make SQLite prepare the statement again at every
 /// call (see [`CLAIM_CANDIDATES`](super::claim::CLAIM_CANDIDATES)).
 macro_rules! mark_submitted {
-    ($states:literal) => {
+    ($($states:ident),+) => {
         concat!(
             "UPDATE segments
-             SET state = 3, msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
-             WHERE id = ?1 AND state IN ",
-            $states
+             SET state = ",
+            segment_state!(submitted),
+            ", msg_id = ?2, result = 0, submitted_at = ?3, updated_at = ?3
+             WHERE id = ?1 AND state IN (",
+            segment_state!($($states),+),
+            ")"
         )
     };
 }
 
-/// The full path: in flight (2) or unconfirmed (7), as `answerable` found it.
-const MARK_SUBMITTED: &str = mark_submitted!("(2, 7)");
+/// The full path: in flight or unconfirmed, as `answerable` found it.
+const MARK_SUBMITTED: &str = mark_submitted!(in_flight, unconfirmed);
 
 /// The fast path: in flight only, so the segment counts know the state it left; an
 /// unconfirmed segment (answered late) takes the full path.
-const MARK_SUBMITTED_IN_FLIGHT: &str = mark_submitted!("(2)");
+const MARK_SUBMITTED_IN_FLIGHT: &str = mark_submitted!(in_flight);
 
 fn mark_submitted(
     c: &Connection,
@@ -282,10 +286,12 @@ fn mark_failed(
 ) -> Result<FailOutcome> {
     let seg = answerable(c, segment_id, "mark_failed")?;
     let n = c
-        .prepare_cached(
-            "UPDATE segments SET state = 5, result = ?2, last_error = ?3, updated_at = ?4
-             WHERE id = ?1",
-        )?
+        .prepare_cached(concat!(
+            "UPDATE segments SET state = ",
+            segment_state!(failed),
+            ", result = ?2, last_error = ?3, updated_at = ?4
+             WHERE id = ?1"
+        ))?
         .execute(params![segment_id, code, reason, now])?;
     cache.counts.moved(seg.state, DeliveryState::Failed, n);
     let recipient_state = settle(c, &seg.at, DeliveryState::Failed, now)?;
