@@ -326,7 +326,14 @@ mod tests {
         // Damage: the parts say submitted while the recipients still say queued.
         s.check_counts = false;
         s.conn()
-            .execute("UPDATE segments SET state = 3 WHERE job_id = ?1", [broken])
+            .execute(
+                concat!(
+                    "UPDATE segments SET state = ",
+                    segment_state!(submitted),
+                    " WHERE job_id = ?1"
+                ),
+                [broken],
+            )
             .unwrap();
         let c = s.claim(&claim_req("cmcc", 10), 1).unwrap();
         let jobs: Vec<JobId> = c.iter().map(|m| m.job_id).collect();
