@@ -19,8 +19,11 @@
 //!   `impl StoreHandle` block): jobs.rs (accept, cancel, release, expire), claim.rs (the
 //!   claim of queued segments), submit.rs (submit answers), requeue.rs (back to the
 //!   queue, or unconfirmed), reports.rs, recovery.rs, inbox.rs, extensions.rs,
-//!   webhooks.rs, read.rs and lists.rs (queries), retention.rs. handle.rs is only the
-//!   writer thread.
+//!   webhooks.rs, read.rs and lists.rs (queries), retention.rs; place.rs is what the
+//!   segment paths share. handle.rs is only the writer thread.
+//! * SQL names queue states (`segment_state!(in_flight)`, see `sql_states.rs`); the
+//!   macros expand to the stored codes, so the statements stay literal for the partial
+//!   indexes.
 //!
 //! # How the daemon uses it
 //!
