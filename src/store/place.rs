@@ -11,7 +11,8 @@ use super::state::{DeliveryState, recipient_state};
 
 /// Where a segment sits: its recipient and job, and which part of how many it is. These
 /// never change once the job is accepted, so a caller that claimed the segment can hand
-/// them back ([`Store::mark_submitted_at`]) instead of the store reading them again.
+/// them back ([`Store::mark_submitted_at`](super::Store::mark_submitted_at)) instead of
+/// the store reading them again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentPlace {
     /// The segment.
