@@ -41,32 +41,9 @@ pub struct Config {
     pub webhooks: Vec<Webhook>,
 }
 
-/// What a webhook is told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WebhookEvent {
-    /// A status report matched to a sent segment.
-    DeliveryReport,
-    /// An inbound (MO) message stored in the inbox.
-    Inbound,
-    /// An approver's decision applied to an approval step (by SMS or the API).
-    ApprovalDecision,
-    /// A segment the carrier accepted whose status report did not come within
-    /// `queue.report_timeout`: now `unreported`.
-    Unreported,
-}
-
-impl WebhookEvent {
-    /// The name used in the config and the payload's `event` field.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::DeliveryReport => "delivery_report",
-            Self::Inbound => "inbound",
-            Self::ApprovalDecision => "approval_decision",
-            Self::Unreported => "unreported",
-        }
-    }
-}
+/// What a webhook is told about: the store's plain type (it queues the events in the
+/// same transaction as the change they report), named in the config as it is sent.
+pub use crate::store::WebhookEvent;
 
 /// One `[[webhook]]`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -90,6 +67,18 @@ pub struct Webhook {
     /// Longest wait between retries; they start at 1s and double (default 10m).
     #[serde(default = "default_webhook_backoff", with = "super::duration")]
     pub max_backoff: Duration,
+}
+
+impl crate::store::Subscriptions {
+    /// Which configured webhook hears of which events. Here, not in the store: the store
+    /// imports nothing from the config.
+    pub fn from_config(hooks: &[Webhook]) -> Self {
+        let mut subs = Self::default();
+        for h in hooks {
+            subs.subscribe(&h.name, &h.events);
+        }
+        subs
+    }
 }
 
 fn default_webhook_timeout() -> Duration {

@@ -24,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::Store;
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{ExtensionHolder, ExtensionRequest, ItemKind, Millis};
 
 /// Longest extension: 10^18 still fits an `i64`/`u64`.
@@ -98,6 +99,53 @@ impl Store {
         now: Millis,
     ) -> Result<Option<ExtensionHolder>> {
         lookup(self.conn(), carrier, extension, now)
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::allocate_extension`].
+    pub async fn allocate_extension(
+        &self,
+        request: ExtensionRequest,
+        now: Millis,
+        quarantine: std::time::Duration,
+    ) -> Result<String> {
+        self.call(move |s| s.allocate_extension(&request, now, quarantine))
+            .await
+    }
+
+    /// [`Store::release_extension`].
+    pub async fn release_extension(
+        &self,
+        carrier: String,
+        extension: String,
+        now: Millis,
+    ) -> Result<Option<ExtensionHolder>> {
+        self.call(move |s| s.release_extension(&carrier, &extension, now))
+            .await
+    }
+
+    /// [`Store::release_item_extensions`].
+    pub async fn release_item_extensions(
+        &self,
+        item_kind: ItemKind,
+        item_id: i64,
+        now: Millis,
+    ) -> Result<u64> {
+        self.call(move |s| s.release_item_extensions(item_kind, item_id, now))
+            .await
+    }
+
+    /// [`Store::lookup_extension`], on the read connection (it sees every allocation and
+    /// release that has been acknowledged).
+    pub async fn lookup_extension(
+        &self,
+        carrier: String,
+        extension: String,
+        now: Millis,
+    ) -> Result<Option<ExtensionHolder>> {
+        self.read(move |c| super::extensions::lookup(c, &carrier, &extension, now))
+            .await
     }
 }
 

@@ -5,6 +5,12 @@
 //! SQLite fails during a batch (not a refusal: see [`StoreError::is_refusal`]), the batch is
 //! rolled back and its commands are run again one transaction each, so only the command
 //! that really fails gets the error.
+//!
+//! This file is only the writer thread and the two doors into it: [`StoreHandle::call`]
+//! (a write, batched) and [`StoreHandle::read`] (a query on the read connection). The
+//! async operations themselves — `enqueue`, `claim`, `mark_submitted`, … — are small
+//! `impl StoreHandle` blocks in each topic's file, beside the SQL they run, so a new
+//! operation is one edit in one file.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,19 +23,9 @@ use super::approvals::{
 };
 use super::db::Store;
 use super::error::{Result, StoreError};
-use super::inbox::{InboxRoute, MoReceived};
-use super::model::{
-    CancelOutcome, ClaimRequest, ClaimedMessage, EnqueueOutcome, ExpiredRecipient, ExtensionHolder,
-    ExtensionRequest, InboxMessage, ItemKind, JobId, JobStatus, Millis, NewInbound, NewJob,
-    NewReport, OrphanReport, QueueDepth, ReportOutcome, SegmentId, SubmitOutcome,
-    UnconfirmedSegment,
-};
+use super::model::Millis;
 use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
-use super::reports::UnreportedSegment;
-use super::retention::PurgeOutcome;
 use super::schema::{self, StoreOptions};
-use super::sending::{FailOutcome, SegmentPlace, SegmentsMoved};
-use super::{read, reports};
 use crate::workflow::rules::Decision;
 
 /// A command waiting for the writer.
@@ -172,6 +168,12 @@ impl StoreHandle {
         &self.path
     }
 
+    /// Runs `op` on the writer thread, in the next batch's transaction, and returns its
+    /// outcome once that transaction has committed. What every write operation of the
+    /// topic files goes through: `self.call(move |s| s.enqueue(&job, now)).await`.
+    ///
+    /// `op` is `FnMut` because a failed batch is rolled back and its commands run again,
+    /// one transaction each: it must not consume what it captured.
     pub(super) async fn call<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
@@ -185,7 +187,7 @@ impl StoreHandle {
     /// another from one task run in that order (the writer takes them first in, first
     /// out), so a caller can queue a whole burst — and have it share one transaction —
     /// without giving up ordering.
-    async fn call_deferred<T, F>(&self, op: F) -> Result<Deferred<T>>
+    pub(super) async fn call_deferred<T, F>(&self, op: F) -> Result<Deferred<T>>
     where
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
@@ -194,7 +196,7 @@ impl StoreHandle {
     }
 
     /// Like `call`, for a command that runs alone ([`Msg::Alone`]).
-    async fn call_alone<T, F>(&self, op: F) -> Result<T>
+    pub(super) async fn call_alone<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnMut(&mut Store) -> Result<T> + Send + 'static,
@@ -221,6 +223,8 @@ impl StoreHandle {
         Ok(Deferred(rx))
     }
 
+    /// Runs `f` on the read-only connection (on tokio's blocking pool), so a query never
+    /// waits behind a write batch; it sees every change that has been acknowledged.
     pub(super) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -235,232 +239,6 @@ impl StoreHandle {
         })
         .await
         .map_err(|_| StoreError::Internal("store read task failed"))?
-    }
-
-    /// [`Store::enqueue`].
-    pub async fn enqueue(&self, job: NewJob, now: Millis) -> Result<EnqueueOutcome> {
-        self.call(move |s| s.enqueue(&job, now)).await
-    }
-
-    /// [`Store::cancel`].
-    pub async fn cancel(&self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
-        self.call(move |s| s.cancel(job_id, now)).await
-    }
-
-    /// [`Store::promote_due`].
-    pub async fn promote_due(&self, now: Millis) -> Result<Vec<JobId>> {
-        self.call(move |s| s.promote_due(now)).await
-    }
-
-    /// [`Store::expire`].
-    pub async fn expire(&self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
-        self.call(move |s| s.expire(now)).await
-    }
-
-    /// [`Store::expire_reports`].
-    pub async fn expire_reports(
-        &self,
-        cutoff: Millis,
-        limit: usize,
-        now: Millis,
-    ) -> Result<Vec<UnreportedSegment>> {
-        self.call(move |s| s.expire_reports(cutoff, limit, now))
-            .await
-    }
-
-    /// [`Store::purge`]: runs alone, after the batch before it has committed.
-    pub async fn purge(
-        &self,
-        cutoff: Millis,
-        after_job: JobId,
-        budget: usize,
-    ) -> Result<PurgeOutcome> {
-        self.call_alone(move |s| s.purge(cutoff, after_job, budget))
-            .await
-    }
-
-    /// [`Store::claim`].
-    pub async fn claim(&self, req: ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
-        self.call(move |s| s.claim(&req, now)).await
-    }
-
-    /// [`Store::mark_submitted`].
-    pub async fn mark_submitted(
-        &self,
-        segment_id: SegmentId,
-        msg_id: String,
-        now: Millis,
-    ) -> Result<SubmitOutcome> {
-        self.call(move |s| s.mark_submitted(segment_id, &msg_id, now))
-            .await
-    }
-
-    /// [`Store::mark_failed`].
-    pub async fn mark_failed(
-        &self,
-        segment_id: SegmentId,
-        code: i64,
-        reason: String,
-        now: Millis,
-    ) -> Result<FailOutcome> {
-        self.call(move |s| s.mark_failed(segment_id, code, &reason, now))
-            .await
-    }
-
-    /// [`Store::requeue`].
-    pub async fn requeue(
-        &self,
-        segment_ids: Vec<SegmentId>,
-        reason: String,
-        now: Millis,
-    ) -> Result<SegmentsMoved> {
-        self.call(move |s| s.requeue(&segment_ids, &reason, now))
-            .await
-    }
-
-    /// [`Store::count_writes`].
-    pub async fn count_writes(&self, segment_id: SegmentId, writes: u32) -> Result<()> {
-        self.call(move |s| s.count_writes(segment_id, writes)).await
-    }
-
-    /// [`Store::requeue_unsent`].
-    pub async fn requeue_unsent(
-        &self,
-        segment_ids: Vec<SegmentId>,
-        reason: String,
-        now: Millis,
-    ) -> Result<SegmentsMoved> {
-        self.call(move |s| s.requeue_unsent(&segment_ids, &reason, now))
-            .await
-    }
-
-    /// [`Store::mark_unconfirmed`].
-    pub async fn mark_unconfirmed(
-        &self,
-        segment_ids: Vec<SegmentId>,
-        reason: String,
-        now: Millis,
-    ) -> Result<SegmentsMoved> {
-        self.call(move |s| s.mark_unconfirmed(&segment_ids, &reason, now))
-            .await
-    }
-
-    /// [`Store::record_report`].
-    pub async fn record_report(&self, report: NewReport, now: Millis) -> Result<ReportOutcome> {
-        self.call(move |s| s.record_report(&report, now)).await
-    }
-
-    /// [`Store::mark_submitted_at`], queued now and answered through the [`Deferred`].
-    pub async fn mark_submitted_deferred(
-        &self,
-        at: SegmentPlace,
-        msg_id: String,
-        now: Millis,
-    ) -> Result<Deferred<SubmitOutcome>> {
-        self.call_deferred(move |s| s.mark_submitted_at(&at, &msg_id, now))
-            .await
-    }
-
-    /// [`Store::record_report`], queued now and answered through the [`Deferred`].
-    pub async fn record_report_deferred(
-        &self,
-        report: NewReport,
-        now: Millis,
-    ) -> Result<Deferred<ReportOutcome>> {
-        self.call_deferred(move |s| s.record_report(&report, now))
-            .await
-    }
-
-    /// [`Store::settle_unconfirmed_by_orphans`].
-    pub async fn settle_unconfirmed_by_orphans(&self, now: Millis) -> Result<usize> {
-        self.call(move |s| s.settle_unconfirmed_by_orphans(now))
-            .await
-    }
-
-    /// [`Store::recover_on_start`].
-    pub async fn recover_on_start(
-        &self,
-        resend_unconfirmed: bool,
-        now: Millis,
-    ) -> Result<Vec<UnconfirmedSegment>> {
-        self.call(move |s| s.recover_on_start(resend_unconfirmed, now))
-            .await
-    }
-
-    /// [`Store::recover_on_start_with`].
-    pub async fn recover_on_start_with(
-        &self,
-        resend_unconfirmed: bool,
-        maybe_written: Option<std::collections::HashSet<SegmentId>>,
-        now: Millis,
-    ) -> Result<Vec<UnconfirmedSegment>> {
-        self.call(move |s| s.recover_on_start_with(resend_unconfirmed, maybe_written.as_ref(), now))
-            .await
-    }
-
-    /// [`Store::inbox_insert`].
-    pub async fn inbox_insert(&self, message: NewInbound) -> Result<i64> {
-        self.call(move |s| s.inbox_insert(&message)).await
-    }
-
-    /// [`Store::inbox_receive`].
-    pub async fn inbox_receive(
-        &self,
-        message: NewInbound,
-        deliver_key: String,
-    ) -> Result<MoReceived> {
-        self.call(move |s| s.inbox_receive(&message, &deliver_key))
-            .await
-    }
-
-    /// [`Store::inbox_mark_read`].
-    pub async fn inbox_mark_read(&self, id: i64) -> Result<()> {
-        self.call(move |s| s.inbox_mark_read(id)).await
-    }
-
-    /// [`Store::allocate_extension`].
-    pub async fn allocate_extension(
-        &self,
-        request: ExtensionRequest,
-        now: Millis,
-        quarantine: std::time::Duration,
-    ) -> Result<String> {
-        self.call(move |s| s.allocate_extension(&request, now, quarantine))
-            .await
-    }
-
-    /// [`Store::release_extension`].
-    pub async fn release_extension(
-        &self,
-        carrier: String,
-        extension: String,
-        now: Millis,
-    ) -> Result<Option<ExtensionHolder>> {
-        self.call(move |s| s.release_extension(&carrier, &extension, now))
-            .await
-    }
-
-    /// [`Store::release_item_extensions`].
-    pub async fn release_item_extensions(
-        &self,
-        item_kind: ItemKind,
-        item_id: i64,
-        now: Millis,
-    ) -> Result<u64> {
-        self.call(move |s| s.release_item_extensions(item_kind, item_id, now))
-            .await
-    }
-
-    /// [`Store::lookup_extension`], on the read connection (it sees every allocation and
-    /// release that has been acknowledged).
-    pub async fn lookup_extension(
-        &self,
-        carrier: String,
-        extension: String,
-        now: Millis,
-    ) -> Result<Option<ExtensionHolder>> {
-        self.read(move |c| super::extensions::lookup(c, &carrier, &extension, now))
-            .await
     }
 
     /// [`Store::approval_create`].
@@ -624,122 +402,6 @@ impl StoreHandle {
             .await
     }
 
-    /// [`Store::inbox_route`].
-    pub async fn inbox_route(&self, id: i64, route: InboxRoute) -> Result<()> {
-        self.call(move |s| s.inbox_route(id, &route)).await
-    }
-
-    /// Inbound messages the reply router has not looked at, oldest first, on the read
-    /// connection.
-    pub async fn inbox_unrouted(&self, limit: usize) -> Result<Vec<InboxMessage>> {
-        self.read(move |c| super::inbox::inbox_unrouted(c, limit))
-            .await
-    }
-
-    /// Which webhooks hear of which events (see [`Store::set_webhooks`]); set before the
-    /// links start.
-    pub async fn set_webhooks(&self, subs: super::webhooks::Subscriptions) -> Result<()> {
-        self.call(move |s| {
-            s.set_webhooks(subs.clone());
-            Ok(())
-        })
-        .await
-    }
-
-    /// [`Store::webhook_delivered`].
-    pub async fn webhook_delivered(&self, id: i64) -> Result<()> {
-        self.call(move |s| s.webhook_delivered(id)).await
-    }
-
-    /// [`Store::webhook_retry`].
-    pub async fn webhook_retry(&self, id: i64, next_at: Millis, error: String) -> Result<()> {
-        self.call(move |s| s.webhook_retry(id, next_at, &error))
-            .await
-    }
-
-    /// Webhook deliveries due at `now`, on the read connection.
-    pub async fn webhooks_due(
-        &self,
-        now: Millis,
-        limit: usize,
-    ) -> Result<Vec<super::webhooks::WebhookDelivery>> {
-        self.read(move |c| super::webhooks::due(c, now, limit))
-            .await
-    }
-
-    /// When the next webhook delivery is due, on the read connection.
-    pub async fn webhook_next_due(&self) -> Result<Option<Millis>> {
-        self.read(super::webhooks::next_due).await
-    }
-
-    /// Webhook deliveries waiting, per webhook, on the read connection.
-    pub async fn webhook_backlog(&self) -> Result<std::collections::BTreeMap<String, i64>> {
-        self.read(super::webhooks::backlog).await
-    }
-
-    /// A job with one page of its recipients (those after recipient `after`, at most
-    /// `limit`) and the `after` of the next page, on the read connection; counts and
-    /// state cover every recipient.
-    pub async fn job_status_page(
-        &self,
-        job_id: JobId,
-        after: Option<i64>,
-        limit: usize,
-    ) -> Result<Option<(JobStatus, Option<i64>)>> {
-        self.read(move |c| read::job_status_page(c, job_id, after, limit))
-            .await
-    }
-
-    /// [`Store::job_status`], on the read connection.
-    pub async fn job_status(&self, job_id: JobId) -> Result<Option<JobStatus>> {
-        self.read(move |c| read::job_status(c, job_id)).await
-    }
-
-    /// A read of the schema page on the read connection: the store answers (readiness).
-    pub async fn ping(&self) -> Result<()> {
-        self.read(|c| {
-            c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// The most recent jobs (ids below `before`), newest first, on the read connection.
-    pub async fn jobs_recent(
-        &self,
-        before: Option<JobId>,
-        limit: usize,
-    ) -> Result<Vec<super::model::JobSummary>> {
-        self.read(move |c| read::jobs_recent(c, before, limit))
-            .await
-    }
-
-    /// [`Store::queue_depth`], on the read connection.
-    pub async fn queue_depth(&self) -> Result<QueueDepth> {
-        self.read(read::queue_depth).await
-    }
-
-    /// Jobs matching `filter`, newest first (see [`lists`](super::lists)), on the read
-    /// connection.
-    pub async fn jobs_list(
-        &self,
-        filter: super::lists::JobFilter,
-        window: super::lists::Window,
-    ) -> Result<super::lists::Page<super::model::JobSummary>> {
-        self.read(move |c| super::lists::jobs_list(c, &filter, window))
-            .await
-    }
-
-    /// Inbound messages matching `filter`, newest first, on the read connection.
-    pub async fn inbox_page(
-        &self,
-        filter: super::lists::InboxFilter,
-        window: super::lists::Window,
-    ) -> Result<super::lists::Page<InboxMessage>> {
-        self.read(move |c| super::lists::inbox_page(c, &filter, window))
-            .await
-    }
-
     /// Approval requests matching `filter`, newest first, each with its steps.
     pub async fn approvals_list(
         &self,
@@ -780,22 +442,6 @@ impl StoreHandle {
             })
         })
         .await
-    }
-
-    /// How many inbound messages wait for the reply router, on the read connection.
-    pub async fn inbox_backlog(&self) -> Result<u64> {
-        self.read(super::inbox::inbox_backlog).await
-    }
-
-    /// [`Store::inbox_list`], on the read connection.
-    pub async fn inbox_list(&self, unread_only: bool, limit: usize) -> Result<Vec<InboxMessage>> {
-        self.read(move |c| super::inbox::inbox_list(c, unread_only, limit))
-            .await
-    }
-
-    /// [`Store::orphan_reports`], on the read connection.
-    pub async fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
-        self.read(move |c| reports::orphan_reports(c, limit)).await
     }
 
     /// Stops the writer after the commands already sent, and waits until it has committed
@@ -945,6 +591,7 @@ fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::store::model::{CancelOutcome, NewInbound, ReportOutcome};
     use crate::store::testutil::{TempDb, claim_req, one, report};
     use crate::store::{DeliveryState, JobState, ReportStatus};
 

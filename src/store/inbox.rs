@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{Store, narrow};
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{InboxMessage, NewInbound};
 
 /// What [`Store::inbox_receive`] did with an MO message.
@@ -73,6 +74,51 @@ impl Store {
     }
 }
 
+impl StoreHandle {
+    /// [`Store::inbox_insert`].
+    pub async fn inbox_insert(&self, message: NewInbound) -> Result<i64> {
+        self.call(move |s| s.inbox_insert(&message)).await
+    }
+
+    /// [`Store::inbox_receive`].
+    pub async fn inbox_receive(
+        &self,
+        message: NewInbound,
+        deliver_key: String,
+    ) -> Result<MoReceived> {
+        self.call(move |s| s.inbox_receive(&message, &deliver_key))
+            .await
+    }
+
+    /// [`Store::inbox_mark_read`].
+    pub async fn inbox_mark_read(&self, id: i64) -> Result<()> {
+        self.call(move |s| s.inbox_mark_read(id)).await
+    }
+
+    /// [`Store::inbox_route`].
+    pub async fn inbox_route(&self, id: i64, route: InboxRoute) -> Result<()> {
+        self.call(move |s| s.inbox_route(id, &route)).await
+    }
+
+    /// Inbound messages the reply router has not looked at, oldest first, on the read
+    /// connection.
+    pub async fn inbox_unrouted(&self, limit: usize) -> Result<Vec<InboxMessage>> {
+        self.read(move |c| super::inbox::inbox_unrouted(c, limit))
+            .await
+    }
+
+    /// How many inbound messages wait for the reply router, on the read connection.
+    pub async fn inbox_backlog(&self) -> Result<u64> {
+        self.read(super::inbox::inbox_backlog).await
+    }
+
+    /// [`Store::inbox_list`], on the read connection.
+    pub async fn inbox_list(&self, unread_only: bool, limit: usize) -> Result<Vec<InboxMessage>> {
+        self.read(move |c| super::inbox::inbox_list(c, unread_only, limit))
+            .await
+    }
+}
+
 /// What the reply router made of an inbound message, kept in `inbox.route`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InboxRoute {
@@ -116,7 +162,7 @@ fn store_inbound(
     deliver_key: Option<&str>,
 ) -> Result<i64> {
     let id = inbox_insert(c, message, deliver_key)?;
-    if cache.webhooks.wants(crate::config::WebhookEvent::Inbound) {
+    if cache.webhooks.wants(super::webhooks::WebhookEvent::Inbound) {
         let data = serde_json::json!({
             "inbox_id": id,
             "sender": message.sender,
@@ -128,7 +174,7 @@ fn store_inbound(
         super::webhooks::queue(
             c,
             &cache.webhooks,
-            crate::config::WebhookEvent::Inbound,
+            super::webhooks::WebhookEvent::Inbound,
             data,
             message.received_at,
         )?;

@@ -5,10 +5,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{Cache, NextIds, Store, narrow, next_ids};
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{
     CancelOutcome, EnqueueOutcome, ExpiredRecipient, JobId, Millis, NewJob, NewRecipient,
 };
 use super::read::job_state_of;
+use super::sql_states::{dispatch_state, job_phase, segment_state};
 use super::state::{DeliveryState, JobPhase, JobState, Priority};
 
 /// Recorded on segments that expire before they were sent.
@@ -40,6 +42,28 @@ impl Store {
     /// (their unsent parts become `expired` with that reason); returns them.
     pub fn expire(&mut self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
         self.write(|c, cache| expire(c, cache, now))
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::enqueue`].
+    pub async fn enqueue(&self, job: NewJob, now: Millis) -> Result<EnqueueOutcome> {
+        self.call(move |s| s.enqueue(&job, now)).await
+    }
+
+    /// [`Store::cancel`].
+    pub async fn cancel(&self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
+        self.call(move |s| s.cancel(job_id, now)).await
+    }
+
+    /// [`Store::promote_due`].
+    pub async fn promote_due(&self, now: Millis) -> Result<Vec<JobId>> {
+        self.call(move |s| s.promote_due(now)).await
+    }
+
+    /// [`Store::expire`].
+    pub async fn expire(&self, now: Millis) -> Result<Vec<ExpiredRecipient>> {
+        self.call(move |s| s.expire(now)).await
     }
 }
 
@@ -297,10 +321,12 @@ fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Resu
     }
     // By segment, not recipient: a recipient back in the queue may have parts out already.
     let started: bool = c
-        .prepare_cached(
+        .prepare_cached(concat!(
             "SELECT EXISTS (SELECT 1 FROM segments
-                            WHERE id BETWEEN ?1 AND ?2 AND state NOT IN (0, 1))",
-        )?
+                            WHERE id BETWEEN ?1 AND ?2 AND state NOT IN (",
+            segment_state!(scheduled, queued),
+            "))"
+        ))?
         .query_row([job.first_segment, job.last_segment], |r| r.get(0))?;
     if started {
         return Ok(CancelOutcome::TooLate {
@@ -313,10 +339,12 @@ fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Resu
     )?
     .execute(params![job_id, JobPhase::Cancelled.code(), now])?;
     let recipients = c
-        .prepare_cached(
+        .prepare_cached(concat!(
             "UPDATE recipients SET state = ?3, updated_at = ?4
-             WHERE id BETWEEN ?1 AND ?2 AND state IN (0, 1)",
-        )?
+             WHERE id BETWEEN ?1 AND ?2 AND state IN (",
+            dispatch_state!(scheduled, queued),
+            ")"
+        ))?
         .execute(params![
             job.first_recipient,
             job.last_recipient,
@@ -344,9 +372,15 @@ fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Resu
 }
 
 /// Releases due scheduled jobs (uses `jobs_due`).
-pub(crate) const PROMOTE_DUE: &str = "UPDATE jobs SET state = 1, updated_at = ?1
-             WHERE state = 0 AND send_at <= ?1
-             RETURNING id, first_recipient, recipients, first_segment, segments";
+pub(crate) const PROMOTE_DUE: &str = concat!(
+    "UPDATE jobs SET state = ",
+    job_phase!(released),
+    ", updated_at = ?1
+             WHERE state = ",
+    job_phase!(scheduled),
+    " AND send_at <= ?1
+             RETURNING id, first_recipient, recipients, first_segment, segments"
+);
 
 fn promote_due(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<JobId>> {
     let due: Vec<(JobId, i64, i64, i64, i64)> = c
@@ -355,14 +389,20 @@ fn promote_due(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<Job
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut recipients = c.prepare_cached(
-        "UPDATE recipients SET state = 1, updated_at = ?3
-         WHERE id BETWEEN ?1 AND ?2 AND state = 0",
-    )?;
-    let mut segments = c.prepare_cached(
-        "UPDATE segments SET state = 1, updated_at = ?3
-         WHERE id BETWEEN ?1 AND ?2 AND state = 0",
-    )?;
+    let mut recipients = c.prepare_cached(concat!(
+        "UPDATE recipients SET state = ",
+        dispatch_state!(queued),
+        ", updated_at = ?3
+         WHERE id BETWEEN ?1 AND ?2 AND state = ",
+        dispatch_state!(scheduled)
+    ))?;
+    let mut segments = c.prepare_cached(concat!(
+        "UPDATE segments SET state = ",
+        segment_state!(queued),
+        ", updated_at = ?3
+         WHERE id BETWEEN ?1 AND ?2 AND state = ",
+        segment_state!(scheduled)
+    ))?;
     let mut ids = Vec::with_capacity(due.len());
     for (id, fr, nr, fs, ns) in due {
         recipients.execute(params![fr, fr + nr - 1, now])?;
@@ -377,9 +417,15 @@ fn promote_due(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<Job
 }
 
 /// Expires waiting recipients past their expiry (uses `recipients_expiry`).
-pub(crate) const EXPIRE_DUE: &str = "UPDATE recipients SET state = 6, updated_at = ?1
-             WHERE state IN (0, 1) AND expires_at IS NOT NULL AND expires_at <= ?1
-             RETURNING id, job_id, first_segment, parts";
+pub(crate) const EXPIRE_DUE: &str = concat!(
+    "UPDATE recipients SET state = ",
+    dispatch_state!(expired),
+    ", updated_at = ?1
+             WHERE state IN (",
+    dispatch_state!(scheduled, queued),
+    ") AND expires_at IS NOT NULL AND expires_at <= ?1
+             RETURNING id, job_id, first_segment, parts"
+);
 
 fn expire(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<ExpiredRecipient>> {
     let expired: Vec<(i64, i64, i64, i64)> = c
@@ -388,10 +434,12 @@ fn expire(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<ExpiredR
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut segments = c.prepare_cached(
-        "UPDATE segments SET state = 6, last_error = ?3, updated_at = ?4
-         WHERE id BETWEEN ?1 AND ?2 AND state = ?5",
-    )?;
+    let mut segments = c.prepare_cached(concat!(
+        "UPDATE segments SET state = ",
+        segment_state!(expired),
+        ", last_error = ?3, updated_at = ?4
+         WHERE id BETWEEN ?1 AND ?2 AND state = ?5"
+    ))?;
     let mut out = Vec::with_capacity(expired.len());
     for (recipient_id, job_id, first, parts) in expired {
         for from in [DeliveryState::Scheduled, DeliveryState::Queued] {
@@ -411,8 +459,12 @@ fn expire(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<ExpiredR
     }
     // A scheduled job with nothing left to schedule is released, so promote_due does not
     // report it later.
-    let mut release =
-        c.prepare_cached("UPDATE jobs SET state = 1, updated_at = ?2 WHERE id = ?1 AND state = 0")?;
+    let mut release = c.prepare_cached(concat!(
+        "UPDATE jobs SET state = ",
+        job_phase!(released),
+        ", updated_at = ?2 WHERE id = ?1 AND state = ",
+        job_phase!(scheduled)
+    ))?;
     out.sort_unstable_by_key(|e| e.recipient_id);
     let mut jobs: Vec<JobId> = out.iter().map(|e| e.job_id).collect();
     jobs.dedup();

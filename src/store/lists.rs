@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde::Serialize;
 
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::{InboxMessage, JobId, JobSummary, Millis};
 use super::read::job_state_of;
 use super::state::{JobState, Priority};
@@ -403,6 +404,29 @@ impl ItemTable {
             Self::Approvals => "approvals",
             Self::Reminders => "reminders",
         }
+    }
+}
+
+impl StoreHandle {
+    /// Jobs matching `filter`, newest first (see [`lists`](super::lists)), on the read
+    /// connection.
+    pub async fn jobs_list(
+        &self,
+        filter: super::lists::JobFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<super::model::JobSummary>> {
+        self.read(move |c| super::lists::jobs_list(c, &filter, window))
+            .await
+    }
+
+    /// Inbound messages matching `filter`, newest first, on the read connection.
+    pub async fn inbox_page(
+        &self,
+        filter: super::lists::InboxFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<InboxMessage>> {
+        self.read(move |c| super::lists::inbox_page(c, &filter, window))
+            .await
     }
 }
 

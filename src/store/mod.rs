@@ -15,6 +15,15 @@
 //!   rolled back and its commands rerun one transaction each, so only the failing one
 //!   fails. Reads (status, lists, depth) use a second, read-only connection, so they never
 //!   wait behind a write batch; a third connection checkpoints the WAL in the background.
+//! * One file per topic holds that topic's SQL (on [`Store`]) *and* its async wrapper (an
+//!   `impl StoreHandle` block): jobs.rs (accept, cancel, release, expire), claim.rs (the
+//!   claim of queued segments), submit.rs (submit answers), requeue.rs (back to the
+//!   queue, or unconfirmed), reports.rs, recovery.rs, inbox.rs, extensions.rs,
+//!   webhooks.rs, read.rs and lists.rs (queries), retention.rs; place.rs is what the
+//!   segment paths share. handle.rs is only the writer thread.
+//! * SQL names queue states (`segment_state!(in_flight)`, see `sql_states.rs`); the
+//!   macros expand to the stored codes, so the statements stay literal for the partial
+//!   indexes.
 //!
 //! # How the daemon uses it
 //!
@@ -156,6 +165,7 @@
 //! time.
 
 mod approvals;
+mod claim;
 mod contacts;
 mod db;
 mod error;
@@ -166,14 +176,17 @@ mod inbox;
 mod jobs;
 pub mod lists;
 mod model;
+mod place;
 mod read;
 mod recovery;
 mod reminders;
 mod reports;
+mod requeue;
 mod retention;
 pub mod schema;
-mod sending;
+mod sql_states;
 pub mod state;
+mod submit;
 mod unconfirmed;
 #[cfg(test)]
 mod unconfirmed_tests;
@@ -206,10 +219,12 @@ pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
+pub use place::SegmentPlace;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
+pub use requeue::SegmentsMoved;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
-pub use sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
-pub use webhooks::{Subscriptions, WebhookDelivery};
+pub use submit::FailOutcome;
+pub use webhooks::{Subscriptions, WebhookDelivery, WebhookEvent};

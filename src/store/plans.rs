@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::testutil::TempDb;
-use super::{jobs, recovery, reports, sending};
+use super::{claim, jobs, recovery, reports, submit};
 
 fn plan(s: &super::Store, sql: &str) -> String {
     let mut stmt = s
@@ -26,8 +26,8 @@ fn hot_statements_use_their_indexes() {
     let db = TempDb::new("plans");
     let s = db.open();
     for (sql, index) in [
-        (sending::CLAIM_CANDIDATES, "recipients_claim"),
-        (sending::ORPHANS_BY_MSG_ID, "orphan_reports_msg"),
+        (claim::CLAIM_CANDIDATES, "recipients_claim"),
+        (submit::ORPHANS_BY_MSG_ID, "orphan_reports_msg"),
         (reports::SEGMENTS_BY_MSG_ID, "segments_msg"),
         (recovery::IN_FLIGHT, "segments_in_flight"),
         (jobs::BY_IDEMPOTENCY_KEY, "jobs_idempotency"),
@@ -76,8 +76,8 @@ fn hot_statements_are_not_prepared_again_on_each_run() {
             .unwrap();
     }
     for sql in [
-        sending::CLAIM_CANDIDATES,
-        sending::ORPHANS_BY_MSG_ID,
+        claim::CLAIM_CANDIDATES,
+        submit::ORPHANS_BY_MSG_ID,
         reports::SEGMENTS_BY_MSG_ID,
     ] {
         let st = s.conn().prepare_cached(sql).unwrap();

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::db::{Store, narrow};
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{JobId, JobStatus, JobSummary, QueueDepth, RecipientStatus, SegmentStatus};
 use super::state::{
     DeliveryState, JobPhase, JobState, Priority, StateCounts, job_state, recipient_state,
@@ -22,6 +23,50 @@ impl Store {
     /// Segments per state and the number of orphan reports. Scans the segments table.
     pub fn queue_depth(&self) -> Result<QueueDepth> {
         queue_depth(self.conn())
+    }
+}
+
+impl StoreHandle {
+    /// A job with one page of its recipients (those after recipient `after`, at most
+    /// `limit`) and the `after` of the next page, on the read connection; counts and
+    /// state cover every recipient.
+    pub async fn job_status_page(
+        &self,
+        job_id: JobId,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Option<(JobStatus, Option<i64>)>> {
+        self.read(move |c| super::read::job_status_page(c, job_id, after, limit))
+            .await
+    }
+
+    /// [`Store::job_status`], on the read connection.
+    pub async fn job_status(&self, job_id: JobId) -> Result<Option<JobStatus>> {
+        self.read(move |c| super::read::job_status(c, job_id)).await
+    }
+
+    /// A read of the schema page on the read connection: the store answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The most recent jobs (ids below `before`), newest first, on the read connection.
+    pub async fn jobs_recent(
+        &self,
+        before: Option<JobId>,
+        limit: usize,
+    ) -> Result<Vec<super::model::JobSummary>> {
+        self.read(move |c| super::read::jobs_recent(c, before, limit))
+            .await
+    }
+
+    /// [`Store::queue_depth`], on the read connection.
+    pub async fn queue_depth(&self) -> Result<QueueDepth> {
+        self.read(super::read::queue_depth).await
     }
 }
 

@@ -21,8 +21,11 @@ use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
+use super::handle::StoreHandle;
 use super::model::{Millis, RecoveryAction, SegmentId, UnconfirmedSegment};
-use super::sending::{Attempt, SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
+use super::requeue::Attempt;
+use super::sql_states::segment_state;
 use super::state::DeliveryState;
 
 /// Recorded on segments found in flight at start.
@@ -64,6 +67,29 @@ impl Store {
     }
 }
 
+impl StoreHandle {
+    /// [`Store::recover_on_start`].
+    pub async fn recover_on_start(
+        &self,
+        resend_unconfirmed: bool,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start(resend_unconfirmed, now))
+            .await
+    }
+
+    /// [`Store::recover_on_start_with`].
+    pub async fn recover_on_start_with(
+        &self,
+        resend_unconfirmed: bool,
+        maybe_written: Option<std::collections::HashSet<SegmentId>>,
+        now: Millis,
+    ) -> Result<Vec<UnconfirmedSegment>> {
+        self.call(move |s| s.recover_on_start_with(resend_unconfirmed, maybe_written.as_ref(), now))
+            .await
+    }
+}
+
 /// What recovery does with one in-flight segment: the pure decision.
 pub(crate) fn recovery_action(resend_unconfirmed: bool, maybe_written: bool) -> RecoveryAction {
     match (maybe_written, resend_unconfirmed) {
@@ -85,12 +111,15 @@ fn applied(action: RecoveryAction) -> (DeliveryState, Attempt, &'static str) {
 }
 
 /// Segments in flight, with their numbers (uses `segments_in_flight`).
-pub(crate) const IN_FLIGHT: &str =
+pub(crate) const IN_FLIGHT: &str = concat!(
     "SELECT s.id, s.recipient_id, s.job_id, r.number, s.carrier, s.part, s.parts,
                     s.link, s.connection, s.attempts, s.claimed_at
              FROM segments s JOIN recipients r ON r.id = s.recipient_id
-             WHERE s.state = 2
-             ORDER BY s.id";
+             WHERE s.state = ",
+    segment_state!(in_flight),
+    "
+             ORDER BY s.id"
+);
 
 fn recover(
     c: &Connection,
@@ -126,11 +155,12 @@ fn recover(
         return Ok(found);
     }
     {
-        let mut update = c.prepare_cached(
+        let mut update = c.prepare_cached(concat!(
             "UPDATE segments SET state = ?2, last_error = ?3, updated_at = ?4,
                  attempts = MAX(attempts - ?5, 0)
-             WHERE id = ?1 AND state = 2",
-        )?;
+             WHERE id = ?1 AND state = ",
+            segment_state!(in_flight)
+        ))?;
         for seg in &mut found {
             let (state, attempt, reason) = applied(seg.action);
             let n = update.execute(params![

@@ -1,5 +1,5 @@
 //! Delivery reports: applied to the segment with that carrier message id, or kept as an
-//! orphan until a submit response names the id (see `sending::mark_submitted`) — unless
+//! orphan until a submit response names the id (see `submit::mark_submitted`) — unless
 //! the orphan identifies an unconfirmed segment by link, number and submit time
 //! (`unconfirmed.rs`).
 
@@ -7,8 +7,10 @@ use rusqlite::{Connection, params};
 
 use super::db::{Cache, Store};
 use super::error::Result;
+use super::handle::{Deferred, StoreHandle};
 use super::model::{Millis, NewReport, OrphanReport, ReportOutcome, StoredReport};
-use super::sending::{SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
+use super::sql_states::segment_state;
 use super::state::{DeliveryState, ReportStatus};
 
 impl Store {
@@ -53,6 +55,46 @@ impl Store {
     }
 }
 
+impl StoreHandle {
+    /// [`Store::expire_reports`].
+    pub async fn expire_reports(
+        &self,
+        cutoff: Millis,
+        limit: usize,
+        now: Millis,
+    ) -> Result<Vec<UnreportedSegment>> {
+        self.call(move |s| s.expire_reports(cutoff, limit, now))
+            .await
+    }
+
+    /// [`Store::record_report`].
+    pub async fn record_report(&self, report: NewReport, now: Millis) -> Result<ReportOutcome> {
+        self.call(move |s| s.record_report(&report, now)).await
+    }
+
+    /// [`Store::record_report`], queued now and answered through the [`Deferred`].
+    pub async fn record_report_deferred(
+        &self,
+        report: NewReport,
+        now: Millis,
+    ) -> Result<Deferred<ReportOutcome>> {
+        self.call_deferred(move |s| s.record_report(&report, now))
+            .await
+    }
+
+    /// [`Store::settle_unconfirmed_by_orphans`].
+    pub async fn settle_unconfirmed_by_orphans(&self, now: Millis) -> Result<usize> {
+        self.call(move |s| s.settle_unconfirmed_by_orphans(now))
+            .await
+    }
+
+    /// [`Store::orphan_reports`], on the read connection.
+    pub async fn orphan_reports(&self, limit: usize) -> Result<Vec<OrphanReport>> {
+        self.read(move |c| super::reports::orphan_reports(c, limit))
+            .await
+    }
+}
+
 /// A segment whose status report did not come in time (see [`Store::expire_reports`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UnreportedSegment {
@@ -74,9 +116,12 @@ pub struct UnreportedSegment {
 pub(crate) const NO_REPORT: &str = "no status report came within queue.report_timeout";
 
 /// Segments past the report deadline, oldest first (uses `segments_awaiting_report`).
-pub(crate) const AWAITING_REPORT_DUE: &str =
+pub(crate) const AWAITING_REPORT_DUE: &str = concat!(
     "SELECT id, recipient_id, job_id, part, parts, msg_id, submitted_at FROM segments
-             WHERE state = 3 AND submitted_at <= ?1 ORDER BY submitted_at LIMIT ?2";
+             WHERE state = ",
+    segment_state!(submitted),
+    " AND submitted_at <= ?1 ORDER BY submitted_at LIMIT ?2"
+);
 
 fn expire_reports(
     c: &Connection,
@@ -102,10 +147,13 @@ fn expire_reports(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut mark = c.prepare_cached(
-        "UPDATE segments SET state = 9, last_error = ?2, updated_at = ?3
-         WHERE id = ?1 AND state = 3",
-    )?;
+    let mut mark = c.prepare_cached(concat!(
+        "UPDATE segments SET state = ",
+        segment_state!(unreported),
+        ", last_error = ?2, updated_at = ?3
+         WHERE id = ?1 AND state = ",
+        segment_state!(submitted)
+    ))?;
     let mut out = Vec::with_capacity(due.len());
     for (at, msg_id, submitted_at) in due {
         let n = mark.execute(params![at.segment_id, NO_REPORT, now])?;
@@ -613,7 +661,7 @@ mod tests {
 
     #[test]
     fn a_segment_past_the_report_deadline_is_told_to_the_webhooks_that_want_it() {
-        use crate::config::WebhookEvent;
+        use crate::store::WebhookEvent;
         let db = TempDb::new("report-deadline-webhook");
         let mut s = db.open();
         s.set_webhooks(super::super::webhooks::Subscriptions::only(

@@ -36,10 +36,11 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::claim::Ranges;
 use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
+use super::handle::StoreHandle;
 use super::model::{JobId, Millis};
-use super::sending::Ranges;
 use super::state::DeliveryState;
 
 /// What one [`Store::purge`] call did.
@@ -107,6 +108,19 @@ impl Store {
         // so it is the error that counts.
         self.conn().pragma_update(None, "foreign_keys", "ON")?;
         outcome
+    }
+}
+
+impl StoreHandle {
+    /// [`Store::purge`]: runs alone, after the batch before it has committed.
+    pub async fn purge(
+        &self,
+        cutoff: Millis,
+        after_job: JobId,
+        budget: usize,
+    ) -> Result<PurgeOutcome> {
+        self.call_alone(move |s| s.purge(cutoff, after_job, budget))
+            .await
     }
 }
 

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
 use super::error::{Result, StoreError};
+use super::sql_states::{dispatch_state, job_phase, segment_state};
 
 /// Schema steps; step *i* takes `user_version` from *i* to *i + 1*.
 ///
@@ -48,7 +49,8 @@ use super::error::{Result, StoreError};
 ///   recently released past its quarantine is its first entry; `extensions_item` holds
 ///   only live rows, for the holder's own look-ups.
 pub const MIGRATIONS: &[&str] = &[
-    r#"
+    concat!(
+        r#"
 CREATE TABLE jobs (
     id               INTEGER PRIMARY KEY,
     idempotency_key  TEXT,
@@ -69,7 +71,9 @@ CREATE TABLE jobs (
 );
 CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-CREATE INDEX jobs_due ON jobs(send_at) WHERE state = 0;
+CREATE INDEX jobs_due ON jobs(send_at) WHERE state = "#,
+        job_phase!(scheduled),
+        r#";
 
 CREATE TABLE recipients (
     id             INTEGER PRIMARY KEY,
@@ -85,9 +89,13 @@ CREATE TABLE recipients (
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
-CREATE INDEX recipients_claim ON recipients(carrier, priority, id) WHERE state = 1;
+CREATE INDEX recipients_claim ON recipients(carrier, priority, id) WHERE state = "#,
+        dispatch_state!(queued),
+        r#";
 CREATE INDEX recipients_expiry ON recipients(expires_at)
-    WHERE state IN (0, 1) AND expires_at IS NOT NULL;
+    WHERE state IN ("#,
+        dispatch_state!(scheduled, queued),
+        r#") AND expires_at IS NOT NULL;
 
 CREATE TABLE segments (
     id            INTEGER PRIMARY KEY,
@@ -111,7 +119,9 @@ CREATE TABLE segments (
     updated_at    INTEGER NOT NULL
 );
 CREATE INDEX segments_msg ON segments(carrier, msg_id) WHERE msg_id IS NOT NULL;
-CREATE INDEX segments_in_flight ON segments(state) WHERE state = 2;
+CREATE INDEX segments_in_flight ON segments(state) WHERE state = "#,
+        segment_state!(in_flight),
+        r#";
 
 CREATE TABLE orphan_reports (
     id           INTEGER PRIMARY KEY,
@@ -137,7 +147,8 @@ CREATE TABLE inbox (
     read         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX inbox_unread ON inbox(id) WHERE read = 0;
-"#,
+"#
+    ),
     // Version 2: extended numbers (see `extensions.rs`).
     r#"
 CREATE TABLE extensions (
@@ -278,10 +289,14 @@ CREATE TABLE drafts (
 "#,
     // Version 6: segments still waiting for their status report, oldest submit first, so
     // the report deadline (`queue.report_timeout`) finds those past it with one index
-    // seek (see `sending::expire_reports`).
-    r#"
-CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = 3;
-"#,
+    // seek (see `reports::expire_reports`).
+    concat!(
+        r#"
+CREATE INDEX segments_awaiting_report ON segments(submitted_at) WHERE state = "#,
+        segment_state!(submitted),
+        r#";
+"#
+    ),
     // Version 7: the gateway's DELIVER ids of an MO message's parts, so a resend of a
     // message stored just before a crash (its DELIVERs were never answered) is
     // recognised and not stored again (see `inbox::inbox_receive`).
@@ -341,14 +356,18 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);
     // (its submit response lost to a crash) that it identifies — or, with the others of
     // that number and minute, several (see `unconfirmed.rs`). Unconfirmed segments are
     // few: an index finds them without a scan of all history.
-    r#"
+    concat!(
+        r#"
 ALTER TABLE orphan_reports ADD COLUMN link TEXT;
 ALTER TABLE orphan_reports ADD COLUMN recipient TEXT;
 ALTER TABLE orphan_reports ADD COLUMN submitted_at INTEGER;
 CREATE INDEX orphan_reports_identity ON orphan_reports(link, recipient, submitted_at)
     WHERE link IS NOT NULL;
-CREATE INDEX segments_unconfirmed ON segments(link) WHERE state = 7;
-"#,
+CREATE INDEX segments_unconfirmed ON segments(link) WHERE state = "#,
+        segment_state!(unconfirmed),
+        r#";
+"#
+    ),
 ];
 
 /// The schema version this build writes.

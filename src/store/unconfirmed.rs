@@ -31,7 +31,8 @@ use rusqlite::{Connection, params};
 use super::db::Cache;
 use super::error::Result;
 use super::model::{Millis, NewReport, ReportOutcome};
-use super::sending::{SegmentPlace, settle};
+use super::place::{SegmentPlace, settle};
+use super::sql_states::segment_state;
 use super::state::{DeliveryState, ReportStatus};
 
 /// How far the gateway's clock may be from ours.
@@ -93,11 +94,11 @@ pub(crate) fn decide(candidates: &[Candidate], twins: &[Twin], this: i64) -> Set
 /// Candidates of one state: a partial index each (`segments_unconfirmed`,
 /// `segments_in_flight`), so the states are literals.
 macro_rules! candidates {
-    ($state:literal) => {
+    ($state:ident) => {
         concat!(
             "SELECT s.id FROM segments s JOIN recipients r ON r.id = s.recipient_id
              WHERE s.state = ",
-            $state,
+            segment_state!($state),
             " AND s.link = ?1 AND r.number = ?2 AND s.claimed_at BETWEEN ?3 AND ?4"
         )
     };
@@ -123,11 +124,15 @@ pub(crate) fn settle_by_identity(
 
 /// Orphans that may identify an unconfirmed segment: same link and number, submit minute
 /// within the window of the segment's claim (uses `segments_unconfirmed`).
-const ORPHANS_OF_UNCONFIRMED: &str = "SELECT DISTINCT o.id, o.link, o.recipient, o.submitted_at
+const ORPHANS_OF_UNCONFIRMED: &str = concat!(
+    "SELECT DISTINCT o.id, o.link, o.recipient, o.submitted_at
      FROM segments s JOIN recipients r ON r.id = s.recipient_id
      JOIN orphan_reports o ON o.link = s.link AND o.recipient = r.number
-     WHERE s.state = 7 AND o.submitted_at BETWEEN s.claimed_at - ?1 AND s.claimed_at + ?2
-     ORDER BY o.id";
+     WHERE s.state = ",
+    segment_state!(unconfirmed),
+    " AND o.submitted_at BETWEEN s.claimed_at - ?1 AND s.claimed_at + ?2
+     ORDER BY o.id"
+);
 
 /// Looks again at the orphans kept before their segment became unconfirmed — a report
 /// that overtook its submit response, then hongyan stopped before the response was
@@ -171,8 +176,8 @@ fn settle_orphan(
     let (from, to) = (minute - SKEW, minute + MINUTE + SKEW);
     let mut candidates = Vec::new();
     for (sql, state) in [
-        (candidates!("7"), DeliveryState::Unconfirmed),
-        (candidates!("2"), DeliveryState::InFlight),
+        (candidates!(unconfirmed), DeliveryState::Unconfirmed),
+        (candidates!(in_flight), DeliveryState::InFlight),
     ] {
         let ids = c
             .prepare_cached(sql)?
@@ -238,13 +243,15 @@ fn apply(
     let state = status.segment_state();
     let error = (status != ReportStatus::Delivered).then(|| format!("report {stat} {err}"));
     let at = c
-        .prepare_cached(
+        .prepare_cached(concat!(
             "UPDATE segments
              SET state = ?2, msg_id = ?3, report_stat = ?4, report_err = ?5, reported_at = ?6,
                  updated_at = ?6, last_error = coalesce(?7, last_error)
-             WHERE id = ?1 AND state = 7
-             RETURNING recipient_id, job_id, part, parts",
-        )?
+             WHERE id = ?1 AND state = ",
+            segment_state!(unconfirmed),
+            "
+             RETURNING recipient_id, job_id, part, parts"
+        ))?
         .query_row(
             params![segment_id, state.code(), msg_id, stat, err, now, error],
             |r| {

@@ -5,9 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::db::count_mismatches;
+use super::sql_states::segment_state;
 use super::testutil::{TempDb, claim_req, job, one, report};
+use super::webhooks::WebhookEvent;
 use super::{DeliveryState, JobState, Millis, Priority, ReportOutcome, ReportStatus, Store};
-use crate::config::WebhookEvent;
 
 /// The minute every test's segments are claimed in (a whole minute, in unix ms).
 const MINUTE: Millis = 1_765_000_000_000 - 1_765_000_000_000 % 60_000;
@@ -48,7 +49,10 @@ fn state_of(s: &Store, job_id: i64) -> Vec<DeliveryState> {
 fn unconfirmed_count(s: &Store) -> i64 {
     s.conn()
         .query_row(
-            "SELECT coalesce(sum(n), 0) FROM segment_counts WHERE state = 7",
+            concat!(
+                "SELECT coalesce(sum(n), 0) FROM segment_counts WHERE state = ",
+                segment_state!(unconfirmed)
+            ),
             [],
             |r| r.get(0),
         )
