@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{Daemon, DaemonError, DaemonHandle};
+use crate::daemon::{Daemon, DaemonError, DaemonHandle};
 use crate::clock::ChinaTime;
 use crate::config::Config;
 use crate::dispatch::{RecipientOutcome, SendRequest};
@@ -479,4 +479,17 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         )?;
     }
     Ok(())
+}
+
+/// Runs `hongyan demo`: the daemon's log on standard error, the story on standard output.
+pub(super) fn run_command(
+    log_format: crate::config::LogFormat,
+    log_level: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    crate::daemon::logging::init(log_level, log_format)?;
+    super::runtime()?.block_on(async {
+        let mut stdout = std::io::stdout();
+        run(&mut stdout, None).await
+    })?;
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -20,12 +20,8 @@
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
 //! | `datadir.rs` | creating the data directory owner-only; warning when others can read it |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
-//! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
-//! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
 
-pub mod bench;
 pub mod datadir;
-pub mod demo;
 pub mod lock;
 pub mod logging;
 pub mod notify;
