@@ -11,13 +11,13 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::sign::sign;
 use super::url::parse_url;
 use crate::config::Webhook;
 use crate::dispatch::Changes;
+use crate::shutdown::Shutdown;
 use crate::store::{StoreHandle, WebhookDelivery, now_millis};
 
 /// Deliveries taken per pass.
@@ -33,13 +33,13 @@ struct Target {
     uri: hyper::Uri,
 }
 
-/// Starts the worker for `hooks`; it ends when `stop` turns true. Without webhooks it
+/// Starts the worker for `hooks`; it ends when `stop` is triggered. Without webhooks it
 /// returns a task that ends at once.
 pub fn start(
     store: StoreHandle,
     hooks: Vec<Webhook>,
     changes: Changes,
-    mut stop: watch::Receiver<bool>,
+    stop: Shutdown,
 ) -> JoinHandle<()> {
     let mut woken = changes.subscribe();
     let mut targets = BTreeMap::new();
@@ -61,7 +61,7 @@ pub fn start(
             // sent again after the restart (same delivery id, for the receiver to drop).
             let passed = tokio::select! {
                 r = pass(&store, &client, &targets, &changes) => r,
-                _ = stop.changed() => return,
+                _ = stop.triggered() => return,
             };
             let wait = match passed {
                 Ok(Some(next)) => Duration::from_millis(
@@ -77,9 +77,9 @@ pub fn start(
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = woken.changed() => {}
-                _ = stop.changed() => {}
+                _ = stop.triggered() => {}
             }
-            if *stop.borrow() {
+            if stop.is_triggered() {
                 return;
             }
         }
