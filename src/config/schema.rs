@@ -330,19 +330,81 @@ fn default_quarantine() -> Duration {
 
 /// `[routing]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RoutingFile")]
 pub struct Routing {
-    /// Extra or corrected number segments: prefix (3–7 digits) → carrier. Added to the
-    /// built-in table of mainland segments; a longer prefix wins.
-    #[serde(default)]
-    pub segments: BTreeMap<String, Carrier>,
+    /// Extra or corrected number prefixes (号段): prefix (3–7 digits) → carrier. Added to
+    /// the built-in table of mainland prefixes; a longer prefix wins.
+    pub prefixes: BTreeMap<String, Carrier>,
+    /// How the file spelled [`Routing::prefixes`], so an error names the key as written.
+    #[serde(skip)]
+    pub prefixes_key: PrefixesKey,
     /// A CSV of ported numbers (`number,carrier` per line) loaded at start.
-    #[serde(default)]
     pub portability_file: Option<PathBuf>,
     /// Carrier → carrier whose link takes its numbers when it has no link of its own,
     /// e.g. `broadnet = "mobile"`. Without an entry such numbers fail with the reason.
-    #[serde(default)]
     pub fallback: BTreeMap<Carrier, Carrier>,
+}
+
+/// The key the number prefixes came under: `[routing.prefixes]`, or `[routing.segments]`,
+/// its name before "segments" came to mean message parts only, which keeps working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrefixesKey {
+    /// `[routing.prefixes]` (or neither given).
+    #[default]
+    Prefixes,
+    /// `[routing.segments]`, the old name.
+    Segments,
+}
+
+impl PrefixesKey {
+    /// The key as written in the file, e.g. `routing.segments`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrefixesKey::Prefixes => "routing.prefixes",
+            PrefixesKey::Segments => "routing.segments",
+        }
+    }
+}
+
+/// `[routing]` as the file spells it: both names of the prefix table are read, so that
+/// giving both is an error rather than one silently winning.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingFile {
+    #[serde(default)]
+    prefixes: Option<BTreeMap<String, Carrier>>,
+    #[serde(default)]
+    segments: Option<BTreeMap<String, Carrier>>,
+    #[serde(default)]
+    portability_file: Option<PathBuf>,
+    #[serde(default)]
+    fallback: BTreeMap<Carrier, Carrier>,
+}
+
+/// `[routing]` gives the prefix table under both its names.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "both [routing.prefixes] and [routing.segments] are given; routing.segments is the old name of routing.prefixes: keep only [routing.prefixes]"
+)]
+pub struct BothPrefixKeys;
+
+impl TryFrom<RoutingFile> for Routing {
+    type Error = BothPrefixKeys;
+
+    fn try_from(file: RoutingFile) -> Result<Self, BothPrefixKeys> {
+        let (prefixes, prefixes_key) = match (file.prefixes, file.segments) {
+            (Some(_), Some(_)) => return Err(BothPrefixKeys),
+            (Some(p), None) => (p, PrefixesKey::Prefixes),
+            (None, Some(s)) => (s, PrefixesKey::Segments),
+            (None, None) => (BTreeMap::new(), PrefixesKey::Prefixes),
+        };
+        Ok(Routing {
+            prefixes,
+            prefixes_key,
+            portability_file: file.portability_file,
+            fallback: file.fallback,
+        })
+    }
 }
 
 /// Which protocol (and version) a link speaks.

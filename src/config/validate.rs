@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::load::ConfigError;
 use super::schema::{Config, Link, LinkProtocol, Secret};
-use crate::route::SegmentTable;
+use crate::route::PrefixTable;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -166,10 +166,11 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         in_range(&key("max_backoff"), hook.max_backoff, secs(1), secs(86_400))?;
     }
 
-    let mut table = SegmentTable::builtin();
-    for (prefix, carrier) in &config.routing.segments {
+    let mut table = PrefixTable::builtin();
+    let prefixes_key = config.routing.prefixes_key.as_str();
+    for (prefix, carrier) in &config.routing.prefixes {
         table.extend(prefix, *carrier).map_err(|e| {
-            ConfigError::invalid(format!("routing.segments.{prefix}"), e.to_string())
+            ConfigError::invalid(format!("{prefixes_key}.{prefix}"), e.to_string())
         })?;
     }
 

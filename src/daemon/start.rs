@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
 use crate::link::Link;
-use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
+use crate::route::{Carrier, PortabilityTable, Router, PrefixTable};
 use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{
@@ -209,11 +209,12 @@ fn check_shared_carriers(config: &Config) -> Result<(), DaemonError> {
 }
 
 fn build_router(config: &Config) -> Result<Router, DaemonError> {
-    let mut table = SegmentTable::builtin();
-    for (prefix, carrier) in &config.routing.segments {
+    let mut table = PrefixTable::builtin();
+    let prefixes_key = config.routing.prefixes_key.as_str();
+    for (prefix, carrier) in &config.routing.prefixes {
         table
             .extend(prefix, *carrier)
-            .map_err(|e| config_error(format!("routing.segments.{prefix}"), e.to_string()))?;
+            .map_err(|e| config_error(format!("{prefixes_key}.{prefix}"), e.to_string()))?;
     }
     let mut portability = PortabilityTable::new();
     if let Some(path) = &config.routing.portability_file {
