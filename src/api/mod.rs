@@ -53,7 +53,7 @@ use crate::shutdown::{Shutdown, ShutdownGuard};
 
 pub use error::ApiError;
 pub use routes::{Param, ROUTES, RouteSpec};
-pub use times::{format_cst, parse_rfc3339};
+pub use times::{TimeError, format_cst, parse_rfc3339};
 
 /// A running API server.
 #[derive(Debug)]

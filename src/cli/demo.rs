@@ -13,9 +13,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::daemon::{Daemon, DaemonError, DaemonHandle};
 use crate::clock::ChinaTime;
 use crate::config::Config;
+use crate::daemon::{Daemon, DaemonError, DaemonHandle};
 use crate::dispatch::{RecipientOutcome, SendRequest};
 use crate::route::Carrier;
 use crate::sim::MoSpec;

@@ -19,7 +19,9 @@ pub(super) fn run(
     api_listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
     let mut config = match path {
-        Some(p) => crate::config::load_file(p).with_context(|| format!("config {}", p.display()))?,
+        Some(p) => {
+            crate::config::load_file(p).with_context(|| format!("config {}", p.display()))?
+        }
         None => crate::config::Config::embedded_default().context("embedded default config")?,
     };
     let format = log_format.map_or(config.log.format, Into::into);

@@ -220,18 +220,28 @@ pub struct Log {
 
 impl Log {
     /// [`Log::utc_offset`] parsed; the reason when it is not an offset.
-    pub fn offset(&self) -> Result<time::UtcOffset, String> {
+    pub fn offset(&self) -> Result<time::UtcOffset, BadUtcOffset> {
         parse_utc_offset(&self.utc_offset)
     }
 }
 
+/// A `log.utc_offset` that is not an offset from UTC.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an offset from UTC like \"+08:00\" or \"-05:00\"")]
+pub struct BadUtcOffset {
+    /// The text as given.
+    pub text: String,
+}
+
 /// `+HH:MM`, `-HH:MM` or `Z` (also `+HH`), up to 23:59 either way.
-pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
+pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, BadUtcOffset> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
         return Ok(time::UtcOffset::UTC);
     }
-    let bad = || format!("{text:?} is not an offset from UTC like \"+08:00\" or \"-05:00\"");
+    let bad = || BadUtcOffset {
+        text: text.to_owned(),
+    };
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1i8, &t[1..]),
         Some(b'-') => (-1i8, &t[1..]),

@@ -106,10 +106,7 @@ fn key_of_error(from: &str, to: &str) -> (String, String) {
 #[test]
 fn number_prefixes_are_read_under_their_old_name_too_and_errors_name_the_key_as_written() {
     let new = with_env(GOOD).unwrap();
-    assert_eq!(
-        new.routing.prefixes.get("1929"),
-        Some(&Carrier::Broadnet)
-    );
+    assert_eq!(new.routing.prefixes.get("1929"), Some(&Carrier::Broadnet));
     assert_eq!(new.routing.prefixes_key, PrefixesKey::Prefixes);
     let old_text = GOOD.replacen("[routing.prefixes]", "[routing.segments]", 1);
     let old = with_env(&old_text).unwrap();

@@ -71,7 +71,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         ));
     }
     if let Err(reason) = config.log.offset() {
-        return Err(ConfigError::invalid("log.utc_offset", reason));
+        return Err(ConfigError::invalid("log.utc_offset", reason.to_string()));
     }
     in_range(
         "queue.default_validity",
@@ -144,7 +144,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         let key = |field: &str| format!("webhook[{i}].{field}");
         unique_name(&hook.name, &mut hooks, &key("name"), "webhook")?;
         if let Err(reason) = crate::webhooks::parse_url(&hook.url) {
-            return Err(ConfigError::invalid(key("url"), reason));
+            return Err(ConfigError::invalid(key("url"), reason.to_string()));
         }
         hook.secret = resolve_secret(
             hook.secret.take(),
@@ -169,9 +169,9 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
     let mut table = PrefixTable::builtin();
     let prefixes_key = config.routing.prefixes_key.as_str();
     for (prefix, carrier) in &config.routing.prefixes {
-        table.extend(prefix, *carrier).map_err(|e| {
-            ConfigError::invalid(format!("{prefixes_key}.{prefix}"), e.to_string())
-        })?;
+        table
+            .extend(prefix, *carrier)
+            .map_err(|e| ConfigError::invalid(format!("{prefixes_key}.{prefix}"), e.to_string()))?;
     }
 
     if config.links.is_empty() {

@@ -211,7 +211,12 @@ mod tests {
             .unwrap()
             .unwrap();
         // Retention 0: the task ends by itself, with nobody stopping it.
-        let forever = start(store.clone(), Duration::ZERO, Arc::default(), Shutdown::new());
+        let forever = start(
+            store.clone(),
+            Duration::ZERO,
+            Arc::default(),
+            Shutdown::new(),
+        );
         tokio::time::timeout(Duration::from_secs(1), forever)
             .await
             .unwrap()

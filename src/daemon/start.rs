@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
 use crate::link::Link;
-use crate::route::{Carrier, PortabilityTable, Router, PrefixTable};
+use crate::route::{Carrier, PortabilityTable, PrefixTable, Router};
 use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{

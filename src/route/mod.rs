@@ -34,16 +34,16 @@
 mod carrier;
 mod number;
 mod portability;
-mod router;
 mod prefixes;
+mod router;
 
 pub use carrier::{Carrier, CarrierParseError};
 pub use number::{MSISDN_DIGITS, Msisdn, NumberError, normalize};
 pub use portability::{ImportError, ImportReport, PortabilityTable, RejectedRow, RowError};
-pub use router::{
-    Duplicate, FallbackError, Rejected, Route, RouteBatch, RouteError, RouteSource, Routed, Router,
-};
 pub use prefixes::{
     BUILTIN, MAX_PREFIX_DIGITS, MIN_PREFIX_DIGITS, Prefix, PrefixEntry, PrefixError, PrefixKind,
     PrefixProblem, PrefixTable,
+};
+pub use router::{
+    Duplicate, FallbackError, Rejected, Route, RouteBatch, RouteError, RouteSource, Routed, Router,
 };

@@ -11,7 +11,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{DeliverId, Number, Outbound, GatewayState, SimMsgId};
+use super::shared::{DeliverId, GatewayState, Number, Outbound, SimMsgId};
 
 const PDU: &str = "CMPP_DELIVER";
 

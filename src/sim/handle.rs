@@ -19,7 +19,7 @@ use super::mo::MoSpec;
 use super::reverse;
 use super::session::serve;
 use super::sgip::SgipGateway;
-use super::shared::{ReceivedSubmit, GatewayState, lock};
+use super::shared::{GatewayState, ReceivedSubmit, lock};
 use super::smgp::SmgpGateway;
 use super::stats::SimStats;
 use crate::shutdown::{Shutdown, ShutdownGuard};
@@ -71,11 +71,7 @@ impl Simulator {
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<GatewayState>,
-    shutdown: Shutdown,
-) {
+async fn accept_loop(listener: TcpListener, shared: Arc<GatewayState>, shutdown: Shutdown) {
     loop {
         let accepted = tokio::select! {
             _ = shutdown.triggered() => return,

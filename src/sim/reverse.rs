@@ -21,7 +21,7 @@ use wire::EncodeError;
 
 use super::ids::Outcome;
 use super::session::{MALFORMED, sim_event};
-use super::shared::{DeliverId, Outbound, GatewayState, SimMsgId};
+use super::shared::{DeliverId, GatewayState, Outbound, SimMsgId};
 use super::stats::Stats;
 use crate::clock::ChinaTime;
 use crate::shutdown::Shutdown;

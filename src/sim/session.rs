@@ -25,7 +25,7 @@ use wire::{CodecError, EncodeError};
 
 use super::ids::{Now, Outcome};
 use super::shared::{
-    ConnCmd, MoPart, Number, Outbound, ReceivedSubmit, ReportJob, GatewayState, SimMsgId,
+    ConnCmd, GatewayState, MoPart, Number, Outbound, ReceivedSubmit, ReportJob, SimMsgId,
 };
 use super::stats::Stats;
 use crate::shutdown::Shutdown;

@@ -120,7 +120,7 @@ async fn pass(
                         let backoff = backoff(d.attempts, target.hook.max_backoff);
                         tracing::warn!(webhook = %target.hook.name, delivery = d.id, attempts = d.attempts + 1, %reason, retry_in = ?backoff, "webhook delivery failed");
                         let next = now_millis().saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX));
-                        store.webhook_retry(d.id, next, reason).await
+                        store.webhook_retry(d.id, next, reason.to_string()).await
                     }
                 };
                 if let Err(e) = recorded {
@@ -143,7 +143,24 @@ fn backoff(attempts: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << attempts.min(20)).min(max)
 }
 
-async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Result<(), String> {
+/// Why one delivery attempt failed; its text is stored with the delivery for operators.
+#[derive(Debug, thiserror::Error)]
+enum PostError {
+    /// The request could not be built (a header value the HTTP library refuses).
+    #[error("request: {0}")]
+    Request(#[from] hyper::http::Error),
+    /// No answer within the webhook's `timeout`.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// Connecting or talking to the receiver failed.
+    #[error("{0}")]
+    Transport(hyper_util::client::legacy::Error),
+    /// The receiver answered, but not with a 2xx.
+    #[error("answered {0}")]
+    Status(hyper::StatusCode),
+}
+
+async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Result<(), PostError> {
     let secret = target.hook.secret.as_ref().map_or("", |s| s.expose());
     let timestamp = now_millis() / 1000;
     let request = hyper::Request::post(target.uri.clone())
@@ -159,13 +176,12 @@ async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Resu
             "X-Hongyan-Signature",
             sign(secret.as_bytes(), timestamp, d.body.as_bytes()),
         )
-        .body(Full::new(Bytes::from(d.body.clone())))
-        .map_err(|e| format!("request: {e}"))?;
+        .body(Full::new(Bytes::from(d.body.clone())))?;
     match tokio::time::timeout(target.hook.timeout, client.request(request)).await {
-        Err(_) => Err(format!("no answer within {:?}", target.hook.timeout)),
-        Ok(Err(e)) => Err(format!("{e}")),
+        Err(_) => Err(PostError::Timeout(target.hook.timeout)),
+        Ok(Err(e)) => Err(PostError::Transport(e)),
         Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
-        Ok(Ok(resp)) => Err(format!("answered {}", resp.status())),
+        Ok(Ok(resp)) => Err(PostError::Status(resp.status())),
     }
 }
 

@@ -598,7 +598,7 @@ mod paused {
 
     use hongyan::clock::Clock;
     use hongyan::dispatch::{Changes, Submitter};
-    use hongyan::route::{Carrier, PortabilityTable, Router, PrefixTable};
+    use hongyan::route::{Carrier, PortabilityTable, PrefixTable, Router};
     use hongyan::store::{NewReminder, ReminderCancel, ReminderState, StoreHandle, StoreOptions};
     use hongyan::workflow::Workflow;
     use tokio::sync::watch;

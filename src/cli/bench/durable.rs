@@ -17,8 +17,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::daemon::{Daemon, DaemonError};
 use crate::config::{Config, Synchronous};
+use crate::daemon::{Daemon, DaemonError};
 use crate::dispatch::SendRequest;
 use crate::store::{DeliveryState, JobId};
 
