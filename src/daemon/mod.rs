@@ -105,12 +105,6 @@ pub enum DaemonError {
         #[source]
         source: crate::link::LinkError,
     },
-    /// Something the demo needed did not happen.
-    #[error("demo: {0}")]
-    Demo(String),
-    /// Writing the demo's output failed.
-    #[error("output: {0}")]
-    Output(#[from] std::io::Error),
 }
 
 /// Starts daemons.
