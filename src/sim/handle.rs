@@ -239,3 +239,31 @@ impl SimHandle {
         tracing::info!(listen = %self.inner.local_addr, "simulator stopped");
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::sim::Account;
+
+    #[tokio::test]
+    async fn dropping_the_last_handle_stops_the_simulator() {
+        let mut config = SimConfig::new(SimProtocol::Cmpp3);
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.accounts = vec![Account::new("901234", "secret")];
+        let handle = Simulator::start(config).await.unwrap();
+        let addr = handle.local_addr();
+        let clone = handle.clone();
+        drop(handle);
+        // A clone still controls it: still listening.
+        drop(tokio::net::TcpStream::connect(addr).await.unwrap());
+        drop(clone);
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the listener closes once the last handle is gone");
+    }
+}
