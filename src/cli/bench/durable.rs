@@ -1,6 +1,6 @@
 //! `hongyan bench --durable`: durable end-to-end throughput of the whole daemon.
 //!
-//! The real [`Daemon`](crate::daemon::Daemon) on a fresh data directory, its links to in-process
+//! The real [`Daemon`] on a fresh data directory, its links to in-process
 //! simulated carriers on 127.0.0.1, and concurrent producers handing it bulk jobs through
 //! the [`Submitter`](crate::dispatch::Submitter), as the API does. A message counts when its
 //! status report is **stored**: enqueue (committed) → claim → SUBMIT on the wire → response
