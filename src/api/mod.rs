@@ -124,3 +124,40 @@ impl ApiServer {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::daemon::Daemon;
+
+    #[tokio::test]
+    async fn a_server_dropped_without_shutdown_stops_listening() {
+        let dir = std::env::temp_dir().join(format!(
+            "hongyan-api-drop-{}-{}",
+            std::process::id(),
+            crate::store::now_millis()
+        ));
+        let mut config = Config::embedded_default().unwrap();
+        config.storage.data_dir = dir.clone();
+        let daemon = Daemon::start(config).await.unwrap();
+        let server = start(&daemon, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        drop(tokio::net::TcpStream::connect(addr).await.unwrap());
+        drop(server);
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        daemon.shutdown(Duration::from_secs(5)).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        closed.expect("the API stops listening once its server handle is dropped");
+    }
+}
