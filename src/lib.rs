@@ -6,16 +6,15 @@
 //! sans-IO crates under `protocols/`.
 
 pub mod api;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contacts;
 pub mod daemon;
-pub mod decode;
 pub mod dispatch;
 pub mod link;
 pub mod replies;
 pub mod route;
-pub mod segments;
 pub mod shutdown;
 pub mod sim;
 pub mod store;

@@ -46,20 +46,22 @@ mod times;
 use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::daemon::DaemonHandle;
+use crate::shutdown::{Shutdown, ShutdownGuard};
 
 pub use error::ApiError;
 pub use routes::{Param, ROUTES, RouteSpec};
-pub use times::{format_cst, parse_rfc3339};
+pub use times::{TimeError, format_cst, parse_rfc3339};
 
 /// A running API server.
 #[derive(Debug)]
 pub struct ApiServer {
     addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: Shutdown,
+    /// A server dropped without [`ApiServer::shutdown`] still stops serving.
+    _stop_on_drop: ShutdownGuard,
     task: JoinHandle<()>,
 }
 
@@ -84,19 +86,23 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
         tracing::warn!(%addr, "no [[api.token]] configured: every /v1 request is refused");
     }
     let app = routes::router(state, daemon.config().api.max_body_bytes);
-    let (stop, mut stop_rx) = watch::channel(false);
+    let stop = Shutdown::new();
+    let stopped = stop.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.wait_for(|s| *s).await;
-            })
+            .with_graceful_shutdown(async move { stopped.triggered().await })
             .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "API server stopped");
         }
     });
     tracing::info!(%addr, "API listening");
-    Ok(ApiServer { addr, stop, task })
+    Ok(ApiServer {
+        addr,
+        _stop_on_drop: stop.trigger_on_drop(),
+        stop,
+        task,
+    })
 }
 
 impl ApiServer {
@@ -107,7 +113,7 @@ impl ApiServer {
 
     /// Stops taking connections and waits (up to 5 s) for requests in progress.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
+        self.stop.trigger();
         let mut task = self.task;
         if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
             .await
@@ -116,5 +122,42 @@ impl ApiServer {
             tracing::warn!("API requests still open after 5 s; closing them");
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::daemon::Daemon;
+
+    #[tokio::test]
+    async fn a_server_dropped_without_shutdown_stops_listening() {
+        let dir = std::env::temp_dir().join(format!(
+            "hongyan-api-drop-{}-{}",
+            std::process::id(),
+            crate::store::now_millis()
+        ));
+        let mut config = Config::embedded_default().unwrap();
+        config.storage.data_dir = dir.clone();
+        let daemon = Daemon::start(config).await.unwrap();
+        let server = start(&daemon, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        drop(tokio::net::TcpStream::connect(addr).await.unwrap());
+        drop(server);
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        daemon.shutdown(Duration::from_secs(5)).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        closed.expect("the API stops listening once its server handle is dropped");
     }
 }

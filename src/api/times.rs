@@ -9,13 +9,33 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::clock::CST_OFFSET_SECS;
 use crate::store::Millis;
 
+/// A request time that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Not RFC 3339.
+    #[error("{text:?} is not an RFC 3339 time like 2026-12-03T15:00:00+08:00 ({reason})")]
+    NotRfc3339 {
+        /// The text as given.
+        text: String,
+        /// What the parser said.
+        reason: time::error::Parse,
+    },
+    /// RFC 3339, but beyond what unix milliseconds hold.
+    #[error("{text:?} is out of range")]
+    OutOfRange {
+        /// The text as given.
+        text: String,
+    },
+}
+
 /// Unix ms of an RFC 3339 time.
-pub fn parse_rfc3339(s: &str) -> Result<Millis, String> {
-    let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|e| {
-        format!("{s:?} is not an RFC 3339 time like 2026-12-03T15:00:00+08:00 ({e})")
+pub fn parse_rfc3339(s: &str) -> Result<Millis, TimeError> {
+    let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|reason| TimeError::NotRfc3339 {
+        text: s.to_owned(),
+        reason,
     })?;
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
-        .map_err(|_| format!("{s:?} is out of range"))
+        .map_err(|_| TimeError::OutOfRange { text: s.to_owned() })
 }
 
 /// RFC 3339 in UTC+8 of unix ms (milliseconds shown only when not zero).
@@ -50,7 +70,7 @@ pub fn times_in(value: &mut Value, keys: &[&str], path: &str) -> Result<(), (Str
                     match v {
                         Value::Null => {}
                         Value::String(s) => {
-                            let ms = parse_rfc3339(s).map_err(|e| (here.clone(), e))?;
+                            let ms = parse_rfc3339(s).map_err(|e| (here.clone(), e.to_string()))?;
                             *v = Value::from(ms);
                         }
                         _ => {
@@ -110,7 +130,16 @@ mod tests {
         assert_eq!(a, 1_796_281_200_000);
         assert_eq!(parse_rfc3339("2026-12-03T07:00:00.250Z").unwrap(), a + 250);
         assert!(parse_rfc3339("2026-12-03 15:00").is_err());
-        assert!(parse_rfc3339("tomorrow").unwrap_err().contains("RFC 3339"));
+        assert!(matches!(
+            parse_rfc3339("tomorrow"),
+            Err(TimeError::NotRfc3339 { text, .. }) if text == "tomorrow"
+        ));
+        assert!(
+            parse_rfc3339("tomorrow")
+                .unwrap_err()
+                .to_string()
+                .contains("RFC 3339")
+        );
     }
 
     #[test]

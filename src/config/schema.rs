@@ -209,18 +209,28 @@ pub struct Log {
 
 impl Log {
     /// [`Log::utc_offset`] parsed; the reason when it is not an offset.
-    pub fn offset(&self) -> Result<time::UtcOffset, String> {
+    pub fn offset(&self) -> Result<time::UtcOffset, BadUtcOffset> {
         parse_utc_offset(&self.utc_offset)
     }
 }
 
+/// A `log.utc_offset` that is not an offset from UTC.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an offset from UTC like \"+08:00\" or \"-05:00\"")]
+pub struct BadUtcOffset {
+    /// The text as given.
+    pub text: String,
+}
+
 /// `+HH:MM`, `-HH:MM` or `Z` (also `+HH`), up to 23:59 either way.
-pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
+pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, BadUtcOffset> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
         return Ok(time::UtcOffset::UTC);
     }
-    let bad = || format!("{text:?} is not an offset from UTC like \"+08:00\" or \"-05:00\"");
+    let bad = || BadUtcOffset {
+        text: text.to_owned(),
+    };
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1i8, &t[1..]),
         Some(b'-') => (-1i8, &t[1..]),
@@ -319,19 +329,81 @@ fn default_quarantine() -> Duration {
 
 /// `[routing]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RoutingFile")]
 pub struct Routing {
-    /// Extra or corrected number segments: prefix (3–7 digits) → carrier. Added to the
-    /// built-in table of mainland segments; a longer prefix wins.
-    #[serde(default)]
-    pub segments: BTreeMap<String, Carrier>,
+    /// Extra or corrected number prefixes (号段): prefix (3–7 digits) → carrier. Added to
+    /// the built-in table of mainland prefixes; a longer prefix wins.
+    pub prefixes: BTreeMap<String, Carrier>,
+    /// How the file spelled [`Routing::prefixes`], so an error names the key as written.
+    #[serde(skip)]
+    pub prefixes_key: PrefixesKey,
     /// A CSV of ported numbers (`number,carrier` per line) loaded at start.
-    #[serde(default)]
     pub portability_file: Option<PathBuf>,
     /// Carrier → carrier whose link takes its numbers when it has no link of its own,
     /// e.g. `broadnet = "mobile"`. Without an entry such numbers fail with the reason.
-    #[serde(default)]
     pub fallback: BTreeMap<Carrier, Carrier>,
+}
+
+/// The key the number prefixes came under: `[routing.prefixes]`, or `[routing.segments]`,
+/// its name before "segments" came to mean message parts only, which keeps working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrefixesKey {
+    /// `[routing.prefixes]` (or neither given).
+    #[default]
+    Prefixes,
+    /// `[routing.segments]`, the old name.
+    Segments,
+}
+
+impl PrefixesKey {
+    /// The key as written in the file, e.g. `routing.segments`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrefixesKey::Prefixes => "routing.prefixes",
+            PrefixesKey::Segments => "routing.segments",
+        }
+    }
+}
+
+/// `[routing]` as the file spells it: both names of the prefix table are read, so that
+/// giving both is an error rather than one silently winning.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingFile {
+    #[serde(default)]
+    prefixes: Option<BTreeMap<String, Carrier>>,
+    #[serde(default)]
+    segments: Option<BTreeMap<String, Carrier>>,
+    #[serde(default)]
+    portability_file: Option<PathBuf>,
+    #[serde(default)]
+    fallback: BTreeMap<Carrier, Carrier>,
+}
+
+/// `[routing]` gives the prefix table under both its names.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "both [routing.prefixes] and [routing.segments] are given; routing.segments is the old name of routing.prefixes: keep only [routing.prefixes]"
+)]
+pub struct BothPrefixKeys;
+
+impl TryFrom<RoutingFile> for Routing {
+    type Error = BothPrefixKeys;
+
+    fn try_from(file: RoutingFile) -> Result<Self, BothPrefixKeys> {
+        let (prefixes, prefixes_key) = match (file.prefixes, file.segments) {
+            (Some(_), Some(_)) => return Err(BothPrefixKeys),
+            (Some(p), None) => (p, PrefixesKey::Prefixes),
+            (None, Some(s)) => (s, PrefixesKey::Segments),
+            (None, None) => (BTreeMap::new(), PrefixesKey::Prefixes),
+        };
+        Ok(Routing {
+            prefixes,
+            prefixes_key,
+            portability_file: file.portability_file,
+            fallback: file.fallback,
+        })
+    }
 }
 
 /// Which protocol (and version) a link speaks.

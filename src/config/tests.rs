@@ -35,7 +35,7 @@ approval_validity = "72h"
 
 [routing]
 portability_file = "/etc/hongyan/ported.csv"
-[routing.segments]
+[routing.prefixes]
 "1929" = "broadnet"
 [routing.fallback]
 broadnet = "mobile"
@@ -101,6 +101,34 @@ fn key_of_error(from: &str, to: &str) -> (String, String) {
         Err(ConfigError::Invalid { key, reason }) => (key, reason),
         Err(e) => panic!("unexpected error {e}"),
     }
+}
+
+#[test]
+fn number_prefixes_are_read_under_their_old_name_too_and_errors_name_the_key_as_written() {
+    let new = with_env(GOOD).unwrap();
+    assert_eq!(new.routing.prefixes.get("1929"), Some(&Carrier::Broadnet));
+    assert_eq!(new.routing.prefixes_key, PrefixesKey::Prefixes);
+    let old_text = GOOD.replacen("[routing.prefixes]", "[routing.segments]", 1);
+    let old = with_env(&old_text).unwrap();
+    assert_eq!(old.routing.prefixes, new.routing.prefixes);
+    assert_eq!(old.routing.prefixes_key, PrefixesKey::Segments);
+    match with_env(&old_text.replacen("\"1929\" = \"broadnet\"", "\"0755\" = \"broadnet\"", 1)) {
+        Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "routing.segments.0755"),
+        other => panic!("expected an invalid old-named prefix, got {other:?}"),
+    }
+}
+
+#[test]
+fn number_prefixes_under_both_names_are_an_error_naming_both() {
+    let (key, reason) = key_of_error(
+        "[routing.fallback]",
+        "[routing.segments]\n\"1930\" = \"broadnet\"\n[routing.fallback]",
+    );
+    assert_eq!(key, "routing");
+    assert!(
+        reason.contains("[routing.prefixes]") && reason.contains("[routing.segments]"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -276,7 +304,7 @@ fn value_errors_name_the_key() {
         (
             "\"1929\" = \"broadnet\"",
             "\"0755\" = \"broadnet\"",
-            "routing.segments.0755",
+            "routing.prefixes.0755",
         ),
         (
             "broadnet = \"mobile\"",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::load::ConfigError;
 use super::schema::{Config, Link, LinkProtocol, Secret};
-use crate::route::SegmentTable;
+use crate::route::PrefixTable;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -71,7 +71,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         ));
     }
     if let Err(reason) = config.log.offset() {
-        return Err(ConfigError::invalid("log.utc_offset", reason));
+        return Err(ConfigError::invalid("log.utc_offset", reason.to_string()));
     }
     in_range(
         "queue.default_validity",
@@ -144,7 +144,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         let key = |field: &str| format!("webhook[{i}].{field}");
         unique_name(&hook.name, &mut hooks, &key("name"), "webhook")?;
         if let Err(reason) = crate::webhooks::parse_url(&hook.url) {
-            return Err(ConfigError::invalid(key("url"), reason));
+            return Err(ConfigError::invalid(key("url"), reason.to_string()));
         }
         hook.secret = resolve_secret(
             hook.secret.take(),
@@ -166,11 +166,12 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         in_range(&key("max_backoff"), hook.max_backoff, secs(1), secs(86_400))?;
     }
 
-    let mut table = SegmentTable::builtin();
-    for (prefix, carrier) in &config.routing.segments {
-        table.extend(prefix, *carrier).map_err(|e| {
-            ConfigError::invalid(format!("routing.segments.{prefix}"), e.to_string())
-        })?;
+    let mut table = PrefixTable::builtin();
+    let prefixes_key = config.routing.prefixes_key.as_str();
+    for (prefix, carrier) in &config.routing.prefixes {
+        table
+            .extend(prefix, *carrier)
+            .map_err(|e| ConfigError::invalid(format!("{prefixes_key}.{prefix}"), e.to_string()))?;
     }
 
     if config.links.is_empty() {

@@ -49,15 +49,34 @@ impl FormatTime for OffsetTimer {
     }
 }
 
+/// Why the logger could not be installed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    /// `log.level` (or `--log-level`) is not a tracing filter.
+    #[error("log.level {level:?}: {reason}")]
+    Level {
+        /// The filter as given.
+        level: String,
+        /// What the filter parser said.
+        reason: tracing_subscriber::filter::ParseError,
+    },
+    /// A global subscriber is already installed.
+    #[error("cannot install the logger: {0}")]
+    Install(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Installs the global subscriber with timestamps in China time. Fails when `level` is
 /// not a filter or a subscriber is already installed.
-pub fn init(level: &str, format: LogFormat) -> Result<(), String> {
+pub fn init(level: &str, format: LogFormat) -> Result<(), LoggingError> {
     init_at(level, format, CHINA)
 }
 
 /// Like [`init`], with timestamps at `offset` (`log.utc_offset`).
-pub fn init_at(level: &str, format: LogFormat, offset: UtcOffset) -> Result<(), String> {
-    let filter = EnvFilter::try_new(level).map_err(|e| format!("log.level {level:?}: {e}"))?;
+pub fn init_at(level: &str, format: LogFormat, offset: UtcOffset) -> Result<(), LoggingError> {
+    let filter = EnvFilter::try_new(level).map_err(|reason| LoggingError::Level {
+        level: level.to_owned(),
+        reason,
+    })?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(OffsetTimer(offset))
@@ -67,7 +86,7 @@ pub fn init_at(level: &str, format: LogFormat, offset: UtcOffset) -> Result<(), 
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-    done.map_err(|e| format!("cannot install the logger: {e}"))
+    done.map_err(LoggingError::Install)
 }
 
 /// Colour codes are for a person at a terminal; in journald, files and JSON they are

@@ -20,12 +20,8 @@
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
 //! | `datadir.rs` | creating the data directory owner-only; warning when others can read it |
 //! | `logging.rs` | the tracing subscriber: text or JSON, filter from `log.level` |
-//! | `bench.rs` | `hongyan bench --durable`: durable end-to-end throughput through the whole daemon |
-//! | `demo.rs` | `hongyan demo`: sample traffic through the demo daemon, printed as tables |
 
-pub mod bench;
 pub mod datadir;
-pub mod demo;
 pub mod lock;
 pub mod logging;
 pub mod notify;
@@ -36,11 +32,12 @@ mod wait;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::Config;
 use crate::dispatch::{Changes, LinkRunner, LinkView, Submitter, scheduler};
+use crate::shutdown::{Shutdown, ShutdownGuard};
 use crate::sim::SimHandle;
 use crate::store::{StoreHandle, UnconfirmedSegment};
 use crate::workflow::Workflow;
@@ -108,12 +105,6 @@ pub enum DaemonError {
         #[source]
         source: crate::link::LinkError,
     },
-    /// Something the demo needed did not happen.
-    #[error("demo: {0}")]
-    Demo(String),
-    /// Writing the demo's output failed.
-    #[error("output: {0}")]
-    Output(#[from] std::io::Error),
 }
 
 /// Starts daemons.
@@ -163,7 +154,10 @@ pub struct DaemonHandle {
     sims: Vec<(String, SimHandle)>,
     wake: Vec<Arc<Notify>>,
     changes: Changes,
-    stop: watch::Sender<bool>,
+    /// Stops the scheduler, retention, webhooks and workflow tasks.
+    shutdown: Shutdown,
+    /// A handle dropped without [`DaemonHandle::shutdown`] still stops those tasks.
+    _stop_on_drop: ShutdownGuard,
     scheduler: JoinHandle<()>,
     retention: JoinHandle<()>,
     retention_counters: Arc<retention::RetentionCounters>,
@@ -263,9 +257,14 @@ impl DaemonHandle {
         if retention.is_zero() {
             return Ok(crate::store::PurgeOutcome::default());
         }
-        let stop = self.stop.subscribe();
-        let out =
-            retention::run_once(&self.store, retention, now, retention::PASS_BUDGET, &stop).await?;
+        let out = retention::run_once(
+            &self.store,
+            retention,
+            now,
+            retention::PASS_BUDGET,
+            &self.shutdown,
+        )
+        .await?;
         self.retention_counters.record(&out);
         Ok(out)
     }
@@ -277,7 +276,7 @@ impl DaemonHandle {
     pub async fn shutdown(self, deadline: Duration) -> ShutdownReport {
         tracing::info!(?deadline, "shutting down");
         self.submitter.close();
-        let _ = self.stop.send(true);
+        self.shutdown.trigger();
         let _ = self.scheduler.await;
         let _ = self.retention.await;
         let _ = self.workflow_task.await;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::shutdown::Shutdown;
 use crate::store::{Millis, PurgeOutcome, StoreError, StoreHandle, now_millis};
 
 /// How often the purge runs.
@@ -53,13 +53,13 @@ impl RetentionCounters {
 }
 
 /// Starts the task; `retention` zero keeps everything (the task ends at once). It ends
-/// when `stop` turns true, also between the passes of a purge. Each purge is added to
+/// when `stop` is triggered, also between the passes of a purge. Each purge is added to
 /// `counters`.
 pub fn start(
     store: StoreHandle,
     retention: Duration,
     counters: Arc<RetentionCounters>,
-    mut stop: watch::Receiver<bool>,
+    stop: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         if retention.is_zero() {
@@ -70,9 +70,9 @@ pub fn start(
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(next) => {}
-                _ = stop.changed() => return,
+                _ = stop.triggered() => return,
             }
-            if *stop.borrow() {
+            if stop.is_triggered() {
                 return;
             }
             match run_once(&store, retention, now_millis(), PASS_BUDGET, &stop).await {
@@ -85,13 +85,13 @@ pub fn start(
 }
 
 /// One purge: passes of `budget` until everything older than `now - retention` has been
-/// looked at (or `stop` turns true). Returns the totals.
+/// looked at (or `stop` is triggered). Returns the totals.
 pub async fn run_once(
     store: &StoreHandle,
     retention: Duration,
     now: Millis,
     budget: usize,
-    stop: &watch::Receiver<bool>,
+    stop: &Shutdown,
 ) -> Result<PurgeOutcome, StoreError> {
     let keep = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     let cutoff = now.saturating_sub(keep);
@@ -102,7 +102,7 @@ pub async fn run_once(
         let pass = store.purge(cutoff, after, budget).await?;
         total.add(&pass);
         match pass.resume_after {
-            Some(next) if !*stop.borrow() => after = next,
+            Some(next) if !stop.is_triggered() => after = next,
             _ => break,
         }
         // Half the writer at most: as long a pause as the pass took, so sending and the
@@ -165,7 +165,7 @@ mod tests {
         for i in 0..7 {
             old.push(delivered(&store, &format!("1380000{i:04}"), now).await);
         }
-        let (_stop_tx, stop) = watch::channel(false);
+        let stop = Shutdown::new();
         // Nothing is old yet.
         let none = run_once(&store, 180 * DAY, now, 2, &stop).await.unwrap();
         assert!(none.is_empty());
@@ -189,8 +189,8 @@ mod tests {
         for i in 0..5 {
             delivered(&store, &format!("1380000{i:04}"), now).await;
         }
-        let (stop_tx, stop) = watch::channel(false);
-        stop_tx.send(true).unwrap();
+        let stop = Shutdown::new();
+        stop.trigger();
         let out = run_once(&store, DAY, now + 2 * 86_400_000, 2, &stop)
             .await
             .unwrap();
@@ -201,17 +201,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_task_ends_on_stop_and_at_once_without_retention() {
         let (_db, store) = temp_store("task");
-        let (stop_tx, stop) = watch::channel(false);
+        let stop = Shutdown::new();
         let task = start(store.clone(), 180 * DAY, Arc::default(), stop.clone());
         tokio::time::sleep(FIRST_AFTER / 2).await;
         assert!(!task.is_finished());
-        stop_tx.send(true).unwrap();
+        stop.trigger();
         tokio::time::timeout(Duration::from_secs(1), task)
             .await
             .unwrap()
             .unwrap();
-        // Retention 0: the task ends by itself.
-        let forever = start(store.clone(), Duration::ZERO, Arc::default(), stop);
+        // Retention 0: the task ends by itself, with nobody stopping it.
+        let forever = start(
+            store.clone(),
+            Duration::ZERO,
+            Arc::default(),
+            Shutdown::new(),
+        );
         tokio::time::timeout(Duration::from_secs(1), forever)
             .await
             .unwrap()

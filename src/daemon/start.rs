@@ -14,7 +14,8 @@ use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
 use crate::link::Link;
-use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
+use crate::route::{Carrier, PortabilityTable, PrefixTable, Router};
+use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{
     RecoveryAction, StoreHandle, StoreOptions, Synchronous, UnconfirmedSegment, now_millis,
@@ -75,7 +76,7 @@ pub(super) async fn start(
             source: e,
         });
     }
-    let (stop, stop_rx) = watch::channel(false);
+    let shutdown = Shutdown::new();
     let changes = Changes::default();
     let mut runners: Vec<LinkRunner> = Vec::new();
     let mut sims: Vec<(String, SimHandle)> = Vec::new();
@@ -118,20 +119,20 @@ pub(super) async fn start(
         wake_all.clone(),
         changes.clone(),
         config.queue.report_timeout,
-        stop_rx.clone(),
+        stop_flag(shutdown.child()),
     );
     let retention_counters = Arc::new(super::retention::RetentionCounters::default());
     let retention = super::retention::start(
         store.clone(),
         config.storage.retention,
         Arc::clone(&retention_counters),
-        stop_rx.clone(),
+        shutdown.child(),
     );
     let webhooks = crate::webhooks::start(
         store.clone(),
         config.webhooks.clone(),
         changes.clone(),
-        stop_rx.clone(),
+        shutdown.child(),
     );
     let (workflow, workflow_task) = Workflow::start(
         store.clone(),
@@ -139,7 +140,7 @@ pub(super) async fn start(
         config.clone(),
         Clock::System,
         changes.subscribe_inbox(),
-        stop_rx,
+        stop_flag(shutdown.child()),
     );
     tracing::info!(
         links = runners.len(),
@@ -154,7 +155,8 @@ pub(super) async fn start(
         sims,
         wake: wake_all,
         changes,
-        stop,
+        _stop_on_drop: shutdown.trigger_on_drop(),
+        shutdown,
         scheduler,
         retention,
         retention_counters,
@@ -164,6 +166,21 @@ pub(super) async fn start(
         recovered,
         _lock: lock,
     })
+}
+
+/// A `watch<bool>` stop flag that follows `shutdown`, for the parts whose constructors
+/// do not take a [`Shutdown`] yet (the dispatch scheduler, the workflow engine).
+fn stop_flag(shutdown: Shutdown) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = shutdown.triggered() => {
+                let _ = tx.send(true);
+            }
+            _ = tx.closed() => {}
+        }
+    });
+    rx
 }
 
 /// Links serving one carrier share its queue, so a message counted with one link's text
@@ -192,11 +209,12 @@ fn check_shared_carriers(config: &Config) -> Result<(), DaemonError> {
 }
 
 fn build_router(config: &Config) -> Result<Router, DaemonError> {
-    let mut table = SegmentTable::builtin();
-    for (prefix, carrier) in &config.routing.segments {
+    let mut table = PrefixTable::builtin();
+    let prefixes_key = config.routing.prefixes_key.as_str();
+    for (prefix, carrier) in &config.routing.prefixes {
         table
             .extend(prefix, *carrier)
-            .map_err(|e| config_error(format!("routing.segments.{prefix}"), e.to_string()))?;
+            .map_err(|e| config_error(format!("{prefixes_key}.{prefix}"), e.to_string()))?;
     }
     let mut portability = PortabilityTable::new();
     if let Some(path) = &config.routing.portability_file {

@@ -3,6 +3,7 @@
 //! always bounded.
 
 use std::future::Future;
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -23,7 +24,8 @@ pub struct WaitTimeout {
 }
 
 impl DaemonHandle {
-    /// Waits until `check` returns `Some`, re-checking after every store change.
+    /// Waits until `check` breaks with the value, re-checking after every store change;
+    /// until then it continues with a description of what it saw, for the timeout.
     async fn wait_for<T, F, Fut>(
         &self,
         what: String,
@@ -32,7 +34,7 @@ impl DaemonHandle {
     ) -> Result<T, WaitTimeout>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, String>>,
+        Fut: Future<Output = ControlFlow<T, String>>,
     {
         let mut rx = self.changes.subscribe();
         let deadline = Instant::now() + timeout;
@@ -40,8 +42,8 @@ impl DaemonHandle {
             // Marked seen before looking, so a change during the look wakes the next wait.
             rx.borrow_and_update();
             let last = match check().await {
-                Ok(t) => return Ok(t),
-                Err(last) => last,
+                Break(t) => return Ok(t),
+                Continue(last) => last,
             };
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => {}
@@ -69,9 +71,9 @@ impl DaemonHandle {
             let done = &done;
             async move {
                 match store.job_status(job_id).await {
-                    Ok(Some(st)) if done(&st) => Ok(st),
-                    Ok(st) => Err(format!("{st:?}")),
-                    Err(e) => Err(e.to_string()),
+                    Ok(Some(st)) if done(&st) => Break(st),
+                    Ok(st) => Continue(format!("{st:?}")),
+                    Err(e) => Continue(e.to_string()),
                 }
             }
         })
@@ -103,9 +105,9 @@ impl DaemonHandle {
             let done = &done;
             async move {
                 match store.inbox_list(false, 1000).await {
-                    Ok(list) if done(&list) => Ok(list),
-                    Ok(list) => Err(format!("{} messages", list.len())),
-                    Err(e) => Err(e.to_string()),
+                    Ok(list) if done(&list) => Break(list),
+                    Ok(list) => Continue(format!("{} messages", list.len())),
+                    Err(e) => Continue(e.to_string()),
                 }
             }
         })
@@ -119,9 +121,9 @@ impl DaemonHandle {
             let store = store.clone();
             async move {
                 match store.webhook_backlog().await {
-                    Ok(b) if b.is_empty() => Ok(()),
-                    Ok(b) => Err(format!("{b:?}")),
-                    Err(e) => Err(e.to_string()),
+                    Ok(b) if b.is_empty() => Break(()),
+                    Ok(b) => Continue(format!("{b:?}")),
+                    Err(e) => Continue(e.to_string()),
                 }
             }
         })

@@ -31,7 +31,6 @@
 //! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
 //! | [`WriteHook`] | `hook.rs` | the owner told which parts are about to be written, before their bytes reach the socket |
-//! | [`bench::run_load_bench`] | `bench.rs` | the end-to-end load bench against the in-process simulator |
 //!
 //! # Using a link
 //!
@@ -131,7 +130,6 @@
 
 mod ack;
 mod backoff;
-pub mod bench;
 mod cmpp;
 mod config;
 mod deadline;

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`Carrier`] | `carrier.rs` | the four carriers, their config/CSV names (`mobile`, `cmcc`, `中国移动`, …) |
 //! | [`normalize`], [`Msisdn`] | `number.rs` | user input → 11-digit number, or a [`NumberError`] a user can act on |
-//! | [`SegmentTable`] | `segments.rs` | built-in mainland segments (号段), longest-prefix lookup, config overrides |
+//! | [`PrefixTable`] | `prefixes.rs` | built-in mainland number prefixes (号段), longest-prefix lookup, config overrides |
 //! | [`PortabilityTable`] | `portability.rs` | per-number overrides for ported numbers (携号转网), CSV import |
 //! | [`Router`] | `router.rs` | the decision: carrier, then that carrier's link or an explicit fallback |
 //!
@@ -34,16 +34,16 @@
 mod carrier;
 mod number;
 mod portability;
+mod prefixes;
 mod router;
-mod segments;
 
 pub use carrier::{Carrier, CarrierParseError};
 pub use number::{MSISDN_DIGITS, Msisdn, NumberError, normalize};
 pub use portability::{ImportError, ImportReport, PortabilityTable, RejectedRow, RowError};
+pub use prefixes::{
+    BUILTIN, MAX_PREFIX_DIGITS, MIN_PREFIX_DIGITS, Prefix, PrefixEntry, PrefixError, PrefixKind,
+    PrefixProblem, PrefixTable,
+};
 pub use router::{
     Duplicate, FallbackError, Rejected, Route, RouteBatch, RouteError, RouteSource, Routed, Router,
-};
-pub use segments::{
-    BUILTIN, MAX_PREFIX_DIGITS, MIN_PREFIX_DIGITS, Prefix, Segment, SegmentError, SegmentKind,
-    SegmentProblem, SegmentTable,
 };

@@ -18,8 +18,8 @@
 //!   codes (`10086`, `95588`, `106…`, `12345`, `400…`), numbers not starting with 1, and
 //!   the wrong number of digits.
 //!
-//! Whether the 3–4 digit segment belongs to a carrier is the segment table's decision
-//! (`segments.rs`), which reports [`NumberError::UnknownSegment`].
+//! Whether the 3–4 digit segment belongs to a carrier is the prefix table's decision
+//! (`prefixes.rs`), which reports [`NumberError::UnknownPrefix`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,7 +36,7 @@ const QUOTED_DIGITS: usize = 20;
 ///
 /// Only [`normalize`] (and the `FromStr` / serde impls built on it) make one, so every
 /// value is 11 ASCII digits starting with `1`. The segment is *not* guaranteed to be
-/// allocated — that is for the segment table to say.
+/// allocated — that is for the prefix table to say.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Msisdn([u8; MSISDN_DIGITS]);
 
@@ -177,12 +177,13 @@ pub enum NumberError {
         /// How many digits it has, country code removed.
         digits: usize,
     },
-    /// Well-formed, but no carrier is known for its segment.
+    /// Well-formed, but no carrier is known for its prefix (号段). Its API code stays
+    /// `unknown_segment`, as published.
     #[error(
         "no carrier is known for numbers starting {prefix}; if it is a newly allocated \
-         segment, add it to the segment table in the config"
+         prefix, add it to [routing.prefixes] in the config"
     )]
-    UnknownSegment {
+    UnknownPrefix {
         /// The shortest leading digits that no table entry covers.
         prefix: String,
     },
@@ -200,7 +201,7 @@ impl NumberError {
             NumberError::ServiceCode { .. } => "service_code",
             NumberError::NotMobile { .. } => "not_mobile",
             NumberError::WrongLength { .. } => "wrong_length",
-            NumberError::UnknownSegment { .. } => "unknown_segment",
+            NumberError::UnknownPrefix { .. } => "unknown_segment",
         }
     }
 }
@@ -638,8 +639,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_segment_message() {
-        let err = NumberError::UnknownSegment {
+    fn unknown_prefix_message() {
+        let err = NumberError::UnknownPrefix {
             prefix: "1741".into(),
         };
         assert!(
@@ -647,6 +648,7 @@ mod tests {
                 .starts_with("no carrier is known for numbers starting 1741;"),
             "{err}"
         );
+        assert!(err.to_string().contains("[routing.prefixes]"), "{err}");
         assert_eq!(err.code(), "unknown_segment");
     }
 
@@ -702,7 +704,7 @@ mod tests {
                 digits: String::new(),
             },
             NumberError::WrongLength { digits: 0 },
-            NumberError::UnknownSegment {
+            NumberError::UnknownPrefix {
                 prefix: String::new(),
             },
         ];

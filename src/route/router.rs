@@ -12,7 +12,7 @@
 //! "Has a link" means *configured*: a link that is down right now is a reason to wait,
 //! not to re-route, so the router never looks at connection state.
 //!
-//! Order of the decision: [`normalize`] → portability override (携号转网) → segment table
+//! Order of the decision: [`normalize`] → portability override (携号转网) → prefix table
 //! (longest prefix) → the carrier's link → an explicit fallback.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -22,14 +22,14 @@ use serde::Serialize;
 use super::carrier::Carrier;
 use super::number::{Msisdn, NumberError, normalize};
 use super::portability::PortabilityTable;
-use super::segments::{Prefix, SegmentTable};
+use super::prefixes::{Prefix, PrefixTable};
 
 /// Where a route took the number's carrier from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RouteSource {
-    /// The segment table entry with this prefix.
-    Segment(Prefix),
+    /// The prefix table entry with this prefix.
+    Prefix(Prefix),
     /// A portability override for this very number.
     Portability,
 }
@@ -113,7 +113,7 @@ pub struct FallbackError(pub Carrier);
 /// Routes recipient numbers to links.
 #[derive(Debug, Clone, Default)]
 pub struct Router {
-    table: SegmentTable,
+    table: PrefixTable,
     portability: PortabilityTable,
     links: BTreeSet<Carrier>,
     fallbacks: BTreeMap<Carrier, Carrier>,
@@ -121,7 +121,7 @@ pub struct Router {
 
 impl Router {
     /// A router over these tables, with no links and no fallbacks yet.
-    pub fn new(table: SegmentTable, portability: PortabilityTable) -> Router {
+    pub fn new(table: PrefixTable, portability: PortabilityTable) -> Router {
         Router {
             table,
             portability,
@@ -183,13 +183,13 @@ impl Router {
             .collect()
     }
 
-    /// The segment table.
-    pub fn table(&self) -> &SegmentTable {
+    /// The prefix table.
+    pub fn table(&self) -> &PrefixTable {
         &self.table
     }
 
-    /// The segment table, for config changes.
-    pub fn table_mut(&mut self) -> &mut SegmentTable {
+    /// The prefix table, for config changes.
+    pub fn table_mut(&mut self) -> &mut PrefixTable {
         &mut self.table
     }
 
@@ -209,7 +209,7 @@ impl Router {
             return Ok((carrier, RouteSource::Portability));
         }
         let segment = self.table.lookup(msisdn)?;
-        Ok((segment.carrier, RouteSource::Segment(segment.prefix)))
+        Ok((segment.carrier, RouteSource::Prefix(segment.prefix)))
     }
 
     /// Routes user input: normalise, find the carrier, pick the link.
@@ -339,7 +339,7 @@ pub struct Duplicate {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::route::segments::BUILTIN;
+    use crate::route::prefixes::BUILTIN;
     use Carrier::{Broadnet, Mobile, Telecom, Unicom};
     use proptest::prelude::*;
 
@@ -371,7 +371,7 @@ mod tests {
             assert!(!route.fallback);
             assert_eq!(
                 route.source,
-                RouteSource::Segment(Prefix::parse(&prefix.to_string()).unwrap())
+                RouteSource::Prefix(Prefix::parse(&prefix.to_string()).unwrap())
             );
             assert_eq!(route.msisdn, n(input));
         }
@@ -470,7 +470,7 @@ mod tests {
         );
         assert_eq!(
             route.source,
-            RouteSource::Segment(Prefix::parse("130").unwrap())
+            RouteSource::Prefix(Prefix::parse("130").unwrap())
         );
 
         // Telecom → Unicom → Mobile does not chain.
@@ -552,7 +552,7 @@ mod tests {
         );
         assert_eq!(
             r.route("17410000000"),
-            Err(RouteError::Number(NumberError::UnknownSegment {
+            Err(RouteError::Number(NumberError::UnknownPrefix {
                 prefix: "1741".into()
             }))
         );
@@ -565,7 +565,7 @@ mod tests {
         r.table_mut().extend("1741", Telecom).unwrap();
         assert_eq!(r.route("17410000000").unwrap().carrier, Telecom);
         assert_eq!(r.table().len(), BUILTIN.len() + 1);
-        let r2 = Router::new(SegmentTable::empty(), PortabilityTable::new());
+        let r2 = Router::new(PrefixTable::empty(), PortabilityTable::new());
         assert_eq!(
             r2.route("13800138000").unwrap_err().code(),
             "unknown_segment"
@@ -641,7 +641,7 @@ mod tests {
                 "msisdn": "13800138000",
                 "carrier": "mobile",
                 "via": "mobile",
-                "source": {"segment": "138"},
+                "source": {"prefix": "138"},
                 "fallback": false
             })
         );

@@ -11,7 +11,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{DeliverId, Number, Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, GatewayState, Number, Outbound, SimMsgId};
 
 const PDU: &str = "CMPP_DELIVER";
 
@@ -91,7 +91,7 @@ impl CmppGateway {
 }
 
 /// A fresh block of `n` gateway ids; the first one.
-fn msg_id(shared: &Shared, n: u32, now: &Now) -> MsgId {
+fn msg_id(shared: &GatewayState, n: u32, now: &Now) -> MsgId {
     let (t, first) = shared.ids.alloc(n, now);
     let ts = cmpp::Timestamp::new(t.month, t.day, t.hour, t.minute, t.second);
     let seq = u16::try_from(first).unwrap_or(0);
@@ -188,7 +188,7 @@ impl Gateway for CmppGateway {
         &mut self,
         ob: &mut Outbound,
         seq: u32,
-        shared: &Shared,
+        shared: &GatewayState,
         now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {

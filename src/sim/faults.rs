@@ -76,7 +76,7 @@ impl FaultState {
 #[derive(Debug, Clone)]
 pub struct Faults {
     pub(crate) state: Arc<FaultState>,
-    pub(crate) shared: Arc<super::shared::Shared>,
+    pub(crate) shared: Arc<super::shared::GatewayState>,
 }
 
 impl Faults {

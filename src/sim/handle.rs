@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::SimError;
@@ -19,9 +19,10 @@ use super::mo::MoSpec;
 use super::reverse;
 use super::session::serve;
 use super::sgip::SgipGateway;
-use super::shared::{ReceivedSubmit, Shared, lock};
+use super::shared::{GatewayState, ReceivedSubmit, lock};
 use super::smgp::SmgpGateway;
 use super::stats::SimStats;
+use crate::shutdown::{Shutdown, ShutdownGuard};
 
 /// Starts simulators.
 #[derive(Debug)]
@@ -34,7 +35,7 @@ impl Simulator {
         config.validate()?;
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shutdown = Shutdown::new();
         let (reverse_tx, reverse_rx) = if config.protocol == SimProtocol::Sgip {
             let (tx, rx) = mpsc::unbounded_channel();
             (Some(tx), Some(rx))
@@ -42,26 +43,27 @@ impl Simulator {
             (None, None)
         };
         let protocol = config.protocol;
-        let shared = Arc::new(Shared::new(config, reverse_tx));
+        let shared = Arc::new(GatewayState::new(config, reverse_tx));
         let mut tasks = Vec::new();
         if let Some(rx) = reverse_rx {
             tasks.push(tokio::spawn(reverse::run(
                 Arc::clone(&shared),
                 rx,
-                shutdown_rx.clone(),
+                shutdown.clone(),
             )));
         }
         tasks.push(tokio::spawn(accept_loop(
             listener,
             Arc::clone(&shared),
-            shutdown_rx,
+            shutdown.clone(),
         )));
         tracing::info!(protocol = %protocol, listen = %local_addr, "simulator started");
         Ok(SimHandle {
             inner: Arc::new(Inner {
                 shared,
                 local_addr,
-                shutdown: shutdown_tx,
+                _stop_on_drop: shutdown.trigger_on_drop(),
+                shutdown,
                 tasks: std::sync::Mutex::new(tasks),
                 reference: AtomicU16::new(1),
             }),
@@ -69,14 +71,10 @@ impl Simulator {
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn accept_loop(listener: TcpListener, shared: Arc<GatewayState>, shutdown: Shutdown) {
     loop {
         let accepted = tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = shutdown.triggered() => return,
             a = listener.accept() => a,
         };
         let (stream, peer) = match accepted {
@@ -115,9 +113,11 @@ async fn accept_loop(
 
 #[derive(Debug)]
 struct Inner {
-    shared: Arc<Shared>,
+    shared: Arc<GatewayState>,
     local_addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
+    shutdown: Shutdown,
+    /// The last handle dropped without [`SimHandle::shutdown`] still stops the tasks.
+    _stop_on_drop: ShutdownGuard,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
     reference: AtomicU16,
 }
@@ -164,7 +164,7 @@ impl SimHandle {
     /// watch `mo_sent` / `mo_acked` for their progress.
     pub async fn deliver_mo(&self, mo: MoSpec) -> Result<(), SimError> {
         let shared = &self.inner.shared;
-        if *self.inner.shutdown.borrow() {
+        if self.inner.shutdown.is_triggered() {
             return Err(SimError::Shutdown);
         }
         let account = shared
@@ -227,7 +227,7 @@ impl SimHandle {
     /// Stop accepting, close every connection (the SGIP reverse one with Unbind) and
     /// wait for the tasks to end (bounded).
     pub async fn shutdown(self) {
-        let _ = self.inner.shutdown.send(true);
+        self.inner.shutdown.trigger();
         let tasks: Vec<_> = lock(&self.inner.tasks).drain(..).collect();
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
@@ -237,5 +237,33 @@ impl SimHandle {
             .wait_until(|s| s.open_connections == 0, Duration::from_secs(5))
             .await;
         tracing::info!(listen = %self.inner.local_addr, "simulator stopped");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::sim::Account;
+
+    #[tokio::test]
+    async fn dropping_the_last_handle_stops_the_simulator() {
+        let mut config = SimConfig::new(SimProtocol::Cmpp3);
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.accounts = vec![Account::new("901234", "secret")];
+        let handle = Simulator::start(config).await.unwrap();
+        let addr = handle.local_addr();
+        let clone = handle.clone();
+        drop(handle);
+        // A clone still controls it: still listening.
+        drop(tokio::net::TcpStream::connect(addr).await.unwrap());
+        drop(clone);
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the listener closes once the last handle is gone");
     }
 }

@@ -54,9 +54,7 @@
 //! | `reverse.rs` | the SGIP SMG → SP connection for Deliver and Report |
 //! | `mo.rs` | [`MoSpec`]: an MO message and how it is cut into parts |
 //! | `handle.rs` | [`Simulator::start`] and [`SimHandle`] |
-//! | `cli.rs` | [`SimulateArgs`] and [`run_cli`] for `hongyan simulate` |
 
-mod cli;
 mod cmpp;
 mod config;
 mod faults;
@@ -70,7 +68,6 @@ mod shared;
 mod smgp;
 mod stats;
 
-pub use cli::{SimulateArgs, run_cli};
 pub use config::{Account, SimConfig, SimProtocol};
 pub use faults::Faults;
 pub use handle::{SimHandle, Simulator};

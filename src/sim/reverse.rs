@@ -15,15 +15,16 @@ use sgip::codec::Decoder;
 use sgip::{Bind, Body, Deliver, Pdu, Report, ReportState, SequenceGenerator, SequenceNumber};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use wire::EncodeError;
 
 use super::ids::Outcome;
 use super::session::{MALFORMED, sim_event};
-use super::shared::{DeliverId, Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, GatewayState, Outbound, SimMsgId};
 use super::stats::Stats;
 use crate::clock::ChinaTime;
+use crate::shutdown::Shutdown;
 
 /// At most this many commands outstanding (sgip.md §5: 32).
 const WINDOW: usize = 32;
@@ -93,9 +94,9 @@ fn encode(ob: &Outbound, seq: SequenceNumber, out: &mut BytesMut) -> Result<(), 
 
 /// The reverse-connection task: runs until shutdown.
 pub(crate) async fn run(
-    shared: Arc<Shared>,
+    shared: Arc<GatewayState>,
     mut rx: mpsc::UnboundedReceiver<Outbound>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
     let mut queue: VecDeque<Outbound> = VecDeque::new();
     let mut seqs = SequenceGenerator::new(shared.config.gateway_id);
@@ -103,7 +104,7 @@ pub(crate) async fn run(
     loop {
         if queue.is_empty() {
             tokio::select! {
-                _ = shutdown.changed() => return,
+                _ = shutdown.triggered() => return,
                 ob = rx.recv() => match ob {
                     Some(ob) => queue.push_back(ob),
                     None => return,
@@ -117,7 +118,7 @@ pub(crate) async fn run(
             &mut unacked,
             &mut rx,
             &mut seqs,
-            &mut shutdown,
+            &shutdown,
         )
         .await;
         // Unanswered commands go first on the next connection, in their order.
@@ -139,7 +140,7 @@ pub(crate) async fn run(
                 let backoff = Duration::from_millis(100u64 << failures.min(6));
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "SGIP reverse connection failed");
                 tokio::select! {
-                    _ = shutdown.changed() => return,
+                    _ = shutdown.triggered() => return,
                     _ = sleep(backoff) => {}
                 }
             }
@@ -163,12 +164,12 @@ async fn read_pdu(
 }
 
 async fn connection(
-    shared: &Shared,
+    shared: &GatewayState,
     queue: &mut VecDeque<Outbound>,
     unacked: &mut HashMap<SequenceNumber, Outbound>,
     rx: &mut mpsc::UnboundedReceiver<Outbound>,
     seqs: &mut SequenceGenerator,
-    shutdown: &mut watch::Receiver<bool>,
+    shutdown: &Shutdown,
 ) -> Result<Ended, ReverseError> {
     let cfg = &shared.config;
     let (Some(addr), Some(account)) = (cfg.sgip_sp_listener, cfg.sgip_sp_account.as_ref()) else {
@@ -223,13 +224,13 @@ struct Io<'a> {
 
 /// The bound part of a reverse connection.
 async fn bound(
-    shared: &Shared,
+    shared: &GatewayState,
     io: Io<'_>,
     queue: &mut VecDeque<Outbound>,
     unacked: &mut HashMap<SequenceNumber, Outbound>,
     rx: &mut mpsc::UnboundedReceiver<Outbound>,
     seqs: &mut SequenceGenerator,
-    shutdown: &mut watch::Receiver<bool>,
+    shutdown: &Shutdown,
 ) -> Result<Ended, ReverseError> {
     let cfg = &shared.config;
     let Io {
@@ -292,7 +293,7 @@ async fn bound(
         // Paused (fault): the SP's answers wait unread in the socket.
         let reading = !shared.faults.reads_paused();
         tokio::select! {
-            _ = shutdown.changed() => {
+            _ = shutdown.triggered() => {
                 unbind(stream, seqs, codec, rbuf).await;
                 return Ok(Ended::Shutdown);
             }

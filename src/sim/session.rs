@@ -19,15 +19,16 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use wire::{CodecError, EncodeError};
 
 use super::ids::{Now, Outcome};
 use super::shared::{
-    ConnCmd, MoPart, Number, Outbound, ReceivedSubmit, ReportJob, Shared, SimMsgId,
+    ConnCmd, GatewayState, MoPart, Number, Outbound, ReceivedSubmit, ReportJob, SimMsgId,
 };
 use super::stats::Stats;
+use crate::shutdown::Shutdown;
 
 /// Stop reading while this many answer bytes wait for the peer.
 pub(crate) const HIGH_WATER: usize = 1 << 20;
@@ -118,7 +119,7 @@ pub(crate) trait Gateway: Send + 'static {
         &mut self,
         ob: &mut Outbound,
         seq: u32,
-        shared: &Shared,
+        shared: &GatewayState,
         now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError>;
@@ -135,7 +136,7 @@ enum Timed {
 /// Per-connection state the protocols work on.
 #[derive(Debug)]
 pub(crate) struct Session {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<GatewayState>,
     pub(crate) conn_id: u64,
     pub(crate) peer: SocketAddr,
     pub(crate) account: Option<usize>,
@@ -539,8 +540,8 @@ pub(crate) async fn serve<G: Gateway>(
     mut g: G,
     stream: TcpStream,
     peer: SocketAddr,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
+    shared: Arc<GatewayState>,
+    shutdown: Shutdown,
 ) {
     let _ = stream.set_nodelay(true);
     let c = &shared.stats.c;
@@ -569,7 +570,7 @@ pub(crate) async fn serve<G: Gateway>(
     };
     tracing::debug!(protocol = G::NAME, conn = s.conn_id, %peer, "connection accepted");
     let (mut rd, wr) = stream.into_split();
-    let end = drive(&mut g, &mut s, &mut rd, &wr, &mut rx, &mut shutdown).await;
+    let end = drive(&mut g, &mut s, &mut rd, &wr, &mut rx, &shutdown).await;
     // Write out what is answered (bounded: a peer that stopped reading gets cut off).
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         while !s.wbuf.is_empty() {
@@ -599,7 +600,7 @@ async fn drive<G: Gateway>(
     rd: &mut tokio::net::tcp::OwnedReadHalf,
     wr: &OwnedWriteHalf,
     rx: &mut mpsc::UnboundedReceiver<ConnCmd>,
-    shutdown: &mut watch::Receiver<bool>,
+    shutdown: &Shutdown,
 ) -> End {
     let mut rbuf = BytesMut::with_capacity(64 * 1024);
     let keepalive = s.shared.config.keepalive_interval;
@@ -617,7 +618,7 @@ async fn drive<G: Gateway>(
         let can_read = s.wbuf.len() < HIGH_WATER && !s.shared.faults.reads_paused();
         tokio::select! {
             biased;
-            _ = shutdown.changed() => return End::Shutdown,
+            _ = shutdown.triggered() => return End::Shutdown,
             r = wr.writable(), if !s.wbuf.is_empty() => {
                 if let Err(e) = r {
                     return End::Io(e);

@@ -9,7 +9,7 @@ use wire::{CodecError, EncodeError};
 
 use super::ids::Now;
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{Number, Outbound, Shared, SimMsgId};
+use super::shared::{GatewayState, Number, Outbound, SimMsgId};
 
 /// Result 11 "node busy": SGIP's flow-control answer.
 pub(crate) const FLOW_CONTROL: u8 = sgip::status::NODE_BUSY;
@@ -133,7 +133,7 @@ impl Gateway for SgipGateway {
         &mut self,
         _ob: &mut Outbound,
         _seq: u32,
-        _shared: &Shared,
+        _shared: &GatewayState,
         _now: &Now,
         _out: &mut BytesMut,
     ) -> Result<(), EncodeError> {

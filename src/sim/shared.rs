@@ -222,9 +222,10 @@ struct KeyState {
     ack_written: bool,
 }
 
-/// Everything shared by the tasks of one simulator.
+/// The simulated gateway's state, shared by the tasks of one simulator (named for what it
+/// holds: `link` and `dispatch` have their own shared state).
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct GatewayState {
     pub(crate) config: SimConfig,
     pub(crate) stats: Stats,
     pub(crate) faults: Arc<FaultState>,
@@ -252,7 +253,7 @@ pub(crate) struct Shared {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooMany;
 
-impl Shared {
+impl GatewayState {
     pub(crate) fn new(config: SimConfig, reverse: Option<mpsc::UnboundedSender<Outbound>>) -> Self {
         let ids = match config.protocol {
             SimProtocol::Smgp => IdClock::new(60, 1_000_000),

@@ -14,7 +14,7 @@ use wire::{CodecError, EncodeError, Octets};
 
 use super::ids::{Now, Outcome, yymmddhhmm};
 use super::session::{Accepted, Flow, Gate, Gateway, LoginError, ReportWant, Session};
-use super::shared::{DeliverId, Number, Outbound, Shared, SimMsgId};
+use super::shared::{DeliverId, GatewayState, Number, Outbound, SimMsgId};
 
 const PDU: &str = "SMGP_DELIVER";
 
@@ -83,7 +83,7 @@ impl SmgpGateway {
     }
 }
 
-fn msg_id(shared: &Shared, now: &Now) -> MsgId {
+fn msg_id(shared: &GatewayState, now: &Now) -> MsgId {
     let (t, sequence) = shared.ids.alloc(1, now);
     MsgId::new(MsgIdParts {
         smgw: shared.config.gateway_id,
@@ -183,7 +183,7 @@ impl Gateway for SmgpGateway {
         &mut self,
         ob: &mut Outbound,
         seq: u32,
-        shared: &Shared,
+        shared: &GatewayState,
         now: &Now,
         out: &mut BytesMut,
     ) -> Result<(), EncodeError> {

@@ -30,5 +30,5 @@ mod url;
 mod worker;
 
 pub use sign::{sign, verify};
-pub use url::{WebhookUrl, parse_url};
+pub use url::{WebhookUrl, WebhookUrlError, parse_url};
 pub use worker::start;

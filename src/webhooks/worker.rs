@@ -11,13 +11,13 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::sign::sign;
 use super::url::parse_url;
 use crate::config::Webhook;
 use crate::dispatch::Changes;
+use crate::shutdown::Shutdown;
 use crate::store::{StoreHandle, WebhookDelivery, now_millis};
 
 /// Deliveries taken per pass.
@@ -33,13 +33,13 @@ struct Target {
     uri: hyper::Uri,
 }
 
-/// Starts the worker for `hooks`; it ends when `stop` turns true. Without webhooks it
+/// Starts the worker for `hooks`; it ends when `stop` is triggered. Without webhooks it
 /// returns a task that ends at once.
 pub fn start(
     store: StoreHandle,
     hooks: Vec<Webhook>,
     changes: Changes,
-    mut stop: watch::Receiver<bool>,
+    stop: Shutdown,
 ) -> JoinHandle<()> {
     let mut woken = changes.subscribe();
     let mut targets = BTreeMap::new();
@@ -61,7 +61,7 @@ pub fn start(
             // sent again after the restart (same delivery id, for the receiver to drop).
             let passed = tokio::select! {
                 r = pass(&store, &client, &targets, &changes) => r,
-                _ = stop.changed() => return,
+                _ = stop.triggered() => return,
             };
             let wait = match passed {
                 Ok(Some(next)) => Duration::from_millis(
@@ -77,9 +77,9 @@ pub fn start(
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = woken.changed() => {}
-                _ = stop.changed() => {}
+                _ = stop.triggered() => {}
             }
-            if *stop.borrow() {
+            if stop.is_triggered() {
                 return;
             }
         }
@@ -120,7 +120,7 @@ async fn pass(
                         let backoff = backoff(d.attempts, target.hook.max_backoff);
                         tracing::warn!(webhook = %target.hook.name, delivery = d.id, attempts = d.attempts + 1, %reason, retry_in = ?backoff, "webhook delivery failed");
                         let next = now_millis().saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX));
-                        store.webhook_retry(d.id, next, reason).await
+                        store.webhook_retry(d.id, next, reason.to_string()).await
                     }
                 };
                 if let Err(e) = recorded {
@@ -143,7 +143,24 @@ fn backoff(attempts: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << attempts.min(20)).min(max)
 }
 
-async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Result<(), String> {
+/// Why one delivery attempt failed; its text is stored with the delivery for operators.
+#[derive(Debug, thiserror::Error)]
+enum PostError {
+    /// The request could not be built (a header value the HTTP library refuses).
+    #[error("request: {0}")]
+    Request(#[from] hyper::http::Error),
+    /// No answer within the webhook's `timeout`.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// Connecting or talking to the receiver failed.
+    #[error("{0}")]
+    Transport(hyper_util::client::legacy::Error),
+    /// The receiver answered, but not with a 2xx.
+    #[error("answered {0}")]
+    Status(hyper::StatusCode),
+}
+
+async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Result<(), PostError> {
     let secret = target.hook.secret.as_ref().map_or("", |s| s.expose());
     let timestamp = now_millis() / 1000;
     let request = hyper::Request::post(target.uri.clone())
@@ -159,13 +176,12 @@ async fn post(client: &HttpClient, target: &Target, d: &WebhookDelivery) -> Resu
             "X-Hongyan-Signature",
             sign(secret.as_bytes(), timestamp, d.body.as_bytes()),
         )
-        .body(Full::new(Bytes::from(d.body.clone())))
-        .map_err(|e| format!("request: {e}"))?;
+        .body(Full::new(Bytes::from(d.body.clone())))?;
     match tokio::time::timeout(target.hook.timeout, client.request(request)).await {
-        Err(_) => Err(format!("no answer within {:?}", target.hook.timeout)),
-        Ok(Err(e)) => Err(format!("{e}")),
+        Err(_) => Err(PostError::Timeout(target.hook.timeout)),
+        Ok(Err(e)) => Err(PostError::Transport(e)),
         Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
-        Ok(Ok(resp)) => Err(format!("answered {}", resp.status())),
+        Ok(Ok(resp)) => Err(PostError::Status(resp.status())),
     }
 }
 

@@ -579,7 +579,7 @@ mod paused {
 
     use hongyan::clock::Clock;
     use hongyan::dispatch::{Changes, Submitter};
-    use hongyan::route::{Carrier, PortabilityTable, Router, SegmentTable};
+    use hongyan::route::{Carrier, PortabilityTable, PrefixTable, Router};
     use hongyan::store::{NewReminder, ReminderCancel, ReminderState, StoreHandle, StoreOptions};
     use hongyan::workflow::Workflow;
     use tokio::sync::watch;
@@ -601,7 +601,7 @@ mod paused {
         let dir = TempDir::new(name);
         let config = demo_config(&dir);
         let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
-        let mut router = Router::new(SegmentTable::builtin(), PortabilityTable::new());
+        let mut router = Router::new(PrefixTable::builtin(), PortabilityTable::new());
         router.add_link(Carrier::Mobile);
         let submitter = Submitter::new(
             &config,

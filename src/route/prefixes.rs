@@ -1,13 +1,13 @@
 //! Which carrier a mobile number belongs to, by its leading digits (号段).
 //!
-//! The built-in table holds the mainland mobile segments as allocated by MIIT (工信部)
+//! The built-in table holds the mainland mobile prefixes as allocated by MIIT (工信部)
 //! and in use in 2025/2026, keyed by 3-digit prefixes with 4-digit exceptions; lookup is
 //! longest-prefix, so `1349…` (Telecom satellite) wins over `134…` (Mobile) and the
-//! virtual-operator blocks `1700`–`1709` split three ways. Config can add new segments or
-//! override any entry ([`SegmentTable::extend`]) — the table changes every year or two
+//! virtual-operator blocks `1700`–`1709` split three ways. Config can add new prefixes or
+//! override any entry ([`PrefixTable::extend`]) — the table changes every year or two
 //! and hongyan must not need a release for it.
 //!
-//! | carrier | segments |
+//! | carrier | prefixes |
 //! |---|---|
 //! | China Mobile | 134 (1340–1348), 135–139, 147, 148ᴰ, 150–152, 157–159, 165ⱽ, 172, 178, 182–184, 187, 188, 195, 197, 198, 1440ᴰ, 1703ⱽ/1705ⱽ/1706ⱽ |
 //! | China Unicom | 130–132, 145, 146ᴰ, 155, 156, 166, 167ⱽ, 171ⱽ, 175, 176, 185, 186, 196, 1704ⱽ/1707ⱽ/1708ⱽ/1709ⱽ |
@@ -21,7 +21,7 @@
 //!
 //! # Sources and uncertainty
 //!
-//! Compiled from MIIT's published segment allocations and the carriers' own lists as
+//! Compiled from MIIT's published prefix allocations and the carriers' own lists as
 //! remembered at the time of writing, not from a machine-readable source; every entry is
 //! one line in [`BUILTIN`] and config can correct it without a release. Known soft spots:
 //!
@@ -31,10 +31,10 @@
 //!   subscription cannot receive SMS the carrier's gateway rejects the message — a clearer
 //!   and more current answer than a local guess. 140x is not listed (its holder varies
 //!   between lists); config can add it.
-//! * **145, 147, 149** started as data-card segments and are now issued with voice and SMS,
+//! * **145, 147, 149** started as data-card prefixes and are now issued with voice and SMS,
 //!   so they are ordinary entries.
 //! * **174**: only 1740 (satellite) is listed; 17406–17412 (emergency communication) and
-//!   1741–1749 are not SMS-reachable subscriber numbers, so they are unknown segments.
+//!   1741–1749 are not SMS-reachable subscriber numbers, so they are unknown prefixes.
 //! * **172** is listed as China Mobile; some lists mark it as IoT-only.
 
 use std::cmp::Ordering;
@@ -46,15 +46,15 @@ use serde::{Serialize, Serializer};
 use super::carrier::Carrier;
 use super::number::{MSISDN_DIGITS, Msisdn, NumberError};
 
-/// Shortest segment prefix the table accepts.
+/// Shortest number prefix the table accepts.
 pub const MIN_PREFIX_DIGITS: usize = 3;
-/// Longest segment prefix the table accepts.
+/// Longest number prefix the table accepts.
 pub const MAX_PREFIX_DIGITS: usize = 7;
 
-/// What a segment is used for. Informational: routing depends only on the carrier.
+/// What a prefix is used for. Informational: routing depends only on the carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SegmentKind {
+pub enum PrefixKind {
     /// Ordinary subscriber numbers.
     Standard,
     /// A virtual operator (MVNO) block hosted by the carrier.
@@ -65,7 +65,7 @@ pub enum SegmentKind {
     Satellite,
 }
 
-/// The leading 3–7 digits of a mobile number that identify its segment, e.g. `138` or
+/// The leading 3–7 digits of a mobile number that identify its block (号段), e.g. `138` or
 /// `1349`. Always starts with `1`, so the value alone fixes the digit count.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Prefix(u32);
@@ -73,31 +73,31 @@ pub struct Prefix(u32);
 impl Prefix {
     /// Reads a prefix from config: 3–7 ASCII digits starting with `1`, surrounding spaces
     /// ignored, not in the 10/12 service ranges (those numbers never reach the table).
-    pub fn parse(text: &str) -> Result<Prefix, SegmentError> {
+    pub fn parse(text: &str) -> Result<Prefix, PrefixError> {
         let prefix = text.trim();
-        let bad = |problem| SegmentError {
+        let bad = |problem| PrefixError {
             prefix: prefix.to_owned(),
             problem,
         };
         if prefix.is_empty() {
-            return Err(bad(SegmentProblem::Empty));
+            return Err(bad(PrefixProblem::Empty));
         }
         if let Some(ch) = prefix.chars().find(|c| !c.is_ascii_digit()) {
-            return Err(bad(SegmentProblem::NotDigit(ch)));
+            return Err(bad(PrefixProblem::NotDigit(ch)));
         }
         if !(MIN_PREFIX_DIGITS..=MAX_PREFIX_DIGITS).contains(&prefix.len()) {
-            return Err(bad(SegmentProblem::Length(prefix.len())));
+            return Err(bad(PrefixProblem::Length(prefix.len())));
         }
         if !prefix.starts_with('1') {
-            return Err(bad(SegmentProblem::NotStartingWithOne));
+            return Err(bad(PrefixProblem::NotStartingWithOne));
         }
         if prefix.starts_with("10") || prefix.starts_with("12") {
-            return Err(bad(SegmentProblem::ServiceRange));
+            return Err(bad(PrefixProblem::ServiceRange));
         }
         prefix
             .parse::<u32>()
             .map(Prefix)
-            .map_err(|_| bad(SegmentProblem::Length(prefix.len())))
+            .map_err(|_| bad(PrefixProblem::Length(prefix.len())))
     }
 
     /// How many digits the prefix has.
@@ -164,19 +164,19 @@ impl Serialize for Prefix {
     }
 }
 
-/// A segment prefix from config that cannot be used.
+/// A number prefix from config that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("segment prefix {prefix:?} {problem}")]
-pub struct SegmentError {
+#[error("number prefix {prefix:?} {problem}")]
+pub struct PrefixError {
     /// The prefix as given (trimmed).
     pub prefix: String,
     /// What is wrong with it.
-    pub problem: SegmentProblem,
+    pub problem: PrefixProblem,
 }
 
-/// What is wrong with a segment prefix.
+/// What is wrong with a number prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SegmentProblem {
+pub enum PrefixProblem {
     /// Nothing given.
     #[error("is empty")]
     Empty,
@@ -189,30 +189,30 @@ pub enum SegmentProblem {
     /// Mobile numbers start with 1.
     #[error("does not start with 1, so no mobile number can match it")]
     NotStartingWithOne,
-    /// 10… and 12… are service codes and never reach the segment table.
+    /// 10… and 12… are service codes and never reach the prefix table.
     #[error("is in the 10/12 service-code range, which is never a mobile number")]
     ServiceRange,
 }
 
 /// One entry of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Segment {
+pub struct PrefixEntry {
     /// The leading digits it covers.
     pub prefix: Prefix,
     /// The carrier whose numbers these are.
     pub carrier: Carrier,
     /// What the block is used for.
-    pub kind: SegmentKind,
+    pub kind: PrefixKind,
     /// False for entries added or changed by config.
     pub built_in: bool,
 }
 
-// Short names keep the table below one readable line per segment.
+// Short names keep the table below one readable line per prefix.
 use Carrier::{Broadnet, Mobile, Telecom, Unicom};
-use SegmentKind::{DataOnly, Satellite, Standard, Virtual};
+use PrefixKind::{DataOnly, Satellite, Standard, Virtual};
 
-/// The built-in segments: prefix, carrier, kind. See the module docs for sources.
-pub const BUILTIN: &[(u32, Carrier, SegmentKind)] = &[
+/// The built-in prefixes: prefix, carrier, kind. See the module docs for sources.
+pub const BUILTIN: &[(u32, Carrier, PrefixKind)] = &[
     // China Mobile
     (134, Mobile, Standard), // 1340–1348; 1349 below
     (135, Mobile, Standard),
@@ -287,97 +287,97 @@ pub const BUILTIN: &[(u32, Carrier, SegmentKind)] = &[
     (192, Broadnet, Standard),
 ];
 
-/// Segment prefixes to carriers, with longest-prefix lookup.
+/// Number prefixes to carriers, with longest-prefix lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SegmentTable {
-    entries: HashMap<Prefix, Segment>,
+pub struct PrefixTable {
+    entries: HashMap<Prefix, PrefixEntry>,
 }
 
-impl Default for SegmentTable {
+impl Default for PrefixTable {
     /// The built-in table.
     fn default() -> Self {
-        SegmentTable::builtin()
+        PrefixTable::builtin()
     }
 }
 
-impl SegmentTable {
-    /// The built-in table of current mainland segments ([`BUILTIN`]).
-    pub fn builtin() -> SegmentTable {
+impl PrefixTable {
+    /// The built-in table of current mainland prefixes ([`BUILTIN`]).
+    pub fn builtin() -> PrefixTable {
         let entries = BUILTIN
             .iter()
             .map(|&(value, carrier, kind)| {
                 let prefix = Prefix(value);
-                let segment = Segment {
+                let entry = PrefixEntry {
                     prefix,
                     carrier,
                     kind,
                     built_in: true,
                 };
-                (prefix, segment)
+                (prefix, entry)
             })
             .collect();
-        SegmentTable { entries }
+        PrefixTable { entries }
     }
 
-    /// A table with no entries, for configs that want to list every segment themselves.
-    pub fn empty() -> SegmentTable {
-        SegmentTable {
+    /// A table with no entries, for configs that want to list every prefix themselves.
+    pub fn empty() -> PrefixTable {
+        PrefixTable {
             entries: HashMap::new(),
         }
     }
 
-    /// Adds a segment or overrides an existing entry for exactly this prefix, as an
-    /// ordinary ([`SegmentKind::Standard`]) segment. Returns the entry it replaced.
+    /// Adds a prefix or overrides an existing entry for exactly this prefix, as an
+    /// ordinary ([`PrefixKind::Standard`]) prefix. Returns the entry it replaced.
     pub fn extend(
         &mut self,
         prefix: &str,
         carrier: Carrier,
-    ) -> Result<Option<Segment>, SegmentError> {
-        self.extend_with_kind(prefix, carrier, SegmentKind::Standard)
+    ) -> Result<Option<PrefixEntry>, PrefixError> {
+        self.extend_with_kind(prefix, carrier, PrefixKind::Standard)
     }
 
-    /// [`SegmentTable::extend`] with an explicit kind.
+    /// [`PrefixTable::extend`] with an explicit kind.
     pub fn extend_with_kind(
         &mut self,
         prefix: &str,
         carrier: Carrier,
-        kind: SegmentKind,
-    ) -> Result<Option<Segment>, SegmentError> {
+        kind: PrefixKind,
+    ) -> Result<Option<PrefixEntry>, PrefixError> {
         let prefix = Prefix::parse(prefix)?;
-        let segment = Segment {
+        let entry = PrefixEntry {
             prefix,
             carrier,
             kind,
             built_in: false,
         };
-        Ok(self.entries.insert(prefix, segment))
+        Ok(self.entries.insert(prefix, entry))
     }
 
     /// Removes the entry for exactly this prefix; numbers under it then fall to a shorter
     /// entry, if any. Returns the removed entry.
-    pub fn remove(&mut self, prefix: &str) -> Result<Option<Segment>, SegmentError> {
+    pub fn remove(&mut self, prefix: &str) -> Result<Option<PrefixEntry>, PrefixError> {
         let prefix = Prefix::parse(prefix)?;
         Ok(self.entries.remove(&prefix))
     }
 
     /// The entry for exactly this prefix.
-    pub fn get(&self, prefix: Prefix) -> Option<&Segment> {
+    pub fn get(&self, prefix: Prefix) -> Option<&PrefixEntry> {
         self.entries.get(&prefix)
     }
 
     /// The most specific entry covering `msisdn`, or
-    /// [`NumberError::UnknownSegment`] naming the shortest leading digits nothing covers.
-    pub fn lookup(&self, msisdn: &Msisdn) -> Result<Segment, NumberError> {
+    /// [`NumberError::UnknownPrefix`] naming the shortest leading digits nothing covers.
+    pub fn lookup(&self, msisdn: &Msisdn) -> Result<PrefixEntry, NumberError> {
         (MIN_PREFIX_DIGITS..=MAX_PREFIX_DIGITS)
             .rev()
             .find_map(|len| self.entries.get(&Prefix::of(msisdn, len)))
             .copied()
-            .ok_or_else(|| NumberError::UnknownSegment {
+            .ok_or_else(|| NumberError::UnknownPrefix {
                 prefix: self.uncovered_prefix(msisdn).to_owned(),
             })
     }
 
-    /// The carrier of `msisdn` by segment.
+    /// The carrier of `msisdn` by prefix.
     pub fn carrier_of(&self, msisdn: &Msisdn) -> Result<Carrier, NumberError> {
         self.lookup(msisdn).map(|s| s.carrier)
     }
@@ -395,8 +395,8 @@ impl SegmentTable {
     }
 
     /// Every entry, in digit order (`133`, `134`, `1349`, `135`, …).
-    pub fn iter(&self) -> impl Iterator<Item = &Segment> {
-        let mut all: Vec<&Segment> = self.entries.values().collect();
+    pub fn iter(&self) -> impl Iterator<Item = &PrefixEntry> {
+        let mut all: Vec<&PrefixEntry> = self.entries.values().collect();
         all.sort_unstable_by_key(|s| s.prefix);
         all.into_iter()
     }
@@ -425,7 +425,7 @@ mod tests {
 
     /// A number whose longest matching entry is `prefix` itself, if one exists: the prefix
     /// padded with a repeated digit, trying each digit.
-    fn number_under(table: &SegmentTable, prefix: Prefix) -> Option<Msisdn> {
+    fn number_under(table: &PrefixTable, prefix: Prefix) -> Option<Msisdn> {
         let text = prefix.to_string();
         (b'0'..=b'9').find_map(|fill| {
             let mut digits = text.clone();
@@ -444,15 +444,15 @@ mod tests {
             assert_eq!(parsed, Prefix(value));
         }
         assert_eq!(
-            SegmentTable::builtin().len(),
+            PrefixTable::builtin().len(),
             BUILTIN.len(),
             "duplicate prefix"
         );
     }
 
     #[test]
-    fn every_builtin_segment_routes_to_its_carrier() {
-        let table = SegmentTable::builtin();
+    fn every_builtin_prefix_routes_to_its_carrier() {
+        let table = PrefixTable::builtin();
         for &(value, carrier, kind) in BUILTIN {
             let prefix = Prefix(value);
             let n = number_under(&table, prefix)
@@ -465,10 +465,10 @@ mod tests {
         }
     }
 
-    /// The brief's list, independent of [`BUILTIN`]: every 3-digit segment and 4-digit
+    /// The brief's list, independent of [`BUILTIN`]: every 3-digit prefix and 4-digit
     /// exception with the carrier it must map to.
     #[test]
-    fn brief_segment_list() {
+    fn brief_prefix_list() {
         let expect: &[(&str, &[&str], Carrier)] = &[
             (
                 "mobile",
@@ -497,7 +497,7 @@ mod tests {
             ),
             ("broadnet", &["192"], Broadnet),
         ];
-        let table = SegmentTable::builtin();
+        let table = PrefixTable::builtin();
         for (name, prefixes, carrier) in expect {
             for prefix in *prefixes {
                 for fill in ['0', '5', '9'] {
@@ -516,8 +516,8 @@ mod tests {
     }
 
     #[test]
-    fn four_digit_exceptions_beat_three_digit_segments() {
-        let table = SegmentTable::builtin();
+    fn four_digit_exceptions_beat_three_digit_prefixes() {
+        let table = PrefixTable::builtin();
         let m = |d: &str| table.lookup(&number(d)).unwrap();
         assert_eq!(m("13480000000").carrier, Mobile);
         assert_eq!(m("13480000000").prefix, Prefix(134));
@@ -533,10 +533,10 @@ mod tests {
     }
 
     #[test]
-    fn unknown_segments_name_the_uncovered_digits() {
-        let table = SegmentTable::builtin();
+    fn unknown_prefix_name_the_uncovered_digits() {
+        let table = PrefixTable::builtin();
         let unknown = |d: &str| match table.lookup(&number(d)) {
-            Err(NumberError::UnknownSegment { prefix }) => prefix,
+            Err(NumberError::UnknownPrefix { prefix }) => prefix,
             other => panic!("{d}: {other:?}"),
         };
         assert_eq!(unknown("11100000000"), "111");
@@ -546,16 +546,16 @@ mod tests {
         assert_eq!(unknown("16000000000"), "160");
         assert_eq!(unknown("19400000000"), "194");
         assert_eq!(
-            SegmentTable::empty().lookup(&number("13800138000")),
-            Err(NumberError::UnknownSegment {
+            PrefixTable::empty().lookup(&number("13800138000")),
+            Err(NumberError::UnknownPrefix {
                 prefix: "138".into()
             })
         );
     }
 
     #[test]
-    fn config_can_add_and_override_segments() {
-        let mut table = SegmentTable::builtin();
+    fn config_can_add_and_override_prefixes() {
+        let mut table = PrefixTable::builtin();
         let n1741 = number("17410000000");
         assert!(table.lookup(&n1741).is_err());
         assert_eq!(table.extend("1741", Telecom), Ok(None));
@@ -570,7 +570,7 @@ mod tests {
         assert_eq!((old.carrier, old.built_in), (Broadnet, true));
         assert_eq!(table.carrier_of(&number("19200000000")), Ok(Mobile));
 
-        // A longer config entry carves out a block inside a built-in segment.
+        // A longer config entry carves out a block inside a built-in prefix.
         table.extend_with_kind("1380013", Unicom, Virtual).unwrap();
         assert_eq!(table.carrier_of(&number("13800138000")), Ok(Unicom));
         assert_eq!(table.carrier_of(&number("13800148000")), Ok(Mobile));
@@ -584,19 +584,19 @@ mod tests {
 
     #[test]
     fn bad_prefixes_are_rejected_with_the_reason() {
-        let mut table = SegmentTable::builtin();
+        let mut table = PrefixTable::builtin();
         let before = table.clone();
         let cases = [
-            ("", SegmentProblem::Empty),
-            ("  ", SegmentProblem::Empty),
-            ("13a", SegmentProblem::NotDigit('a')),
-            ("+86138", SegmentProblem::NotDigit('+')),
-            ("１３８", SegmentProblem::NotDigit('１')),
-            ("13", SegmentProblem::Length(2)),
-            ("13800138", SegmentProblem::Length(8)),
-            ("238", SegmentProblem::NotStartingWithOne),
-            ("106", SegmentProblem::ServiceRange),
-            ("1234", SegmentProblem::ServiceRange),
+            ("", PrefixProblem::Empty),
+            ("  ", PrefixProblem::Empty),
+            ("13a", PrefixProblem::NotDigit('a')),
+            ("+86138", PrefixProblem::NotDigit('+')),
+            ("１３８", PrefixProblem::NotDigit('１')),
+            ("13", PrefixProblem::Length(2)),
+            ("13800138", PrefixProblem::Length(8)),
+            ("238", PrefixProblem::NotStartingWithOne),
+            ("106", PrefixProblem::ServiceRange),
+            ("1234", PrefixProblem::ServiceRange),
         ];
         for (prefix, problem) in cases {
             let err = table.extend(prefix, Mobile).unwrap_err();
@@ -607,17 +607,17 @@ mod tests {
         assert_eq!(table, before, "a rejected prefix must not change the table");
         assert_eq!(
             Prefix::parse("13a").unwrap_err().to_string(),
-            "segment prefix \"13a\" contains 'a'; a prefix is digits only"
+            "number prefix \"13a\" contains 'a'; a prefix is digits only"
         );
         assert_eq!(
             Prefix::parse("13").unwrap_err().to_string(),
-            "segment prefix \"13\" has 2 digits; a prefix has 3 to 7"
+            "number prefix \"13\" has 2 digits; a prefix has 3 to 7"
         );
     }
 
     #[test]
     fn iteration_is_in_digit_order() {
-        let table = SegmentTable::builtin();
+        let table = PrefixTable::builtin();
         let order: Vec<String> = table.iter().map(|s| s.prefix.to_string()).collect();
         let mut sorted = order.clone();
         sorted.sort();
@@ -641,7 +641,7 @@ mod tests {
     proptest! {
         #[test]
         fn lookup_finds_the_longest_covering_entry(digits in "1[13-9][0-9]{9}") {
-            let table = SegmentTable::builtin();
+            let table = PrefixTable::builtin();
             let n = number(&digits);
             match table.lookup(&n) {
                 Ok(seg) => {
@@ -652,7 +652,7 @@ mod tests {
                         prop_assert!(!(digits.starts_with(&l) && l.len() > p.len()));
                     }
                 }
-                Err(NumberError::UnknownSegment { prefix }) => {
+                Err(NumberError::UnknownPrefix { prefix }) => {
                     prop_assert!(digits.starts_with(&prefix));
                     prop_assert!(table.iter().all(|s| !digits.starts_with(&s.prefix.to_string())));
                 }

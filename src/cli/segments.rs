@@ -3,7 +3,10 @@
 //! SUBMIT PDUs a link would send, which `hongyan decode` reads back.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
 
+use anyhow::Context;
 use bytes::{Bytes, BytesMut};
 use serde_json::{Value, json};
 use wire::encode::{CodingPolicy, CodingUse, is_gsm_ascii};
@@ -11,7 +14,7 @@ use wire::segment::{ConcatOptions, Split, SplitOptions, split};
 use wire::signature::{Signature, SignaturePosition};
 use wire::text_error::TextError;
 
-use crate::decode::Protocol;
+use super::decode::Protocol;
 
 /// `--coding`: which coding the text goes out in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -266,6 +269,96 @@ pub fn submits(
         out.push(buf.freeze());
     }
     Ok(out)
+}
+
+/// Concatenation UDH form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum UdhBits {
+    /// 8-bit reference: 05 00 03 RR TT SS.
+    #[value(name = "8")]
+    Eight,
+    /// 16-bit reference: 06 08 04 RH RL TT SS.
+    #[value(name = "16")]
+    Sixteen,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct SegmentsArgs {
+    /// Coding of the text.
+    #[arg(long, value_enum, default_value_t = CodingChoice::Auto)]
+    coding: CodingChoice,
+    /// Signature, e.g. 【鸿雁物流】; added once, at the start unless --signature-at-end.
+    #[arg(long)]
+    signature: Option<String>,
+    /// Put the signature at the end of the text.
+    #[arg(long)]
+    signature_at_end: bool,
+    /// The carrier adds the signature itself: reserve its room but do not send it.
+    #[arg(long)]
+    carrier_signature: bool,
+    /// Concatenation UDH: 8-bit (05 00 03) or 16-bit (06 08 04) reference.
+    #[arg(long, value_enum, default_value_t = UdhBits::Eight)]
+    udh: UdhBits,
+    /// Reference number written into the UDH.
+    #[arg(long, default_value_t = 1)]
+    reference: u16,
+    /// Print JSON instead of the summary.
+    #[arg(long, conflicts_with = "hex")]
+    json: bool,
+    /// Print the SUBMIT PDUs in hex, one per line (needs --protocol).
+    #[arg(long, requires = "protocol")]
+    hex: bool,
+    /// Protocol of the SUBMIT PDUs printed by --hex.
+    #[arg(long, short)]
+    protocol: Option<Protocol>,
+    /// Source number (service code + extension) for --hex.
+    #[arg(long, default_value = "1069012388")]
+    from: String,
+    /// Recipient for --hex.
+    #[arg(long, default_value = "13800138000")]
+    to: String,
+    /// Service id (CMPP/SMGP) or service type (SGIP) for --hex.
+    #[arg(long, default_value = "HONGYAN")]
+    service_id: String,
+    /// SP id (CMPP Msg_src, SGIP corp id) for --hex.
+    #[arg(long, default_value = "901234")]
+    sp_id: String,
+    /// The message text.
+    text: String,
+}
+
+/// Runs `hongyan segments`: the summary, `--json`, or with `--hex` the SUBMIT PDUs.
+pub(super) fn run(args: SegmentsArgs) -> anyhow::Result<ExitCode> {
+    let request = Request {
+        text: args.text,
+        coding: args.coding,
+        signature: args.signature,
+        signature_at_end: args.signature_at_end,
+        carrier_signature: args.carrier_signature,
+        wide_udh: args.udh == UdhBits::Sixteen,
+        reference: args.reference,
+    };
+    let split = request.split().context("cannot split the text")?;
+    let mut stdout = std::io::stdout().lock();
+    match (args.hex, args.protocol) {
+        (true, Some(protocol)) => {
+            let addr = Addressing {
+                from: args.from,
+                to: args.to,
+                service_id: args.service_id,
+                sp_id: args.sp_id,
+            };
+            for pdu in submits(protocol, &split, &addr)? {
+                writeln!(stdout, "{}", wire::hex::encode(&pdu))?;
+            }
+        }
+        _ if args.json => {
+            let json = render_json(&split);
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+        _ => write!(stdout, "{}", render_text(&split))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

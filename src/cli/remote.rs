@@ -1,6 +1,6 @@
-//! The binary's client commands (`send`, `status`, `cancel`, `links`, `queue`, `inbox`,
+//! The client commands (`send`, `status`, `cancel`, `links`, `queue`, `inbox`,
 //! `approvals`, `contacts`, `group`, `reply`): each is one or a few calls to a running
-//! daemon's HTTP API through [`hongyan::api::client::ApiClient`], printed for people or,
+//! daemon's HTTP API through [`crate::api::client::ApiClient`], printed for people or,
 //! with `--json`, as the API's JSON for scripts.
 
 use std::collections::BTreeMap;
@@ -11,9 +11,10 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 use clap::{Args, Subcommand};
-use hongyan::api::client::{ApiClient, ClientError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
+
+use crate::api::client::{ApiClient, ClientError};
 
 /// Where the daemon is and who we are.
 #[derive(Debug, Args)]
@@ -197,11 +198,16 @@ pub enum GroupCommand {
     List,
 }
 
-fn parse_var(s: &str) -> Result<(String, String), String> {
+/// A `--var` that is not `NAME=VALUE`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}: write NAME=VALUE")]
+struct NotAVar(String);
+
+fn parse_var(s: &str) -> Result<(String, String), NotAVar> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
         .filter(|(k, _)| !k.is_empty())
-        .ok_or_else(|| format!("{s:?}: write NAME=VALUE"))
+        .ok_or_else(|| NotAVar(s.to_owned()))
 }
 
 /// Runs one client command; API errors print their code and message.
@@ -213,7 +219,7 @@ pub fn run(remote: Remote, cmd: RemoteCommand) -> anyhow::Result<ExitCode> {
     let token = remote
         .token
         .clone()
-        .unwrap_or_else(|| hongyan::config::DEMO_API_TOKEN.to_owned());
+        .unwrap_or_else(|| crate::config::DEMO_API_TOKEN.to_owned());
     let client = ApiClient::new(&remote.api, Some(token));
     rt.block_on(async move {
         match dispatch(&client, &remote, cmd).await {
@@ -555,7 +561,7 @@ async fn contacts(c: &ApiClient, r: &Remote, cmd: ContactCommand) -> Result<Exit
             );
             bar.set_message(format!("uploading {}", file.display()));
             let shown = bar.clone();
-            let progress: hongyan::api::client::Progress = std::sync::Arc::new(move |sent| {
+            let progress: crate::api::client::Progress = std::sync::Arc::new(move |sent| {
                 shown.set_position(sent);
                 if sent >= total {
                     // The rows are checked and stored in one transaction on the server.

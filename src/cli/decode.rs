@@ -7,7 +7,10 @@
 //! PDUs around it are still printed.
 
 use std::fmt;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
 
+use anyhow::Context;
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -228,6 +231,52 @@ pub fn decode_text(protocol: Protocol, input: &str) -> Vec<Outcome> {
         }
     }
     out
+}
+
+/// Runs `hongyan decode`: hex from the arguments (joined) or standard input; each good
+/// PDU's JSON on standard output, each bad one's error on standard error, and a failure
+/// exit status if any PDU failed.
+pub(super) fn run(protocol: Protocol, pretty: bool, hex: Vec<String>) -> anyhow::Result<ExitCode> {
+    let input = if hex.is_empty() {
+        let mut stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("reading hex PDUs from standard input, one per line (Ctrl-D to end)");
+        }
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+        text
+    } else {
+        hex.join("")
+    };
+    let outcomes = decode_text(protocol, &input);
+    if outcomes.is_empty() {
+        anyhow::bail!("no PDU in the input");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = 0;
+    for outcome in &outcomes {
+        match &outcome.result {
+            Ok(json) => {
+                let text = if pretty {
+                    serde_json::to_string_pretty(json)?
+                } else {
+                    json.to_string()
+                };
+                writeln!(stdout, "{text}")?;
+            }
+            Err(_) => {
+                failed += 1;
+                eprintln!("error: {outcome}");
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 #[cfg(test)]

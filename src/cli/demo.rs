@@ -13,15 +13,29 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{Daemon, DaemonError, DaemonHandle};
 use crate::clock::ChinaTime;
 use crate::config::Config;
+use crate::daemon::{Daemon, DaemonError, DaemonHandle};
 use crate::dispatch::{RecipientOutcome, SendRequest};
 use crate::route::Carrier;
 use crate::sim::MoSpec;
 use crate::store::{Approver, JobId, JobStatus};
 use crate::workflow::rules::StageRule;
 use crate::workflow::{ApprovalRequest, StageRequest, WorkflowEvent};
+
+/// Why the demo stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The daemon could not start.
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    /// Something the demo needed did not happen.
+    #[error("demo: {0}")]
+    Step(String),
+    /// Writing the demo's output failed.
+    #[error("output: {0}")]
+    Output(#[from] std::io::Error),
+}
 
 /// How long the demo waits for every message to settle.
 const SETTLE: Duration = Duration::from_secs(20);
@@ -75,7 +89,7 @@ fn samples() -> Vec<Sample> {
 
 /// Runs the demo, writing the report to `out`. `data_dir` overrides where the store
 /// goes (default `$HONGYAN_DATA`, else a fresh temporary directory removed afterwards).
-pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), DaemonError> {
+pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), DemoError> {
     let mut config = Config::embedded_default().map_err(|e| DaemonError::Config {
         key: e.key().unwrap_or("(embedded)").to_owned(),
         reason: e.to_string(),
@@ -118,7 +132,7 @@ pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), D
     Ok(())
 }
 
-async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
+async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoError> {
     writeln!(out, "\nLinks:")?;
     for l in daemon.links() {
         writeln!(
@@ -136,9 +150,9 @@ async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         let outcome = submitter
             .send(s.request)
             .await
-            .map_err(|e| DaemonError::Demo(format!("{}: {e}", s.title)))?;
+            .map_err(|e| DemoError::Step(format!("{}: {e}", s.title)))?;
         let Some(job) = outcome.job else {
-            return Err(DaemonError::Demo(format!("{}: nothing accepted", s.title)));
+            return Err(DemoError::Step(format!("{}: nothing accepted", s.title)));
         };
         writeln!(
             out,
@@ -186,8 +200,8 @@ async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
 /// An approval from request to SMS to reply to decision: 王经理 (China Mobile) is asked
 /// from an extension of his own, a stranger's "同意" to that number changes nothing, his
 /// own "同意" approves, and the applicant is told.
-async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
-    let demo = |what: &str, e: &dyn std::fmt::Display| DaemonError::Demo(format!("{what}: {e}"));
+async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoError> {
+    let demo = |what: &str, e: &dyn std::fmt::Display| DemoError::Step(format!("{what}: {e}"));
     let wf = daemon.workflow();
     let mut events = wf.subscribe();
     let approver = "13800138000";
@@ -233,10 +247,10 @@ async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), Daem
         .links
         .iter()
         .find(|l| l.carrier() == Carrier::Mobile)
-        .ok_or_else(|| DaemonError::Demo("no China Mobile link".into()))?;
+        .ok_or_else(|| DemoError::Step("no China Mobile link".into()))?;
     let sim = daemon
         .simulator(&link.name)
-        .ok_or_else(|| DaemonError::Demo(format!("link {} has no simulator", link.name)))?;
+        .ok_or_else(|| DemoError::Step(format!("link {} has no simulator", link.name)))?;
     let from = format!("{}{}", link.service_code, extension.unwrap_or_default());
     writeln!(
         out,
@@ -276,7 +290,7 @@ async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), Daem
         .approval(created.approval_id)
         .await
         .map_err(|e| demo("approval", &e))?
-        .ok_or_else(|| DaemonError::Demo("the approval vanished".into()))?;
+        .ok_or_else(|| DemoError::Step("the approval vanished".into()))?;
     writeln!(
         out,
         "  approval {}: {}; 李四 told by SMS: {}",
@@ -291,7 +305,7 @@ async fn approval(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), Daem
 async fn next_event<T>(
     events: &mut tokio::sync::broadcast::Receiver<WorkflowEvent>,
     mut f: impl FnMut(&WorkflowEvent) -> Option<T>,
-) -> Result<T, DaemonError> {
+) -> Result<T, DemoError> {
     tokio::time::timeout(SETTLE, async {
         loop {
             match events.recv().await {
@@ -301,16 +315,16 @@ async fn next_event<T>(
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => return Err(DaemonError::Demo(format!("workflow: {e}"))),
+                Err(e) => return Err(DemoError::Step(format!("workflow: {e}"))),
             }
         }
     })
     .await
-    .map_err(|_| DaemonError::Demo("the approval did not move in time".into()))?
+    .map_err(|_| DemoError::Step("the approval did not move in time".into()))?
 }
 
 /// Waits (bounded, woken by store changes) until every recipient of `jobs` is final.
-async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>, DaemonError> {
+async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>, DemoError> {
     let deadline = Instant::now() + SETTLE;
     let mut all = Vec::with_capacity(jobs.len());
     for &id in jobs {
@@ -318,7 +332,7 @@ async fn settle(daemon: &DaemonHandle, jobs: &[JobId]) -> Result<Vec<JobStatus>,
         let st = daemon
             .wait_until_settled(id, left)
             .await
-            .map_err(|e| DaemonError::Demo(e.to_string()))?;
+            .map_err(|e| DemoError::Step(e.to_string()))?;
         all.push(st);
     }
     Ok(all)
@@ -427,17 +441,17 @@ fn print_job(
 }
 
 /// A reply from the group message's China Mobile recipient to its extended number.
-async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonError> {
+async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoError> {
     let link = daemon
         .config()
         .links
         .iter()
         .find(|l| l.carrier() == Carrier::Mobile)
         .cloned()
-        .ok_or_else(|| DaemonError::Demo("no China Mobile link".into()))?;
+        .ok_or_else(|| DemoError::Step("no China Mobile link".into()))?;
     let sim = daemon
         .simulator(&link.name)
-        .ok_or_else(|| DaemonError::Demo(format!("link {} has no simulator", link.name)))?;
+        .ok_or_else(|| DemoError::Step(format!("link {} has no simulator", link.name)))?;
     let to = format!("{}{EXTENSION}", link.service_code);
     writeln!(
         out,
@@ -447,7 +461,7 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         .store()
         .inbox_list(false, 1000)
         .await
-        .map_err(|e| DaemonError::Demo(format!("inbox: {e}")))?
+        .map_err(|e| DemoError::Step(format!("inbox: {e}")))?
         .len();
     sim.deliver_mo(MoSpec::new(
         "13900139000",
@@ -455,11 +469,11 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         "Y 收到，周五准时参加",
     ))
     .await
-    .map_err(|e| DaemonError::Demo(format!("MO: {e}")))?;
+    .map_err(|e| DemoError::Step(format!("MO: {e}")))?;
     let inbox = daemon
         .wait_for_inbox(SETTLE, |list| list.len() > before)
         .await
-        .map_err(|e| DaemonError::Demo(format!("the reply did not reach the inbox: {e}")))?;
+        .map_err(|e| DemoError::Step(format!("the reply did not reach the inbox: {e}")))?;
     writeln!(out, "Inbox:")?;
     for m in inbox.iter().filter(|m| m.message.destination == to) {
         let t = ChinaTime::from_unix(m.message.received_at / 1000);
@@ -479,4 +493,17 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DaemonE
         )?;
     }
     Ok(())
+}
+
+/// Runs `hongyan demo`: the daemon's log on standard error, the story on standard output.
+pub(super) fn run_command(
+    log_format: crate::config::LogFormat,
+    log_level: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    crate::daemon::logging::init(log_level, log_format)?;
+    super::runtime()?.block_on(async {
+        let mut stdout = std::io::stdout();
+        run(&mut stdout, None).await
+    })?;
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `hongyan bench --durable`: durable end-to-end throughput of the whole daemon.
 //!
-//! The real [`Daemon`](super::Daemon) on a fresh data directory, its links to in-process
+//! The real [`Daemon`] on a fresh data directory, its links to in-process
 //! simulated carriers on 127.0.0.1, and concurrent producers handing it bulk jobs through
 //! the [`Submitter`](crate::dispatch::Submitter), as the API does. A message counts when its
 //! status report is **stored**: enqueue (committed) → claim → SUBMIT on the wire → response
@@ -17,8 +17,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Daemon, DaemonError};
 use crate::config::{Config, Synchronous};
+use crate::daemon::{Daemon, DaemonError};
 use crate::dispatch::SendRequest;
 use crate::store::{DeliveryState, JobId};
 

@@ -1,6 +1,7 @@
-//! The end-to-end load bench: N messages through one link to the in-process simulator,
-//! reporting messages per second and submit → response latency percentiles. Client and
-//! simulator share this machine (and its cores), no persistence on either side.
+//! `hongyan bench` without `--durable`, the link load bench: N messages through one link
+//! to the in-process simulator, reporting messages per second and submit → response
+//! latency percentiles. Client and simulator share this machine (and its cores), no
+//! persistence on either side.
 
 use std::fmt;
 use std::num::NonZeroUsize;
@@ -10,10 +11,10 @@ use tokio::net::TcpListener;
 use tokio::time::Instant;
 use wire::segment::{SplitOptions, split};
 
-use super::config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
-use super::driver::Link;
-use super::event::{LinkError, LinkEvent};
-use super::message::OutboundMessage;
+use crate::link::{
+    Link, LinkConfig, LinkError, LinkEvent, OutboundMessage, ProtocolConfig, SgipConfig,
+    SgipListenerConfig,
+};
 use crate::sim::{Account, SimConfig, SimProtocol, Simulator};
 
 /// Options of `hongyan bench` (the link load bench).
@@ -272,9 +273,9 @@ mod tests {
         }
     }
 
-    /// The full bench, by hand until `hongyan bench` is wired:
+    /// The full bench, by hand (or `hongyan bench`):
     /// `HONGYAN_BENCH=cmpp3:200000:64 cargo test --release -p hongyan --lib
-    /// link::bench::tests::full_run -- --ignored --nocapture`
+    /// cli::bench::link::tests::full_run -- --ignored --nocapture`
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "a measurement, run by hand in release mode"]
     async fn full_run() {

@@ -3,12 +3,10 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use super::SimError;
-use super::config::{Account, SimConfig, SimProtocol};
-use super::handle::Simulator;
-use super::mo::{MoSpec, MoSplit};
+use crate::sim::{Account, MoSpec, MoSplit, SimConfig, SimError, SimProtocol, Simulator};
 
 /// Arguments of `hongyan simulate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,12 +46,12 @@ pub struct SimulateArgs {
     pub seed: u64,
 }
 
-fn parse_protocol(s: &str) -> Result<SimProtocol, String> {
-    s.parse().map_err(|e: SimError| e.to_string())
+fn parse_protocol(s: &str) -> Result<SimProtocol, SimError> {
+    s.parse()
 }
 
-fn parse_account(s: &str) -> Result<Account, String> {
-    s.parse().map_err(|e: SimError| e.to_string())
+fn parse_account(s: &str) -> Result<Account, SimError> {
+    s.parse()
 }
 
 impl SimulateArgs {
@@ -129,6 +127,13 @@ pub async fn run_cli(args: SimulateArgs) -> Result<(), SimError> {
     handle.shutdown().await;
     let _ = writeln!(std::io::stdout(), "{stats}");
     Ok(())
+}
+
+/// Runs `hongyan simulate` with its log at `log_level` on standard error.
+pub(super) fn run_command(args: SimulateArgs, log_level: &str) -> anyhow::Result<ExitCode> {
+    crate::daemon::logging::init(log_level, crate::config::LogFormat::Text)?;
+    super::runtime()?.block_on(run_cli(args))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -1,0 +1,111 @@
+//! `hongyan run`: the daemon in the foreground until SIGTERM or SIGINT, then an orderly
+//! stop (API first, then the daemon within the links' close grace).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{LogFormatArg, runtime};
+use crate::shutdown::Shutdown;
+
+/// How long `hongyan run` gives the links to close after SIGTERM, beyond the longest
+/// close grace.
+const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `hongyan run`.
+pub(super) fn run(
+    path: Option<&std::path::Path>,
+    log_format: Option<LogFormatArg>,
+    api_listen: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
+    let mut config = match path {
+        Some(p) => {
+            crate::config::load_file(p).with_context(|| format!("config {}", p.display()))?
+        }
+        None => crate::config::Config::embedded_default().context("embedded default config")?,
+    };
+    let format = log_format.map_or(config.log.format, Into::into);
+    let offset = config
+        .log
+        .offset()
+        .map_err(|e| anyhow::anyhow!("log.utc_offset: {e}"))?;
+    crate::daemon::logging::init_at(&config.log.level, format, offset)?;
+    if let Some(exposed) = path.and_then(crate::config::exposure::check_file) {
+        tracing::warn!(file = %exposed.file.display(), "{exposed}");
+    }
+    if path.is_none() {
+        tracing::warn!(
+            data = %config.storage.data_dir.display(),
+            "no --config: running the embedded default"
+        );
+    }
+    let deadline = config
+        .links
+        .iter()
+        .map(|l| l.close_grace)
+        .max()
+        .unwrap_or_default()
+        + SHUTDOWN_SLACK;
+    if let Some(addr) = api_listen {
+        config.api.listen = addr;
+    }
+    let listen = config.api.listen;
+    runtime()?.block_on(async move {
+        use crate::daemon::notify;
+        // Watched from before the daemon starts, so a signal that comes while it starts
+        // is not the default (immediate) exit: the stop follows once it is up.
+        let shutdown = Shutdown::new();
+        let signals = StopSignals::install()?;
+        let _watcher = tokio::spawn(signals.trigger(shutdown.clone()));
+        // The data directory first: a second daemon on it stops here, before anything.
+        let lock = crate::daemon::Daemon::lock_data_dir(&config).context("cannot start")?;
+        // Bound next: a taken address stops start-up before any link logs in.
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("api.listen: cannot listen on {listen}"))?;
+        let daemon = crate::daemon::Daemon::start_locked(config, lock)
+            .await
+            .context("cannot start")?;
+        let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
+        notify::notify("READY=1");
+        let watchdog = notify::spawn_watchdog();
+        shutdown.triggered().await;
+        notify::notify("STOPPING=1");
+        api.shutdown().await;
+        let report = daemon.shutdown(deadline).await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
+        if report.timed_out {
+            tracing::warn!(
+                "shutdown deadline passed; unanswered parts are recovered on the next start"
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// SIGTERM (systemd, kill) and SIGINT (Ctrl-C).
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
+    }
+
+    /// Waits for the first of the two signals and triggers `shutdown`.
+    async fn trigger(mut self, shutdown: Shutdown) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM received"),
+            _ = self.int.recv() => tracing::info!("SIGINT received"),
+        }
+        shutdown.trigger();
+    }
+}
