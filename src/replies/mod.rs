@@ -11,7 +11,9 @@
 //! Allocating and releasing extensions is durable state, so it lives in the store
 //! ([`StoreHandle::allocate_extension`](crate::store::StoreHandle::allocate_extension)).
 
+pub mod approval;
 pub mod extension;
 mod parse;
+pub mod routing;
 
 pub use parse::{Reply, parse_reply};

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
 
-use super::routing::{Routed, route_destination};
-use super::rules::{ApprovalState, Decision, StageRule};
+use crate::replies::routing::{Routed, route_destination};
+use crate::replies::approval::{ApprovalState, Decision, StageRule};
 use super::template::{TemplateError, TextSourceError, text_or_template};
 use super::texts;
 use crate::clock::Clock;

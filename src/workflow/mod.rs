@@ -17,8 +17,6 @@
 //! "decided" and "SMS queued" sends that SMS after the restart, exactly once.
 
 mod engine;
-mod routing;
-pub mod rules;
 pub mod template;
 pub mod texts;
 
@@ -26,4 +24,7 @@ pub use engine::{
     ApprovalCreated, ApprovalRequest, ReminderOutcome, ReminderRequest, StageRequest, Workflow,
     WorkflowError, WorkflowEvent,
 };
-pub use routing::{Routed, route_destination};
+pub use crate::replies::routing::{Routed, route_destination};
+/// The approval rules moved to [`crate::replies::approval`]; this alias keeps the old
+/// path working for callers not yet moved.
+pub use crate::replies::approval as rules;
