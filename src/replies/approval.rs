@@ -1,5 +1,5 @@
-//! The rules of an approval, without storage or time: the states a request and its steps
-//! go through, and what a stage's step states add up to.
+//! The approval state machine, without storage or time: what an approver's answer does to
+//! a request ([`decide`]), and what a stage's answers add up to ([`stage_outcome`]).
 //!
 //! A request passes its stages in order. A stage has one or more approvers (one step
 //! each) and a rule:
@@ -10,83 +10,12 @@
 //!   One "no" does not sink it while another approver may still say yes: the stage is
 //!   rejected only when every approver has rejected. This is the reading of "any one
 //!   suffices" that never loses an approval a colleague could still give.
+//!
+//! The states are stored, so their types are the store's plain data (re-exported here);
+//! the store loads a [`DecideState`], calls [`decide`] inside its transaction and applies
+//! the [`Transition`] it returns.
 
-use serde::{Deserialize, Serialize};
-
-/// How the steps of a stage add up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StageRule {
-    /// All approvers must approve (in parallel); any rejection rejects.
-    All,
-    /// Any one approval suffices.
-    Any,
-}
-
-/// Where an approver's step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepState {
-    /// Its stage has not opened yet.
-    Waiting,
-    /// The approver has been (or is about to be) asked.
-    Pending,
-    /// Approved.
-    Approved,
-    /// Rejected.
-    Rejected,
-    /// Closed without an answer: the stage or the request ended first.
-    Skipped,
-}
-
-/// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalState {
-    /// Going through its stages.
-    Pending,
-    /// Every stage approved.
-    Approved,
-    /// A stage rejected it.
-    Rejected,
-    /// Nobody decided before it expired.
-    Expired,
-}
-
-/// In words, as the API spells the state.
-impl std::fmt::Display for ApprovalState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Expired => "expired",
-        })
-    }
-}
-
-/// In words, as the API spells the state.
-impl std::fmt::Display for StepState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Waiting => "waiting",
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Skipped => "skipped",
-        })
-    }
-}
-
-/// An approver's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Yes.
-    Approve,
-    /// No.
-    Reject,
-}
+pub use crate::store::{ApprovalState, DecideState, Decision, StageRule, StepState, Transition};
 
 /// What a stage's steps add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,24 +41,40 @@ pub fn stage_outcome(rule: StageRule, steps: &[StepState]) -> StageOutcome {
     }
 }
 
-macro_rules! codes {
-    ($ty:ident { $($variant:ident = $code:literal),* $(,)? }) => {
-        impl $ty {
-            /// The integer stored in the database.
-            pub const fn code(self) -> i64 {
-                match self { $(Self::$variant => $code),* }
-            }
-            /// The value of a stored integer.
-            pub const fn from_code(code: i64) -> Option<Self> {
-                match code { $($code => Some(Self::$variant),)* _ => None }
-            }
-        }
+/// What `decision` on the step described by `state` does to its request.
+///
+/// Only a pending step of the open stage of a pending request can be decided; anything
+/// else (a second answer, a step whose stage has not opened or was closed, a request
+/// already decided or expired) changes nothing.
+pub fn decide(state: &DecideState, decision: Decision) -> Transition {
+    if state.step != StepState::Pending
+        || state.approval != ApprovalState::Pending
+        || state.step_stage != state.current_stage
+    {
+        return Transition::Nothing;
+    }
+    let step = match decision {
+        Decision::Approve => StepState::Approved,
+        Decision::Reject => StepState::Rejected,
     };
+    let mut stage = state.others.clone();
+    stage.push(step);
+    match stage_outcome(state.rule, &stage) {
+        StageOutcome::Open => Transition::Record { step },
+        StageOutcome::Approved if state.step_stage + 1 < state.stages => Transition::OpenStage {
+            step,
+            next: state.step_stage + 1,
+        },
+        StageOutcome::Approved => Transition::Close {
+            step,
+            approval: ApprovalState::Approved,
+        },
+        StageOutcome::Rejected => Transition::Close {
+            step,
+            approval: ApprovalState::Rejected,
+        },
+    }
 }
-
-codes!(StageRule { All = 0, Any = 1 });
-codes!(StepState { Waiting = 0, Pending = 1, Approved = 2, Rejected = 3, Skipped = 4 });
-codes!(ApprovalState { Pending = 0, Approved = 1, Rejected = 2, Expired = 3 });
 
 #[cfg(test)]
 mod tests {
@@ -196,5 +141,168 @@ mod tests {
             assert_eq!(ApprovalState::from_code(s.code()), Some(s));
         }
         assert_eq!(StageRule::from_code(7), None);
+    }
+
+    /// A pending step of stage `stage` (open) of `stages`, beside `others`.
+    fn open_step(rule: StageRule, stage: u32, stages: u32, others: &[StepState]) -> DecideState {
+        DecideState {
+            approval_id: 1,
+            approval: ApprovalState::Pending,
+            current_stage: stage,
+            stages,
+            step_stage: stage,
+            rule,
+            step: Pending,
+            others: others.to_vec(),
+        }
+    }
+
+    #[test]
+    fn approving_a_stage_that_is_not_the_last_opens_the_next() {
+        for rule in [StageRule::All, StageRule::Any] {
+            assert_eq!(
+                decide(&open_step(rule, 0, 3, &[]), Decision::Approve),
+                Transition::OpenStage {
+                    step: Approved,
+                    next: 1
+                }
+            );
+        }
+        assert_eq!(
+            decide(
+                &open_step(StageRule::All, 1, 3, &[Approved]),
+                Decision::Approve
+            ),
+            Transition::OpenStage {
+                step: Approved,
+                next: 2
+            }
+        );
+    }
+
+    #[test]
+    fn approving_the_last_stage_approves_the_request() {
+        assert_eq!(
+            decide(&open_step(StageRule::All, 2, 3, &[]), Decision::Approve),
+            Transition::Close {
+                step: Approved,
+                approval: ApprovalState::Approved
+            }
+        );
+        assert_eq!(
+            decide(
+                &open_step(StageRule::Any, 0, 1, &[Pending, Rejected]),
+                Decision::Approve
+            ),
+            Transition::Close {
+                step: Approved,
+                approval: ApprovalState::Approved
+            }
+        );
+    }
+
+    #[test]
+    fn one_rejection_rejects_an_all_stage_at_any_stage() {
+        for (stage, others) in [
+            (0, vec![]),
+            (0, vec![Approved, Pending]),
+            (2, vec![Pending]),
+        ] {
+            assert_eq!(
+                decide(
+                    &open_step(StageRule::All, stage, 3, &others),
+                    Decision::Reject
+                ),
+                Transition::Close {
+                    step: Rejected,
+                    approval: ApprovalState::Rejected
+                },
+                "stage {stage}, others {others:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_all_stage_waits_for_every_approver() {
+        assert_eq!(
+            decide(
+                &open_step(StageRule::All, 0, 2, &[Pending, Approved]),
+                Decision::Approve
+            ),
+            Transition::Record { step: Approved }
+        );
+    }
+
+    #[test]
+    fn an_any_stage_survives_a_rejection_while_someone_may_still_approve() {
+        assert_eq!(
+            decide(
+                &open_step(StageRule::Any, 0, 2, &[Pending]),
+                Decision::Reject
+            ),
+            Transition::Record { step: Rejected }
+        );
+        assert_eq!(
+            decide(
+                &open_step(StageRule::Any, 0, 2, &[Rejected, Rejected]),
+                Decision::Reject
+            ),
+            Transition::Close {
+                step: Rejected,
+                approval: ApprovalState::Rejected
+            },
+            "the last possible approver said no"
+        );
+    }
+
+    #[test]
+    fn a_second_answer_from_the_same_approver_changes_nothing() {
+        for done in [Approved, Rejected] {
+            for decision in [Decision::Approve, Decision::Reject] {
+                let mut s = open_step(StageRule::All, 0, 2, &[Pending]);
+                s.step = done;
+                assert_eq!(decide(&s, decision), Transition::Nothing);
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_not_asked_yet_or_closed_cannot_be_decided() {
+        // Its stage has not opened (waiting), or was closed without it (skipped).
+        let mut waiting = open_step(StageRule::All, 1, 2, &[]);
+        waiting.current_stage = 0;
+        waiting.step = Waiting;
+        assert_eq!(decide(&waiting, Decision::Approve), Transition::Nothing);
+        let mut skipped = open_step(StageRule::Any, 0, 2, &[Approved]);
+        skipped.current_stage = 1;
+        skipped.step = Skipped;
+        assert_eq!(decide(&skipped, Decision::Reject), Transition::Nothing);
+        // Pending but of a stage that is no longer the open one (never stored so, but a
+        // rule must not act on it).
+        let mut stale = open_step(StageRule::All, 0, 2, &[]);
+        stale.current_stage = 1;
+        assert_eq!(decide(&stale, Decision::Approve), Transition::Nothing);
+    }
+
+    #[test]
+    fn a_decided_or_expired_request_takes_no_more_answers() {
+        for closed in [
+            ApprovalState::Approved,
+            ApprovalState::Rejected,
+            ApprovalState::Expired,
+        ] {
+            let mut s = open_step(StageRule::Any, 0, 1, &[]);
+            s.approval = closed;
+            assert_eq!(
+                decide(&s, Decision::Approve),
+                Transition::Nothing,
+                "{closed}"
+            );
+            assert_eq!(
+                decide(&s, Decision::Reject),
+                Transition::Nothing,
+                "{closed}"
+            );
+        }
     }
 }

@@ -12,9 +12,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::approvals::{
-    ApprovalView, DecideOutcome, NewApproval, OutcomeToSend, StepContext, StepToAsk,
-};
+use super::approvals::ApprovalView;
 use super::db::Store;
 use super::error::{Result, StoreError};
 use super::inbox::{InboxRoute, MoReceived};
@@ -24,13 +22,12 @@ use super::model::{
     NewReport, OrphanReport, QueueDepth, ReportOutcome, SegmentId, SubmitOutcome,
     UnconfirmedSegment,
 };
-use super::reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
+use super::reminders::ReminderView;
 use super::reports::UnreportedSegment;
 use super::retention::PurgeOutcome;
 use super::schema::{self, StoreOptions};
 use super::sending::{FailOutcome, SegmentPlace, SegmentsMoved};
 use super::{read, reports};
-use crate::workflow::rules::Decision;
 
 /// A command waiting for the writer.
 trait Pending: Send {
@@ -460,167 +457,6 @@ impl StoreHandle {
         now: Millis,
     ) -> Result<Option<ExtensionHolder>> {
         self.read(move |c| super::extensions::lookup(c, &carrier, &extension, now))
-            .await
-    }
-
-    /// [`Store::approval_create`].
-    pub async fn approval_create(&self, new: NewApproval, now: Millis) -> Result<(i64, bool)> {
-        self.call(move |s| s.approval_create(&new, now)).await
-    }
-
-    /// [`Store::approval_decide`].
-    pub async fn approval_decide(
-        &self,
-        step_id: i64,
-        decision: Decision,
-        comment: Option<String>,
-        via: &'static str,
-        now: Millis,
-        inbox_id: Option<i64>,
-    ) -> Result<DecideOutcome> {
-        self.call(move |s| {
-            s.approval_decide(step_id, decision, comment.as_deref(), via, now, inbox_id)
-        })
-        .await
-    }
-
-    /// [`Store::approval_asked`].
-    pub async fn approval_asked(
-        &self,
-        step_id: i64,
-        extension: Option<String>,
-        job_id: i64,
-        now: Millis,
-    ) -> Result<()> {
-        self.call(move |s| s.approval_asked(step_id, extension.as_deref(), job_id, now))
-            .await
-    }
-
-    /// [`Store::approval_ask_abandoned`].
-    pub async fn approval_ask_abandoned(&self, step_id: i64) -> Result<()> {
-        self.call(move |s| s.approval_ask_abandoned(step_id)).await
-    }
-
-    /// [`Store::approval_outcome_sent`].
-    pub async fn approval_outcome_sent(&self, approval_id: i64) -> Result<()> {
-        self.call(move |s| s.approval_outcome_sent(approval_id))
-            .await
-    }
-
-    /// [`Store::approval_resend`].
-    pub async fn approval_resend(&self, approval_id: i64) -> Result<usize> {
-        self.call(move |s| s.approval_resend(approval_id)).await
-    }
-
-    /// [`Store::approval_remind_due`].
-    pub async fn approval_remind_due(&self, asked_before: Millis, now: Millis) -> Result<usize> {
-        self.call(move |s| s.approval_remind_due(asked_before, now))
-            .await
-    }
-
-    /// [`Store::approval_expire`].
-    pub async fn approval_expire(&self, now: Millis) -> Result<Vec<i64>> {
-        self.call(move |s| s.approval_expire(now)).await
-    }
-
-    /// A request with its steps, on the read connection.
-    pub async fn approval_get(&self, id: i64) -> Result<Option<ApprovalView>> {
-        self.read(move |c| super::approvals::approval_get(c, id))
-            .await
-    }
-
-    /// A step's request, title, extension and state, on the read connection.
-    pub async fn approval_step_context(&self, step_id: i64) -> Result<Option<StepContext>> {
-        self.read(move |c| super::approvals::step_context(c, step_id))
-            .await
-    }
-
-    /// Approval SMS due (asks, resends, reminders), on the read connection.
-    pub async fn approval_asks_due(&self, limit: usize) -> Result<Vec<StepToAsk>> {
-        self.read(move |c| super::approvals::asks_due(c, limit))
-            .await
-    }
-
-    /// Decided requests whose applicant has not been told, on the read connection.
-    pub async fn approval_outcomes_due(&self, limit: usize) -> Result<Vec<OutcomeToSend>> {
-        self.read(move |c| super::approvals::outcomes_due(c, limit))
-            .await
-    }
-
-    /// The next time an approval expires or a reminder to an approver is due
-    /// (`remind_after` ms after an unanswered ask), on the read connection.
-    pub async fn workflow_next_due(&self, remind_after: Option<i64>) -> Result<Option<Millis>> {
-        self.read(move |c| {
-            let a = super::approvals::next_due(c, remind_after)?;
-            let r = super::reminders::next_due(c)?;
-            Ok(match (a, r) {
-                (Some(a), Some(r)) => Some(a.min(r)),
-                (a, r) => a.or(r),
-            })
-        })
-        .await
-    }
-
-    /// [`Store::reminder_create`].
-    pub async fn reminder_create(&self, new: NewReminder, now: Millis) -> Result<(i64, bool)> {
-        self.call(move |s| s.reminder_create(&new, now)).await
-    }
-
-    /// [`Store::reminder_cancel`].
-    pub async fn reminder_cancel(&self, id: i64, now: Millis) -> Result<ReminderCancel> {
-        self.call(move |s| s.reminder_cancel(id, now)).await
-    }
-
-    /// [`Store::reminder_claim`].
-    pub async fn reminder_claim(&self, id: i64, now: Millis) -> Result<bool> {
-        self.call(move |s| s.reminder_claim(id, now)).await
-    }
-
-    /// [`Store::reminder_sent`].
-    pub async fn reminder_sent(
-        &self,
-        id: i64,
-        job_id: i64,
-        extension: Option<String>,
-        now: Millis,
-    ) -> Result<()> {
-        self.call(move |s| s.reminder_sent(id, job_id, extension.as_deref(), now))
-            .await
-    }
-
-    /// [`Store::reminder_close`].
-    pub async fn reminder_close(
-        &self,
-        id: i64,
-        state: ReminderState,
-        reason: Option<String>,
-        now: Millis,
-    ) -> Result<()> {
-        self.call(move |s| s.reminder_close(id, state, reason.as_deref(), now))
-            .await
-    }
-
-    /// [`Store::reminder_replied`].
-    pub async fn reminder_replied(
-        &self,
-        id: i64,
-        text: String,
-        inbox_id: i64,
-        now: Millis,
-    ) -> Result<bool> {
-        self.call(move |s| s.reminder_replied(id, &text, inbox_id, now))
-            .await
-    }
-
-    /// Reminders to act on at `now`, on the read connection.
-    pub async fn reminders_due(&self, now: Millis, limit: usize) -> Result<Vec<DueReminder>> {
-        self.read(move |c| super::reminders::reminders_due(c, now, limit))
-            .await
-    }
-
-    /// A reminder, on the read connection.
-    pub async fn reminder_get(&self, id: i64) -> Result<Option<ReminderView>> {
-        self.read(move |c| super::reminders::reminder_get(c, id))
             .await
     }
 
