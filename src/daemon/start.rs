@@ -133,13 +133,24 @@ pub(super) async fn start(
         changes.clone(),
         stop_rx.clone(),
     );
+    // The workflow stops on a `Shutdown`; until the daemon's own stop is one, it is
+    // triggered from the daemon's stop flag.
+    let workflow_stop = crate::shutdown::Shutdown::new();
+    tokio::spawn({
+        let workflow_stop = workflow_stop.clone();
+        let mut stop = stop_rx;
+        async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+            workflow_stop.trigger();
+        }
+    });
     let (workflow, workflow_task) = Workflow::start(
         store.clone(),
         submitter.clone(),
         config.clone(),
         Clock::System,
         changes.subscribe_inbox(),
-        stop_rx,
+        workflow_stop,
     );
     tracing::info!(
         links = runners.len(),
