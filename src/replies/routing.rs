@@ -9,9 +9,10 @@ use crate::replies::{Reply, parse_reply};
 use crate::route::{Carrier, normalize};
 use crate::store::{Decision, ExtensionHolder, ItemKind};
 
-/// Where an MO destination points, before the store is asked.
+/// What an MO destination addresses, before the store is asked (named apart from
+/// [`crate::route::Routed`], a number with its route).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routed {
+pub enum Addressed {
     /// An extension under this link's service code, of this carrier.
     Extension {
         /// The carrier (extensions are unique per carrier).
@@ -24,20 +25,20 @@ pub enum Routed {
 }
 
 /// Splits an inbound message's destination by the settings of the link it came in on.
-pub fn route_destination(config: &Config, link: &str, destination: &str) -> Routed {
+pub fn route_destination(config: &Config, link: &str, destination: &str) -> Addressed {
     let Some(l) = config.links.iter().find(|l| l.name == link) else {
-        return Routed::Unmatched("unknown_link");
+        return Addressed::Unmatched("unknown_link");
     };
     if l.extension_length == 0 {
-        return Routed::Unmatched("no_extensions");
+        return Addressed::Unmatched("no_extensions");
     }
     match split_destination(destination, &l.service_code, l.extension_length) {
-        Destination::Extension(ext) => Routed::Extension {
+        Destination::Extension(ext) => Addressed::Extension {
             carrier: l.carrier(),
             extension: ext.to_string(),
         },
-        Destination::Bare => Routed::Unmatched("bare_service_code"),
-        Destination::Other => Routed::Unmatched("other_number"),
+        Destination::Bare => Addressed::Unmatched("bare_service_code"),
+        Destination::Other => Addressed::Unmatched("other_number"),
     }
 }
 
@@ -189,22 +190,22 @@ mod tests {
         let ext = "7".repeat(usize::from(mobile.extension_length));
         assert_eq!(
             route_destination(&c, &mobile.name, &format!("{code}{ext}")),
-            Routed::Extension {
+            Addressed::Extension {
                 carrier: Carrier::Mobile,
                 extension: ext.clone()
             }
         );
         assert_eq!(
             route_destination(&c, &mobile.name, &code),
-            Routed::Unmatched("bare_service_code")
+            Addressed::Unmatched("bare_service_code")
         );
         assert_eq!(
             route_destination(&c, &mobile.name, "12345"),
-            Routed::Unmatched("other_number")
+            Addressed::Unmatched("other_number")
         );
         assert_eq!(
             route_destination(&c, "nope", &code),
-            Routed::Unmatched("unknown_link")
+            Addressed::Unmatched("unknown_link")
         );
     }
 }

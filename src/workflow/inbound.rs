@@ -9,7 +9,7 @@ use super::events::WorkflowEvent;
 use super::sending::carrier_key;
 use super::texts;
 use crate::dispatch::SendRequest;
-use crate::replies::routing::{Answer, Routed, answer, route_destination, sender_number};
+use crate::replies::routing::{Addressed, Answer, answer, route_destination, sender_number};
 use crate::store::{InboxMessage, InboxRoute, Priority};
 
 impl Workflow {
@@ -28,8 +28,8 @@ impl Workflow {
         let msg = &m.message;
         let sender = sender_number(&msg.sender);
         let holder = match route_destination(&self.inner.config, &msg.link, &msg.destination) {
-            Routed::Unmatched(reason) => return self.unmatched(&m, &sender, reason).await,
-            Routed::Extension { carrier, extension } => {
+            Addressed::Unmatched(reason) => return self.unmatched(&m, &sender, reason).await,
+            Addressed::Extension { carrier, extension } => {
                 match store
                     .lookup_extension(carrier_key(carrier), extension, msg.received_at)
                     .await?

@@ -35,10 +35,6 @@ pub mod template;
 mod testutil;
 pub mod texts;
 
-/// The approval rules moved to [`crate::replies::approval`]; this alias keeps the old
-/// path working for callers not yet moved.
-pub use crate::replies::approval as rules;
-pub use crate::replies::routing::{Routed, route_destination};
 pub use engine::Workflow;
 pub use error::{Unsendable, WorkflowError};
 pub use events::WorkflowEvent;

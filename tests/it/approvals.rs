@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use hongyan::config::{Config, LinkProtocol};
 use hongyan::daemon::{Daemon, DaemonHandle, record_submits};
+use hongyan::replies::approval::{ApprovalState, Decision, StageRule, StepState};
 use hongyan::sim::MoSpec;
 use hongyan::store::Approver;
-use hongyan::workflow::rules::{ApprovalState, Decision, StageRule, StepState};
 use hongyan::workflow::{
     ApprovalRequest, ReminderOutcome, ReminderRequest, StageRequest, WorkflowEvent,
 };
