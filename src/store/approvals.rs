@@ -166,6 +166,18 @@ pub enum Transition {
     },
 }
 
+impl Transition {
+    /// The decided step's new state; `None` when nothing changes.
+    pub const fn step(self) -> Option<StepState> {
+        match self {
+            Self::Nothing => None,
+            Self::Record { step } | Self::OpenStage { step, .. } | Self::Close { step, .. } => {
+                Some(step)
+            }
+        }
+    }
+}
+
 /// The rule that turns a step's state and an approver's answer into a [`Transition`]
 /// (the workflow passes `crate::replies::approval::decide`). A plain function, so the
 /// writer can run it again if its batch is retried.
@@ -746,17 +758,12 @@ fn decide(
     let state = decide_state(c, step_id)?;
     let approval_id = state.approval_id;
     let transition = rule(&state, decision);
-    let step = match transition {
-        Transition::Nothing => {
-            return Ok(DecideOutcome::NotOpen {
-                approval_id,
-                step: state.step,
-                approval: state.approval,
-            });
-        }
-        Transition::Record { step }
-        | Transition::OpenStage { step, .. }
-        | Transition::Close { step, .. } => step,
+    let Some(step) = transition.step() else {
+        return Ok(DecideOutcome::NotOpen {
+            approval_id,
+            step: state.step,
+            approval: state.approval,
+        });
     };
     c.prepare_cached(
         "UPDATE approval_steps SET state = ?2, comment = ?3, decided_at = ?4, decided_via = ?5,
@@ -788,6 +795,7 @@ fn decide(
                 state: approval,
             })
         }
+        // `Nothing` returned above.
         Transition::Record { .. } | Transition::Nothing => {
             Ok(DecideOutcome::Recorded { approval_id })
         }

@@ -134,7 +134,7 @@ mod tests {
     use super::super::testutil::{MOBILE_A, MOBILE_B, Rig, drain};
     use super::*;
     use crate::route::Carrier;
-    use crate::store::{ApprovalState, DecideOutcome, Decision, NewInbound, StageRule};
+    use crate::store::{ApprovalState, DecideOutcome, Decision, Millis, NewInbound, StageRule};
 
     /// A request with one stage asked of `MOBILE_A`; the step and its extension.
     async fn asked(wf: &Workflow) -> (i64, String) {
@@ -162,6 +162,10 @@ mod tests {
     }
 
     async fn reply(rig: &Rig, wf: &Workflow, sender: &str, ext: &str, text: &str) -> i64 {
+        reply_at(rig, wf.now(), sender, ext, text).await
+    }
+
+    async fn reply_at(rig: &Rig, received_at: Millis, sender: &str, ext: &str, text: &str) -> i64 {
         let link = rig
             .config
             .links
@@ -174,7 +178,7 @@ mod tests {
                 destination: format!("{}{ext}", link.service_code),
                 text: text.into(),
                 coding: 8,
-                received_at: wf.now(),
+                received_at,
                 link: link.name.clone(),
                 item_id: None,
             })
@@ -183,25 +187,50 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_yes_from_the_approver_decides_the_step() {
+    async fn a_yes_from_the_approver_decides_the_step_once() {
         let rig = Rig::new("wf-in-yes");
         let wf = rig.workflow();
         let (step, ext) = asked(&wf).await;
         let mut rx = wf.subscribe();
+        // The approver sends the answer twice before the engine looks.
         reply(&rig, &wf, &format!("+86{MOBILE_A}"), &ext, "同意").await;
+        reply(&rig, &wf, MOBILE_A, &ext, "同意").await;
         assert!(!wf.run_once().await);
         let events = drain(&mut rx);
         assert!(
-            events.iter().any(|e| matches!(
-                e,
-                WorkflowEvent::Decided {
-                    step_id,
-                    decision: Decision::Approve,
-                    outcome: DecideOutcome::Decided { state: ApprovalState::Approved, .. },
+            matches!(
+                events.as_slice(),
+                [
+                    WorkflowEvent::Decided {
+                        step_id,
+                        decision: Decision::Approve,
+                        outcome: DecideOutcome::Decided {
+                            state: ApprovalState::Approved,
+                            ..
+                        },
+                        ..
+                    },
+                    WorkflowEvent::Decided {
+                        outcome: DecideOutcome::NotOpen {
+                            approval: ApprovalState::Approved,
+                            ..
+                        },
+                        ..
+                    },
                     ..
-                } if *step_id == step
-            )),
+                ] if *step_id == step
+            ),
             "{events:?}"
+        );
+        // One that arrives after the decision finds the extension released.
+        let late = reply_at(&rig, wf.now() + 1_000, MOBILE_A, &ext, "同意").await;
+        wf.run_once().await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![WorkflowEvent::Unmatched {
+                inbox_id: late,
+                reason: "unknown_extension"
+            }]
         );
     }
 
