@@ -192,9 +192,11 @@ mod tests {
         let wf = rig.workflow();
         let (step, ext) = asked(&wf).await;
         let mut rx = wf.subscribe();
-        // The approver sends the answer twice before the engine looks.
-        reply(&rig, &wf, &format!("+86{MOBILE_A}"), &ext, "同意").await;
-        reply(&rig, &wf, MOBILE_A, &ext, "同意").await;
+        // The approver sends the answer twice before the engine looks (both arrived a
+        // moment before the decision, so the extension still names the step for both).
+        let before = wf.now() - 1;
+        reply_at(&rig, before, &format!("+86{MOBILE_A}"), &ext, "同意").await;
+        reply_at(&rig, before, MOBILE_A, &ext, "同意").await;
         assert!(!wf.run_once().await);
         let events = drain(&mut rx);
         assert!(
