@@ -10,9 +10,9 @@ use super::body::{Id, JsonBody, QueryOf, reply};
 use super::error::ApiError;
 use super::listing;
 use super::state::AppState;
+use crate::replies::approval::{ApprovalState, Decision};
 use crate::store::{DecideOutcome, ItemFilter};
 use crate::workflow::ApprovalRequest;
-use crate::workflow::rules::{ApprovalState, Decision};
 
 pub async fn create(
     State(st): State<AppState>,

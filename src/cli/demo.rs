@@ -17,10 +17,10 @@ use crate::clock::ChinaTime;
 use crate::config::Config;
 use crate::daemon::{Daemon, DaemonError, DaemonHandle};
 use crate::dispatch::{RecipientOutcome, SendRequest};
+use crate::replies::approval::StageRule;
 use crate::route::Carrier;
 use crate::sim::MoSpec;
 use crate::store::{Approver, JobId, JobStatus};
-use crate::workflow::rules::StageRule;
 use crate::workflow::{ApprovalRequest, StageRequest, WorkflowEvent};
 
 /// Why the demo stopped.

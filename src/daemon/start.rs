@@ -140,7 +140,7 @@ pub(super) async fn start(
         config.clone(),
         Clock::System,
         changes.subscribe_inbox(),
-        stop_flag(shutdown.child()),
+        shutdown.child(),
     );
     tracing::info!(
         links = runners.len(),

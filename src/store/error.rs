@@ -137,7 +137,7 @@ pub enum StoreError {
         /// The request.
         approval_id: i64,
         /// How it ended.
-        state: crate::workflow::rules::ApprovalState,
+        state: super::approvals::ApprovalState,
     },
 
     /// A database file could not be created or made private to its owner (0600).

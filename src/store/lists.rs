@@ -408,6 +408,48 @@ impl ItemTable {
 }
 
 impl StoreHandle {
+    /// Approval requests matching `filter`, newest first, each with its steps.
+    pub async fn approvals_list(
+        &self,
+        filter: super::lists::ItemFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<super::approvals::ApprovalView>> {
+        self.read(move |c| {
+            let ids =
+                super::lists::item_ids(c, super::lists::ItemTable::Approvals, &filter, window)?;
+            let mut items = Vec::with_capacity(ids.items.len());
+            for id in ids.items {
+                items.extend(super::approvals::approval_get(c, id)?);
+            }
+            Ok(super::lists::Page {
+                items,
+                next_before: ids.next_before,
+            })
+        })
+        .await
+    }
+
+    /// Reminders matching `filter`, newest first.
+    pub async fn reminders_list(
+        &self,
+        filter: super::lists::ItemFilter,
+        window: super::lists::Window,
+    ) -> Result<super::lists::Page<super::reminders::ReminderView>> {
+        self.read(move |c| {
+            let ids =
+                super::lists::item_ids(c, super::lists::ItemTable::Reminders, &filter, window)?;
+            let mut items = Vec::with_capacity(ids.items.len());
+            for id in ids.items {
+                items.extend(super::reminders::reminder_get(c, id)?);
+            }
+            Ok(super::lists::Page {
+                items,
+                next_before: ids.next_before,
+            })
+        })
+        .await
+    }
+
     /// Jobs matching `filter`, newest first (see [`lists`](super::lists)), on the read
     /// connection.
     pub async fn jobs_list(

@@ -206,8 +206,9 @@ mod throughput;
 pub mod webhooks;
 
 pub use approvals::{
-    ApprovalView, Approver, DecideOutcome, NewApproval, NewStage, OutcomeToSend, StepContext,
-    StepToAsk, StepView,
+    ApprovalState, ApprovalView, Approver, DecideOutcome, DecideRule, DecideState, Decision,
+    NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
+    Transition,
 };
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,

@@ -8,6 +8,8 @@
 //! after is told it came too late — never both "cancelled" and sent. A claim left by a
 //! crash is picked up again after the restart and sent with the same idempotency key, so
 //! it goes once.
+//!
+//! This file holds the SQL and the [`StoreHandle`] methods that run it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::db::Store;
 use super::error::{Result, StoreError};
 use super::extensions::release_item;
+use super::handle::StoreHandle;
 use super::inbox::{InboxRoute, inbox_set_route};
 use super::model::{ItemKind, Millis};
 
@@ -285,6 +288,70 @@ impl Store {
     }
 }
 
+/// The async forms, for the workflow engine and the API.
+impl StoreHandle {
+    /// [`Store::reminder_create`].
+    pub async fn reminder_create(&self, new: NewReminder, now: Millis) -> Result<(i64, bool)> {
+        self.call(move |s| s.reminder_create(&new, now)).await
+    }
+
+    /// [`Store::reminder_cancel`].
+    pub async fn reminder_cancel(&self, id: i64, now: Millis) -> Result<ReminderCancel> {
+        self.call(move |s| s.reminder_cancel(id, now)).await
+    }
+
+    /// [`Store::reminder_claim`].
+    pub async fn reminder_claim(&self, id: i64, now: Millis) -> Result<bool> {
+        self.call(move |s| s.reminder_claim(id, now)).await
+    }
+
+    /// [`Store::reminder_sent`].
+    pub async fn reminder_sent(
+        &self,
+        id: i64,
+        job_id: i64,
+        extension: Option<String>,
+        now: Millis,
+    ) -> Result<()> {
+        self.call(move |s| s.reminder_sent(id, job_id, extension.as_deref(), now))
+            .await
+    }
+
+    /// [`Store::reminder_close`].
+    pub async fn reminder_close(
+        &self,
+        id: i64,
+        state: ReminderState,
+        reason: Option<String>,
+        now: Millis,
+    ) -> Result<()> {
+        self.call(move |s| s.reminder_close(id, state, reason.as_deref(), now))
+            .await
+    }
+
+    /// [`Store::reminder_replied`].
+    pub async fn reminder_replied(
+        &self,
+        id: i64,
+        text: String,
+        inbox_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        self.call(move |s| s.reminder_replied(id, &text, inbox_id, now))
+            .await
+    }
+
+    /// Reminders to act on at `now`, on the read connection.
+    pub async fn reminders_due(&self, now: Millis, limit: usize) -> Result<Vec<DueReminder>> {
+        self.read(move |c| reminders_due(c, now, limit)).await
+    }
+
+    /// A reminder, on the read connection.
+    pub async fn reminder_get(&self, id: i64) -> Result<Option<ReminderView>> {
+        self.read(move |c| reminder_get(c, id)).await
+    }
+}
+
 fn reminder_state(c: &Connection, id: i64) -> Result<ReminderState> {
     let code: i64 = c
         .prepare_cached("SELECT state FROM reminders WHERE id = ?1")?
@@ -400,4 +467,294 @@ pub(crate) fn reminder_get(c: &Connection, id: i64) -> Result<Option<ReminderVie
         },
     )
     .transpose()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::testutil::TempDb;
+    use crate::store::{ExtensionRequest, NewInbound};
+
+    const NOW: Millis = 1_000_000;
+    const HOUR: Millis = 3_600_000;
+
+    fn new(repeat_every: Option<Millis>, max_sends: u32) -> NewReminder {
+        NewReminder {
+            recipient: "13900139000".into(),
+            text: "下午三点开会".into(),
+            signature: None,
+            send_at: NOW + HOUR,
+            repeat_every,
+            max_sends,
+            idempotency_key: None,
+        }
+    }
+
+    fn state(s: &Store, id: i64) -> ReminderState {
+        reminder_get(s.conn(), id).unwrap().unwrap().state
+    }
+
+    fn inbox(s: &mut Store) -> i64 {
+        s.inbox_insert(&NewInbound {
+            sender: "13900139000".into(),
+            destination: "1065000001".into(),
+            text: "收到".into(),
+            coding: 8,
+            received_at: NOW,
+            link: "cmcc".into(),
+            item_id: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reminder_is_stored_once_per_key_and_checked() {
+        let db = TempDb::new("rem-create");
+        let mut s = db.open();
+        let mut r = new(None, 1);
+        r.idempotency_key = Some("k:13900139000".into());
+        let (id, created) = s.reminder_create(&r, NOW).unwrap();
+        assert!(created);
+        assert_eq!(s.reminder_create(&r, NOW).unwrap(), (id, false));
+        let view = reminder_get(s.conn(), id).unwrap().unwrap();
+        assert_eq!(
+            (
+                view.state,
+                view.send_at,
+                view.next_at,
+                view.sends,
+                view.max_sends
+            ),
+            (ReminderState::Scheduled, NOW + HOUR, NOW + HOUR, 0, 1)
+        );
+        assert!(matches!(
+            s.reminder_create(&new(None, 2), NOW),
+            Err(StoreError::InvalidJob(_))
+        ));
+        assert!(matches!(
+            s.reminder_create(&new(Some(HOUR), 0), NOW),
+            Err(StoreError::InvalidJob(_))
+        ));
+        assert_eq!(reminder_get(s.conn(), id + 99).unwrap(), None);
+    }
+
+    #[test]
+    fn a_one_off_is_due_at_its_time_claimed_once_and_closed_when_sent() {
+        let db = TempDb::new("rem-oneoff");
+        let mut s = db.open();
+        let (id, _) = s.reminder_create(&new(None, 1), NOW).unwrap();
+        assert_eq!(next_due(s.conn()).unwrap(), Some(NOW + HOUR));
+        assert!(reminders_due(s.conn(), NOW, 10).unwrap().is_empty());
+        assert!(!s.reminder_claim(id, NOW).unwrap(), "not due yet");
+        let due = reminders_due(s.conn(), NOW + HOUR, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert!(!due[0].finished && !due[0].expects_reply);
+        assert!(s.reminder_claim(id, NOW + HOUR).unwrap());
+        assert_eq!(state(&s, id), ReminderState::Sending);
+        // A claim left by a crash is due again, and can be taken again.
+        assert_eq!(reminders_due(s.conn(), NOW, 10).unwrap().len(), 1);
+        assert!(s.reminder_claim(id, NOW).unwrap());
+        s.reminder_sent(id, 5, None, NOW + HOUR).unwrap();
+        let view = reminder_get(s.conn(), id).unwrap().unwrap();
+        assert_eq!(
+            (view.state, view.sends, view.last_job),
+            (ReminderState::Sent, 1, Some(5))
+        );
+        assert_eq!(next_due(s.conn()).unwrap(), None);
+        assert!(matches!(
+            s.reminder_sent(id + 99, 5, None, NOW),
+            Err(StoreError::NotFound {
+                what: "reminder",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_cancel_wins_before_the_claim_and_is_too_late_after() {
+        let db = TempDb::new("rem-cancel");
+        let mut s = db.open();
+        let (early, _) = s.reminder_create(&new(None, 1), NOW).unwrap();
+        assert_eq!(
+            s.reminder_cancel(early, NOW).unwrap(),
+            ReminderCancel::Cancelled
+        );
+        assert!(
+            !s.reminder_claim(early, NOW + HOUR).unwrap(),
+            "a cancelled one is not sent"
+        );
+        assert!(reminders_due(s.conn(), NOW + HOUR, 10).unwrap().is_empty());
+        let (late, _) = s.reminder_create(&new(None, 1), NOW).unwrap();
+        assert!(s.reminder_claim(late, NOW + HOUR).unwrap());
+        assert_eq!(
+            s.reminder_cancel(late, NOW + HOUR).unwrap(),
+            ReminderCancel::TooLate {
+                state: ReminderState::Sending
+            }
+        );
+        assert!(matches!(
+            s.reminder_cancel(999, NOW),
+            Err(StoreError::NotFound {
+                what: "reminder",
+                id: 999
+            })
+        ));
+    }
+
+    #[test]
+    fn repeats_wait_an_interval_after_each_send_and_close_as_sent_without_a_reply() {
+        let db = TempDb::new("rem-repeat");
+        let mut s = db.open();
+        let (id, _) = s.reminder_create(&new(Some(HOUR), 2), NOW).unwrap();
+        for (n, at) in [(1, NOW + HOUR), (2, NOW + 2 * HOUR)] {
+            let due = reminders_due(s.conn(), at, 10).unwrap();
+            assert!(due[0].expects_reply && !due[0].finished);
+            assert!(s.reminder_claim(id, at).unwrap());
+            s.reminder_sent(id, n, Some("456"), at).unwrap();
+            let view = reminder_get(s.conn(), id).unwrap().unwrap();
+            assert_eq!(
+                (
+                    view.state,
+                    view.sends,
+                    view.next_at,
+                    view.extension.as_deref()
+                ),
+                (
+                    ReminderState::Scheduled,
+                    u32::try_from(n).unwrap(),
+                    at + HOUR,
+                    Some("456")
+                )
+            );
+        }
+        let due = reminders_due(s.conn(), NOW + 3 * HOUR, 10).unwrap();
+        assert!(due[0].finished, "every send has gone: only closing remains");
+        s.reminder_close(id, ReminderState::Sent, None, NOW + 3 * HOUR)
+            .unwrap();
+        assert_eq!(state(&s, id), ReminderState::Sent);
+        assert!(
+            reminders_due(s.conn(), NOW + 9 * HOUR, 10)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_reply_stops_the_repeats_releases_the_extension_and_routes_the_message() {
+        let db = TempDb::new("rem-reply");
+        let mut s = db.open();
+        let (id, _) = s.reminder_create(&new(Some(HOUR), 3), NOW).unwrap();
+        let ext = s
+            .allocate_extension(
+                &ExtensionRequest {
+                    carrier: "mobile".into(),
+                    length: 3,
+                    item_kind: ItemKind::Reminder,
+                    item_id: id,
+                    recipient: "13900139000".into(),
+                },
+                NOW,
+                Duration::from_secs(3600),
+            )
+            .unwrap();
+        assert!(s.reminder_claim(id, NOW + HOUR).unwrap());
+        s.reminder_sent(id, 1, Some(&ext), NOW + HOUR).unwrap();
+        let m = inbox(&mut s);
+        assert!(s.reminder_replied(id, "收到", m, NOW + HOUR + 5).unwrap());
+        let view = reminder_get(s.conn(), id).unwrap().unwrap();
+        assert_eq!(
+            (view.state, view.reply.as_deref()),
+            (ReminderState::Replied, Some("收到"))
+        );
+        assert!(
+            reminders_due(s.conn(), NOW + 9 * HOUR, 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.lookup_extension("mobile", &ext, NOW + HOUR + 6)
+                .unwrap()
+                .is_none(),
+            "released"
+        );
+        let routed = s.inbox_list(false, 10).unwrap();
+        assert_eq!(routed[0].route.as_deref(), Some("reminder"));
+        // A second reply only records its route.
+        let again = inbox(&mut s);
+        assert!(
+            !s.reminder_replied(id, "再次收到", again, NOW + HOUR + 9)
+                .unwrap()
+        );
+        assert_eq!(
+            reminder_get(s.conn(), id)
+                .unwrap()
+                .unwrap()
+                .reply
+                .as_deref(),
+            Some("收到")
+        );
+    }
+
+    #[test]
+    fn a_failed_reminder_keeps_its_reason_and_everything_survives_a_reopen() {
+        let db = TempDb::new("rem-fail");
+        let id = {
+            let mut s = db.open();
+            let (id, _) = s.reminder_create(&new(Some(HOUR), 2), NOW).unwrap();
+            assert!(s.reminder_claim(id, NOW + HOUR).unwrap());
+            s.reminder_close(
+                id,
+                ReminderState::Failed,
+                Some("no link for 中国电信"),
+                NOW + HOUR,
+            )
+            .unwrap();
+            id
+        };
+        let s = db.open();
+        let view = reminder_get(s.conn(), id).unwrap().unwrap();
+        assert_eq!(
+            (view.state, view.reply.as_deref()),
+            (ReminderState::Failed, Some("no link for 中国电信"))
+        );
+        s.conn()
+            .execute("UPDATE reminders SET state = 8 WHERE id = ?1", [id])
+            .unwrap();
+        assert!(matches!(
+            reminder_get(s.conn(), id),
+            Err(StoreError::Corrupt {
+                column: "reminders.state",
+                value: 8
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_handle_runs_the_same_operations() {
+        let db = TempDb::new("rem-handle");
+        let h = StoreHandle::open(db.path(), crate::store::StoreOptions::default()).unwrap();
+        let (id, _) = h.reminder_create(new(None, 1), NOW).await.unwrap();
+        assert_eq!(h.reminders_due(NOW + HOUR, 10).await.unwrap().len(), 1);
+        assert!(h.reminder_claim(id, NOW + HOUR).await.unwrap());
+        h.reminder_sent(id, 3, None, NOW + HOUR).await.unwrap();
+        assert_eq!(
+            h.reminder_get(id).await.unwrap().unwrap().state,
+            ReminderState::Sent
+        );
+        assert_eq!(
+            h.reminder_cancel(id, NOW).await.unwrap(),
+            ReminderCancel::TooLate {
+                state: ReminderState::Sent
+            }
+        );
+        let (other, _) = h.reminder_create(new(None, 1), NOW).await.unwrap();
+        h.reminder_close(other, ReminderState::Failed, Some("x".into()), NOW)
+            .await
+            .unwrap();
+        assert_eq!(h.workflow_next_due(None).await.unwrap(), None);
+        h.close().await.unwrap();
+    }
 }

@@ -1,29 +1,43 @@
 //! The notification workflows on top of the queue: approval requests whose approvers
 //! answer by SMS, reminders that can be cancelled until they go (and repeated until the
 //! recipient replies), templates, and the routing of every inbound reply to the item it
-//! answers.
+//! answers. The decisions themselves are pure and live in [`crate::replies`]; this is the
+//! engine that applies them.
 //!
 //! | piece | file | does |
 //! |---|---|---|
-//! | [`rules`] | `rules.rs` | pure approval rules: states, what a stage's answers add up to |
+//! | [`Workflow`] | `engine.rs` | the engine task and its loop: when a pass runs, what it does in which order |
+//! | requests | `requests.rs` | what a user asks ([`ApprovalRequest`], [`ReminderRequest`]) and its checks |
+//! | approvals | `approvals.rs` | create, decide, resend; expiries, asks and outcomes in a pass |
+//! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
+//! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
+//! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
+//! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
+//! | errors | `error.rs` | [`WorkflowError`] (a refused request names the field), [`Unsendable`] |
 //! | [`template`] | `template.rs` | `{name}` templates; missing variables named up front |
-//! | [`Workflow`] | `engine.rs` | the engine task and its handle (create, decide, resend, cancel) |
-//! | routing | `routing.rs` | which item an MO message answers, and whether its sender may |
 //! | wording | `texts.rs` | the SMS texts |
 //!
 //! Durability: every decision is state in the store first ([`crate::store`] holds the
-//! tables and applies the rules in one transaction); SMS go out through the ordinary
+//! tables and applies the transitions in one transaction); SMS go out through the ordinary
 //! queue with idempotency keys derived from the item, so an engine that dies between
 //! "decided" and "SMS queued" sends that SMS after the restart, exactly once.
 
+mod approvals;
 mod engine;
-mod routing;
-pub mod rules;
+mod error;
+mod events;
+mod inbound;
+mod reminders;
+mod requests;
+mod sending;
 pub mod template;
+#[cfg(test)]
+mod testutil;
 pub mod texts;
 
-pub use engine::{
-    ApprovalCreated, ApprovalRequest, ReminderOutcome, ReminderRequest, StageRequest, Workflow,
-    WorkflowError, WorkflowEvent,
+pub use engine::Workflow;
+pub use error::{Unsendable, WorkflowError};
+pub use events::WorkflowEvent;
+pub use requests::{
+    ApprovalCreated, ApprovalRequest, ReminderOutcome, ReminderRequest, StageRequest,
 };
-pub use routing::{Routed, route_destination};

@@ -1,8 +1,7 @@
 //! The wording of the SMS the workflows send. Short on purpose: an approval SMS should
 //! fit one or two segments, and the reply instructions must survive any phone.
 
-use crate::store::{OutcomeToSend, StepToAsk};
-use crate::workflow::rules::ApprovalState;
+use crate::store::{ApprovalState, OutcomeToSend, StepToAsk};
 
 /// Longest part of the details quoted in an approval SMS, in characters.
 const DETAILS_CHARS: usize = 60;

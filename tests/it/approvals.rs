@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use hongyan::config::{Config, LinkProtocol};
 use hongyan::daemon::{Daemon, DaemonHandle, record_submits};
+use hongyan::replies::approval::{ApprovalState, Decision, StageRule, StepState};
 use hongyan::sim::MoSpec;
 use hongyan::store::Approver;
-use hongyan::workflow::rules::{ApprovalState, Decision, StageRule, StepState};
 use hongyan::workflow::{
     ApprovalRequest, ReminderOutcome, ReminderRequest, StageRequest, WorkflowEvent,
 };
@@ -580,6 +580,7 @@ mod paused {
     use hongyan::clock::Clock;
     use hongyan::dispatch::{Changes, Submitter};
     use hongyan::route::{Carrier, PortabilityTable, PrefixTable, Router};
+    use hongyan::shutdown::Shutdown;
     use hongyan::store::{NewReminder, ReminderCancel, ReminderState, StoreHandle, StoreOptions};
     use hongyan::workflow::Workflow;
     use tokio::sync::watch;
@@ -620,14 +621,20 @@ mod paused {
         clock: Clock,
     ) -> (
         Workflow,
-        watch::Sender<bool>,
+        Shutdown,
         tokio::task::JoinHandle<()>,
         watch::Sender<u64>,
     ) {
         let (inbox_tx, inbox_rx) = watch::channel(0u64);
-        let (stop, stop_rx) = watch::channel(false);
-        let (wf, task) =
-            Workflow::start(store.clone(), submitter, config, clock, inbox_rx, stop_rx);
+        let stop = Shutdown::new();
+        let (wf, task) = Workflow::start(
+            store.clone(),
+            submitter,
+            config,
+            clock,
+            inbox_rx,
+            stop.clone(),
+        );
         (wf, stop, task, inbox_tx)
     }
 
@@ -707,7 +714,7 @@ mod paused {
         assert_eq!(view.state, ApprovalState::Expired);
         assert_eq!(view.steps[0].state, StepState::Skipped);
         assert_eq!(view.steps[0].asks, 2);
-        let _ = stop.send(true);
+        stop.trigger();
         task.await.unwrap();
         store.close().await.unwrap();
     }
@@ -756,7 +763,7 @@ mod paused {
 
         // Three more hours: nothing else goes.
         tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
-        let _ = stop.send(true);
+        stop.trigger();
         task.await.unwrap();
         assert!(rx.try_recv().is_err(), "no second send");
         let kept = wf.reminder(kept).await.unwrap().unwrap();
@@ -823,7 +830,7 @@ mod paused {
             ApprovalState::Approved
         );
         assert!(store.inbox_unrouted(10).await.unwrap().is_empty());
-        let _ = stop.send(true);
+        stop.trigger();
         task.await.unwrap();
         store.close().await.unwrap();
     }
