@@ -88,6 +88,25 @@ enum Command {
     /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
     #[command(flatten)]
     Remote(remote::RemoteCommand),
+    /// Back up the database while the daemon runs (SQLite's online backup) into FILE,
+    /// owner-only (0600). The database is found as `hongyan run` finds it: from
+    /// --config, else $HONGYAN_DATA or ./hongyan-data.
+    Backup {
+        /// The config file the daemon runs with (only its [storage] is read).
+        #[arg(long, short)]
+        config: Option<std::path::PathBuf>,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Where the backup goes.
+        file: std::path::PathBuf,
+    },
+    /// Write the man pages and shell completions into DIR (packaging).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The output directory.
+        dir: std::path::PathBuf,
+    },
     /// Start the daemon with three simulated carriers, send sample messages through it
     /// and print what happened to each: the whole path in one command.
     Demo {
@@ -255,6 +274,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate { args, log_level } => run_simulate(args, &log_level),
         Command::Bench(opts) => run_bench(opts),
         Command::Remote(cmd) => remote::run(cli.remote, cmd),
+        Command::Backup {
+            config,
+            force,
+            file,
+        } => run_backup(config.as_deref(), &file, force),
+        Command::GenerateDocs { dir } => {
+            use clap::CommandFactory;
+            for path in hongyan::manpage::generate(Cli::command(), &dir)? {
+                outln!("{}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -307,6 +338,7 @@ fn run_daemon(
         config.api.listen = addr;
     }
     let listen = config.api.listen;
+    let started = config.clone();
     runtime()?.block_on(async move {
         use hongyan::daemon::notify;
         let mut stop = StopSignals::install()?;
@@ -322,7 +354,18 @@ fn run_daemon(
         let api = hongyan::api::serve(&daemon, listener).context("cannot start the API")?;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
-        stop.wait().await;
+        let reload = api.token_reload();
+        while let Some(()) = stop.wait_or_reload().await {
+            // Without --config there is no file to read again.
+            if let Some(p) = path {
+                let over = |c: &mut hongyan::config::Config| {
+                    if let Some(addr) = api_listen {
+                        c.api.listen = addr;
+                    }
+                };
+                let _ = hongyan::daemon::reload::reload_file(p, &started, over, &[&reload]);
+            }
+        }
         notify::notify("STOPPING=1");
         api.shutdown().await;
         let report = daemon.shutdown(deadline).await;
@@ -338,11 +381,12 @@ fn run_daemon(
     })
 }
 
-/// SIGTERM (systemd, kill) and SIGINT (Ctrl-C), watched from before the daemon starts so
+/// SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (reload), watched from before the daemon starts so
 /// a signal that comes while it starts is not the default (immediate) exit.
 struct StopSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl StopSignals {
@@ -351,14 +395,21 @@ impl StopSignals {
         Ok(Self {
             term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
             int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+            hup: signal(SignalKind::hangup()).context("cannot watch SIGHUP")?,
         })
     }
 
-    async fn wait(&mut self) {
+    /// `Some` for SIGHUP (reload the config), `None` for a stop.
+    async fn wait_or_reload(&mut self) -> Option<()> {
         tokio::select! {
             _ = self.term.recv() => tracing::info!("SIGTERM received"),
             _ = self.int.recv() => tracing::info!("SIGINT received"),
+            _ = self.hup.recv() => {
+                tracing::info!("SIGHUP received: reloading the config");
+                return Some(());
+            }
         }
+        None
     }
 }
 
@@ -408,6 +459,37 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             rt.block_on(hongyan::link::bench::run_load_bench(args.link))?
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_backup(
+    config: Option<&std::path::Path>,
+    file: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    use hongyan::store::backup;
+    let source = backup::database_path(config)?;
+    let tty = std::io::stderr().is_terminal();
+    let report = backup::backup(&source, file, force, |p| {
+        if tty {
+            eprint!(
+                "\rbacking up {}: page {} of {}",
+                source.display(),
+                p.done,
+                p.total
+            );
+        }
+    })?;
+    if tty {
+        eprintln!();
+    }
+    outln!(
+        "backed up {} to {} ({} pages, {} bytes)",
+        report.source.display(),
+        report.file.display(),
+        report.pages,
+        report.bytes
+    );
     Ok(ExitCode::SUCCESS)
 }
 

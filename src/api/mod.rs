@@ -61,6 +61,21 @@ pub struct ApiServer {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    state: state::AppState,
+}
+
+/// The API's part of a config reload (SIGHUP): its bearer tokens.
+#[derive(Debug, Clone)]
+pub struct TokenReload(state::AppState);
+
+impl crate::daemon::reload::ConfigReload for TokenReload {
+    fn keys(&self) -> &'static [&'static str] {
+        &["api.token"]
+    }
+
+    fn reload(&self, new: &crate::config::Config) {
+        self.0.tokens.replace(&new.api.tokens);
+    }
 }
 
 /// Starts the API of `daemon` on `listen` (port 0 picks one; see
@@ -83,7 +98,7 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
     if daemon.config().api.tokens.is_empty() {
         tracing::warn!(%addr, "no [[api.token]] configured: every /v1 request is refused");
     }
-    let app = routes::router(state, daemon.config().api.max_body_bytes);
+    let app = routes::router(state.clone(), daemon.config().api.max_body_bytes);
     let (stop, mut stop_rx) = watch::channel(false);
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -96,13 +111,23 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
         }
     });
     tracing::info!(%addr, "API listening");
-    Ok(ApiServer { addr, stop, task })
+    Ok(ApiServer {
+        addr,
+        stop,
+        task,
+        state,
+    })
 }
 
 impl ApiServer {
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What a config reload hands the API's new tokens to.
+    pub fn token_reload(&self) -> TokenReload {
+        TokenReload(self.state.clone())
     }
 
     /// Stops taking connections and waits (up to 5 s) for requests in progress.
