@@ -156,6 +156,7 @@
 //! time.
 
 mod approvals;
+pub mod backup;
 mod contacts;
 mod db;
 mod error;
