@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod decode;
 pub mod dispatch;
 pub mod link;
+pub mod manpage;
 pub mod replies;
 pub mod route;
 pub mod segments;
