@@ -41,13 +41,14 @@ fn resolve(source: Source, credentials: Option<&Path>) -> Result<Secret, String>
             }
             let Some(dir) = credentials else {
                 return Err(format!(
-                    "credential {name:?}: ${CREDENTIALS_DIRECTORY} is not set: is LoadCredential={name}:… set in the unit?"
+                    "credential {name:?}: ${CREDENTIALS_DIRECTORY} is not set: is LoadCredential= set in the unit?"
                 ));
             };
             read(&dir.join(&name)).map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => format!(
-                    "credential {name:?} not found in {}: is LoadCredential={name}:… set in the unit?",
-                    dir.display()
+                    "credential {name:?} not found in {}: is LoadCredential= set in the unit{}?",
+                    dir.display(),
+                    packaged_hint(&name)
                 ),
                 _ => format!("credential {name:?} in {}: {e}", dir.display()),
             })
@@ -58,6 +59,15 @@ fn resolve(source: Source, credentials: Option<&Path>) -> Result<Secret, String>
         (Some(_), Some(_)) => Err("give either credential or file, not both".into()),
         (None, None) => Err("a secret table needs credential = \"name\" or file = \"path\"".into()),
     }
+}
+
+/// Where the packaged unit (`LoadCredential=hongyan:/etc/hongyan/credentials`) takes a
+/// `hongyan_…` credential from.
+fn packaged_hint(name: &str) -> String {
+    name.strip_prefix("hongyan_")
+        .map_or_else(String::new, |file| {
+            format!(", and is there a file /etc/hongyan/credentials/{file}")
+        })
 }
 
 /// The file's text without one trailing newline (`echo secret > file` adds one).
@@ -151,6 +161,11 @@ mod tests {
         let e = resolve(cred("mobile-password"), Some(&d.0)).unwrap_err();
         assert!(
             e.contains("\"mobile-password\" not found") && e.contains("LoadCredential="),
+            "{e}"
+        );
+        let e = resolve(cred("hongyan_mobile-password"), Some(&d.0)).unwrap_err();
+        assert!(
+            e.contains("/etc/hongyan/credentials/mobile-password"),
             "{e}"
         );
         let e = resolve(cred("mobile-password"), None).unwrap_err();
