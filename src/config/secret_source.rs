@@ -70,9 +70,25 @@ fn packaged_hint(name: &str) -> String {
         })
 }
 
-/// The file's text without one trailing newline (`echo secret > file` adds one).
+/// Largest secret file read: a password or token is far smaller, and a path to
+/// something endless (`/dev/zero`) must not eat the memory.
+const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
+/// The file's text without one trailing newline (`echo secret > file` adds one). Only
+/// a regular file: a FIFO or a device would block or never end.
 fn read(path: &Path) -> std::io::Result<Secret> {
-    let text = std::fs::read_to_string(path)?;
+    use std::io::Read;
+    let invalid = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(invalid("is not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SECRET_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SECRET_BYTES {
+        return Err(invalid("is larger than 64 KiB: not a secret"));
+    }
     let value = text
         .strip_suffix('\n')
         .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
@@ -182,6 +198,18 @@ mod tests {
         std::fs::write(d.0.join("empty"), "\n").unwrap();
         let e = resolve(cred("empty"), Some(&d.0)).unwrap_err();
         assert!(e.contains("is empty"), "{e}");
+        let e = resolve(
+            Source {
+                credential: None,
+                file: Some("/dev/zero".into()),
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+        std::fs::write(d.0.join("big"), vec![b'x'; 70 * 1024]).unwrap();
+        let e = resolve(cred("big"), Some(&d.0)).unwrap_err();
+        assert!(e.contains("larger than 64 KiB"), "{e}");
         let both = Source {
             credential: Some("a".into()),
             file: Some("/x".into()),
