@@ -381,8 +381,9 @@ fn run_daemon(
     })
 }
 
-/// SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (reload), watched from before the daemon starts so
-/// a signal that comes while it starts is not the default (immediate) exit.
+/// SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (reload), watched from before the
+/// daemon starts so a signal that comes while it starts is not the default (immediate)
+/// exit.
 struct StopSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
