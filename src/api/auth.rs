@@ -2,6 +2,8 @@
 //! scopes. A missing or unknown token is 401, a token without the route's scope 403.
 //! Tokens are compared in constant time and never logged; the client's name is.
 
+use std::sync::RwLock;
+
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::error::ApiError;
@@ -14,29 +16,43 @@ struct Client {
     scopes: Vec<Scope>,
 }
 
-/// The configured clients.
+/// The configured clients; replaced whole when the config is reloaded (SIGHUP).
 #[derive(Debug)]
-pub struct Tokens(Vec<Client>);
+pub struct Tokens(RwLock<Vec<Client>>);
+
+fn clients(tokens: &[ApiToken]) -> Vec<Client> {
+    tokens
+        .iter()
+        .filter_map(|t| {
+            Some(Client {
+                name: t.name.clone(),
+                token: t.token.as_ref()?.expose().as_bytes().to_vec(),
+                scopes: t.scopes.clone(),
+            })
+        })
+        .collect()
+}
 
 impl Tokens {
     /// From the (validated) config.
     pub fn new(tokens: &[ApiToken]) -> Self {
-        Self(
-            tokens
-                .iter()
-                .filter_map(|t| {
-                    Some(Client {
-                        name: t.name.clone(),
-                        token: t.token.as_ref()?.expose().as_bytes().to_vec(),
-                        scopes: t.scopes.clone(),
-                    })
-                })
-                .collect(),
-        )
+        Self(RwLock::new(clients(tokens)))
+    }
+
+    /// Takes the tokens of a reloaded (validated) config: from now on only these are
+    /// accepted.
+    pub fn replace(&self, tokens: &[ApiToken]) {
+        let new = clients(tokens);
+        // A poisoned lock only means a panic elsewhere while it was held; the list
+        // itself is always whole (it is swapped, never edited in place).
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = new;
     }
 
     /// The client's name when the request carries a token with `need`.
-    pub fn check(&self, headers: &HeaderMap, need: Scope) -> Result<&str, ApiError> {
+    pub fn check(&self, headers: &HeaderMap, need: Scope) -> Result<String, ApiError> {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -53,8 +69,12 @@ impl Tokens {
         };
         // Every token is compared (no early exit), so timing tells nothing about which
         // prefix matched.
+        let clients = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut found = None;
-        for c in &self.0 {
+        for c in clients.iter() {
             if constant_time_eq(c.token.as_slice(), given.as_bytes()) {
                 found = Some(c);
             }
@@ -67,7 +87,7 @@ impl Tokens {
             ));
         };
         if client.scopes.contains(&Scope::All) || client.scopes.contains(&need) {
-            Ok(&client.name)
+            Ok(client.name.clone())
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -138,6 +158,24 @@ mod tests {
             t.check(&with("Bearer ops-token-0123456789"), Scope::Contacts)
                 .unwrap(),
             "ops"
+        );
+    }
+
+    #[test]
+    fn replaced_tokens_take_effect_and_the_old_ones_are_refused() {
+        let t = tokens();
+        t.replace(&[ApiToken {
+            name: "shop".into(),
+            token: Some(Secret("shop-token-NEW-0123456789".into())),
+            token_env: None,
+            scopes: vec![Scope::Send],
+        }]);
+        let old = t.check(&with("Bearer shop-token-0123456789"), Scope::Send);
+        assert_eq!(old.unwrap_err().status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            t.check(&with("Bearer shop-token-NEW-0123456789"), Scope::Send)
+                .unwrap(),
+            "shop"
         );
     }
 

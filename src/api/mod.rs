@@ -63,6 +63,21 @@ pub struct ApiServer {
     /// A server dropped without [`ApiServer::shutdown`] still stops serving.
     _stop_on_drop: ShutdownGuard,
     task: JoinHandle<()>,
+    state: state::AppState,
+}
+
+/// The API's part of a config reload (SIGHUP): its bearer tokens.
+#[derive(Debug, Clone)]
+pub struct TokenReload(state::AppState);
+
+impl crate::daemon::reload::ConfigReload for TokenReload {
+    fn keys(&self) -> &'static [&'static str] {
+        &["api.token"]
+    }
+
+    fn reload(&self, new: &crate::config::Config) {
+        self.0.tokens.replace(&new.api.tokens);
+    }
 }
 
 /// Starts the API of `daemon` on `listen` (port 0 picks one; see
@@ -85,7 +100,7 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
     if daemon.config().api.tokens.is_empty() {
         tracing::warn!(%addr, "no [[api.token]] configured: every /v1 request is refused");
     }
-    let app = routes::router(state, daemon.config().api.max_body_bytes);
+    let app = routes::router(state.clone(), daemon.config().api.max_body_bytes);
     let stop = Shutdown::new();
     let stopped = stop.clone();
     let task = tokio::spawn(async move {
@@ -102,6 +117,7 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
         _stop_on_drop: stop.trigger_on_drop(),
         stop,
         task,
+        state,
     })
 }
 
@@ -109,6 +125,11 @@ impl ApiServer {
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What a config reload hands the API's new tokens to.
+    pub fn token_reload(&self) -> TokenReload {
+        TokenReload(self.state.clone())
     }
 
     /// Stops taking connections and waits (up to 5 s) for requests in progress.

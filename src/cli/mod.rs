@@ -19,9 +19,11 @@
 mod output;
 
 pub mod bench;
+mod backup;
 mod check_config;
 pub mod decode;
 pub mod demo;
+pub mod generate_docs;
 mod remote;
 mod run;
 pub mod segments;
@@ -103,6 +105,25 @@ enum Command {
     /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
     #[command(flatten)]
     Remote(remote::RemoteCommand),
+    /// Back up the database while the daemon runs (SQLite's online backup) into FILE,
+    /// owner-only (0600). The database is found as `hongyan run` finds it: from
+    /// --config, else $HONGYAN_DATA or ./hongyan-data.
+    Backup {
+        /// The config file the daemon runs with (only its [storage] is read).
+        #[arg(long, short)]
+        config: Option<std::path::PathBuf>,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Where the backup goes.
+        file: std::path::PathBuf,
+    },
+    /// Write the man pages and shell completions into DIR (packaging).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The output directory.
+        dir: std::path::PathBuf,
+    },
     /// Start the daemon with three simulated carriers, send sample messages through it
     /// and print what happened to each: the whole path in one command.
     Demo {
@@ -172,6 +193,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate { args, log_level } => simulate::run_command(args, &log_level),
         Command::Bench(opts) => bench::run(opts),
         Command::Remote(cmd) => remote::run(cli.remote, cmd),
+        Command::Backup {
+            config,
+            force,
+            file,
+        } => backup::run(config.as_deref(), &file, force),
+        Command::GenerateDocs { dir } => generate_docs::run(&dir),
     }
 }
 

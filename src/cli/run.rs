@@ -1,5 +1,6 @@
 //! `hongyan run`: the daemon in the foreground until SIGTERM or SIGINT, then an orderly
-//! stop (API first, then the daemon within the links' close grace).
+//! stop (API first, then the daemon within the links' close grace); SIGHUP reloads the
+//! config (see `daemon::reload`).
 
 use std::process::ExitCode;
 
@@ -50,13 +51,15 @@ pub(super) fn run(
         config.api.listen = addr;
     }
     let listen = config.api.listen;
+    let started = config.clone();
     runtime()?.block_on(async move {
         use crate::daemon::notify;
         // Watched from before the daemon starts, so a signal that comes while it starts
         // is not the default (immediate) exit: the stop follows once it is up.
         let shutdown = Shutdown::new();
         let signals = StopSignals::install()?;
-        let _watcher = tokio::spawn(signals.trigger(shutdown.clone()));
+        let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel(1);
+        let _watcher = tokio::spawn(signals.watch(shutdown.clone(), reload_tx));
         // The data directory first: a second daemon on it stops here, before anything.
         let lock = crate::daemon::Daemon::lock_data_dir(&config).context("cannot start")?;
         // Bound next: a taken address stops start-up before any link logs in.
@@ -69,7 +72,23 @@ pub(super) fn run(
         let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
-        shutdown.triggered().await;
+        let reload = api.token_reload();
+        loop {
+            tokio::select! {
+                _ = shutdown.triggered() => break,
+                Some(()) = reload_rx.recv() => {
+                    // Without --config there is no file to read again.
+                    if let Some(p) = path {
+                        let over = |c: &mut crate::config::Config| {
+                            if let Some(addr) = api_listen {
+                                c.api.listen = addr;
+                            }
+                        };
+                        let _ = crate::daemon::reload::reload_file(p, &started, over, &[&reload]);
+                    }
+                }
+            }
+        }
         notify::notify("STOPPING=1");
         api.shutdown().await;
         let report = daemon.shutdown(deadline).await;
@@ -85,10 +104,12 @@ pub(super) fn run(
     })
 }
 
-/// SIGTERM (systemd, kill) and SIGINT (Ctrl-C).
+/// SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (`systemctl reload`: read the
+/// config again).
 struct StopSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl StopSignals {
@@ -97,14 +118,28 @@ impl StopSignals {
         Ok(Self {
             term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
             int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+            hup: signal(SignalKind::hangup()).context("cannot watch SIGHUP")?,
         })
     }
 
-    /// Waits for the first of the two signals and triggers `shutdown`.
-    async fn trigger(mut self, shutdown: Shutdown) {
-        tokio::select! {
-            _ = self.term.recv() => tracing::info!("SIGTERM received"),
-            _ = self.int.recv() => tracing::info!("SIGINT received"),
+    /// Passes each SIGHUP on to `reload` until SIGTERM or SIGINT triggers `shutdown`.
+    async fn watch(mut self, shutdown: Shutdown, reload: tokio::sync::mpsc::Sender<()>) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => {
+                    tracing::info!("SIGTERM received");
+                    break;
+                }
+                _ = self.int.recv() => {
+                    tracing::info!("SIGINT received");
+                    break;
+                }
+                _ = self.hup.recv() => {
+                    tracing::info!("SIGHUP received: reloading the config");
+                    // One reload waiting is enough: it reads the file as it is then.
+                    let _ = reload.try_send(());
+                }
+            }
         }
         shutdown.trigger();
     }

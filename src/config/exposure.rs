@@ -23,7 +23,7 @@ impl std::fmt::Display for ExposedSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "config file {} can be read by other users (mode {:03o}) and holds secrets inline ({}); chmod 600 it, or move them to secret_env / token_env",
+            "config file {} can be read by other users (mode {:03o}) and holds secrets inline ({}); chmod 600 it, or move them to systemd credentials ({{ credential = \"name\" }}) or secret_env / token_env",
             self.file.display(),
             self.mode & 0o777,
             self.keys.join(", ")

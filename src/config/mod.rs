@@ -7,6 +7,7 @@
 //! * [`load`] — reading and parsing, turning serde errors into key paths.
 //! * [`validate`] — the rules serde cannot express: ranges, cross-field requirements,
 //!   unique link names, numbers that must be digits, fallbacks that lead somewhere.
+//! * [`secret_source`] — secrets from systemd credentials or files instead of inline.
 //! * [`exposure`] — a warning for a file others can read that holds secrets inline.
 //! * [`Config::embedded_default`] — what `hongyan run` uses without `--config`:
 //!   data under `./hongyan-data` (or `$HONGYAN_DATA`) and three in-process simulated
@@ -17,6 +18,7 @@ mod embedded;
 pub mod exposure;
 mod load;
 mod schema;
+pub mod secret_source;
 mod validate;
 
 pub use embedded::{DEMO_API_TOKEN, EMBEDDED_DEFAULT_TOML};

@@ -441,8 +441,9 @@ impl LinkProtocol {
     }
 }
 
-/// A password or shared secret; never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// A password or shared secret; never printed. In the file: a string, or
+/// `{ credential = "name" }` / `{ file = "path" }` (see `secret_source.rs`).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Secret(pub String);
 

@@ -15,6 +15,7 @@
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
 //! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
+//! | `reload.rs` | SIGHUP: what a changed config file changes now, and what needs a restart |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
@@ -25,6 +26,7 @@ pub mod datadir;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod reload;
 pub mod retention;
 mod start;
 mod wait;

@@ -165,6 +165,7 @@
 //! time.
 
 mod approvals;
+pub mod backup;
 mod claim;
 mod contacts;
 mod db;

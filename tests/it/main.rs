@@ -15,6 +15,7 @@ mod decode;
 mod groups;
 mod link;
 mod link_examples;
+mod ops;
 mod output;
 mod recovery;
 mod segments;
