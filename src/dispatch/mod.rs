@@ -4,7 +4,8 @@
 //! |---|---|---|
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `intake.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
-//! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit, and link events → store |
+//! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit; owns the link and its events loop |
+//! | events loop | `events.rs` | per link: link events → store (submit responses, failures, reports, MO), DELIVERs answered once committed |
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
@@ -20,6 +21,7 @@
 //! requeued, with `queue.resend_unconfirmed = true`).
 
 mod changes;
+mod events;
 mod intake;
 pub mod journal;
 pub mod metrics;
