@@ -26,7 +26,8 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
 use super::runner::{RunnerState, lock};
-use crate::link::{Ack, DeliveryReport, FailKind, LinkEvent};
+use crate::link::resend::{self, Verdict};
+use crate::link::{Ack, DeliveryReport, LinkEvent};
 use crate::store::{
     Deferred, MoReceived, NewInbound, NewReport, ReportOutcome, ReportStatus, SegmentId,
     SubmitOutcome, now_millis,
@@ -75,13 +76,7 @@ impl RunnerState {
                     }
                 }
             }
-            LinkEvent::Failed {
-                id,
-                part,
-                code,
-                kind,
-                reason,
-            } => {
+            LinkEvent::Failed { id, part, reason } => {
                 self.metrics.failed();
                 let Some(seg) = lock(&self.inflight)
                     .remove(&(id, part))
@@ -91,19 +86,23 @@ impl RunnerState {
                     return;
                 };
                 self.wake.notify_one();
-                if let FailKind::Unanswered { writes } | FailKind::AttemptsUsed { writes } = kind {
+                if let Some(writes) = reason.writes() {
                     // Every write was an attempt, also those one claim made on several
                     // connections or by resending.
                     if let Err(e) = self.store.count_writes(seg, writes).await {
                         tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the attempts");
                     }
                 }
-                if matches!(kind, FailKind::Unanswered { .. }) {
+                if resend::verdict(&reason) == Verdict::Unconfirmed {
                     // Sent, never answered: the carrier may have it. Like a crash, this is
                     // unconfirmed (reported, not resent), not failed — a failure invites a
                     // resend and a second copy on the handset.
                     tracing::warn!(link = %name, segment = seg, %reason, "submit unanswered; marked unconfirmed");
-                    match self.store.mark_unconfirmed(vec![seg], reason, now).await {
+                    match self
+                        .store
+                        .mark_unconfirmed(vec![seg], reason.to_string(), now)
+                        .await
+                    {
                         Ok(_) => self.release(&[seg]),
                         Err(e) => {
                             tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the missing answer");
@@ -111,9 +110,14 @@ impl RunnerState {
                     }
                     return;
                 }
-                tracing::info!(link = %name, segment = seg, ?code, ?kind, %reason, "submit failed");
+                let code = reason.code();
+                tracing::info!(link = %name, segment = seg, ?code, ?reason, "submit failed");
                 let code = code.map_or(-1, i64::from);
-                match self.store.mark_failed(seg, code, reason, now).await {
+                match self
+                    .store
+                    .mark_failed(seg, code, reason.to_string(), now)
+                    .await
+                {
                     Ok(_) => self.release(&[seg]),
                     Err(e) => {
                         tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
@@ -497,6 +501,20 @@ mod tests {
     /// A runner for the default China Mobile link over `store`, fed the events the test
     /// sends instead of its link's (which never reaches a gateway).
     async fn runner(store: &StoreHandle) -> (LinkRunner, mpsc::Sender<LinkEvent>) {
+        let (runner, tx, _unused) = runner_at(store, "127.0.0.1:1").await;
+        (runner, tx)
+    }
+
+    /// [`runner`] with its link pointed at `address`; the link's own events come back for
+    /// the test to pass on.
+    async fn runner_at(
+        store: &StoreHandle,
+        address: &str,
+    ) -> (
+        LinkRunner,
+        mpsc::Sender<LinkEvent>,
+        mpsc::Receiver<LinkEvent>,
+    ) {
         let c = config::Config::embedded_default().unwrap();
         let mut link = c
             .links
@@ -504,7 +522,7 @@ mod tests {
             .find(|l| l.carrier() == Carrier::Mobile)
             .unwrap();
         link.simulated = false;
-        let (handle, _unused) = Link::start(super::super::link_config(&link, "127.0.0.1:1".into()))
+        let (handle, link_events) = Link::start(super::super::link_config(&link, address.into()))
             .await
             .unwrap();
         let (tx, rx) = mpsc::channel(16);
@@ -516,7 +534,7 @@ mod tests {
             Arc::new(Notify::new()),
             Changes::default(),
         );
-        (runner, tx)
+        (runner, tx, link_events)
     }
 
     fn report(msg_id: u64) -> DeliveryReport {
@@ -570,27 +588,45 @@ mod tests {
         reply(&mut replies).await
     }
 
-    /// A link that cannot connect has that as its problem, in words, for /v1/links and
-    /// `hongyan links`.
+    /// A link pointed at a closed port has that as its problem, in words, for /v1/links
+    /// and `hongyan links`; so has a refused login, with the code and its meaning.
     #[tokio::test]
-    async fn a_link_that_cannot_connect_has_that_as_its_problem() {
+    async fn a_link_that_cannot_connect_or_log_in_has_that_as_its_problem() {
         let db = TempDb::new("unreachable");
         let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
-        let (runner, events) = runner(&store).await;
-        events
-            .send(LinkEvent::Unreachable {
-                conn: 1,
-                reason: "connect to 10.0.0.1:7890: Connection refused (os error 111)".into(),
-            })
-            .await
-            .unwrap();
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let (runner, events, mut link_events) = runner_at(&store, &addr.to_string()).await;
+        // The link's own first event: it cannot connect.
+        let first = timeout(LIMIT, link_events.recv()).await.unwrap().unwrap();
+        assert!(
+            matches!(first, LinkEvent::Unreachable { conn: 0, .. }),
+            "{first:?}"
+        );
+        events.send(first).await.unwrap();
         // Events are recorded in order: once the MO behind it is answered, it was seen.
         mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
         let problem = runner.monitor().view().last_problem;
         assert_eq!(
-            problem.as_deref(),
-            Some("connection 1: connect to 10.0.0.1:7890: Connection refused (os error 111)")
+            problem,
+            Some(format!("connection 0: connection refused ({addr})"))
         );
+
+        let status = 3;
+        let meaning = ::cmpp::status::connect_status_meaning(status);
+        events
+            .send(LinkEvent::LoginRefused {
+                conn: 0,
+                status,
+                meaning,
+            })
+            .await
+            .unwrap();
+        mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
+        let problem = runner.monitor().view().last_problem;
+        assert_eq!(problem, Some(format!("login refused: 3 {meaning}")));
+        assert!(!meaning.is_empty());
         drop(events);
         runner.shutdown().await;
         store.close().await.unwrap();

@@ -32,5 +32,7 @@ pub mod scheduler;
 pub use changes::Changes;
 pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use journal::WireJournal;
-pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};
+pub use plan::{
+    LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
+};
 pub use runner::{LinkMonitor, LinkRunner, LinkView};

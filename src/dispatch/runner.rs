@@ -25,7 +25,7 @@ use super::changes::Changes;
 use super::events::events_loop;
 use super::journal::WireJournal;
 use super::metrics::{LinkMetrics, MetricsSnapshot};
-use super::plan::split_options;
+use super::plan::{LinkTextError, split_options};
 use crate::config;
 use crate::link::{LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter};
 use crate::route::Carrier;
@@ -304,7 +304,7 @@ impl RunnerState {
                 for id in seg_ids {
                     if let Err(e) = self
                         .store
-                        .mark_failed(id, -1, reason.clone(), now_millis())
+                        .mark_failed(id, -1, reason.to_string(), now_millis())
                         .await
                     {
                         tracing::warn!(segment = id, error = %e, "cannot record the failure");
@@ -345,16 +345,20 @@ impl RunnerState {
 
     /// The outbound message for a claimed one: split with the link's options and the
     /// stored reference, parts as claimed.
-    fn build(&self, m: &ClaimedMessage) -> Result<OutboundMessage, String> {
+    fn build(&self, m: &ClaimedMessage) -> Result<OutboundMessage, LinkTextError> {
         let opts = split_options(&self.config, Some(&m.signature));
-        let split = wire::segment::split(&m.text, &opts, m.reference.unwrap_or(0))
-            .map_err(|e| format!("the text cannot go through link {}: {e}", self.config.name))?;
+        let split =
+            wire::segment::split(&m.text, &opts, m.reference.unwrap_or(0)).map_err(|source| {
+                LinkTextError::Text {
+                    link: self.config.name.clone(),
+                    source,
+                }
+            })?;
         if split.segments.len() != usize::from(m.parts) {
-            return Err(format!(
-                "the text now takes {} segments but was accepted as {} (the link's text settings changed)",
-                split.segments.len(),
-                m.parts
-            ));
+            return Err(LinkTextError::Changed {
+                now: split.segments.len(),
+                accepted: m.parts,
+            });
         }
         let mut parts = Vec::with_capacity(m.segments.len());
         for s in &m.segments {
@@ -362,7 +366,10 @@ impl RunnerState {
                 .segments
                 .get(usize::from(s.part).saturating_sub(1))
                 .cloned()
-                .ok_or_else(|| format!("part {} of {} does not exist", s.part, m.parts))?;
+                .ok_or(LinkTextError::NoPart {
+                    part: s.part,
+                    parts: m.parts,
+                })?;
             parts.push(OutboundPart {
                 number: s.part,
                 segment,

@@ -17,9 +17,10 @@ use super::backoff::{Backoff, Failure};
 use super::cmpp::CmppProtocol;
 use super::config::{LinkConfig, ProtocolConfig};
 use super::event::{LinkError, LinkEvent, SubmitError};
+use super::failure::{ConnectError, IoFailure, LoginError, SessionEnd, Unreachable};
 use super::message::OutboundMessage;
 use super::protocol::LinkProtocol;
-use super::session::{End, LoginError, Session};
+use super::session::Session;
 use super::sgip::SgipProtocol;
 use super::sgip_listener;
 use super::shared::{Shared, lock};
@@ -342,9 +343,12 @@ async fn run_connection<P: LinkProtocol>(
             return;
         }
         let failure = match connect(&shared).await {
-            Err(reason) => {
-                tracing::warn!(link = %name, conn, %reason, "cannot connect");
-                events.push(LinkEvent::Unreachable { conn, reason });
+            Err(e) => {
+                tracing::warn!(link = %name, conn, reason = %e, "cannot connect");
+                events.push(LinkEvent::Unreachable {
+                    conn,
+                    reason: Unreachable::Connect(e),
+                });
                 shared.emit(&mut events).await;
                 Failure::Connection
             }
@@ -365,18 +369,18 @@ async fn run_connection<P: LinkProtocol>(
                         shared.emit(&mut events).await;
                         let end = session.run().await;
                         shared.counters.up.fetch_sub(1, Ordering::Relaxed);
-                        let reason = match &end {
-                            End::Shutdown => "shutdown".to_string(),
-                            End::Idle => "idle".to_string(),
-                            End::Lost(r) => r.clone(),
+                        tracing::info!(link = %name, conn, reason = %end, "connection closed");
+                        let next = match &end {
+                            SessionEnd::Shutdown => None,
+                            SessionEnd::Idle => Some(None),
+                            SessionEnd::Lost(_) => Some(Some(Failure::Connection)),
                         };
-                        tracing::info!(link = %name, conn, %reason, "connection closed");
-                        events.push(LinkEvent::Down { conn, reason });
+                        events.push(LinkEvent::Down { conn, reason: end });
                         shared.emit(&mut events).await;
-                        match end {
-                            End::Shutdown => return,
-                            End::Idle => continue,
-                            End::Lost(_) => Failure::Connection,
+                        match next {
+                            None => return,
+                            Some(None) => continue,
+                            Some(Some(failure)) => failure,
                         }
                     }
                     Err(LoginError::Refused { status, meaning }) => {
@@ -389,11 +393,11 @@ async fn run_connection<P: LinkProtocol>(
                         shared.emit(&mut events).await;
                         Failure::LoginRefused
                     }
-                    Err(LoginError::Failed(reason)) => {
-                        tracing::warn!(link = %name, conn, %reason, "login failed");
+                    Err(e) => {
+                        tracing::warn!(link = %name, conn, reason = %e, "login failed");
                         events.push(LinkEvent::Unreachable {
                             conn,
-                            reason: format!("login failed: {reason}"),
+                            reason: Unreachable::Login(e),
                         });
                         shared.emit(&mut events).await;
                         Failure::Connection
@@ -410,12 +414,46 @@ async fn run_connection<P: LinkProtocol>(
     }
 }
 
-async fn connect(shared: &Shared) -> Result<TcpStream, String> {
+async fn connect(shared: &Shared) -> Result<TcpStream, ConnectError> {
     let addr = &shared.config.address;
-    let stream = tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(addr))
+    let after = shared.config.connect_timeout;
+    let stream = tokio::time::timeout(after, connect_to(addr))
         .await
-        .map_err(|_| format!("connect to {addr} timed out"))?
-        .map_err(|e| format!("connect to {addr}: {e}"))?;
+        .map_err(|_| ConnectError::TimedOut {
+            addr: addr.clone(),
+            after,
+        })??;
     let _ = stream.set_nodelay(true);
     Ok(stream)
+}
+
+/// Resolves `addr` and connects to its addresses in turn (as `TcpStream::connect` does),
+/// telling a name that does not resolve from a gateway that refuses.
+async fn connect_to(addr: &str) -> Result<TcpStream, ConnectError> {
+    let resolved = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|e| ConnectError::Address {
+            addr: addr.to_owned(),
+            io: IoFailure::from(&e),
+        })?;
+    let mut last = None;
+    for a in resolved {
+        match TcpStream::connect(a).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(connect_error(a, &e)),
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError::NoAddress {
+        addr: addr.to_owned(),
+    }))
+}
+
+fn connect_error(addr: SocketAddr, e: &std::io::Error) -> ConnectError {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => ConnectError::Refused { addr },
+        _ => ConnectError::Io {
+            addr,
+            io: IoFailure::from(e),
+        },
+    }
 }

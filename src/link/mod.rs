@@ -11,6 +11,8 @@
 //! |---|---|---|
 //! | [`SequenceIds`] | `sequence.rs` | wrapping `u32` request ids (0 skipped if the protocol wants), never one still in flight |
 //! | [`Window`] | `window.rs` | requests awaiting a response: capacity, response deadlines, resend / fail, drain for requeueing |
+//! | [`resend`] | `resend.rs` | where an unanswered submit is resent and when it gives up: the rules the window, the session and the dispatcher call |
+//! | [`FailReason`], [`ConnectError`], [`LoginError`], [`SessionEnd`] | `failure.rs` | why things fail, typed; `Display` is the words (never a string contract) |
 //! | [`RateLimiter`] | `rate.rs` | messages per second (token bucket) with AIMD back-off on flow-control answers |
 //! | [`Backoff`] | `backoff.rs` | reconnect delays: exponential, full jitter, long floor after a refused login |
 //! | [`KeepAlive`] | `keepalive.rs` | idle probes (ACTIVE_TEST / Active_Test) and the N-missed → reconnect rule |
@@ -45,9 +47,10 @@
 //! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
 //! ```
 //!
-//! Events: `Up` / `Down` per connection, `Unreachable { reason }` when a connection
-//! cannot be opened or logged in, `LoginRefused { status, meaning }`,
-//! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
+//! Events: `Up` / `Down { reason: SessionEnd }` per connection, `Unreachable { reason }`
+//! ([`ConnectError`] or [`LoginError`]) when a connection cannot be opened or logged in,
+//! `LoginRefused { status, meaning }`, `Submitted { id, part, msg_id, latency }` and
+//! `Failed { id, part, reason: FailReason }` per
 //! part, `Report { report, matched, ack }` (matched to `(id, part, recipient_index)`, or
 //! `None` for the store to match by msg id), `Mo { message, ack }` after reassembly,
 //! `Unparsed` for DELIVER content that could not be read. The event queue is bounded: a
@@ -97,7 +100,8 @@
 //!   control (CMPP 8, SMGP 1/103/104/119, SGIP 11/33) → the part goes back to the front of
 //!   the queue and the rate limiter halves (without a configured rate: a short pause) —
 //!   never a failure; any other code → `Failed`. A response timeout resends the same
-//!   bytes (same sequence id) up to `max_attempts`, then `Failed` (`Unanswered`).
+//!   bytes (same sequence id) up to `max_attempts`, then `Failed` (`Unanswered`) — the
+//!   whole resend story, and the owner's part in it, is in `resend.rs`.
 //! * **Every write counts**: a part's sends are counted across connections (and runs,
 //!   through [`OutboundPart::sent`]); a part written `max_attempts` times whose
 //!   connections all closed before an answer could be read is not written again but
@@ -140,6 +144,7 @@ mod driver;
 #[cfg(test)]
 mod driver_tests;
 mod event;
+mod failure;
 mod hook;
 mod idle;
 mod keepalive;
@@ -150,6 +155,7 @@ mod protocol;
 mod rate;
 mod report_time;
 mod reports;
+pub mod resend;
 mod sequence;
 mod session;
 mod sgip;
@@ -168,7 +174,10 @@ pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use cmpp::CmppProtocol;
 pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
 pub use driver::{Link, LinkHandle, LinkStatus, Submitter};
-pub use event::{FailKind, LinkError, LinkEvent, SubmitError};
+pub use event::{LinkError, LinkEvent, SubmitError};
+pub use failure::{
+    ConnectError, ConnectionLoss, FailReason, IoFailure, LoginError, SessionEnd, Unreachable,
+};
 pub use hook::WriteHook;
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};

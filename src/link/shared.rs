@@ -17,6 +17,7 @@ use wire::reassembly::{MoPart, Reassembler};
 use super::ack::{Ack, Answer, Arrival, Book, RepeatKey};
 use super::config::LinkConfig;
 use super::event::LinkEvent;
+use super::failure::ConnectionLoss;
 use super::message::{
     CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national, normalised,
 };
@@ -84,7 +85,7 @@ pub(crate) struct Shared {
     pub counters: Counters,
     /// Why the most recent connection was lost, for the reason a part fails with when it
     /// has been written `max_attempts` times without an answer.
-    pub last_loss: Mutex<String>,
+    pub last_loss: Mutex<Option<ConnectionLoss>>,
 }
 
 impl Shared {
@@ -108,7 +109,7 @@ impl Shared {
             reassembler: Mutex::new(Reassembler::tagged(config.reassembly)),
             acks: Book::new(),
             counters: Counters::default(),
-            last_loss: Mutex::new(String::new()),
+            last_loss: Mutex::new(None),
             config,
         })
     }

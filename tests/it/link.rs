@@ -148,7 +148,7 @@ impl Tally {
                 id, part, reason, ..
             } => self.failed.push(format!("{id}/{part}: {reason}")),
             LinkEvent::Up { .. } => self.ups += 1,
-            LinkEvent::Down { reason, .. } => self.downs.push(reason),
+            LinkEvent::Down { reason, .. } => self.downs.push(reason.to_string()),
             LinkEvent::LoginRefused { .. } => self.refused += 1,
             LinkEvent::Mo { message, ack } => {
                 ack.answer();
