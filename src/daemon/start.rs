@@ -13,8 +13,9 @@ use super::{DaemonError, DaemonHandle};
 use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
-use crate::link::Link;
+use crate::link::LinkDriver;
 use crate::route::{Carrier, PortabilityTable, Router, SegmentTable};
+use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{
     RecoveryAction, StoreHandle, StoreOptions, Synchronous, UnconfirmedSegment, now_millis,
@@ -76,13 +77,33 @@ pub(super) async fn start(
         });
     }
     let (stop, stop_rx) = watch::channel(false);
+    // The dispatch side stops on a Shutdown; until the daemon's own stop flag is one, it
+    // follows that flag (and a dropped handle).
+    let dispatch_stop = Shutdown::new();
+    tokio::spawn({
+        let dispatch_stop = dispatch_stop.clone();
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            dispatch_stop.trigger();
+        }
+    });
     let changes = Changes::default();
     let mut runners: Vec<LinkRunner> = Vec::new();
     let mut sims: Vec<(String, SimHandle)> = Vec::new();
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(link, &store, &changes, &journal, tweak.as_ref()).await {
+        match start_link(
+            link,
+            &store,
+            &changes,
+            &journal,
+            tweak.as_ref(),
+            &dispatch_stop,
+        )
+        .await
+        {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
@@ -118,7 +139,7 @@ pub(super) async fn start(
         wake_all.clone(),
         changes.clone(),
         config.queue.report_timeout,
-        stop_rx.clone(),
+        dispatch_stop.child(),
     );
     let retention_counters = Arc::new(super::retention::RetentionCounters::default());
     let retention = super::retention::start(
@@ -310,6 +331,7 @@ async fn start_link(
     changes: &Changes,
     journal: &Arc<WireJournal>,
     tweak: Option<&SimTweak>,
+    shutdown: &Shutdown,
 ) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
     let link_err = |source| DaemonError::Link {
         link: link.name.clone(),
@@ -325,8 +347,8 @@ async fn start_link(
     let mut lc = dispatch::link_config(link, address);
     lc.on_write = Some(Arc::clone(journal) as Arc<dyn crate::link::WriteHook>);
     let started = match listener {
-        Some(l) => Link::start_with_listener(lc, l).await,
-        None => Link::start(lc).await,
+        Some(l) => LinkDriver::start_with_listener(lc, l, shutdown.child()).await,
+        None => LinkDriver::start(lc, shutdown.child()).await,
     };
     let (handle, events) = match started {
         Ok(x) => x,
@@ -354,6 +376,7 @@ async fn start_link(
         Arc::clone(&wake),
         changes.clone(),
         Some(Arc::clone(journal)),
+        shutdown.child(),
     );
     Ok((runner, sim, wake))
 }

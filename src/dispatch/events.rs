@@ -23,11 +23,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::runner::{RunnerState, lock};
 use crate::link::resend::{self, Verdict};
 use crate::link::{Ack, DeliveryReport, LinkEvent};
+use crate::shutdown::Shutdown;
 use crate::store::{
     Deferred, MoReceived, NewInbound, NewReport, ReportOutcome, ReportStatus, SegmentId,
     SubmitOutcome, now_millis,
@@ -418,7 +419,7 @@ const BURSTS_IN_FLIGHT: usize = 2;
 pub(super) async fn events_loop(
     sh: Arc<RunnerState>,
     mut rx: mpsc::Receiver<LinkEvent>,
-    mut drain: watch::Receiver<bool>,
+    drain: Shutdown,
 ) {
     let (to_settle, settling) = mpsc::channel(BURSTS_IN_FLIGHT);
     let settler = tokio::spawn(settle_loop(Arc::clone(&sh), settling));
@@ -432,7 +433,7 @@ pub(super) async fn events_loop(
                 }
                 hand_over(&sh, &to_settle, &mut burst).await;
             }
-            _ = drain.changed() => {
+            () = drain.triggered() => {
                 loop {
                     while burst.len() < EVENT_BURST {
                         match rx.try_recv() {
@@ -489,7 +490,7 @@ mod tests {
     use super::*;
     use crate::config;
     use crate::dispatch::{Changes, LinkRunner};
-    use crate::link::{CarrierMsgId, Link};
+    use crate::link::{CarrierMsgId, LinkDriver};
     use crate::route::Carrier;
     use crate::store::StoreHandle;
     use crate::store::{StoreOptions, testutil::TempDb};
@@ -522,9 +523,12 @@ mod tests {
             .find(|l| l.carrier() == Carrier::Mobile)
             .unwrap();
         link.simulated = false;
-        let (handle, link_events) = Link::start(super::super::link_config(&link, address.into()))
-            .await
-            .unwrap();
+        let (handle, link_events) = LinkDriver::start(
+            super::super::link_config(&link, address.into()),
+            Shutdown::new(),
+        )
+        .await
+        .unwrap();
         let (tx, rx) = mpsc::channel(16);
         let runner = LinkRunner::start(
             link,
@@ -533,6 +537,7 @@ mod tests {
             store.clone(),
             Arc::new(Notify::new()),
             Changes::default(),
+            Shutdown::new(),
         );
         (runner, tx, link_events)
     }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
@@ -27,8 +27,9 @@ use super::journal::WireJournal;
 use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::{LinkTextError, split_options};
 use crate::config;
-use crate::link::{LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter};
+use crate::link::{LinkEvent, LinkHandle, LinkSender, OutboundMessage, OutboundPart};
 use crate::route::Carrier;
+use crate::shutdown::Shutdown;
 use crate::store::{
     ClaimRequest, ClaimedMessage, SegmentId, SegmentPlace, StoreHandle, now_millis,
 };
@@ -87,7 +88,7 @@ pub(super) struct RunnerState {
 #[derive(Debug, Clone)]
 pub struct LinkMonitor {
     shared: Arc<RunnerState>,
-    link: crate::link::Submitter,
+    link: crate::link::LinkSender,
 }
 
 impl LinkMonitor {
@@ -131,15 +132,21 @@ impl LinkMonitor {
 pub struct LinkRunner {
     shared: Arc<RunnerState>,
     link: LinkHandle,
-    stop: watch::Sender<bool>,
-    drain: watch::Sender<bool>,
+    /// Stops the claim loop: a child of the owner's signal.
+    stop: Shutdown,
+    /// The second phase of a stop: once the link has closed, the events loop records
+    /// what is left and ends. Its own signal, never the owner's: the events a closing
+    /// link still sends (late answers) must be recorded, not dropped.
+    drain: Shutdown,
     claim_task: JoinHandle<()>,
     events_task: JoinHandle<()>,
 }
 
 impl LinkRunner {
     /// Starts dispatching for a started link. `wake` is the notifier the submitter and the
-    /// scheduler use for this link.
+    /// scheduler use for this link. The claim loop stops when `shutdown` is triggered;
+    /// [`shutdown`](Self::shutdown) still has to be called to close the link and record
+    /// its last answers.
     pub fn start(
         config: config::Link,
         link: LinkHandle,
@@ -147,8 +154,9 @@ impl LinkRunner {
         store: StoreHandle,
         wake: Arc<Notify>,
         changes: Changes,
+        shutdown: Shutdown,
     ) -> Self {
-        Self::start_with_journal(config, link, events, store, wake, changes, None)
+        Self::start_with_journal(config, link, events, store, wake, changes, None, shutdown)
     }
 
     /// [`start`](Self::start) for a link whose [`WriteHook`](crate::link::WriteHook) is
@@ -162,6 +170,7 @@ impl LinkRunner {
         wake: Arc<Notify>,
         changes: Changes,
         journal: Option<Arc<WireJournal>>,
+        shutdown: Shutdown,
     ) -> Self {
         let on_demand = config.protocol == config::LinkProtocol::Sgip;
         let max_outstanding =
@@ -181,10 +190,14 @@ impl LinkRunner {
             seen_conns: Mutex::new(std::collections::HashSet::new()),
             journal,
         });
-        let (stop, stop_rx) = watch::channel(false);
-        let (drain, drain_rx) = watch::channel(false);
-        let claim_task = tokio::spawn(claim_loop(Arc::clone(&shared), link.submitter(), stop_rx));
-        let events_task = tokio::spawn(events_loop(Arc::clone(&shared), events, drain_rx));
+        let stop = shutdown.child();
+        let drain = Shutdown::new();
+        let claim_task = tokio::spawn(claim_loop(
+            Arc::clone(&shared),
+            link.submitter(),
+            stop.clone(),
+        ));
+        let events_task = tokio::spawn(events_loop(Arc::clone(&shared), events, drain.clone()));
         Self {
             shared,
             link,
@@ -223,10 +236,10 @@ impl LinkRunner {
     /// still unanswered go back to the queue. Returns how many segments were requeued.
     pub async fn shutdown(self) -> usize {
         let name = self.shared.config.name.clone();
-        let _ = self.stop.send(true);
+        self.stop.trigger();
         let _ = self.claim_task.await;
         let handed_back = self.link.shutdown().await;
-        let _ = self.drain.send(true);
+        self.drain.trigger();
         let _ = self.events_task.await;
         let left: Vec<SegmentId> = lock(&self.shared.inflight)
             .drain()
@@ -295,7 +308,7 @@ impl RunnerState {
 
     /// Splits a claimed message and hands it to the link; on any failure its segments
     /// are failed (text) or requeued (link stopping), never left in flight.
-    async fn send(&self, submitter: &Submitter, m: ClaimedMessage) {
+    async fn send(&self, submitter: &LinkSender, m: ClaimedMessage) {
         let seg_ids: Vec<SegmentId> = m.segments.iter().map(|s| s.segment_id).collect();
         let msg = match self.build(&m) {
             Ok(msg) => msg,
@@ -395,9 +408,9 @@ impl RunnerState {
     }
 }
 
-async fn claim_loop(sh: Arc<RunnerState>, submitter: Submitter, mut stop: watch::Receiver<bool>) {
+async fn claim_loop(sh: Arc<RunnerState>, submitter: LinkSender, stop: Shutdown) {
     loop {
-        if *stop.borrow() {
+        if stop.is_triggered() {
             return;
         }
         if sh.ready() {
@@ -423,7 +436,7 @@ async fn claim_loop(sh: Arc<RunnerState>, submitter: Submitter, mut stop: watch:
         tokio::select! {
             () = sh.wake.notified() => {}
             () = tokio::time::sleep(SLOW_LOOK) => {}
-            _ = stop.changed() => {}
+            () = stop.triggered() => {}
         }
     }
 }

@@ -24,6 +24,7 @@ use wire::field::Octets;
 use wire::segment::{SplitOptions, split};
 
 use super::*;
+use crate::shutdown::Shutdown;
 
 const V: Version = Version::V30;
 const LIMIT: Duration = Duration::from_secs(20);
@@ -354,7 +355,7 @@ async fn messages_are_acknowledged_and_reported_once() {
     .await;
     let mut c = config(addr);
     c.window.capacity = NonZeroUsize::new(32).unwrap();
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     submit_all(&handle, 300).await;
     let n = 300;
     let (parts, reports) = (expected_parts(n), expected_reports(n));
@@ -380,7 +381,9 @@ async fn flow_control_resends_and_never_fails() {
         ..Default::default()
     })
     .await;
-    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(config(addr), Shutdown::new())
+        .await
+        .unwrap();
     let n = 60;
     submit_all(&handle, n).await;
     let (parts, reports) = (expected_parts(n), expected_reports(n));
@@ -405,7 +408,9 @@ async fn refused_login_is_reported_and_retried() {
         ..Default::default()
     })
     .await;
-    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(config(addr), Shutdown::new())
+        .await
+        .unwrap();
     submit_all(&handle, 10).await;
     let parts = expected_parts(10);
     let t = collect(&mut rx, |t| t.submitted.len() == parts).await;
@@ -423,7 +428,9 @@ async fn malformed_bytes_close_the_connection_and_the_link_reconnects() {
         ..Default::default()
     })
     .await;
-    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(config(addr), Shutdown::new())
+        .await
+        .unwrap();
     let n = 100;
     submit_all(&handle, n).await;
     let (parts, reports) = (expected_parts(n), expected_reports(n));
@@ -453,7 +460,7 @@ async fn a_connection_lost_mid_window_resends_only_unacknowledged_parts() {
     .await;
     let mut c = config(addr);
     c.window.capacity = NonZeroUsize::new(64).unwrap();
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let n = 200;
     submit_all(&handle, n).await;
     let parts = expected_parts(n);
@@ -503,7 +510,7 @@ async fn unanswered_submits_fail_after_the_last_attempt() {
     c.window.response_timeout = Duration::from_millis(100);
     c.window.max_attempts = NonZeroU32::new(3).unwrap();
     c.keepalive.interval = Duration::from_secs(60);
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     handle.submit(message(1)).await.unwrap();
     let t = collect(&mut rx, |t| t.failed == 1).await;
     assert_eq!(t.failed, 1);
@@ -588,7 +595,7 @@ async fn parts_waiting_for_a_full_socket_are_not_held_as_written() {
     c.intake_capacity = NonZeroUsize::new(100_000).unwrap();
     c.event_capacity = NonZeroUsize::new(100_000).unwrap();
     c.on_write = Some(Arc::clone(&recorder) as Arc<dyn WriteHook>);
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let sub = handle.submitter();
     tokio::spawn(async move {
         for i in 0..MESSAGES {
@@ -692,7 +699,7 @@ async fn a_part_whose_responses_cannot_be_decoded_is_written_max_attempts_times_
     let mut c = config(addr);
     c.window.max_attempts = NonZeroU32::new(3).unwrap();
     c.on_write = Some(Arc::clone(&recorder) as Arc<dyn WriteHook>);
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut msg = message(1);
     msg.parts[0].tag = 77;
     handle.submit(msg).await.unwrap();
@@ -753,7 +760,7 @@ async fn shutdown_hands_back_what_was_not_acknowledged() {
     let mut c = config(addr);
     c.close_grace = Duration::from_millis(100);
     c.window.response_timeout = Duration::from_secs(60);
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     for i in 0..30 {
         handle.submit(message(i)).await.unwrap();
     }
@@ -851,7 +858,7 @@ async fn reading_never_waits_on_writing() {
     c.keepalive.interval = Duration::from_secs(120);
     c.intake_capacity = NonZeroUsize::new(100_000).unwrap();
     c.event_capacity = NonZeroUsize::new(100_000).unwrap();
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     timeout(LIMIT, logged_in_rx).await.unwrap().unwrap();
     // Enough SUBMITs (long ones) to fill both socket buffers several times over.
     let sub = handle.submitter();
@@ -940,7 +947,7 @@ async fn unanswered_keepalive_probes_mean_reconnect() {
         response_timeout: Duration::from_millis(50),
         max_missed: NonZeroU32::new(3).unwrap(),
     };
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let t = collect(&mut rx, |t| t.ups == 2).await;
     assert_eq!(t.ups, 2);
     assert_eq!(
@@ -1007,7 +1014,7 @@ async fn sgip_listener_checks_the_gateway_bind() {
     // The report names a submit this link never sent: handed on (unmatched) at once
     // rather than held — with its answer — for a submit response.
     c.reports.hold_for = Duration::ZERO;
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     assert_eq!(bind(addr, "wrong").await.1, 1);
     let (mut s, result) = bind(addr, "pw").await;
@@ -1057,7 +1064,7 @@ async fn sgip_listener_checks_the_gateway_bind() {
         "sp",
         "x",
     );
-    let (handle, _rx) = Link::start(c).await.unwrap();
+    let (handle, _rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut s = TcpStream::connect(handle.listener_addr().unwrap())
         .await
         .unwrap();
@@ -1073,7 +1080,9 @@ async fn a_link_that_cannot_connect_says_why() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(config(addr), Shutdown::new())
+        .await
+        .unwrap();
     let event = timeout(LIMIT, rx.recv()).await.unwrap().unwrap();
     let LinkEvent::Unreachable { conn, reason } = event else {
         panic!("expected Unreachable, got {event:?}")
@@ -1088,7 +1097,9 @@ async fn a_link_that_cannot_connect_says_why() {
 #[tokio::test]
 async fn submit_after_shutdown_hands_the_message_back() {
     let (addr, _) = gateway(Script::default()).await;
-    let (handle, mut rx) = Link::start(config(addr)).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(config(addr), Shutdown::new())
+        .await
+        .unwrap();
     let submitter = handle.submitter();
     let _ = collect(&mut rx, |t| t.ups == 1).await;
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
@@ -1220,13 +1231,13 @@ async fn scripted_link() -> (
     LinkHandle,
     mpsc::Receiver<LinkEvent>,
     ScriptedGw,
-    Arc<shared::Shared>,
+    Arc<shared::AccountState>,
 ) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut c = config(listener.local_addr().unwrap());
     // Reports for msg ids this link never sent come out unmatched at once.
     c.reports.hold_for = Duration::ZERO;
-    let (handle, rx) = Link::start(c).await.unwrap();
+    let (handle, rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let gw = ScriptedGw::accept(&listener).await;
     let shared = handle.shared();
     (handle, rx, gw, shared)

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 use super::*;
+use crate::shutdown::Shutdown;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -89,7 +90,7 @@ async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
     let login = gw.recv().await;
     let Body::Connect(connect) = &login.body else {
@@ -145,7 +146,7 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c = config(listener.local_addr().unwrap(), ProtocolConfig::Smgp(V));
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, SmgpCodec::default()).await;
     let login = gw.recv().await;
     let Body::Login(l) = &login.body else {
@@ -235,7 +236,7 @@ async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_g
     let mut c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
     c.window.response_timeout = Duration::from_millis(100);
     c.window.max_attempts = std::num::NonZeroU32::new(5).unwrap();
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
     let login = gw.recv().await;
     let Body::Connect(connect) = &login.body else {

@@ -25,11 +25,11 @@
 //!
 //! | piece | file | holds |
 //! |---|---|---|
-//! | [`LinkProtocol`] | `protocol.rs` | the per-protocol trait: login PDU and its answer, submit for one part to all recipients, inbound PDU → [`Inbound`] plus the answer to write, keep-alive probe, close |
+//! | [`ProtocolAdapter`] | `protocol.rs` | the per-protocol trait: login PDU and its answer, submit for one part to all recipients, inbound PDU → [`Inbound`] plus the answer to write, keep-alive probe, close |
 //! | [`CmppProtocol`], [`SmgpProtocol`], [`SgipProtocol`] | `cmpp.rs`, `smgp.rs`, `sgip.rs` | the three implementations |
-//! | [`Link`], [`LinkHandle`], [`Submitter`] | `driver.rs` | starting a link; per connection: connect, log in, run a session, back off, reconnect |
+//! | [`LinkDriver`], [`LinkHandle`], [`LinkSender`] | `driver.rs` | starting a link (it stops on a [`Shutdown`](crate::shutdown::Shutdown)); per connection: connect, log in, run a session, back off, reconnect |
 //! | `Session` | `session.rs` | one logged-in connection: the `select!` loop |
-//! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
+//! | `AccountState` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
 //! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
 //! | [`WriteHook`] | `hook.rs` | the owner told which parts are about to be written, before their bytes reach the socket |
@@ -38,7 +38,7 @@
 //! # Using a link
 //!
 //! ```text
-//! let (handle, mut events) = Link::start(config).await?;      // SGIP: listener bound here
+//! let (handle, mut events) = LinkDriver::start(config, Shutdown::new()).await?;      // SGIP: listener bound here
 //! tokio::spawn(async move { while let Some(e) = events.recv().await {
 //!     /* store; for Report / Mo, once committed: */ ack.answer();
 //! } });
@@ -173,7 +173,7 @@ pub use ack::Ack;
 pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use cmpp::CmppProtocol;
 pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
-pub use driver::{Link, LinkHandle, LinkStatus, Submitter};
+pub use driver::{LinkDriver, LinkHandle, LinkSender, LinkStatus};
 pub use event::{LinkError, LinkEvent, SubmitError};
 pub use failure::{
     ConnectError, ConnectionLoss, FailReason, IoFailure, LoginError, SessionEnd, Unreachable,
@@ -183,11 +183,11 @@ pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, ReportMatch};
 pub use protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer,
 };
 pub use rate::{RateConfig, RateLimiter};
 pub use report_time::ReportTime;
-pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
+pub use reports::{MatchOutcome, Matched, Orphan, ReportConfig, ReportMatcher};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use sgip::SgipProtocol;
 pub use smgp::SmgpProtocol;

@@ -40,13 +40,14 @@ use super::idle::IdleTimer;
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::message::OutboundMessage;
 use super::protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer,
 };
 use super::resend;
 use super::sequence::SequenceIds;
-use super::shared::{Shared, lock};
+use super::shared::{AccountState, lock};
 use super::undecodable::BadFrames;
 use super::window::{Expired, Window};
+use crate::shutdown::Shutdown;
 
 /// Unsent bytes above which no new message is taken.
 pub(crate) const HIGH_WATER: usize = 1 << 20;
@@ -90,9 +91,9 @@ struct Closing {
     sent: Option<Instant>,
 }
 
-pub(crate) struct Session<P: LinkProtocol> {
+pub(crate) struct Session<P: ProtocolAdapter> {
     proto: Arc<P>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
     conn: usize,
     stream: TcpStream,
     codec: P::Codec,
@@ -109,7 +110,7 @@ pub(crate) struct Session<P: LinkProtocol> {
     paused_until: Option<Instant>,
     closing: Option<Closing>,
     events: Vec<LinkEvent>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
     retry_signal: watch::Receiver<u64>,
     /// Given to each held-back answer; the consumer's [`Ack`](super::Ack) sends on it.
     replies_tx: Replies,
@@ -149,10 +150,10 @@ fn lost(loss: ConnectionLoss) -> SessionEnd {
     SessionEnd::Lost(loss)
 }
 
-impl<P: LinkProtocol> Session<P> {
+impl<P: ProtocolAdapter> Session<P> {
     pub(crate) fn new(
         proto: Arc<P>,
-        shared: Arc<Shared>,
+        shared: Arc<AccountState>,
         conn: usize,
         stream: TcpStream,
         first_seq: u32,
@@ -373,7 +374,7 @@ impl<P: LinkProtocol> Session<P> {
                     }
                 }
                 _ = self.retry_signal.changed(), if can_take => {}
-                _ = self.shutdown.changed(), if !closing => {
+                () = self.shutdown.triggered(), if !closing => {
                     self.start_close(CloseKind::Shutdown, Instant::now());
                 }
                 () = &mut timer => {
@@ -466,7 +467,7 @@ impl<P: LinkProtocol> Session<P> {
     fn fill(&mut self, now: Instant) {
         loop {
             self.pump(now);
-            if !self.can_take() || *self.shutdown.borrow() {
+            if !self.can_take() || self.shutdown.is_triggered() {
                 return;
             }
             let next = self.shared.pop_retry().or_else(|| {
@@ -761,7 +762,7 @@ impl<P: LinkProtocol> Session<P> {
         Ok(())
     }
 
-    fn on_submit_resp(&mut self, seq: u32, outcome: SubmitOutcome, now: Instant) {
+    fn on_submit_resp(&mut self, seq: u32, outcome: SubmitAnswer, now: Instant) {
         let Some(entry) = self.window.complete(seq) else {
             tracing::debug!(link = %self.shared.config.name, seq, "response to no submit in flight (late or repeated)");
             return;
@@ -771,7 +772,7 @@ impl<P: LinkProtocol> Session<P> {
         };
         let number = part.number;
         match outcome {
-            SubmitOutcome::Accepted(msg_id) => {
+            SubmitAnswer::Accepted(msg_id) => {
                 self.events.push(LinkEvent::Submitted {
                     id: entry.msg.id,
                     part: number,
@@ -781,7 +782,7 @@ impl<P: LinkProtocol> Session<P> {
                 self.shared
                     .on_submitted(&entry.msg, number, msg_id, now, &mut self.events);
             }
-            SubmitOutcome::FlowControl { code, meaning } => {
+            SubmitAnswer::FlowControl { code, meaning } => {
                 self.shared
                     .counters
                     .throttled
@@ -797,7 +798,7 @@ impl<P: LinkProtocol> Session<P> {
                 }
                 self.sending.push_front((entry.msg, entry.index));
             }
-            SubmitOutcome::Rejected { code, meaning } => {
+            SubmitAnswer::Rejected { code, meaning } => {
                 tracing::info!(link = %self.shared.config.name, id = entry.msg.id, part = number, code, meaning, "submit rejected");
                 self.events.push(LinkEvent::Failed {
                     id: entry.msg.id,

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 use super::*;
+use crate::shutdown::Shutdown;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -107,7 +108,7 @@ async fn listener_link() -> (LinkHandle, mpsc::Receiver<LinkEvent>, std::net::So
         }),
     };
     let c = LinkConfig::new("s", ProtocolConfig::Sgip(sgip), "127.0.0.1:1", "sp", "x");
-    let (handle, rx) = Link::start(c).await.unwrap();
+    let (handle, rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     (handle, rx, addr)
 }

@@ -27,9 +27,9 @@ use super::ack::{Answer, Reply};
 use super::config::SgipListenerConfig;
 use super::event::LinkError;
 use super::failure::{ConnectionLoss, IoFailure};
-use super::protocol::{Classified, Frame, Inbound, LinkProtocol};
+use super::protocol::{Classified, Frame, Inbound, ProtocolAdapter};
 use super::sgip::SgipProtocol;
-use super::shared::Shared;
+use super::shared::AccountState;
 use super::undecodable::BadFrames;
 
 /// How long a new connection may take to Bind.
@@ -83,7 +83,7 @@ fn write_failed(e: &std::io::Error) -> ServeEnd {
 /// Binds the listener and spawns its accept loop.
 pub(crate) async fn start(
     proto: Arc<SgipProtocol>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
     config: SgipListenerConfig,
     prebound: Option<TcpListener>,
 ) -> Result<(SocketAddr, JoinHandle<()>), LinkError> {
@@ -101,13 +101,13 @@ pub(crate) async fn start(
         source,
     })?;
     let config = Arc::new(config);
-    let mut shutdown = shared.shutdown.clone();
+    let shutdown = shared.shutdown.clone();
     let task = tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
                 // Shutdown, or the handle dropped without one.
-                _ = shutdown.changed() => return,
+                () = shutdown.triggered() => return,
             };
             let (stream, peer) = match accepted {
                 Ok(x) => x,
@@ -158,7 +158,7 @@ async fn read_pdu(
 
 async fn serve(
     proto: &SgipProtocol,
-    shared: &Shared,
+    shared: &AccountState,
     config: &SgipListenerConfig,
     mut stream: TcpStream,
 ) -> Result<(), ServeEnd> {
