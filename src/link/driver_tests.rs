@@ -23,11 +23,11 @@ use tokio::time::timeout;
 use wire::field::Octets;
 use wire::segment::{SplitOptions, split};
 
+use super::test_support::{GwConn, LIMIT};
 use super::*;
 use crate::shutdown::Shutdown;
 
 const V: Version = Version::V30;
-const LIMIT: Duration = Duration::from_secs(20);
 
 /// What the scripted gateway does.
 #[derive(Default)]
@@ -1111,20 +1111,11 @@ async fn submit_after_shutdown_hands_the_message_back() {
 
 /// A gateway the test drives PDU by PDU: it takes the link's connection and accepts its
 /// login; every read is bounded.
-struct ScriptedGw {
-    stream: TcpStream,
-    codec: CmppCodec,
-    buf: BytesMut,
-}
+struct ScriptedGw(GwConn<CmppCodec>);
 
 impl ScriptedGw {
     async fn accept(listener: &TcpListener) -> Self {
-        let (stream, _) = timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
-        let mut gw = Self {
-            stream,
-            codec: CmppCodec::new(V),
-            buf: BytesMut::new(),
-        };
+        let mut gw = Self(GwConn::accept(listener, CmppCodec::new(V)).await);
         let login = gw.recv().await;
         let Body::Connect(c) = &login.body else {
             panic!("{login:?}")
@@ -1136,25 +1127,12 @@ impl ScriptedGw {
     }
 
     async fn send(&mut self, pdu: Pdu) {
-        self.stream
-            .write_all(&pdu.to_bytes(V).unwrap())
-            .await
-            .unwrap();
+        self.0.send_raw(&pdu.to_bytes(V).unwrap()).await;
     }
 
     /// The next PDU the link wrote.
     async fn recv(&mut self) -> Pdu {
-        timeout(LIMIT, async {
-            loop {
-                if let Some(p) = self.codec.decode(&mut self.buf).unwrap() {
-                    return p;
-                }
-                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
-                assert_ne!(n, 0, "the link closed the connection");
-            }
-        })
-        .await
-        .expect("timed out waiting for a PDU from the link")
+        self.0.recv().await
     }
 
     /// Sends ACTIVE_TEST `seq` and checks the next PDU the link writes is its answer:

@@ -165,6 +165,8 @@ mod sgip_listener;
 mod shared;
 mod smgp;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod undecodable;
 mod window;
