@@ -184,7 +184,7 @@ impl ProtocolAdapter for CmppProtocol {
                     },
                     DeliverContent::MalformedReport { error, .. } => Inbound::Unparsed {
                         pdu: "CMPP_DELIVER",
-                        reason: error.to_string(),
+                        reason: error.clone(),
                     },
                 };
                 (inbound, Some(answer))

@@ -91,7 +91,7 @@ pub enum LinkEvent {
         /// Which PDU.
         pdu: &'static str,
         /// Why.
-        reason: String,
+        reason: wire::DecodeError,
     },
 }
 

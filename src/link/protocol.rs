@@ -90,8 +90,8 @@ pub enum Inbound {
     Unparsed {
         /// Which PDU.
         pdu: &'static str,
-        /// Why it could not be read.
-        reason: String,
+        /// Why it could not be read (names the PDU and the field).
+        reason: DecodeError,
     },
     /// Anything else (answered when the protocol has a generic answer).
     Other {

@@ -56,7 +56,7 @@ fn report_inbound(deliver: &Deliver) -> Inbound {
         },
         Some(Err(e)) => Inbound::Unparsed {
             pdu: "SMGP_DELIVER",
-            reason: e.to_string(),
+            reason: e,
         },
         None => Inbound::Mo {
             deliver_id,
