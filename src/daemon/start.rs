@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use super::lock::DataDirLock;
 use super::{DaemonError, DaemonHandle};
 use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
-use crate::link::Link;
+use crate::link::LinkDriver;
 use crate::route::{Carrier, PortabilityTable, PrefixTable, Router};
 use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
@@ -83,7 +83,16 @@ pub(super) async fn start(
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(link, &store, &changes, &journal, tweak.as_ref()).await {
+        match start_link(
+            link,
+            &store,
+            &changes,
+            &journal,
+            tweak.as_ref(),
+            &shutdown,
+        )
+        .await
+        {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
@@ -119,7 +128,7 @@ pub(super) async fn start(
         wake_all.clone(),
         changes.clone(),
         config.queue.report_timeout,
-        stop_flag(shutdown.child()),
+        shutdown.child(),
     );
     let retention_counters = Arc::new(super::retention::RetentionCounters::default());
     let retention = super::retention::start(
@@ -166,21 +175,6 @@ pub(super) async fn start(
         recovered,
         _lock: lock,
     })
-}
-
-/// A `watch<bool>` stop flag that follows `shutdown`, for the parts whose constructors
-/// do not take a [`Shutdown`] yet (the dispatch scheduler, the workflow engine).
-fn stop_flag(shutdown: Shutdown) -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = shutdown.triggered() => {
-                let _ = tx.send(true);
-            }
-            _ = tx.closed() => {}
-        }
-    });
-    rx
 }
 
 /// Links serving one carrier share its queue, so a message counted with one link's text
@@ -328,6 +322,7 @@ async fn start_link(
     changes: &Changes,
     journal: &Arc<WireJournal>,
     tweak: Option<&SimTweak>,
+    shutdown: &Shutdown,
 ) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
     let link_err = |source| DaemonError::Link {
         link: link.name.clone(),
@@ -343,8 +338,8 @@ async fn start_link(
     let mut lc = dispatch::link_config(link, address);
     lc.on_write = Some(Arc::clone(journal) as Arc<dyn crate::link::WriteHook>);
     let started = match listener {
-        Some(l) => Link::start_with_listener(lc, l).await,
-        None => Link::start(lc).await,
+        Some(l) => LinkDriver::start_with_listener(lc, l, shutdown.child()).await,
+        None => LinkDriver::start(lc, shutdown.child()).await,
     };
     let (handle, events) = match started {
         Ok(x) => x,
@@ -372,6 +367,7 @@ async fn start_link(
         Arc::clone(&wake),
         changes.clone(),
         Some(Arc::clone(journal)),
+        shutdown.child(),
     );
     Ok((runner, sim, wake))
 }

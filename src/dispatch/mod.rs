@@ -3,10 +3,11 @@
 //! | piece | file | does |
 //! |---|---|---|
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
-//! | [`Submitter`] | `enqueue.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
-//! | [`LinkRunner`] | `dispatcher.rs` | per link: claim → split → submit, and link events → store |
+//! | [`Submitter`] | `intake.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
+//! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit; owns the link and its events loop |
+//! | events loop | `events.rs` | per link: link events → store (submit responses, failures, reports, MO), DELIVERs answered once committed |
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
-//! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `dispatcher.rs` | per-link counters and submit-latency histogram, read by the API |
+//! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
@@ -20,15 +21,18 @@
 //! requeued, with `queue.resend_unconfirmed = true`).
 
 mod changes;
-mod dispatcher;
-mod enqueue;
+mod events;
+mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
+mod runner;
 pub mod scheduler;
 
 pub use changes::Changes;
-pub use dispatcher::{LinkMonitor, LinkRunner, LinkView};
-pub use enqueue::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
+pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use journal::WireJournal;
-pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};
+pub use plan::{
+    LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
+};
+pub use runner::{LinkMonitor, LinkRunner, LinkView};

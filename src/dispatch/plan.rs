@@ -58,6 +58,51 @@ fn coding_use(u: config::CodingUse) -> CodingUse {
     }
 }
 
+/// Why a text cannot go through a link: the reason a recipient is refused at intake
+/// (`code: "text"`) and a claimed message fails when it goes out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkTextError {
+    /// The text layer cannot encode or split it with the link's settings.
+    #[error("the text cannot go through link {link}: {source}")]
+    Text {
+        /// The link's name.
+        link: String,
+        /// Why.
+        source: wire::text_error::TextError,
+    },
+    /// It takes more segments than the link's `max_segments`.
+    #[error("the text takes {segments} segments; link {link} allows at most {max}")]
+    TooLong {
+        /// The link's name.
+        link: String,
+        /// Segments it takes.
+        segments: usize,
+        /// The link's `max_segments`.
+        max: u8,
+    },
+    /// It takes more segments than a concatenated message can have.
+    #[error("the text takes {0} segments; at most 255 are possible")]
+    Over255(usize),
+    /// A claimed message now splits differently than when it was accepted.
+    #[error(
+        "the text now takes {now} segments but was accepted as {accepted} (the link's text settings changed)"
+    )]
+    Changed {
+        /// Segments it takes now.
+        now: usize,
+        /// Segments it was accepted as.
+        accepted: u8,
+    },
+    /// A claimed part number that the split does not have.
+    #[error("part {part} of {parts} does not exist")]
+    NoPart {
+        /// The part number.
+        part: u8,
+        /// Parts of the message.
+        parts: u8,
+    },
+}
+
 /// The SGIP reverse listener's credentials for a simulated link whose config names none.
 pub const SIM_GATEWAY_LOGIN: &str = "hongyan-sim";
 /// See [`SIM_GATEWAY_LOGIN`].

@@ -8,10 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
+use crate::shutdown::Shutdown;
 use crate::store::{StoreHandle, now_millis};
 
 /// How often the tick runs.
@@ -21,13 +22,13 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// reports) is worked off over a few ticks rather than in one long write.
 const UNREPORTED_PER_TICK: usize = 5_000;
 
-/// Starts the tick; it ends when `stop` turns true.
+/// Starts the tick; it ends when `stop` is triggered.
 pub fn start(
     store: StoreHandle,
     wake: Vec<Arc<Notify>>,
     changes: Changes,
     report_timeout: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         // Once, after the start's recovery made segments unconfirmed: reports that came
@@ -50,9 +51,9 @@ pub fn start(
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = stop.changed() => return,
+                () = stop.triggered() => return,
             }
-            if *stop.borrow() {
+            if stop.is_triggered() {
                 return;
             }
             run_once(&store, &wake, &changes, report_timeout).await;

@@ -15,7 +15,7 @@ const FEE_USER_SP: u8 = 2;
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
 use super::protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer, is_response,
 };
 use super::report_time::ReportTime;
 use super::sequence::ZeroId;
@@ -43,7 +43,7 @@ fn text(octets: &[u8]) -> String {
     String::from_utf8_lossy(octets).into_owned()
 }
 
-impl LinkProtocol for CmppProtocol {
+impl ProtocolAdapter for CmppProtocol {
     type Pdu = Pdu;
     type Codec = CmppCodec;
 
@@ -138,14 +138,14 @@ impl LinkProtocol for CmppProtocol {
         let (inbound, answer) = match pdu.body {
             Body::SubmitResp(resp) => {
                 let outcome = if resp.result == 0 {
-                    SubmitOutcome::Accepted(CarrierMsgId::Cmpp(resp.msg_id.value()))
+                    SubmitAnswer::Accepted(CarrierMsgId::Cmpp(resp.msg_id.value()))
                 } else if resp.is_flow_control() {
-                    SubmitOutcome::FlowControl {
+                    SubmitAnswer::FlowControl {
                         code: resp.result,
                         meaning: resp.result_meaning(),
                     }
                 } else {
-                    SubmitOutcome::Rejected {
+                    SubmitAnswer::Rejected {
                         code: resp.result,
                         meaning: resp.result_meaning(),
                     }
@@ -184,7 +184,7 @@ impl LinkProtocol for CmppProtocol {
                     },
                     DeliverContent::MalformedReport { error, .. } => Inbound::Unparsed {
                         pdu: "CMPP_DELIVER",
-                        reason: error.to_string(),
+                        reason: error.clone(),
                     },
                 };
                 (inbound, Some(answer))
@@ -360,20 +360,20 @@ mod tests {
             resp(0),
             Inbound::SubmitResp {
                 seq: 4,
-                outcome: SubmitOutcome::Accepted(CarrierMsgId::Cmpp(99))
+                outcome: SubmitAnswer::Accepted(CarrierMsgId::Cmpp(99))
             }
         );
         assert!(matches!(
             resp(8),
             Inbound::SubmitResp {
-                outcome: SubmitOutcome::FlowControl { code: 8, .. },
+                outcome: SubmitAnswer::FlowControl { code: 8, .. },
                 ..
             }
         ));
         assert!(matches!(
             resp(13),
             Inbound::SubmitResp {
-                outcome: SubmitOutcome::Rejected { code: 13, .. },
+                outcome: SubmitAnswer::Rejected { code: 13, .. },
                 ..
             }
         ));

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -17,44 +17,52 @@ use super::backoff::{Backoff, Failure};
 use super::cmpp::CmppProtocol;
 use super::config::{LinkConfig, ProtocolConfig};
 use super::event::{LinkError, LinkEvent, SubmitError};
+use super::failure::{ConnectError, IoFailure, LoginError, SessionEnd, Unreachable};
 use super::message::OutboundMessage;
-use super::protocol::LinkProtocol;
-use super::session::{End, LoginError, Session};
+use super::protocol::ProtocolAdapter;
+use super::session::Session;
 use super::sgip::SgipProtocol;
 use super::sgip_listener;
-use super::shared::{Shared, lock};
+use super::shared::{AccountState, lock};
 use super::smgp::SmgpProtocol;
+use crate::shutdown::{Shutdown, ShutdownGuard};
 
 /// How often held reports and pending MO sets are checked for age.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts links.
 #[derive(Debug)]
-pub struct Link;
+pub struct LinkDriver;
 
-impl Link {
+impl LinkDriver {
     /// Starts a link: its connections begin connecting at once (SGIP: when the first
     /// message comes), the SGIP listener (if configured) is bound before this returns.
     /// Events arrive on the returned receiver; consume it from its own task, because a
     /// full event queue makes the link wait.
     ///
+    /// The link closes gracefully (as [`LinkHandle::shutdown`] does, without handing the
+    /// unsent messages back) when `shutdown` is triggered, and when its handle is dropped;
+    /// it stops on a child of `shutdown`, so closing it never triggers the caller's.
+    ///
     /// # Errors
     /// The SGIP listener cannot bind, or the configuration cannot work.
     pub async fn start(
         config: LinkConfig,
+        shutdown: Shutdown,
     ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
-        Self::start_inner(config, None).await
+        Self::start_inner(config, None, shutdown).await
     }
 
-    /// Like [`Link::start`], with the SGIP listener already bound (its address had to be
+    /// Like [`LinkDriver::start`], with the SGIP listener already bound (its address had to be
     /// known before the link started — e.g. to tell a simulator where to connect back).
     /// The configured `listen` address is not used.
     ///
     /// # Errors
-    /// As [`Link::start`]; also when the link is not SGIP with a listener configured.
+    /// As [`LinkDriver::start`]; also when the link is not SGIP with a listener configured.
     pub async fn start_with_listener(
         config: LinkConfig,
         listener: TcpListener,
+        shutdown: Shutdown,
     ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
         match &config.protocol {
             ProtocolConfig::Sgip(s) if s.listener.is_some() => {}
@@ -64,19 +72,22 @@ impl Link {
                 ));
             }
         }
-        Self::start_inner(config, Some(listener)).await
+        Self::start_inner(config, Some(listener), shutdown).await
     }
 
     async fn start_inner(
         config: LinkConfig,
         prebound: Option<TcpListener>,
+        shutdown: Shutdown,
     ) -> Result<(LinkHandle, mpsc::Receiver<LinkEvent>), LinkError> {
         let (event_tx, event_rx) = mpsc::channel(config.event_capacity.get());
         let (intake_tx, intake_rx) = mpsc::channel(config.intake_capacity.get());
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shutdown = shutdown.child();
+        // Stops the tasks of a link that fails to start, or whose handle is dropped.
+        let guard = shutdown.trigger_on_drop();
         let protocol = config.protocol.clone();
         let connections = config.connections.get();
-        let shared = Shared::new(config, event_tx, intake_rx, shutdown_rx);
+        let shared = AccountState::new(config, event_tx, intake_rx, shutdown.clone());
         let mut tasks = Vec::new();
         let mut background = Vec::new();
         let mut listener_addr = None;
@@ -113,11 +124,12 @@ impl Link {
         }
         background.push(tokio::spawn(housekeeping(Arc::clone(&shared))));
         let handle = LinkHandle {
-            submitter: Submitter {
+            submitter: LinkSender {
                 intake: intake_tx,
                 shared: Arc::clone(&shared),
             },
-            shutdown: shutdown_tx,
+            shutdown,
+            _guard: guard,
             tasks,
             background,
             listener_addr,
@@ -126,9 +138,9 @@ impl Link {
     }
 }
 
-fn spawn_connections<P: LinkProtocol>(
+fn spawn_connections<P: ProtocolAdapter>(
     proto: &Arc<P>,
-    shared: &Arc<Shared>,
+    shared: &Arc<AccountState>,
     connections: usize,
     on_demand: bool,
     tasks: &mut Vec<JoinHandle<()>>,
@@ -145,20 +157,20 @@ fn spawn_connections<P: LinkProtocol>(
 
 /// A cheap, cloneable way to hand messages to a link from any task.
 #[derive(Clone)]
-pub struct Submitter {
+pub struct LinkSender {
     intake: mpsc::Sender<OutboundMessage>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
 }
 
-impl std::fmt::Debug for Submitter {
+impl std::fmt::Debug for LinkSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Submitter")
+        f.debug_struct("LinkSender")
             .field("link", &self.shared.config.name)
             .finish()
     }
 }
 
-impl Submitter {
+impl LinkSender {
     /// The link's state now.
     pub fn status(&self) -> LinkStatus {
         let shared = &self.shared;
@@ -204,8 +216,10 @@ pub struct LinkStatus {
 
 /// The owner's side of a running link.
 pub struct LinkHandle {
-    submitter: Submitter,
-    shutdown: watch::Sender<bool>,
+    submitter: LinkSender,
+    shutdown: Shutdown,
+    /// Stops the link's tasks when the handle is dropped without a shutdown.
+    _guard: ShutdownGuard,
     tasks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
     listener_addr: Option<SocketAddr>,
@@ -230,7 +244,7 @@ impl LinkHandle {
     }
 
     /// A cloneable submitter for other tasks.
-    pub fn submitter(&self) -> Submitter {
+    pub fn submitter(&self) -> LinkSender {
         self.submitter.clone()
     }
 
@@ -246,7 +260,7 @@ impl LinkHandle {
 
     /// What the link's connections share, for tests to look into.
     #[cfg(test)]
-    pub(crate) fn shared(&self) -> Arc<Shared> {
+    pub(crate) fn shared(&self) -> Arc<AccountState> {
         Arc::clone(&self.submitter.shared)
     }
 
@@ -254,7 +268,7 @@ impl LinkHandle {
     /// flight, end each session (TERMINATE / Exit / Unbind), and hand back every message
     /// part that was not acknowledged, for requeueing elsewhere.
     pub async fn shutdown(self) -> Vec<OutboundMessage> {
-        let _ = self.shutdown.send(true);
+        self.shutdown.trigger();
         for t in self.tasks {
             let _ = t.await;
         }
@@ -271,16 +285,16 @@ impl LinkHandle {
     }
 }
 
-async fn housekeeping(shared: Arc<Shared>) {
+async fn housekeeping(shared: Arc<AccountState>) {
     let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut events = Vec::new();
-    let mut shutdown = shared.shutdown.clone();
+    let shutdown = shared.shutdown.clone();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             // Shutdown, or the handle dropped without one: the link is going away.
-            _ = shutdown.changed() => return,
+            () = shutdown.triggered() => return,
         }
         shared.housekeeping(Instant::now(), &mut events);
         shared.emit(&mut events).await;
@@ -294,11 +308,11 @@ fn first_sequence(conn: usize) -> u32 {
 }
 
 /// Waits until there is a message for this connection; false on shutdown.
-async fn wait_for_work(shared: &Shared) -> bool {
-    let mut shutdown = shared.shutdown.clone();
+async fn wait_for_work(shared: &AccountState) -> bool {
+    let shutdown = &shared.shutdown;
     let mut signal = shared.retry_signal.subscribe();
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_triggered() {
             return false;
         }
         if !lock(&shared.retry).is_empty() {
@@ -315,36 +329,35 @@ async fn wait_for_work(shared: &Shared) -> bool {
                 }
             }
             _ = signal.changed() => {}
-            r = shutdown.changed() => {
-                if r.is_err() {
-                    return false;
-                }
-            }
+            () = shutdown.triggered() => return false,
         }
     }
 }
 
-async fn run_connection<P: LinkProtocol>(
+async fn run_connection<P: ProtocolAdapter>(
     proto: Arc<P>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
     conn: usize,
     on_demand: bool,
 ) {
     let name = shared.config.name.clone();
     let mut backoff = Backoff::new(shared.config.backoff);
-    let mut shutdown = shared.shutdown.clone();
+    let shutdown = shared.shutdown.clone();
     let mut events = Vec::new();
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_triggered() {
             return;
         }
         if on_demand && !wait_for_work(&shared).await {
             return;
         }
         let failure = match connect(&shared).await {
-            Err(reason) => {
-                tracing::warn!(link = %name, conn, %reason, "cannot connect");
-                events.push(LinkEvent::Unreachable { conn, reason });
+            Err(e) => {
+                tracing::warn!(link = %name, conn, reason = %e, "cannot connect");
+                events.push(LinkEvent::Unreachable {
+                    conn,
+                    reason: Unreachable::Connect(e),
+                });
                 shared.emit(&mut events).await;
                 Failure::Connection
             }
@@ -365,18 +378,18 @@ async fn run_connection<P: LinkProtocol>(
                         shared.emit(&mut events).await;
                         let end = session.run().await;
                         shared.counters.up.fetch_sub(1, Ordering::Relaxed);
-                        let reason = match &end {
-                            End::Shutdown => "shutdown".to_string(),
-                            End::Idle => "idle".to_string(),
-                            End::Lost(r) => r.clone(),
+                        tracing::info!(link = %name, conn, reason = %end, "connection closed");
+                        let next = match &end {
+                            SessionEnd::Shutdown => None,
+                            SessionEnd::Idle => Some(None),
+                            SessionEnd::Lost(_) => Some(Some(Failure::Connection)),
                         };
-                        tracing::info!(link = %name, conn, %reason, "connection closed");
-                        events.push(LinkEvent::Down { conn, reason });
+                        events.push(LinkEvent::Down { conn, reason: end });
                         shared.emit(&mut events).await;
-                        match end {
-                            End::Shutdown => return,
-                            End::Idle => continue,
-                            End::Lost(_) => Failure::Connection,
+                        match next {
+                            None => return,
+                            Some(None) => continue,
+                            Some(Some(failure)) => failure,
                         }
                     }
                     Err(LoginError::Refused { status, meaning }) => {
@@ -389,11 +402,11 @@ async fn run_connection<P: LinkProtocol>(
                         shared.emit(&mut events).await;
                         Failure::LoginRefused
                     }
-                    Err(LoginError::Failed(reason)) => {
-                        tracing::warn!(link = %name, conn, %reason, "login failed");
+                    Err(e) => {
+                        tracing::warn!(link = %name, conn, reason = %e, "login failed");
                         events.push(LinkEvent::Unreachable {
                             conn,
-                            reason: format!("login failed: {reason}"),
+                            reason: Unreachable::Login(e),
                         });
                         shared.emit(&mut events).await;
                         Failure::Connection
@@ -405,17 +418,51 @@ async fn run_connection<P: LinkProtocol>(
         tracing::debug!(link = %name, conn, ?delay, "reconnecting after a pause");
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            _ = shutdown.changed() => return,
+            () = shutdown.triggered() => return,
         }
     }
 }
 
-async fn connect(shared: &Shared) -> Result<TcpStream, String> {
+async fn connect(shared: &AccountState) -> Result<TcpStream, ConnectError> {
     let addr = &shared.config.address;
-    let stream = tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(addr))
+    let after = shared.config.connect_timeout;
+    let stream = tokio::time::timeout(after, connect_to(addr))
         .await
-        .map_err(|_| format!("connect to {addr} timed out"))?
-        .map_err(|e| format!("connect to {addr}: {e}"))?;
+        .map_err(|_| ConnectError::TimedOut {
+            addr: addr.clone(),
+            after,
+        })??;
     let _ = stream.set_nodelay(true);
     Ok(stream)
+}
+
+/// Resolves `addr` and connects to its addresses in turn (as `TcpStream::connect` does),
+/// telling a name that does not resolve from a gateway that refuses.
+async fn connect_to(addr: &str) -> Result<TcpStream, ConnectError> {
+    let resolved = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|e| ConnectError::Address {
+            addr: addr.to_owned(),
+            io: IoFailure::from(&e),
+        })?;
+    let mut last = None;
+    for a in resolved {
+        match TcpStream::connect(a).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(connect_error(a, &e)),
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError::NoAddress {
+        addr: addr.to_owned(),
+    }))
+}
+
+fn connect_error(addr: SocketAddr, e: &std::io::Error) -> ConnectError {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => ConnectError::Refused { addr },
+        _ => ConnectError::Io {
+            addr,
+            io: IoFailure::from(e),
+        },
+    }
 }

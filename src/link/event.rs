@@ -6,6 +6,7 @@ use thiserror::Error;
 use wire::reassembly::MoMessage;
 
 use super::ack::Ack;
+use super::failure::{FailReason, SessionEnd, Unreachable};
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, ReportMatch};
 
 /// Something that happened on a link.
@@ -26,15 +27,15 @@ pub enum LinkEvent {
         /// Connection index.
         conn: usize,
         /// Why.
-        reason: String,
+        reason: SessionEnd,
     },
     /// Connection `conn` could not be opened, or the login got no usable answer
     /// (refused, timed out, closed); the link waits (a back-off) and tries again.
     Unreachable {
         /// Connection index.
         conn: usize,
-        /// Why, in words (e.g. `connect to 10.0.0.1:7890: Connection refused`).
-        reason: String,
+        /// Why (its `Display` is the words, e.g. `connection refused (10.0.0.1:7890)`).
+        reason: Unreachable,
     },
     /// The gateway refused the login; the link waits (a long back-off) and tries again.
     LoginRefused {
@@ -63,12 +64,8 @@ pub enum LinkEvent {
         id: u64,
         /// The part number.
         part: u8,
-        /// The carrier's code, when it answered.
-        code: Option<u32>,
-        /// What kind of failure, for the owner's decision (never the text of `reason`).
-        kind: FailKind,
-        /// Why.
-        reason: String,
+        /// Why (the carrier's code is in [`FailReason::Rejected`]).
+        reason: FailReason,
     },
     /// A status report: matched to its submit, or (`matched: None`) for the store to
     /// match by msg id — the submit is older than this link remembers, or its response
@@ -94,28 +91,7 @@ pub enum LinkEvent {
         /// Which PDU.
         pdu: &'static str,
         /// Why.
-        reason: String,
-    },
-}
-
-/// What kind of failure a [`LinkEvent::Failed`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailKind {
-    /// The gateway answered with a refusal code (in `code`).
-    Refused,
-    /// The part could not be encoded; it never left.
-    Unencodable,
-    /// Written `max_attempts` times and never answered: the carrier may have it.
-    Unanswered {
-        /// Times it was written in all.
-        writes: u32,
-    },
-    /// Written `max_attempts` times in all, and each connection it went on closed before
-    /// a response to it could be read (the gateway closed it, or sent bytes that could not
-    /// be decoded): it is not written again.
-    AttemptsUsed {
-        /// Times it was written in all.
-        writes: u32,
+        reason: wire::DecodeError,
     },
 }
 

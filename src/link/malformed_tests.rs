@@ -7,67 +7,16 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use bytes::Bytes;
+use tokio::net::TcpListener;
 use tokio::time::timeout;
 
+use super::test_support::{GwConn, LIMIT, next_mo};
 use super::*;
-
-const LIMIT: Duration = Duration::from_secs(20);
+use crate::shutdown::Shutdown;
 
 /// The gateway's end of the link's connection.
-struct Gw<C> {
-    stream: TcpStream,
-    codec: C,
-    buf: BytesMut,
-}
-
-impl<C: ::cmpp::codec::Decoder<Error = wire::CodecError>> Gw<C> {
-    async fn accept(listener: &TcpListener, codec: C) -> Self {
-        let (stream, _) = timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
-        Self {
-            stream,
-            codec,
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
-    }
-
-    /// The next PDU the link wrote.
-    async fn recv(&mut self) -> C::Item {
-        timeout(LIMIT, async {
-            loop {
-                if let Some(p) = self.codec.decode(&mut self.buf).unwrap() {
-                    return p;
-                }
-                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
-                assert_ne!(n, 0, "the link closed the connection");
-            }
-        })
-        .await
-        .expect("timed out waiting for a PDU from the link")
-    }
-}
-
-/// The next MO event; no `Down` may come first.
-async fn next_mo(rx: &mut mpsc::Receiver<LinkEvent>) -> (wire::reassembly::MoMessage, Ack) {
-    timeout(LIMIT, async {
-        loop {
-            match rx.recv().await.expect("the link's event queue closed") {
-                LinkEvent::Mo { message, ack } => return (message, ack),
-                LinkEvent::Up { .. } => {}
-                e => panic!("expected an MO, got {e:?}"),
-            }
-        }
-    })
-    .await
-    .expect("timed out waiting for an MO")
-}
+type Gw<C> = GwConn<C>;
 
 fn config(addr: std::net::SocketAddr, protocol: ProtocolConfig) -> LinkConfig {
     LinkConfig::new("m", protocol, addr.to_string(), "901234", "secret")
@@ -89,7 +38,7 @@ async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
     let login = gw.recv().await;
     let Body::Connect(connect) = &login.body else {
@@ -97,7 +46,7 @@ async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes
     };
     let answer = ConnectResp::answer(V, 0, connect, b"secret");
     let resp = Pdu::new(login.sequence_id, Body::ConnectResp(answer));
-    gw.send(&resp.to_bytes(V).unwrap()).await;
+    gw.send_raw(&resp.to_bytes(V).unwrap()).await;
     let mo = |seq: u32, id: u64, text: &'static str| {
         let d = Deliver {
             msg_id: MsgId(id),
@@ -111,7 +60,7 @@ async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes
     // Msg_Length (just before the content and the 20-byte LinkID) says 200.
     let good = mo(10, 500, "lost");
     let at = good.len() - 4 - 20 - 1;
-    gw.send(&corrupt(good, at, 200)).await;
+    gw.send_raw(&corrupt(good, at, 200)).await;
     let p = gw.recv().await;
     assert_eq!(p.sequence_id, 10);
     assert_eq!(
@@ -123,8 +72,8 @@ async fn cmpp_a_malformed_deliver_is_answered_with_result_4_and_the_session_goes
     );
     // The same connection goes on: the next DELIVER is handed on and answered once
     // stored.
-    gw.send(&mo(11, 501, "fine")).await;
-    let (m, ack) = next_mo(&mut rx).await;
+    gw.send_raw(&mo(11, 501, "fine")).await;
+    let (m, ack) = next_mo(&mut rx, false).await;
     assert_eq!(m.text.as_deref(), Some("fine"));
     ack.answer();
     let p = gw.recv().await;
@@ -145,7 +94,7 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c = config(listener.local_addr().unwrap(), ProtocolConfig::Smgp(V));
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, SmgpCodec::default()).await;
     let login = gw.recv().await;
     let Body::Login(l) = &login.body else {
@@ -155,7 +104,7 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
         login.sequence_id,
         Body::LoginResp(LoginResp::new(0, l, b"secret", V)),
     );
-    gw.send(&resp.to_bytes(V).unwrap()).await;
+    gw.send_raw(&resp.to_bytes(V).unwrap()).await;
     let mo = |seq: u32, id: u8, text: &'static str| {
         let d = Deliver {
             msg_id: MsgId([id; 10]),
@@ -167,7 +116,7 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
         Pdu::new(seq, Body::Deliver(d)).to_bytes(V).unwrap()
     };
     // MsgLength: the 12-byte header and the 68 body bytes before it.
-    gw.send(&corrupt(mo(10, 5, "lost"), 12 + 68, 200)).await;
+    gw.send_raw(&corrupt(mo(10, 5, "lost"), 12 + 68, 200)).await;
     let p = gw.recv().await;
     assert_eq!(p.sequence_id, 10);
     assert_eq!(
@@ -177,8 +126,8 @@ async fn smgp_a_malformed_deliver_is_answered_with_status_36_and_the_session_goe
             status: 36
         })
     );
-    gw.send(&mo(11, 6, "fine")).await;
-    let (m, ack) = next_mo(&mut rx).await;
+    gw.send_raw(&mo(11, 6, "fine")).await;
+    let (m, ack) = next_mo(&mut rx, false).await;
     assert_eq!(m.text.as_deref(), Some("fine"));
     ack.answer();
     let p = gw.recv().await;
@@ -235,7 +184,7 @@ async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_g
     let mut c = config(listener.local_addr().unwrap(), ProtocolConfig::Cmpp(V));
     c.window.response_timeout = Duration::from_millis(100);
     c.window.max_attempts = std::num::NonZeroU32::new(5).unwrap();
-    let (handle, mut rx) = Link::start(c).await.unwrap();
+    let (handle, mut rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let mut gw = Gw::accept(&listener, CmppCodec::new(V)).await;
     let login = gw.recv().await;
     let Body::Connect(connect) = &login.body else {
@@ -243,7 +192,7 @@ async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_g
     };
     let answer = ConnectResp::answer(V, 0, connect, b"secret");
     let resp = Pdu::new(login.sequence_id, Body::ConnectResp(answer));
-    gw.send(&resp.to_bytes(V).unwrap()).await;
+    gw.send_raw(&resp.to_bytes(V).unwrap()).await;
 
     let s = split("hello", &SplitOptions::default(), 1).unwrap();
     let msg = OutboundMessage::new(
@@ -264,7 +213,7 @@ async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_g
             bad.extend(submit.sequence_id.to_be_bytes());
             bad.extend([1, 2, 3]);
             broken = wire::hex::encode(&bad);
-            gw.send(&bad).await;
+            gw.send_raw(&bad).await;
         } else {
             let ok = Pdu::new(
                 submit.sequence_id,
@@ -273,7 +222,7 @@ async fn an_undecodable_response_is_logged_once_per_connection_and_the_session_g
                     result: 0,
                 }),
             );
-            gw.send(&ok.to_bytes(V).unwrap()).await;
+            gw.send_raw(&ok.to_bytes(V).unwrap()).await;
         }
     }
     let event = timeout(LIMIT, async {

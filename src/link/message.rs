@@ -23,7 +23,8 @@ pub struct OutboundPart {
     /// How many times this part has been written already (by an earlier connection or an
     /// earlier run). Every write counts, whatever came of it; a part that has been
     /// written `max_attempts` times is not written again but fails
-    /// ([`FailKind::AttemptsUsed`](super::FailKind::AttemptsUsed)).
+    /// ([`FailReason::AttemptsUsed`](super::FailReason::AttemptsUsed); the rules:
+    /// [`resend`](super::resend)).
     pub sent: u32,
 }
 

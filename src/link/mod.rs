@@ -11,6 +11,8 @@
 //! |---|---|---|
 //! | [`SequenceIds`] | `sequence.rs` | wrapping `u32` request ids (0 skipped if the protocol wants), never one still in flight |
 //! | [`Window`] | `window.rs` | requests awaiting a response: capacity, response deadlines, resend / fail, drain for requeueing |
+//! | [`resend`] | `resend.rs` | where an unanswered submit is resent and when it gives up: the rules the window, the session and the dispatcher call |
+//! | [`FailReason`], [`ConnectError`], [`LoginError`], [`SessionEnd`] | `failure.rs` | why things fail, typed; `Display` is the words (never a string contract) |
 //! | [`RateLimiter`] | `rate.rs` | messages per second (token bucket) with AIMD back-off on flow-control answers |
 //! | [`Backoff`] | `backoff.rs` | reconnect delays: exponential, full jitter, long floor after a refused login |
 //! | [`KeepAlive`] | `keepalive.rs` | idle probes (ACTIVE_TEST / Active_Test) and the N-missed → reconnect rule |
@@ -23,11 +25,11 @@
 //!
 //! | piece | file | holds |
 //! |---|---|---|
-//! | [`LinkProtocol`] | `protocol.rs` | the per-protocol trait: login PDU and its answer, submit for one part to all recipients, inbound PDU → [`Inbound`] plus the answer to write, keep-alive probe, close |
+//! | [`ProtocolAdapter`] | `protocol.rs` | the per-protocol trait: login PDU and its answer, submit for one part to all recipients, inbound PDU → [`Inbound`] plus the answer to write, keep-alive probe, close |
 //! | [`CmppProtocol`], [`SmgpProtocol`], [`SgipProtocol`] | `cmpp.rs`, `smgp.rs`, `sgip.rs` | the three implementations |
-//! | [`Link`], [`LinkHandle`], [`Submitter`] | `driver.rs` | starting a link; per connection: connect, log in, run a session, back off, reconnect |
+//! | [`LinkDriver`], [`LinkHandle`], [`LinkSender`] | `driver.rs` | starting a link (it stops on a [`Shutdown`](crate::shutdown::Shutdown)); per connection: connect, log in, run a session, back off, reconnect |
 //! | `Session` | `session.rs` | one logged-in connection: the `select!` loop |
-//! | `Shared` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
+//! | `AccountState` | `shared.rs` | what the connections of one account share: intake and retry queues, rate limiter, report matcher, MO reassembly, the ack book |
 //! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
 //! | [`WriteHook`] | `hook.rs` | the owner told which parts are about to be written, before their bytes reach the socket |
@@ -35,7 +37,7 @@
 //! # Using a link
 //!
 //! ```text
-//! let (handle, mut events) = Link::start(config).await?;      // SGIP: listener bound here
+//! let (handle, mut events) = LinkDriver::start(config, Shutdown::new()).await?;      // SGIP: listener bound here
 //! tokio::spawn(async move { while let Some(e) = events.recv().await {
 //!     /* store; for Report / Mo, once committed: */ ack.answer();
 //! } });
@@ -44,9 +46,10 @@
 //! let unsent: Vec<OutboundMessage> = handle.shutdown().await; // requeue elsewhere
 //! ```
 //!
-//! Events: `Up` / `Down` per connection, `Unreachable { reason }` when a connection
-//! cannot be opened or logged in, `LoginRefused { status, meaning }`,
-//! `Submitted { id, part, msg_id, latency }` and `Failed { id, part, code, reason }` per
+//! Events: `Up` / `Down { reason: SessionEnd }` per connection, `Unreachable { reason }`
+//! ([`ConnectError`] or [`LoginError`]) when a connection cannot be opened or logged in,
+//! `LoginRefused { status, meaning }`, `Submitted { id, part, msg_id, latency }` and
+//! `Failed { id, part, reason: FailReason }` per
 //! part, `Report { report, matched, ack }` (matched to `(id, part, recipient_index)`, or
 //! `None` for the store to match by msg id), `Mo { message, ack }` after reassembly,
 //! `Unparsed` for DELIVER content that could not be read. The event queue is bounded: a
@@ -96,7 +99,8 @@
 //!   control (CMPP 8, SMGP 1/103/104/119, SGIP 11/33) → the part goes back to the front of
 //!   the queue and the rate limiter halves (without a configured rate: a short pause) —
 //!   never a failure; any other code → `Failed`. A response timeout resends the same
-//!   bytes (same sequence id) up to `max_attempts`, then `Failed` (`Unanswered`).
+//!   bytes (same sequence id) up to `max_attempts`, then `Failed` (`Unanswered`) — the
+//!   whole resend story, and the owner's part in it, is in `resend.rs`.
 //! * **Every write counts**: a part's sends are counted across connections (and runs,
 //!   through [`OutboundPart::sent`]); a part written `max_attempts` times whose
 //!   connections all closed before an answer could be read is not written again but
@@ -138,6 +142,7 @@ mod driver;
 #[cfg(test)]
 mod driver_tests;
 mod event;
+mod failure;
 mod hook;
 mod idle;
 mod keepalive;
@@ -148,6 +153,7 @@ mod protocol;
 mod rate;
 mod report_time;
 mod reports;
+pub mod resend;
 mod sequence;
 mod session;
 mod sgip;
@@ -157,6 +163,8 @@ mod sgip_listener;
 mod shared;
 mod smgp;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod undecodable;
 mod window;
@@ -165,18 +173,21 @@ pub use ack::Ack;
 pub use backoff::{Backoff, BackoffConfig, Failure};
 pub use cmpp::CmppProtocol;
 pub use config::{LinkConfig, ProtocolConfig, SgipConfig, SgipListenerConfig};
-pub use driver::{Link, LinkHandle, LinkStatus, Submitter};
-pub use event::{FailKind, LinkError, LinkEvent, SubmitError};
+pub use driver::{LinkDriver, LinkHandle, LinkSender, LinkStatus};
+pub use event::{LinkError, LinkEvent, SubmitError};
+pub use failure::{
+    ConnectError, ConnectionLoss, FailReason, IoFailure, LoginError, SessionEnd, Unreachable,
+};
 pub use hook::WriteHook;
 pub use idle::IdleTimer;
 pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, ReportMatch};
 pub use protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer,
 };
 pub use rate::{RateConfig, RateLimiter};
 pub use report_time::ReportTime;
-pub use reports::{Matched, Orphan, ReportConfig, ReportMatcher, ReportOutcome};
+pub use reports::{MatchOutcome, Matched, Orphan, ReportConfig, ReportMatcher};
 pub use sequence::{SequenceError, SequenceIds, ZeroId};
 pub use sgip::SgipProtocol;
 pub use smgp::SmgpProtocol;

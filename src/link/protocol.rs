@@ -32,7 +32,7 @@ pub enum LoginOutcome {
 
 /// What a submit response says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SubmitOutcome {
+pub enum SubmitAnswer {
     /// Accepted under this id.
     Accepted(CarrierMsgId),
     /// "Too fast": send again later, more slowly. Never a failure.
@@ -59,7 +59,7 @@ pub enum Inbound {
         /// The sequence id the response echoes.
         seq: u32,
         /// What it says.
-        outcome: SubmitOutcome,
+        outcome: SubmitAnswer,
     },
     /// A status report.
     Report {
@@ -90,8 +90,8 @@ pub enum Inbound {
     Unparsed {
         /// Which PDU.
         pdu: &'static str,
-        /// Why it could not be read.
-        reason: String,
+        /// Why it could not be read (names the PDU and the field).
+        reason: DecodeError,
     },
     /// Anything else (answered when the protocol has a generic answer).
     Other {
@@ -139,7 +139,7 @@ pub struct Classified<P> {
 }
 
 /// One wire protocol as the link driver sees it.
-pub trait LinkProtocol: Send + Sync + 'static {
+pub trait ProtocolAdapter: Send + Sync + 'static {
     /// The protocol's PDU type.
     type Pdu: Send + std::fmt::Debug + 'static;
     /// The framing decoder (the protocol crate's codec).

@@ -2,7 +2,8 @@
 //!
 //! Carriers enforce a per-account submit rate and answer an over-eager client with a
 //! flow-control result (CMPP SUBMIT_RESP Result 8, SGIP error 11/33, SMGP's vendor codes).
-//! Those answers are not failures: the message is resent, and the link sends more slowly.
+//! Those answers are not failures: the message is resent, and the link sends more slowly
+//! (the write is not counted as an attempt; the resend rules are in `resend.rs`).
 //! The limiter is a token bucket (kept as the equivalent "theoretical arrival time", so
 //! every instant is exact integer arithmetic) with additive-increase /
 //! multiplicative-decrease on top:

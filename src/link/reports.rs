@@ -92,7 +92,7 @@ pub struct Orphan<Id, R> {
 
 /// What [`ReportMatcher::report`] did with a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReportOutcome<Id, Key, R> {
+pub enum MatchOutcome<Id, Key, R> {
     /// The submit is known: here is its key.
     Matched(Matched<Id, Key, R>),
     /// The submit is not known (yet): the report is held. If the hold was full, the oldest
@@ -193,17 +193,17 @@ where
 
     /// A status report for `id` arrived at `now`: matched if the submit is known and its
     /// record younger than `remember_for`, otherwise held.
-    pub fn report(&mut self, id: Id, report: R, now: Instant) -> ReportOutcome<Id, Key, R> {
+    pub fn report(&mut self, id: Id, report: R, now: Instant) -> MatchOutcome<Id, Key, R> {
         if let Some(known) = self.known.get(&id) {
             if now < deadline::after(known.at, self.config.remember_for) {
                 let key = known.key.clone();
-                return ReportOutcome::Matched(Matched { id, key, report });
+                return MatchOutcome::Matched(Matched { id, key, report });
             }
         }
         if self.config.hold_for.is_zero() {
             // Nothing is held: the owner keeps unmatched reports itself (the daemon's
             // store does, durably), so holding one here would only risk losing it.
-            return ReportOutcome::Held {
+            return MatchOutcome::Held {
                 evicted: Some(Orphan {
                     id,
                     report,
@@ -228,7 +228,7 @@ where
         self.held_order.push_back((id, generation));
         self.held_len += 1;
         self.compact_held_order();
-        ReportOutcome::Held { evicted }
+        MatchOutcome::Held { evicted }
     }
 
     /// Hands back every held report older than `hold_for` at `now`, oldest first, and
@@ -421,7 +421,7 @@ mod tests {
         let mut m = Matcher::new(c);
         assert_eq!(
             m.report(0xCD, "DELIVRD", t0),
-            ReportOutcome::Held {
+            MatchOutcome::Held {
                 evicted: Some(Orphan {
                     id: 0xCD,
                     report: "DELIVRD",
@@ -434,7 +434,7 @@ mod tests {
         assert!(m.submitted(0xCD, "seg-9", t0 + secs(1)).is_empty());
         assert_eq!(
             m.report(0xCD, "DELIVRD", t0 + secs(2)),
-            ReportOutcome::Matched(matched(0xCD, "seg-9", "DELIVRD"))
+            MatchOutcome::Matched(matched(0xCD, "seg-9", "DELIVRD"))
         );
     }
 
@@ -445,12 +445,12 @@ mod tests {
         assert!(m.submitted(0xAB, "seg-1", t0).is_empty());
         assert_eq!(
             m.report(0xAB, "DELIVRD", t0 + secs(5)),
-            ReportOutcome::Matched(matched(0xAB, "seg-1", "DELIVRD"))
+            MatchOutcome::Matched(matched(0xAB, "seg-1", "DELIVRD"))
         );
         // A second report for the same id (intermediate then final) matches too.
         assert_eq!(
             m.report(0xAB, "EXPIRED", t0 + secs(6)),
-            ReportOutcome::Matched(matched(0xAB, "seg-1", "EXPIRED"))
+            MatchOutcome::Matched(matched(0xAB, "seg-1", "EXPIRED"))
         );
         assert_eq!(m.held_len(), 0);
     }
@@ -461,7 +461,7 @@ mod tests {
         let mut m = Matcher::new(config(16, 16));
         assert_eq!(
             m.report(7, "DELIVRD", t0),
-            ReportOutcome::Held { evicted: None }
+            MatchOutcome::Held { evicted: None }
         );
         assert_eq!(m.held_len(), 1);
         assert_eq!(m.next_deadline(), Some(t0 + secs(60)));
@@ -525,11 +525,11 @@ mod tests {
     fn a_full_hold_pushes_out_the_oldest_as_an_orphan() {
         let t0 = Instant::now();
         let mut m = Matcher::new(config(16, 2));
-        assert_eq!(m.report(1, "a", t0), ReportOutcome::Held { evicted: None });
-        assert_eq!(m.report(2, "b", t0), ReportOutcome::Held { evicted: None });
+        assert_eq!(m.report(1, "a", t0), MatchOutcome::Held { evicted: None });
+        assert_eq!(m.report(2, "b", t0), MatchOutcome::Held { evicted: None });
         assert_eq!(
             m.report(3, "c", t0 + secs(1)),
-            ReportOutcome::Held {
+            MatchOutcome::Held {
                 evicted: Some(Orphan {
                     id: 1,
                     report: "a",
@@ -572,18 +572,18 @@ mod tests {
         assert_eq!(m.known_len(), 2);
         assert_eq!(
             m.report(1, "r", t0),
-            ReportOutcome::Held { evicted: None },
+            MatchOutcome::Held { evicted: None },
             "the oldest record was forgotten"
         );
-        assert!(matches!(m.report(3, "r", t0), ReportOutcome::Matched(_)));
+        assert!(matches!(m.report(3, "r", t0), MatchOutcome::Matched(_)));
         // Re-recording an id that is known does not push anything else out.
         m.submitted(3, "k3b", t0);
         assert_eq!(m.known_len(), 2);
         assert_eq!(
             m.report(3, "r", t0),
-            ReportOutcome::Matched(matched(3, "k3b", "r"))
+            MatchOutcome::Matched(matched(3, "k3b", "r"))
         );
-        assert!(matches!(m.report(2, "r", t0), ReportOutcome::Matched(_)));
+        assert!(matches!(m.report(2, "r", t0), MatchOutcome::Matched(_)));
     }
 
     #[test]
@@ -594,12 +594,12 @@ mod tests {
         m.submitted(2, "k2", t0 + secs(300));
         assert!(matches!(
             m.report(1, "r", t0 + secs(599)),
-            ReportOutcome::Matched(_)
+            MatchOutcome::Matched(_)
         ));
         // Past remember_for the record no longer matches, whether or not expire ran.
         assert_eq!(
             m.report(1, "late", t0 + secs(600)),
-            ReportOutcome::Held { evicted: None }
+            MatchOutcome::Held { evicted: None }
         );
         let orphans = m.expire(t0 + secs(660));
         assert_eq!(orphans.len(), 1);
@@ -621,7 +621,7 @@ mod tests {
             now += Duration::from_millis(700);
             let early = id % 3 == 0;
             if early {
-                if let ReportOutcome::Held { evicted } = m.report(id, id, now) {
+                if let MatchOutcome::Held { evicted } = m.report(id, id, now) {
                     seen.extend(evicted.map(|o| o.report));
                 }
             }
@@ -631,13 +631,13 @@ mod tests {
             }
             if !early {
                 match m.report(id, id, now) {
-                    ReportOutcome::Matched(hit) => seen.push(hit.report),
-                    ReportOutcome::Held { .. } => panic!("response came first"),
+                    MatchOutcome::Matched(hit) => seen.push(hit.report),
+                    MatchOutcome::Held { .. } => panic!("response came first"),
                 }
             }
             // Some early reports whose responses never come (failed submits).
             if id % 7 == 0 {
-                if let ReportOutcome::Held { evicted } = m.report(10_000 + id, 10_000 + id, now) {
+                if let MatchOutcome::Held { evicted } = m.report(10_000 + id, 10_000 + id, now) {
                     seen.extend(evicted.map(|o| o.report));
                 }
             }

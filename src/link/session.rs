@@ -31,19 +31,23 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
+use wire::DecodeError;
 
 use super::ack::{Answer, Replies, Reply};
-use super::event::{FailKind, LinkEvent};
+use super::event::LinkEvent;
+use super::failure::{ConnectionLoss, FailReason, IoFailure, LoginError, SessionEnd};
 use super::idle::IdleTimer;
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::message::OutboundMessage;
 use super::protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer,
 };
+use super::resend;
 use super::sequence::SequenceIds;
-use super::shared::{Shared, lock};
+use super::shared::{AccountState, lock};
 use super::undecodable::BadFrames;
 use super::window::{Expired, Window};
+use crate::shutdown::Shutdown;
 
 /// Unsent bytes above which no new message is taken.
 pub(crate) const HIGH_WATER: usize = 1 << 20;
@@ -55,24 +59,6 @@ const READ_PER_TURN: usize = 256 << 10;
 const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(2);
 /// Most replies taken off the reply queue in one go.
 const REPLIES_PER_TURN: usize = 4096;
-
-/// Why a session ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum End {
-    /// Graceful close after shutdown.
-    Shutdown,
-    /// SGIP: closed because idle; reconnect when there is work.
-    Idle,
-    /// The connection broke or the gateway closed it; reconnect after a back-off.
-    Lost(String),
-}
-
-/// Why a login did not succeed.
-#[derive(Debug)]
-pub(crate) enum LoginError {
-    Refused { status: u32, meaning: &'static str },
-    Failed(String),
-}
 
 /// A part on the wire, kept until its response for resending or requeueing.
 #[derive(Debug)]
@@ -86,7 +72,7 @@ struct InFlight {
     /// Why the last answer to it could not be decoded, if one could not: it is resent on
     /// its timeout as if unanswered, and when its writes are used up it fails with this
     /// reason instead of staying unconfirmed (the gateway answered; nothing readable).
-    unreadable: Option<String>,
+    unreadable: Option<DecodeError>,
 }
 
 /// Whether the close in progress is a shutdown or an idle Unbind.
@@ -105,9 +91,9 @@ struct Closing {
     sent: Option<Instant>,
 }
 
-pub(crate) struct Session<P: LinkProtocol> {
+pub(crate) struct Session<P: ProtocolAdapter> {
     proto: Arc<P>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
     conn: usize,
     stream: TcpStream,
     codec: P::Codec,
@@ -124,7 +110,7 @@ pub(crate) struct Session<P: LinkProtocol> {
     paused_until: Option<Instant>,
     closing: Option<Closing>,
     events: Vec<LinkEvent>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
     retry_signal: watch::Receiver<u64>,
     /// Given to each held-back answer; the consumer's [`Ack`](super::Ack) sends on it.
     replies_tx: Replies,
@@ -160,27 +146,14 @@ struct Pending {
     recorded: bool,
 }
 
-/// Why a part written `sent` times without an answer fails; `last_loss` is why this
-/// link's last connection was lost (empty when none was in this run: the writes were
-/// before a restart).
-fn attempts_used(sent: u32, last_loss: &str) -> String {
-    if last_loss.is_empty() {
-        format!("written {sent} times (max_attempts) without an answer")
-    } else {
-        format!(
-            "written {sent} times (max_attempts) and no answer could be read: the connection closed before it (last: {last_loss})"
-        )
-    }
+fn lost(loss: ConnectionLoss) -> SessionEnd {
+    SessionEnd::Lost(loss)
 }
 
-fn lost(what: &str, e: &io::Error) -> End {
-    End::Lost(format!("{what}: {e}"))
-}
-
-impl<P: LinkProtocol> Session<P> {
+impl<P: ProtocolAdapter> Session<P> {
     pub(crate) fn new(
         proto: Arc<P>,
-        shared: Arc<Shared>,
+        shared: Arc<AccountState>,
         conn: usize,
         stream: TcpStream,
         first_seq: u32,
@@ -234,32 +207,29 @@ impl<P: LinkProtocol> Session<P> {
         let login = self
             .proto
             .login(seq, &config.account, &config.secret)
-            .map_err(|e| LoginError::Failed(format!("cannot build the login: {e}")))?;
+            .map_err(LoginError::Build)?;
         self.proto
             .encode(&login, &mut self.out)
-            .map_err(|e| LoginError::Failed(format!("cannot encode the login: {e}")))?;
+            .map_err(LoginError::Encode)?;
         let timeout = config.login_timeout;
         let deadline = Instant::now() + timeout;
         let out = self.out.split();
         tokio::time::timeout_at(deadline, self.stream.write_all(&out))
             .await
-            .map_err(|_| LoginError::Failed("login write timed out".into()))?
-            .map_err(|e| LoginError::Failed(format!("login write failed: {e}")))?;
+            .map_err(|_| LoginError::WriteTimedOut)?
+            .map_err(|e| LoginError::Write(IoFailure::from(&e)))?;
         loop {
             while let Some(frame) = self
                 .proto
                 .next_frame(&mut self.codec, &mut self.inbuf)
-                .map_err(|e| LoginError::Failed(format!("malformed bytes from the gateway: {e}")))?
+                .map_err(|e| LoginError::Lost(ConnectionLoss::Malformed(e)))?
             {
                 let pdu = match frame {
                     Frame::Pdu(pdu) => pdu,
                     Frame::Undecodable(bad) if bad.response => {
                         // The only answer expected now is the login's.
                         self.log_bad_frame(&bad);
-                        return Err(LoginError::Failed(format!(
-                            "malformed login answer: {}",
-                            bad.error
-                        )));
+                        return Err(LoginError::MalformedAnswer(bad.error));
                     }
                     Frame::Undecodable(bad) => {
                         self.on_bad_frame(bad);
@@ -307,33 +277,33 @@ impl<P: LinkProtocol> Session<P> {
             }
             let read = tokio::time::timeout_at(deadline, self.read_some()).await;
             match read {
-                Err(_) => return Err(LoginError::Failed("no login answer in time".into())),
-                Ok(Err(e)) => return Err(LoginError::Failed(e)),
+                Err(_) => return Err(LoginError::NoAnswer),
+                Ok(Err(loss)) => return Err(LoginError::Lost(loss)),
                 Ok(Ok(())) => {}
             }
         }
     }
 
-    async fn read_some(&mut self) -> Result<(), String> {
+    async fn read_some(&mut self) -> Result<(), ConnectionLoss> {
         use tokio::io::AsyncReadExt;
         self.inbuf.reserve(4096);
         match self.stream.read_buf(&mut self.inbuf).await {
-            Ok(0) => Err("connection closed by the gateway".into()),
+            Ok(0) => Err(ConnectionLoss::Closed),
             Ok(_) => Ok(()),
-            Err(e) => Err(format!("read failed: {e}")),
+            Err(e) => Err(ConnectionLoss::Read(IoFailure::from(&e))),
         }
     }
 
     /// Runs the session until it ends; unacknowledged parts go back to the retry queue.
-    pub(crate) async fn run(mut self) -> End {
+    pub(crate) async fn run(mut self) -> SessionEnd {
         let end = self.drive().await;
         let (responses, requests) = self.bad_frames.counts();
         if responses + requests > 0 {
             tracing::info!(link = %self.shared.config.name, conn = self.conn, responses, requests, "undecodable frames on this connection");
         }
-        if let End::Lost(why) = &end {
+        if let SessionEnd::Lost(why) = &end {
             // Before the parts go back: the next connection may give one up at once.
-            why.clone_into(&mut lock(&self.shared.last_loss));
+            *lock(&self.shared.last_loss) = Some(why.clone());
         }
         // Best effort: answers still buffered (e.g. TERMINATE_RESP) go out.
         let _ = self.flush();
@@ -348,7 +318,7 @@ impl<P: LinkProtocol> Session<P> {
         end
     }
 
-    async fn drive(&mut self) -> End {
+    async fn drive(&mut self) -> SessionEnd {
         let far = Instant::now() + Duration::from_secs(86_400 * 365);
         let timer = sleep_until(far);
         tokio::pin!(timer);
@@ -382,7 +352,7 @@ impl<P: LinkProtocol> Session<P> {
                 biased;
                 r = self.stream.readable() => {
                     if let Err(e) = r {
-                        return lost("read failed", &e);
+                        return lost(ConnectionLoss::Read(IoFailure::from(&e)));
                     }
                     if let Err(end) = self.read(Instant::now()) {
                         return end;
@@ -390,7 +360,7 @@ impl<P: LinkProtocol> Session<P> {
                 }
                 r = self.stream.writable(), if !self.out.is_empty() => {
                     if let Err(e) = r {
-                        return lost("write failed", &e);
+                        return lost(ConnectionLoss::Write(IoFailure::from(&e)));
                     }
                 }
                 // Never closed: the session holds a sender itself.
@@ -404,7 +374,7 @@ impl<P: LinkProtocol> Session<P> {
                     }
                 }
                 _ = self.retry_signal.changed(), if can_take => {}
-                _ = self.shutdown.changed(), if !closing => {
+                () = self.shutdown.triggered(), if !closing => {
                     self.start_close(CloseKind::Shutdown, Instant::now());
                 }
                 () = &mut timer => {
@@ -497,7 +467,7 @@ impl<P: LinkProtocol> Session<P> {
     fn fill(&mut self, now: Instant) {
         loop {
             self.pump(now);
-            if !self.can_take() || *self.shutdown.borrow() {
+            if !self.can_take() || self.shutdown.is_triggered() {
                 return;
             }
             let next = self.shared.pop_retry().or_else(|| {
@@ -530,16 +500,18 @@ impl<P: LinkProtocol> Session<P> {
             let Some((msg, index)) = self.sending.front() else {
                 break;
             };
-            if let Some(part) = msg.parts.get(*index).filter(|p| p.sent >= max_attempts) {
+            if let Some(part) = msg
+                .parts
+                .get(*index)
+                .filter(|p| !resend::may_write(p.sent, max_attempts))
+            {
                 // Written as often as allowed, and every connection it went on closed
                 // before its answer could be read: not once more.
-                let reason = attempts_used(part.sent, &lock(&shared.last_loss));
+                let reason = resend::used_up(part.sent, lock(&shared.last_loss).clone());
                 tracing::warn!(link = %shared.config.name, id = msg.id, part = part.number, %reason, "giving up on a part");
                 self.events.push(LinkEvent::Failed {
                     id: msg.id,
                     part: part.number,
-                    code: None,
-                    kind: FailKind::AttemptsUsed { writes: part.sent },
                     reason,
                 });
                 self.sending.pop_front();
@@ -571,9 +543,7 @@ impl<P: LinkProtocol> Session<P> {
                 self.events.push(LinkEvent::Failed {
                     id: msg.id,
                     part: part.number,
-                    code: None,
-                    kind: FailKind::Unencodable,
-                    reason: format!("cannot encode: {e}"),
+                    reason: FailReason::Encode(e),
                 });
                 continue;
             }
@@ -607,7 +577,7 @@ impl<P: LinkProtocol> Session<P> {
 
     /// Writes what the kernel takes without waiting — after telling the owner's write
     /// hook which parts the new bytes carry, so a part it was not told of never left.
-    fn flush(&mut self) -> Result<(), End> {
+    fn flush(&mut self) -> Result<(), SessionEnd> {
         let hook = self.shared.config.on_write.clone();
         if let Some(hook) = &hook {
             self.tags.clear();
@@ -621,13 +591,13 @@ impl<P: LinkProtocol> Session<P> {
         }
         while !self.out.is_empty() {
             match self.stream.try_write(&self.out) {
-                Ok(0) => return Err(End::Lost("connection closed while writing".into())),
+                Ok(0) => return Err(lost(ConnectionLoss::ClosedWhileWriting)),
                 Ok(n) => {
                     self.out.advance(n);
                     self.out_written += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(lost("write failed", &e)),
+                Err(e) => return Err(lost(ConnectionLoss::Write(IoFailure::from(&e)))),
             }
         }
         // A part whose first byte went is written (whole, or cut by a crash mid-write).
@@ -657,16 +627,15 @@ impl<P: LinkProtocol> Session<P> {
             .unsent
             .store(self.out.len(), std::sync::atomic::Ordering::Relaxed);
         if self.out.len() > MAX_BACKLOG {
-            return Err(End::Lost(format!(
-                "the gateway stopped reading: {} bytes unsent",
-                self.out.len()
-            )));
+            return Err(lost(ConnectionLoss::StoppedReading {
+                unsent: self.out.len(),
+            }));
         }
         Ok(())
     }
 
     /// Reads what is there and handles every complete PDU.
-    fn read(&mut self, now: Instant) -> Result<(), End> {
+    fn read(&mut self, now: Instant) -> Result<(), SessionEnd> {
         let mut total = 0;
         let mut eof = false;
         while total < READ_PER_TURN {
@@ -680,7 +649,7 @@ impl<P: LinkProtocol> Session<P> {
                 }
                 Ok(n) => total += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(lost("read failed", &e)),
+                Err(e) => return Err(lost(ConnectionLoss::Read(IoFailure::from(&e)))),
             }
         }
         self.decode_buffered(now)?;
@@ -690,7 +659,7 @@ impl<P: LinkProtocol> Session<P> {
                     return Err(self.close_end());
                 }
             }
-            return Err(End::Lost("connection closed by the gateway".into()));
+            return Err(lost(ConnectionLoss::Closed));
         }
         Ok(())
     }
@@ -698,7 +667,7 @@ impl<P: LinkProtocol> Session<P> {
     /// Handles every complete PDU in the read buffer. A frame whose body does not decode
     /// is answered (a DELIVER with the protocol's error result) and the session goes on;
     /// only a length prefix that cannot be trusted ends it.
-    fn decode_buffered(&mut self, now: Instant) -> Result<(), End> {
+    fn decode_buffered(&mut self, now: Instant) -> Result<(), SessionEnd> {
         loop {
             match self.proto.next_frame(&mut self.codec, &mut self.inbuf) {
                 Ok(Some(Frame::Pdu(pdu))) => self.on_pdu(pdu, now)?,
@@ -709,7 +678,7 @@ impl<P: LinkProtocol> Session<P> {
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     tracing::warn!(link = %self.shared.config.name, conn = self.conn, error = %e, "malformed bytes from the gateway; closing the connection");
-                    return Err(End::Lost(format!("malformed bytes from the gateway: {e}")));
+                    return Err(lost(ConnectionLoss::Malformed(e)));
                 }
             }
         }
@@ -726,7 +695,7 @@ impl<P: LinkProtocol> Session<P> {
                 .frame_seq(&bad.frame)
                 .and_then(|seq| self.window.get_mut(seq));
             if let Some(entry) = entry {
-                entry.unreadable = Some(bad.error.to_string());
+                entry.unreadable = Some(bad.error.clone());
             }
         }
         if let Some(a) = &bad.answer {
@@ -751,7 +720,7 @@ impl<P: LinkProtocol> Session<P> {
         }
     }
 
-    fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), End> {
+    fn on_pdu(&mut self, pdu: P::Pdu, now: Instant) -> Result<(), SessionEnd> {
         self.on_inbound_traffic(now);
         let Classified { inbound, answer } = self.proto.classify(pdu);
         let Some((inbound, answer)) = self.hand_on(inbound, answer, now) else {
@@ -771,7 +740,7 @@ impl<P: LinkProtocol> Session<P> {
                 tracing::info!(link = %self.shared.config.name, conn = self.conn, "the gateway closed the session");
                 return Err(match &self.closing {
                     Some(c) if c.sent.is_some() => self.close_end(),
-                    _ => End::Lost("the gateway closed the session".into()),
+                    _ => lost(ConnectionLoss::EndedByGateway),
                 });
             }
             Inbound::CloseResp => {
@@ -793,7 +762,7 @@ impl<P: LinkProtocol> Session<P> {
         Ok(())
     }
 
-    fn on_submit_resp(&mut self, seq: u32, outcome: SubmitOutcome, now: Instant) {
+    fn on_submit_resp(&mut self, seq: u32, outcome: SubmitAnswer, now: Instant) {
         let Some(entry) = self.window.complete(seq) else {
             tracing::debug!(link = %self.shared.config.name, seq, "response to no submit in flight (late or repeated)");
             return;
@@ -803,7 +772,7 @@ impl<P: LinkProtocol> Session<P> {
         };
         let number = part.number;
         match outcome {
-            SubmitOutcome::Accepted(msg_id) => {
+            SubmitAnswer::Accepted(msg_id) => {
                 self.events.push(LinkEvent::Submitted {
                     id: entry.msg.id,
                     part: number,
@@ -813,7 +782,7 @@ impl<P: LinkProtocol> Session<P> {
                 self.shared
                     .on_submitted(&entry.msg, number, msg_id, now, &mut self.events);
             }
-            SubmitOutcome::FlowControl { code, meaning } => {
+            SubmitAnswer::FlowControl { code, meaning } => {
                 self.shared
                     .counters
                     .throttled
@@ -829,20 +798,18 @@ impl<P: LinkProtocol> Session<P> {
                 }
                 self.sending.push_front((entry.msg, entry.index));
             }
-            SubmitOutcome::Rejected { code, meaning } => {
+            SubmitAnswer::Rejected { code, meaning } => {
                 tracing::info!(link = %self.shared.config.name, id = entry.msg.id, part = number, code, meaning, "submit rejected");
                 self.events.push(LinkEvent::Failed {
                     id: entry.msg.id,
                     part: number,
-                    code: Some(code),
-                    kind: FailKind::Refused,
-                    reason: meaning.to_string(),
+                    reason: FailReason::Rejected { code, meaning },
                 });
             }
         }
     }
 
-    fn on_timer(&mut self, now: Instant) -> Result<(), End> {
+    fn on_timer(&mut self, now: Instant) -> Result<(), SessionEnd> {
         for e in self.window.expired(now) {
             match e {
                 Expired::Resend {
@@ -857,26 +824,11 @@ impl<P: LinkProtocol> Session<P> {
                     payload, attempts, ..
                 } => {
                     let number = payload.msg.parts.get(payload.index).map_or(0, |p| p.number);
-                    let (kind, reason) = match &payload.unreadable {
-                        // Answered, but never readably: the gateway has it in some form;
-                        // a failure with the reason, not an unknown.
-                        Some(error) => (
-                            FailKind::AttemptsUsed { writes: attempts },
-                            format!(
-                                "written {attempts} times (max_attempts); the gateway answered, but malformed: {error}"
-                            ),
-                        ),
-                        None => (
-                            FailKind::Unanswered { writes: attempts },
-                            format!("no response after {attempts} attempts"),
-                        ),
-                    };
+                    let reason = resend::gave_up(attempts, payload.unreadable);
                     tracing::warn!(link = %self.shared.config.name, id = payload.msg.id, part = number, attempts, %reason, "giving up on a part");
                     self.events.push(LinkEvent::Failed {
                         id: payload.msg.id,
                         part: number,
-                        code: None,
-                        kind,
                         reason,
                     });
                 }
@@ -892,7 +844,7 @@ impl<P: LinkProtocol> Session<P> {
                     }
                 }
                 KeepAliveAction::Reconnect => {
-                    return Err(End::Lost("keep-alive probes went unanswered".into()));
+                    return Err(lost(ConnectionLoss::KeepAliveUnanswered));
                 }
             }
         }
@@ -931,16 +883,16 @@ impl<P: LinkProtocol> Session<P> {
         }
     }
 
-    fn close_end(&self) -> End {
+    fn close_end(&self) -> SessionEnd {
         match self.closing.as_ref().map(|c| c.kind) {
-            Some(CloseKind::Idle) => End::Idle,
-            _ => End::Shutdown,
+            Some(CloseKind::Idle) => SessionEnd::Idle,
+            _ => SessionEnd::Shutdown,
         }
     }
 
     /// Sends the close request once nothing is in flight and every DELIVER handed on has
     /// its reply (or the grace is over), and ends the session when its answer is overdue.
-    fn check_close(&mut self, now: Instant) -> Option<End> {
+    fn check_close(&mut self, now: Instant) -> Option<SessionEnd> {
         let c = self.closing.as_ref()?;
         let settled = self.window.is_empty() && self.unanswered == 0;
         match c.sent {

@@ -12,7 +12,7 @@ use wire::{EncodeError, FrameError};
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart, national};
 use super::protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer, is_response,
 };
 use super::report_time::ReportTime;
 use super::sequence::ZeroId;
@@ -92,7 +92,7 @@ pub(crate) fn report(r: &Report) -> DeliveryReport {
     }
 }
 
-impl LinkProtocol for SgipProtocol {
+impl ProtocolAdapter for SgipProtocol {
     /// The counter, the last 4 bytes of SGIP's 12-byte sequence number (node id, time,
     /// counter) after the 8-byte length and command id.
     fn frame_seq(&self, frame: &[u8]) -> Option<u32> {
@@ -244,16 +244,16 @@ impl LinkProtocol for SgipProtocol {
     }
 }
 
-fn classify_resp(resp: &Resp, seq: SequenceNumber) -> SubmitOutcome {
+fn classify_resp(resp: &Resp, seq: SequenceNumber) -> SubmitAnswer {
     if resp.is_success() {
-        SubmitOutcome::Accepted(msg_id(seq))
+        SubmitAnswer::Accepted(msg_id(seq))
     } else if resp.is_flow_control() {
-        SubmitOutcome::FlowControl {
+        SubmitAnswer::FlowControl {
             code: u32::from(resp.result),
             meaning: resp.result_meaning(),
         }
     } else {
-        SubmitOutcome::Rejected {
+        SubmitAnswer::Rejected {
             code: u32::from(resp.result),
             meaning: resp.result_meaning(),
         }
@@ -335,7 +335,7 @@ mod tests {
             c.inbound,
             Inbound::SubmitResp {
                 seq: 3,
-                outcome: SubmitOutcome::Accepted(CarrierMsgId::Sgip {
+                outcome: SubmitAnswer::Accepted(CarrierMsgId::Sgip {
                     node: 1,
                     time: 2,
                     counter: 3
@@ -346,7 +346,7 @@ mod tests {
         assert!(matches!(
             c.inbound,
             Inbound::SubmitResp {
-                outcome: SubmitOutcome::FlowControl { code: 11, .. },
+                outcome: SubmitAnswer::FlowControl { code: 11, .. },
                 ..
             }
         ));

@@ -5,38 +5,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use ::sgip::codec::Decoder;
 use ::sgip::{Bind, Body, Deliver, Pdu, SequenceNumber, SgipCodec};
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use bytes::Bytes;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
 
+use super::test_support::{GwConn, next_mo};
 use super::*;
-
-const LIMIT: Duration = Duration::from_secs(20);
+use crate::shutdown::Shutdown;
 
 /// A gateway connection to the listener, bound as Login Type 2.
-struct Gw {
-    stream: TcpStream,
-    codec: SgipCodec,
-    buf: BytesMut,
-}
+struct Gw(GwConn<SgipCodec>);
 
 impl Gw {
     async fn bind(addr: std::net::SocketAddr) -> Self {
-        let stream = timeout(LIMIT, TcpStream::connect(addr))
-            .await
-            .unwrap()
-            .unwrap();
-        let mut gw = Self {
-            stream,
-            codec: SgipCodec::default(),
-            buf: BytesMut::new(),
-        };
+        let mut gw = Self(GwConn::connect(addr, SgipCodec::default()).await);
         let bind = Bind::smg_to_sp("gw", "pw").unwrap();
         gw.send_raw(&Pdu::new(seq(0), Body::Bind(bind)).to_bytes().unwrap())
             .await;
@@ -49,7 +31,7 @@ impl Gw {
     }
 
     async fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
+        self.0.send_raw(bytes).await;
     }
 
     async fn send(&mut self, pdu: Pdu) {
@@ -58,17 +40,7 @@ impl Gw {
 
     /// The next PDU the listener wrote.
     async fn recv(&mut self) -> Pdu {
-        timeout(LIMIT, async {
-            loop {
-                if let Some(p) = self.codec.decode(&mut self.buf).unwrap() {
-                    return p;
-                }
-                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
-                assert_ne!(n, 0, "the listener closed the connection");
-            }
-        })
-        .await
-        .expect("timed out waiting for a PDU from the listener")
+        self.0.recv().await
     }
 
     /// The next PDU is a Deliver_Resp to `seq` with `result`.
@@ -107,24 +79,9 @@ async fn listener_link() -> (LinkHandle, mpsc::Receiver<LinkEvent>, std::net::So
         }),
     };
     let c = LinkConfig::new("s", ProtocolConfig::Sgip(sgip), "127.0.0.1:1", "sp", "x");
-    let (handle, rx) = Link::start(c).await.unwrap();
+    let (handle, rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     (handle, rx, addr)
-}
-
-/// The next MO event.
-async fn next_mo(rx: &mut mpsc::Receiver<LinkEvent>) -> (wire::reassembly::MoMessage, Ack) {
-    timeout(LIMIT, async {
-        loop {
-            match rx.recv().await.expect("the link's event queue closed") {
-                LinkEvent::Mo { message, ack } => return (message, ack),
-                LinkEvent::Up { .. } | LinkEvent::Down { .. } => {}
-                e => panic!("expected an MO, got {e:?}"),
-            }
-        }
-    })
-    .await
-    .expect("timed out waiting for an MO")
 }
 
 /// Two different MOs under one sequence number — on one connection, and on two that both
@@ -137,22 +94,22 @@ async fn different_mos_under_one_sequence_number_are_not_repeats() {
     let mut b = Gw::bind(addr).await;
     a.send(Pdu::new(seq(1), mo("8613012345678", "10655", "first")))
         .await;
-    let (m1, ack1) = next_mo(&mut rx).await;
+    let (m1, ack1) = next_mo(&mut rx, true).await;
     assert_eq!(m1.text.as_deref(), Some("first"));
     // Another user, same sequence number, on the second connection.
     b.send(Pdu::new(seq(1), mo("8613099999999", "10655", "second")))
         .await;
-    let (m2, ack2) = next_mo(&mut rx).await;
+    let (m2, ack2) = next_mo(&mut rx, true).await;
     assert_eq!(m2.text.as_deref(), Some("second"));
     // The same user, same number again, other text, on the first connection.
     a.send(Pdu::new(seq(1), mo("8613012345678", "10655", "third")))
         .await;
-    let (m3, ack3) = next_mo(&mut rx).await;
+    let (m3, ack3) = next_mo(&mut rx, true).await;
     assert_eq!(m3.text.as_deref(), Some("third"));
     // And to another service number.
     a.send(Pdu::new(seq(1), mo("8613012345678", "10656", "first")))
         .await;
-    let (m4, ack4) = next_mo(&mut rx).await;
+    let (m4, ack4) = next_mo(&mut rx, true).await;
     assert_eq!(m4.destination, "10656");
     for ack in [ack1, ack3, ack4] {
         ack.answer();
@@ -167,7 +124,7 @@ async fn different_mos_under_one_sequence_number_are_not_repeats() {
     // The next event is the next new MO: the resend was not handed on.
     a.send(Pdu::new(seq(2), mo("8613012345678", "10655", "next")))
         .await;
-    let (m5, ack5) = next_mo(&mut rx).await;
+    let (m5, ack5) = next_mo(&mut rx, true).await;
     assert_eq!(m5.text.as_deref(), Some("next"));
     ack5.answer();
     drop(rx);
@@ -182,7 +139,7 @@ async fn unicom_senders_come_out_without_the_country_code() {
     let mut gw = Gw::bind(addr).await;
     gw.send(Pdu::new(seq(1), mo("8613012345678", "10655", "hi")))
         .await;
-    let (m, ack) = next_mo(&mut rx).await;
+    let (m, ack) = next_mo(&mut rx, true).await;
     assert_eq!(m.sender, "13012345678");
     ack.answer();
     gw.expect_deliver_resp(seq(1), 0).await;
@@ -207,7 +164,7 @@ async fn a_malformed_deliver_is_answered_with_result_8_and_the_connection_goes_o
     gw.expect_deliver_resp(seq(1), 8).await;
     gw.send(Pdu::new(seq(2), mo("8613012345678", "10655", "fine")))
         .await;
-    let (m, ack) = next_mo(&mut rx).await;
+    let (m, ack) = next_mo(&mut rx, true).await;
     assert_eq!(m.text.as_deref(), Some("fine"));
     ack.answer();
     gw.expect_deliver_resp(seq(2), 0).await;

@@ -21,13 +21,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
+use wire::{CodecError, EncodeError};
 
 use super::ack::{Answer, Reply};
 use super::config::SgipListenerConfig;
 use super::event::LinkError;
-use super::protocol::{Classified, Frame, Inbound, LinkProtocol};
+use super::failure::{ConnectionLoss, IoFailure};
+use super::protocol::{Classified, Frame, Inbound, ProtocolAdapter};
 use super::sgip::SgipProtocol;
-use super::shared::Shared;
+use super::shared::AccountState;
 use super::undecodable::BadFrames;
 
 /// How long a new connection may take to Bind.
@@ -39,10 +41,49 @@ const UNBIND_WAIT: Duration = Duration::from_secs(2);
 /// Most replies taken off the reply queue in one go.
 const REPLIES_PER_TURN: usize = 4096;
 
+/// Why the listener let a gateway connection go (logged; the gateway connects again).
+#[derive(Debug, thiserror::Error)]
+enum ServeEnd {
+    /// No Bind within [`BIND_TIMEOUT`].
+    #[error("no Bind in time")]
+    NoBind,
+    /// The first PDU was not a Bind.
+    #[error("expected a Bind, got {0}")]
+    NotBind(&'static str),
+    /// The Bind's name, password or login type did not match.
+    #[error("Bind refused: {result} {meaning}")]
+    BindRefused {
+        /// The Result the Bind was answered with.
+        result: u8,
+        /// What it means.
+        meaning: &'static str,
+    },
+    /// A frame before the Bind did not decode.
+    #[error("malformed bytes from the gateway: {0}")]
+    Codec(CodecError),
+    /// An answer could not be encoded.
+    #[error("cannot encode an answer: {0}")]
+    Encode(#[from] EncodeError),
+    /// The connection broke or the gateway closed it.
+    #[error("{0}")]
+    Lost(ConnectionLoss),
+    /// Nothing came for [`IDLE_TIMEOUT`].
+    #[error("idle")]
+    Idle,
+}
+
+fn read_failed(e: &std::io::Error) -> ServeEnd {
+    ServeEnd::Lost(ConnectionLoss::Read(IoFailure::from(e)))
+}
+
+fn write_failed(e: &std::io::Error) -> ServeEnd {
+    ServeEnd::Lost(ConnectionLoss::Write(IoFailure::from(e)))
+}
+
 /// Binds the listener and spawns its accept loop.
 pub(crate) async fn start(
     proto: Arc<SgipProtocol>,
-    shared: Arc<Shared>,
+    shared: Arc<AccountState>,
     config: SgipListenerConfig,
     prebound: Option<TcpListener>,
 ) -> Result<(SocketAddr, JoinHandle<()>), LinkError> {
@@ -60,13 +101,13 @@ pub(crate) async fn start(
         source,
     })?;
     let config = Arc::new(config);
-    let mut shutdown = shared.shutdown.clone();
+    let shutdown = shared.shutdown.clone();
     let task = tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
                 // Shutdown, or the handle dropped without one.
-                _ = shutdown.changed() => return,
+                () = shutdown.triggered() => return,
             };
             let (stream, peer) = match accepted {
                 Ok(x) => x,
@@ -99,36 +140,36 @@ async fn read_pdu(
     stream: &mut TcpStream,
     codec: &mut sgip::SgipCodec,
     buf: &mut BytesMut,
-) -> Result<Pdu, String> {
+) -> Result<Pdu, ServeEnd> {
     loop {
         match codec.decode(buf) {
             Ok(Some(pdu)) => return Ok(pdu),
             Ok(None) => {}
-            Err(e) => return Err(format!("malformed bytes from the gateway: {e}")),
+            Err(e) => return Err(ServeEnd::Codec(e)),
         }
         buf.reserve(4096);
         match stream.read_buf(buf).await {
-            Ok(0) => return Err("connection closed by the gateway".into()),
+            Ok(0) => return Err(ServeEnd::Lost(ConnectionLoss::Closed)),
             Ok(_) => {}
-            Err(e) => return Err(format!("read failed: {e}")),
+            Err(e) => return Err(read_failed(&e)),
         }
     }
 }
 
 async fn serve(
     proto: &SgipProtocol,
-    shared: &Shared,
+    shared: &AccountState,
     config: &SgipListenerConfig,
     mut stream: TcpStream,
-) -> Result<(), String> {
+) -> Result<(), ServeEnd> {
     let mut codec = proto.codec();
     let mut inbuf = BytesMut::with_capacity(8192);
     let mut out = BytesMut::with_capacity(8192);
     let bind = tokio::time::timeout(BIND_TIMEOUT, read_pdu(&mut stream, &mut codec, &mut inbuf))
         .await
-        .map_err(|_| "no Bind in time".to_string())??;
+        .map_err(|_| ServeEnd::NoBind)??;
     let Body::Bind(b) = &bind.body else {
-        return Err(format!("expected a Bind, got {}", bind.command_name()));
+        return Err(ServeEnd::NotBind(bind.command_name()));
     };
     let result = b.check(
         LoginType::SmgToSp,
@@ -136,16 +177,16 @@ async fn serve(
         config.gateway_password.as_bytes(),
     );
     if let Some(resp) = bind.response(result) {
-        resp.encode(&mut out).map_err(|e| e.to_string())?;
+        resp.encode(&mut out)?;
     }
-    stream
-        .write_all(&out)
-        .await
-        .map_err(|e| format!("write failed: {e}"))?;
+    stream.write_all(&out).await.map_err(|e| write_failed(&e))?;
     out.clear();
     if result != 0 {
         tracing::warn!(link = %shared.config.name, result, meaning = sgip::status::result_meaning(result), "SGIP gateway Bind refused");
-        return Err("Bind refused".into());
+        return Err(ServeEnd::BindRefused {
+            result,
+            meaning: sgip::status::result_meaning(result),
+        });
     }
     tracing::info!(link = %shared.config.name, "SGIP gateway bound");
     let (replies_tx, mut replies) = mpsc::unbounded_channel::<Reply>();
@@ -164,7 +205,7 @@ async fn serve(
         while unbind.is_none() {
             let Some(frame) = proto
                 .next_frame(&mut codec, &mut inbuf)
-                .map_err(|e| format!("malformed bytes from the gateway: {e}"))?
+                .map_err(|e| ServeEnd::Lost(ConnectionLoss::Malformed(e)))?
             else {
                 break;
             };
@@ -175,7 +216,7 @@ async fn serve(
                     // connection goes on.
                     bad_frames.log(&shared.config.name, "listener", &bad);
                     if let Some(a) = &bad.answer {
-                        a.encode(&mut out).map_err(|e| e.to_string())?;
+                        a.encode(&mut out)?;
                     }
                     continue;
                 }
@@ -193,17 +234,14 @@ async fn serve(
                 Inbound::Close => unbind = Some((answer, now + UNBIND_WAIT)),
                 other => {
                     if let Some(a) = answer {
-                        a.encode(&mut out).map_err(|e| e.to_string())?;
+                        a.encode(&mut out)?;
                     }
                     tracing::debug!(link = %shared.config.name, ?other, "unexpected PDU on the SGIP listener");
                 }
             }
         }
         if !out.is_empty() {
-            stream
-                .write_all(&out)
-                .await
-                .map_err(|e| format!("write failed: {e}"))?;
+            stream.write_all(&out).await.map_err(|e| write_failed(&e))?;
             out.clear();
         }
         shared.emit(&mut events).await;
@@ -213,11 +251,8 @@ async fn serve(
                     tracing::info!(link = %shared.config.name, unanswered, "SGIP gateway unbound before every Deliver / Report was stored; it sends those again");
                 }
                 if let Some(a) = answer {
-                    a.encode(&mut out).map_err(|e| e.to_string())?;
-                    stream
-                        .write_all(&out)
-                        .await
-                        .map_err(|e| format!("write failed: {e}"))?;
+                    a.encode(&mut out)?;
+                    stream.write_all(&out).await.map_err(|e| write_failed(&e))?;
                 }
                 return Ok(());
             }
@@ -227,9 +262,9 @@ async fn serve(
         tokio::select! {
             r = stream.read_buf(&mut inbuf), if reading => {
                 match r {
-                    Ok(0) => return Err("connection closed by the gateway".into()),
+                    Ok(0) => return Err(ServeEnd::Lost(ConnectionLoss::Closed)),
                     Ok(_) => idle_at = Instant::now() + IDLE_TIMEOUT,
-                    Err(e) => return Err(format!("read failed: {e}")),
+                    Err(e) => return Err(read_failed(&e)),
                 }
             }
             // Never closed: this task holds a sender itself.
@@ -244,7 +279,7 @@ async fn serve(
             () = sleep_until(wake) => {
                 if reading {
                     if unanswered == 0 {
-                        return Err("idle".into());
+                        return Err(ServeEnd::Idle);
                     }
                     // Still owing answers: not idle.
                     idle_at = Instant::now() + IDLE_TIMEOUT;
@@ -260,12 +295,12 @@ fn hold(
     answer: Option<Pdu>,
     replies: &mpsc::UnboundedSender<Reply>,
     unanswered: &mut usize,
-) -> Result<Option<Answer>, String> {
+) -> Result<Option<Answer>, ServeEnd> {
     let Some(pdu) = answer else {
         return Ok(None);
     };
     let mut b = BytesMut::with_capacity(32);
-    pdu.encode(&mut b).map_err(|e| e.to_string())?;
+    pdu.encode(&mut b)?;
     *unanswered += 1;
     Ok(Some(Answer::new(replies, b.freeze())))
 }

@@ -17,11 +17,13 @@ use wire::reassembly::{MoPart, Reassembler};
 use super::ack::{Ack, Answer, Arrival, Book, RepeatKey};
 use super::config::LinkConfig;
 use super::event::LinkEvent;
+use super::failure::ConnectionLoss;
 use super::message::{
     CarrierMsgId, DeliveryReport, OutboundMessage, SubmitKey, national, normalised,
 };
 use super::rate::{RateConfig, RateLimiter};
-use super::reports::{ReportMatcher, ReportOutcome};
+use super::reports::{MatchOutcome, ReportMatcher};
+use crate::shutdown::Shutdown;
 
 /// What makes a report the same report: its msg id, recipient and status.
 fn report_key(r: &DeliveryReport) -> u64 {
@@ -66,7 +68,7 @@ pub(crate) struct Counters {
     pub throttled: std::sync::atomic::AtomicU64,
 }
 
-pub(crate) struct Shared {
+pub(crate) struct AccountState {
     pub config: LinkConfig,
     pub events: mpsc::Sender<LinkEvent>,
     pub intake: tokio::sync::Mutex<mpsc::Receiver<OutboundMessage>>,
@@ -74,7 +76,9 @@ pub(crate) struct Shared {
     pub retry: Mutex<VecDeque<OutboundMessage>>,
     /// Bumped whenever `retry` gets work, to wake idle connections.
     pub retry_signal: watch::Sender<u64>,
-    pub shutdown: watch::Receiver<bool>,
+    /// Triggered when the link is to close (its handle's `shutdown`, dropped, or the
+    /// owner's signal).
+    pub shutdown: Shutdown,
     pub rate: Option<Mutex<RateLimiter>>,
     pub matcher: Mutex<Matcher>,
     /// MO parts being joined, each with the ack of its DELIVER.
@@ -84,15 +88,15 @@ pub(crate) struct Shared {
     pub counters: Counters,
     /// Why the most recent connection was lost, for the reason a part fails with when it
     /// has been written `max_attempts` times without an answer.
-    pub last_loss: Mutex<String>,
+    pub last_loss: Mutex<Option<ConnectionLoss>>,
 }
 
-impl Shared {
+impl AccountState {
     pub(crate) fn new(
         config: LinkConfig,
         events: mpsc::Sender<LinkEvent>,
         intake: mpsc::Receiver<OutboundMessage>,
-        shutdown: watch::Receiver<bool>,
+        shutdown: Shutdown,
     ) -> Arc<Self> {
         let rate = config
             .rate_per_second
@@ -108,13 +112,13 @@ impl Shared {
             reassembler: Mutex::new(Reassembler::tagged(config.reassembly)),
             acks: Book::new(),
             counters: Counters::default(),
-            last_loss: Mutex::new(String::new()),
+            last_loss: Mutex::new(None),
             config,
         })
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
-        *self.shutdown.borrow()
+        self.shutdown.is_triggered()
     }
 
     /// Puts messages back at the front of the retry queue, keeping their order, and wakes
@@ -229,7 +233,7 @@ impl Shared {
         };
         let outcome = lock(&self.matcher).report(report.msg_id, (report, ack), now);
         match outcome {
-            ReportOutcome::Matched(m) => {
+            MatchOutcome::Matched(m) => {
                 let (report, ack) = m.report;
                 out.push(LinkEvent::Report {
                     matched: Some(m.key.resolve(&report)),
@@ -237,7 +241,7 @@ impl Shared {
                     ack,
                 });
             }
-            ReportOutcome::Held { evicted } => {
+            MatchOutcome::Held { evicted } => {
                 if let Some(o) = evicted {
                     let (report, ack) = o.report;
                     out.push(LinkEvent::Report {

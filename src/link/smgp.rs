@@ -12,7 +12,7 @@ use wire::{EncodeError, FrameError};
 
 use super::message::{CarrierMsgId, DeliveryReport, OutboundMessage, OutboundPart};
 use super::protocol::{
-    BadFrame, Classified, Frame, Inbound, LinkProtocol, LoginOutcome, SubmitOutcome, is_response,
+    BadFrame, Classified, Frame, Inbound, LoginOutcome, ProtocolAdapter, SubmitAnswer, is_response,
 };
 use super::report_time::ReportTime;
 use super::sequence::ZeroId;
@@ -56,7 +56,7 @@ fn report_inbound(deliver: &Deliver) -> Inbound {
         },
         Some(Err(e)) => Inbound::Unparsed {
             pdu: "SMGP_DELIVER",
-            reason: e.to_string(),
+            reason: e,
         },
         None => Inbound::Mo {
             deliver_id,
@@ -71,7 +71,7 @@ fn report_inbound(deliver: &Deliver) -> Inbound {
     }
 }
 
-impl LinkProtocol for SmgpProtocol {
+impl ProtocolAdapter for SmgpProtocol {
     type Pdu = Pdu;
     type Codec = SmgpCodec;
 
@@ -178,14 +178,14 @@ impl LinkProtocol for SmgpProtocol {
             Body::SubmitResp(resp) => {
                 let meaning = smgp::status::status_meaning(resp.status);
                 let outcome = if resp.status == 0 {
-                    SubmitOutcome::Accepted(CarrierMsgId::Smgp(resp.msg_id.0))
+                    SubmitAnswer::Accepted(CarrierMsgId::Smgp(resp.msg_id.0))
                 } else if smgp::status::is_flow_control(resp.status) {
-                    SubmitOutcome::FlowControl {
+                    SubmitAnswer::FlowControl {
                         code: resp.status,
                         meaning,
                     }
                 } else {
-                    SubmitOutcome::Rejected {
+                    SubmitAnswer::Rejected {
                         code: resp.status,
                         meaning,
                     }
@@ -322,7 +322,7 @@ mod tests {
             c.inbound,
             Inbound::SubmitResp {
                 seq: 3,
-                outcome: SubmitOutcome::Accepted(CarrierMsgId::Smgp(id.0))
+                outcome: SubmitAnswer::Accepted(CarrierMsgId::Smgp(id.0))
             }
         );
         let c = p.classify(Pdu::new(
@@ -335,7 +335,7 @@ mod tests {
         assert!(matches!(
             c.inbound,
             Inbound::SubmitResp {
-                outcome: SubmitOutcome::FlowControl { code: 103, .. },
+                outcome: SubmitAnswer::FlowControl { code: 103, .. },
                 ..
             }
         ));

@@ -118,8 +118,8 @@ async fn pieces_compose_into_a_link_that_loses_nothing() {
                     queue.push_front(msg);
                 }
                 Answer::Report { msg_id } => match reports.report(msg_id, "DELIVRD", now) {
-                    ReportOutcome::Matched(m) => matched.push(m.key),
-                    ReportOutcome::Held { evicted } => {
+                    MatchOutcome::Matched(m) => matched.push(m.key),
+                    MatchOutcome::Held { evicted } => {
                         assert!(evicted.is_none());
                         held_early += 1;
                     }

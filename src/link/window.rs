@@ -10,7 +10,7 @@
 //! * a request unanswered for the response timeout is resent with the same payload and the
 //!   same sequence id (CMPP: "if no response within T, resend; give up after N attempts in
 //!   total") until `max_attempts` sends have gone out, and then fails
-//!   ([`Window::expired`]);
+//!   ([`Window::expired`]; the rule and the rest of that story: `resend.rs`);
 //! * a connection that closes hands every unanswered payload back for requeueing
 //!   ([`Window::drain`]).
 //!
@@ -25,6 +25,7 @@ use thiserror::Error;
 use tokio::time::Instant;
 
 use super::deadline;
+use super::resend::{self, AfterTimeout};
 
 /// Size and timers of a [`Window`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +251,10 @@ impl<T> Window<T> {
         let mut settled: Vec<Settled<T>> = Vec::with_capacity(due.len());
         for (_, _, seq) in due {
             let retry = match self.entries.get_mut(&seq) {
-                Some(entry) if entry.attempts < max_attempts => {
+                Some(entry)
+                    if resend::after_timeout(entry.attempts, max_attempts)
+                        == AfterTimeout::Resend =>
+                {
                     entry.attempts += 1;
                     entry.deadline = renewed;
                     true

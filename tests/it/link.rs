@@ -11,9 +11,10 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use hongyan::link::{
-    BackoffConfig, Link, LinkConfig, LinkEvent, LinkHandle, OutboundMessage, ProtocolConfig,
+    BackoffConfig, LinkConfig, LinkDriver, LinkEvent, LinkHandle, OutboundMessage, ProtocolConfig,
     SgipConfig, SgipListenerConfig,
 };
+use hongyan::shutdown::Shutdown;
 use hongyan::sim::{MoSpec, MoSplit, SimConfig, SimHandle, SimProtocol, Simulator};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -106,8 +107,10 @@ async fn rig(protocol: SimProtocol, tweak: impl FnOnce(&mut SimConfig, &mut Link
     let sim = Simulator::start(sim_config).await.unwrap();
     link.address = sim.local_addr().to_string();
     let (handle, rx) = match listener {
-        Some(l) => Link::start_with_listener(link, l).await.unwrap(),
-        None => Link::start(link).await.unwrap(),
+        Some(l) => LinkDriver::start_with_listener(link, l, Shutdown::new())
+            .await
+            .unwrap(),
+        None => LinkDriver::start(link, Shutdown::new()).await.unwrap(),
     };
     Rig { sim, handle, rx }
 }
@@ -150,7 +153,7 @@ impl Tally {
                 id, part, reason, ..
             } => self.failed.push(format!("{id}/{part}: {reason}")),
             LinkEvent::Up { .. } => self.ups += 1,
-            LinkEvent::Down { reason, .. } => self.downs.push(reason),
+            LinkEvent::Down { reason, .. } => self.downs.push(reason.to_string()),
             LinkEvent::LoginRefused { .. } => self.refused += 1,
             LinkEvent::Mo { message, ack } => {
                 ack.answer();

@@ -29,9 +29,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hongyan::link::{
-    Ack, CarrierMsgId, DeliveryReport, Link, LinkConfig, LinkEvent, OutboundMessage,
+    Ack, CarrierMsgId, DeliveryReport, LinkConfig, LinkDriver, LinkEvent, OutboundMessage,
     ProtocolConfig, ReportMatch, SgipConfig, SgipListenerConfig,
 };
+use hongyan::shutdown::Shutdown;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -173,7 +174,7 @@ async fn cmpp3_link_replays_reference_examples() {
             "901234",
             "Sec@2024",
         );
-        let (handle, mut rx) = Link::start(config).await.unwrap();
+        let (handle, mut rx) = LinkDriver::start(config, Shutdown::new()).await.unwrap();
         let mut g = Gw::accept(&gw, cmpp::CmppCodec::new(cmpp::Version::V30)).await;
 
         // Example 2a answers Example 1 (901234 / Sec@2024 at 01-02 03:04:05). The link
@@ -262,7 +263,7 @@ async fn cmpp2_link_replays_reference_examples() {
             "901234",
             "Sec@2024",
         );
-        let (handle, mut rx) = Link::start(config).await.unwrap();
+        let (handle, mut rx) = LinkDriver::start(config, Shutdown::new()).await.unwrap();
         let mut g = Gw::accept(&gw, cmpp::CmppCodec::new(cmpp::Version::V20)).await;
 
         // Example 2b, Sequence_Id set to the CONNECT's (AuthenticatorISMG: as for 2a in
@@ -339,7 +340,7 @@ async fn smgp_link_replays_reference_examples() {
             "12345678",
             "Sec@2024",
         );
-        let (handle, mut rx) = Link::start(config).await.unwrap();
+        let (handle, mut rx) = LinkDriver::start(config, Shutdown::new()).await.unwrap();
         let codec = smgp::SmgpCodec::new(smgp::Version::V30, smgp::DEFAULT_MAX_FRAME);
         let mut g = Gw::accept(&gw, codec).await;
 
@@ -471,7 +472,7 @@ async fn sgip_link_and_listener_replay_reference_examples() {
             }),
         });
         let config = link_config(protocol, gw.local_addr().unwrap(), "spuser", "sppass");
-        let (handle, mut rx) = Link::start(config).await.unwrap();
+        let (handle, mut rx) = LinkDriver::start(config, Shutdown::new()).await.unwrap();
 
         // Forward connection: SGIP connects when there is work.
         handle

@@ -12,9 +12,10 @@ use tokio::time::Instant;
 use wire::segment::{SplitOptions, split};
 
 use crate::link::{
-    Link, LinkConfig, LinkError, LinkEvent, OutboundMessage, ProtocolConfig, SgipConfig,
+    LinkConfig, LinkDriver, LinkError, LinkEvent, OutboundMessage, ProtocolConfig, SgipConfig,
     SgipListenerConfig,
 };
+use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimProtocol, Simulator};
 
 /// Options of `hongyan bench` (the link load bench).
@@ -159,8 +160,8 @@ pub async fn run_load_bench(opts: LoadBenchOptions) -> Result<LoadBenchReport, L
     config.intake_capacity = NonZeroUsize::new(8192).unwrap_or(NonZeroUsize::MIN);
     config.event_capacity = NonZeroUsize::new(65_536).unwrap_or(NonZeroUsize::MIN);
     let (handle, mut events) = match listener {
-        Some(l) => Link::start_with_listener(config, l).await?,
-        None => Link::start(config).await?,
+        Some(l) => LinkDriver::start_with_listener(config, l, Shutdown::new()).await?,
+        None => LinkDriver::start(config, Shutdown::new()).await?,
     };
 
     let text = split(

@@ -1,413 +1,40 @@
-//! One link's dispatcher: moves its carrier's queued messages from the store into the
-//! link, and the link's answers back into the store.
+//! One link's events loop: what the link reports, recorded in the store.
 //!
-//! Two tasks per link:
+//! `Submitted` → `mark_submitted` (applying an orphan report that beat it), `Failed` →
+//! `mark_failed` when the carrier refused the part, `mark_unconfirmed` when it never
+//! answered any attempt, `Report` → `record_report` (kept as an orphan when no segment has
+//! the id yet), `Mo` → inbox. Events are taken in bursts and recorded in order: submit
+//! responses and reports are queued for the store's writer without waiting for each commit
+//! (so a burst shares transactions), the next burst is queued while the previous one waits
+//! for its commit (a separate settling task waits, in order), and the writer runs them in
+//! the order queued, so a report never overtakes the submit response it follows.
 //!
-//! * the **claim loop** takes whole messages from the store (`claim`) while the link has
-//!   room — fewer than [`max_outstanding`](LinkRunner) parts handed over and unanswered,
-//!   and (for CMPP / SMGP) a connection logged in — splits each text with the link's
-//!   options and the stored reference, and submits it. With nothing to do it waits on a
-//!   [`Notify`] (new job, freed room, connection up, schedule due) or a slow timer; it
-//!   never polls in a loop. During a carrier outage nothing is claimed, so jobs wait in
-//!   the queue and flow out at the link's rate when it is back.
-//! * the **events loop** records what the link reports: `Submitted` → `mark_submitted`
-//!   (applying an orphan report that beat it), `Failed` → `mark_failed` when the carrier
-//!   refused the part, `mark_unconfirmed` when it never answered any attempt, `Report` →
-//!   `record_report` (kept as an orphan when no segment has the id yet), `Mo` → inbox.
-//!   Events are taken in bursts and recorded in order: submit responses and reports are
-//!   queued for the store's writer without waiting for each commit (so a burst shares
-//!   transactions), the next burst is queued while the previous one waits for its commit
-//!   (a separate settling task waits, in order), and the writer runs them in the order
-//!   queued, so a report never overtakes the submit response it follows.
-//!
-//!   **Ack after commit**: a report's or MO's DELIVER is answered (its event's
-//!   [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
-//!   duplicate or kept as an orphan; MO in the inbox. A kill at any moment therefore loses
-//!   no report or MO: whatever was not committed was not answered, and the gateway sends
-//!   it again. What was committed but not yet answered comes again too, and is not stored
-//!   twice: a report is a duplicate of the one its segment has, an MO message is known by
-//!   its DELIVER ids (`inbox_receive`). When the store fails, the ack is dropped (logged
-//!   at warn): the DELIVER stays unanswered and comes again.
-//!
-//! A claimed message's id towards the link is its recipient id, so every event names
-//! (recipient, part), which the in-memory map turns into the segment id.
+//! **Ack after commit**: a report's or MO's DELIVER is answered (its event's
+//! [`Ack`](crate::link::Ack) fired) only once the store has committed it — matched,
+//! duplicate or kept as an orphan; MO in the inbox. A kill at any moment therefore loses
+//! no report or MO: whatever was not committed was not answered, and the gateway sends it
+//! again. What was committed but not yet answered comes again too, and is not stored
+//! twice: a report is a duplicate of the one its segment has, an MO message is known by its
+//! DELIVER ids (`inbox_receive`). When the store fails, the ack is dropped (logged at
+//! warn): the DELIVER stays unanswered and comes again.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
 
-use super::changes::Changes;
-use super::journal::WireJournal;
-use super::metrics::{LinkMetrics, MetricsSnapshot};
-use super::plan::split_options;
-use crate::config;
-use crate::link::{
-    Ack, DeliveryReport, FailKind, LinkEvent, LinkHandle, OutboundMessage, OutboundPart, Submitter,
-};
-use crate::route::Carrier;
+use super::runner::{RunnerState, lock};
+use crate::link::resend::{self, Verdict};
+use crate::link::{Ack, DeliveryReport, LinkEvent};
+use crate::shutdown::Shutdown;
 use crate::store::{
-    ClaimRequest, ClaimedMessage, Deferred, MoReceived, NewInbound, NewReport, ReportOutcome,
-    ReportStatus, SegmentId, SegmentPlace, StoreHandle, SubmitOutcome, now_millis,
+    Deferred, MoReceived, NewInbound, NewReport, ReportOutcome, ReportStatus, SegmentId,
+    SubmitOutcome, now_millis,
 };
 
-/// With nothing to wake it, the claim loop looks at the queue this often anyway.
-const SLOW_LOOK: Duration = Duration::from_secs(2);
-
-/// What the daemon shows about a link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LinkView {
-    /// Link name.
-    pub name: String,
-    /// The carrier whose numbers it takes.
-    pub carrier: Carrier,
-    /// Protocol name.
-    pub protocol: &'static str,
-    /// Whether the gateway is an in-process simulator.
-    pub simulated: bool,
-    /// Connections logged in now.
-    pub connections_up: usize,
-    /// Message parts handed to the link and not yet answered.
-    pub outstanding: usize,
-    /// Why the last connection closed or a login was refused.
-    pub last_problem: Option<String>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Debug)]
-struct Shared {
-    config: config::Link,
-    /// The store's carrier key of this link's messages.
-    carrier: String,
-    store: StoreHandle,
-    wake: Arc<Notify>,
-    changes: Changes,
-    /// (recipient id, part) → segment, for every part handed to the link and unanswered.
-    inflight: Mutex<HashMap<(u64, u8), SegmentPlace>>,
-    up: AtomicUsize,
-    last_problem: Mutex<Option<String>>,
-    /// SGIP connects on demand: no connection is up until there is work.
-    on_demand: bool,
-    max_outstanding: usize,
-    metrics: LinkMetrics,
-    /// Connections that have logged in at least once (a later login is a reconnect).
-    seen_conns: Mutex<std::collections::HashSet<usize>>,
-    /// The on-the-wire journal the link records written parts in; a segment's slot is
-    /// freed here once the store has committed what became of it.
-    journal: Option<Arc<WireJournal>>,
-}
-
-/// Reads one link's state and counters; cheap to clone.
-#[derive(Debug, Clone)]
-pub struct LinkMonitor {
-    shared: Arc<Shared>,
-    link: crate::link::Submitter,
-}
-
-impl LinkMonitor {
-    /// The link's state now.
-    pub fn view(&self) -> LinkView {
-        let sh = &self.shared;
-        LinkView {
-            name: sh.config.name.clone(),
-            carrier: sh.config.carrier(),
-            protocol: sh.config.protocol.name(),
-            simulated: sh.config.simulated,
-            connections_up: sh.up.load(Ordering::Relaxed),
-            outstanding: lock(&sh.inflight).len(),
-            last_problem: lock(&sh.last_problem).clone(),
-        }
-    }
-
-    /// The link's configuration.
-    pub fn config(&self) -> &config::Link {
-        &self.shared.config
-    }
-
-    /// Counters since start.
-    pub fn metrics(&self) -> MetricsSnapshot {
-        self.shared.metrics.snapshot()
-    }
-
-    /// Flow-control answers so far.
-    pub fn throttled(&self) -> u64 {
-        self.link.status().throttled
-    }
-
-    /// Largest number of parts the dispatcher keeps handed to the link.
-    pub fn capacity(&self) -> usize {
-        self.shared.max_outstanding
-    }
-}
-
-/// A link with its dispatcher running.
-#[derive(Debug)]
-pub struct LinkRunner {
-    shared: Arc<Shared>,
-    link: LinkHandle,
-    stop: watch::Sender<bool>,
-    drain: watch::Sender<bool>,
-    claim_task: JoinHandle<()>,
-    events_task: JoinHandle<()>,
-}
-
-impl LinkRunner {
-    /// Starts dispatching for a started link. `wake` is the notifier the submitter and the
-    /// scheduler use for this link.
-    pub fn start(
-        config: config::Link,
-        link: LinkHandle,
-        events: mpsc::Receiver<LinkEvent>,
-        store: StoreHandle,
-        wake: Arc<Notify>,
-        changes: Changes,
-    ) -> Self {
-        Self::start_with_journal(config, link, events, store, wake, changes, None)
-    }
-
-    /// [`start`](Self::start) for a link whose [`WriteHook`](crate::link::WriteHook) is
-    /// `journal`: the runner frees a segment's slot once its fate is committed, and on
-    /// shutdown gives back the attempt of every part the link never wrote.
-    pub fn start_with_journal(
-        config: config::Link,
-        link: LinkHandle,
-        events: mpsc::Receiver<LinkEvent>,
-        store: StoreHandle,
-        wake: Arc<Notify>,
-        changes: Changes,
-        journal: Option<Arc<WireJournal>>,
-    ) -> Self {
-        let on_demand = config.protocol == config::LinkProtocol::Sgip;
-        let max_outstanding =
-            (usize::from(config.window) * usize::from(config.connections) * 2).max(2);
-        let shared = Arc::new(Shared {
-            carrier: config.carrier().name().to_owned(),
-            config,
-            store,
-            wake,
-            changes,
-            inflight: Mutex::new(HashMap::new()),
-            up: AtomicUsize::new(0),
-            last_problem: Mutex::new(None),
-            on_demand,
-            max_outstanding,
-            metrics: LinkMetrics::default(),
-            seen_conns: Mutex::new(std::collections::HashSet::new()),
-            journal,
-        });
-        let (stop, stop_rx) = watch::channel(false);
-        let (drain, drain_rx) = watch::channel(false);
-        let claim_task = tokio::spawn(claim_loop(Arc::clone(&shared), link.submitter(), stop_rx));
-        let events_task = tokio::spawn(events_loop(Arc::clone(&shared), events, drain_rx));
-        Self {
-            shared,
-            link,
-            stop,
-            drain,
-            claim_task,
-            events_task,
-        }
-    }
-
-    /// The link's name.
-    pub fn name(&self) -> &str {
-        &self.shared.config.name
-    }
-
-    /// The link's SGIP listener address, if it has one.
-    pub fn listener_addr(&self) -> Option<std::net::SocketAddr> {
-        self.link.listener_addr()
-    }
-
-    /// The link's state now.
-    pub fn view(&self) -> LinkView {
-        self.monitor().view()
-    }
-
-    /// A cheap handle that reads this link's state and counters from elsewhere (the API).
-    pub fn monitor(&self) -> LinkMonitor {
-        LinkMonitor {
-            shared: Arc::clone(&self.shared),
-            link: self.link.submitter(),
-        }
-    }
-
-    /// Graceful stop: no more claims, the link closes its sessions (waiting up to its
-    /// close grace for responses), every answer that came is recorded, and the parts
-    /// still unanswered go back to the queue. Returns how many segments were requeued.
-    pub async fn shutdown(self) -> usize {
-        let name = self.shared.config.name.clone();
-        let _ = self.stop.send(true);
-        let _ = self.claim_task.await;
-        let handed_back = self.link.shutdown().await;
-        let _ = self.drain.send(true);
-        let _ = self.events_task.await;
-        let left: Vec<SegmentId> = lock(&self.shared.inflight)
-            .drain()
-            .map(|(_, at)| at.segment_id)
-            .collect();
-        if left.is_empty() {
-            tracing::info!(link = %name, "link stopped; nothing left in flight");
-            return 0;
-        }
-        let parts: usize = handed_back.iter().map(|m| m.parts.len()).sum();
-        let sh = &self.shared;
-        // Parts the link wrote keep the attempt; those it never wrote give it back.
-        let (written, unsent): (Vec<SegmentId>, Vec<SegmentId>) = match &sh.journal {
-            Some(j) => left.iter().partition(|&&id| j.holds(id)),
-            None => (left.clone(), Vec::new()),
-        };
-        let now = now_millis();
-        let reason = "hongyan stopped before the carrier answered";
-        let mut requeued = 0;
-        for (ids, unsent) in [(written, false), (unsent, true)] {
-            if ids.is_empty() {
-                continue;
-            }
-            let moved = if unsent {
-                sh.store
-                    .requeue_unsent(ids.clone(), reason.into(), now)
-                    .await
-            } else {
-                sh.store.requeue(ids.clone(), reason.into(), now).await
-            };
-            match moved {
-                Ok(out) => {
-                    requeued += out.moved.len();
-                    sh.release(&ids);
-                }
-                Err(e) => {
-                    tracing::warn!(link = %name, error = %e, segments = ids.len(), "could not requeue unanswered parts; they are recovered on the next start");
-                }
-            }
-        }
-        tracing::info!(link = %name, requeued, handed_back = parts, "link stopped; unanswered parts back in the queue");
-        requeued
-    }
-}
-
-impl Shared {
-    fn outstanding(&self) -> usize {
-        lock(&self.inflight).len()
-    }
-
-    fn ready(&self) -> bool {
-        self.outstanding() < self.max_outstanding
-            && (self.on_demand || self.up.load(Ordering::Relaxed) > 0)
-    }
-
-    fn problem(&self, what: String) {
-        *lock(&self.last_problem) = Some(what);
-    }
-
-    /// Frees the journal slots of segments whose fate the store has committed.
-    fn release(&self, ids: &[SegmentId]) {
-        if let Some(j) = &self.journal {
-            j.release(ids);
-        }
-    }
-
-    /// Splits a claimed message and hands it to the link; on any failure its segments
-    /// are failed (text) or requeued (link stopping), never left in flight.
-    async fn send(&self, submitter: &Submitter, m: ClaimedMessage) {
-        let seg_ids: Vec<SegmentId> = m.segments.iter().map(|s| s.segment_id).collect();
-        let msg = match self.build(&m) {
-            Ok(msg) => msg,
-            Err(reason) => {
-                tracing::warn!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, %reason, "message cannot be sent");
-                for id in seg_ids {
-                    if let Err(e) = self
-                        .store
-                        .mark_failed(id, -1, reason.clone(), now_millis())
-                        .await
-                    {
-                        tracing::warn!(segment = id, error = %e, "cannot record the failure");
-                    }
-                }
-                self.changes.bump();
-                return;
-            }
-        };
-        {
-            let mut map = lock(&self.inflight);
-            for s in &m.segments {
-                map.insert((msg.id, s.part), SegmentPlace::of(&m, s));
-            }
-        }
-        tracing::debug!(link = %self.config.name, job = m.job_id, recipient = m.recipient_id, number = %m.number, parts = msg.parts.len(), text = %m.text, "handing message to the link");
-        let parts = msg.parts.len();
-        if let Err(back) = submitter.submit(msg).await {
-            {
-                let mut map = lock(&self.inflight);
-                for p in &back.0.parts {
-                    map.remove(&(back.0.id, p.number));
-                }
-            }
-            // The link refused it whole: never written, so no attempt was made.
-            let reason = "link shutting down".to_owned();
-            if let Err(e) = self
-                .store
-                .requeue_unsent(seg_ids, reason, now_millis())
-                .await
-            {
-                tracing::warn!(link = %self.config.name, error = %e, "cannot requeue; recovered on the next start");
-            }
-        } else {
-            self.metrics.handed(parts);
-        }
-    }
-
-    /// The outbound message for a claimed one: split with the link's options and the
-    /// stored reference, parts as claimed.
-    fn build(&self, m: &ClaimedMessage) -> Result<OutboundMessage, String> {
-        let opts = split_options(&self.config, Some(&m.signature));
-        let split = wire::segment::split(&m.text, &opts, m.reference.unwrap_or(0))
-            .map_err(|e| format!("the text cannot go through link {}: {e}", self.config.name))?;
-        if split.segments.len() != usize::from(m.parts) {
-            return Err(format!(
-                "the text now takes {} segments but was accepted as {} (the link's text settings changed)",
-                split.segments.len(),
-                m.parts
-            ));
-        }
-        let mut parts = Vec::with_capacity(m.segments.len());
-        for s in &m.segments {
-            let segment = split
-                .segments
-                .get(usize::from(s.part).saturating_sub(1))
-                .cloned()
-                .ok_or_else(|| format!("part {} of {} does not exist", s.part, m.parts))?;
-            parts.push(OutboundPart {
-                number: s.part,
-                segment,
-                tag: u64::try_from(s.segment_id).unwrap_or_default(),
-                // The claim counted this send already; the earlier ones were written.
-                sent: s.attempts.saturating_sub(1),
-            });
-        }
-        let src_number = format!(
-            "{}{}",
-            self.config.service_code,
-            m.source_ext.as_deref().unwrap_or("")
-        );
-        Ok(OutboundMessage {
-            id: u64::try_from(m.recipient_id).unwrap_or_default(),
-            recipients: vec![m.number.clone()],
-            src_number,
-            coding: split.coding,
-            parts,
-            want_report: self.config.status_reports,
-            service_id: String::new(),
-        })
-    }
-
+impl RunnerState {
     async fn record(&self, event: LinkEvent) {
         let name = &self.config.name;
         let now = now_millis();
@@ -450,13 +77,7 @@ impl Shared {
                     }
                 }
             }
-            LinkEvent::Failed {
-                id,
-                part,
-                code,
-                kind,
-                reason,
-            } => {
+            LinkEvent::Failed { id, part, reason } => {
                 self.metrics.failed();
                 let Some(seg) = lock(&self.inflight)
                     .remove(&(id, part))
@@ -466,19 +87,23 @@ impl Shared {
                     return;
                 };
                 self.wake.notify_one();
-                if let FailKind::Unanswered { writes } | FailKind::AttemptsUsed { writes } = kind {
+                if let Some(writes) = reason.writes() {
                     // Every write was an attempt, also those one claim made on several
                     // connections or by resending.
                     if let Err(e) = self.store.count_writes(seg, writes).await {
                         tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the attempts");
                     }
                 }
-                if matches!(kind, FailKind::Unanswered { .. }) {
+                if resend::verdict(&reason) == Verdict::Unconfirmed {
                     // Sent, never answered: the carrier may have it. Like a crash, this is
                     // unconfirmed (reported, not resent), not failed — a failure invites a
                     // resend and a second copy on the handset.
                     tracing::warn!(link = %name, segment = seg, %reason, "submit unanswered; marked unconfirmed");
-                    match self.store.mark_unconfirmed(vec![seg], reason, now).await {
+                    match self
+                        .store
+                        .mark_unconfirmed(vec![seg], reason.to_string(), now)
+                        .await
+                    {
                         Ok(_) => self.release(&[seg]),
                         Err(e) => {
                             tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the missing answer");
@@ -486,9 +111,14 @@ impl Shared {
                     }
                     return;
                 }
-                tracing::info!(link = %name, segment = seg, ?code, ?kind, %reason, "submit failed");
+                let code = reason.code();
+                tracing::info!(link = %name, segment = seg, ?code, ?reason, "submit failed");
                 let code = code.map_or(-1, i64::from);
-                match self.store.mark_failed(seg, code, reason, now).await {
+                match self
+                    .store
+                    .mark_failed(seg, code, reason.to_string(), now)
+                    .await
+                {
                     Ok(_) => self.release(&[seg]),
                     Err(e) => {
                         tracing::warn!(link = %name, segment = seg, error = %e, "cannot record the failure");
@@ -774,39 +404,6 @@ enum Queued {
     },
 }
 
-async fn claim_loop(sh: Arc<Shared>, submitter: Submitter, mut stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        if sh.ready() {
-            let req = ClaimRequest {
-                carrier: sh.carrier.clone(),
-                link: sh.config.name.clone(),
-                connection: 0,
-                max_segments: sh.max_outstanding.saturating_sub(sh.outstanding()).max(1),
-            };
-            match sh.store.claim(req, now_millis()).await {
-                Ok(claimed) if !claimed.is_empty() => {
-                    for m in claimed {
-                        sh.send(&submitter, m).await;
-                    }
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(link = %sh.config.name, error = %e, "cannot claim from the store");
-                }
-            }
-        }
-        tokio::select! {
-            () = sh.wake.notified() => {}
-            () = tokio::time::sleep(SLOW_LOOK) => {}
-            _ = stop.changed() => {}
-        }
-    }
-}
-
 /// Most events taken from the link in one go.
 const EVENT_BURST: usize = 1024;
 
@@ -819,10 +416,10 @@ const BURSTS_IN_FLIGHT: usize = 2;
 /// outcomes are waited for (and reports answered) by [`settle_loop`], in order. Returns
 /// once the link's event channel is closed (or, after `drain`, empty) and every queued
 /// burst is settled.
-async fn events_loop(
-    sh: Arc<Shared>,
+pub(super) async fn events_loop(
+    sh: Arc<RunnerState>,
     mut rx: mpsc::Receiver<LinkEvent>,
-    mut drain: watch::Receiver<bool>,
+    drain: Shutdown,
 ) {
     let (to_settle, settling) = mpsc::channel(BURSTS_IN_FLIGHT);
     let settler = tokio::spawn(settle_loop(Arc::clone(&sh), settling));
@@ -836,7 +433,7 @@ async fn events_loop(
                 }
                 hand_over(&sh, &to_settle, &mut burst).await;
             }
-            _ = drain.changed() => {
+            () = drain.triggered() => {
                 loop {
                     while burst.len() < EVENT_BURST {
                         match rx.try_recv() {
@@ -860,7 +457,11 @@ async fn events_loop(
 
 /// Queues one burst and passes its commands to the settling task (settling them here if
 /// that task is gone).
-async fn hand_over(sh: &Shared, to_settle: &mpsc::Sender<Vec<Queued>>, burst: &mut Vec<LinkEvent>) {
+async fn hand_over(
+    sh: &RunnerState,
+    to_settle: &mpsc::Sender<Vec<Queued>>,
+    burst: &mut Vec<LinkEvent>,
+) {
     let queued = sh.queue_burst(burst).await;
     if let Err(mpsc::error::SendError(queued)) = to_settle.send(queued).await {
         sh.settle_burst(queued).await;
@@ -869,7 +470,7 @@ async fn hand_over(sh: &Shared, to_settle: &mpsc::Sender<Vec<Queued>>, burst: &m
 
 /// Waits for each queued burst's commands in the order they were queued, answers the
 /// reports' DELIVERs once committed, and tells watchers the store changed.
-async fn settle_loop(sh: Arc<Shared>, mut bursts: mpsc::Receiver<Vec<Queued>>) {
+async fn settle_loop(sh: Arc<RunnerState>, mut bursts: mpsc::Receiver<Vec<Queued>>) {
     while let Some(queued) = bursts.recv().await {
         sh.settle_burst(queued).await;
     }
@@ -887,14 +488,34 @@ mod tests {
     use wire::reassembly::MoMessage;
 
     use super::*;
-    use crate::link::{CarrierMsgId, Link};
+    use crate::config;
+    use crate::dispatch::{Changes, LinkRunner};
+    use crate::link::{CarrierMsgId, LinkDriver};
+    use crate::route::Carrier;
+    use crate::store::StoreHandle;
     use crate::store::{StoreOptions, testutil::TempDb};
+    use std::sync::Arc;
+    use tokio::sync::Notify;
 
     const LIMIT: Duration = Duration::from_secs(20);
 
     /// A runner for the default China Mobile link over `store`, fed the events the test
     /// sends instead of its link's (which never reaches a gateway).
     async fn runner(store: &StoreHandle) -> (LinkRunner, mpsc::Sender<LinkEvent>) {
+        let (runner, tx, _unused) = runner_at(store, "127.0.0.1:1").await;
+        (runner, tx)
+    }
+
+    /// [`runner`] with its link pointed at `address`; the link's own events come back for
+    /// the test to pass on.
+    async fn runner_at(
+        store: &StoreHandle,
+        address: &str,
+    ) -> (
+        LinkRunner,
+        mpsc::Sender<LinkEvent>,
+        mpsc::Receiver<LinkEvent>,
+    ) {
         let c = config::Config::embedded_default().unwrap();
         let mut link = c
             .links
@@ -902,9 +523,12 @@ mod tests {
             .find(|l| l.carrier() == Carrier::Mobile)
             .unwrap();
         link.simulated = false;
-        let (handle, _unused) = Link::start(super::super::link_config(&link, "127.0.0.1:1".into()))
-            .await
-            .unwrap();
+        let (handle, link_events) = LinkDriver::start(
+            super::super::link_config(&link, address.into()),
+            Shutdown::new(),
+        )
+        .await
+        .unwrap();
         let (tx, rx) = mpsc::channel(16);
         let runner = LinkRunner::start(
             link,
@@ -913,8 +537,9 @@ mod tests {
             store.clone(),
             Arc::new(Notify::new()),
             Changes::default(),
+            Shutdown::new(),
         );
-        (runner, tx)
+        (runner, tx, link_events)
     }
 
     fn report(msg_id: u64) -> DeliveryReport {
@@ -968,27 +593,45 @@ mod tests {
         reply(&mut replies).await
     }
 
-    /// A link that cannot connect has that as its problem, in words, for /v1/links and
-    /// `hongyan links`.
+    /// A link pointed at a closed port has that as its problem, in words, for /v1/links
+    /// and `hongyan links`; so has a refused login, with the code and its meaning.
     #[tokio::test]
-    async fn a_link_that_cannot_connect_has_that_as_its_problem() {
+    async fn a_link_that_cannot_connect_or_log_in_has_that_as_its_problem() {
         let db = TempDb::new("unreachable");
         let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
-        let (runner, events) = runner(&store).await;
-        events
-            .send(LinkEvent::Unreachable {
-                conn: 1,
-                reason: "connect to 10.0.0.1:7890: Connection refused (os error 111)".into(),
-            })
-            .await
-            .unwrap();
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let (runner, events, mut link_events) = runner_at(&store, &addr.to_string()).await;
+        // The link's own first event: it cannot connect.
+        let first = timeout(LIMIT, link_events.recv()).await.unwrap().unwrap();
+        assert!(
+            matches!(first, LinkEvent::Unreachable { conn: 0, .. }),
+            "{first:?}"
+        );
+        events.send(first).await.unwrap();
         // Events are recorded in order: once the MO behind it is answered, it was seen.
         mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
         let problem = runner.monitor().view().last_problem;
         assert_eq!(
-            problem.as_deref(),
-            Some("connection 1: connect to 10.0.0.1:7890: Connection refused (os error 111)")
+            problem,
+            Some(format!("connection 0: connection refused ({addr})"))
         );
+
+        let status = 3;
+        let meaning = ::cmpp::status::connect_status_meaning(status);
+        events
+            .send(LinkEvent::LoginRefused {
+                conn: 0,
+                status,
+                meaning,
+            })
+            .await
+            .unwrap();
+        mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
+        let problem = runner.monitor().view().last_problem;
+        assert_eq!(problem, Some(format!("login refused: 3 {meaning}")));
+        assert!(!meaning.is_empty());
         drop(events);
         runner.shutdown().await;
         store.close().await.unwrap();

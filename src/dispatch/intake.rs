@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::Notify;
-use wire::reference::{ReferenceAllocator, ReferenceConfig};
+use wire::reference::{ReferenceAllocator, ReferenceConfig, ReferenceError};
 
 use super::changes::Changes;
-use super::plan::split_options;
+use super::plan::{LinkTextError, split_options};
 use crate::config::{self, Config};
 use crate::route::{Carrier, Router};
 use crate::store::{
@@ -407,7 +407,7 @@ impl Submitter {
             });
         }
         let signature = req.signature.as_deref();
-        let mut counts: HashMap<Carrier, Result<u8, String>> = HashMap::new();
+        let mut counts: HashMap<Carrier, Result<u8, LinkTextError>> = HashMap::new();
         let clock = Instant::now();
         for routed in batch.routes {
             let route = routed.route;
@@ -436,7 +436,7 @@ impl Submitter {
             let segments = match count {
                 Ok(n) => n,
                 Err(reason) => {
-                    outcomes.push(reject("text", reason));
+                    outcomes.push(reject("text", reason.to_string()));
                     continue;
                 }
             };
@@ -472,7 +472,7 @@ impl Submitter {
                 match self.reference(route.via, &plan.link, &number, clock) {
                     Ok(r) => Some(r),
                     Err(reason) => {
-                        outcomes.push(reject("reference", reason));
+                        outcomes.push(reject("reference", reason.to_string()));
                         continue;
                     }
                 }
@@ -504,7 +504,7 @@ impl Submitter {
         link: &config::Link,
         number: &str,
         now: Instant,
-    ) -> Result<u16, String> {
+    ) -> Result<u16, ReferenceError> {
         let mut all = self
             .inner
             .references
@@ -516,21 +516,25 @@ impl Submitter {
                 ..ReferenceConfig::default()
             })
         });
-        alloc.allocate(number, now).map_err(|e| e.to_string())
+        alloc.allocate(number, now)
     }
 }
 
 /// Segments `text` takes on `link`, or why it cannot go.
-fn count(link: &config::Link, text: &str, signature: Option<&str>) -> Result<u8, String> {
+fn count(link: &config::Link, text: &str, signature: Option<&str>) -> Result<u8, LinkTextError> {
     let opts = split_options(link, signature);
     let n = wire::segment::count(text, &opts)
-        .map_err(|e| format!("the text cannot go through link {}: {e}", link.name))?
+        .map_err(|source| LinkTextError::Text {
+            link: link.name.clone(),
+            source,
+        })?
         .segments;
     if n > usize::from(link.max_segments) {
-        return Err(format!(
-            "the text takes {n} segments; link {} allows at most {}",
-            link.name, link.max_segments
-        ));
+        return Err(LinkTextError::TooLong {
+            link: link.name.clone(),
+            segments: n,
+            max: link.max_segments,
+        });
     }
-    u8::try_from(n).map_err(|_| format!("the text takes {n} segments; at most 255 are possible"))
+    u8::try_from(n).map_err(|_| LinkTextError::Over255(n))
 }
