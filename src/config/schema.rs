@@ -39,6 +39,9 @@ pub struct Config {
     /// Webhooks, `[[webhook]]` tables: events POSTed to business systems.
     #[serde(default, rename = "webhook")]
     pub webhooks: Vec<Webhook>,
+    /// `[alerts]`: conditions that reach a person.
+    #[serde(default)]
+    pub alerts: super::Alerts,
 }
 
 /// What a webhook is told about.
@@ -54,6 +57,8 @@ pub enum WebhookEvent {
     /// A segment the carrier accepted whose status report did not come within
     /// `queue.report_timeout`: now `unreported`.
     Unreported,
+    /// An alert fired, repeated or resolved (see `[alerts]`).
+    Alert,
 }
 
 impl WebhookEvent {
@@ -64,6 +69,7 @@ impl WebhookEvent {
             Self::Inbound => "inbound",
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
+            Self::Alert => "alert",
         }
     }
 }

@@ -77,6 +77,20 @@ pub struct LinkView {
     pub last_problem: Option<String>,
 }
 
+/// A link's health in types, for the alerts (never read from `last_problem`'s words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkHealth {
+    /// Since when no connection has been logged in, counted from the start or from the
+    /// first failure after the last one was up; `None` while one is up, and for an
+    /// on-demand (SGIP) link that has not failed since it was last up.
+    pub down_since: Option<tokio::time::Instant>,
+    /// The last login refusal since a connection was last up: code and meaning.
+    pub refused: Option<(u32, &'static str)>,
+    /// The link connects only when it has work (SGIP), so it takes its carrier's queue
+    /// with no connection up.
+    pub on_demand: bool,
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -93,6 +107,8 @@ struct Shared {
     inflight: Mutex<HashMap<(u64, u8), SegmentPlace>>,
     up: AtomicUsize,
     last_problem: Mutex<Option<String>>,
+    /// What the alerts read: down since when, login refused.
+    health: Mutex<LinkHealth>,
     /// SGIP connects on demand: no connection is up until there is work.
     on_demand: bool,
     max_outstanding: usize,
@@ -124,6 +140,11 @@ impl LinkMonitor {
             outstanding: lock(&sh.inflight).len(),
             last_problem: lock(&sh.last_problem).clone(),
         }
+    }
+
+    /// The link's health, for the alerts.
+    pub fn health(&self) -> LinkHealth {
+        *lock(&self.shared.health)
     }
 
     /// The link's configuration.
@@ -196,6 +217,11 @@ impl LinkRunner {
             inflight: Mutex::new(HashMap::new()),
             up: AtomicUsize::new(0),
             last_problem: Mutex::new(None),
+            health: Mutex::new(LinkHealth {
+                down_since: (!on_demand).then(tokio::time::Instant::now),
+                refused: None,
+                on_demand,
+            }),
             on_demand,
             max_outstanding,
             metrics: LinkMetrics::default(),
@@ -301,6 +327,15 @@ impl Shared {
     fn ready(&self) -> bool {
         self.outstanding() < self.max_outstanding
             && (self.on_demand || self.up.load(Ordering::Relaxed) > 0)
+    }
+
+    /// Starts the down clock, unless it runs already or a connection is up.
+    fn down_now(&self) {
+        if self.up.load(Ordering::Relaxed) == 0 {
+            lock(&self.health)
+                .down_since
+                .get_or_insert_with(tokio::time::Instant::now);
+        }
     }
 
     fn problem(&self, what: String) {
@@ -414,6 +449,11 @@ impl Shared {
         match event {
             LinkEvent::Up { conn } => {
                 self.up.fetch_add(1, Ordering::Relaxed);
+                {
+                    let mut h = lock(&self.health);
+                    h.down_since = None;
+                    h.refused = None;
+                }
                 if !lock(&self.seen_conns).insert(conn) {
                     self.metrics.reconnected();
                 }
@@ -421,11 +461,15 @@ impl Shared {
                 self.wake.notify_one();
             }
             LinkEvent::Down { conn, reason } => {
-                let _ = self
+                let before = self
                     .up
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                         Some(n.saturating_sub(1))
-                    });
+                    })
+                    .unwrap_or(0);
+                if before <= 1 && !self.on_demand {
+                    self.down_now();
+                }
                 tracing::info!(link = %name, conn, %reason, "link down");
                 self.problem(format!("connection {conn} closed: {reason}"));
             }
@@ -433,6 +477,7 @@ impl Shared {
                 // The link logged it at warn already; here it becomes the link's problem
                 // in words for /v1/links and `hongyan links`.
                 tracing::debug!(link = %name, conn, %reason, "link unreachable");
+                self.down_now();
                 self.problem(format!("connection {conn}: {reason}"));
             }
             LinkEvent::LoginRefused {
@@ -441,6 +486,8 @@ impl Shared {
                 meaning,
             } => {
                 tracing::warn!(link = %name, conn, status, meaning, "login refused by the gateway");
+                self.down_now();
+                lock(&self.health).refused = Some((status, meaning));
                 self.problem(format!("login refused: {status} {meaning}"));
             }
             event @ (LinkEvent::Submitted { .. } | LinkEvent::Report { .. }) => {

@@ -28,7 +28,7 @@ mod plan;
 pub mod scheduler;
 
 pub use changes::Changes;
-pub use dispatcher::{LinkMonitor, LinkRunner, LinkView};
+pub use dispatcher::{LinkHealth, LinkMonitor, LinkRunner, LinkView};
 pub use enqueue::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use journal::WireJournal;
 pub use plan::{REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options};
