@@ -243,11 +243,11 @@ mod tests {
         crate::alerts::task::thresholds(&crate::config::Alerts::default())
     }
 
-    fn link(name: &str, down: Option<u64>, refused: Option<(u32, &'static str)>) -> LinkSeen {
+    fn link(name: &str, down: Option<u32>, refused: Option<(u32, &'static str)>) -> LinkSeen {
         LinkSeen {
             name: name.into(),
             carrier: Carrier::Mobile,
-            down_for: down.map(|m| m * MIN),
+            down_for: down.map(|m: u32| m * MIN),
             refused,
         }
     }

@@ -170,6 +170,9 @@ pub struct DaemonHandle {
     workflow: Workflow,
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
+    alerts: crate::alerts::AlertsHandle,
+    alerts_task: Option<JoinHandle<()>>,
+    alerts_stop: crate::shutdown::Shutdown,
     recovered: Vec<UnconfirmedSegment>,
     /// Released when the handle goes, after the store is closed.
     _lock: lock::DataDirLock,
@@ -215,6 +218,11 @@ impl DaemonHandle {
     /// Every link's state now.
     pub fn links(&self) -> Vec<LinkView> {
         self.runners.iter().map(LinkRunner::view).collect()
+    }
+
+    /// The alerts firing now, for the API and `/metrics`.
+    pub fn alerts(&self) -> crate::alerts::AlertsHandle {
+        self.alerts.clone()
     }
 
     /// What retention has deleted since start, for `/metrics`.
@@ -282,6 +290,10 @@ impl DaemonHandle {
         let _ = self.retention.await;
         let _ = self.workflow_task.await;
         let _ = self.webhooks.await;
+        self.alerts_stop.trigger();
+        if let Some(t) = self.alerts_task {
+            let _ = t.await;
+        }
         let mut links = JoinSet::new();
         for r in self.runners {
             links.spawn(r.shutdown());
