@@ -54,6 +54,11 @@ impl Api {
         }
     }
 
+    /// The API's base URL, for the binary's client commands.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     pub(crate) fn daemon(&self) -> &DaemonHandle {
         self.daemon.as_ref().unwrap()
     }

@@ -1,6 +1,7 @@
 //! Integration tests: the real `hongyan` binary, one module per area.
 
 mod ack;
+mod alerts;
 mod api;
 mod api_lists;
 mod approvals;
