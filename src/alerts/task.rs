@@ -4,7 +4,7 @@
 //! applies the notices: the log, the alert history with its signed webhook event, the
 //! on-call SMS through a healthy link, and the snapshot `/v1/alerts` and `/metrics` read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::collections::btree_map::Entry;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,6 +133,9 @@ struct Evaluator {
     pacing: Pacing,
     alerts: BTreeMap<(AlertKind, String), Tracked>,
     backlog: BacklogTrend,
+    /// (when, carrier-accepted parts so far on report-asking links), one per evaluation
+    /// over the reports window.
+    accepted: VecDeque<(Millis, u64)>,
     budget: SmsBudget,
     /// The outstanding writer probe: when it was queued, and whether it came back.
     probe: Option<(Instant, Arc<AtomicBool>)>,
@@ -194,6 +197,7 @@ impl Evaluator {
             inputs,
             alerts: BTreeMap::new(),
             backlog: BacklogTrend::default(),
+            accepted: VecDeque::new(),
             probe: None,
             started: Instant::now(),
             handle,
@@ -201,7 +205,6 @@ impl Evaluator {
     }
 
     async fn observe(&mut self, now: Millis) -> Observations {
-        let store = &self.inputs.store;
         let links = self
             .inputs
             .monitors
@@ -216,21 +219,12 @@ impl Evaluator {
                 }
             })
             .collect();
+        let reports = self.reports(now).await;
+        let store = &self.inputs.store;
         let oldest_queued = match store.oldest_queued().await {
             Ok(t) => t.map(|t| Duration::from_millis(u64::try_from(now - t).unwrap_or(0))),
             Err(e) => {
                 tracing::warn!(error = %e, "alerts: cannot read the queue's age");
-                None
-            }
-        };
-        let to = now - ms(self.thresholds.reports_after);
-        let reports = match store
-            .reports_share(to - ms(self.thresholds.reports_window), to)
-            .await
-        {
-            Ok(r) => Some(r),
-            Err(e) => {
-                tracing::warn!(error = %e, "alerts: cannot count missing reports");
                 None
             }
         };
@@ -260,6 +254,47 @@ impl Evaluator {
             disk,
             store_waiting: self.probe_writer(),
         }
+    }
+
+    /// Segments the carriers accepted in the reports window (`reports_window` ending
+    /// `reports_after` ago) on links that ask for reports, and how many of them still
+    /// wait for one. The accepted count comes from the links' counters sampled at each
+    /// evaluation (so no index on every segment's submit time is needed); until this
+    /// process has seen a whole window, nothing is decided.
+    async fn reports(&mut self, now: Millis) -> Option<(u64, u64)> {
+        let reporting: Vec<&LinkMonitor> = self
+            .inputs
+            .monitors
+            .iter()
+            .filter(|m| m.config().status_reports)
+            .collect();
+        let accepted: u64 = reporting.iter().map(|m| m.metrics().acknowledged).sum();
+        self.accepted.push_back((now, accepted));
+        let to = now - ms(self.thresholds.reports_after);
+        let from = to - ms(self.thresholds.reports_window);
+        while self.accepted.get(1).is_some_and(|(t, _)| *t <= from) {
+            self.accepted.pop_front();
+        }
+        let at = |t: Millis| {
+            self.accepted
+                .iter()
+                .rev()
+                .find(|(when, _)| *when <= t)
+                .map(|(_, n)| *n)
+        };
+        let submitted = at(to)?.saturating_sub(at(from)?);
+        let waiting = match self.inputs.store.awaiting_reports(from, to).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "alerts: cannot count missing reports");
+                return None;
+            }
+        };
+        let missing: u64 = reporting
+            .iter()
+            .filter_map(|m| waiting.get(&m.config().name))
+            .sum();
+        Some((submitted, missing.min(submitted)))
     }
 
     /// How long the outstanding writer probe has waited; queues a new one once the last

@@ -4,6 +4,8 @@
 //! survives a restart and no notice is announced without being recorded. The table keeps
 //! the last [`KEPT`] rows.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -108,18 +110,26 @@ pub(crate) fn oldest_queued(c: &Connection) -> Result<Option<Millis>> {
     .query_row([], |r| r.get(0))?)
 }
 
-/// Segments submitted in `[from, to)`, and how many of them have no report yet.
-pub(crate) fn reports_share(c: &Connection, from: Millis, to: Millis) -> Result<(u64, u64)> {
-    let (n, missing): (i64, i64) = c
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(reported_at IS NULL), 0) FROM segments
-             WHERE submitted_at >= ?1 AND submitted_at < ?2",
-        )?
-        .query_row(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok((
-        u64::try_from(n).unwrap_or(0),
-        u64::try_from(missing).unwrap_or(0),
-    ))
+/// Segments still waiting for their report that were submitted in `[from, to)`, per
+/// link. Walks the `segments_awaiting_report` index (submitted, no report yet) over the
+/// window only: the alert needs no index of its own on every segment's submit time.
+pub(crate) const AWAITING_REPORT_IN_WINDOW: &str =
+    "SELECT link, count(*) FROM segments
+     WHERE state = 3 AND submitted_at >= ?1 AND submitted_at < ?2 GROUP BY link";
+
+pub(crate) fn awaiting_reports(
+    c: &Connection,
+    from: Millis,
+    to: Millis,
+) -> Result<BTreeMap<String, u64>> {
+    let mut stmt = c.prepare_cached(AWAITING_REPORT_IN_WINDOW)?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+            u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl StoreHandle {
@@ -138,10 +148,14 @@ impl StoreHandle {
         self.read(oldest_queued).await
     }
 
-    /// Segments submitted in `[from, to)` and those of them without a report, on the
-    /// read connection.
-    pub async fn reports_share(&self, from: Millis, to: Millis) -> Result<(u64, u64)> {
-        self.read(move |c| reports_share(c, from, to)).await
+    /// Segments submitted in `[from, to)` still waiting for their report, per link, on
+    /// the read connection.
+    pub async fn awaiting_reports(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<BTreeMap<String, u64>> {
+        self.read(move |c| awaiting_reports(c, from, to)).await
     }
 
     /// A command that does nothing, through the writer: it returns once the writer has
@@ -157,7 +171,7 @@ mod tests {
     use super::*;
     use crate::store::Subscriptions;
     use crate::store::testutil::{TempDb, claim_req, job, one};
-    use crate::store::Priority;
+    use crate::store::{Priority, ReportStatus};
 
     fn event(state: &str) -> NewAlertEvent {
         NewAlertEvent {
@@ -238,8 +252,8 @@ mod tests {
     }
 
     #[test]
-    fn the_report_share_counts_submits_in_the_window() {
-        let db = TempDb::new("alerts-share");
+    fn segments_awaiting_reports_are_counted_per_link_in_the_window_by_index() {
+        let db = TempDb::new("alerts-awaiting");
         let mut s = db.open();
         s.enqueue(&job(Priority::Bulk, &[("1", 1), ("2", 1), ("3", 1)]), 0)
             .unwrap();
@@ -249,11 +263,23 @@ mod tests {
             s.mark_submitted(seg, &format!("m{i}"), 1_000 + i as i64)
                 .unwrap();
         }
-        s.conn()
-            .execute("UPDATE segments SET reported_at = 5000 WHERE msg_id = 'm0'", [])
+        s.record_report(
+            &crate::store::testutil::report("m0", ReportStatus::Delivered),
+            5_000,
+        )
             .unwrap();
-        assert_eq!(reports_share(s.conn(), 0, 10_000).unwrap(), (3, 2));
-        assert_eq!(reports_share(s.conn(), 1_001, 10_000).unwrap(), (2, 2));
-        assert_eq!(reports_share(s.conn(), 5_000, 10_000).unwrap(), (0, 0));
+        let all = awaiting_reports(s.conn(), 0, 10_000).unwrap();
+        assert_eq!(all.into_iter().collect::<Vec<_>>(), [("link-a".to_owned(), 2)]);
+        assert_eq!(awaiting_reports(s.conn(), 1_002, 10_000).unwrap()["link-a"], 1);
+        assert!(awaiting_reports(s.conn(), 5_000, 10_000).unwrap().is_empty());
+        let plan: String = s
+            .conn()
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN {AWAITING_REPORT_IN_WINDOW}"),
+                params![0, 0],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("segments_awaiting_report"), "{plan}");
     }
 }

@@ -350,9 +350,7 @@ CREATE INDEX orphan_reports_identity ON orphan_reports(link, recipient, submitte
 CREATE INDEX segments_unconfirmed ON segments(link) WHERE state = 7;
 "#,
     // Alerts: the notices given (firing, repeat, resolved), so `/v1/alerts` shows the
-    // recent history after a restart (see `alerts.rs`); and the segments by submit time,
-    // so the `reports_missing` rule counts one window's submits with a seek, not a walk
-    // through all history.
+    // recent history after a restart (see `alerts.rs`).
     r#"
 CREATE TABLE IF NOT EXISTS alert_events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -365,8 +363,6 @@ CREATE TABLE IF NOT EXISTS alert_events (
     notified  INTEGER NOT NULL,
     sms       TEXT
 );
-CREATE INDEX IF NOT EXISTS segments_submitted ON segments(submitted_at)
-    WHERE submitted_at IS NOT NULL;
 "#,
 ];
 

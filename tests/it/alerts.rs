@@ -303,3 +303,44 @@ async fn hongyan_alerts_prints_the_table_and_the_json() {
     assert!(v["firing"].as_array().unwrap().iter().any(|a| a["alert"] == "link_down"), "{v}");
     api.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn reports_that_do_not_come_fire_reports_missing_once_a_window_has_passed() {
+    let dir = TempDir::new("alert-reports");
+    let c = config(&dir);
+    let (after, window, min) = (
+        c.alerts.reports_after,
+        c.alerts.reports_window,
+        c.alerts.reports_min_segments,
+    );
+    // The telecom gateway accepts every submit but holds its reports for a day.
+    let tweak: hongyan::daemon::SimTweak = std::sync::Arc::new(|link, sc| {
+        record_submits()(link, sc);
+        if link.name == "telecom-demo" {
+            sc.report_delay = Duration::from_secs(86_400);
+        }
+    });
+    let d = Daemon::start_with(c, Some(tweak)).await.unwrap();
+    let alerts = d.alerts();
+    // Into the window: submits older than `after`, younger than `after + window`.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let numbers: Vec<String> = (0..min).map(|i| format!("1330000{i:04}")).collect();
+    let out = d
+        .submitter()
+        .send(SendRequest::new(numbers, "您的快递已到"))
+        .await
+        .unwrap();
+    assert_eq!(out.accepted() as u64, min);
+    let telecom = d.simulator("telecom-demo").unwrap();
+    until("all accepted", LIMIT, || telecom.submits().len() as u64 >= min).await;
+    let sent = Instant::now();
+    until("reports_missing firing", 2 * (after + window), || {
+        alerts.is_firing(AlertKind::ReportsMissing)
+    })
+    .await;
+    assert!(sent.elapsed() >= after, "not before the reports are due");
+    let f = alerts.firing();
+    let r = f.iter().find(|f| f.alert == "reports_missing").unwrap();
+    assert!(r.text.contains(&format!("{min}/{min}")), "{}", r.text);
+    d.shutdown(Duration::from_secs(5)).await;
+}
