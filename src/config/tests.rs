@@ -582,3 +582,20 @@ fn bad_alert_settings_name_their_key() {
         Ok(_) => panic!("an unknown key is refused"),
     }
 }
+
+#[test]
+fn the_example_config_shows_every_alerts_key() {
+    let text = include_str!("../../config/hongyan.example.toml");
+    let config: Config = toml::from_str(text).unwrap();
+    assert_eq!(config.alerts.on_call, ["13800138000"]);
+    let defaults = toml::Value::try_from(Alerts::default()).unwrap();
+    for key in defaults.as_table().unwrap().keys() {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{key} ="))),
+            "alerts.{key} is not in the example"
+        );
+    }
+    let mut shown = config.alerts.clone();
+    shown.on_call.clear();
+    assert_eq!(shown, Alerts::default(), "the example shows the defaults");
+}
