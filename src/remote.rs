@@ -1,5 +1,5 @@
 //! The binary's client commands (`send`, `status`, `cancel`, `links`, `queue`, `inbox`,
-//! `approvals`, `contacts`, `group`, `reply`): each is one or a few calls to a running
+//! `approvals`, `contacts`, `group`, `reply`, `alerts`): each is one or a few calls to a running
 //! daemon's HTTP API through [`hongyan::api::client::ApiClient`], printed for people or,
 //! with `--json`, as the API's JSON for scripts.
 
@@ -798,7 +798,13 @@ fn print_alerts(v: &Value) {
     let recent = v["recent"].as_array().map_or(&[][..], Vec::as_slice);
     if !recent.is_empty() {
         outln!("");
-        outln!("{:<25} {:<16} {:<16} {:<8}  text", "at", "alert", "subject", "state");
+        outln!(
+            "{:<25} {:<16} {:<16} {:<8}  text",
+            "at",
+            "alert",
+            "subject",
+            "state"
+        );
     }
     for e in recent {
         outln!(

@@ -179,14 +179,20 @@ mod tests {
 
     #[test]
     fn no_healthy_link_means_no_route() {
-        let links = [cand("a", Carrier::Mobile, false), cand("b", Carrier::Unicom, false)];
+        let links = [
+            cand("a", Carrier::Mobile, false),
+            cand("b", Carrier::Unicom, false),
+        ];
         assert_eq!(choose(&links, None), Route::NoHealthyLink);
         assert_eq!(choose(&[], None), Route::NoHealthyLink);
     }
 
     #[test]
     fn an_alert_about_no_link_takes_any_healthy_one() {
-        let links = [cand("a", Carrier::Mobile, false), cand("b", Carrier::Unicom, true)];
+        let links = [
+            cand("a", Carrier::Mobile, false),
+            cand("b", Carrier::Unicom, true),
+        ];
         assert_eq!(
             choose(&links, None),
             Route::Via {
@@ -209,10 +215,16 @@ mod tests {
 
     #[test]
     fn the_text_fits_one_segment_with_the_default_signature() {
-        let t = text(Notice::Firing, "链路cmcc-1登录被拒：3 认证错，请核对账号配置");
+        let t = text(
+            Notice::Firing,
+            "链路cmcc-1登录被拒：3 认证错，请核对账号配置",
+        );
         assert!(t.starts_with("告警："));
         // 70 UCS-2 characters per single SMS, less 【鸿雁告警】.
-        assert!(t.chars().count() + "【鸿雁告警】".chars().count() <= 70, "{t}");
+        assert!(
+            t.chars().count() + "【鸿雁告警】".chars().count() <= 70,
+            "{t}"
+        );
         assert!(text(Notice::Resolved, "x").starts_with("已恢复"));
     }
 }

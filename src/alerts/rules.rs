@@ -167,8 +167,7 @@ pub fn evaluate(seen: &Observations, t: &Thresholds) -> Vec<Condition> {
     if let Some((submitted, missing)) = seen.reports {
         #[allow(clippy::cast_precision_loss)]
         let share = missing as f64 / submitted.max(1) as f64;
-        if submitted >= t.reports_min_segments && submitted > 0 && share > t.reports_missing_share
-        {
+        if submitted >= t.reports_min_segments && submitted > 0 && share > t.reports_missing_share {
             out.push(whole(
                 AlertKind::ReportsMissing,
                 format!(
@@ -178,7 +177,10 @@ pub fn evaluate(seen: &Observations, t: &Thresholds) -> Vec<Condition> {
             ));
         }
     }
-    if let Some((d, n)) = seen.webhook_growing.filter(|(d, _)| *d >= t.webhook_growing_for) {
+    if let Some((d, n)) = seen
+        .webhook_growing
+        .filter(|(d, _)| *d >= t.webhook_growing_for)
+    {
         out.push(whole(
             AlertKind::WebhookBacklog,
             format!("Webhook积压{n}条，已持续增长{}分钟", minutes(d)),
@@ -268,7 +270,11 @@ mod tests {
         assert_eq!(kinds(&c), [AlertKind::LinkDown]);
         assert_eq!(c[0].subject, "cmcc-1");
         assert_eq!(c[0].carrier, Some(Carrier::Mobile));
-        assert!(c[0].text.contains("cmcc-1") && c[0].text.contains("5分钟"), "{}", c[0].text);
+        assert!(
+            c[0].text.contains("cmcc-1") && c[0].text.contains("5分钟"),
+            "{}",
+            c[0].text
+        );
     }
 
     #[test]
@@ -279,7 +285,11 @@ mod tests {
         };
         let c = evaluate(&seen, &t());
         assert_eq!(kinds(&c), [AlertKind::LoginRefused]);
-        assert!(c[0].text.contains("3 authentication failed"), "{}", c[0].text);
+        assert!(
+            c[0].text.contains("3 authentication failed"),
+            "{}",
+            c[0].text
+        );
     }
 
     #[test]
@@ -299,9 +309,18 @@ mod tests {
             reports: Some((submitted, missing)),
             ..Observations::default()
         };
-        assert!(evaluate(&at(2, 1), &t()).is_empty(), "1 of 2 is too few to judge");
-        assert!(evaluate(&at(100, 20), &t()).is_empty(), "20% is the bound, not above");
-        assert_eq!(kinds(&evaluate(&at(100, 21), &t())), [AlertKind::ReportsMissing]);
+        assert!(
+            evaluate(&at(2, 1), &t()).is_empty(),
+            "1 of 2 is too few to judge"
+        );
+        assert!(
+            evaluate(&at(100, 20), &t()).is_empty(),
+            "20% is the bound, not above"
+        );
+        assert_eq!(
+            kinds(&evaluate(&at(100, 21), &t())),
+            [AlertKind::ReportsMissing]
+        );
         assert!(evaluate(&at(0, 0), &t()).is_empty());
     }
 
@@ -313,8 +332,14 @@ mod tests {
             ..Observations::default()
         };
         assert!(evaluate(&at(50 * gib, 100 * gib), &t()).is_empty());
-        assert_eq!(kinds(&evaluate(&at(4 * gib, 100 * gib), &t())), [AlertKind::DiskLow]);
-        assert_eq!(kinds(&evaluate(&at(gib / 2, 2 * gib), &t())), [AlertKind::DiskLow]);
+        assert_eq!(
+            kinds(&evaluate(&at(4 * gib, 100 * gib), &t())),
+            [AlertKind::DiskLow]
+        );
+        assert_eq!(
+            kinds(&evaluate(&at(gib / 2, 2 * gib), &t())),
+            [AlertKind::DiskLow]
+        );
     }
 
     #[test]

@@ -310,7 +310,10 @@ mod tests {
         r.eval(true).await;
         let steps = r.run(true, 24 * 60 * MIN - Duration::from_secs(30)).await;
         let notified = steps.iter().filter(|s| s.notify).count();
-        assert_eq!(notified, 2, "firing + 2 repeats = the bound of 3: {steps:?}");
+        assert_eq!(
+            notified, 2,
+            "firing + 2 repeats = the bound of 3: {steps:?}"
+        );
         assert!(steps.len() > 2, "later repeats are still recorded");
         let next_day = r.run(true, 60 * MIN).await;
         assert!(next_day.iter().any(|s| s.notify), "{next_day:?}");
@@ -349,7 +352,12 @@ mod tests {
         let mut resolved_told = 0;
         // Bad for 1 minute, good for 5: resolves and fires again every 6 minutes.
         for _ in 0..40 {
-            for s in r.run(true, MIN).await.into_iter().chain(r.run(false, 5 * MIN).await) {
+            for s in r
+                .run(true, MIN)
+                .await
+                .into_iter()
+                .chain(r.run(false, 5 * MIN).await)
+            {
                 match (s.notice, s.notify) {
                     (Notice::Firing, true) => firing_told += 1,
                     (Notice::Resolved, true) => resolved_told += 1,
@@ -358,7 +366,10 @@ mod tests {
             }
         }
         assert_eq!(firing_told, 4);
-        assert_eq!(resolved_told, 4, "a resolve is told only for a firing that was");
+        assert_eq!(
+            resolved_told, 4,
+            "a resolve is told only for a firing that was"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! applies the notices: the log, the alert history with its signed webhook event, the
 //! on-call SMS through a healthy link, and the snapshot `/v1/alerts` and `/metrics` read.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -65,7 +65,10 @@ impl std::fmt::Display for SmsOutcome {
             Self::Queued { job, link } => write!(f, "job {job} via {link}"),
             Self::NoHealthyLink => f.write_str("skipped: no healthy link"),
             Self::RateLimited(n) => {
-                write!(f, "skipped: {n} SMS this hour already (alerts.sms_per_hour)")
+                write!(
+                    f,
+                    "skipped: {n} SMS this hour already (alerts.sms_per_hour)"
+                )
             }
             Self::Failed(why) => write!(f, "failed: {why}"),
         }
@@ -371,8 +374,12 @@ impl Evaluator {
         let state = step.notice.name();
         let alert = c.kind.name();
         match step.notice {
-            Notice::Resolved => tracing::info!(alert, state, subject = %c.subject, notified = step.notify, "alert resolved: {}", c.text),
-            _ => tracing::error!(alert, state, subject = %c.subject, notified = step.notify, "alert: {}", c.text),
+            Notice::Resolved => {
+                tracing::info!(alert, state, subject = %c.subject, notified = step.notify, "alert resolved: {}", c.text)
+            }
+            _ => {
+                tracing::error!(alert, state, subject = %c.subject, notified = step.notify, "alert: {}", c.text)
+            }
         }
         let text = oncall::text(step.notice, &c.text);
         let sms = if step.notify {
@@ -410,8 +417,7 @@ impl Evaluator {
                 Candidate {
                     name: m.config().name.clone(),
                     carrier: m.config().carrier(),
-                    healthy: m.view().connections_up > 0
-                        || (h.on_demand && h.down_since.is_none()),
+                    healthy: m.view().connections_up > 0 || (h.on_demand && h.down_since.is_none()),
                     claims_while_down: h.on_demand,
                 }
             })

@@ -43,7 +43,7 @@ pub async fn alerts(State(st): State<AppState>) -> Result<Response, ApiError> {
                 "state": e.event.state,
                 "text": e.event.text,
                 "since": format_cst(e.event.since),
-                "at": e.at,
+                "at": format_cst(e.at),
                 "notified": e.event.notified,
                 "sms": e.event.sms,
             })

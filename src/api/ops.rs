@@ -128,7 +128,11 @@ fn write_alerts(out: &mut String, alerts: &crate::alerts::AlertsHandle) {
     );
     for kind in crate::alerts::AlertKind::ALL {
         let firing = u8::from(alerts.is_firing(kind));
-        let _ = writeln!(out, "hongyan_alert_firing{{alert=\"{}\"}} {firing}", kind.name());
+        let _ = writeln!(
+            out,
+            "hongyan_alert_firing{{alert=\"{}\"}} {firing}",
+            kind.name()
+        );
     }
 }
 

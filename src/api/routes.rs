@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate};
+use super::{
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
+};
 use crate::config::Scope;
 
 /// One route of the API.

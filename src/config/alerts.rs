@@ -122,16 +122,36 @@ impl Alerts {
             Ok(())
         };
         range("evaluate_every", self.evaluate_every, s(1), s(600))?;
-        range("repeat_every", self.repeat_every, self.evaluate_every, s(7 * 86_400))?;
+        range(
+            "repeat_every",
+            self.repeat_every,
+            self.evaluate_every,
+            s(7 * 86_400),
+        )?;
         range("resolve_after", self.resolve_after, s(0), s(86_400))?;
         range("link_down_after", self.link_down_after, s(0), s(86_400))?;
         range("queue_age", self.queue_age, s(60), s(7 * 86_400))?;
         range("reports_after", self.reports_after, s(60), s(7 * 86_400))?;
         range("reports_window", self.reports_window, s(60), s(7 * 86_400))?;
-        range("webhook_growing_for", self.webhook_growing_for, s(60), s(7 * 86_400))?;
-        range("store_stalled_after", self.store_stalled_after, s(5), s(3600))?;
+        range(
+            "webhook_growing_for",
+            self.webhook_growing_for,
+            s(60),
+            s(7 * 86_400),
+        )?;
+        range(
+            "store_stalled_after",
+            self.store_stalled_after,
+            s(5),
+            s(3600),
+        )?;
         int("sms_per_hour", self.sms_per_hour.into(), 1, 1000)?;
-        int("max_notices_per_day", self.max_notices_per_day.into(), 1, 1000)?;
+        int(
+            "max_notices_per_day",
+            self.max_notices_per_day.into(),
+            1,
+            1000,
+        )?;
         int(
             "resolve_after_evaluations",
             self.resolve_after_evaluations.into(),
@@ -144,7 +164,12 @@ impl Alerts {
             1,
             99,
         )?;
-        int("reports_min_segments", self.reports_min_segments, 1, 1_000_000)?;
+        int(
+            "reports_min_segments",
+            self.reports_min_segments,
+            1,
+            1_000_000,
+        )?;
         int("disk_free_percent", self.disk_free_percent.into(), 0, 50)?;
         let sig = self.signature.trim();
         let inner = sig

@@ -567,11 +567,17 @@ fn bad_alert_settings_name_their_key() {
         ("evaluate_every = \"0s\"", "alerts.evaluate_every"),
         ("queue_age = \"10s\"", "alerts.queue_age"),
         ("sms_per_hour = 0", "alerts.sms_per_hour"),
-        ("reports_missing_percent = 100", "alerts.reports_missing_percent"),
+        (
+            "reports_missing_percent = 100",
+            "alerts.reports_missing_percent",
+        ),
         ("disk_free_percent = 60", "alerts.disk_free_percent"),
         ("signature = \"鸿雁告警\"", "alerts.signature"),
         ("signature = \"【鸿雁】【告警】\"", "alerts.signature"),
-        ("on_call = [\"13800138000\", \"12345\"]", "alerts.on_call[1]"),
+        (
+            "on_call = [\"13800138000\", \"12345\"]",
+            "alerts.on_call[1]",
+        ),
         ("repeat_every = \"10s\"", "alerts.repeat_every"),
     ] {
         let (k, reason) = bad(body);

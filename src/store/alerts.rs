@@ -113,8 +113,7 @@ pub(crate) fn oldest_queued(c: &Connection) -> Result<Option<Millis>> {
 /// Segments still waiting for their report that were submitted in `[from, to)`, per
 /// link. Walks the `segments_awaiting_report` index (submitted, no report yet) over the
 /// window only: the alert needs no index of its own on every segment's submit time.
-pub(crate) const AWAITING_REPORT_IN_WINDOW: &str =
-    "SELECT link, count(*) FROM segments
+pub(crate) const AWAITING_REPORT_IN_WINDOW: &str = "SELECT link, count(*) FROM segments
      WHERE state = 3 AND submitted_at >= ?1 AND submitted_at < ?2 GROUP BY link";
 
 pub(crate) fn awaiting_reports(
@@ -245,10 +244,18 @@ mod tests {
         let mut later = one("3");
         later.send_at = Some(10_000);
         s.enqueue(&later, 0).unwrap();
-        assert_eq!(oldest_queued(s.conn()).unwrap(), Some(50), "scheduled is not queued");
+        assert_eq!(
+            oldest_queued(s.conn()).unwrap(),
+            Some(50),
+            "scheduled is not queued"
+        );
         s.promote_due(10_000).unwrap();
         s.claim(&claim_req("cmcc", 10), 10_001).unwrap();
-        assert_eq!(oldest_queued(s.conn()).unwrap(), None, "claimed is not waiting");
+        assert_eq!(
+            oldest_queued(s.conn()).unwrap(),
+            None,
+            "claimed is not waiting"
+        );
     }
 
     #[test]
@@ -267,11 +274,21 @@ mod tests {
             &crate::store::testutil::report("m0", ReportStatus::Delivered),
             5_000,
         )
-            .unwrap();
+        .unwrap();
         let all = awaiting_reports(s.conn(), 0, 10_000).unwrap();
-        assert_eq!(all.into_iter().collect::<Vec<_>>(), [("link-a".to_owned(), 2)]);
-        assert_eq!(awaiting_reports(s.conn(), 1_002, 10_000).unwrap()["link-a"], 1);
-        assert!(awaiting_reports(s.conn(), 5_000, 10_000).unwrap().is_empty());
+        assert_eq!(
+            all.into_iter().collect::<Vec<_>>(),
+            [("link-a".to_owned(), 2)]
+        );
+        assert_eq!(
+            awaiting_reports(s.conn(), 1_002, 10_000).unwrap()["link-a"],
+            1
+        );
+        assert!(
+            awaiting_reports(s.conn(), 5_000, 10_000)
+                .unwrap()
+                .is_empty()
+        );
         let plan: String = s
             .conn()
             .query_row(

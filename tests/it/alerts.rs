@@ -34,7 +34,9 @@ fn config(dir: &TempDir) -> Config {
 }
 
 async fn start(config: Config) -> DaemonHandle {
-    Daemon::start_with(config, Some(record_submits())).await.unwrap()
+    Daemon::start_with(config, Some(record_submits()))
+        .await
+        .unwrap()
 }
 
 /// Polls `f` every 100 ms of (paused) time until it holds; panics after `limit`.
@@ -97,15 +99,14 @@ async fn a_refused_login_fires_within_one_evaluation_and_the_sms_goes_through_an
     let d = start(c).await;
     refuse_mobile(&d).await;
     let alerts = d.alerts();
-    until("login_refused firing", every + Duration::from_secs(1), || {
-        alerts.is_firing(AlertKind::LoginRefused)
-    })
+    until(
+        "login_refused firing",
+        every + Duration::from_secs(1),
+        || alerts.is_firing(AlertKind::LoginRefused),
+    )
     .await;
     let firing = alerts.firing();
-    let f = firing
-        .iter()
-        .find(|f| f.alert == "login_refused")
-        .unwrap();
+    let f = firing.iter().find(|f| f.alert == "login_refused").unwrap();
     assert_eq!(f.subject, "mobile-demo");
     assert!(f.text.contains("3 "), "names the result code: {}", f.text);
     let telecom = d.simulator("telecom-demo").unwrap();
@@ -115,15 +116,33 @@ async fn a_refused_login_fires_within_one_evaluation_and_the_sms_goes_through_an
     .await;
     let texts = on_call_texts(&telecom);
     assert_eq!(texts.len(), 1, "{texts:?}");
-    assert!(texts[0].contains("告警") && texts[0].contains("mobile-demo"), "{texts:?}");
+    assert!(
+        texts[0].contains("告警") && texts[0].contains("mobile-demo"),
+        "{texts:?}"
+    );
     assert!(texts[0].contains("登录被拒"), "{texts:?}");
-    assert_eq!(texts[0].matches('【').count(), 1, "one signature: {texts:?}");
+    assert_eq!(
+        texts[0].matches('【').count(),
+        1,
+        "one signature: {texts:?}"
+    );
     assert!(texts[0].contains("【鸿雁告警】"), "{texts:?}");
     let mobile = d.simulator("mobile-demo").unwrap();
-    assert!(on_call_texts(&mobile).is_empty(), "never through the failing link");
+    assert!(
+        on_call_texts(&mobile).is_empty(),
+        "never through the failing link"
+    );
     let h = history(&d).await;
     assert_eq!(count(&h, AlertKind::LoginRefused, "firing"), 1);
-    assert!(h[h.len() - 1].event.sms.as_deref().unwrap_or("").contains("telecom-demo"), "{h:?}");
+    assert!(
+        h[h.len() - 1]
+            .event
+            .sms
+            .as_deref()
+            .unwrap_or("")
+            .contains("telecom-demo"),
+        "{h:?}"
+    );
     d.shutdown(Duration::from_secs(5)).await;
 }
 
@@ -133,10 +152,19 @@ async fn a_link_brought_back_sends_the_resolved_notice() {
     let d = start(config(&dir)).await;
     refuse_mobile(&d).await;
     let alerts = d.alerts();
-    until("firing", LIMIT, || alerts.is_firing(AlertKind::LoginRefused)).await;
-    d.simulator("mobile-demo").unwrap().faults().refuse_logins(0, 0);
+    until("firing", LIMIT, || {
+        alerts.is_firing(AlertKind::LoginRefused)
+    })
+    .await;
+    d.simulator("mobile-demo")
+        .unwrap()
+        .faults()
+        .refuse_logins(0, 0);
     until("mobile link back", LIMIT, || mobile_up(&d)).await;
-    until("resolved", LIMIT, || !alerts.is_firing(AlertKind::LoginRefused)).await;
+    until("resolved", LIMIT, || {
+        !alerts.is_firing(AlertKind::LoginRefused)
+    })
+    .await;
     let h = history(&d).await;
     assert_eq!(count(&h, AlertKind::LoginRefused, "resolved"), 1, "{h:?}");
     assert_eq!(h[0].event.state, "resolved", "newest first: {h:?}");
@@ -164,10 +192,16 @@ async fn a_flapping_link_is_not_announced_more_than_the_daily_bound() {
     let alerts = d.alerts();
     for _ in 0..5 {
         refuse_mobile(&d).await;
-        until("firing", LIMIT, || alerts.is_firing(AlertKind::LoginRefused)).await;
+        until("firing", LIMIT, || {
+            alerts.is_firing(AlertKind::LoginRefused)
+        })
+        .await;
         faults.refuse_logins(0, 0);
         until("mobile link back", LIMIT, || mobile_up(&d)).await;
-        until("resolved", LIMIT, || !alerts.is_firing(AlertKind::LoginRefused)).await;
+        until("resolved", LIMIT, || {
+            !alerts.is_firing(AlertKind::LoginRefused)
+        })
+        .await;
     }
     let h = history(&d).await;
     let fired = h
@@ -175,14 +209,21 @@ async fn a_flapping_link_is_not_announced_more_than_the_daily_bound() {
         .filter(|e| e.event.alert == "login_refused" && e.event.state == "firing")
         .count();
     assert_eq!(fired, 5, "every episode is recorded: {h:?}");
-    assert_eq!(count(&h, AlertKind::LoginRefused, "firing"), 2, "told twice only: {h:?}");
+    assert_eq!(
+        count(&h, AlertKind::LoginRefused, "firing"),
+        2,
+        "told twice only: {h:?}"
+    );
     let telecom = d.simulator("telecom-demo").unwrap();
     let mobile = d.simulator("mobile-demo").unwrap();
     let texts: Vec<String> = on_call_texts(&telecom)
         .into_iter()
         .chain(on_call_texts(&mobile))
         .collect();
-    let firing_sms = texts.iter().filter(|t| t.contains("登录被拒") && !t.contains("已恢复")).count();
+    let firing_sms = texts
+        .iter()
+        .filter(|t| t.contains("登录被拒") && !t.contains("已恢复"))
+        .count();
     assert!(firing_sms <= 2, "{texts:?}");
     d.shutdown(Duration::from_secs(5)).await;
 }
@@ -203,7 +244,10 @@ async fn a_queue_held_back_fires_the_age_alert() {
     assert_eq!(out.accepted(), 1);
     let alerts = d.alerts();
     let sent = Instant::now();
-    until("queue_stuck firing", LIMIT, || alerts.is_firing(AlertKind::QueueStuck)).await;
+    until("queue_stuck firing", LIMIT, || {
+        alerts.is_firing(AlertKind::QueueStuck)
+    })
+    .await;
     assert!(sent.elapsed() >= age, "not before the threshold");
     let f = alerts.firing();
     let q = f.iter().find(|f| f.alert == "queue_stuck").unwrap();
@@ -251,22 +295,31 @@ async fn the_api_lists_firing_alerts_and_recent_notices() {
         .unwrap_or_else(|| panic!("{v}"));
     assert_eq!(down["subject"], "mobile-demo");
     assert!(down["since"].as_str().unwrap().ends_with("+08:00"), "{v}");
-    assert!(down["text"].as_str().unwrap().contains("mobile-demo"), "{v}");
-    let recent = v["recent"].as_array().unwrap();
     assert!(
-        recent
-            .iter()
-            .any(|e| e["alert"] == "link_down" && e["state"] == "firing"),
+        down["text"].as_str().unwrap().contains("mobile-demo"),
         "{v}"
     );
+    let recent = v["recent"].as_array().unwrap();
+    let fired = recent
+        .iter()
+        .find(|e| e["alert"] == "link_down" && e["state"] == "firing")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(fired["at"].as_str().unwrap().ends_with("+08:00"), "{v}");
+    assert_eq!(fired["subject"], "mobile-demo");
     let metrics = api
         .client
         .raw("GET", "/metrics", None, bytes::Bytes::new(), &[])
         .await
         .unwrap()
         .text();
-    assert!(metrics.contains("hongyan_alert_firing{alert=\"link_down\"} 1"), "{metrics}");
-    assert!(metrics.contains("hongyan_alert_firing{alert=\"disk_low\"} 0"), "{metrics}");
+    assert!(
+        metrics.contains("hongyan_alert_firing{alert=\"link_down\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("hongyan_alert_firing{alert=\"disk_low\"} 0"),
+        "{metrics}"
+    );
     api.stop().await;
 }
 
@@ -291,16 +344,28 @@ async fn hongyan_alerts_prints_the_table_and_the_json() {
     assert!(table.status.success(), "{table:?}");
     let out = String::from_utf8(table.stdout).unwrap();
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("alert") && first.contains("subject"), "{out}");
+    assert!(
+        first.starts_with("alert") && first.contains("subject"),
+        "{out}"
+    );
     assert!(
         out.lines()
             .any(|l| l.starts_with("link_down") && l.contains("mobile-demo")),
         "{out}"
     );
-    let json = tokio::task::spawn_blocking(move || run(true)).await.unwrap();
+    let json = tokio::task::spawn_blocking(move || run(true))
+        .await
+        .unwrap();
     assert!(json.status.success(), "{json:?}");
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(v["firing"].as_array().unwrap().iter().any(|a| a["alert"] == "link_down"), "{v}");
+    assert!(
+        v["firing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["alert"] == "link_down"),
+        "{v}"
+    );
     api.stop().await;
 }
 
@@ -332,7 +397,10 @@ async fn reports_that_do_not_come_fire_reports_missing_once_a_window_has_passed(
         .unwrap();
     assert_eq!(out.accepted() as u64, min);
     let telecom = d.simulator("telecom-demo").unwrap();
-    until("all accepted", LIMIT, || telecom.submits().len() as u64 >= min).await;
+    until("all accepted", LIMIT, || {
+        telecom.submits().len() as u64 >= min
+    })
+    .await;
     let sent = Instant::now();
     until("reports_missing firing", 2 * (after + window), || {
         alerts.is_firing(AlertKind::ReportsMissing)
@@ -342,5 +410,30 @@ async fn reports_that_do_not_come_fire_reports_missing_once_a_window_has_passed(
     let f = alerts.firing();
     let r = f.iter().find(|f| f.alert == "reports_missing").unwrap();
     assert!(r.text.contains(&format!("{min}/{min}")), "{}", r.text);
+    d.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_no_healthy_link_the_sms_is_skipped_and_said_so() {
+    let dir = TempDir::new("alert-nolink");
+    let mut c = config(&dir);
+    c.links.retain(|l| l.name == "mobile-demo");
+    let d = start(c).await;
+    refuse_mobile(&d).await;
+    let alerts = d.alerts();
+    until("firing", LIMIT, || {
+        alerts.is_firing(AlertKind::LoginRefused)
+    })
+    .await;
+    let f = alerts.firing();
+    let f = f.iter().find(|f| f.alert == "login_refused").unwrap();
+    assert_eq!(f.sms.as_deref(), Some("skipped: no healthy link"));
+    let h = history(&d).await;
+    assert_eq!(h[0].event.sms.as_deref(), Some("skipped: no healthy link"));
+    let mobile = d.simulator("mobile-demo").unwrap();
+    assert!(
+        on_call_texts(&mobile).is_empty(),
+        "never through the failing link"
+    );
     d.shutdown(Duration::from_secs(5)).await;
 }
