@@ -7,7 +7,7 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -79,6 +79,7 @@ impl std::fmt::Display for SmsOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct AlertsHandle {
     firing: Arc<Mutex<Vec<Firing>>>,
+    evaluations: Arc<AtomicU64>,
 }
 
 impl AlertsHandle {
@@ -88,6 +89,11 @@ impl AlertsHandle {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Evaluations completed since start.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(Ordering::Acquire)
     }
 
     /// Whether any alert of `kind` fires now.
@@ -136,14 +142,25 @@ struct Evaluator {
     pacing: Pacing,
     alerts: BTreeMap<(AlertKind, String), Tracked>,
     backlog: BacklogTrend,
-    /// (when, carrier-accepted parts so far on report-asking links), one per evaluation
+    /// Carrier-accepted parts so far on report-asking links, one sample per evaluation
     /// over the reports window.
-    accepted: VecDeque<(Millis, u64)>,
+    accepted: VecDeque<Sample>,
     budget: SmsBudget,
     /// The outstanding writer probe: when it was queued, and whether it came back.
     probe: Option<(Instant, Arc<AtomicBool>)>,
     started: Instant,
     handle: AlertsHandle,
+}
+
+/// One evaluation's count of carrier-accepted parts.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// The evaluator's clock.
+    at: Millis,
+    /// Parts accepted so far.
+    accepted: u64,
+    /// The store's clock (segments' `submitted_at`) at the same moment.
+    stamp: Millis,
 }
 
 struct Tracked {
@@ -272,21 +289,27 @@ impl Evaluator {
             .filter(|m| m.config().status_reports)
             .collect();
         let accepted: u64 = reporting.iter().map(|m| m.metrics().acknowledged).sum();
-        self.accepted.push_back((now, accepted));
+        self.accepted.push_back(Sample {
+            at: now,
+            accepted,
+            stamp: crate::store::now_millis(),
+        });
         let to = now - ms(self.thresholds.reports_after);
         let from = to - ms(self.thresholds.reports_window);
-        while self.accepted.get(1).is_some_and(|(t, _)| *t <= from) {
+        while self.accepted.get(1).is_some_and(|s| s.at <= from) {
             self.accepted.pop_front();
         }
-        let at = |t: Millis| {
-            self.accepted
-                .iter()
-                .rev()
-                .find(|(when, _)| *when <= t)
-                .map(|(_, n)| *n)
-        };
-        let submitted = at(to)?.saturating_sub(at(from)?);
-        let waiting = match self.inputs.store.awaiting_reports(from, to).await {
+        let at = |t: Millis| self.accepted.iter().rev().find(|s| s.at <= t).copied();
+        let (from, to) = (at(from)?, at(to)?);
+        let submitted = to.accepted.saturating_sub(from.accepted);
+        // Between the same two samples in the store's own timestamps, so the count of
+        // those still waiting covers exactly the submits counted.
+        let waiting = match self
+            .inputs
+            .store
+            .awaiting_reports(from.stamp, to.stamp)
+            .await
+        {
             Ok(w) => w,
             Err(e) => {
                 tracing::warn!(error = %e, "alerts: cannot count missing reports");
@@ -474,5 +497,6 @@ impl Evaluator {
             .firing
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = firing;
+        self.handle.evaluations.fetch_add(1, Ordering::Release);
     }
 }
