@@ -13,7 +13,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
-//! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
+//! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine, the alert evaluator |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
