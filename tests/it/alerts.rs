@@ -26,11 +26,18 @@ const AUTH_FAILED: u32 = 3;
 /// Paused time: a bound on how long the daemon may take, not a wait.
 const LIMIT: Duration = Duration::from_secs(3600);
 
-/// Demo config with an on-call (China Mobile) number, on `dir`.
+/// Demo config with an on-call (China Mobile) number, on `dir`; the disk rule off, so
+/// the test machine's free space decides nothing.
 fn config(dir: &TempDir) -> Config {
     let mut c = demo_config(dir);
     c.alerts.on_call = vec![ON_CALL.into()];
+    no_disk_rule(&mut c);
     c
+}
+
+fn no_disk_rule(c: &mut Config) {
+    c.alerts.disk_free_percent = 0;
+    c.alerts.disk_free_mib = 0;
 }
 
 async fn start(config: Config) -> DaemonHandle {
@@ -274,6 +281,7 @@ async fn api_with_a_down_link(name: &str) -> Api {
             .unwrap();
         mobile.simulated = false;
         mobile.address = Some(addr.to_string());
+        no_disk_rule(c);
         c.alerts.link_down_after = Duration::ZERO;
         c.alerts.evaluate_every = Duration::from_secs(1);
         c.alerts.repeat_every = Duration::from_secs(1);
