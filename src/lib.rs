@@ -5,6 +5,7 @@
 //! The library holds everything the `hongyan` binary runs; the wire formats live in the
 //! sans-IO crates under `protocols/`.
 
+pub mod alerts;
 pub mod api;
 pub mod cli;
 pub mod clock;

@@ -23,6 +23,7 @@
 //! | `openapi.rs` | the OpenAPI document, built from [`ROUTES`] |
 //! | `client.rs` | [`client::ApiClient`] |
 
+mod alerts;
 mod approvals;
 mod auth;
 mod body;

@@ -88,6 +88,7 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         Err(e) => tracing::warn!(error = %e, "metrics: reply router backlog unavailable"),
     }
     write_retention(&mut out, &st.retention);
+    write_alerts(&mut out, &st.alerts);
     match st.store.webhook_backlog().await {
         Ok(backlog) => {
             family(
@@ -115,6 +116,24 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+/// Every known alert, 0 or 1, always: a dashboard graphs a series that exists.
+fn write_alerts(out: &mut String, alerts: &crate::alerts::AlertsHandle) {
+    family(
+        out,
+        "hongyan_alert_firing",
+        "gauge",
+        "1 while an alert of this kind fires (see GET /v1/alerts).",
+    );
+    for kind in crate::alerts::AlertKind::ALL {
+        let firing = u8::from(alerts.is_firing(kind));
+        let _ = writeln!(
+            out,
+            "hongyan_alert_firing{{alert=\"{}\"}} {firing}",
+            kind.name()
+        );
+    }
 }
 
 fn write_retention(out: &mut String, r: &crate::daemon::retention::RetentionCounters) {

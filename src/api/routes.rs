@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate};
+use super::{
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
+};
 use crate::config::Scope;
 
 /// One route of the API.
@@ -331,6 +333,13 @@ pub const ROUTES: &[RouteSpec] = &[
     ).returns("Queue"),
     route(
         "GET",
+        "/v1/alerts",
+        R,
+        "Alerts firing now, and the recent notices (firing, repeat, resolved), newest first.",
+        &[],
+    ).returns("Alerts"),
+    route(
+        "GET",
         "/v1/contacts",
         C,
         "Contacts, by group or search, paged by offset.",
@@ -461,6 +470,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/inbox/{id}/read", post(inbox::mark_read))
         .route("/v1/links", get(links::links))
         .route("/v1/queue", get(links::queue))
+        .route("/v1/alerts", get(alerts::alerts))
         .route("/v1/contacts", get(contacts::list).post(contacts::upsert))
         .route(
             "/v1/contacts/{id}",

@@ -327,6 +327,25 @@ pub fn schemas() -> Map<String, Value> {
             ),
         ),
         (
+            "Alerts",
+            obj(
+                json!({
+                    "firing": array_of(json!({ "type": "object", "properties": {
+                        "alert": { "type": "string" }, "subject": { "type": "string" },
+                        "since": { "type": "string", "format": "date-time" }, "text": { "type": "string" },
+                        "last_notified": { "type": "string", "format": "date-time" },
+                        "sms": { "type": ["string", "null"] } } })),
+                    "recent": array_of(json!({ "type": "object", "properties": {
+                        "id": { "type": "integer" }, "alert": { "type": "string" }, "subject": { "type": "string" },
+                        "state": { "type": "string", "enum": ["firing", "repeat", "resolved"] },
+                        "text": { "type": "string" }, "since": { "type": "string", "format": "date-time" },
+                        "at": { "type": "string", "format": "date-time" }, "notified": { "type": "boolean" },
+                        "sms": { "type": ["string", "null"] } } })),
+                }),
+                &["firing", "recent"],
+            ),
+        ),
+        (
             "Queue",
             obj(
                 json!({ "segments": r("StateCounts"), "orphan_reports": { "type": "integer" }, "webhook_backlog": { "type": "object" } }),

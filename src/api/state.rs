@@ -27,6 +27,7 @@ pub struct Inner {
     pub config: Config,
     pub tokens: Tokens,
     pub retention: Arc<crate::daemon::retention::RetentionCounters>,
+    pub alerts: crate::alerts::AlertsHandle,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             config: daemon.config().clone(),
             tokens: Tokens::new(&daemon.config().api.tokens),
             retention: daemon.retention_counters(),
+            alerts: daemon.alerts(),
         }))
     }
 

@@ -1,5 +1,5 @@
 //! The client commands (`send`, `status`, `cancel`, `links`, `queue`, `inbox`,
-//! `approvals`, `contacts`, `group`, `reply`): each is one or a few calls to a running
+//! `approvals`, `contacts`, `group`, `reply`, `alerts`): each is one or a few calls to a running
 //! daemon's HTTP API through [`crate::api::client::ApiClient`], printed for people or,
 //! with `--json`, as the API's JSON for scripts.
 
@@ -60,6 +60,8 @@ pub enum RemoteCommand {
     Links,
     /// Queue depth per state, orphan reports, webhook backlog.
     Queue,
+    /// Alerts firing now and the recent notices.
+    Alerts,
     /// Inbound messages, newest first.
     Inbox {
         /// Only unread ones.
@@ -408,6 +410,10 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     outln!("webhook {hook}: {n} waiting");
                 }
             });
+        }
+        RemoteCommand::Alerts => {
+            let v = c.call("GET", "/v1/alerts", None).await?;
+            show(r, &v, print_alerts);
         }
         RemoteCommand::Inbox {
             unread,
@@ -776,4 +782,44 @@ fn encode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// `hongyan alerts`: what fires, then the recent notices.
+fn print_alerts(v: &Value) {
+    let firing = v["firing"].as_array().map_or(&[][..], Vec::as_slice);
+    if firing.is_empty() {
+        outln!("no alert firing");
+    } else {
+        outln!("{:<16} {:<16} {:<25}  text", "alert", "subject", "since");
+    }
+    for a in firing {
+        outln!(
+            "{:<16} {:<16} {:<25}  {}",
+            a["alert"].as_str().unwrap_or("?"),
+            a["subject"].as_str().unwrap_or("?"),
+            a["since"].as_str().unwrap_or("?"),
+            a["text"].as_str().unwrap_or("")
+        );
+    }
+    let recent = v["recent"].as_array().map_or(&[][..], Vec::as_slice);
+    if !recent.is_empty() {
+        outln!("");
+        outln!(
+            "{:<25} {:<16} {:<16} {:<8}  text",
+            "at",
+            "alert",
+            "subject",
+            "state"
+        );
+    }
+    for e in recent {
+        outln!(
+            "{:<25} {:<16} {:<16} {:<8}  {}",
+            e["at"].as_str().unwrap_or("?"),
+            e["alert"].as_str().unwrap_or("?"),
+            e["subject"].as_str().unwrap_or("?"),
+            e["state"].as_str().unwrap_or("?"),
+            e["text"].as_str().unwrap_or("")
+        );
+    }
 }

@@ -13,6 +13,7 @@
 //!   data under `./hongyan-data` (or `$HONGYAN_DATA`) and three in-process simulated
 //!   carriers.
 
+mod alerts;
 mod duration;
 mod embedded;
 pub mod exposure;
@@ -21,6 +22,7 @@ mod schema;
 pub mod secret_source;
 mod validate;
 
+pub use alerts::Alerts;
 pub use embedded::{DEMO_API_TOKEN, EMBEDDED_DEFAULT_TOML};
 pub use load::{ConfigError, load_file, parse};
 pub use schema::*;

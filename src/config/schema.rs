@@ -39,6 +39,9 @@ pub struct Config {
     /// Webhooks, `[[webhook]]` tables: events POSTed to business systems.
     #[serde(default, rename = "webhook")]
     pub webhooks: Vec<Webhook>,
+    /// `[alerts]`: conditions that reach a person.
+    #[serde(default)]
+    pub alerts: super::Alerts,
 }
 
 /// What a webhook is told about: the store's plain type (it queues the events in the

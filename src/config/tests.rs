@@ -173,6 +173,7 @@ fn every_webhook_event_is_named_in_the_config_as_it_is_sent() {
         WebhookEvent::Inbound,
         WebhookEvent::ApprovalDecision,
         WebhookEvent::Unreported,
+        WebhookEvent::Alert,
     ];
     let names: Vec<String> = all.iter().map(|e| format!("{:?}", e.name())).collect();
     let c = with_env(&GOOD.replacen(
@@ -563,4 +564,72 @@ fn log_timestamps_default_to_china_time_and_take_an_offset() {
     }
     let (key, reason) = key_of_error("[log]\n", "[log]\nutc_offset = \"CST\"\n");
     assert_eq!(key, "log.utc_offset", "{reason}");
+}
+
+#[test]
+fn alerts_default_to_the_documented_thresholds() {
+    let c = with_env(GOOD).unwrap();
+    assert_eq!(c.alerts, Alerts::default());
+    assert!(c.alerts.enabled);
+    assert_eq!(c.alerts.evaluate_every, Duration::from_secs(30));
+    assert_eq!(c.alerts.link_down_after, Duration::from_secs(300));
+    assert_eq!(c.alerts.queue_age, Duration::from_secs(600));
+    assert_eq!(c.alerts.signature, "【鸿雁告警】");
+    assert_eq!(c.alerts.sms_per_hour, 10);
+    let c = with_env(&format!(
+        "{GOOD}\n[alerts]\non_call = [\"+86 138-0013-8000\"]\nqueue_age = \"20m\"\nsignature = \"【值班】\"\n"
+    ))
+    .unwrap();
+    assert_eq!(c.alerts.queue_age, Duration::from_secs(1200));
+    assert_eq!(c.alerts.on_call, ["+86 138-0013-8000"]);
+}
+
+#[test]
+fn bad_alert_settings_name_their_key() {
+    let bad = |body: &str| match with_env(&format!("{GOOD}\n[alerts]\n{body}\n")) {
+        Ok(_) => panic!("{body:?} should be rejected"),
+        Err(ConfigError::Invalid { key, reason }) => (key, reason),
+        Err(e) => panic!("unexpected error {e}"),
+    };
+    for (body, key) in [
+        ("evaluate_every = \"0s\"", "alerts.evaluate_every"),
+        ("queue_age = \"10s\"", "alerts.queue_age"),
+        ("sms_per_hour = 0", "alerts.sms_per_hour"),
+        (
+            "reports_missing_percent = 100",
+            "alerts.reports_missing_percent",
+        ),
+        ("disk_free_percent = 60", "alerts.disk_free_percent"),
+        ("signature = \"鸿雁告警\"", "alerts.signature"),
+        ("signature = \"【鸿雁】【告警】\"", "alerts.signature"),
+        (
+            "on_call = [\"13800138000\", \"12345\"]",
+            "alerts.on_call[1]",
+        ),
+        ("repeat_every = \"10s\"", "alerts.repeat_every"),
+    ] {
+        let (k, reason) = bad(body);
+        assert_eq!(k, key, "{body}: {reason}");
+    }
+    match with_env(&format!("{GOOD}\n[alerts]\nlink_down = \"5m\"\n")) {
+        Err(e) => assert!(e.to_string().contains("link_down"), "{e}"),
+        Ok(_) => panic!("an unknown key is refused"),
+    }
+}
+
+#[test]
+fn the_example_config_shows_every_alerts_key() {
+    let text = include_str!("../../config/hongyan.example.toml");
+    let config: Config = toml::from_str(text).unwrap();
+    assert_eq!(config.alerts.on_call, ["13800138000"]);
+    let defaults = toml::Value::try_from(Alerts::default()).unwrap();
+    for key in defaults.as_table().unwrap().keys() {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{key} ="))),
+            "alerts.{key} is not in the example"
+        );
+    }
+    let mut shown = config.alerts.clone();
+    shown.on_call.clear();
+    assert_eq!(shown, Alerts::default(), "the example shows the defaults");
 }

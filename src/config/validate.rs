@@ -70,6 +70,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
             format!("not a log filter ({e}); use e.g. \"info\" or \"hongyan=debug,info\""),
         ));
     }
+    config.alerts.validate()?;
     if let Err(reason) = config.log.offset() {
         return Err(ConfigError::invalid("log.utc_offset", reason.to_string()));
     }

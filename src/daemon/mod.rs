@@ -13,7 +13,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
-//! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine |
+//! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine, the alert evaluator |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `reload.rs` | SIGHUP: what a changed config file changes now, and what needs a restart |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
@@ -166,6 +166,9 @@ pub struct DaemonHandle {
     workflow: Workflow,
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
+    alerts: crate::alerts::AlertsHandle,
+    alerts_task: Option<JoinHandle<()>>,
+    alerts_stop: crate::shutdown::Shutdown,
     recovered: Vec<UnconfirmedSegment>,
     /// Released when the handle goes, after the store is closed.
     _lock: lock::DataDirLock,
@@ -211,6 +214,11 @@ impl DaemonHandle {
     /// Every link's state now.
     pub fn links(&self) -> Vec<LinkView> {
         self.runners.iter().map(LinkRunner::view).collect()
+    }
+
+    /// The alerts firing now, for the API and `/metrics`.
+    pub fn alerts(&self) -> crate::alerts::AlertsHandle {
+        self.alerts.clone()
     }
 
     /// What retention has deleted since start, for `/metrics`.
@@ -283,6 +291,10 @@ impl DaemonHandle {
         let _ = self.retention.await;
         let _ = self.workflow_task.await;
         let _ = self.webhooks.await;
+        self.alerts_stop.trigger();
+        if let Some(t) = self.alerts_task {
+            let _ = t.await;
+        }
         let mut links = JoinSet::new();
         for r in self.runners {
             links.spawn(r.shutdown());

@@ -151,6 +151,25 @@ pub(super) async fn start(
         changes.subscribe_inbox(),
         shutdown.child(),
     );
+    // Its own stop signal until the daemon's stop flags become one `Shutdown`.
+    let alerts_stop = crate::shutdown::Shutdown::new();
+    let (alerts, alerts_task) = if config.alerts.enabled {
+        let (h, t) = crate::alerts::start(
+            crate::alerts::Inputs {
+                config: config.alerts.clone(),
+                store: store.clone(),
+                submitter: submitter.clone(),
+                monitors: runners.iter().map(LinkRunner::monitor).collect(),
+                data_dir: config.storage.data_dir.clone(),
+                // Tokio's clock, so paused-time tests age the queue like the links.
+                clock: Clock::following_tokio(),
+            },
+            alerts_stop.child(),
+        );
+        (h, Some(t))
+    } else {
+        (crate::alerts::AlertsHandle::default(), None)
+    };
     tracing::info!(
         links = runners.len(),
         data = %store.path().display(),
@@ -172,6 +191,9 @@ pub(super) async fn start(
         workflow,
         workflow_task,
         webhooks,
+        alerts,
+        alerts_task,
+        alerts_stop,
         recovered,
         _lock: lock,
     })

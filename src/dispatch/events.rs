@@ -41,6 +41,11 @@ impl RunnerState {
         match event {
             LinkEvent::Up { conn } => {
                 self.up.fetch_add(1, Ordering::Relaxed);
+                {
+                    let mut h = lock(&self.health);
+                    h.down_since = None;
+                    h.refused = None;
+                }
                 if !lock(&self.seen_conns).insert(conn) {
                     self.metrics.reconnected();
                 }
@@ -48,11 +53,15 @@ impl RunnerState {
                 self.wake.notify_one();
             }
             LinkEvent::Down { conn, reason } => {
-                let _ = self
+                let before = self
                     .up
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                         Some(n.saturating_sub(1))
-                    });
+                    })
+                    .unwrap_or(0);
+                if before <= 1 && !self.on_demand {
+                    self.down_now();
+                }
                 tracing::info!(link = %name, conn, %reason, "link down");
                 self.problem(format!("connection {conn} closed: {reason}"));
             }
@@ -60,6 +69,7 @@ impl RunnerState {
                 // The link logged it at warn already; here it becomes the link's problem
                 // in words for /v1/links and `hongyan links`.
                 tracing::debug!(link = %name, conn, %reason, "link unreachable");
+                self.down_now();
                 self.problem(format!("connection {conn}: {reason}"));
             }
             LinkEvent::LoginRefused {
@@ -68,6 +78,8 @@ impl RunnerState {
                 meaning,
             } => {
                 tracing::warn!(link = %name, conn, status, meaning, "login refused by the gateway");
+                self.down_now();
+                lock(&self.health).refused = Some((status, meaning));
                 self.problem(format!("login refused: {status} {meaning}"));
             }
             event @ (LinkEvent::Submitted { .. } | LinkEvent::Report { .. }) => {

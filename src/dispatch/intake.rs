@@ -54,6 +54,9 @@ pub struct SendRequest {
     pub validity: Option<Duration>,
     /// A second request with the same key returns the first job.
     pub idempotency_key: Option<String>,
+    /// Queue every recipient for this carrier's links whatever its number's carrier (the
+    /// alerts' on-call SMS, which must avoid a failing link); `None`: routed as usual.
+    pub via: Option<Carrier>,
 }
 
 impl SendRequest {
@@ -70,6 +73,7 @@ impl SendRequest {
             expires_at: None,
             validity: None,
             idempotency_key: None,
+            via: None,
         }
     }
 }
@@ -410,7 +414,10 @@ impl Submitter {
         let mut counts: HashMap<Carrier, Result<u8, LinkTextError>> = HashMap::new();
         let clock = Instant::now();
         for routed in batch.routes {
-            let route = routed.route;
+            let mut route = routed.route;
+            if let Some(via) = req.via {
+                route.via = via;
+            }
             let input = req
                 .recipients
                 .get(routed.index)

@@ -35,4 +35,4 @@ pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
 };
-pub use runner::{LinkMonitor, LinkRunner, LinkView};
+pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

@@ -56,6 +56,20 @@ pub struct LinkView {
     pub last_problem: Option<String>,
 }
 
+/// A link's health in types, for the alerts (never read from `last_problem`'s words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkHealth {
+    /// Since when no connection has been logged in, counted from the start or from the
+    /// first failure after the last one was up; `None` while one is up, and for an
+    /// on-demand (SGIP) link that has not failed since it was last up.
+    pub down_since: Option<tokio::time::Instant>,
+    /// The last login refusal since a connection was last up: code and meaning.
+    pub refused: Option<(u32, &'static str)>,
+    /// The link connects only when it has work (SGIP), so it takes its carrier's queue
+    /// with no connection up.
+    pub on_demand: bool,
+}
+
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -73,6 +87,8 @@ pub(super) struct RunnerState {
     pub(super) inflight: Mutex<HashMap<(u64, u8), SegmentPlace>>,
     pub(super) up: AtomicUsize,
     pub(super) last_problem: Mutex<Option<String>>,
+    /// What the alerts read: down since when, login refused.
+    pub(super) health: Mutex<LinkHealth>,
     /// SGIP connects on demand: no connection is up until there is work.
     pub(super) on_demand: bool,
     pub(super) max_outstanding: usize,
@@ -104,6 +120,11 @@ impl LinkMonitor {
             outstanding: lock(&sh.inflight).len(),
             last_problem: lock(&sh.last_problem).clone(),
         }
+    }
+
+    /// The link's health, for the alerts.
+    pub fn health(&self) -> LinkHealth {
+        *lock(&self.shared.health)
     }
 
     /// The link's configuration.
@@ -187,6 +208,11 @@ impl LinkRunner {
             inflight: Mutex::new(HashMap::new()),
             up: AtomicUsize::new(0),
             last_problem: Mutex::new(None),
+            health: Mutex::new(LinkHealth {
+                down_since: (!on_demand).then(tokio::time::Instant::now),
+                refused: None,
+                on_demand,
+            }),
             on_demand,
             max_outstanding,
             metrics: LinkMetrics::default(),
@@ -296,6 +322,15 @@ impl RunnerState {
     fn ready(&self) -> bool {
         self.outstanding() < self.max_outstanding
             && (self.on_demand || self.up.load(Ordering::Relaxed) > 0)
+    }
+
+    /// Starts the down clock, unless it runs already or a connection is up.
+    pub(super) fn down_now(&self) {
+        if self.up.load(Ordering::Relaxed) == 0 {
+            lock(&self.health)
+                .down_since
+                .get_or_insert_with(tokio::time::Instant::now);
+        }
     }
 
     pub(super) fn problem(&self, what: String) {

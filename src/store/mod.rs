@@ -68,6 +68,7 @@
 //! | `approval_steps` | request × approver | stage, rule, state, comment, how decided, asks sent, whether an ask is due (the outbox), extension |
 //! | `reminders` | reminder × recipient | text, state, next send, repeats, extension, reply |
 //! | `webhook_outbox` | event × webhook not yet delivered | body as sent, attempts, next attempt, last error |
+//! | `alert_events` | alert notice (firing, repeat, resolved) | alert, subject, text, since, at, whether people were told, what became of the on-call SMS; the last 1000 kept |
 //! | `extensions` | carrier × extension ever handed out | digits, current (or last) holder: item kind + id, recipient; allocated_at, released_at (NULL while live) |
 //! | `contacts` | address-book entry | normalised phone (unique), name, tags (JSON) |
 //! | `groups` | contact group | name (unique) |
@@ -164,6 +165,7 @@
 //! `storage.retention`; see `retention.rs`). Only one process may write a store file at a
 //! time.
 
+pub mod alerts;
 mod approvals;
 pub mod backup;
 mod claim;
@@ -206,6 +208,7 @@ pub(crate) mod testutil;
 mod throughput;
 pub mod webhooks;
 
+pub use alerts::{AlertEvent, NewAlertEvent};
 pub use approvals::{
     ApprovalState, ApprovalView, Approver, DecideOutcome, DecideRule, DecideState, Decision,
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,

@@ -368,6 +368,21 @@ CREATE INDEX segments_unconfirmed ON segments(link) WHERE state = "#,
         r#";
 "#
     ),
+    // Alerts: the notices given (firing, repeat, resolved), so `/v1/alerts` shows the
+    // recent history after a restart (see `alerts.rs`).
+    r#"
+CREATE TABLE IF NOT EXISTS alert_events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert     TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    since     INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    notified  INTEGER NOT NULL,
+    sms       TEXT
+);
+"#,
 ];
 
 /// The schema version this build writes.

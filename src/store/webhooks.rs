@@ -29,6 +29,8 @@ pub enum WebhookEvent {
     /// A segment the carrier accepted whose status report did not come within
     /// `queue.report_timeout`: now `unreported`.
     Unreported,
+    /// An alert fired, repeated or resolved (see `[alerts]`).
+    Alert,
 }
 
 impl WebhookEvent {
@@ -39,6 +41,7 @@ impl WebhookEvent {
             Self::Inbound => "inbound",
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
+            Self::Alert => "alert",
         }
     }
 }

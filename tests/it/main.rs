@@ -3,6 +3,7 @@
 //! child process, its API, simulators and raw protocol peers, bounded waits).
 
 mod ack;
+mod alerts;
 mod api;
 mod api_lists;
 mod approvals;
