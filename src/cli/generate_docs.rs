@@ -34,6 +34,15 @@ pub fn generate(cmd: clap::Command, out: &Path) -> std::io::Result<Vec<PathBuf>>
     Ok(written)
 }
 
+/// Runs the hidden `hongyan generate-docs DIR`: writes the files and prints each path.
+pub(super) fn run(dir: &Path) -> anyhow::Result<std::process::ExitCode> {
+    use clap::CommandFactory;
+    for path in generate(super::Cli::command(), dir)? {
+        outln!("{}", path.display());
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -65,13 +74,4 @@ mod tests {
         assert!(page.contains("Run the daemon"), "{page}");
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// Runs the hidden `hongyan generate-docs DIR`: writes the files and prints each path.
-pub(super) fn run(dir: &Path) -> anyhow::Result<std::process::ExitCode> {
-    use clap::CommandFactory;
-    for path in generate(super::Cli::command(), dir)? {
-        outln!("{}", path.display());
-    }
-    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -18,8 +18,8 @@
 #[macro_use]
 mod output;
 
-pub mod bench;
 mod backup;
+pub mod bench;
 mod check_config;
 pub mod decode;
 pub mod demo;

@@ -83,16 +83,7 @@ pub(super) async fn start(
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(
-            link,
-            &store,
-            &changes,
-            &journal,
-            tweak.as_ref(),
-            &shutdown,
-        )
-        .await
-        {
+        match start_link(link, &store, &changes, &journal, tweak.as_ref(), &shutdown).await {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
