@@ -1,6 +1,7 @@
 //! The configs and carriers the tests start from: the embedded demo on a test's own
-//! directory with quick reconnects, the same with one link to an external gateway, that
-//! gateway, an address nothing listens on, and a store left as a crash leaves it.
+//! directory with quick reconnects, the same with its China Mobile link to an external
+//! gateway (alone or beside the other simulated carriers), that gateway, an address
+//! nothing listens on, and a store left as a crash leaves it.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -33,8 +34,20 @@ pub fn mobile_only_at(dir: impl AsRef<Path>, addr: impl ToString) -> Config {
 /// Keeps only `config`'s China Mobile link and points it at a real gateway at `addr`.
 pub fn only_mobile_at(config: &mut Config, addr: impl ToString) {
     config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(addr.to_string());
+    external_mobile_at(config, addr);
+}
+
+/// Points `config`'s China Mobile link at a real gateway at `addr` (such as
+/// [`free_addr`], where nothing answers) instead of its built-in simulator; the other
+/// links stay as they are.
+pub fn external_mobile_at(config: &mut Config, addr: impl ToString) {
+    let mobile = config
+        .links
+        .iter_mut()
+        .find(|l| l.carrier() == Carrier::Mobile)
+        .expect("the config has a China Mobile link");
+    mobile.simulated = false;
+    mobile.address = Some(addr.to_string());
 }
 
 /// Reconnects within a fraction of a second, and a short wait for a closing session: a

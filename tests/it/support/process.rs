@@ -1,8 +1,10 @@
 //! `hongyan run` as a child process, as an operator or systemd runs it: on the embedded
 //! demo (or a config file) with its data in a test's directory and its API on
 //! 127.0.0.1:0. Its standard error is read line by line on a thread; every wait on it is
-//! bounded. Killed when dropped, so no daemon outlives its test.
+//! bounded. Signals as systemd sends them (SIGTERM to stop, SIGHUP to reload). Killed when
+//! dropped, so no daemon outlives its test.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Output, Stdio};
 use std::sync::{OnceLock, mpsc};
@@ -22,7 +24,7 @@ pub struct Launch {
     data: PathBuf,
     config: Option<PathBuf>,
     json: bool,
-    envs: Vec<(String, String)>,
+    envs: Vec<(String, OsString)>,
     token: Option<String>,
 }
 
@@ -39,9 +41,10 @@ impl Launch {
         self
     }
 
-    /// An environment variable for the daemon (a secret a config file names).
-    pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.envs.push((key.into(), value.into()));
+    /// An environment variable for the daemon (a secret a config file names, systemd's
+    /// `CREDENTIALS_DIRECTORY`).
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+        self.envs.push((key.into(), value.as_ref().to_owned()));
         self
     }
 
@@ -61,9 +64,12 @@ impl Launch {
         if self.json {
             cmd.args(["--log-format", "json"]);
         }
+        // A test run under systemd must not lend the daemon its own credentials: only
+        // those the test gives with `env`.
         let mut child = cmd
             .args(["--api-listen", "127.0.0.1:0"])
             .env("HONGYAN_DATA", &self.data)
+            .env_remove("CREDENTIALS_DIRECTORY")
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -132,6 +138,18 @@ impl Daemon {
     /// [`seen`](Self::seen).
     pub fn wait_for_log(&mut self, what: &str) -> bool {
         self.next_line_where(|l| l.contains(what)).is_some()
+    }
+
+    /// Waits (bounded) for a JSON log line (`--log-format json`, see
+    /// [`Launch::json_logs`]) that `pred` accepts; that line. Panics naming `what`, with
+    /// the lines read, when standard error closes or [`LIMIT`] passes first.
+    pub fn wait_for_json(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let line =
+            self.next_line_where(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| pred(&v)));
+        let Some(line) = line else {
+            panic!("no log line with {what} within {LIMIT:?}: {:#?}", self.seen)
+        };
+        serde_json::from_str(&line).expect("a line already read as JSON")
     }
 
     /// Waits (bounded) until the API listens, and learns its address.
@@ -230,6 +248,12 @@ impl Daemon {
             "{status:?} after SIGTERM: {:#?}",
             self.seen
         );
+    }
+
+    /// SIGHUP, as `systemctl reload` sends it: the daemon reads its config file again.
+    /// Returns at once; wait for its log line ([`wait_for_json`](Self::wait_for_json)).
+    pub fn reload(&self) {
+        assert!(signal(self.pid(), "HUP"), "kill -HUP {}", self.pid());
     }
 
     /// SIGKILL: no chance to clean up. Waits for the process to be gone.
