@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hongyan::config::{Config, Link};
 use hongyan::route::Carrier;
-use hongyan::sim::{SimConfig, SimProtocol};
+use hongyan::sim::{SimConfig, SimHandle, SimProtocol, Simulator};
 use hongyan::store::{ClaimRequest, NewJob, NewRecipient, Priority, StoreHandle};
 
 /// The embedded default (three simulated carriers) with its data in `dir`, with quick
@@ -63,6 +63,18 @@ fn quick(l: &mut Link) {
 /// outlive a daemon (start it with `hongyan::sim::Simulator::start`).
 pub fn demo_gateway() -> SimConfig {
     SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret")
+}
+
+/// Starts [`demo_gateway`] on 127.0.0.1:0 with each status report held back
+/// `report_delay` after its submit's response: an external gateway that outlives the
+/// daemons a test starts against it (with [`mobile_only_at`] its address) and holds
+/// their reports across a restart.
+pub async fn start_demo_gateway(report_delay: Duration) -> SimHandle {
+    let mut sc = demo_gateway();
+    sc.report_delay = report_delay;
+    Simulator::start(sc)
+        .await
+        .expect("the gateway simulator starts")
 }
 
 /// An address on 127.0.0.1 that nothing listens on (the port was free a moment ago).

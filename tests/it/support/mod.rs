@@ -4,8 +4,9 @@
 //!
 //! - [`TempDir`]: a fresh directory per test, removed afterwards (kept if the test fails).
 //! - [`demo_config`], [`mobile_only_at`] / [`only_mobile_at`] / [`external_mobile_at`],
-//!   [`demo_gateway`], [`free_addr`], [`leave_one_claimed`]: the configs, carriers and
-//!   stores the tests start from; [`TempDir::write_mode`] for a file with secrets.
+//!   [`demo_gateway`] / [`start_demo_gateway`], [`free_addr`], [`leave_one_claimed`]: the
+//!   configs, carriers and stores the tests start from; [`TempDir::write_mode`] for a
+//!   file with secrets.
 //! - [`Api`]: the daemon in this process behind its HTTP API on 127.0.0.1:0 —
 //!   [`Api::daemon`] reaches the store, the simulators and the workflow.
 //! - [`Daemon`]: the binary's `hongyan run` as a child process (embedded demo, or a config
@@ -61,7 +62,7 @@ pub use api::{Api, ApiCalls, READER, TOKEN};
 pub use bin::{command, into_closed_pipe, output_of, read_lines, run, stdout_of};
 pub use config::{
     demo_config, demo_gateway, external_mobile_at, free_addr, leave_one_claimed, mobile_only_at,
-    only_mobile_at,
+    only_mobile_at, start_demo_gateway,
 };
 pub use dir::TempDir;
 pub use jobs::{accepted, assert_delivered, send_job, settled, submitted};
