@@ -6,7 +6,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{OnceLock, mpsc};
 use std::time::Instant;
 
@@ -56,26 +56,7 @@ impl Launch {
 
     /// Starts it and returns at once: for a daemon expected to refuse to start.
     pub fn spawn(self) -> Daemon {
-        let mut cmd = command();
-        cmd.arg("run");
-        if let Some(config) = &self.config {
-            cmd.arg("--config").arg(config);
-        }
-        if self.json {
-            cmd.args(["--log-format", "json"]);
-        }
-        // A test run under systemd must not lend the daemon its own credentials: only
-        // those the test gives with `env`.
-        let mut child = cmd
-            .args(["--api-listen", "127.0.0.1:0"])
-            .env("HONGYAN_DATA", &self.data)
-            .env_remove("CREDENTIALS_DIRECTORY")
-            .envs(self.envs.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start hongyan run");
+        let mut child = self.command().spawn().expect("start hongyan run");
         let lines = read_lines(child.stderr.take().expect("a piped stderr"));
         Daemon {
             child,
@@ -88,6 +69,28 @@ impl Launch {
             client: OnceLock::new(),
             exited: None,
         }
+    }
+
+    /// The command line and environment of `hongyan run`, its log on a pipe.
+    fn command(&self) -> Command {
+        let mut cmd = command();
+        cmd.arg("run");
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
+        }
+        if self.json {
+            cmd.args(["--log-format", "json"]);
+        }
+        // A test run under systemd must not lend the daemon its own credentials: only
+        // those the test gives with `env`.
+        cmd.args(["--api-listen", "127.0.0.1:0"])
+            .env("HONGYAN_DATA", &self.data)
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
     }
 
     /// Starts it and waits (bounded) until its API listens.
@@ -294,7 +297,28 @@ fn api_addr(line: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::api_addr;
+    use std::ffi::OsStr;
+
+    use super::{Daemon, api_addr};
+
+    /// What `cmd` sets `key` to: `Some(None)` when it removes it, `None` when it leaves
+    /// the test's own.
+    fn env_of<'a>(cmd: &'a std::process::Command, key: &str) -> Option<Option<&'a OsStr>> {
+        cmd.get_envs().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn a_daemon_gets_the_credentials_a_test_gives_and_never_the_tests_own() {
+        let bare = Daemon::launch("data").command();
+        assert_eq!(env_of(&bare, "CREDENTIALS_DIRECTORY"), Some(None));
+        let given = Daemon::launch("data")
+            .env("CREDENTIALS_DIRECTORY", "creds")
+            .command();
+        assert_eq!(
+            env_of(&given, "CREDENTIALS_DIRECTORY"),
+            Some(Some(OsStr::new("creds")))
+        );
+    }
 
     #[test]
     fn the_api_address_is_read_from_either_log_format() {
