@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use hongyan::daemon::{Daemon, DaemonHandle, SimTweak};
 use hongyan::dispatch::SendRequest;
-use hongyan::sim::{MoSpec, SimConfig, SimHandle, Simulator};
+use hongyan::sim::{MoSpec, SimConfig, SimHandle};
 use hongyan::store::DeliveryState;
 
 use crate::support::{
-    LIMIT, TempDir, demo_config, demo_gateway, mobile_only_at, send_job, submitted,
+    LIMIT, TempDir, demo_config, mobile_only_at, send_job, start_demo_gateway, submitted,
 };
 
 /// Cuts the simulator's connections (reading paused, so the daemon's answers already
@@ -122,9 +122,7 @@ async fn a_report_the_gateway_sends_again_after_a_cut_is_stored_once() {
 async fn a_report_sent_again_to_the_next_process_is_a_duplicate_in_the_store() {
     let dir = TempDir::new("ack-restart");
     // An external gateway that outlives the daemon.
-    let mut sc = demo_gateway();
-    sc.report_delay = Duration::from_secs(1);
-    let sim = Simulator::start(sc).await.unwrap();
+    let sim = start_demo_gateway(Duration::from_secs(1)).await;
     let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();

@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
 use std::time::Duration;
 
 use hongyan::alerts::AlertKind;
@@ -17,13 +16,18 @@ use hongyan::sim::SimHandle;
 use hongyan::store::AlertEvent;
 use tokio::time::Instant;
 
-use crate::support::{Api, ApiCalls, TempDir, demo_config};
+use crate::support::{
+    Api, ApiCalls, Found, LIMIT, TOKEN, TempDir, demo_config, external_mobile_at, free_addr, run,
+    start_recording, stdout_of, texts_to, wait_until, wait_until_every,
+};
 
 const ON_CALL: &str = "13800138000";
 /// CMPP 3.0 Status 3: authentication failed.
 const AUTH_FAILED: u32 = 3;
 /// Paused time: a bound on how long the daemon may take, not a wait.
-const LIMIT: Duration = Duration::from_secs(3600);
+const PAUSED_LIMIT: Duration = Duration::from_secs(3600);
+/// How often a wait in paused time looks: hours of it pass in a test.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// Demo config with an on-call (China Mobile) number, on `dir`; the disk rule off, so
 /// the test machine's free space decides nothing.
@@ -39,19 +43,9 @@ fn no_disk_rule(c: &mut Config) {
     c.alerts.disk_free_mib = 0;
 }
 
-async fn start(config: Config) -> DaemonHandle {
-    Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap()
-}
-
-/// Polls `f` every 100 ms of (paused) time until it holds; panics after `limit`.
-async fn until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Waits (in paused time, bounded by [`PAUSED_LIMIT`]) until `check` holds.
+async fn until<R: Found>(what: &str, check: impl AsyncFnMut() -> R) -> R::Value {
+    wait_until_every(what, PAUSED_LIMIT, LOOK_EVERY, check).await
 }
 
 fn mobile_up(d: &DaemonHandle) -> bool {
@@ -68,23 +62,16 @@ fn refused(d: &DaemonHandle) -> bool {
 
 /// The mobile gateway refuses every login from now on, and drops the sessions it has.
 async fn refuse_mobile(d: &DaemonHandle) {
-    until("mobile link up", LIMIT, || mobile_up(d)).await;
+    until("mobile link up", async || mobile_up(d)).await;
     let faults = d.simulator("mobile-demo").unwrap().faults();
     faults.refuse_logins(u32::MAX, AUTH_FAILED);
     faults.cut_connections();
-    until("login refused", LIMIT, || refused(d)).await;
+    until("login refused", async || refused(d)).await;
 }
 
 /// The texts `sim` received for the on-call number.
 fn on_call_texts(sim: &SimHandle) -> Vec<String> {
-    sim.submits()
-        .iter()
-        .filter(|s| s.recipients.iter().any(|r| r.ends_with(ON_CALL)))
-        .map(|s| {
-            wire::coding::decode_text(wire::coding::Coding::from_u8(s.coding), &s.content)
-                .unwrap_or_default()
-        })
-        .collect()
+    texts_to(sim, ON_CALL)
 }
 
 async fn history(d: &DaemonHandle) -> Vec<AlertEvent> {
@@ -100,14 +87,14 @@ fn count(h: &[AlertEvent], alert: AlertKind, state: &str) -> usize {
 #[tokio::test(start_paused = true)]
 async fn a_refused_login_fires_within_one_evaluation_and_the_sms_goes_through_another_carrier() {
     let dir = TempDir::new("alert-refused");
-    let d = start(config(&dir)).await;
+    let d = start_recording(config(&dir)).await;
     refuse_mobile(&d).await;
     let alerts = d.alerts();
     // The evaluation running when the refusal came may have read the links before it;
     // the next one must fire. Counted in evaluations, not time: paused time runs ahead
     // while an evaluation waits for the store's threads.
     let seen_at = alerts.evaluations();
-    until("an evaluation after the refusal", LIMIT, || {
+    until("an evaluation after the refusal", async || {
         alerts.is_firing(AlertKind::LoginRefused) || alerts.evaluations() > seen_at + 2
     })
     .await;
@@ -120,7 +107,7 @@ async fn a_refused_login_fires_within_one_evaluation_and_the_sms_goes_through_an
     assert_eq!(f.subject, "mobile-demo");
     assert!(f.text.contains("3 "), "names the result code: {}", f.text);
     let telecom = d.simulator("telecom-demo").unwrap();
-    until("on-call SMS at the telecom gateway", LIMIT, || {
+    until("on-call SMS at the telecom gateway", async || {
         !on_call_texts(&telecom).is_empty()
     })
     .await;
@@ -159,19 +146,16 @@ async fn a_refused_login_fires_within_one_evaluation_and_the_sms_goes_through_an
 #[tokio::test(start_paused = true)]
 async fn a_link_brought_back_sends_the_resolved_notice() {
     let dir = TempDir::new("alert-resolved");
-    let d = start(config(&dir)).await;
+    let d = start_recording(config(&dir)).await;
     refuse_mobile(&d).await;
     let alerts = d.alerts();
-    until("firing", LIMIT, || {
-        alerts.is_firing(AlertKind::LoginRefused)
-    })
-    .await;
+    until("firing", async || alerts.is_firing(AlertKind::LoginRefused)).await;
     d.simulator("mobile-demo")
         .unwrap()
         .faults()
         .refuse_logins(0, 0);
-    until("mobile link back", LIMIT, || mobile_up(&d)).await;
-    until("resolved", LIMIT, || {
+    until("mobile link back", async || mobile_up(&d)).await;
+    until("resolved", async || {
         !alerts.is_firing(AlertKind::LoginRefused)
     })
     .await;
@@ -182,7 +166,7 @@ async fn a_link_brought_back_sends_the_resolved_notice() {
     // back and no longer failing.
     let telecom = d.simulator("telecom-demo").unwrap();
     let mobile = d.simulator("mobile-demo").unwrap();
-    until("resolved SMS", LIMIT, || {
+    until("resolved SMS", async || {
         on_call_texts(&telecom)
             .iter()
             .chain(on_call_texts(&mobile).iter())
@@ -197,18 +181,15 @@ async fn a_flapping_link_is_not_announced_more_than_the_daily_bound() {
     let dir = TempDir::new("alert-flap");
     let mut c = config(&dir);
     c.alerts.max_notices_per_day = 2;
-    let d = start(c).await;
+    let d = start_recording(c).await;
     let faults = d.simulator("mobile-demo").unwrap().faults();
     let alerts = d.alerts();
     for _ in 0..5 {
         refuse_mobile(&d).await;
-        until("firing", LIMIT, || {
-            alerts.is_firing(AlertKind::LoginRefused)
-        })
-        .await;
+        until("firing", async || alerts.is_firing(AlertKind::LoginRefused)).await;
         faults.refuse_logins(0, 0);
-        until("mobile link back", LIMIT, || mobile_up(&d)).await;
-        until("resolved", LIMIT, || {
+        until("mobile link back", async || mobile_up(&d)).await;
+        until("resolved", async || {
             !alerts.is_firing(AlertKind::LoginRefused)
         })
         .await;
@@ -246,7 +227,7 @@ async fn a_queue_held_back_fires_the_age_alert() {
     // From before the start: the store stamps the job with the system clock, which
     // stands still in paused time, so its age counts from the evaluator's start.
     let started = Instant::now();
-    let d = start(c).await;
+    let d = start_recording(c).await;
     refuse_mobile(&d).await;
     // The only link for China Mobile numbers cannot log in: this waits in the queue.
     let out = d
@@ -256,7 +237,7 @@ async fn a_queue_held_back_fires_the_age_alert() {
         .unwrap();
     assert_eq!(out.accepted(), 1);
     let alerts = d.alerts();
-    until("queue_stuck firing", LIMIT, || {
+    until("queue_stuck firing", async || {
         alerts.is_firing(AlertKind::QueueStuck)
     })
     .await;
@@ -269,17 +250,8 @@ async fn a_queue_held_back_fires_the_age_alert() {
 
 /// An unreachable link with `link_down_after = 0s` fires at the first evaluation.
 async fn api_with_a_down_link(name: &str) -> Api {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = closed.local_addr().unwrap();
-    drop(closed);
     let api = Api::start(name, |c| {
-        let mobile = c
-            .links
-            .iter_mut()
-            .find(|l| l.name == "mobile-demo")
-            .unwrap();
-        mobile.simulated = false;
-        mobile.address = Some(addr.to_string());
+        external_mobile_at(c, free_addr());
         no_disk_rule(c);
         c.alerts.link_down_after = Duration::ZERO;
         c.alerts.evaluate_every = Duration::from_secs(1);
@@ -288,19 +260,13 @@ async fn api_with_a_down_link(name: &str) -> Api {
     .await;
     let alerts = api.daemon().alerts();
     // The other links fire too if they are not logged in yet at the first evaluation.
-    let mobile_down = move || {
+    wait_until("link_down of mobile-demo firing", LIMIT, async || {
         alerts
             .firing()
             .iter()
             .any(|f| f.alert == "link_down" && f.subject == "mobile-demo")
-    };
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while !mobile_down() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     })
-    .await
-    .expect("link_down never fired");
+    .await;
     api
 }
 
@@ -327,12 +293,7 @@ async fn the_api_lists_firing_alerts_and_recent_notices() {
         })
         .unwrap_or_else(|| panic!("{v}"));
     assert!(fired["at"].as_str().unwrap().ends_with("+08:00"), "{v}");
-    let metrics = api
-        .client
-        .raw("GET", "/metrics", None, bytes::Bytes::new(), &[])
-        .await
-        .unwrap()
-        .text();
+    let metrics = api.get_raw("/metrics").await.text();
     assert!(
         metrics.contains("hongyan_alert_firing{alert=\"link_down\"} 1"),
         "{metrics}"
@@ -348,22 +309,20 @@ async fn the_api_lists_firing_alerts_and_recent_notices() {
 async fn hongyan_alerts_prints_the_table_and_the_json() {
     let api = api_with_a_down_link("alerts-cli").await;
     let base = api.api_url().to_owned();
-    let run = move |json: bool| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hongyan"));
-        cmd.args(["alerts", "--api", &base, "--token", "hongyan-demo-token"]);
+    // On a blocking thread: this runtime serves the API the command calls.
+    let alerts = move |json: bool| {
+        let mut args = vec!["alerts", "--api", &base, "--token", TOKEN];
         if json {
-            cmd.arg("--json");
+            args.push("--json");
         }
-        cmd.output().unwrap()
+        stdout_of(&run(&args, None))
     };
-    let table = tokio::task::spawn_blocking({
-        let run = run.clone();
-        move || run(false)
+    let out = tokio::task::spawn_blocking({
+        let alerts = alerts.clone();
+        move || alerts(false)
     })
     .await
     .unwrap();
-    assert!(table.status.success(), "{table:?}");
-    let out = String::from_utf8(table.stdout).unwrap();
     let first = out.lines().next().unwrap();
     assert!(
         first.starts_with("alert") && first.contains("subject"),
@@ -374,11 +333,10 @@ async fn hongyan_alerts_prints_the_table_and_the_json() {
             .any(|l| l.starts_with("link_down") && l.contains("mobile-demo")),
         "{out}"
     );
-    let json = tokio::task::spawn_blocking(move || run(true))
+    let json = tokio::task::spawn_blocking(move || alerts(true))
         .await
         .unwrap();
-    assert!(json.status.success(), "{json:?}");
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(
         v["firing"]
             .as_array()
@@ -420,14 +378,17 @@ async fn reports_that_do_not_come_fire_reports_missing_once_a_window_has_passed(
         .unwrap();
     assert_eq!(out.accepted() as u64, min);
     let telecom = d.simulator("telecom-demo").unwrap();
-    until("all accepted", LIMIT, || {
+    until("all accepted", async || {
         telecom.submits().len() as u64 >= min
     })
     .await;
     let sent = Instant::now();
-    until("reports_missing firing", 2 * (after + window), || {
-        alerts.is_firing(AlertKind::ReportsMissing)
-    })
+    wait_until_every(
+        "reports_missing firing",
+        2 * (after + window),
+        LOOK_EVERY,
+        async || alerts.is_firing(AlertKind::ReportsMissing),
+    )
     .await;
     assert!(sent.elapsed() >= after, "not before the reports are due");
     let f = alerts.firing();
@@ -441,13 +402,10 @@ async fn with_no_healthy_link_the_sms_is_skipped_and_said_so() {
     let dir = TempDir::new("alert-nolink");
     let mut c = config(&dir);
     c.links.retain(|l| l.name == "mobile-demo");
-    let d = start(c).await;
+    let d = start_recording(c).await;
     refuse_mobile(&d).await;
     let alerts = d.alerts();
-    until("firing", LIMIT, || {
-        alerts.is_firing(AlertKind::LoginRefused)
-    })
-    .await;
+    until("firing", async || alerts.is_firing(AlertKind::LoginRefused)).await;
     let f = alerts.firing();
     let f = f.iter().find(|f| f.alert == "login_refused").unwrap();
     assert_eq!(f.sms.as_deref(), Some("skipped: no healthy link"));

@@ -13,7 +13,9 @@ use hongyan::config::Scope;
 use hongyan::workflow::WorkflowEvent;
 use serde_json::json;
 
-use crate::support::{Api, ApiCalls, LIMIT, READER, free_addr, next_event, wait_until, within};
+use crate::support::{
+    Api, ApiCalls, LIMIT, READER, external_mobile_at, free_addr, next_event, wait_until, within,
+};
 
 fn path_of(route: &str) -> String {
     route
@@ -850,16 +852,7 @@ async fn contacts_import_group_send_progress_and_drafts() {
 #[tokio::test]
 async fn a_link_that_cannot_connect_shows_why_in_links() {
     let addr = free_addr();
-    let api = Api::start("unreachable", |c| {
-        let mobile = c
-            .links
-            .iter_mut()
-            .find(|l| l.name == "mobile-demo")
-            .unwrap();
-        mobile.simulated = false;
-        mobile.address = Some(addr.to_string());
-    })
-    .await;
+    let api = Api::start("unreachable", |c| external_mobile_at(c, addr)).await;
     // Bounded: the first connect attempt is made at start.
     let mobile = wait_until(
         "the unreachable link to show a problem",

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use hongyan::config::{Config, LinkProtocol};
-use hongyan::daemon::{Daemon, DaemonHandle, record_submits};
+use hongyan::daemon::{Daemon, DaemonHandle};
 use hongyan::replies::approval::{ApprovalState, Decision, StageRule, StepState};
 use hongyan::sim::MoSpec;
 use hongyan::store::Approver;
@@ -18,7 +18,7 @@ use hongyan::workflow::{
 };
 use tokio::sync::broadcast;
 
-use crate::support::{LIMIT, TempDir, demo_config, next_event};
+use crate::support::{LIMIT, TempDir, demo_config, next_event, start_recording, texts_to};
 
 fn person(name: &str, phone: &str) -> Approver {
     Approver {
@@ -127,9 +127,7 @@ async fn unmatched(rx: &mut broadcast::Receiver<WorkflowEvent>) -> &'static str 
 /// One approver: an approval SMS from an extension, a stranger's "同意" that does
 /// nothing, the approver's "同意" that approves, and the applicant told.
 async fn approve_through(config: Config, approver: &str, stranger: &str) {
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let created = wf
@@ -225,9 +223,7 @@ async fn sgip_approval_by_sms_reply_only_from_the_approver() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejection_with_a_comment_rejects_and_the_applicant_hears_why() {
     let dir = TempDir::new("appr-reject");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let id = wf
@@ -270,28 +266,19 @@ async fn a_rejection_with_a_comment_rejects_and_the_applicant_hears_why() {
         "the second stage never opens"
     );
     assert_eq!(view.steps[1].asks, 0);
-    let mobile = daemon.simulator("mobile-demo").unwrap().submits();
-    let told = mobile
-        .iter()
-        .find(|s| s.recipients.iter().any(|r| r.ends_with("13900139000")))
-        .unwrap();
-    let text = wire::coding::decode_text(wire::coding::Coding::from_u8(told.coding), &told.content)
-        .unwrap();
-    assert!(text.contains("被王总驳回：预算超了"), "{text}");
-    assert!(
-        !mobile
-            .iter()
-            .any(|s| s.recipients.iter().any(|r| r.ends_with("13800138000")))
-    );
+    let sim = daemon.simulator("mobile-demo").unwrap();
+    let told = texts_to(&sim, "13900139000");
+    let text = told.first().unwrap();
+    assert!(text.contains("被王总驳回：预算超了"), "{told:?}");
+    let to_approver = texts_to(&sim, "13800138000");
+    assert!(to_approver.is_empty(), "{to_approver:?}");
     daemon.shutdown(LIMIT).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parallel_stage_of_three_completes_only_when_all_three_approve() {
     let dir = TempDir::new("appr-all");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let approvers = ["13800138001", "13300133002", "13012345003"];
@@ -353,9 +340,7 @@ async fn a_parallel_stage_of_three_completes_only_when_all_three_approve() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_any_one_stage_completes_on_the_first_approval() {
     let dir = TempDir::new("appr-any");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let approvers = ["13800138001", "13300133002", "13012345003"];
@@ -415,9 +400,7 @@ async fn an_any_one_stage_completes_on_the_first_approval() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resends_keep_the_number_and_api_decisions_follow_the_same_rules() {
     let dir = TempDir::new("appr-api");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let wf = daemon.workflow();
     let mut rx = wf.subscribe();
     let id = wf

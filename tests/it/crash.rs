@@ -36,10 +36,9 @@ use std::time::{Duration, Instant};
 use hongyan::config::Config;
 use hongyan::daemon::Daemon;
 use hongyan::dispatch::SendRequest;
-use hongyan::sim::Simulator;
 use hongyan::store::{DeliveryState, RecoveryAction, StoreHandle, StoreOptions};
 
-use crate::support::{TempDir, demo_gateway, mobile_only_at, read_lines};
+use crate::support::{TempDir, mobile_only_at, read_lines, start_demo_gateway};
 
 const DIR_ENV: &str = "HONGYAN_CRASH_DIR";
 const GW_ENV: &str = "HONGYAN_CRASH_GATEWAY";
@@ -251,11 +250,9 @@ async fn kill_and_check() {
     // The data directory, and beside it each run's log.
     let base = TempDir::new("crash");
     let dir = base.join("data");
-    let mut sc = demo_gateway();
     // Reports trail their responses, so many of them straddle a kill and arrive after
     // the restart (the gateway holds them for the account meanwhile).
-    sc.report_delay = Duration::from_millis(150);
-    let sim = Simulator::start(sc).await.unwrap();
+    let sim = start_demo_gateway(Duration::from_millis(150)).await;
     let gateway = sim.local_addr().to_string();
 
     let seed = std::env::var("HONGYAN_CRASH_SEED")

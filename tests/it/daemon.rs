@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hongyan::config::Config;
-use hongyan::daemon::{Daemon, SimTweak, record_submits};
+use hongyan::daemon::{Daemon, SimTweak};
 use hongyan::dispatch::{RecipientOutcome, SendRequest};
 use hongyan::route::Carrier;
 use hongyan::sim::{SimConfig, Simulator};
@@ -18,15 +18,14 @@ use hongyan::store::DeliveryState;
 
 use crate::support::{
     self, ApiCalls, LIMIT, TempDir, accepted, assert_delivered, demo_config, demo_gateway,
-    leave_one_claimed, mobile_only_at, send_job, settled, submitted,
+    leave_one_claimed, mobile_only_at, send_job, settled, start_demo_gateway, start_recording,
+    submitted,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_to_each_carrier_is_delivered_and_reported() {
     let dir = TempDir::new("each");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     assert!(daemon.is_demo());
     let req = SendRequest::new(
         vec![
@@ -79,9 +78,7 @@ async fn a_message_to_each_carrier_is_delivered_and_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_part_of_a_long_message_is_sent_once_and_delivered() {
     let dir = TempDir::new("long");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let text = "您本月账单应还 1,286.50 元，请于 12 月 5 日前还款，逾期将影响信用记录。".repeat(4);
     let out = daemon
         .submitter()
@@ -217,9 +214,7 @@ async fn a_carrier_without_a_link_fails_with_the_reason_unless_a_fallback_is_con
 async fn a_restart_keeps_jobs_and_matches_a_report_that_arrives_after_it() {
     let dir = TempDir::new("restart");
     // An external gateway that outlives the daemon and reports late.
-    let mut sc = demo_gateway();
-    sc.report_delay = Duration::from_secs(600);
-    let sim = Simulator::start(sc).await.unwrap();
+    let sim = start_demo_gateway(Duration::from_secs(600)).await;
     let config = mobile_only_at(&dir, sim.local_addr());
 
     let daemon = Daemon::start(config.clone()).await.unwrap();
@@ -513,9 +508,7 @@ async fn after_a_crash_a_segment_on_the_wire_is_marked_unconfirmed_not_resent() 
     let dir = TempDir::new("crash-default");
     let config = demo_config(&dir);
     let job = crash_with_one_in_flight(&config).await;
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     assert_eq!(daemon.recovered().len(), 1);
     assert_eq!(daemon.recovered()[0].job_id, job);
     let st = daemon.store().job_status(job).await.unwrap().unwrap();
@@ -550,9 +543,7 @@ async fn after_a_crash_resend_unconfirmed_sends_it_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_idempotency_key_returns_the_first_job() {
     let dir = TempDir::new("idem");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let mut req = SendRequest::new(vec!["13300133000".into()], "重复提交的长短信，".repeat(20));
     req.idempotency_key = Some("order-42".into());
     let first = daemon.submitter().send(req.clone()).await.unwrap();
@@ -581,9 +572,7 @@ async fn a_repeated_idempotency_key_returns_the_first_job() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_job_waits_for_its_time_and_a_cancelled_one_never_goes() {
     let dir = TempDir::new("sched");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let soon = hongyan::store::now_millis() + 1_200;
     let mut req = SendRequest::new(vec!["13800138000".into()], "定时发送");
     req.send_at = Some(soon);

@@ -13,12 +13,11 @@ use hongyan::contacts::{
     GroupSend, GroupSendError, SourceEncoding, group_send, group_send_progress, import_csv,
     send_draft,
 };
-use hongyan::daemon::{Daemon, record_submits};
 use hongyan::dispatch::RecipientOutcome;
 use hongyan::route::normalize;
 use hongyan::store::{DeliveryState, NewDraft, now_millis};
 
-use crate::support::{LIMIT, TempDir, demo_config};
+use crate::support::{LIMIT, TempDir, demo_config, start_recording};
 
 const ROWS: usize = 10_000;
 /// Groups of the generated contacts.
@@ -167,9 +166,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
     assert!(!unmappable);
 
     let dir = TempDir::new("groups");
-    let daemon = Daemon::start_with(demo_config(&dir), Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(demo_config(&dir)).await;
     let store = daemon.store();
     let submitter = daemon.submitter();
 

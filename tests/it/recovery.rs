@@ -13,7 +13,6 @@ use bytes::BytesMut;
 use cmpp::codec::Decoder;
 use cmpp::{Body, CmppCodec, ConnectResp, Pdu, Version};
 use hongyan::config::Config;
-use hongyan::daemon::{Daemon, record_submits};
 use hongyan::dispatch::{SendRequest, WireJournal, journal};
 use hongyan::link::WriteHook;
 use hongyan::store::{DeliveryState, RecoveryAction};
@@ -21,7 +20,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::support::{LIMIT, TempDir, demo_config, leave_one_claimed, mobile_only_at};
+use crate::support::{
+    LIMIT, TempDir, demo_config, leave_one_claimed, mobile_only_at, start_recording,
+};
 
 /// Leaves one single-part message claimed (`in_flight`) in the store under the config's
 /// data directory, as a kill would, and writes the journal a killed process would leave:
@@ -42,9 +43,7 @@ async fn after_a_crash_a_segment_only_claimed_is_queued_again_and_sent_once() {
     let dir = TempDir::new("recover-claimed");
     let config = demo_config(&dir);
     let (job, seg) = crash_with_one_claimed(&config, false).await;
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let recovered = daemon.recovered();
     assert_eq!(recovered.len(), 1, "{recovered:?}");
     assert_eq!(recovered[0].segment_id, seg);
@@ -64,9 +63,7 @@ async fn after_a_crash_a_segment_the_journal_names_is_unconfirmed_not_resent() {
     let dir = TempDir::new("recover-written");
     let config = demo_config(&dir);
     let (job, seg) = crash_with_one_claimed(&config, true).await;
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let recovered = daemon.recovered();
     assert_eq!(recovered.len(), 1, "{recovered:?}");
     assert_eq!(recovered[0].segment_id, seg);
@@ -169,9 +166,7 @@ async fn on_shutdown_parts_never_written_go_back_without_an_attempt_counted() {
     // Two windows are claimed; one window is written and never answered.
     config.links[0].window = 4;
     config.links[0].close_grace = Duration::from_millis(200);
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let numbers: Vec<String> = (0..20).map(|i| format!("1380013{i:04}")).collect();
     let out = daemon
         .submitter()
@@ -210,9 +205,7 @@ async fn a_segment_whose_submit_resp_cannot_be_decoded_is_sent_max_attempts_time
     config.links[0].max_attempts = 3;
     // The answers cannot be read, so each attempt waits out the response timeout.
     config.links[0].response_timeout = Duration::from_millis(300);
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let out = daemon
         .submitter()
         .send(SendRequest::new(vec!["13800138000".into()], "应答无法解码"))
@@ -240,9 +233,7 @@ async fn the_journal_frees_a_slot_once_its_segment_is_answered_so_it_does_not_gr
         .links
         .retain(|l| l.carrier() == hongyan::route::Carrier::Mobile);
     config.links[0].rate = 100_000;
-    let daemon = Daemon::start_with(config, Some(record_submits()))
-        .await
-        .unwrap();
+    let daemon = start_recording(config).await;
     let path = dir.join(journal::FILE_NAME);
     let fresh = std::fs::metadata(&path).unwrap().len();
     // More segments than a fresh journal has slots: were a slot kept after its

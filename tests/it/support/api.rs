@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use hongyan::api::ApiServer;
-use hongyan::api::client::{ApiClient, ClientError};
+use hongyan::api::client::{ApiClient, ApiResponse, ClientError};
 use hongyan::config::{ApiToken, Config, Scope, Secret};
 use hongyan::daemon::{Daemon, DaemonHandle};
 use serde_json::Value;
@@ -55,6 +56,17 @@ pub trait ApiCalls {
         self.call("POST", path, Some(body)).await
     }
 
+    /// `GET path` with the default token, whatever its status (a text body such as
+    /// `/metrics`, or a refusal).
+    async fn get_raw(&self, path: &str) -> ApiResponse {
+        get_bounded(self.api_client(), path).await
+    }
+
+    /// `GET path` with `token` instead (`None`: no token at all), whatever its status.
+    async fn get_raw_as(&self, token: Option<&str>, path: &str) -> ApiResponse {
+        get_bounded(&self.as_client(token), path).await
+    }
+
     /// The error of a call expected to fail: (status, code, whole body).
     async fn fail(&self, method: &str, path: &str, body: Option<Value>) -> (u16, String, Value) {
         let got = within(
@@ -70,6 +82,18 @@ pub trait ApiCalls {
             other => panic!("{method} {path}: expected an API error, got {other:?}"),
         }
     }
+}
+
+/// `GET path` through `client`, within [`LIMIT`]; panics naming the request when no
+/// answer comes.
+async fn get_bounded(client: &ApiClient, path: &str) -> ApiResponse {
+    within(
+        &format!("GET {path}"),
+        LIMIT,
+        client.raw("GET", path, None, Bytes::new(), &[]),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 /// The daemon in this process on the embedded demo (its data in a [`TempDir`] of its own)

@@ -100,7 +100,7 @@ pub fn read_lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     lines
 }
 
-/// Sends `SIG<name>` (`TERM`, `KILL`) to the process `pid`; whether it was sent.
+/// Sends `SIG<name>` (`TERM`, `HUP`, `KILL`) to the process `pid`; whether it was sent.
 pub(super) fn signal(pid: u32, name: &str) -> bool {
     Command::new("kill")
         .args([&format!("-{name}"), &pid.to_string()])

@@ -1,6 +1,7 @@
 //! The configs and carriers the tests start from: the embedded demo on a test's own
-//! directory with quick reconnects, the same with one link to an external gateway, that
-//! gateway, an address nothing listens on, and a store left as a crash leaves it.
+//! directory with quick reconnects, the same with its China Mobile link to an external
+//! gateway (alone or beside the other simulated carriers), that gateway, an address
+//! nothing listens on, and a store left as a crash leaves it.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use hongyan::config::{Config, Link};
 use hongyan::route::Carrier;
-use hongyan::sim::{SimConfig, SimProtocol};
+use hongyan::sim::{SimConfig, SimHandle, SimProtocol, Simulator};
 use hongyan::store::{ClaimRequest, NewJob, NewRecipient, Priority, StoreHandle};
 
 /// The embedded default (three simulated carriers) with its data in `dir`, with quick
@@ -33,8 +34,20 @@ pub fn mobile_only_at(dir: impl AsRef<Path>, addr: impl ToString) -> Config {
 /// Keeps only `config`'s China Mobile link and points it at a real gateway at `addr`.
 pub fn only_mobile_at(config: &mut Config, addr: impl ToString) {
     config.links.retain(|l| l.carrier() == Carrier::Mobile);
-    config.links[0].simulated = false;
-    config.links[0].address = Some(addr.to_string());
+    external_mobile_at(config, addr);
+}
+
+/// Points `config`'s China Mobile link at a real gateway at `addr` (such as
+/// [`free_addr`], where nothing answers) instead of its built-in simulator; the other
+/// links stay as they are.
+pub fn external_mobile_at(config: &mut Config, addr: impl ToString) {
+    let mobile = config
+        .links
+        .iter_mut()
+        .find(|l| l.carrier() == Carrier::Mobile)
+        .expect("the config has a China Mobile link");
+    mobile.simulated = false;
+    mobile.address = Some(addr.to_string());
 }
 
 /// Reconnects within a fraction of a second, and a short wait for a closing session: a
@@ -50,6 +63,18 @@ fn quick(l: &mut Link) {
 /// outlive a daemon (start it with `hongyan::sim::Simulator::start`).
 pub fn demo_gateway() -> SimConfig {
     SimConfig::new(SimProtocol::Cmpp3).account("901234", "demo-secret")
+}
+
+/// Starts [`demo_gateway`] on 127.0.0.1:0 with each status report held back
+/// `report_delay` after its submit's response: an external gateway that outlives the
+/// daemons a test starts against it (with [`mobile_only_at`] its address) and holds
+/// their reports across a restart.
+pub async fn start_demo_gateway(report_delay: Duration) -> SimHandle {
+    let mut sc = demo_gateway();
+    sc.report_delay = report_delay;
+    Simulator::start(sc)
+        .await
+        .expect("the gateway simulator starts")
 }
 
 /// An address on 127.0.0.1 that nothing listens on (the port was free a moment ago).

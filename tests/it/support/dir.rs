@@ -1,6 +1,7 @@
 //! A fresh directory per test: unique in the process, removed when the test is done —
 //! kept (and named on standard error) when it failed, for a look at its database and logs.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,6 +40,15 @@ impl TempDir {
         let path = self.join(name);
         std::fs::write(&path, text)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// [`write`](Self::write), then gives the file the permission bits `mode` (`0o600`
+    /// for a config with secrets, `0o400` as systemd lays out a credential); its path.
+    pub fn write_mode(&self, name: &str, text: &str, mode: u32) -> PathBuf {
+        let path = self.write(name, text);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", path.display()));
         path
     }
 }

@@ -1,10 +1,12 @@
 //! `hongyan run` as a child process, as an operator or systemd runs it: on the embedded
 //! demo (or a config file) with its data in a test's directory and its API on
 //! 127.0.0.1:0. Its standard error is read line by line on a thread; every wait on it is
-//! bounded. Killed when dropped, so no daemon outlives its test.
+//! bounded. Signals as systemd sends them (SIGTERM to stop, SIGHUP to reload). Killed when
+//! dropped, so no daemon outlives its test.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{OnceLock, mpsc};
 use std::time::Instant;
 
@@ -22,7 +24,7 @@ pub struct Launch {
     data: PathBuf,
     config: Option<PathBuf>,
     json: bool,
-    envs: Vec<(String, String)>,
+    envs: Vec<(String, OsString)>,
     token: Option<String>,
 }
 
@@ -39,9 +41,10 @@ impl Launch {
         self
     }
 
-    /// An environment variable for the daemon (a secret a config file names).
-    pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.envs.push((key.into(), value.into()));
+    /// An environment variable for the daemon (a secret a config file names, systemd's
+    /// `CREDENTIALS_DIRECTORY`).
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+        self.envs.push((key.into(), value.as_ref().to_owned()));
         self
     }
 
@@ -53,23 +56,7 @@ impl Launch {
 
     /// Starts it and returns at once: for a daemon expected to refuse to start.
     pub fn spawn(self) -> Daemon {
-        let mut cmd = command();
-        cmd.arg("run");
-        if let Some(config) = &self.config {
-            cmd.arg("--config").arg(config);
-        }
-        if self.json {
-            cmd.args(["--log-format", "json"]);
-        }
-        let mut child = cmd
-            .args(["--api-listen", "127.0.0.1:0"])
-            .env("HONGYAN_DATA", &self.data)
-            .envs(self.envs.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start hongyan run");
+        let mut child = self.command().spawn().expect("start hongyan run");
         let lines = read_lines(child.stderr.take().expect("a piped stderr"));
         Daemon {
             child,
@@ -82,6 +69,28 @@ impl Launch {
             client: OnceLock::new(),
             exited: None,
         }
+    }
+
+    /// The command line and environment of `hongyan run`, its log on a pipe.
+    fn command(&self) -> Command {
+        let mut cmd = command();
+        cmd.arg("run");
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
+        }
+        if self.json {
+            cmd.args(["--log-format", "json"]);
+        }
+        // A test run under systemd must not lend the daemon its own credentials: only
+        // those the test gives with `env`.
+        cmd.args(["--api-listen", "127.0.0.1:0"])
+            .env("HONGYAN_DATA", &self.data)
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
     }
 
     /// Starts it and waits (bounded) until its API listens.
@@ -132,6 +141,18 @@ impl Daemon {
     /// [`seen`](Self::seen).
     pub fn wait_for_log(&mut self, what: &str) -> bool {
         self.next_line_where(|l| l.contains(what)).is_some()
+    }
+
+    /// Waits (bounded) for a JSON log line (`--log-format json`, see
+    /// [`Launch::json_logs`]) that `pred` accepts; that line. Panics naming `what`, with
+    /// the lines read, when standard error closes or [`LIMIT`] passes first.
+    pub fn wait_for_json(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let line =
+            self.next_line_where(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| pred(&v)));
+        let Some(line) = line else {
+            panic!("no log line with {what} within {LIMIT:?}: {:#?}", self.seen)
+        };
+        serde_json::from_str(&line).expect("a line already read as JSON")
     }
 
     /// Waits (bounded) until the API listens, and learns its address.
@@ -232,6 +253,12 @@ impl Daemon {
         );
     }
 
+    /// SIGHUP, as `systemctl reload` sends it: the daemon reads its config file again.
+    /// Returns at once; wait for its log line ([`wait_for_json`](Self::wait_for_json)).
+    pub fn reload(&self) {
+        assert!(signal(self.pid(), "HUP"), "kill -HUP {}", self.pid());
+    }
+
     /// SIGKILL: no chance to clean up. Waits for the process to be gone.
     pub fn kill(&mut self) {
         if self.exited.is_none() {
@@ -270,7 +297,28 @@ fn api_addr(line: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::api_addr;
+    use std::ffi::OsStr;
+
+    use super::{Daemon, api_addr};
+
+    /// What `cmd` sets `key` to: `Some(None)` when it removes it, `None` when it leaves
+    /// the test's own.
+    fn env_of<'a>(cmd: &'a std::process::Command, key: &str) -> Option<Option<&'a OsStr>> {
+        cmd.get_envs().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn a_daemon_gets_the_credentials_a_test_gives_and_never_the_tests_own() {
+        let bare = Daemon::launch("data").command();
+        assert_eq!(env_of(&bare, "CREDENTIALS_DIRECTORY"), Some(None));
+        let given = Daemon::launch("data")
+            .env("CREDENTIALS_DIRECTORY", "creds")
+            .command();
+        assert_eq!(
+            env_of(&given, "CREDENTIALS_DIRECTORY"),
+            Some(Some(OsStr::new("creds")))
+        );
+    }
 
     #[test]
     fn the_api_address_is_read_from_either_log_format() {

@@ -41,6 +41,28 @@ fn pause(n: u32) -> Duration {
 pub async fn wait_until<R: Found>(
     what: &str,
     limit: Duration,
+    check: impl AsyncFnMut() -> R,
+) -> R::Value {
+    poll(what, limit, pause, check).await
+}
+
+/// [`wait_until`] looking once every `every`, for a test in paused tokio time that waits
+/// hours of it: each look lets the runtime run every timer due by then, so a coarser
+/// pace costs less real time and finds the same state.
+pub async fn wait_until_every<R: Found>(
+    what: &str,
+    limit: Duration,
+    every: Duration,
+    check: impl AsyncFnMut() -> R,
+) -> R::Value {
+    poll(what, limit, |_| every, check).await
+}
+
+/// Looks with `check` until it holds or `limit` passes, the `n`th pause `pause(n)`.
+async fn poll<R: Found>(
+    what: &str,
+    limit: Duration,
+    pause: impl Fn(u32) -> Duration,
     mut check: impl AsyncFnMut() -> R,
 ) -> R::Value {
     let deadline = tokio::time::Instant::now() + limit;
@@ -54,7 +76,7 @@ pub async fn wait_until<R: Found>(
             "timed out after {limit:?} waiting for {what}"
         );
         tokio::time::sleep(pause(n)).await;
-        n += 1;
+        n = n.saturating_add(1);
     }
 }
 
@@ -133,6 +155,23 @@ mod tests {
         })
         .await;
         assert_eq!(found, 30);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_wait_looks_once_every_step_of_paused_time() {
+        let start = tokio::time::Instant::now();
+        let mut looks = 0;
+        wait_until_every(
+            "the fourth look",
+            LIMIT,
+            Duration::from_secs(10),
+            async || {
+                looks += 1;
+                looks == 4
+            },
+        )
+        .await;
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
     }
 
     #[test]
