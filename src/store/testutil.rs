@@ -2,34 +2,27 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
     ClaimRequest, DeliveryState, JobId, NewJob, NewRecipient, NewReport, Priority, ReportStatus,
     Store, StoreOptions,
 };
+use crate::testutil::TempDir;
 
-/// A database file under the temp dir with a unique name; removed (with its `-wal` and
-/// `-shm`) on drop.
+/// A database file in its own [`TempDir`]; removed (with its `-wal`, `-shm` and any
+/// other sibling a test makes) when the directory goes on drop.
 pub(crate) struct TempDb {
     path: PathBuf,
+    _dir: TempDir,
 }
 
 impl TempDb {
     pub(crate) fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "hongyan-store-{}-{n}-{nanos}-{name}.db",
-            std::process::id()
-        ));
-        let db = Self { path };
-        db.remove();
-        db
+        let dir = TempDir::new(&format!("store-{name}"));
+        Self {
+            path: dir.join(format!("{name}.db")),
+            _dir: dir,
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -38,20 +31,6 @@ impl TempDb {
 
     pub(crate) fn open(&self) -> Store {
         Store::open(&self.path, &StoreOptions::default()).unwrap()
-    }
-
-    fn remove(&self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        self.remove();
     }
 }
 
