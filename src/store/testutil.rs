@@ -34,6 +34,11 @@ impl TempDb {
     }
 }
 
+/// Enqueues `j` at `now` and gives its id.
+pub(crate) fn enqueue_with(s: &mut Store, j: &NewJob, now: super::Millis) -> JobId {
+    s.enqueue(j, now).unwrap().job_id
+}
+
 /// A job of one priority to `(number, parts)` recipients on carrier `cmcc`.
 pub(crate) fn job(priority: Priority, recipients: &[(&str, u8)]) -> NewJob {
     NewJob {
