@@ -1491,7 +1491,7 @@ mod tests {
     #[tokio::test]
     async fn the_handle_runs_the_same_operations() {
         let db = TempDb::new("appr-handle");
-        let h = StoreHandle::open(db.path(), crate::store::StoreOptions::default()).unwrap();
+        let h = db.handle();
         let (id, _) = h
             .approval_create(request(&[(StageRule::All, &["13900139000"])]), NOW)
             .await

@@ -735,7 +735,7 @@ mod tests {
     #[tokio::test]
     async fn the_handle_runs_the_same_operations() {
         let db = TempDb::new("rem-handle");
-        let h = StoreHandle::open(db.path(), crate::store::StoreOptions::default()).unwrap();
+        let h = db.handle();
         let (id, _) = h.reminder_create(new(None, 1), NOW).await.unwrap();
         assert_eq!(h.reminders_due(NOW + HOUR, 10).await.unwrap().len(), 1);
         assert!(h.reminder_claim(id, NOW + HOUR).await.unwrap());

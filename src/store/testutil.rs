@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     ClaimRequest, DeliveryState, JobId, NewJob, NewRecipient, NewReport, Priority, ReportStatus,
-    Store, StoreOptions,
+    Store, StoreHandle, StoreOptions,
 };
 use crate::testutil::TempDir;
 
@@ -31,6 +31,11 @@ impl TempDb {
 
     pub(crate) fn open(&self) -> Store {
         Store::open(&self.path, &StoreOptions::default()).unwrap()
+    }
+
+    /// The database behind its writer thread, with default options.
+    pub(crate) fn handle(&self) -> StoreHandle {
+        StoreHandle::open(&self.path, StoreOptions::default()).unwrap()
     }
 }
 

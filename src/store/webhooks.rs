@@ -493,9 +493,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_handle_queues_reads_and_records_webhook_deliveries() {
-        use crate::store::{NewInbound, StoreHandle, StoreOptions};
+        use crate::store::NewInbound;
         let db = TempDb::new("webhook-handle");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         h.set_webhooks(two_hooks()).await.unwrap();
         // An inbound message queues its event in the same transaction.
         h.inbox_insert(NewInbound {
