@@ -383,7 +383,7 @@ fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
 mod tests {
     use super::*;
     use crate::store::model::{CancelOutcome, NewInbound, ReportOutcome};
-    use crate::store::testutil::{TempDb, claim_req, one, report};
+    use crate::store::testutil::{TempDb, claim_req, inbound, one, report};
     use crate::store::{DeliveryState, JobState, ReportStatus};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -590,13 +590,8 @@ mod tests {
         );
         let id = h
             .inbox_insert(NewInbound {
-                sender: "13800000001".into(),
-                destination: "106900011".into(),
-                text: "Y".into(),
-                coding: 0,
-                received_at: 10,
-                link: "l".into(),
                 item_id: Some(a),
+                ..inbound("13800000001", "106900011", "Y", 10)
             })
             .await
             .unwrap();

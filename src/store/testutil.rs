@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    ClaimRequest, DeliveryState, JobId, NewJob, NewRecipient, NewReport, Priority, ReportStatus,
-    Store, StoreHandle, StoreOptions,
+    ClaimRequest, DeliveryState, JobId, Millis, NewInbound, NewJob, NewRecipient, NewReport,
+    Priority, ReportStatus, Store, StoreHandle, StoreOptions,
 };
 use crate::testutil::TempDir;
 
@@ -40,8 +40,22 @@ impl TempDb {
 }
 
 /// Enqueues `j` at `now` and gives its id.
-pub(crate) fn enqueue_with(s: &mut Store, j: &NewJob, now: super::Millis) -> JobId {
+pub(crate) fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
     s.enqueue(j, now).unwrap().job_id
+}
+
+/// An MO from `sender` to `destination` received at `at` on link `cmcc` (UCS2, not
+/// yet matched to an item).
+pub(crate) fn inbound(sender: &str, destination: &str, text: &str, at: Millis) -> NewInbound {
+    NewInbound {
+        sender: sender.into(),
+        destination: destination.into(),
+        text: text.into(),
+        coding: 8,
+        received_at: at,
+        link: "cmcc".into(),
+        item_id: None,
+    }
 }
 
 /// A job of one priority to `(number, parts)` recipients on carrier `cmcc`.
