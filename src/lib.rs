@@ -19,5 +19,7 @@ pub mod route;
 pub mod shutdown;
 pub mod sim;
 pub mod store;
+#[cfg(test)]
+mod testutil;
 pub mod webhooks;
 pub mod workflow;

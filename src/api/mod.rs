@@ -155,16 +155,13 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::daemon::Daemon;
+    use crate::testutil::TempDir;
 
     #[tokio::test]
     async fn a_server_dropped_without_shutdown_stops_listening() {
-        let dir = std::env::temp_dir().join(format!(
-            "hongyan-api-drop-{}-{}",
-            std::process::id(),
-            crate::store::now_millis()
-        ));
+        let dir = TempDir::new("api-drop");
         let mut config = Config::embedded_default().unwrap();
-        config.storage.data_dir = dir.clone();
+        config.storage.data_dir = dir.join("data");
         let daemon = Daemon::start(config).await.unwrap();
         let server = start(&daemon, "127.0.0.1:0".parse().unwrap())
             .await
@@ -179,7 +176,6 @@ mod tests {
         })
         .await;
         daemon.shutdown(Duration::from_secs(5)).await;
-        let _ = std::fs::remove_dir_all(&dir);
         closed.expect("the API stops listening once its server handle is dropped");
     }
 }

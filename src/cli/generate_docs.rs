@@ -47,15 +47,16 @@ pub(super) fn run(dir: &Path) -> anyhow::Result<std::process::ExitCode> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::testutil::TempDir;
 
     #[test]
     fn pages_and_completions_are_written_for_every_command() {
-        let dir = std::env::temp_dir().join(format!("hongyan-man-{}", std::process::id()));
+        let dir = TempDir::new("man");
         let cmd = clap::Command::new("hongyan")
             .about("test")
             .subcommand(clap::Command::new("run").about("Run the daemon"))
             .subcommand(clap::Command::new("backup").about("Back up"));
-        let written = generate(cmd, &dir).unwrap();
+        let written = generate(cmd, dir.path()).unwrap();
         let names: Vec<String> = written
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -72,6 +73,5 @@ mod tests {
         }
         let page = std::fs::read_to_string(dir.join("man/hongyan-run.1")).unwrap();
         assert!(page.contains("Run the daemon"), "{page}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -135,24 +135,7 @@ impl<'de> Visitor<'de> for SecretVisitor {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    struct Dir(PathBuf);
-    impl Dir {
-        fn new(name: &str) -> Self {
-            let d = std::env::temp_dir().join(format!(
-                "hongyan-cred-{}-{name}-{:?}",
-                std::process::id(),
-                std::thread::current().id()
-            ));
-            std::fs::create_dir_all(&d).unwrap();
-            Self(d)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::testutil::TempDir;
 
     fn cred(name: &str) -> Source {
         Source {
@@ -163,23 +146,26 @@ mod tests {
 
     #[test]
     fn a_credential_is_read_from_the_directory_without_its_newline() {
-        let d = Dir::new("ok");
-        std::fs::write(d.0.join("mobile-password"), "s3cret\n").unwrap();
-        let s = resolve(cred("mobile-password"), Some(&d.0)).unwrap();
+        let d = TempDir::new("cred-ok");
+        std::fs::write(d.join("mobile-password"), "s3cret\n").unwrap();
+        let s = resolve(cred("mobile-password"), Some(d.path())).unwrap();
         assert_eq!(s.expose(), "s3cret");
-        std::fs::write(d.0.join("crlf"), "tok\r\n").unwrap();
-        assert_eq!(resolve(cred("crlf"), Some(&d.0)).unwrap().expose(), "tok");
+        std::fs::write(d.join("crlf"), "tok\r\n").unwrap();
+        assert_eq!(
+            resolve(cred("crlf"), Some(d.path())).unwrap().expose(),
+            "tok"
+        );
     }
 
     #[test]
     fn a_missing_credential_says_to_set_load_credential() {
-        let d = Dir::new("missing");
-        let e = resolve(cred("mobile-password"), Some(&d.0)).unwrap_err();
+        let d = TempDir::new("cred-missing");
+        let e = resolve(cred("mobile-password"), Some(d.path())).unwrap_err();
         assert!(
             e.contains("\"mobile-password\" not found") && e.contains("LoadCredential="),
             "{e}"
         );
-        let e = resolve(cred("hongyan_mobile-password"), Some(&d.0)).unwrap_err();
+        let e = resolve(cred("hongyan_mobile-password"), Some(d.path())).unwrap_err();
         assert!(
             e.contains("/etc/hongyan/credentials/mobile-password"),
             "{e}"
@@ -193,10 +179,10 @@ mod tests {
 
     #[test]
     fn bad_names_empty_files_and_ambiguous_tables_are_refused() {
-        let d = Dir::new("bad");
-        assert!(resolve(cred("../etc/shadow"), Some(&d.0)).is_err());
-        std::fs::write(d.0.join("empty"), "\n").unwrap();
-        let e = resolve(cred("empty"), Some(&d.0)).unwrap_err();
+        let d = TempDir::new("cred-bad");
+        assert!(resolve(cred("../etc/shadow"), Some(d.path())).is_err());
+        std::fs::write(d.join("empty"), "\n").unwrap();
+        let e = resolve(cred("empty"), Some(d.path())).unwrap_err();
         assert!(e.contains("is empty"), "{e}");
         let e = resolve(
             Source {
@@ -207,14 +193,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("not a regular file"), "{e}");
-        std::fs::write(d.0.join("big"), vec![b'x'; 70 * 1024]).unwrap();
-        let e = resolve(cred("big"), Some(&d.0)).unwrap_err();
+        std::fs::write(d.join("big"), vec![b'x'; 70 * 1024]).unwrap();
+        let e = resolve(cred("big"), Some(d.path())).unwrap_err();
         assert!(e.contains("larger than 64 KiB"), "{e}");
         let both = Source {
             credential: Some("a".into()),
             file: Some("/x".into()),
         };
-        assert!(resolve(both, Some(&d.0)).unwrap_err().contains("not both"));
+        assert!(
+            resolve(both, Some(d.path()))
+                .unwrap_err()
+                .contains("not both")
+        );
         let none = Source {
             credential: None,
             file: None,
@@ -224,8 +214,8 @@ mod tests {
 
     #[test]
     fn every_secret_key_takes_a_file_and_errors_name_the_key_not_the_value() {
-        let d = Dir::new("config");
-        let file = d.0.join("mobile");
+        let d = TempDir::new("cred-config");
+        let file = d.join("mobile");
         std::fs::write(&file, "file-secret\n").unwrap();
         let text = format!(
             "[[link]]\nname = \"m\"\nprotocol = \"cmpp3\"\nsimulated = true\naccount = \"901234\"\nservice_code = \"10690123\"\nsecret = {{ file = {:?} }}\n",

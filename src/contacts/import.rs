@@ -85,15 +85,12 @@ pub async fn import_csv(
 mod tests {
     use super::*;
     use crate::store::StoreOptions;
+    use crate::testutil::TempDir;
 
     #[tokio::test]
     async fn a_file_is_imported_and_a_second_import_merges_into_it() {
-        let path = std::env::temp_dir().join(format!(
-            "hongyan-contacts-import-{}-{}.db",
-            std::process::id(),
-            crate::store::now_millis()
-        ));
-        let h = StoreHandle::open(&path, StoreOptions::default()).unwrap();
+        let dir = TempDir::new("contacts-import");
+        let h = StoreHandle::open(dir.join("contacts.db"), StoreOptions::default()).unwrap();
         let router = Router::default();
         let report = import_csv(
             &h,
@@ -124,8 +121,5 @@ mod tests {
             ))
         ));
         h.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 }

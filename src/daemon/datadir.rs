@@ -50,14 +50,11 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::testutil::TempDir;
 
     #[test]
     fn a_new_data_directory_is_owner_only_and_an_open_one_is_reported() {
-        let base = std::env::temp_dir().join(format!(
-            "hongyan-datadir-{}-{}",
-            std::process::id(),
-            crate::store::now_millis()
-        ));
+        let base = TempDir::new("datadir");
         let dir = base.join("data");
         assert_eq!(prepare(&dir).unwrap(), DataDir::Created);
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
@@ -65,7 +62,6 @@ mod tests {
         assert_eq!(prepare(&dir).unwrap(), DataDir::Private);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(prepare(&dir).unwrap(), DataDir::OpenToOthers(0o055));
-        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]

@@ -114,55 +114,36 @@ fn write_pid(file: &mut File, pid: u32) -> std::io::Result<()> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    struct Dir(PathBuf);
-
-    impl Dir {
-        fn new(name: &str) -> Self {
-            let p = std::env::temp_dir().join(format!(
-                "hongyan-lock-{name}-{}-{}",
-                std::process::id(),
-                crate::store::now_millis()
-            ));
-            std::fs::create_dir_all(&p).unwrap();
-            Self(p)
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::testutil::TempDir;
 
     #[test]
     fn a_second_lock_is_refused_naming_the_directory_and_the_holders_pid() {
-        let dir = Dir::new("second");
-        let held = DataDirLock::acquire(&dir.0).unwrap();
-        let err = DataDirLock::acquire(&dir.0).unwrap_err();
+        let dir = TempDir::new("lock-second");
+        let held = DataDirLock::acquire(dir.path()).unwrap();
+        let err = DataDirLock::acquire(dir.path()).unwrap_err();
         match &err {
             LockError::Held { dir: d, pid } => {
-                assert_eq!(d, &dir.0);
+                assert_eq!(d, dir.path());
                 assert_eq!(*pid, Some(std::process::id()));
             }
             other => panic!("unexpected {other:?}"),
         }
         let text = err.to_string();
-        assert!(text.contains(&dir.0.display().to_string()), "{text}");
+        assert!(text.contains(&dir.path().display().to_string()), "{text}");
         assert!(
             text.contains(&format!("pid {}", std::process::id())),
             "{text}"
         );
         drop(held);
         // Released: the next one gets it.
-        DataDirLock::acquire(&dir.0).unwrap();
+        DataDirLock::acquire(dir.path()).unwrap();
     }
 
     #[test]
     fn a_stale_lock_file_from_a_dead_process_is_no_obstacle() {
-        let dir = Dir::new("stale");
-        std::fs::write(dir.0.join(LOCK_FILE), "999999999\n").unwrap();
-        let lock = DataDirLock::acquire(&dir.0).unwrap();
+        let dir = TempDir::new("lock-stale");
+        std::fs::write(dir.join(LOCK_FILE), "999999999\n").unwrap();
+        let lock = DataDirLock::acquire(dir.path()).unwrap();
         let text = std::fs::read_to_string(lock.path()).unwrap();
         assert_eq!(parse_pid(&text), Some(std::process::id()));
     }

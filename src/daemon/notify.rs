@@ -54,13 +54,12 @@ pub fn spawn_watchdog() -> Option<tokio::task::JoinHandle<()>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::testutil::TempDir;
 
     #[test]
     fn sends_to_the_socket_systemd_names() {
-        let dir = std::env::temp_dir().join(format!("hongyan-notify-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = TempDir::new("notify");
         let path = dir.join("notify.sock");
-        let _ = std::fs::remove_file(&path);
         let server = UnixDatagram::bind(&path).unwrap();
         notify_to(path.as_os_str(), "READY=1");
         let mut buf = [0u8; 64];
@@ -69,6 +68,5 @@ mod tests {
             .unwrap();
         let n = server.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"READY=1");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -127,14 +127,14 @@ pub async fn run_once(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::store::ReportStatus;
     use crate::store::testutil::{TempDb, claim_req, one, report};
-    use crate::store::{ReportStatus, StoreOptions};
 
     const DAY: Duration = Duration::from_secs(86_400);
 
     fn temp_store(name: &str) -> (TempDb, StoreHandle) {
         let db = TempDb::new(name);
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         (db, store)
     }
 

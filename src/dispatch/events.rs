@@ -505,7 +505,7 @@ mod tests {
     use crate::link::{CarrierMsgId, LinkDriver};
     use crate::route::Carrier;
     use crate::store::StoreHandle;
-    use crate::store::{StoreOptions, testutil::TempDb};
+    use crate::store::testutil::TempDb;
     use std::sync::Arc;
     use tokio::sync::Notify;
 
@@ -610,7 +610,7 @@ mod tests {
     #[tokio::test]
     async fn a_link_that_cannot_connect_or_log_in_has_that_as_its_problem() {
         let db = TempDb::new("unreachable");
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = closed.local_addr().unwrap();
         drop(closed);
@@ -652,7 +652,7 @@ mod tests {
     #[tokio::test]
     async fn a_report_and_an_mo_are_answered_once_committed() {
         let db = TempDb::new("ack-commit");
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let (runner, events) = runner(&store).await;
 
         // A report for no known message: kept as an orphan, then answered.
@@ -692,7 +692,7 @@ mod tests {
     #[tokio::test]
     async fn an_mo_the_gateway_sends_again_after_a_restart_is_answered_not_stored_twice() {
         let db = TempDb::new("ack-mo-resend");
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let (runner, events) = runner(&store).await;
         let id = CarrierMsgId::Cmpp(0x0123_4567_89ab_cdef);
         // Each copy comes on a new book, as after a restart (the first copy was stored
@@ -726,7 +726,7 @@ mod tests {
         use crate::link::ReportTime;
         use crate::store::{ClaimRequest, DeliveryState, testutil::one};
         let db = TempDb::new("unconfirmed-report");
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let (runner, events) = runner(&store).await;
         let link = runner.monitor().view().name;
         let mut job = one("13800000001");
@@ -773,7 +773,7 @@ mod tests {
     #[tokio::test]
     async fn nothing_is_answered_when_the_store_fails() {
         let db = TempDb::new("ack-failure");
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let (runner, events) = runner(&store).await;
         // The store goes away: every command fails from now on.
         store.close().await.unwrap();

@@ -129,15 +129,11 @@ pub async fn run_once(
 mod tests {
     use super::*;
     use crate::store::{ClaimRequest, DeliveryState, NewJob, NewRecipient, Priority, StoreOptions};
+    use crate::testutil::TempDir;
 
     #[tokio::test]
     async fn the_tick_gives_up_on_reports_past_the_timeout_and_only_then() {
-        let dir = std::env::temp_dir().join(format!(
-            "hongyan-scheduler-{}-{}",
-            std::process::id(),
-            now_millis()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = TempDir::new("scheduler");
         let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
         let job = NewJob {
             idempotency_key: None,
@@ -194,6 +190,5 @@ mod tests {
             [DeliveryState::Unreported, DeliveryState::Submitted]
         );
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -23,7 +23,7 @@ use tokio::time::timeout;
 use wire::field::Octets;
 use wire::segment::{SplitOptions, split};
 
-use super::test_support::{GwConn, LIMIT};
+use super::test_support::{GwConn, LIMIT, sgip_listener};
 use super::*;
 use crate::shutdown::Shutdown;
 
@@ -994,19 +994,9 @@ async fn sgip_listener_checks_the_gateway_bind() {
         (s, r.result)
     }
 
-    let sgip = |allow: Option<Vec<std::net::IpAddr>>| SgipConfig {
-        node_id: 3_000_000_001,
-        corp_id: "1".into(),
-        listener: Some(SgipListenerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            gateway_name: "gw".into(),
-            gateway_password: "pw".into(),
-            allow,
-        }),
-    };
     let mut c = LinkConfig::new(
         "s",
-        ProtocolConfig::Sgip(sgip(None)),
+        ProtocolConfig::Sgip(sgip_listener(None)),
         "127.0.0.1:1",
         "sp",
         "x",
@@ -1059,7 +1049,7 @@ async fn sgip_listener_checks_the_gateway_bind() {
     // An allow-list without 127.0.0.1: the connection is closed before any Bind answer.
     let c = LinkConfig::new(
         "s",
-        ProtocolConfig::Sgip(sgip(Some(vec!["10.0.0.1".parse().unwrap()]))),
+        ProtocolConfig::Sgip(sgip_listener(Some(vec!["10.0.0.1".parse().unwrap()]))),
         "127.0.0.1:1",
         "sp",
         "x",

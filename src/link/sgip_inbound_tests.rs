@@ -9,7 +9,7 @@ use ::sgip::{Bind, Body, Deliver, Pdu, SequenceNumber, SgipCodec};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::test_support::{GwConn, next_mo};
+use super::test_support::{GwConn, next_mo, sgip_listener};
 use super::*;
 use crate::shutdown::Shutdown;
 
@@ -68,17 +68,8 @@ fn mo(sender: &str, destination: &str, text: &str) -> Body {
 }
 
 async fn listener_link() -> (LinkHandle, mpsc::Receiver<LinkEvent>, std::net::SocketAddr) {
-    let sgip = SgipConfig {
-        node_id: 3_000_000_001,
-        corp_id: "1".into(),
-        listener: Some(SgipListenerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            gateway_name: "gw".into(),
-            gateway_password: "pw".into(),
-            allow: None,
-        }),
-    };
-    let c = LinkConfig::new("s", ProtocolConfig::Sgip(sgip), "127.0.0.1:1", "sp", "x");
+    let sgip = ProtocolConfig::Sgip(sgip_listener(None));
+    let c = LinkConfig::new("s", sgip, "127.0.0.1:1", "sp", "x");
     let (handle, rx) = LinkDriver::start(c, Shutdown::new()).await.unwrap();
     let addr = handle.listener_addr().unwrap();
     (handle, rx, addr)

@@ -1,11 +1,11 @@
 //! What the link's socket tests share: the gateway's end of a connection on 127.0.0.1
 //! ([`GwConn`]: accept or connect, write bytes, read the next PDU, every wait bounded by
-//! [`LIMIT`]) and waiting for the next MO event. Each test file keeps only its own
-//! scripts (which PDUs to answer how).
+//! [`LIMIT`]), waiting for the next MO event, and the SGIP reverse listener's config.
+//! Each test file keeps only its own scripts (which PDUs to answer how).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -16,7 +16,22 @@ use tokio::time::timeout;
 use tokio_util::codec::Decoder;
 use wire::reassembly::MoMessage;
 
-use super::{Ack, LinkEvent};
+use super::{Ack, LinkEvent, SgipConfig, SgipListenerConfig};
+
+/// An SGIP link (node 3000000001) whose reverse listener is on 127.0.0.1 port 0 and
+/// takes the gateway's Bind as `gw`/`pw`, from `allow` only when given.
+pub(crate) fn sgip_listener(allow: Option<Vec<IpAddr>>) -> SgipConfig {
+    SgipConfig {
+        node_id: 3_000_000_001,
+        corp_id: "1".into(),
+        listener: Some(SgipListenerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            gateway_name: "gw".into(),
+            gateway_password: "pw".into(),
+            allow,
+        }),
+    }
+}
 
 /// The longest any single wait of a link socket test may take.
 pub(crate) const LIMIT: Duration = Duration::from_secs(20);

@@ -1026,8 +1026,8 @@ mod tests {
 
     use super::*;
     use crate::replies::approval::decide as rule;
-    use crate::store::testutil::TempDb;
-    use crate::store::{ExtensionRequest, NewInbound};
+    use crate::store::ExtensionRequest;
+    use crate::store::testutil::{TempDb, inbound};
 
     const NOW: Millis = 1_000_000;
 
@@ -1301,15 +1301,7 @@ mod tests {
             .unwrap();
         let step = steps(&s, id)[0].0;
         let inbox = s
-            .inbox_insert(&NewInbound {
-                sender: "13900139000".into(),
-                destination: "1065000001".into(),
-                text: "同意".into(),
-                coding: 8,
-                received_at: NOW,
-                link: "cmcc".into(),
-                item_id: None,
-            })
+            .inbox_insert(&inbound("13900139000", "1065000001", "同意", NOW))
             .unwrap();
         s.approval_decide(step, Decision::Approve, rule, None, "sms", NOW, Some(inbox))
             .unwrap();
@@ -1491,7 +1483,7 @@ mod tests {
     #[tokio::test]
     async fn the_handle_runs_the_same_operations() {
         let db = TempDb::new("appr-handle");
-        let h = StoreHandle::open(db.path(), crate::store::StoreOptions::default()).unwrap();
+        let h = db.handle();
         let (id, _) = h
             .approval_create(request(&[(StageRule::All, &["13900139000"])]), NOW)
             .await

@@ -311,24 +311,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
-
-    struct Dir(PathBuf);
-    impl Dir {
-        fn new(name: &str) -> Self {
-            let d = std::env::temp_dir().join(format!(
-                "hongyan-backup-{}-{name}-{}",
-                std::process::id(),
-                crate::store::now_millis()
-            ));
-            std::fs::create_dir_all(&d).unwrap();
-            Self(d)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::testutil::TempDir;
 
     fn database(dir: &Path, rows: usize) -> PathBuf {
         let path = dir.join("hongyan.db");
@@ -354,12 +337,12 @@ mod tests {
 
     #[test]
     fn a_backup_is_a_private_whole_copy_and_reports_its_progress() {
-        let d = Dir::new("copy");
-        let db = database(&d.0, 500);
+        let d = TempDir::new("backup-copy");
+        let db = database(d.path(), 500);
         // A writer with the database open (the daemon) does not stop the copy.
         let writer = Connection::open(&db).unwrap();
         writer.execute("INSERT INTO t VALUES ('open')", []).unwrap();
-        let file = d.0.join("copy.db");
+        let file = d.join("copy.db");
         let mut seen = Vec::new();
         let report = backup(&db, &file, false, |p| seen.push(p)).unwrap();
         assert_eq!(rows(&file), 501);
@@ -367,7 +350,7 @@ mod tests {
         assert_eq!(seen.last().map(|p| p.done), Some(report.pages));
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let leftovers: Vec<_> = std::fs::read_dir(&d.0)
+        let leftovers: Vec<_> = std::fs::read_dir(d.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.contains("partial"))
@@ -377,9 +360,9 @@ mod tests {
 
     #[test]
     fn an_existing_file_is_kept_unless_forced() {
-        let d = Dir::new("force");
-        let db = database(&d.0, 3);
-        let file = d.0.join("copy.db");
+        let d = TempDir::new("backup-force");
+        let db = database(d.path(), 3);
+        let file = d.join("copy.db");
         std::fs::write(&file, "precious").unwrap();
         let e = backup(&db, &file, false, |_| {}).unwrap_err();
         assert!(matches!(e, BackupError::Exists(_)), "{e}");
@@ -390,20 +373,20 @@ mod tests {
 
     #[test]
     fn no_database_is_named_and_a_stopped_database_is_not_touched() {
-        let d = Dir::new("missing");
-        let e = backup(&d.0.join("none.db"), &d.0.join("b.db"), false, |_| {}).unwrap_err();
+        let d = TempDir::new("backup-missing");
+        let e = backup(&d.join("none.db"), &d.join("b.db"), false, |_| {}).unwrap_err();
         assert!(matches!(e, BackupError::NoDatabase(_)), "{e}");
         // A closed WAL database (the daemon stopped): read-only, no -wal/-shm left by us.
-        let db = database(&d.0, 2);
-        backup(&db, &d.0.join("b.db"), false, |_| {}).unwrap();
-        assert!(!d.0.join("hongyan.db-wal").exists());
-        assert_eq!(rows(&d.0.join("b.db")), 2);
+        let db = database(d.path(), 2);
+        backup(&db, &d.join("b.db"), false, |_| {}).unwrap();
+        assert!(!d.join("hongyan.db-wal").exists());
+        assert_eq!(rows(&d.join("b.db")), 2);
     }
 
     #[test]
     fn the_database_is_found_from_the_config_like_run_finds_it() {
-        let d = Dir::new("config");
-        let cfg = d.0.join("hongyan.toml");
+        let d = TempDir::new("backup-config");
+        let cfg = d.join("hongyan.toml");
         // Secrets it cannot read here do not matter: only [storage] is read.
         std::fs::write(
             &cfg,
@@ -414,7 +397,7 @@ mod tests {
             database_path(Some(&cfg)).unwrap(),
             Path::new("/var/lib/hongyan/x.db")
         );
-        let e = database_path(Some(&d.0.join("absent.toml"))).unwrap_err();
+        let e = database_path(Some(&d.join("absent.toml"))).unwrap_err();
         assert!(e.to_string().contains("absent.toml"), "{e}");
     }
 }

@@ -236,12 +236,7 @@ fn queued_parts(c: &Connection, first: SegmentId, last: SegmentId) -> Result<Vec
 mod tests {
     use super::*;
     use crate::store::JobState;
-    use crate::store::model::NewJob;
-    use crate::store::testutil::{TempDb, claim_req, job, one};
-
-    fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
-        s.enqueue(j, now).unwrap().job_id
-    }
+    use crate::store::testutil::{TempDb, claim_req, enqueue_with, job, one};
 
     #[test]
     fn claim_takes_highest_priority_then_oldest() {

@@ -805,7 +805,6 @@ impl StoreHandle {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
     use crate::store::testutil::TempDb;
 
     fn contact(phone: &str, name: &str, groups: &[&str], tags: &[&str]) -> NewContact {
@@ -1101,7 +1100,7 @@ mod tests {
     #[tokio::test]
     async fn every_contact_operation_works_through_the_handle() {
         let db = TempDb::new("contacts-handle");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         let counts = h
             .contacts_import(vec![contact("13800138000", "张三", &["a"], &[])], 1)
             .await

@@ -216,7 +216,7 @@ fn kill_9_loses_nothing_acknowledged() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
 
         // Every accepted job is there, whole.
         for &(job_id, parts) in &seen.accepted {

@@ -664,9 +664,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_allocations_through_the_handle_share_batches_and_stay_unique() {
-        use crate::store::{StoreHandle, StoreOptions};
         let db = TempDb::new("ext-handle");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         let mut tasks = tokio::task::JoinSet::new();
         // 12 callers for a 10-extension space: batched together, exactly 10 succeed and
         // the 2 refusals do not fail their batch neighbours.

@@ -383,13 +383,13 @@ fn run_batch(store: &mut Store, batch: &mut [Box<dyn Pending>]) {
 mod tests {
     use super::*;
     use crate::store::model::{CancelOutcome, NewInbound, ReportOutcome};
-    use crate::store::testutil::{TempDb, claim_req, one, report};
+    use crate::store::testutil::{TempDb, claim_req, inbound, one, report};
     use crate::store::{DeliveryState, JobState, ReportStatus};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_purge_runs_alone_between_batches_and_leaves_foreign_keys_on() {
         let db = TempDb::new("handle-purge");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         let old = h.enqueue(one("13800000001"), 1).await.unwrap().job_id;
         let c = h.claim(claim_req("cmcc", 10), 1).await.unwrap();
         h.mark_submitted(c[0].segments[0].segment_id, "m".into(), 1)
@@ -438,7 +438,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_callers_share_batches_and_all_commit() {
         let db = TempDb::new("handle-concurrent");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         let mut tasks = tokio::task::JoinSet::new();
         for t in 0..16 {
             let h = h.clone();
@@ -481,7 +481,7 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_does_not_fail_its_batch_neighbours() {
         let db = TempDb::new("handle-refusal");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         // Sent together so they share a batch: a refused mark_submitted in the middle.
         let (a, bad, b) = tokio::join!(
             h.enqueue(one("1"), 1),
@@ -497,7 +497,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_command_is_isolated_from_its_batch() {
         let db = TempDb::new("handle-failure");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         // A command whose SQL fails: rolls the batch back, then runs alone and fails alone.
         let broken = h.call(|s: &mut Store| {
             s.write(|c, _| {
@@ -522,7 +522,7 @@ mod tests {
     #[tokio::test]
     async fn every_operation_works_through_the_handle() {
         let db = TempDb::new("handle-ops");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         assert_eq!(h.path(), db.path());
         let mut later = one("9");
         later.send_at = Some(1_000);
@@ -590,13 +590,8 @@ mod tests {
         );
         let id = h
             .inbox_insert(NewInbound {
-                sender: "13800000001".into(),
-                destination: "106900011".into(),
-                text: "Y".into(),
-                coding: 0,
-                received_at: 10,
-                link: "l".into(),
                 item_id: Some(a),
+                ..inbound("13800000001", "106900011", "Y", 10)
             })
             .await
             .unwrap();
@@ -748,7 +743,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_idle_store_does_not_keep_a_large_log() {
         let db = TempDb::new("handle-idle-wal");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         // One write far larger than the limit, then nothing.
         h.call(|s| {
             let c = s.conn();
@@ -791,7 +786,7 @@ mod tests {
     #[test]
     fn a_handle_opened_outside_a_runtime_replies_from_the_writer() {
         let db = TempDb::new("handle-no-runtime");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -282,18 +282,10 @@ fn inbox_mark_read(c: &Connection, id: i64) -> Result<()> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::testutil::TempDb;
+    use crate::store::testutil::{TempDb, inbound};
 
     fn mo(sender: &str, text: &str, at: i64) -> NewInbound {
-        NewInbound {
-            sender: sender.into(),
-            destination: "10690001234".into(),
-            text: text.into(),
-            coding: 8,
-            received_at: at,
-            link: "cmpp-1".into(),
-            item_id: None,
-        }
+        inbound(sender, "10690001234", text, at)
     }
 
     #[test]

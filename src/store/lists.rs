@@ -476,7 +476,7 @@ impl StoreHandle {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::testutil::{TempDb, job, one};
+    use crate::store::testutil::{TempDb, inbound, job, one};
 
     fn w(limit: usize) -> Window {
         Window {
@@ -613,15 +613,7 @@ mod tests {
         let mut sent = one("13800000001");
         sent.source_ext = Some("77".into());
         let job_id = s.enqueue(&sent, 100).unwrap().job_id;
-        let mo = |sender: &str, to: &str, at: i64| crate::store::NewInbound {
-            sender: sender.into(),
-            destination: to.into(),
-            text: "1".into(),
-            coding: 8,
-            received_at: at,
-            link: "l".into(),
-            item_id: None,
-        };
+        let mo = |sender: &str, to: &str, at: i64| inbound(sender, to, "1", at);
         let early = s.inbox_insert(&mo("13800000001", "1069077", 50)).unwrap();
         let reply = s
             .inbox_insert(&mo("8613800000001", "1069077", 200))

@@ -475,8 +475,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::store::testutil::TempDb;
-    use crate::store::{ExtensionRequest, NewInbound};
+    use crate::store::ExtensionRequest;
+    use crate::store::testutil::{TempDb, inbound};
 
     const NOW: Millis = 1_000_000;
     const HOUR: Millis = 3_600_000;
@@ -498,16 +498,8 @@ mod tests {
     }
 
     fn inbox(s: &mut Store) -> i64 {
-        s.inbox_insert(&NewInbound {
-            sender: "13900139000".into(),
-            destination: "1065000001".into(),
-            text: "收到".into(),
-            coding: 8,
-            received_at: NOW,
-            link: "cmcc".into(),
-            item_id: None,
-        })
-        .unwrap()
+        s.inbox_insert(&inbound("13900139000", "1065000001", "收到", NOW))
+            .unwrap()
     }
 
     #[test]
@@ -735,7 +727,7 @@ mod tests {
     #[tokio::test]
     async fn the_handle_runs_the_same_operations() {
         let db = TempDb::new("rem-handle");
-        let h = StoreHandle::open(db.path(), crate::store::StoreOptions::default()).unwrap();
+        let h = db.handle();
         let (id, _) = h.reminder_create(new(None, 1), NOW).await.unwrap();
         assert_eq!(h.reminders_due(NOW + HOUR, 10).await.unwrap().len(), 1);
         assert!(h.reminder_claim(id, NOW + HOUR).await.unwrap());

@@ -221,12 +221,7 @@ fn move_in_flight(
 mod tests {
     use super::*;
     use crate::store::Priority;
-    use crate::store::model::{JobId, NewJob};
-    use crate::store::testutil::{TempDb, claim_req, job};
-
-    fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
-        s.enqueue(j, now).unwrap().job_id
-    }
+    use crate::store::testutil::{TempDb, claim_req, enqueue_with, job};
 
     #[test]
     fn requeue_returns_parts_to_the_queue_without_failing_them() {

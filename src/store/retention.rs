@@ -360,8 +360,8 @@ fn purge_by_time(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::testutil::{TempDb, claim_req, job, one, report};
-    use crate::store::{InboxRoute, NewInbound, NewReminder, Priority, ReportStatus};
+    use crate::store::testutil::{TempDb, claim_req, inbound, job, one, report};
+    use crate::store::{InboxRoute, NewReminder, Priority, ReportStatus};
 
     const DAY: Millis = 86_400_000;
 
@@ -556,15 +556,7 @@ mod tests {
         let mut s = db.open();
         let now = 400 * DAY;
         let cutoff = now - 180 * DAY;
-        let mo = |at: Millis| NewInbound {
-            sender: "13800000001".into(),
-            destination: "106901230001".into(),
-            text: "同意".into(),
-            coding: 8,
-            received_at: at,
-            link: "cmcc".into(),
-            item_id: None,
-        };
+        let mo = |at: Millis| inbound("13800000001", "106901230001", "同意", at);
         let routed_old = s.inbox_insert(&mo(DAY)).unwrap();
         let unrouted_old = s.inbox_insert(&mo(2 * DAY)).unwrap();
         let routed_new = s.inbox_insert(&mo(cutoff + DAY)).unwrap();

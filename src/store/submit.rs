@@ -306,13 +306,8 @@ fn mark_failed(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::model::NewJob;
-    use crate::store::testutil::{TempDb, claim_req, job};
+    use crate::store::testutil::{TempDb, claim_req, enqueue_with, job};
     use crate::store::{JobState, Priority};
-
-    fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
-        s.enqueue(j, now).unwrap().job_id
-    }
 
     #[test]
     fn submitted_then_reported_settles_recipient_and_job() {

@@ -2,34 +2,27 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    ClaimRequest, DeliveryState, JobId, NewJob, NewRecipient, NewReport, Priority, ReportStatus,
-    Store, StoreOptions,
+    ClaimRequest, DeliveryState, JobId, Millis, NewInbound, NewJob, NewRecipient, NewReport,
+    Priority, ReportStatus, Store, StoreHandle, StoreOptions,
 };
+use crate::testutil::TempDir;
 
-/// A database file under the temp dir with a unique name; removed (with its `-wal` and
-/// `-shm`) on drop.
+/// A database file in its own [`TempDir`]; removed (with its `-wal`, `-shm` and any
+/// other sibling a test makes) when the directory goes on drop.
 pub(crate) struct TempDb {
     path: PathBuf,
+    _dir: TempDir,
 }
 
 impl TempDb {
     pub(crate) fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "hongyan-store-{}-{n}-{nanos}-{name}.db",
-            std::process::id()
-        ));
-        let db = Self { path };
-        db.remove();
-        db
+        let dir = TempDir::new(&format!("store-{name}"));
+        Self {
+            path: dir.join(format!("{name}.db")),
+            _dir: dir,
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -40,18 +33,28 @@ impl TempDb {
         Store::open(&self.path, &StoreOptions::default()).unwrap()
     }
 
-    fn remove(&self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
+    /// The database behind its writer thread, with default options.
+    pub(crate) fn handle(&self) -> StoreHandle {
+        StoreHandle::open(&self.path, StoreOptions::default()).unwrap()
     }
 }
 
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        self.remove();
+/// Enqueues `j` at `now` and gives its id.
+pub(crate) fn enqueue_with(s: &mut Store, j: &NewJob, now: Millis) -> JobId {
+    s.enqueue(j, now).unwrap().job_id
+}
+
+/// An MO from `sender` to `destination` received at `at` on link `cmcc` (UCS2, not
+/// yet matched to an item).
+pub(crate) fn inbound(sender: &str, destination: &str, text: &str, at: Millis) -> NewInbound {
+    NewInbound {
+        sender: sender.into(),
+        destination: destination.into(),
+        text: text.into(),
+        coding: 8,
+        received_at: at,
+        link: "cmcc".into(),
+        item_id: None,
     }
 }
 

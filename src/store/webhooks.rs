@@ -286,7 +286,7 @@ pub(crate) fn backlog(c: &Connection) -> Result<BTreeMap<String, i64>> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::store::testutil::TempDb;
+    use crate::store::testutil::{TempDb, inbound};
 
     fn subs() -> Subscriptions {
         Subscriptions::only("hook", &[WebhookEvent::Inbound])
@@ -493,22 +493,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_handle_queues_reads_and_records_webhook_deliveries() {
-        use crate::store::{NewInbound, StoreHandle, StoreOptions};
         let db = TempDb::new("webhook-handle");
-        let h = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let h = db.handle();
         h.set_webhooks(two_hooks()).await.unwrap();
         // An inbound message queues its event in the same transaction.
-        h.inbox_insert(NewInbound {
-            sender: "13800000001".into(),
-            destination: "106900011".into(),
-            text: "Y".into(),
-            coding: 0,
-            received_at: 10,
-            link: "l".into(),
-            item_id: None,
-        })
-        .await
-        .unwrap();
+        h.inbox_insert(inbound("13800000001", "106900011", "Y", 10))
+            .await
+            .unwrap();
         let due = h.webhooks_due(i64::MAX, 10).await.unwrap();
         assert_eq!(due.len(), 2, "{due:?}");
         assert!(due.iter().all(|d| d.event == "inbound"));

@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::{Changes, Submitter};
 use crate::route::{Carrier, Router};
+use crate::store::StoreHandle;
 use crate::store::testutil::TempDb;
-use crate::store::{StoreHandle, StoreOptions};
 
 use super::Workflow;
 use super::events::WorkflowEvent;
@@ -31,7 +31,7 @@ impl Rig {
     /// Call inside a tokio runtime (the store's writer replies through it).
     pub(super) fn new(name: &str) -> Self {
         let db = TempDb::new(name);
-        let store = StoreHandle::open(db.path(), StoreOptions::default()).unwrap();
+        let store = db.handle();
         let config = Config::embedded_default().unwrap();
         let mut router = Router::default();
         router.add_link(Carrier::Mobile);
