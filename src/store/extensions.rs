@@ -624,12 +624,10 @@ mod tests {
         let db = TempDb::new("ext-10k");
         let mut s = db.open();
         s.begin().unwrap();
-        let started = std::time::Instant::now();
         let mut seen = HashSet::new();
         for i in 0..10_000 {
             assert!(seen.insert(s.allocate_extension(&req("cmcc", 4, i), 1, Q).unwrap()));
         }
-        let filling = started.elapsed();
         assert!(matches!(
             s.allocate_extension(&req("cmcc", 4, 10_000), 2, Q),
             Err(StoreError::ExtensionsExhausted { live: 10_000, .. })
@@ -658,8 +656,6 @@ mod tests {
                 .is_err()
         );
         s.commit().unwrap();
-        // A few index seeks each: 10 000 in well under a second even unoptimised.
-        assert!(filling < Duration::from_secs(5), "{filling:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
