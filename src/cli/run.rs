@@ -73,8 +73,9 @@ pub(super) fn run(
         let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
-        let tokens = api.token_reload();
-        let parts: [&dyn ConfigReload; 1] = [&tokens];
+        let mut parts = daemon.reload_parts();
+        parts.push(Box::new(api.token_reload()));
+        let parts: Vec<&dyn ConfigReload> = parts.iter().map(AsRef::as_ref).collect();
         let mut in_effect = InEffect::new(&started);
         loop {
             tokio::select! {

@@ -144,8 +144,8 @@ pub(super) async fn start(
     );
     // Its own stop signal until the daemon's stop flags become one `Shutdown`.
     let alerts_stop = crate::shutdown::Shutdown::new();
-    let (alerts, alerts_task) = if config.alerts.enabled {
-        let (h, t) = crate::alerts::start(
+    let (alerts, alerts_reload, alerts_task) = if config.alerts.enabled {
+        let (h, r, t) = crate::alerts::start(
             crate::alerts::Inputs {
                 config: config.alerts.clone(),
                 store: store.clone(),
@@ -157,9 +157,9 @@ pub(super) async fn start(
             },
             alerts_stop.child(),
         );
-        (h, Some(t))
+        (h, Some(r), Some(t))
     } else {
-        (crate::alerts::AlertsHandle::default(), None)
+        (crate::alerts::AlertsHandle::default(), None, None)
     };
     tracing::info!(
         links = runners.len(),
@@ -183,6 +183,7 @@ pub(super) async fn start(
         workflow_task,
         webhooks,
         alerts,
+        alerts_reload,
         alerts_task,
         alerts_stop,
         recovered,
