@@ -81,6 +81,12 @@ impl SmsBudget {
         }
     }
 
+    /// A new bound of `max_per_hour` (a reloaded config); what was sent in the last hour
+    /// still counts.
+    pub fn set_max(&mut self, max_per_hour: u32) {
+        self.max = usize::try_from(max_per_hour).unwrap_or(usize::MAX);
+    }
+
     /// Takes `n` messages at `now` if the last hour leaves room for all of them.
     pub fn take(&mut self, n: usize, now: Millis) -> bool {
         while self
@@ -211,6 +217,17 @@ mod tests {
         assert!(!b.take(1, HOUR_MS - 1));
         assert!(b.take(3, HOUR_MS), "the first 4 have left the hour");
         assert!(!b.take(2, HOUR_MS), "only 1 left");
+    }
+
+    #[test]
+    fn a_new_bound_counts_what_the_hour_already_sent() {
+        let mut b = SmsBudget::new(10);
+        assert!(b.take(4, 0));
+        b.set_max(5);
+        assert!(b.take(1, 1_000));
+        assert!(!b.take(1, 2_000), "4 + 1 sent: the new bound of 5 is spent");
+        b.set_max(20);
+        assert!(b.take(10, 3_000));
     }
 
     #[test]

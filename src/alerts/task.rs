@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::oncall::{self, Candidate, Route, SmsBudget};
+use super::reload::AlertsReload;
 use super::rules::{self, AlertKind, BacklogTrend, Condition, LinkSeen, Observations, Thresholds};
 use super::state::{AlertState, Millis, Notice, Pacing, Step};
 use crate::clock::Clock;
@@ -119,21 +120,35 @@ pub struct Inputs {
     pub clock: Clock,
 }
 
-/// Starts the evaluator; it stops when `shutdown` is triggered.
-pub fn start(inputs: Inputs, shutdown: Shutdown) -> (AlertsHandle, JoinHandle<()>) {
+/// Starts the evaluator; it stops when `shutdown` is triggered. The [`AlertsReload`]
+/// hands it reloaded `[alerts]` settings (SIGHUP).
+pub fn start(inputs: Inputs, shutdown: Shutdown) -> (AlertsHandle, AlertsReload, JoinHandle<()>) {
     let handle = AlertsHandle::default();
+    let (reload, mut settings) = AlertsReload::channel(inputs.config.clone());
     let mut ev = Evaluator::new(inputs, handle.clone());
     let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(ev.inputs.config.evaluate_every);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut tick = ticks(Instant::now(), ev.inputs.config.evaluate_every);
         loop {
             tokio::select! {
                 () = shutdown.triggered() => break,
+                Ok(()) = settings.changed() => {
+                    let new = settings.borrow_and_update().clone();
+                    if let Some(every) = ev.retune(new) {
+                        tick = ticks(Instant::now() + every, every);
+                    }
+                }
                 _ = tick.tick() => ev.evaluate().await,
             }
         }
     });
-    (handle, task)
+    (handle, reload, task)
+}
+
+/// An evaluation every `every`, the first at `first`.
+fn ticks(first: Instant, every: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval_at(first, every);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    tick
 }
 
 struct Evaluator {
@@ -222,6 +237,27 @@ impl Evaluator {
             started: Instant::now(),
             handle,
         }
+    }
+
+    /// Takes reloaded `[alerts]` settings for the evaluations from now on. What fires
+    /// keeps firing (no new notice for a changed threshold); the SMS sent in the last
+    /// hour still count against the new hourly bound. The new period, if it changed.
+    fn retune(&mut self, new: config::Alerts) -> Option<Duration> {
+        self.thresholds = thresholds(&new);
+        self.pacing = pacing(&new);
+        self.budget.set_max(new.sms_per_hour);
+        let period =
+            (new.evaluate_every != self.inputs.config.evaluate_every).then_some(new.evaluate_every);
+        self.inputs.config = new;
+        tracing::info!(
+            firing = self
+                .alerts
+                .values()
+                .filter(|t| t.state.since().is_some())
+                .count(),
+            "alert settings reloaded"
+        );
+        period
     }
 
     async fn observe(&mut self, now: Millis) -> Observations {
@@ -500,3 +536,7 @@ impl Evaluator {
         self.handle.evaluations.fetch_add(1, Ordering::Release);
     }
 }
+
+#[cfg(test)]
+#[path = "task_tests.rs"]
+mod tests;

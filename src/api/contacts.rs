@@ -147,7 +147,7 @@ pub async fn import(State(st): State<AppState>, req: Request) -> Result<Response
         ));
     }
     let bytes = read_body(req, &()).await?;
-    let report = import_csv(&st.store, &bytes, st.submitter.router(), now_millis())
+    let report = import_csv(&st.store, &bytes, &st.submitter.router(), now_millis())
         .await
         .map_err(|e| match e {
             ContactImportError::Csv(c) => {

@@ -76,8 +76,12 @@ impl crate::daemon::reload::ConfigReload for TokenReload {
         &["api.token"]
     }
 
-    fn reload(&self, new: &crate::config::Config) {
+    fn reload(
+        &self,
+        new: &crate::config::Config,
+    ) -> Result<(), crate::daemon::reload::ReloadError> {
         self.0.tokens.replace(&new.api.tokens);
+        Ok(())
     }
 }
 

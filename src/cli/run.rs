@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{LogFormatArg, runtime};
+use crate::daemon::reload::{ConfigReload, InEffect};
 use crate::shutdown::Shutdown;
 
 /// How long `hongyan run` gives the links to close after SIGTERM, beyond the longest
@@ -72,7 +73,10 @@ pub(super) fn run(
         let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
-        let reload = api.token_reload();
+        let mut parts = daemon.reload_parts();
+        parts.push(Box::new(api.token_reload()));
+        let parts: Vec<&dyn ConfigReload> = parts.iter().map(AsRef::as_ref).collect();
+        let mut in_effect = InEffect::new(&started);
         loop {
             tokio::select! {
                 _ = shutdown.triggered() => break,
@@ -84,7 +88,7 @@ pub(super) fn run(
                                 c.api.listen = addr;
                             }
                         };
-                        let _ = crate::daemon::reload::reload_file(p, &started, over, &[&reload]);
+                        let _ = crate::daemon::reload::reload_file(p, &mut in_effect, over, &parts);
                     }
                 }
             }

@@ -340,7 +340,8 @@ pub struct Routing {
     /// How the file spelled [`Routing::prefixes`], so an error names the key as written.
     #[serde(skip)]
     pub prefixes_key: PrefixesKey,
-    /// A CSV of ported numbers (`number,carrier` per line) loaded at start.
+    /// A CSV of ported numbers (`number,carrier` per line), loaded at start and read again
+    /// on every config reload (SIGHUP).
     pub portability_file: Option<PathBuf>,
     /// Carrier → carrier whose link takes its numbers when it has no link of its own,
     /// e.g. `broadnet = "mobile"`. Without an entry such numbers fail with the reason.

@@ -15,7 +15,7 @@
 //! | `mod.rs` | [`Daemon`], [`DaemonHandle`], [`DaemonError`] |
 //! | `start.rs` | opening the store, recovery, the router, the simulators, the workflow engine, the alert evaluator |
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
-//! | `reload.rs` | SIGHUP: what a changed config file changes now, and what needs a restart |
+//! | `reload.rs` | SIGHUP: what a changed config file changes now (tokens, routing, alert settings), and what needs a restart |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
@@ -167,6 +167,8 @@ pub struct DaemonHandle {
     workflow_task: JoinHandle<()>,
     webhooks: JoinHandle<()>,
     alerts: crate::alerts::AlertsHandle,
+    /// `None` when `alerts.enabled = false`: no evaluator runs to take new settings.
+    alerts_reload: Option<crate::alerts::AlertsReload>,
     alerts_task: Option<JoinHandle<()>>,
     alerts_stop: crate::shutdown::Shutdown,
     recovered: Vec<UnconfirmedSegment>,
@@ -219,6 +221,28 @@ impl DaemonHandle {
     /// The alerts firing now, for the API and `/metrics`.
     pub fn alerts(&self) -> crate::alerts::AlertsHandle {
         self.alerts.clone()
+    }
+
+    /// The parts of the daemon a config reload (SIGHUP) hands new settings to: the
+    /// routing (`[routing]`, the portability file re-read) and, while the evaluator runs,
+    /// the alert settings. The API adds its tokens (`ApiServer::token_reload`).
+    pub fn reload_parts(&self) -> Vec<Box<dyn reload::ConfigReload>> {
+        let mut parts: Vec<Box<dyn reload::ConfigReload>> = vec![Box::new(self.routing_reload())];
+        if let Some(a) = self.alerts_reload() {
+            parts.push(Box::new(a));
+        }
+        parts
+    }
+
+    /// The routing's reload part: new routers go to the submitter.
+    pub fn routing_reload(&self) -> crate::dispatch::RoutingReload {
+        crate::dispatch::RoutingReload::new(self.submitter.clone(), &self.config)
+    }
+
+    /// The alert evaluator's reload part; `None` when `alerts.enabled = false` (turning
+    /// alerts on needs a restart).
+    pub fn alerts_reload(&self) -> Option<crate::alerts::AlertsReload> {
+        self.alerts_reload.clone()
     }
 
     /// What retention has deleted since start, for `/metrics`.

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::{self, Config, LinkProtocol};
 use crate::dispatch::{self, Changes, LinkRunner, Submitter, WireJournal, scheduler};
 use crate::link::LinkDriver;
-use crate::route::{Carrier, PortabilityTable, PrefixTable, Router};
+use crate::route::{Carrier, Router};
 use crate::shutdown::Shutdown;
 use crate::sim::{Account, SimConfig, SimHandle, SimProtocol, Simulator};
 use crate::store::{
@@ -144,8 +144,8 @@ pub(super) async fn start(
     );
     // Its own stop signal until the daemon's stop flags become one `Shutdown`.
     let alerts_stop = crate::shutdown::Shutdown::new();
-    let (alerts, alerts_task) = if config.alerts.enabled {
-        let (h, t) = crate::alerts::start(
+    let (alerts, alerts_reload, alerts_task) = if config.alerts.enabled {
+        let (h, r, t) = crate::alerts::start(
             crate::alerts::Inputs {
                 config: config.alerts.clone(),
                 store: store.clone(),
@@ -157,9 +157,9 @@ pub(super) async fn start(
             },
             alerts_stop.child(),
         );
-        (h, Some(t))
+        (h, Some(r), Some(t))
     } else {
-        (crate::alerts::AlertsHandle::default(), None)
+        (crate::alerts::AlertsHandle::default(), None, None)
     };
     tracing::info!(
         links = runners.len(),
@@ -183,6 +183,7 @@ pub(super) async fn start(
         workflow_task,
         webhooks,
         alerts,
+        alerts_reload,
         alerts_task,
         alerts_stop,
         recovered,
@@ -215,37 +216,20 @@ fn check_shared_carriers(config: &Config) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// The router `[routing]` describes; a portability row that cannot be read is skipped
+/// with a warning naming its line (a reload refuses such a file instead: see
+/// `dispatch::routing`).
 fn build_router(config: &Config) -> Result<Router, DaemonError> {
-    let mut table = PrefixTable::builtin();
-    let prefixes_key = config.routing.prefixes_key.as_str();
-    for (prefix, carrier) in &config.routing.prefixes {
-        table
-            .extend(prefix, *carrier)
-            .map_err(|e| config_error(format!("{prefixes_key}.{prefix}"), e.to_string()))?;
-    }
-    let mut portability = PortabilityTable::new();
-    if let Some(path) = &config.routing.portability_file {
-        let key = "routing.portability_file";
-        let file = std::fs::File::open(path)
-            .map_err(|e| config_error(key, format!("cannot open {}: {e}", path.display())))?;
-        let report = portability
-            .import_csv(std::io::BufReader::new(file))
-            .map_err(|e| config_error(key, e.to_string()))?;
+    let links: Vec<Carrier> = config.links.iter().map(config::Link::carrier).collect();
+    let built = dispatch::routing::build(&config.routing, &links)
+        .map_err(|e| config_error(e.key, e.reason))?;
+    if let Some((path, report)) = &built.portability {
         for row in &report.rejected {
             tracing::warn!(file = %path.display(), line = row.line, reason = %row.reason, "portability row skipped");
         }
         tracing::info!(file = %path.display(), numbers = report.imported(), "portability overrides loaded");
     }
-    let mut router = Router::new(table, portability);
-    for link in &config.links {
-        router.add_link(link.carrier());
-    }
-    for (from, to) in &config.routing.fallback {
-        router
-            .set_fallback(*from, *to)
-            .map_err(|e| config_error(format!("routing.fallback.{from}"), e.to_string()))?;
-    }
-    Ok(router)
+    Ok(built.router)
 }
 
 /// Opens the store and recovers what the previous run left in flight — with its

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -189,7 +189,9 @@ struct CarrierPlan {
 #[derive(Debug)]
 struct Inner {
     store: StoreHandle,
-    router: Router,
+    /// Swapped whole when `[routing]` or its portability file is reloaded (SIGHUP); each
+    /// request routes all its numbers with the one it took at the start.
+    router: RwLock<Arc<Router>>,
     plans: HashMap<Carrier, CarrierPlan>,
     default_validity: Duration,
     /// `api.max_recipients`.
@@ -228,7 +230,7 @@ impl Submitter {
         Self {
             inner: Arc::new(Inner {
                 store,
-                router,
+                router: RwLock::new(Arc::new(router)),
                 plans,
                 default_validity: config.queue.default_validity,
                 max_recipients: config.api.max_recipients,
@@ -263,9 +265,27 @@ impl Submitter {
         Ok(())
     }
 
-    /// The router in use.
-    pub fn router(&self) -> &Router {
-        &self.inner.router
+    /// The router in use now.
+    pub fn router(&self) -> Arc<Router> {
+        // A poisoned lock only means a panic elsewhere while it was held; the router
+        // itself is always whole (it is swapped, never edited in place).
+        Arc::clone(
+            &self
+                .inner
+                .router
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Routes new requests with `router` from now on; a request being planned keeps the
+    /// one it started with. Jobs already accepted keep the carrier they were routed to.
+    pub fn replace_router(&self, router: Router) {
+        *self
+            .inner
+            .router
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(router);
     }
 
     /// The store jobs are enqueued in.
@@ -392,7 +412,7 @@ impl Submitter {
     /// Routes and counts every recipient: the per-item outcomes, and the recipients to
     /// store.
     fn plan(&self, req: &SendRequest) -> (Vec<RecipientOutcome>, Vec<NewRecipient>) {
-        let batch = self.inner.router.route_many(&req.recipients);
+        let batch = self.router().route_many(&req.recipients);
         let mut outcomes: Vec<RecipientOutcome> = Vec::with_capacity(req.recipients.len());
         let mut recipients = Vec::with_capacity(batch.routes.len());
         for r in batch.rejected {

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `intake.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
+//! | [`routing::build`], [`RoutingReload`] | `routing.rs` | the router `[routing]` describes, built at start and swapped into the submitter on SIGHUP |
 //! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit; owns the link and its events loop |
 //! | events loop | `events.rs` | per link: link events → store (submit responses, failures, reports, MO), DELIVERs answered once committed |
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
@@ -26,6 +27,7 @@ mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
+pub mod routing;
 mod runner;
 pub mod scheduler;
 
@@ -35,4 +37,5 @@ pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
 };
+pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

@@ -21,7 +21,7 @@ impl Workflow {
     ) -> Result<ApprovalCreated, WorkflowError> {
         let now = self.now();
         let new = new_approval(
-            self.inner.submitter.router(),
+            &self.inner.submitter.router(),
             req,
             now,
             self.inner.config.workflow.approval_validity,

@@ -28,7 +28,7 @@ impl Workflow {
         let mut out = Vec::with_capacity(req.recipients.len());
         for (index, input) in req.recipients.iter().enumerate() {
             let number = match number(
-                self.inner.submitter.router(),
+                &self.inner.submitter.router(),
                 format!("recipients[{index}]"),
                 input,
             ) {

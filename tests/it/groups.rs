@@ -171,7 +171,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
     let submitter = daemon.submitter();
 
     // Import: the good rows in, every bad row reported with its line and reason.
-    let report = import_csv(&store, &gbk, submitter.router(), now_millis())
+    let report = import_csv(&store, &gbk, &submitter.router(), now_millis())
         .await
         .unwrap();
     assert_eq!(report.encoding, SourceEncoding::Gbk);
@@ -205,7 +205,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
         assert_eq!(groups[name], expected, "{name}");
     }
     // The same file again creates nothing and merges into every contact.
-    let again = import_csv(&store, &gbk, submitter.router(), now_millis())
+    let again = import_csv(&store, &gbk, &submitter.router(), now_millis())
         .await
         .unwrap();
     assert_eq!((again.created, again.updated), (0, report.created));

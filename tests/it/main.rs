@@ -19,6 +19,7 @@ mod link_examples;
 mod ops;
 mod output;
 mod recovery;
+mod reload;
 mod segments;
 mod sim;
 mod support;
