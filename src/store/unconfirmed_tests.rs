@@ -383,3 +383,52 @@ fn a_report_kept_while_a_sibling_was_in_flight_settles_once_the_sibling_is_answe
         assert!(count_mismatches(s.conn()).unwrap().is_empty());
     }
 }
+
+/// The gateway sends a report again when its answer was lost (the daemon committed the
+/// report, then was killed before answering). A report kept as an orphan must not be kept
+/// twice: two copies of one report would count as two of the reports a long message's
+/// unconfirmed parts wait for, and they would wait for ever.
+#[test]
+fn a_report_kept_as_an_orphan_and_sent_again_is_kept_once() {
+    let db = TempDb::new("unconfirmed-repeat");
+    let mut s = db.open();
+    let job_id = s
+        .enqueue(&job(Priority::Bulk, &[("13800000001", 2)]), MINUTE)
+        .unwrap()
+        .job_id;
+    unconfirm_all(&mut s, MINUTE + 5_000);
+    let d = ReportStatus::Delivered;
+    let first = s
+        .record_report(
+            &identified("p-1", d, "link-a", "13800000001", MINUTE),
+            MINUTE + 30_000,
+        )
+        .unwrap();
+    let ReportOutcome::Orphaned { orphan_id } = first else {
+        panic!("two candidates, one report: kept, got {first:?}");
+    };
+    let again = s
+        .record_report(
+            &identified("p-1", d, "link-a", "13800000001", MINUTE),
+            MINUTE + 31_000,
+        )
+        .unwrap();
+    assert_eq!(again, ReportOutcome::Orphaned { orphan_id }, "stored once");
+    assert_eq!(s.orphan_reports(10).unwrap().len(), 1);
+    assert_eq!(
+        state_of(&s, job_id),
+        vec![DeliveryState::Unconfirmed, DeliveryState::Unconfirmed]
+    );
+    // The other part's report completes the set.
+    s.record_report(
+        &identified("p-2", d, "link-a", "13800000001", MINUTE),
+        MINUTE + 32_000,
+    )
+    .unwrap();
+    assert_eq!(
+        state_of(&s, job_id),
+        vec![DeliveryState::Delivered, DeliveryState::Delivered]
+    );
+    assert!(s.orphan_reports(10).unwrap().is_empty());
+    assert!(count_mismatches(s.conn()).unwrap().is_empty());
+}
