@@ -454,6 +454,12 @@ async fn kill_and_check() {
         unconfirmed <= KILLS.div_ceil(10),
         "{unconfirmed} segments still unconfirmed after the reports came (seed {seed})"
     );
+    // Every report the gateway sent was applied to its segment: none is left waiting.
+    let orphans = store.orphan_reports(10).await.unwrap();
+    assert!(
+        orphans.is_empty(),
+        "reports kept but never applied: {orphans:?} (seed {seed})"
+    );
     // The kills did hit segments on the wire (recovered as unconfirmed, then settled).
     assert!(
         !seen.recovered.is_empty(),
