@@ -21,8 +21,9 @@ pub trait WriteHook: Send + Sync + Debug {
     fn writing(&self, tags: &[u64]);
 
     /// The parts with these tags, just reported by [`writing`](Self::writing), were not
-    /// handed to the socket after all (the kernel's buffer was full; their bytes wait in
-    /// the process) and were never written before: a crash now cannot have sent them.
-    /// They are reported by `writing` again before their bytes go.
+    /// handed to the socket whole after all (the kernel's buffer was full; all their
+    /// bytes, or the last of them, wait in the process) and were never written before: a
+    /// crash now cannot have sent them (a truncated frame is dropped by the gateway).
+    /// They are reported by `writing` again before the rest of their bytes go.
     fn unwritten(&self, tags: &[u64]);
 }

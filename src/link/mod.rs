@@ -33,6 +33,7 @@
 //! | SGIP listener | `sgip_listener.rs` | the gateway's Bind (Login Type 2) checked, Deliver / Report handed on and answered once stored |
 //! | [`LinkConfig`], [`LinkEvent`], [`OutboundMessage`], [`CarrierMsgId`] | `config.rs`, `event.rs`, `message.rs` | the public vocabulary |
 //! | [`WriteHook`] | `hook.rs` | the owner told which parts are about to be written, before their bytes reach the socket |
+//! | `Pending` | `written.rs` | which parts the hook holds as written around one write: whole in the kernel, or taken back |
 //!
 //! # Using a link
 //!
@@ -168,6 +169,7 @@ mod test_support;
 mod tests;
 mod undecodable;
 mod window;
+mod written;
 
 pub use ack::Ack;
 pub use backoff::{Backoff, BackoffConfig, Failure};

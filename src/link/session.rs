@@ -47,6 +47,7 @@ use super::sequence::SequenceIds;
 use super::shared::{AccountState, lock};
 use super::undecodable::BadFrames;
 use super::window::{Expired, Window};
+use super::written::{self, Pending};
 use crate::shutdown::Shutdown;
 
 /// Unsent bytes above which no new message is taken.
@@ -118,7 +119,7 @@ pub(crate) struct Session<P: ProtocolAdapter> {
     reply_buf: Vec<Reply>,
     /// DELIVERs handed on whose reply has not come back yet.
     unanswered: usize,
-    /// The parts encoded into `out` whose first byte has not reached the socket yet, in
+    /// The parts encoded into `out` whose last byte has not reached the socket yet, in
     /// the order of their bytes, for the owner's [`WriteHook`](super::WriteHook).
     writing: VecDeque<Pending>,
     /// Scratch for the tags handed to the hook.
@@ -132,19 +133,6 @@ pub(crate) struct Session<P: ProtocolAdapter> {
 
 /// A part number with how many times the part has been written.
 type Written = (u8, u32);
-
-/// A part whose SUBMIT is in `out`, not yet handed to the socket.
-#[derive(Debug)]
-struct Pending {
-    /// The owner's tag for it.
-    tag: u64,
-    /// Where its bytes begin in the connection's byte stream.
-    start: u64,
-    /// Never written before (by this or an earlier connection or run).
-    first: bool,
-    /// The hook was told it is being written.
-    recorded: bool,
-}
 
 fn lost(loss: ConnectionLoss) -> SessionEnd {
     SessionEnd::Lost(loss)
@@ -548,13 +536,13 @@ impl<P: ProtocolAdapter> Session<P> {
                 continue;
             }
             let wire = self.scratch.split().freeze();
+            self.out.extend_from_slice(&wire);
             self.writing.push_back(Pending {
                 tag: part.tag,
-                start: self.out_written + self.out.len() as u64,
+                end: self.out_written + self.out.len() as u64,
                 first: part.sent == 0,
                 recorded: false,
             });
-            self.out.extend_from_slice(&wire);
             let sent = part.sent.saturating_add(1);
             let entry = InFlight {
                 msg,
@@ -576,15 +564,12 @@ impl<P: ProtocolAdapter> Session<P> {
     }
 
     /// Writes what the kernel takes without waiting — after telling the owner's write
-    /// hook which parts the new bytes carry, so a part it was not told of never left.
+    /// hook which parts the new bytes carry, so a part it was not told of never left
+    /// (`written.rs` has the rule).
     fn flush(&mut self) -> Result<(), SessionEnd> {
         let hook = self.shared.config.on_write.clone();
         if let Some(hook) = &hook {
-            self.tags.clear();
-            for p in self.writing.iter_mut().filter(|p| !p.recorded) {
-                p.recorded = true;
-                self.tags.push(p.tag);
-            }
+            written::to_record(&mut self.writing, &mut self.tags);
             if !self.tags.is_empty() {
                 hook.writing(&self.tags);
             }
@@ -600,24 +585,12 @@ impl<P: ProtocolAdapter> Session<P> {
                 Err(e) => return Err(lost(ConnectionLoss::Write(IoFailure::from(&e)))),
             }
         }
-        // A part whose first byte went is written (whole, or cut by a crash mid-write).
-        while self
-            .writing
-            .front()
-            .is_some_and(|p| p.start < self.out_written)
-        {
-            self.writing.pop_front();
-        }
-        // The rest wait in `out` for the socket: the hook heard of them, but a crash now
-        // cannot have sent them, and the owner would take them as sent. Those never
-        // written before take their record back; they are recorded again before they go.
-        // (A part written before keeps its record: it may have reached the carrier.)
+        // A part whose last byte went is written. The rest (some cut mid-write) wait in
+        // `out` for the socket: the hook heard of them, but a crash now cannot have sent
+        // them, and the owner would take them as sent. Those never written before take
+        // their record back; they are recorded again before they go.
+        written::after_write(&mut self.writing, self.out_written, &mut self.tags);
         if let Some(hook) = &hook {
-            self.tags.clear();
-            for p in self.writing.iter_mut().filter(|p| p.first && p.recorded) {
-                p.recorded = false;
-                self.tags.push(p.tag);
-            }
             if !self.tags.is_empty() {
                 hook.unwritten(&self.tags);
             }

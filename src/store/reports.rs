@@ -3,7 +3,7 @@
 //! the orphan identifies an unconfirmed segment by link, number and submit time
 //! (`unconfirmed.rs`).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{Cache, Store};
 use super::error::Result;
@@ -271,6 +271,20 @@ fn record_report(
         return Ok(ReportOutcome::Duplicate { segment_id });
     }
 
+    // The gateway's repeat of a report kept already (committed, its answer lost to a
+    // restart): kept once, the first one standing, as for a report on a known segment.
+    // A second copy would count as another part's report when the parts of a long
+    // message are settled by identity (`unconfirmed.rs`).
+    let kept: Option<i64> = c
+        .prepare_cached(
+            "SELECT id FROM orphan_reports WHERE carrier = ?1 AND msg_id = ?2 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![report.carrier, report.msg_id], |r| r.get(0))
+        .optional()?;
+    if let Some(orphan_id) = kept {
+        tracing::debug!(msg_id = %report.msg_id, orphan = orphan_id, "report kept already; the first one stands");
+        return Ok(ReportOutcome::Orphaned { orphan_id });
+    }
     c.prepare_cached(
         "INSERT INTO orphan_reports (carrier, msg_id, status, stat, err, raw, received_at,
                                      link, recipient, submitted_at)

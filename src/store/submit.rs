@@ -268,6 +268,10 @@ fn mark_submitted(
             now,
         )?;
     }
+    // No longer a candidate a kept report may be about: what it held back may settle.
+    if orphans_may_exist(c, cache)? {
+        super::unconfirmed::settle_orphans_beside(c, cache, segment_id, now)?;
+    }
     Ok(SubmitOutcome {
         recipient_id: seg.at.recipient_id,
         job_id: seg.at.job_id,
@@ -295,6 +299,10 @@ fn mark_failed(
         .execute(params![segment_id, code, reason, now])?;
     cache.counts.moved(seg.state, DeliveryState::Failed, n);
     let recipient_state = settle(c, &seg.at, DeliveryState::Failed, now)?;
+    // Refused: no report will be about it, so one kept for a part beside it may settle.
+    if orphans_may_exist(c, cache)? {
+        super::unconfirmed::settle_orphans_beside(c, cache, segment_id, now)?;
+    }
     Ok(FailOutcome {
         recipient_id: seg.at.recipient_id,
         job_id: seg.at.job_id,

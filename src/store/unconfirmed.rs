@@ -8,12 +8,15 @@
 //! it when a report arrives. A report can also arrive first — overtaking its submit
 //! response while the segment is still in flight — and the segment become unconfirmed
 //! later (no answer after every attempt, or a restart): [`settle_orphans`] looks at the
-//! kept reports again then (`mark_unconfirmed`, and once at start). A segment is a candidate when it went out on the same link to the same number and
-//! was (last) claimed within the report's minute, allowing [`SKEW`] either way for the
-//! gateway's clock:
+//! kept reports again then (`mark_unconfirmed`, and once at start). A segment is a
+//! candidate when it went out on the same link to the same number and was (last)
+//! claimed within the report's minute, allowing [`SKEW`] either way for the gateway's
+//! clock:
 //!
 //! * any candidate still **in flight** — its submit response may yet come and it may be
-//!   the one — leaves everything as it is;
+//!   the one — leaves everything as it is, until that candidate is answered (its own
+//!   message id, or a refusal): [`settle_orphans_beside`] then looks at the reports of
+//!   its link and number again (`mark_submitted`, `mark_failed`);
 //! * exactly **one** unconfirmed candidate: the report settles it (`delivered`,
 //!   `failed`, `expired`);
 //! * **several** (the parts of a long message to one number, sent in the same minute):
@@ -149,6 +152,50 @@ pub(crate) fn settle_orphans(c: &Connection, cache: &mut Cache, now: Millis) -> 
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    settle_found(c, cache, found, now)
+}
+
+/// Orphans of the link and number segment `?1` went out on (uses
+/// `orphan_reports_identity`).
+const ORPHANS_BESIDE: &str = "SELECT o.id, o.link, o.recipient, o.submitted_at
+     FROM segments s JOIN recipients r ON r.id = s.recipient_id
+     JOIN orphan_reports o ON o.link = s.link AND o.recipient = r.number
+     WHERE s.id = ?1 AND o.submitted_at IS NOT NULL
+     ORDER BY o.id";
+
+/// After segment `segment_id` left `in_flight` with its carrier's answer (its own message
+/// id, or a refusal): a report kept because that segment was a candidate still in flight
+/// may now identify an unconfirmed segment beside it (the other parts of a message a
+/// kill cut, another message to the same number). Looks at the orphans of its link and
+/// number again and settles what they identify; returns how many were settled. Without
+/// this they would wait for the next start's sweep.
+pub(crate) fn settle_orphans_beside(
+    c: &Connection,
+    cache: &mut Cache,
+    segment_id: i64,
+    now: Millis,
+) -> Result<usize> {
+    let found = c
+        .prepare_cached(ORPHANS_BESIDE)?
+        .query_map([segment_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Millis>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    settle_found(c, cache, found, now)
+}
+
+/// Settles what each orphan found identifies, skipping those an earlier one's pair took.
+fn settle_found(
+    c: &Connection,
+    cache: &mut Cache,
+    found: Vec<(i64, String, String, Millis)>,
+    now: Millis,
+) -> Result<usize> {
     let mut settled = 0;
     for (orphan_id, link, number, minute) in found {
         let still_there: bool = c

@@ -4,7 +4,10 @@
 //! segment counts, the job and the `delivery_report` webhook follow.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
+
 use super::db::count_mismatches;
+use super::place::SegmentPlace;
 use super::sql_states::segment_state;
 use super::testutil::{TempDb, claim_req, job, one, report};
 use super::webhooks::WebhookEvent;
@@ -299,5 +302,133 @@ fn a_report_kept_before_the_segment_became_unconfirmed_settles_it_afterwards() {
     assert_eq!(s.settle_unconfirmed_by_orphans(MINUTE + 61_000).unwrap(), 1);
     assert_eq!(state_of(&s, job_id), vec![DeliveryState::Failed]);
     assert_eq!(s.settle_unconfirmed_by_orphans(MINUTE + 62_000).unwrap(), 0);
+    assert!(count_mismatches(s.conn()).unwrap().is_empty());
+}
+
+/// A kill cut a long message: its first part may have been written (unconfirmed), the
+/// others were only claimed (queued again, then claimed again by the new run). The first
+/// part's report comes while they are in flight — it may be about one of them, so it is
+/// kept. Once their own answers (message ids, or a refusal) say it is not theirs, it can
+/// only be about the first part, and settles it then, not only at the next restart.
+#[test]
+fn a_report_kept_while_a_sibling_was_in_flight_settles_once_the_sibling_is_answered() {
+    for refused in [false, true] {
+        let db = TempDb::new("unconfirmed-sibling");
+        let mut s = db.open();
+        let job_id = s
+            .enqueue(&job(Priority::Bulk, &[("13800000001", 3)]), MINUTE)
+            .unwrap()
+            .job_id;
+        let claimed = s.claim(&claim_req("cmcc", 10), MINUTE + 5_000).unwrap();
+        let first = claimed[0].segments[0].segment_id;
+        drop(s);
+        // The restart: only the first part is in the journal.
+        let mut s = db.open();
+        s.recover_on_start_with(false, Some(&HashSet::from([first])), MINUTE + 6_000)
+            .unwrap();
+        assert_eq!(
+            state_of(&s, job_id),
+            vec![
+                DeliveryState::Unconfirmed,
+                DeliveryState::Queued,
+                DeliveryState::Queued
+            ]
+        );
+        let again = s.claim(&claim_req("cmcc", 10), MINUTE + 7_000).unwrap();
+        let out = s
+            .record_report(
+                &identified(
+                    "g-1",
+                    ReportStatus::Delivered,
+                    "link-a",
+                    "13800000001",
+                    MINUTE,
+                ),
+                MINUTE + 8_000,
+            )
+            .unwrap();
+        assert!(
+            matches!(out, ReportOutcome::Orphaned { .. }),
+            "a sibling in flight: {out:?}"
+        );
+        let places: Vec<SegmentPlace> = again[0]
+            .segments
+            .iter()
+            .map(|seg| SegmentPlace::of(&again[0], seg))
+            .collect();
+        s.mark_submitted_at(&places[0], "g-2", MINUTE + 9_000)
+            .unwrap();
+        assert_eq!(
+            state_of(&s, job_id)[0],
+            DeliveryState::Unconfirmed,
+            "the third part is still in flight"
+        );
+        let third = if refused {
+            s.mark_failed(places[1].segment_id, 8, "refused", MINUTE + 9_500)
+                .unwrap();
+            DeliveryState::Failed
+        } else {
+            s.mark_submitted_at(&places[1], "g-3", MINUTE + 9_500)
+                .unwrap();
+            DeliveryState::Submitted
+        };
+        assert_eq!(
+            state_of(&s, job_id),
+            vec![DeliveryState::Delivered, DeliveryState::Submitted, third],
+            "nothing in flight any more: the kept report is the first part's (refused: {refused})"
+        );
+        let st = s.job_status(job_id).unwrap().unwrap();
+        assert_eq!(st.recipients[0].segments[0].msg_id.as_deref(), Some("g-1"));
+        assert!(s.orphan_reports(10).unwrap().is_empty());
+        assert!(count_mismatches(s.conn()).unwrap().is_empty());
+    }
+}
+
+/// The gateway sends a report again when its answer was lost (the daemon committed the
+/// report, then was killed before answering). A report kept as an orphan must not be kept
+/// twice: two copies of one report would count as two of the reports a long message's
+/// unconfirmed parts wait for, and they would wait for ever.
+#[test]
+fn a_report_kept_as_an_orphan_and_sent_again_is_kept_once() {
+    let db = TempDb::new("unconfirmed-repeat");
+    let mut s = db.open();
+    let job_id = s
+        .enqueue(&job(Priority::Bulk, &[("13800000001", 2)]), MINUTE)
+        .unwrap()
+        .job_id;
+    unconfirm_all(&mut s, MINUTE + 5_000);
+    let d = ReportStatus::Delivered;
+    let first = s
+        .record_report(
+            &identified("p-1", d, "link-a", "13800000001", MINUTE),
+            MINUTE + 30_000,
+        )
+        .unwrap();
+    let ReportOutcome::Orphaned { orphan_id } = first else {
+        panic!("two candidates, one report: kept, got {first:?}");
+    };
+    let again = s
+        .record_report(
+            &identified("p-1", d, "link-a", "13800000001", MINUTE),
+            MINUTE + 31_000,
+        )
+        .unwrap();
+    assert_eq!(again, ReportOutcome::Orphaned { orphan_id }, "stored once");
+    assert_eq!(s.orphan_reports(10).unwrap().len(), 1);
+    assert_eq!(
+        state_of(&s, job_id),
+        vec![DeliveryState::Unconfirmed, DeliveryState::Unconfirmed]
+    );
+    // The other part's report completes the set.
+    s.record_report(
+        &identified("p-2", d, "link-a", "13800000001", MINUTE),
+        MINUTE + 32_000,
+    )
+    .unwrap();
+    assert_eq!(
+        state_of(&s, job_id),
+        vec![DeliveryState::Delivered, DeliveryState::Delivered]
+    );
+    assert!(s.orphan_reports(10).unwrap().is_empty());
     assert!(count_mismatches(s.conn()).unwrap().is_empty());
 }
