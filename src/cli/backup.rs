@@ -11,7 +11,12 @@ pub(super) fn run(
     force: bool,
 ) -> anyhow::Result<ExitCode> {
     use crate::store::backup;
-    let source = backup::database_path(config)?;
+    let source = crate::config::database_path(config).map_err(|e| {
+        anyhow::anyhow!(
+            "config {}: {e}",
+            config.map_or_else(String::new, |p| p.display().to_string())
+        )
+    })?;
     let tty = std::io::stderr().is_terminal();
     let report = backup::backup(&source, file, force, |p| {
         if tty {

@@ -13,7 +13,7 @@ use super::db::Store;
 use super::error::Result;
 use super::handle::StoreHandle;
 use super::model::Millis;
-use crate::config::WebhookEvent;
+use super::webhooks::WebhookEvent;
 
 /// Rows of history kept; older ones are deleted as new ones come.
 pub const KEPT: i64 = 1000;

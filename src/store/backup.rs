@@ -19,9 +19,6 @@ use std::time::{Duration, Instant};
 
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
-use serde::Deserialize;
-
-use crate::config::{ConfigError, Storage};
 
 /// Pages per backup step (4 MiB at the default page size): small enough for a moving
 /// progress line, large enough not to take long.
@@ -34,15 +31,6 @@ const BUSY_LIMIT: Duration = Duration::from_secs(60);
 /// Why a backup was not made. FILE is untouched in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    /// The config that names the database cannot be read.
-    #[error("config {path}: {source}")]
-    Config {
-        /// The config file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: ConfigError,
-    },
     /// There is no database where the config says.
     #[error("no database at {0}: check --config / HONGYAN_DATA (the same as `hongyan run` uses)")]
     NoDatabase(PathBuf),
@@ -95,38 +83,6 @@ pub struct BackupProgress {
     pub done: u64,
     /// Pages in the database.
     pub total: u64,
-}
-
-/// Only `[storage]` of a config file: finding the database needs no secrets, so a
-/// backup run from a shell (without the unit's credentials) still finds it.
-#[derive(Debug, Deserialize)]
-struct StorageOnly {
-    #[serde(default)]
-    storage: Storage,
-}
-
-/// The database file `hongyan run --config PATH` would open (without `PATH`: the
-/// embedded default's, under `$HONGYAN_DATA` or `./hongyan-data`).
-pub fn database_path(config: Option<&Path>) -> Result<PathBuf, BackupError> {
-    let storage = match config {
-        None => Storage::default(),
-        Some(path) => {
-            let fail = |source| BackupError::Config {
-                path: path.to_path_buf(),
-                source,
-            };
-            let text = std::fs::read_to_string(path).map_err(|source| {
-                fail(ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            })?;
-            let only: StorageOnly = toml::from_str(&text)
-                .map_err(|e| fail(ConfigError::invalid("storage", e.message().trim())))?;
-            only.storage
-        }
-    };
-    Ok(storage.data_dir.join(storage.database))
 }
 
 /// Copies the database at `source` to `file` (see the module header); `progress` is
@@ -381,23 +337,5 @@ mod tests {
         backup(&db, &d.join("b.db"), false, |_| {}).unwrap();
         assert!(!d.join("hongyan.db-wal").exists());
         assert_eq!(rows(&d.join("b.db")), 2);
-    }
-
-    #[test]
-    fn the_database_is_found_from_the_config_like_run_finds_it() {
-        let d = TempDir::new("backup-config");
-        let cfg = d.join("hongyan.toml");
-        // Secrets it cannot read here do not matter: only [storage] is read.
-        std::fs::write(
-            &cfg,
-            "[storage]\ndata_dir = \"/var/lib/hongyan\"\ndatabase = \"x.db\"\n[[link]]\nsecret = { credential = \"nowhere\" }\n",
-        )
-        .unwrap();
-        assert_eq!(
-            database_path(Some(&cfg)).unwrap(),
-            Path::new("/var/lib/hongyan/x.db")
-        );
-        let e = database_path(Some(&d.join("absent.toml"))).unwrap_err();
-        assert!(e.to_string().contains("absent.toml"), "{e}");
     }
 }
