@@ -1,5 +1,5 @@
 //! Fuzz the MO path short of the network: arbitrary DELIVER frames → the protocol
-//! crate's decoder → the link's classification (`LinkProtocol::classify`) → the MO
+//! crate's decoder → the link's classification (`ProtocolAdapter::classify`) → the MO
 //! reassembler → the inbox write of a real SQLite store (one temporary file per fuzzing
 //! process). Every message that comes out must be stored, once: storing it again under
 //! the same DELIVER ids finds the first row.
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hongyan::link::{
-    CarrierMsgId, CmppProtocol, Inbound, LinkProtocol, SgipProtocol, SmgpProtocol,
+    CarrierMsgId, CmppProtocol, Inbound, ProtocolAdapter, SgipProtocol, SmgpProtocol,
 };
 use hongyan::store::{MoReceived, NewInbound, Store, StoreOptions};
 use libfuzzer_sys::fuzz_target;
