@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use hongyan::config::EMBEDDED_DEFAULT_TOML;
 use serde_json::Value;
@@ -33,22 +32,11 @@ fn config_text(ported: &Path, extra: &str) -> String {
     )
 }
 
-fn sighup(d: &Daemon) {
-    let ok = Command::new("kill")
-        .args(["-HUP", &d.pid().to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "kill -HUP {}", d.pid());
-}
-
 /// The next log line (JSON) whose message is `message`.
 fn logged(d: &mut Daemon, message: &str) -> Value {
-    assert!(
-        d.wait_for_log(&format!("\"message\":\"{message}\"")),
-        "no {message:?} in the log: {:#?}",
-        d.seen
-    );
-    serde_json::from_str(d.seen.last().unwrap()).unwrap()
+    d.wait_for_json(&format!("the message {message:?}"), |v| {
+        v["fields"]["message"] == message || v["message"] == message
+    })
 }
 
 /// Sends one message to `number`; the carrier it was queued for and the link that sent
@@ -83,7 +71,7 @@ fn sighup_moves_a_ported_number_to_its_new_carrier_and_applies_alert_settings() 
             "queue_age = \"20m\"\n[queue]\ndefault_validity = \"24h\"\n",
         ),
     );
-    sighup(&d);
+    d.reload();
     let reloaded = logged(&mut d, "config reloaded");
     let keys = reloaded["keys"].as_str().unwrap();
     assert!(keys.contains("routing.portability_file"), "{reloaded}");
@@ -100,7 +88,7 @@ fn sighup_moves_a_ported_number_to_its_new_carrier_and_applies_alert_settings() 
         "ported.csv",
         &format!("number,carrier\n{PORTED},mobile\n13800138000,nowhere\n"),
     );
-    sighup(&d);
+    d.reload();
     let refused = logged(
         &mut d,
         "config reload not applied to this part; its settings in effect stay",
