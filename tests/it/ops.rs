@@ -319,3 +319,20 @@ async fn every_metric_the_prometheus_rules_and_the_grafana_dashboard_use_is_expo
     assert!(!is_exported("hongyan_link_up_bucket", &families));
     assert!(!is_exported("hongyan_link_submitted", &families));
 }
+
+/// The packaged unit must let the daemon read the boot id: without it the on-the-wire
+/// journal cannot tell a crash of hongyan from a reboot, and every part in flight at a
+/// crash is reported `unconfirmed` instead of being sent once.
+#[test]
+fn the_unit_leaves_the_boot_id_readable_for_the_journal() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/systemd/hongyan.service"
+    ))
+    .unwrap();
+    let hides = unit.lines().map(str::trim).any(|l| {
+        l.starts_with("ProcSubset=") && l != "ProcSubset=all"
+            || l.starts_with("InaccessiblePaths=") && l.contains("/proc")
+    });
+    assert!(!hides, "the unit hides /proc/sys/kernel/random/boot_id");
+}
