@@ -2,6 +2,8 @@
 //! once, across restarts), `hongyan user …` on the data directory with and without a
 //! running daemon, and logins over real HTTP against `hongyan run` on 127.0.0.1:0.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Output;
