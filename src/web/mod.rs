@@ -24,6 +24,7 @@
 //! | `throttle.rs` | failed-login counting per name and address |
 //! | `accounts.rs` | account rules shared with the CLI (names, first admin) |
 //! | `login.rs` | `/login`, `/logout`, `/lang` |
+//! | `account.rs` | `/account`: my own account, a new password |
 //! | `dashboard.rs` | `/` |
 //! | `download.rs` | streamed CSV downloads that open in Excel (BOM, CRLF, no formulas) |
 //! | `settings/` | `/settings`: accounts, links, audit log (+ other settings pages) |
@@ -72,6 +73,7 @@
 //!   `#password`, `#login-submit`, `#login-error`, `#logout`, `#lang-switch`,
 //!   `#account-name`, `#error` (with `data-status`), `#main`.
 
+pub mod account;
 pub mod accounts;
 pub mod assets;
 pub mod audit;

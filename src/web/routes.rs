@@ -27,7 +27,7 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, csrf, dashboard, login, settings};
+use super::{account, assets, audit, csrf, dashboard, login, settings};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -86,6 +86,8 @@ pub static PAGES: &[PageSpec] = &[
     page("GET", "/settings/links", Access::Admin, "the configured links, read-only, no secrets", || get(settings::links::page)),
     page("GET", "/settings/audit", Access::Admin, "the audit log", || get(settings::audit::page)),
     page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
+    page("GET", "/account", Access::Any, "my account: who I am, my role", || get(account::show)),
+    page("POST", "/account/password", Access::Any, "change my own password (current one first)", || post(account::change_password)),
 ];
 
 /// Marks the answer of a request no row of [`PAGES`] serves (tests tell it from a

@@ -89,6 +89,19 @@ fn the_first_start_logs_the_admin_password_once_and_it_logs_in() {
     // The API is where it was, beside the console.
     let (status, _, _) = http(d.api_url(), "GET", "/healthz", "", "");
     assert_eq!(status, 200);
+    let (status, _, body) = http(d.api_url(), "GET", "/v1/nothing", "", "");
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("no_route"),
+        "the API answers its own paths: {body}"
+    );
+    let (status, head, _) = http(d.api_url(), "GET", "/outbox-or-anything", "", "");
+    assert_eq!(status, 404);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-security-policy"),
+        "{head}"
+    );
     d.stop();
     let said = d.seen.iter().filter(|l| l.contains(SAID)).count();
     assert_eq!(said, 1, "{:#?}", d.seen);
