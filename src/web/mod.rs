@@ -62,7 +62,8 @@
 //!   `.hint`, `.ok` (a success notice), `.badge` + `.state-<name>`,
 //!   `table.list` (stacks into labelled rows under 640 px: give each `<td>` a
 //!   `data-label="…"`), `.pager`, `.actions`, `.inline` (an inline form), `.num`
-//!   (right-aligned figures). Mobile first; 375 px wide works without horizontal scroll.
+//!   (right-aligned figures), `.sr-only` (text for screen readers only), `.table-wrap`
+//!   (a table that scrolls inside its box). Mobile first; 375 px wide works without horizontal scroll.
 //! * **Audit**: the guard records every successful POST (and any response with an
 //!   [`audit::Detail`]); a handler adds `res.extensions_mut().insert(Detail(…))` with
 //!   words such as "sent job 123 to 40 recipients".
