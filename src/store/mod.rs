@@ -169,6 +169,8 @@ pub mod alerts;
 mod approvals;
 pub mod backup;
 mod claim;
+mod contact_pages;
+mod contact_uploads;
 mod contacts;
 mod db;
 mod error;
@@ -176,6 +178,7 @@ mod extensions;
 mod files;
 mod handle;
 mod inbox;
+mod inbox_view;
 mod jobs;
 pub mod lists;
 mod model;
@@ -214,6 +217,8 @@ pub use approvals::{
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
+pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
+pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
@@ -222,6 +227,9 @@ pub use db::Store;
 pub use error::{Result, StoreError};
 pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
+pub use inbox_view::{
+    AnswerKind, Answered, INBOX_SCAN, InboxCursor, InboxQuery, InboxRow, InboxRows, ReadFilter,
+};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
 pub use place::SegmentPlace;
