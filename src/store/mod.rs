@@ -169,6 +169,7 @@ pub mod alerts;
 mod approvals;
 pub mod backup;
 mod claim;
+mod console_approvals;
 mod contact_pages;
 mod contact_uploads;
 mod contacts;
@@ -217,6 +218,7 @@ pub use approvals::{
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
+pub use console_approvals::{ApprovalScope, TimelineEntry};
 pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
 pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};
 pub use contacts::{
