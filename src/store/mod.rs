@@ -173,6 +173,7 @@ mod console_approvals;
 mod contact_pages;
 mod contact_uploads;
 mod contacts;
+mod daily_sends;
 mod db;
 mod error;
 mod extensions;
@@ -225,6 +226,7 @@ pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
 };
+pub use daily_sends::{DaySends, OldestWaiting, REFRESH_MS};
 pub use db::Store;
 pub use error::{Result, StoreError};
 pub use handle::{Deferred, StoreHandle};
