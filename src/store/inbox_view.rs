@@ -390,6 +390,19 @@ impl StoreHandle {
             .await
     }
 
+    /// One inbound message with its contact name and answer, on the read connection.
+    pub async fn inbox_row(&self, id: i64) -> Result<Option<InboxRow>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, sender, destination, text, coding, received_at, link, item_id,
+                     read, route FROM inbox WHERE id = ?1",
+            )?;
+            let found = super::inbox::collect_messages(stmt.query([id])?)?;
+            Ok(with_names(c, found)?.into_iter().next())
+        })
+        .await
+    }
+
     /// Every message `query` matches, unread first, at most `max` (an export), on the
     /// read connection.
     pub async fn inbox_export(&self, query: InboxQuery, max: usize) -> Result<Vec<InboxRow>> {
