@@ -71,15 +71,23 @@
 //!   `#account-name`, `#error` (with `data-status`), `#main`.
 
 pub mod accounts;
+mod approvals;
 pub mod assets;
 pub mod audit;
+pub mod chart;
+mod contact_import;
+mod contacts;
 pub mod csrf;
 mod dashboard;
 pub mod error;
 pub mod forms;
+mod groups;
+mod inbox;
 pub mod lang;
 pub mod layout;
+pub mod link_words;
 mod login;
+pub mod page_kit;
 pub mod password;
 pub mod roles;
 pub mod routes;
