@@ -97,6 +97,8 @@ pub mod state;
 pub mod throttle;
 
 #[cfg(test)]
+mod pages_tests;
+#[cfg(test)]
 mod tests;
 
 use askama::Template;

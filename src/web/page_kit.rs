@@ -61,7 +61,8 @@ pub fn csv_download(file: &str, header: &[&str], rows: &[Vec<String>]) -> Respon
     let bytes = match (ok, w.into_inner()) {
         (true, Ok(b)) => b,
         _ => {
-            return super::WebError::Internal("the CSV could not be written".into()).into_response();
+            return super::WebError::Internal("the CSV could not be written".into())
+                .into_response();
         }
     };
     let mut res = bytes.into_response();
