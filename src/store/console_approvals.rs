@@ -125,8 +125,11 @@ impl TimelineEntry {
     }
 }
 
-/// Jobs whose idempotency key starts with `prefix`, by key: (id, created_at, source_ext).
-fn jobs_keyed(c: &Connection, prefix: &str) -> Result<Vec<(i64, Millis, Option<String>, String)>> {
+/// A job found by its key: id, created_at, source_ext, the key.
+type KeyedJob = (i64, Millis, Option<String>, String);
+
+/// Jobs whose idempotency key starts with `prefix`, by key.
+fn jobs_keyed(c: &Connection, prefix: &str) -> Result<Vec<KeyedJob>> {
     // A range on the unique key index: every key that starts with the prefix sorts at or
     // after it and before the prefix with its last byte (':') raised by one.
     let mut upper = prefix.to_owned();
