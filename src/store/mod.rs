@@ -223,7 +223,7 @@ pub use approvals::{
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use console_approvals::{ApprovalScope, TimelineEntry};
 pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
 pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};

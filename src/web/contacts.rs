@@ -157,7 +157,7 @@ pub async fn export(
     Ok(csv_download(
         "contacts.csv",
         &["姓名", "手机号", "分组", "标签"],
-        &rows,
+        rows,
     ))
 }
 

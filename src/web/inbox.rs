@@ -339,7 +339,7 @@ pub async fn export(
             l.t("接收号码", "to"),
             l.t("通道", "link"),
         ],
-        &lines,
+        lines,
     ))
 }
 

@@ -2,42 +2,13 @@
 //! time, a date field as a day, CSV downloads Excel opens (UTF-8 with BOM), one-time
 //! tokens for forms that must act once.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use time::{Date, OffsetDateTime, UtcOffset};
+use axum::response::Response;
 
 use crate::clock::CST_OFFSET_SECS;
 use crate::store::Millis;
 
-fn cst() -> UtcOffset {
-    UtcOffset::from_whole_seconds(i32::try_from(CST_OFFSET_SECS).unwrap_or(8 * 3600))
-        .unwrap_or(UtcOffset::UTC)
-}
-
-/// `2026-12-07 14:03` in China time.
-pub fn when(ms: Millis) -> String {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
-        return ms.to_string();
-    };
-    let t = t.to_offset(cst());
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
-/// The start (unix ms) of the China-time day a date field (`YYYY-MM-DD`) names; `None`
-/// when it names no date.
-pub fn day_start(date: &str) -> Option<Millis> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = Date::parse(date.trim(), &fmt).ok()?;
-    let t = d.midnight().assume_offset(cst());
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
-}
+/// Times and dates as every console page reads and shows them.
+pub use super::forms::{day_start, show_time as when};
 
 /// The start of the China-time day that holds `ms`.
 pub fn day_of(ms: Millis) -> Millis {
@@ -50,30 +21,20 @@ pub fn month_day(day: Millis) -> String {
     when(day).get(5..10).unwrap_or_default().to_owned()
 }
 
-/// A CSV download: UTF-8 with a byte-order mark (so Excel reads the Chinese), one header
-/// line, then the rows; `file` names the download.
-pub fn csv_download(file: &str, header: &[&str], rows: &[Vec<String>]) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::from("\u{FEFF}".as_bytes()));
-    let mut ok = w.write_record(header).is_ok();
-    for r in rows {
-        ok &= w.write_record(r).is_ok();
-    }
-    let bytes = match (ok, w.into_inner()) {
-        (true, Ok(b)) => b,
-        _ => {
-            return super::WebError::Internal("the CSV could not be written".into())
-                .into_response();
+/// A CSV download of rows already read (see [`download::csv`](super::download::csv):
+/// UTF-8 with BOM, formulas defused), named `file`.
+pub fn csv_download(file: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let (mut w, res) = super::download::csv(file);
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    tokio::spawn(async move {
+        let mut ok = w.row(&header).await.is_ok();
+        for r in &rows {
+            ok = ok && w.row(r).await.is_ok();
         }
-    };
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+        if ok {
+            let _ = w.finish().await;
+        }
+    });
     res
 }
 
@@ -129,29 +90,22 @@ mod tests {
     fn days_are_china_days() {
         // 2026-12-07 00:00 +08:00 is 2026-12-06 16:00 UTC.
         let start = day_start("2026-12-07").unwrap();
-        assert_eq!(when(start), "2026-12-07 00:00");
         assert_eq!(day_of(start + 5), start);
         assert_eq!(day_of(start - 1), start - 86_400_000);
         assert_eq!(month_day(start), "12-07");
-        assert_eq!(day_start("7 Dec"), None);
-        assert_eq!(day_start(""), None);
     }
 
     #[tokio::test]
-    async fn a_csv_download_starts_with_a_bom_and_quotes_what_needs_it() {
+    async fn a_csv_download_starts_with_a_bom_and_defuses_formulas() {
         let res = csv_download(
             "x.csv",
             &["姓名", "text"],
-            &[vec!["张三".into(), "a,b \"c\"".into()]],
-        );
-        assert_eq!(
-            res.headers()[header::CONTENT_TYPE],
-            "text/csv; charset=utf-8"
+            vec![vec!["张三".into(), "=1+1".into()]],
         );
         let body = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
             .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
-        assert_eq!(text, "\u{FEFF}姓名,text\n张三,\"a,b \"\"c\"\"\"\n");
+        assert_eq!(text, "\u{FEFF}姓名,text\r\n张三,'=1+1\r\n");
     }
 }

@@ -29,6 +29,7 @@ use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
 use super::{
     approvals, assets, audit, contact_import, contacts, csrf, dashboard, groups, inbox, login,
+    settings,
 };
 
 /// One console route.
@@ -68,214 +69,64 @@ const fn page(
     }
 }
 
-/// Every console route. APPEND new rows (several engineers add pages at once).
+/// Every console route. APPEND new rows (several engineers add pages at once; one row
+/// per line, so rustfmt is told to leave the table alone).
+#[rustfmt::skip]
 pub static PAGES: &[PageSpec] = &[
-    page("GET", "/login", Access::Public, "the login form", || {
-        get(login::form)
-    }),
-    page(
-        "POST",
-        "/login",
-        Access::Public,
-        "log in (username, password)",
-        || post(login::submit),
-    ),
-    page(
-        "POST",
-        "/logout",
-        Access::Any,
-        "log out: end this session",
-        || post(login::logout),
-    ),
-    page(
-        "GET",
-        "/lang",
-        Access::Public,
-        "switch the language (to=zh|en, next=path)",
-        || get(login::switch_lang),
-    ),
-    page(
-        "GET",
-        "/static/{file}",
-        Access::Public,
-        "embedded static files",
-        || get(assets::serve),
-    ),
-    page("GET", "/", Access::Any, "概览 dashboard", || {
-        get(dashboard::page)
-    }),
-    page(
-        "GET",
-        "/inbox",
-        Access::Any,
-        "收件箱: replies, unread first, filtered",
-        || get(inbox::page),
-    ),
-    page(
-        "GET",
-        "/inbox.csv",
-        Access::Staff,
-        "the filtered inbox as CSV",
-        || get(inbox::export),
-    ),
-    page(
-        "POST",
-        "/inbox/{id}/read",
-        Access::Staff,
-        "mark a reply read",
-        || post(inbox::mark_read),
-    ),
-    page(
-        "POST",
-        "/inbox/{id}/reply",
-        Access::Staff,
-        "reply to a message (one SMS, sent once)",
-        || post(inbox::reply),
-    ),
-    page(
-        "GET",
-        "/contacts",
-        Access::Any,
-        "通讯录: search contacts",
-        || get(contacts::list),
-    ),
-    page(
-        "GET",
-        "/contacts.csv",
-        Access::Staff,
-        "the filtered contacts as CSV (the import format)",
-        || get(contacts::export),
-    ),
-    page(
-        "GET",
-        "/contacts/new",
-        Access::Staff,
-        "the new-contact form",
-        || get(contacts::new_form),
-    ),
-    page(
-        "POST",
-        "/contacts/new",
-        Access::Staff,
-        "add a contact",
-        || post(contacts::create),
-    ),
-    page(
-        "GET",
-        "/contacts/{id}",
-        Access::Staff,
-        "the contact's edit form",
-        || get(contacts::edit_form),
-    ),
-    page(
-        "POST",
-        "/contacts/{id}",
-        Access::Staff,
-        "edit a contact",
-        || post(contacts::update),
-    ),
-    page(
-        "POST",
-        "/contacts/{id}/delete",
-        Access::Staff,
-        "delete a contact",
-        || post(contacts::delete),
-    ),
-    page(
-        "GET",
-        "/contacts/import",
-        Access::Staff,
-        "the contact-file upload form",
-        || get(contact_import::form),
-    ),
-    page(
-        "POST",
-        "/contacts/import",
-        Access::Staff,
-        "upload a contact file: preview every row",
-        || post(contact_import::preview),
-    ),
-    page(
-        "POST",
-        "/contacts/import/confirm",
-        Access::Staff,
-        "import exactly the previewed file",
-        || post(contact_import::confirm),
-    ),
-    page(
-        "GET",
-        "/groups",
-        Access::Any,
-        "groups with their sizes",
-        || get(groups::list),
-    ),
-    page("POST", "/groups", Access::Staff, "create a group", || {
-        post(groups::create)
-    }),
-    page(
-        "GET",
-        "/groups/{id}",
-        Access::Any,
-        "a group's members",
-        || get(groups::members),
-    ),
-    page(
-        "POST",
-        "/groups/{id}/members",
-        Access::Staff,
-        "add contacts to a group or remove them",
-        || post(groups::change_members),
-    ),
-    page(
-        "POST",
-        "/groups/{id}/delete",
-        Access::Staff,
-        "delete a group (not its contacts)",
-        || post(groups::delete),
-    ),
-    page(
-        "GET",
-        "/approvals",
-        Access::Any,
-        "审批: waiting for me, and all I may see",
-        || get(approvals::list),
-    ),
-    page(
-        "GET",
-        "/approvals/new",
-        Access::Staff,
-        "the new-approval form (approvers picked from contacts)",
-        || get(approvals::new_form),
-    ),
-    page(
-        "POST",
-        "/approvals/new",
-        Access::Staff,
-        "create an approval request",
-        || post(approvals::create),
-    ),
-    page(
-        "GET",
-        "/approvals/{id}",
-        Access::Any,
-        "an approval's timeline",
-        || get(approvals::detail),
-    ),
-    page(
-        "POST",
-        "/approvals/{id}/decide",
-        Access::Any,
-        "decide one's own step on the web",
-        || post(approvals::decide),
-    ),
-    page(
-        "POST",
-        "/approvals/{id}/resend",
-        Access::Staff,
-        "send the approval SMS again to silent approvers",
-        || post(approvals::resend),
-    ),
+    page("GET", "/login", Access::Public, "the login form", || get(login::form)),
+    page("POST", "/login", Access::Public, "log in (username, password)", || post(login::submit)),
+    page("POST", "/logout", Access::Any, "log out: end this session", || post(login::logout)),
+    page("GET", "/lang", Access::Public, "switch the language (to=zh|en, next=path)", || get(login::switch_lang)),
+    page("GET", "/static/{file}", Access::Public, "embedded static files", || get(assets::serve)),
+    page("GET", "/", Access::Any, "概览 dashboard", || get(dashboard::page)),
+    page("GET", "/settings", Access::Admin, "设置 settings index", || get(settings::index)),
+    page("GET", "/settings/accounts", Access::Admin, "console accounts and roles", || get(settings::accounts::list)),
+    page("POST", "/settings/accounts", Access::Admin, "create an account", || post(settings::accounts::create)),
+    page("GET", "/settings/accounts/{id}", Access::Admin, "one account", || get(settings::accounts::edit)),
+    page("POST", "/settings/accounts/{id}", Access::Admin, "an account's role and phone", || post(settings::accounts::update)),
+    page("POST", "/settings/accounts/{id}/password", Access::Admin, "an account's new password (its sessions end)", || post(settings::accounts::set_password)),
+    page("POST", "/settings/accounts/{id}/status", Access::Admin, "disable or enable an account", || post(settings::accounts::set_status)),
+    page("GET", "/settings/links", Access::Admin, "the configured links, read-only, no secrets", || get(settings::links::page)),
+    page("GET", "/settings/audit", Access::Admin, "the audit log", || get(settings::audit::page)),
+    page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
+    page("GET", "/inbox", Access::Any, "收件箱: replies, unread first, filtered", || get(inbox::page)),
+    page("GET", "/inbox.csv", Access::Staff, "the filtered inbox as CSV", || get(inbox::export)),
+    page("POST", "/inbox/{id}/read", Access::Staff, "mark a reply read", || post(inbox::mark_read)),
+    page("POST", "/inbox/{id}/reply", Access::Staff, "reply to a message (one SMS, sent once)", || post(inbox::reply)),
+    page("GET", "/contacts", Access::Any, "通讯录: search contacts", || get(contacts::list)),
+    page("GET", "/contacts.csv", Access::Staff, "the filtered contacts as CSV (the import format)", || get(contacts::export)),
+    page("GET", "/contacts/new", Access::Staff, "the new-contact form", || get(contacts::new_form)),
+    page("POST", "/contacts/new", Access::Staff, "add a contact", || post(contacts::create)),
+    page("GET", "/contacts/{id}", Access::Staff, "the contact's edit form", || get(contacts::edit_form)),
+    page("POST", "/contacts/{id}", Access::Staff, "edit a contact", || post(contacts::update)),
+    page("POST", "/contacts/{id}/delete", Access::Staff, "delete a contact", || post(contacts::delete)),
+    page("GET", "/contacts/import", Access::Staff, "the contact-file upload form", || get(contact_import::form)),
+    page("POST", "/contacts/import", Access::Staff, "upload a contact file: preview every row", || post(contact_import::preview)),
+    page("POST", "/contacts/import/confirm", Access::Staff, "import exactly the previewed file", || post(contact_import::confirm)),
+    page("GET", "/groups", Access::Any, "groups with their sizes", || get(groups::list)),
+    page("POST", "/groups", Access::Staff, "create a group", || post(groups::create)),
+    page("GET", "/groups/{id}", Access::Any, "a group's members", || get(groups::members)),
+    page("POST", "/groups/{id}/members", Access::Staff, "add contacts to a group or remove them", || post(groups::change_members)),
+    page("POST", "/groups/{id}/delete", Access::Staff, "delete a group (not its contacts)", || post(groups::delete)),
+    page("GET", "/approvals", Access::Any, "审批: waiting for me, and all I may see", || get(approvals::list)),
+    page("GET", "/approvals/new", Access::Staff, "the new-approval form (approvers picked from contacts)", || get(approvals::new_form)),
+    page("POST", "/approvals/new", Access::Staff, "create an approval request", || post(approvals::create)),
+    page("GET", "/approvals/{id}", Access::Any, "an approval's timeline", || get(approvals::detail)),
+    page("POST", "/approvals/{id}/decide", Access::Any, "decide one's own step on the web", || post(approvals::decide)),
+    page("POST", "/approvals/{id}/resend", Access::Staff, "send the approval SMS again to silent approvers", || post(approvals::resend)),
 ];
+
+/// Marks the answer of a request no row of [`PAGES`] serves (tests tell it from a
+/// handler's own 404).
+#[derive(Debug, Clone, Copy)]
+pub struct Unrouted;
+
+/// The answer to a path or method no row serves: a 404 page.
+pub async fn unrouted() -> Response {
+    let mut res = WebError::NotFound.into_response();
+    res.extensions_mut().insert(Unrouted);
+    res
+}
 
 /// The table's row for a request (HEAD is served as GET).
 pub fn find(method: &Method, path: &str) -> Option<&'static PageSpec> {
