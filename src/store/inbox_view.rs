@@ -73,6 +73,10 @@ pub enum AnswerKind {
     Reminder,
     /// Addressed to an item but not readable as an answer (the sender was asked again).
     Unclear,
+    /// A reply to a bulk send that asked for replies (a poll or a collection).
+    Poll,
+    /// An opt-out (退订) or re-subscribe keyword.
+    OptOut,
     /// It reached no item.
     Unmatched,
     /// The reply router has not looked at it yet.
@@ -81,9 +85,11 @@ pub enum AnswerKind {
 
 impl AnswerKind {
     /// Every kind, in the order a filter lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Approval,
         Self::Reminder,
+        Self::Poll,
+        Self::OptOut,
         Self::Unclear,
         Self::Unmatched,
         Self::Pending,
@@ -94,6 +100,8 @@ impl AnswerKind {
         match self {
             Self::Approval => "approval",
             Self::Reminder => "reminder",
+            Self::Poll => "poll",
+            Self::OptOut => "opt_out",
             Self::Unclear => "unclear",
             Self::Unmatched => "unmatched",
             Self::Pending => "pending",
@@ -110,6 +118,8 @@ impl AnswerKind {
         match self {
             Self::Approval => "route = 'approval_step'",
             Self::Reminder => "route = 'reminder'",
+            Self::Poll => "route = 'poll'",
+            Self::OptOut => "route IN ('opt_out', 'resubscribe')",
             Self::Unclear => "route = 'unclear'",
             // Every `unmatched:<reason>` label, as a range.
             Self::Unmatched => "route >= 'unmatched:' AND route < 'unmatched;'",
@@ -150,6 +160,17 @@ pub enum Answered {
         /// The reminder.
         reminder_id: i64,
     },
+    /// It answered a bulk send that asked for replies: this poll (or collection).
+    Poll {
+        /// The poll.
+        poll_id: i64,
+    },
+    /// An opt-out keyword (`TD`, `退订`…) that reached no open item: the sender is on
+    /// the opt-out list (`resubscribe`: taken off it).
+    OptOut {
+        /// True for a re-subscribe keyword.
+        resubscribe: bool,
+    },
     /// It was addressed to this item but could not be read as an answer.
     Unclear {
         /// The item.
@@ -185,6 +206,9 @@ impl Answered {
             },
             (Some("reminder"), Some(reminder_id)) => Self::Reminder { reminder_id },
             (Some("unclear"), Some(item_id)) => Self::Unclear { item_id },
+            (Some("poll"), Some(poll_id)) => Self::Poll { poll_id },
+            (Some("opt_out"), _) => Self::OptOut { resubscribe: false },
+            (Some("resubscribe"), _) => Self::OptOut { resubscribe: true },
             (Some("before_routing"), _) => Self::BeforeRouting,
             (Some(label), item_id) => match label.strip_prefix("unmatched:") {
                 Some(reason) => Self::Unmatched {
@@ -529,6 +553,14 @@ mod tests {
             }
         );
         assert_eq!(by_id(c).answered, Answered::Reminder { reminder_id: 7 });
+        assert_eq!(
+            Answered::of(Some("poll"), Some(4)),
+            Answered::Poll { poll_id: 4 }
+        );
+        assert_eq!(
+            Answered::of(Some("opt_out"), None),
+            Answered::OptOut { resubscribe: false }
+        );
         assert_eq!(
             Answered::of(Some("poll_answer"), Some(4)),
             Answered::Other {

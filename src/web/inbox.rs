@@ -145,6 +145,22 @@ pub fn answered_words(a: &Answered, l: Lang) -> (String, Option<String>) {
         Answered::Reminder { reminder_id } => {
             (format!("{} #{reminder_id}", l.t("提醒", "reminder")), None)
         }
+        Answered::Poll { poll_id } => (
+            format!(
+                "{} #{poll_id}",
+                l.t("群发回复（投票/征集）", "reply to a poll")
+            ),
+            None,
+        ),
+        Answered::OptOut { resubscribe } => (
+            if *resubscribe {
+                l.t("恢复接收短信", "re-subscribed")
+            } else {
+                l.t("退订", "opted out")
+            }
+            .to_owned(),
+            None,
+        ),
         Answered::Unclear { item_id } => (
             format!(
                 "{} #{item_id}",
@@ -287,6 +303,8 @@ pub async fn page(
                     match k {
                         AnswerKind::Approval => l.t("审批", "approval"),
                         AnswerKind::Reminder => l.t("提醒", "reminder"),
+                        AnswerKind::Poll => l.t("群发回复", "poll reply"),
+                        AnswerKind::OptOut => l.t("退订", "opt-out"),
                         AnswerKind::Unclear => l.t("无法识别", "unclear"),
                         AnswerKind::Unmatched => l.t("未匹配", "unmatched"),
                         AnswerKind::Pending => l.t("待处理", "not routed yet"),

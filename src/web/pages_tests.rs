@@ -214,7 +214,10 @@ async fn a_contact_is_added_with_errors_next_to_the_field_edited_and_deleted() {
         ("李四（新）", vec!["运维".to_owned()])
     );
     let csv = body(c.get("/contacts.csv", Some(&s)).await).await;
-    assert!(csv.starts_with("\u{FEFF}姓名,手机号,分组,标签\r\n"), "{csv}");
+    assert!(
+        csv.starts_with("\u{FEFF}姓名,手机号,分组,标签\r\n"),
+        "{csv}"
+    );
     let del = c
         .post(&format!("/contacts/{id}/delete"), Some(&s), &[], None)
         .await;
