@@ -320,6 +320,37 @@ mod tests {
         assert!(count_days(s.conn(), 100, 200).unwrap().is_empty());
     }
 
+    /// The statements the dashboard runs are seeks on indexes, not walks of history.
+    #[test]
+    fn the_dashboards_statements_use_their_indexes() {
+        let db = TempDb::new("daily-sends-plans");
+        let s = db.open();
+        let plan = |sql: &str| -> String {
+            let mut stmt = s
+                .conn()
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.join(" | ")
+        };
+        let oldest = plan(
+            "SELECT min(id) FROM recipients WHERE carrier = 'mobile' AND priority = 2 AND state = 1",
+        );
+        assert!(oldest.contains("recipients_claim"), "{oldest}");
+        let first = plan(
+            "SELECT first_segment FROM jobs WHERE created_at >= 5 ORDER BY created_at, id LIMIT 1",
+        );
+        assert!(first.contains("jobs_created"), "{first}");
+        let day = plan(
+            "SELECT carrier, count(*) FROM segments WHERE id >= 1 AND id < 9 GROUP BY carrier",
+        );
+        assert!(day.contains("INTEGER PRIMARY KEY"), "{day}");
+    }
+
     #[test]
     fn the_oldest_waiting_message_is_found_by_seeks() {
         let db = TempDb::new("daily-sends-oldest");
