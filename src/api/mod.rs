@@ -32,7 +32,7 @@ mod contacts;
 mod error;
 mod explain;
 mod inbox;
-mod links;
+pub(crate) mod links;
 mod listing;
 mod messages;
 mod openapi;

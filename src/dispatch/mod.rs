@@ -10,6 +10,7 @@
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
+//! | [`LinkProblem`] | `problem.rs` | a link's last problem as a type (its words are `last_problem`) |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
@@ -27,6 +28,7 @@ mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
+mod problem;
 pub mod routing;
 mod runner;
 pub mod scheduler;
@@ -37,5 +39,6 @@ pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
 };
+pub use problem::LinkProblem;
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

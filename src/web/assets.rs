@@ -40,6 +40,11 @@ pub static ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../static/web/favicon.svg"),
     },
+    Asset {
+        name: "pages.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/web/pages.css"),
+    },
 ];
 
 /// Content hashes, computed once.

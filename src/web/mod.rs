@@ -76,16 +76,24 @@
 
 pub mod account;
 pub mod accounts;
+mod approvals;
 pub mod assets;
 pub mod audit;
+pub mod chart;
+mod contact_import;
+mod contacts;
 pub mod csrf;
 mod dashboard;
 pub mod download;
 pub mod error;
 pub mod forms;
+mod groups;
+mod inbox;
 pub mod lang;
 pub mod layout;
+pub mod link_words;
 mod login;
+pub mod page_kit;
 pub mod password;
 pub mod roles;
 pub mod routes;
@@ -95,6 +103,8 @@ pub mod settings;
 pub mod state;
 pub mod throttle;
 
+#[cfg(test)]
+mod pages_tests;
 #[cfg(test)]
 mod tests;
 

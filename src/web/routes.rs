@@ -27,7 +27,10 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{account, assets, audit, csrf, dashboard, login, settings};
+use super::{
+    account, approvals, assets, audit, contact_import, contacts, csrf, dashboard, groups, inbox,
+    login, settings,
+};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -88,6 +91,31 @@ pub static PAGES: &[PageSpec] = &[
     page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
     page("GET", "/account", Access::Any, "my account: who I am, my role", || get(account::show)),
     page("POST", "/account/password", Access::Any, "change my own password (current one first)", || post(account::change_password)),
+    page("GET", "/inbox", Access::Any, "收件箱: replies, unread first, filtered", || get(inbox::page)),
+    page("GET", "/inbox.csv", Access::Staff, "the filtered inbox as CSV", || get(inbox::export)),
+    page("POST", "/inbox/{id}/read", Access::Staff, "mark a reply read", || post(inbox::mark_read)),
+    page("POST", "/inbox/{id}/reply", Access::Staff, "reply to a message (one SMS, sent once)", || post(inbox::reply)),
+    page("GET", "/contacts", Access::Any, "通讯录: search contacts", || get(contacts::list)),
+    page("GET", "/contacts.csv", Access::Staff, "the filtered contacts as CSV (the import format)", || get(contacts::export)),
+    page("GET", "/contacts/new", Access::Staff, "the new-contact form", || get(contacts::new_form)),
+    page("POST", "/contacts/new", Access::Staff, "add a contact", || post(contacts::create)),
+    page("GET", "/contacts/{id}", Access::Staff, "the contact's edit form", || get(contacts::edit_form)),
+    page("POST", "/contacts/{id}", Access::Staff, "edit a contact", || post(contacts::update)),
+    page("POST", "/contacts/{id}/delete", Access::Staff, "delete a contact", || post(contacts::delete)),
+    page("GET", "/contacts/import", Access::Staff, "the contact-file upload form", || get(contact_import::form)),
+    page("POST", "/contacts/import", Access::Staff, "upload a contact file: preview every row", || post(contact_import::preview)),
+    page("POST", "/contacts/import/confirm", Access::Staff, "import exactly the previewed file", || post(contact_import::confirm)),
+    page("GET", "/groups", Access::Any, "groups with their sizes", || get(groups::list)),
+    page("POST", "/groups", Access::Staff, "create a group", || post(groups::create)),
+    page("GET", "/groups/{id}", Access::Any, "a group's members", || get(groups::members)),
+    page("POST", "/groups/{id}/members", Access::Staff, "add contacts to a group or remove them", || post(groups::change_members)),
+    page("POST", "/groups/{id}/delete", Access::Staff, "delete a group (not its contacts)", || post(groups::delete)),
+    page("GET", "/approvals", Access::Any, "审批: waiting for me, and all I may see", || get(approvals::list)),
+    page("GET", "/approvals/new", Access::Staff, "the new-approval form (approvers picked from contacts)", || get(approvals::new_form)),
+    page("POST", "/approvals/new", Access::Staff, "create an approval request", || post(approvals::create)),
+    page("GET", "/approvals/{id}", Access::Any, "an approval's timeline", || get(approvals::detail)),
+    page("POST", "/approvals/{id}/decide", Access::Any, "decide one's own step on the web", || post(approvals::decide)),
+    page("POST", "/approvals/{id}/resend", Access::Staff, "send the approval SMS again to silent approvers", || post(approvals::resend)),
 ];
 
 /// Marks the answer of a request no row of [`PAGES`] serves (tests tell it from a
