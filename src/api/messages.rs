@@ -69,6 +69,7 @@ fn header_key(headers: &HeaderMap) -> Option<String> {
 
 pub async fn send(
     State(st): State<AppState>,
+    client: Option<axum::Extension<super::routes::ApiClient>>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<SendBody>,
 ) -> Result<Response, ApiError> {
@@ -99,6 +100,7 @@ pub async fn send(
     req.expires_at = body.expires_at;
     req.validity = validity;
     req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
+    req.sender = client.map(|axum::Extension(c)| format!("api:{}", c.0));
     let out = st.submitter.send(req).await?;
     let accepted = out.accepted();
     let rejected = out.recipients.len() - accepted;
@@ -175,6 +177,7 @@ pub async fn list(
             .map(|s| listing::state::<JobState>("state", s, listing::JOB_STATES))
             .transpose()?,
         time: listing::time_range(q.since.as_deref(), q.until.as_deref())?,
+        ..JobFilter::default()
     };
     let page = st.store.jobs_list(filter, window).await?;
     Ok(reply(

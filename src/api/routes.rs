@@ -508,15 +508,20 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .with_state(state)
 }
 
+/// The name of the API client (token) that made the request, set by [`authorize`].
+#[derive(Debug, Clone)]
+pub struct ApiClient(pub String);
+
 /// Checks the token against the scope [`ROUTES`] gives the matched route, before any
 /// body is read; a routed path missing from the table is refused (deny by default).
 async fn authorize(
     State(st): State<AppState>,
     matched: Option<MatchedPath>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    let method = req.method().as_str();
+    let method = req.method().clone();
+    let method = method.as_str();
     let spec = matched.as_ref().and_then(|p| {
         ROUTES
             .iter()
@@ -533,7 +538,11 @@ async fn authorize(
     };
     if let Some(scope) = spec.scope {
         match st.auth(req.headers(), scope) {
-            Ok(client) => tracing::debug!(%client, %method, path = spec.path, "API request"),
+            Ok(client) => {
+                tracing::debug!(%client, %method, path = spec.path, "API request");
+                // Handlers that record who did something (a job's sender) read it here.
+                req.extensions_mut().insert(ApiClient(client));
+            }
             Err(e) => return e.into_response(),
         }
     }

@@ -57,6 +57,9 @@ pub struct SendRequest {
     /// Queue every recipient for this carrier's links whatever its number's carrier (the
     /// alerts' on-call SMS, which must avoid a failing link); `None`: routed as usual.
     pub via: Option<Carrier>,
+    /// Who sends it, recorded on the job: `web:<account>` (console) or `api:<token
+    /// name>`; `None` for the daemon's own sends.
+    pub sender: Option<String>,
 }
 
 impl SendRequest {
@@ -74,6 +77,7 @@ impl SendRequest {
             validity: None,
             idempotency_key: None,
             via: None,
+            sender: None,
         }
     }
 }
@@ -338,6 +342,7 @@ impl Submitter {
             })
             .collect();
         let job = NewJob {
+            sender: req.sender,
             idempotency_key: req.idempotency_key,
             priority: req.priority,
             text: req.text,

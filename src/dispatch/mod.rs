@@ -37,7 +37,8 @@ pub use changes::Changes;
 pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use journal::WireJournal;
 pub use plan::{
-    LinkTextError, measure, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
+    LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, measure,
+    split_options,
 };
 pub use preview::{CarrierCost, Preview};
 pub use routing::RoutingReload;

@@ -129,8 +129,8 @@ impl Submitter {
 mod tests {
     use super::*;
     use crate::dispatch::Changes;
-    use crate::store::testutil::TempDb;
     use crate::store::StoreHandle;
+    use crate::store::testutil::TempDb;
     use std::collections::HashMap;
 
     async fn submitter(db: &TempDb) -> (Submitter, StoreHandle) {
@@ -191,7 +191,10 @@ mod tests {
             let preview = sub.preview(&req).unwrap();
             let sent = sub.send(req).await.unwrap();
             // Per recipient: the same outcome, the same segments.
-            assert_eq!(preview.recipients, sent.recipients, "{text:?} {signature:?}");
+            assert_eq!(
+                preview.recipients, sent.recipients,
+                "{text:?} {signature:?}"
+            );
             let job = sent.job.unwrap();
             let status = store.job_status(job.job_id).await.unwrap().unwrap();
             let stored: u64 = status
