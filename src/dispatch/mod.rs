@@ -40,6 +40,8 @@ pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, measure,
     split_options,
 };
+#[cfg(test)]
+pub(crate) use preview::test_submitter;
 pub use preview::{CarrierCost, Preview};
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

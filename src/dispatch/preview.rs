@@ -124,30 +124,35 @@ impl Submitter {
     }
 }
 
+/// A submitter over `store` with the embedded default config's links and routing, no
+/// dispatchers to wake: for tests of what is accepted.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub(crate) fn test_submitter(store: crate::store::StoreHandle) -> Submitter {
+    let config = crate::config::Config::embedded_default().unwrap();
+    let links: Vec<Carrier> = config.links.iter().map(|l| l.carrier()).collect();
+    let router = super::routing::build(&config.routing, &links)
+        .unwrap()
+        .router;
+    Submitter::new(
+        &config,
+        router,
+        store,
+        std::collections::HashMap::new(),
+        super::Changes::default(),
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::dispatch::Changes;
     use crate::store::StoreHandle;
     use crate::store::testutil::TempDb;
-    use std::collections::HashMap;
 
     async fn submitter(db: &TempDb) -> (Submitter, StoreHandle) {
-        let config = crate::config::Config::embedded_default().unwrap();
-        let links: Vec<Carrier> = config.links.iter().map(|l| l.carrier()).collect();
-        let router = crate::dispatch::routing::build(&config.routing, &links)
-            .unwrap()
-            .router;
         let store = db.handle();
-        let s = Submitter::new(
-            &config,
-            router,
-            store.clone(),
-            HashMap::new(),
-            Changes::default(),
-        );
-        (s, store)
+        (test_submitter(store.clone()), store)
     }
 
     /// Texts that take one, two and many segments, in ASCII, Chinese and mixed, with

@@ -73,7 +73,8 @@
 //! | `contacts` | address-book entry | normalised phone (unique), name, tags (JSON) |
 //! | `groups` | contact group | name (unique) |
 //! | `group_members` | group × contact | primary key both; index by contact |
-//! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
+//! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at, numbers (JSON), owner (console account) |
+//! | `signatures`, `templates` | stored signature / message template | name (unique), text |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -191,6 +192,7 @@ pub mod schema;
 mod sql_states;
 pub mod state;
 mod submit;
+pub mod templates;
 mod unconfirmed;
 #[cfg(test)]
 mod unconfirmed_tests;
@@ -234,4 +236,5 @@ pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use submit::FailOutcome;
+pub use templates::{Snippet, SnippetKind};
 pub use webhooks::{Subscriptions, WebhookDelivery, WebhookEvent};
