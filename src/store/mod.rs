@@ -166,8 +166,10 @@
 //! `storage.retention`; see `retention.rs`). Only one process may write a store file at a
 //! time.
 
+mod accounts;
 pub mod alerts;
 mod approvals;
+mod audit;
 pub mod backup;
 mod claim;
 mod contacts;
@@ -189,6 +191,7 @@ mod requeue;
 mod reschedule;
 mod retention;
 pub mod schema;
+mod sessions;
 mod sql_states;
 pub mod state;
 mod submit;
@@ -211,12 +214,14 @@ pub(crate) mod testutil;
 mod throughput;
 pub mod webhooks;
 
+pub use accounts::{Account, NewAccount};
 pub use alerts::{AlertEvent, NewAlertEvent};
 pub use approvals::{
     ApprovalState, ApprovalView, Approver, DecideOutcome, DecideRule, DecideState, Decision,
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
+pub use audit::{AuditEntry, NewAuditEntry};
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
@@ -234,6 +239,7 @@ pub use requeue::SegmentsMoved;
 pub use reschedule::RescheduleOutcome;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
+pub use sessions::SessionRow;
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use submit::FailOutcome;
 pub use templates::{Snippet, SnippetKind};
