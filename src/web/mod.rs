@@ -25,6 +25,8 @@
 //! | `accounts.rs` | account rules shared with the CLI (names, first admin) |
 //! | `login.rs` | `/login`, `/logout`, `/lang` |
 //! | `dashboard.rs` | `/` |
+//! | `compose.rs` | `/compose` (写短信), its live counter and confirmation |
+//! | `when.rs` | China-time form values and display |
 //!
 //! # Decisions for every page (the skeleton's contract)
 //!
@@ -73,6 +75,7 @@
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+mod compose;
 pub mod csrf;
 mod dashboard;
 pub mod error;
@@ -87,6 +90,7 @@ pub mod security;
 pub mod session;
 pub mod state;
 pub mod throttle;
+mod when;
 
 #[cfg(test)]
 mod tests;

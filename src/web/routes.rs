@@ -27,7 +27,7 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, csrf, dashboard, login};
+use super::{assets, audit, compose, csrf, dashboard, login};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -102,6 +102,34 @@ pub static PAGES: &[PageSpec] = &[
     page("GET", "/", Access::Any, "概览 dashboard", || {
         get(dashboard::page)
     }),
+    page(
+        "GET",
+        "/compose",
+        Access::Staff,
+        "写短信 compose (from ?draft= or ?template=)",
+        || get(compose::page),
+    ),
+    page(
+        "POST",
+        "/compose",
+        Access::Staff,
+        "compose: save a draft, or go on to the confirmation",
+        || post(compose::submit),
+    ),
+    page(
+        "POST",
+        "/compose/send",
+        Access::Staff,
+        "compose: the confirmation's send (one-time key: sent once)",
+        || post(compose::send),
+    ),
+    page(
+        "GET",
+        "/compose/preview",
+        Access::Staff,
+        "compose: the live counter's figures (JSON)",
+        || get(compose::preview),
+    ),
 ];
 
 /// The table's row for a request (HEAD is served as GET).
