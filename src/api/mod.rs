@@ -31,7 +31,7 @@ mod body;
 pub mod client;
 mod contacts;
 mod error;
-mod explain;
+pub mod explain;
 mod inbox;
 mod links;
 mod listing;

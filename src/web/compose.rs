@@ -366,7 +366,10 @@ async fn read(
     let l = viewer.lang;
     let mut e = FieldErrors::default();
     if f.text.trim().is_empty() {
-        e.text = Some(l.t("请填写短信内容。", "Write the text of the message.").into());
+        e.text = Some(
+            l.t("请填写短信内容。", "Write the text of the message.")
+                .into(),
+        );
     }
     if need_recipients && compose::recipients(&f.numbers).is_empty() && f.groups.is_empty() {
         e.numbers = Some(
@@ -448,11 +451,16 @@ fn compose_error(e: ComposeError, lang: Lang) -> Result<FieldErrors, WebError> {
         ComposeError::Send(SendError::TooManyRecipients { given, max }) => {
             fe.numbers = Some(match lang {
                 Lang::Zh => format!("共 {given} 个号码，一次最多 {max} 个，请分批发送。"),
-                Lang::En => format!("{given} numbers; at most {max} in one message. Split the list."),
+                Lang::En => {
+                    format!("{given} numbers; at most {max} in one message. Split the list.")
+                }
             });
         }
         ComposeError::Send(SendError::EmptyText) => {
-            fe.text = Some(lang.t("请填写短信内容。", "Write the text of the message.").into());
+            fe.text = Some(
+                lang.t("请填写短信内容。", "Write the text of the message.")
+                    .into(),
+            );
         }
         ComposeError::Send(SendError::NoRecipients) => {
             fe.numbers = Some(
@@ -507,7 +515,16 @@ pub async fn submit(
         // Back from the confirmation: the form as it was.
         let mut f = f;
         f.key.clear();
-        return form_page(&state, &viewer, &uri, f, FieldErrors::default(), None, false).await;
+        return form_page(
+            &state,
+            &viewer,
+            &uri,
+            f,
+            FieldErrors::default(),
+            None,
+            false,
+        )
+        .await;
     }
     let c = match read(&state, &viewer, &f, true).await? {
         Ok(c) => c,
@@ -526,19 +543,20 @@ pub async fn submit(
     }
     let key = super::session::token::<16>()
         .map_err(|e| WebError::Internal(format!("random key: {e}")))?;
-    let when = c.send_at.map_or_else(
-        || viewer.lang.t("立即发送", "Now").to_owned(),
-        when::show,
-    );
+    let when = c
+        .send_at
+        .map_or_else(|| viewer.lang.t("立即发送", "Now").to_owned(), when::show);
     let mut f = f;
     f.key = key;
     Ok(render(&ConfirmPage {
         l: viewer.lang,
         chrome: Chrome::for_viewer(&viewer, &uri),
-        signature: c
-            .signature
-            .clone()
-            .unwrap_or_else(|| viewer.lang.t("（线路默认签名）", "(the link's own)").to_owned()),
+        signature: c.signature.clone().unwrap_or_else(|| {
+            viewer
+                .lang
+                .t("（线路默认签名）", "(the link's own)")
+                .to_owned()
+        }),
         f,
         p: preview,
         when,
@@ -579,9 +597,9 @@ pub async fn send(
             .await
             .map(|p| view(&p, viewer.lang))
             .ok();
-        let e = p.as_ref().map_or_else(FieldErrors::default, |p| {
-            none_accepted(p, viewer.lang)
-        });
+        let e = p
+            .as_ref()
+            .map_or_else(FieldErrors::default, |p| none_accepted(p, viewer.lang));
         return form_page(&state, &viewer, &uri, f, e, p, false).await;
     };
     // A draft that was sent has done its job.
@@ -601,7 +619,10 @@ pub async fn send(
             out.recipients.len() - out.accepted()
         )
     } else {
-        format!("repeated confirmation of job {} (not sent again)", job.job_id)
+        format!(
+            "repeated confirmation of job {} (not sent again)",
+            job.job_id
+        )
     };
     res.extensions_mut().insert(Detail(detail));
     Ok(res)

@@ -27,7 +27,7 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, compose, csrf, dashboard, login};
+use super::{assets, audit, compose, csrf, dashboard, drafts, login, outbox, snippets};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -129,6 +129,104 @@ pub static PAGES: &[PageSpec] = &[
         Access::Staff,
         "compose: the live counter's figures (JSON)",
         || get(compose::preview),
+    ),
+    page(
+        "GET",
+        "/outbox",
+        Access::Staff,
+        "发件箱 outbox: jobs newest first, filtered, keyset-paged",
+        || get(outbox::page),
+    ),
+    page(
+        "GET",
+        "/outbox/export.csv",
+        Access::Staff,
+        "outbox: the filtered list as CSV (UTF-8 with BOM)",
+        || get(outbox::export),
+    ),
+    page(
+        "GET",
+        "/outbox/{job}",
+        Access::Staff,
+        "a job: its recipients (paged) with state, carrier, cost and codes explained",
+        || get(outbox::job),
+    ),
+    page(
+        "POST",
+        "/outbox/{job}/cancel",
+        Access::Staff,
+        "cancel a scheduled or queued job",
+        || post(outbox::cancel),
+    ),
+    page(
+        "GET",
+        "/drafts",
+        Access::Staff,
+        "草稿箱 drafts (own; admins all)",
+        || get(drafts::drafts),
+    ),
+    page(
+        "POST",
+        "/drafts/{id}/delete",
+        Access::Staff,
+        "delete a draft (own; admins any)",
+        || post(drafts::delete),
+    ),
+    page(
+        "GET",
+        "/scheduled",
+        Access::Staff,
+        "定时 scheduled jobs: move or cancel",
+        || get(drafts::scheduled),
+    ),
+    page(
+        "POST",
+        "/scheduled/{job}",
+        Access::Staff,
+        "move a scheduled job to another time",
+        || post(drafts::reschedule),
+    ),
+    page(
+        "GET",
+        "/settings/signatures",
+        Access::Admin,
+        "设置 signatures",
+        || get(snippets::signatures),
+    ),
+    page(
+        "POST",
+        "/settings/signatures",
+        Access::Admin,
+        "save a signature",
+        || post(snippets::signature_save),
+    ),
+    page(
+        "POST",
+        "/settings/signatures/{id}/delete",
+        Access::Admin,
+        "delete a signature",
+        || post(snippets::signature_delete),
+    ),
+    page(
+        "GET",
+        "/settings/templates",
+        Access::Admin,
+        "设置 message templates",
+        || get(snippets::templates),
+    ),
+    page(
+        "POST",
+        "/settings/templates",
+        Access::Admin,
+        "save a template",
+        || post(snippets::template_save),
+    ),
+    page(
+        "POST",
+        "/settings/templates/{id}/delete",
+        Access::Admin,
+        "delete a template",
+        || post(snippets::template_delete),
     ),
 ];
 
