@@ -99,6 +99,8 @@ pub mod throttle;
 mod when;
 
 #[cfg(test)]
+mod compose_tests;
+#[cfg(test)]
 mod tests;
 
 use askama::Template;

@@ -558,6 +558,7 @@ pub async fn cancel(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -46,6 +46,7 @@ pub fn input_value(ms: Millis) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
