@@ -352,6 +352,7 @@ async fn the_outbox_filters_pages_and_exports() {
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.lines().count(), 3, "header and two jobs: {csv}");
     assert!(csv.contains("取件码 2") && !csv.contains("取件码 1"));
+    assert!(csv.contains("\r\n"), "CRLF lines for Excel");
     c.stop().await;
 }
 

@@ -25,6 +25,8 @@
 //! | `accounts.rs` | account rules shared with the CLI (names, first admin) |
 //! | `login.rs` | `/login`, `/logout`, `/lang` |
 //! | `dashboard.rs` | `/` |
+//! | `download.rs` | streamed CSV downloads that open in Excel (BOM, CRLF, no formulas) |
+//! | `settings/` | `/settings`: accounts, links, audit log (+ other settings pages) |
 //! | `compose.rs` | `/compose` (写短信), its live counter and confirmation |
 //! | `when.rs` | China-time form values and display |
 //! | `outbox.rs` | `/outbox` (发件箱): filters, keyset pages, CSV export; a job's recipients; cancel |
@@ -81,6 +83,7 @@ pub mod audit;
 mod compose;
 pub mod csrf;
 mod dashboard;
+pub mod download;
 mod drafts;
 pub mod error;
 pub mod forms;
@@ -93,6 +96,7 @@ pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;
+pub mod settings;
 mod snippets;
 pub mod state;
 pub mod throttle;
@@ -122,8 +126,8 @@ pub use state::WebState;
 pub fn router(state: WebState) -> Router {
     let max_body = state.config.api.max_body_bytes;
     routes::router(state.clone())
-        .fallback(|| async { WebError::NotFound })
-        .method_not_allowed_fallback(|| async { WebError::NotFound })
+        .fallback(routes::unrouted)
+        .method_not_allowed_fallback(routes::unrouted)
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(max_body))

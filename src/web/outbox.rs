@@ -1,7 +1,7 @@
 //! 发件箱: `/outbox` — jobs newest first, keyset-paged (`before`), filtered by state,
 //! China-time dates, a recipient's number, words of the text and the sender (console
 //! account or API client); the same filters export as CSV (UTF-8 with BOM, so Excel
-//! reads the Chinese). `/outbox/{job}` shows the job and its recipients, paged, each with
+//! reads the Chinese; streamed by `download.rs`). `/outbox/{job}` shows the job and its recipients, paged, each with
 //! its state, carrier, cost and the carrier's codes in words; a scheduled or queued job
 //! can be cancelled there.
 //!
@@ -10,11 +10,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::audit::Detail;
+use super::download;
 use super::error::WebError;
 use super::forms::encode;
 use super::lang::Lang;
@@ -295,25 +296,9 @@ pub async fn page(
     }))
 }
 
-/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is defused so a
-/// text cannot become a formula in Excel.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// The CSV of `jobs` (UTF-8 with BOM, CRLF lines).
-pub fn to_csv(jobs: &[JobSummary], lang: Lang) -> String {
-    let mut out = String::from("\u{feff}");
-    let head = [
+/// The CSV header in `lang`.
+fn csv_header(lang: Lang) -> [&'static str; 9] {
+    [
         lang.t("编号", "job"),
         lang.t("提交时间", "accepted"),
         lang.t("定时", "send at"),
@@ -323,65 +308,76 @@ pub fn to_csv(jobs: &[JobSummary], lang: Lang) -> String {
         lang.t("发送人", "sender"),
         lang.t("签名", "signature"),
         lang.t("内容", "text"),
-    ];
-    out.push_str(&head.join(","));
-    out.push_str("\r\n");
-    for j in jobs {
-        let cells = [
-            j.job_id.to_string(),
-            when::show(j.created_at),
-            j.send_at.map(when::show).unwrap_or_default(),
-            state_label(j.state.as_str(), lang),
-            j.recipients.to_string(),
-            j.segments.to_string(),
-            j.sender.clone().unwrap_or_default(),
-            j.signature.clone(),
-            j.text.clone(),
-        ];
-        let cells: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    ]
+}
+
+/// One job as a CSV row.
+fn csv_row(j: &JobSummary, lang: Lang) -> [String; 9] {
+    [
+        j.job_id.to_string(),
+        when::show(j.created_at),
+        j.send_at.map(when::show).unwrap_or_default(),
+        state_label(j.state.as_str(), lang),
+        j.recipients.to_string(),
+        j.segments.to_string(),
+        j.sender.clone().unwrap_or_default(),
+        j.signature.clone(),
+        j.text.clone(),
+    ]
 }
 
 /// `GET /outbox/export.csv`: the filtered list, every page of it (at most
-/// [`EXPORT_MAX`] rows).
+/// [`EXPORT_MAX`] rows), streamed as it is read (`download.rs`: UTF-8 with BOM, CRLF,
+/// no formulas).
 pub async fn export(
     viewer: Viewer,
     State(state): State<WebState>,
     Query(f): Query<Filters>,
 ) -> Result<Response, WebError> {
-    let filter = f.to_filter(viewer.lang).map_err(|_| {
+    let lang = viewer.lang;
+    let filter = f.to_filter(lang).map_err(|_| {
         WebError::bad_request(
             "筛选条件有误，请在发件箱页面修正后再导出。",
             "A filter is wrong; correct it on the outbox page, then export.",
         )
     })?;
-    let mut all: Vec<JobSummary> = Vec::new();
-    let mut before = None;
-    loop {
-        let Page { items, next_before } = state
-            .store
-            .jobs_list(filter.clone(), Window { before, limit: 500 })
-            .await?;
-        all.extend(items);
-        match next_before {
-            Some(b) if all.len() < EXPORT_MAX => before = Some(b),
-            _ => break,
+    let (mut w, res) = download::csv(&format!(
+        "hongyan-outbox-{}.csv",
+        when::show(state.now()).get(..10).unwrap_or("now")
+    ));
+    tokio::spawn(async move {
+        if w.row(csv_header(lang)).await.is_err() {
+            return;
         }
-    }
-    all.truncate(EXPORT_MAX);
-    let mut res = to_csv(&all, viewer.lang).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"outbox.csv\""),
-    );
+        let mut before = None;
+        let mut written = 0usize;
+        loop {
+            let page = match state
+                .store
+                .jobs_list(filter.clone(), Window { before, limit: 500 })
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox export failed");
+                    w.abort();
+                    return;
+                }
+            };
+            let Page { items, next_before } = page;
+            for j in items.iter().take(EXPORT_MAX - written) {
+                if w.row(csv_row(j, lang)).await.is_err() {
+                    return;
+                }
+            }
+            written = (written + items.len()).min(EXPORT_MAX);
+            match next_before {
+                Some(b) if written < EXPORT_MAX => before = Some(b),
+                _ => break,
+            }
+        }
+        let _ = w.finish().await;
+    });
     Ok(res)
 }
 
@@ -555,33 +551,4 @@ pub async fn cancel(
     let mut res = Redirect::to(&format!("/outbox/{id}?done={done}")).into_response();
     res.extensions_mut().insert(Detail(detail));
     Ok(res)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_opens_in_excel_and_defuses_formulas() {
-        let j = JobSummary {
-            job_id: 7,
-            state: JobState::Delivered,
-            priority: crate::store::Priority::Bulk,
-            text: "=HYPERLINK(\"x\"), 您好\n第二行".into(),
-            signature: "【鸿雁】".into(),
-            send_at: None,
-            recipients: 2,
-            segments: 2,
-            created_at: 0,
-            sender: Some("web:li".into()),
-        };
-        let csv = to_csv(&[j], Lang::Zh);
-        assert!(csv.starts_with("\u{feff}编号,"));
-        let line = csv.lines().nth(1).unwrap();
-        assert!(line.starts_with(
-            "7,1970-01-01 08:00,,已送达,2,2,web:li,【鸿雁】,\"'=HYPERLINK(\"\"x\"\"), 您好"
-        ));
-        assert!(csv.ends_with("第二行\"\r\n"));
-    }
 }
