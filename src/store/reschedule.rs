@@ -9,10 +9,10 @@ use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::handle::StoreHandle;
 use super::jobs::job_ranges;
-use super::model::{JobId, Millis};
+use super::model::{JobId, JobSummary, Millis};
 use super::read::job_state_of;
-use super::sql_states::dispatch_state;
-use super::state::{JobPhase, JobState};
+use super::sql_states::{dispatch_state, job_phase};
+use super::state::{JobPhase, JobState, Priority};
 
 /// What [`Store::reschedule`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,7 +45,61 @@ impl Store {
     }
 }
 
+/// Scheduled jobs, the next due first: those after `after` (the previous page's last
+/// `(send_at, id)`), at most `limit`. Walks the `jobs_due` index, which holds only
+/// scheduled jobs, so the 定时 page costs the same however long history is.
+pub(crate) fn scheduled_page(
+    c: &Connection,
+    after: Option<(Millis, JobId)>,
+    limit: usize,
+) -> Result<Vec<JobSummary>> {
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT id, priority, text, signature, send_at, recipients, segments, created_at, sender
+         FROM jobs WHERE state = ",
+        job_phase!(scheduled),
+        " AND (send_at > ?1 OR (send_at = ?1 AND id > ?2))
+         ORDER BY send_at, id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![at, id, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok((
+                JobSummary {
+                    job_id: r.get(0)?,
+                    state: JobState::Scheduled,
+                    priority: Priority::Notification,
+                    text: r.get(2)?,
+                    signature: r.get(3)?,
+                    send_at: r.get(4)?,
+                    recipients: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
+                    segments: r.get::<_, i64>(6)?.try_into().unwrap_or(0),
+                    created_at: r.get(7)?,
+                    sender: r.get(8)?,
+                },
+                r.get::<_, i64>(1)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut j, priority) = row?;
+        j.priority = Priority::from_code(priority)?;
+        out.push(j);
+    }
+    Ok(out)
+}
+
 impl StoreHandle {
+    /// [`scheduled_page`] on the read connection.
+    pub async fn scheduled_jobs(
+        &self,
+        after: Option<(Millis, JobId)>,
+        limit: usize,
+    ) -> Result<Vec<JobSummary>> {
+        self.read(move |c| scheduled_page(c, after, limit)).await
+    }
+
     /// [`Store::reschedule`].
     pub async fn reschedule(
         &self,
@@ -142,6 +196,38 @@ mod tests {
                 state: JobState::Queued
             }
         );
+    }
+
+    #[test]
+    fn scheduled_jobs_come_next_due_first_in_keyset_pages_through_the_due_index() {
+        let db = TempDb::new("reschedule-list");
+        let mut s = db.open();
+        let mut at = |send_at: i64| {
+            let mut j = one("13800000001");
+            j.send_at = Some(send_at);
+            s.enqueue(&j, 1_000).unwrap().job_id
+        };
+        let late = at(90_000);
+        let soon = at(20_000);
+        let same = at(20_000);
+        let now = s.enqueue(&one("13800000002"), 1_000).unwrap().job_id;
+        let first = scheduled_page(s.conn(), None, 2).unwrap();
+        let ids: Vec<i64> = first.iter().map(|j| j.job_id).collect();
+        assert_eq!(ids, [soon, same]);
+        let last = first.last().unwrap();
+        let rest = scheduled_page(s.conn(), Some((last.send_at.unwrap(), last.job_id)), 2).unwrap();
+        let ids: Vec<i64> = rest.iter().map(|j| j.job_id).collect();
+        assert_eq!(ids, [late], "{now} is not scheduled");
+        let plan: String = s
+            .conn()
+            .prepare("EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE state = 0 AND (send_at > 1 OR (send_at = 1 AND id > 1)) ORDER BY send_at, id LIMIT 5")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        assert!(plan.contains("jobs_due"), "{plan}");
     }
 
     #[test]

@@ -18,7 +18,10 @@ use super::roles::Role;
 use super::session::Viewer;
 use super::state::WebState;
 use super::when;
-use crate::store::{JobFilter, JobState, RescheduleOutcome, Window};
+use crate::store::RescheduleOutcome;
+
+/// Scheduled jobs on one page of 定时.
+const SCHEDULED_PAGE: usize = 50;
 
 struct DraftRow {
     id: i64,
@@ -115,8 +118,10 @@ struct ScheduledPage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ScheduledQuery {
-    /// The next page.
-    pub before: Option<i64>,
+    /// The next page: after this `send_at` (unix ms)…
+    pub after_at: Option<i64>,
+    /// …and this job id.
+    pub after_id: Option<i64>,
     /// A job just moved.
     pub moved: Option<i64>,
     /// A job that could not be moved (no longer scheduled).
@@ -131,21 +136,19 @@ async fn scheduled_page(
     error: Option<(i64, String)>,
 ) -> Result<Response, WebError> {
     let lang = viewer.lang;
-    let page = state
-        .store
-        .jobs_list(
-            JobFilter {
-                state: Some(JobState::Scheduled),
-                ..JobFilter::default()
-            },
-            Window {
-                before: q.before,
-                limit: 50,
-            },
-        )
-        .await?;
-    let jobs = page
-        .items
+    let after = q.after_at.zip(q.after_id);
+    let items = state.store.scheduled_jobs(after, SCHEDULED_PAGE).await?;
+    let next = (items.len() == SCHEDULED_PAGE)
+        .then(|| items.last())
+        .flatten()
+        .map(|j| {
+            format!(
+                "/scheduled?after_at={}&after_id={}",
+                j.send_at.unwrap_or_default(),
+                j.job_id
+            )
+        });
+    let jobs = items
         .iter()
         .map(|j| ScheduledRow {
             id: j.job_id,
@@ -174,7 +177,7 @@ async fn scheduled_page(
         l: lang,
         chrome: Chrome::for_viewer(viewer, uri),
         jobs,
-        next: page.next_before.map(|b| format!("/scheduled?before={b}")),
+        next,
         notice,
         error,
     }))
