@@ -731,3 +731,37 @@ pub async fn preview(
         }
     }
 }
+
+/// `GET /compose/contacts` parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactSearch {
+    /// Name or number containing this.
+    pub q: String,
+}
+
+/// Contacts offered by the picker at most.
+const CONTACT_MATCHES: usize = 10;
+
+/// `GET /compose/contacts?q=…`: contacts whose name or number contains `q`, for the
+/// compose page's contact picker (`compose.js` adds the picked number to the list).
+pub async fn contacts(
+    _viewer: Viewer,
+    State(state): State<WebState>,
+    Query(q): Query<ContactSearch>,
+) -> Result<Response, WebError> {
+    let q = q.q.trim().to_owned();
+    if q.is_empty() {
+        return Ok(Json(serde_json::json!({ "contacts": [] })).into_response());
+    }
+    let page = state
+        .store
+        .contacts_list(None, Some(q), CONTACT_MATCHES, 0)
+        .await?;
+    let found: Vec<serde_json::Value> = page
+        .contacts
+        .iter()
+        .map(|c| serde_json::json!({ "name": c.name, "phone": c.phone }))
+        .collect();
+    Ok(Json(serde_json::json!({ "contacts": found })).into_response())
+}

@@ -140,6 +140,28 @@ async fn the_live_counter_is_the_intake_s_plan() {
     );
     assert_eq!(v["rejected"][0]["input"], "1");
     assert_eq!(v["carriers"][0]["coding"], "UCS-2");
+    // The contact picker finds a contact by name.
+    c.state
+        .store
+        .contacts_import(
+            vec![NewContact {
+                phone: "13800138000".into(),
+                name: "张三".into(),
+                groups: vec![],
+                tags: vec![],
+            }],
+            1,
+        )
+        .await
+        .unwrap();
+    let res = c
+        .get(
+            &format!("/compose/contacts?q={}", super::forms::encode("张")),
+            Some(&s),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&body(res).await).unwrap();
+    assert_eq!(v["contacts"][0]["phone"], "13800138000");
     // An unknown group is the counter's error, not a failure.
     let res = c
         .get(

@@ -90,6 +90,7 @@ pub static PAGES: &[PageSpec] = &[
     page("POST", "/compose", Access::Staff, "compose: save a draft, or go on to the confirmation", || post(compose::submit)),
     page("POST", "/compose/send", Access::Staff, "compose: the confirmation's send (one-time key: sent once)", || post(compose::send)),
     page("GET", "/compose/preview", Access::Staff, "compose: the live counter's figures (JSON)", || get(compose::preview)),
+    page("GET", "/compose/contacts", Access::Staff, "compose: contacts matching a name or number (JSON, the contact picker)", || get(compose::contacts)),
     page("GET", "/outbox", Access::Staff, "发件箱 outbox: jobs newest first, filtered, keyset-paged", || get(outbox::page)),
     page("GET", "/outbox/export.csv", Access::Staff, "outbox: the filtered list as CSV (UTF-8 with BOM)", || get(outbox::export)),
     page("GET", "/outbox/{job}", Access::Staff, "a job: its recipients (paged) with state, carrier, cost and codes explained", || get(outbox::job)),

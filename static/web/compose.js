@@ -86,6 +86,45 @@
     update();
   }
 
+  // The contact picker: suggestions from GET /compose/contacts; "add" appends the
+  // picked contact's number to the list (shown only with this script).
+  var picker0 = document.getElementById("contact-picker");
+  var search = document.getElementById("contact-search");
+  var options = document.getElementById("contact-options");
+  var found = {};
+  if (picker0 && search && options && form) {
+    picker0.hidden = false;
+    var stimer = null;
+    search.addEventListener("input", function () {
+      if (stimer) { clearTimeout(stimer); }
+      stimer = setTimeout(function () {
+        var q = search.value.trim();
+        if (!q || found[q]) { return; }
+        fetch("/compose/contacts?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { contacts: [] }; })
+          .then(function (r) {
+            while (options.firstChild) { options.removeChild(options.firstChild); }
+            r.contacts.forEach(function (c) {
+              var label = (c.name ? c.name + " " : "") + c.phone;
+              found[label] = c.phone;
+              var o = document.createElement("option");
+              o.value = label;
+              options.appendChild(o);
+            });
+          })
+          .catch(function () {});
+      }, 250);
+    });
+    document.getElementById("contact-add").addEventListener("click", function () {
+      var phone = found[search.value.trim()] || search.value.trim();
+      if (!phone) { return; }
+      var box = form.elements.numbers;
+      box.value = box.value.replace(/\s+$/, "") + (box.value.trim() ? "\n" : "") + phone;
+      search.value = "";
+      later();
+    });
+  }
+
   // The template picker fills the text box in place (without a script it reloads the
   // page with the template's text).
   var picker = document.getElementById("template-form");
