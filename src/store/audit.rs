@@ -182,6 +182,19 @@ mod tests {
     }
 
     #[test]
+    fn the_retention_purge_takes_the_audit_log_with_the_messages() {
+        let db = TempDb::new("audit-retention");
+        let mut s = db.open();
+        s.audit_record(&entry("/old"), 1_000).unwrap();
+        s.audit_record(&entry("/new"), 9_000).unwrap();
+        let out = s.purge(5_000, 0, 100).unwrap();
+        assert_eq!(out.resume_after, None);
+        let left = page(s.conn(), AuditQuery::default(), 10).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].entry.path, "/new");
+    }
+
+    #[test]
     fn purge_deletes_only_entries_before_the_cutoff() {
         let db = TempDb::new("audit-purge");
         let mut s = db.open();

@@ -24,6 +24,7 @@
 //! | `throttle.rs` | failed-login counting per name and address |
 //! | `accounts.rs` | account rules shared with the CLI (names, first admin) |
 //! | `login.rs` | `/login`, `/logout`, `/lang` |
+//! | `account.rs` | `/account`: my own account, a new password |
 //! | `dashboard.rs` | `/` |
 //! | `download.rs` | streamed CSV downloads that open in Excel (BOM, CRLF, no formulas) |
 //! | `settings/` | `/settings`: accounts, links, audit log (+ other settings pages) |
@@ -66,7 +67,8 @@
 //!   `.hint`, `.ok` (a success notice), `.badge` + `.state-<name>`,
 //!   `table.list` (stacks into labelled rows under 640 px: give each `<td>` a
 //!   `data-label="…"`), `.pager`, `.actions`, `.inline` (an inline form), `.num`
-//!   (right-aligned figures). Mobile first; 375 px wide works without horizontal scroll.
+//!   (right-aligned figures), `.sr-only` (text for screen readers only), `.table-wrap`
+//!   (a table that scrolls inside its box). Mobile first; 375 px wide works without horizontal scroll.
 //! * **Audit**: the guard records every successful POST (and any response with an
 //!   [`audit::Detail`]); a handler adds `res.extensions_mut().insert(Detail(…))` with
 //!   words such as "sent job 123 to 40 recipients".
@@ -77,6 +79,7 @@
 //!   `#password`, `#login-submit`, `#login-error`, `#logout`, `#lang-switch`,
 //!   `#account-name`, `#error` (with `data-status`), `#main`.
 
+pub mod account;
 pub mod accounts;
 pub mod assets;
 pub mod audit;

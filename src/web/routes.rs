@@ -27,7 +27,9 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, compose, csrf, dashboard, drafts, login, outbox, settings, snippets};
+use super::{
+    account, assets, audit, compose, csrf, dashboard, drafts, login, outbox, settings, snippets,
+};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -86,6 +88,8 @@ pub static PAGES: &[PageSpec] = &[
     page("GET", "/settings/links", Access::Admin, "the configured links, read-only, no secrets", || get(settings::links::page)),
     page("GET", "/settings/audit", Access::Admin, "the audit log", || get(settings::audit::page)),
     page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
+    page("GET", "/account", Access::Any, "my account: who I am, my role", || get(account::show)),
+    page("POST", "/account/password", Access::Any, "change my own password (current one first)", || post(account::change_password)),
     page("GET", "/compose", Access::Staff, "写短信 compose (from ?draft= or ?template=)", || get(compose::page)),
     page("POST", "/compose", Access::Staff, "compose: save a draft, or go on to the confirmation", || post(compose::submit)),
     page("POST", "/compose/send", Access::Staff, "compose: the confirmation's send (one-time key: sent once)", || post(compose::send)),

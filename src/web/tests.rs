@@ -880,3 +880,60 @@ async fn the_language_switch_remembers_english_and_only_goes_back_to_this_site()
     assert_eq!(res.headers()[header::LOCATION], "/");
     c.stop().await;
 }
+
+#[tokio::test]
+async fn anyone_changes_their_own_password_with_the_current_one() {
+    let c = Console::start("own-password").await;
+    c.account("appr", Role::Approver).await;
+    let s = c.login("appr", PASSWORD).await.unwrap();
+    let page = body(c.get("/account", Some(&s)).await).await;
+    assert!(page.contains("id=\"me-role\">审批人<"), "{page}");
+    let wrong = c
+        .post(
+            "/account/password",
+            Some(&s),
+            &[
+                ("current", "not it at all"),
+                ("new", "a new long secret"),
+                ("repeat", "a new long secret"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert!(body(wrong).await.contains("id=\"current-error\""));
+    let differ = c
+        .post(
+            "/account/password",
+            Some(&s),
+            &[
+                ("current", PASSWORD),
+                ("new", "a new long secret"),
+                ("repeat", "a new long secreT"),
+            ],
+            None,
+        )
+        .await;
+    assert!(body(differ).await.contains("id=\"repeat-error\""));
+    let ok = c
+        .post(
+            "/account/password",
+            Some(&s),
+            &[
+                ("current", PASSWORD),
+                ("new", "a new long secret"),
+                ("repeat", "a new long secret"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.get("/", Some(&s)).await.status(),
+        StatusCode::SEE_OTHER,
+        "sessions ended"
+    );
+    assert!(c.login("appr", PASSWORD).await.is_err());
+    c.login("appr", "a new long secret").await.unwrap();
+    c.stop().await;
+}

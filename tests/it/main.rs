@@ -9,6 +9,7 @@ mod api_lists;
 mod approvals;
 mod cli;
 mod config;
+mod console;
 mod crash;
 mod daemon;
 mod datadir;
