@@ -45,6 +45,11 @@ pub static ASSETS: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../../static/web/pages.css"),
     },
+    Asset {
+        name: "compose.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/web/compose.js"),
+    },
 ];
 
 /// Content hashes, computed once.
