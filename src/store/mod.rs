@@ -180,6 +180,7 @@ mod jobs;
 pub mod lists;
 mod model;
 mod place;
+pub mod policy;
 mod read;
 mod recovery;
 mod reminders;
@@ -214,6 +215,7 @@ pub use approvals::{
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
+pub use claim::ClaimFilter;
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
@@ -225,6 +227,9 @@ pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
 pub use place::SegmentPlace;
+pub use policy::{
+    DailyCounts, HeldJob, HoldOutcome, JobPolicy, JobPolicyView, QUIET_HOURS, SkippedRecipient,
+};
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
 pub use requeue::SegmentsMoved;

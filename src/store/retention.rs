@@ -277,6 +277,11 @@ fn delete_jobs(
     for (first, last) in recipients.0 {
         out.recipients += count(del.execute([first, last])?);
     }
+    // The policy's skips go with their job (keyed by job id, so a range delete).
+    let mut skips = c.prepare_cached("DELETE FROM job_skips WHERE job_id BETWEEN ?1 AND ?2")?;
+    for (first, last) in &jobs.0 {
+        skips.execute([first, last])?;
+    }
     let mut del = c.prepare_cached("DELETE FROM jobs WHERE id BETWEEN ?1 AND ?2")?;
     for (first, last) in jobs.0 {
         out.jobs += count(del.execute([first, last])?);

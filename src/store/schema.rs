@@ -383,6 +383,33 @@ CREATE TABLE IF NOT EXISTS alert_events (
     sms       TEXT
 );
 "#,
+    // Messaging policy on the send side (see `policy.rs`): a job's category, the text as
+    // it goes out, a hold for review, why a due job still waits (quiet hours); recipients
+    // the policy skipped, with the reason; marketing sends per number and China day, so
+    // the frequency caps are one indexed read per job.
+    r#"
+ALTER TABLE jobs ADD COLUMN category TEXT NOT NULL DEFAULT 'notice';
+ALTER TABLE jobs ADD COLUMN sent_text TEXT;
+ALTER TABLE jobs ADD COLUMN hold TEXT;
+ALTER TABLE jobs ADD COLUMN hold_reason TEXT;
+ALTER TABLE jobs ADD COLUMN hold_send_at INTEGER;
+ALTER TABLE jobs ADD COLUMN wait_reason TEXT;
+CREATE INDEX jobs_held ON jobs(id) WHERE hold = 'held';
+CREATE TABLE IF NOT EXISTS job_skips (
+    job_id     INTEGER NOT NULL,
+    number     TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS daily_sends (
+    number    TEXT NOT NULL,
+    day       INTEGER NOT NULL,
+    text_hash INTEGER NOT NULL,
+    sends     INTEGER NOT NULL,
+    PRIMARY KEY (number, day, text_hash)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -31,6 +31,11 @@ pub enum WebhookEvent {
     Unreported,
     /// An alert fired, repeated or resolved (see `[alerts]`).
     Alert,
+    /// Recipients of a job the messaging policy skipped (opted out, over a cap, no link
+    /// for the category), with each one's reason.
+    Skipped,
+    /// A job held for review by the messaging policy (a sensitive word).
+    Held,
 }
 
 impl WebhookEvent {
@@ -42,6 +47,8 @@ impl WebhookEvent {
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
             Self::Alert => "alert",
+            Self::Skipped => "skipped",
+            Self::Held => "held",
         }
     }
 }
