@@ -126,7 +126,18 @@ impl Daemon {
         config: Config,
         tweak: Option<SimTweak>,
     ) -> Result<DaemonHandle, DaemonError> {
-        start::start(config, None, tweak).await
+        start::start(config, None, tweak, crate::clock::Clock::System).await
+    }
+
+    /// Like [`Daemon::start_with`], with every time the messaging policy and the
+    /// scheduler judge by (quiet hours, the China day, due and expired jobs) read from
+    /// `clock` — for tests that run a night in paused time.
+    pub async fn start_at(
+        config: Config,
+        tweak: Option<SimTweak>,
+        clock: crate::clock::Clock,
+    ) -> Result<DaemonHandle, DaemonError> {
+        start::start(config, None, tweak, clock).await
     }
 
     /// Creates the data directory if needed and locks it for this process, for a caller
@@ -142,7 +153,7 @@ impl Daemon {
         config: Config,
         lock: lock::DataDirLock,
     ) -> Result<DaemonHandle, DaemonError> {
-        start::start(config, Some(lock), None).await
+        start::start(config, Some(lock), None, crate::clock::Clock::System).await
     }
 }
 

@@ -20,11 +20,15 @@ use wire::reference::{ReferenceAllocator, ReferenceConfig, ReferenceError};
 
 use super::changes::Changes;
 use super::plan::{LinkTextError, split_options};
+use super::policy_gate::{self, LinkWords, WordVerdict};
+use super::policy_metrics::PolicyCounters;
+use crate::clock::Clock;
 use crate::config::{self, Config};
+use crate::policy::{Category, Hit, PolicyHandle, SentToday, SignatureError, SkipReason, WordList};
 use crate::route::{Carrier, Router};
 use crate::store::{
-    CancelOutcome, EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, StoreError, StoreHandle,
-    now_millis,
+    CancelOutcome, EnqueueOutcome, JobPolicy, Millis, NewJob, NewRecipient, Priority,
+    SkippedRecipient, StoreError, StoreHandle,
 };
 
 /// A request to send one text to one or more numbers.
@@ -57,6 +61,9 @@ pub struct SendRequest {
     /// Queue every recipient for this carrier's links whatever its number's carrier (the
     /// alerts' on-call SMS, which must avoid a failing link); `None`: routed as usual.
     pub via: Option<Carrier>,
+    /// `notice` (default) or `marketing`: marketing gets the opt-out suffix, skips
+    /// opted-out numbers and those over the daily caps, and waits out quiet hours.
+    pub category: Category,
 }
 
 impl SendRequest {
@@ -74,6 +81,7 @@ impl SendRequest {
             validity: None,
             idempotency_key: None,
             via: None,
+            category: Category::Notice,
         }
     }
 }
@@ -108,6 +116,18 @@ pub enum RecipientOutcome {
         /// The reason, for people.
         reason: String,
     },
+    /// Not sent because of the messaging policy (opted out, over a daily cap, no link
+    /// of its carrier takes the category); shown in the job's status with the reason.
+    Skipped {
+        /// Position in the request.
+        index: usize,
+        /// The number as given.
+        input: String,
+        /// Normalised 11-digit number.
+        number: String,
+        /// Stable reason code.
+        reason: SkipReason,
+    },
     /// The same number appeared earlier in the request; it is sent once.
     Duplicate {
         /// Position in the request.
@@ -125,6 +145,7 @@ impl RecipientOutcome {
         match self {
             Self::Accepted { index, .. }
             | Self::Rejected { index, .. }
+            | Self::Skipped { index, .. }
             | Self::Duplicate { index, .. } => *index,
         }
     }
@@ -175,15 +196,44 @@ pub enum SendError {
     /// The daemon is shutting down and takes no new jobs.
     #[error("hongyan is shutting down")]
     ShuttingDown,
+    /// The signature or the text breaks a signature rule (`field` is `signature` or
+    /// `text`); nothing was accepted.
+    #[error("{field}: {source}")]
+    Signature {
+        /// Which part of the request broke the rule.
+        field: &'static str,
+        /// The rule.
+        source: SignatureError,
+    },
+    /// The text holds a sensitive word and the policy (or a link it would use) refuses
+    /// such texts; nothing was accepted.
+    #[error(
+        "the text holds the sensitive word {:?} at characters {}..{}{}",
+        hit.word, hit.start, hit.end,
+        link.as_deref().map(|l| format!(" (refused by link {l})")).unwrap_or_default()
+    )]
+    SensitiveWord {
+        /// The word, as listed, and where it is in the text (character offsets).
+        hit: Hit,
+        /// The link whose stricter rules refused it, if not the policy's own.
+        link: Option<String>,
+    },
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// How one carrier's messages are planned: the config of the (first) link serving it.
+/// How one carrier's messages are planned: the configs of the links serving it, in
+/// config order; a job takes the first that takes its category.
 #[derive(Debug)]
 struct CarrierPlan {
-    link: config::Link,
+    links: Vec<config::Link>,
+}
+
+impl CarrierPlan {
+    fn link_for(&self, category: Category) -> Option<&config::Link> {
+        self.links.iter().find(|l| l.takes(category))
+    }
 }
 
 #[derive(Debug)]
@@ -202,6 +252,14 @@ struct Inner {
     wake: HashMap<Carrier, Vec<Arc<Notify>>>,
     changes: Changes,
     closed: AtomicBool,
+    /// The messaging policy in force, its clock, and the links' own word lists.
+    policy: PolicyHandle,
+    clock: Clock,
+    link_words: HashMap<String, Arc<WordList>>,
+    /// Marketing jobs are checked against the daily caps and enqueued one at a time, so
+    /// two sends at once cannot both pass a cap only one may.
+    marketing: tokio::sync::Mutex<()>,
+    counters: Arc<PolicyCounters>,
 }
 
 /// The entry point for new jobs (cheap to clone).
@@ -221,11 +279,32 @@ impl Submitter {
         wake: HashMap<Carrier, Vec<Arc<Notify>>>,
         changes: Changes,
     ) -> Self {
-        let mut plans = HashMap::new();
+        Self::with_policy(
+            config,
+            router,
+            store,
+            wake,
+            changes,
+            SendPolicy::default(),
+        )
+    }
+
+    /// [`Submitter::new`] applying `policy` (see `policy_gate.rs`).
+    pub fn with_policy(
+        config: &Config,
+        router: Router,
+        store: StoreHandle,
+        wake: HashMap<Carrier, Vec<Arc<Notify>>>,
+        changes: Changes,
+        policy: SendPolicy,
+    ) -> Self {
+        let mut plans: HashMap<Carrier, CarrierPlan> = HashMap::new();
         for link in &config.links {
             plans
                 .entry(link.carrier())
-                .or_insert_with(|| CarrierPlan { link: link.clone() });
+                .or_insert_with(|| CarrierPlan { links: Vec::new() })
+                .links
+                .push(link.clone());
         }
         Self {
             inner: Arc::new(Inner {
@@ -238,6 +317,11 @@ impl Submitter {
                 wake,
                 changes,
                 closed: AtomicBool::new(false),
+                policy: policy.policy,
+                clock: policy.clock,
+                link_words: policy.link_words,
+                marketing: tokio::sync::Mutex::new(()),
+                counters: policy.counters,
             }),
         }
     }
@@ -249,7 +333,11 @@ impl Submitter {
 
     /// Cancels a job whose messages have not gone out yet.
     pub async fn cancel(&self, job_id: i64) -> Result<CancelOutcome, SendError> {
-        let out = self.inner.store.cancel(job_id, now_millis()).await?;
+        let out = self
+            .inner
+            .store
+            .cancel(job_id, self.inner.clock.now_millis())
+            .await?;
         tracing::info!(job = job_id, outcome = ?out, "cancel");
         self.inner.changes.bump();
         Ok(out)
@@ -288,6 +376,16 @@ impl Submitter {
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(router);
     }
 
+    /// Skips, refusals and holds by reason since the start (for `/metrics`).
+    pub fn policy_counters(&self) -> Arc<PolicyCounters> {
+        Arc::clone(&self.inner.counters)
+    }
+
+    /// The messaging policy in force.
+    pub fn policy(&self) -> PolicyHandle {
+        self.inner.policy.clone()
+    }
+
     /// The store jobs are enqueued in.
     pub fn store(&self) -> &StoreHandle {
         &self.inner.store
@@ -311,8 +409,22 @@ impl Submitter {
                 return Err(SendError::BadExtension(ext.clone()));
             }
         }
-        let now = now_millis();
-        let start = req.send_at.unwrap_or(now).max(now);
+        let policy = self.inner.policy.current();
+        let now = self.inner.clock.now_millis();
+        // ---- messaging policy: whole-request rules (see policy_gate.rs) ----
+        if let Err((field, source)) =
+            policy_gate::check_signature(&policy, req.signature.as_deref(), &req.text)
+        {
+            self.inner.counters.refused(source.code());
+            return Err(SendError::Signature { field, source });
+        }
+        let text = policy_gate::text_as_sent(&policy, req.category, &req.text);
+        let mut start = req.send_at.unwrap_or(now).max(now);
+        let quiet_until = policy_gate::quiet_wait(&policy, req.category, start);
+        if let Some(end) = quiet_until {
+            start = end;
+        }
+        // ---- end of policy block ----
         let expires_at = match req.expires_at {
             Some(at) => at,
             None => {
@@ -323,7 +435,93 @@ impl Submitter {
         if expires_at <= start {
             return Err(SendError::ExpiresBeforeSend);
         }
-        let (outcomes, recipients) = self.plan(&req);
+        let (mut outcomes, mut recipients, used) = self.plan(&req, &text);
+        // ---- messaging policy: sensitive words, then per-recipient skips ----
+        let link_words: Vec<LinkWords<'_>> = used
+            .iter()
+            .map(|l| LinkWords {
+                link: &l.name,
+                mode: l.sensitive,
+                words: self.inner.link_words.get(&l.name).map(AsRef::as_ref),
+            })
+            .collect();
+        let hold = match policy_gate::judge_words(&policy, &text, &link_words) {
+            WordVerdict::Clear => None,
+            WordVerdict::Hold(hit) => Some(hit),
+            WordVerdict::Refuse(hit, link) => {
+                self.inner.counters.refused("sensitive_word");
+                return Err(SendError::SensitiveWord { hit, link });
+            }
+        };
+        let marketing = req.category == Category::Marketing;
+        let day = crate::policy::day::china_day_start(start);
+        let hash = policy_gate::text_hash(&text);
+        // Held across the caps read and the enqueue (marketing only; see `Inner`).
+        let _one_at_a_time = if marketing {
+            Some(self.inner.marketing.lock().await)
+        } else {
+            None
+        };
+        let mut skips: Vec<SkippedRecipient> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                RecipientOutcome::Skipped { number, reason, .. } => Some(SkippedRecipient {
+                    number: number.clone(),
+                    reason: reason.as_str().to_owned(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if marketing && !recipients.is_empty() {
+            let numbers: Vec<String> = recipients.iter().map(|r| r.number.clone()).collect();
+            let opted_out = self.inner.store.opted_out_among(numbers.clone()).await?;
+            let today = self.inner.store.daily_counts(numbers, day, hash).await?;
+            let mut dropped = std::collections::HashMap::new();
+            for r in &recipients {
+                let sent = today.get(&r.number).copied().unwrap_or_default();
+                let sent = SentToday {
+                    marketing: sent.marketing,
+                    identical: sent.identical,
+                };
+                if let Some(reason) = policy_gate::skip_reason(
+                    &policy,
+                    req.category,
+                    opted_out.contains(&r.number),
+                    sent,
+                ) {
+                    dropped.insert(r.number.clone(), reason);
+                }
+            }
+            if !dropped.is_empty() {
+                recipients.retain(|r| !dropped.contains_key(&r.number));
+                for o in &mut outcomes {
+                    if let RecipientOutcome::Accepted {
+                        index,
+                        input,
+                        number,
+                        ..
+                    } = o
+                    {
+                        if let Some(reason) = dropped.get(number.as_str()) {
+                            skips.push(SkippedRecipient {
+                                number: number.clone(),
+                                reason: reason.as_str().to_owned(),
+                            });
+                            *o = RecipientOutcome::Skipped {
+                                index: *index,
+                                input: std::mem::take(input),
+                                number: std::mem::take(number),
+                                reason: *reason,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        for s in &skips {
+            self.inner.counters.skipped(&s.reason, 1);
+        }
+        // ---- end of policy block ----
         if recipients.is_empty() {
             return Ok(SendOutcome {
                 job: None,
@@ -337,27 +535,53 @@ impl Submitter {
                 _ => None,
             })
             .collect();
+        let sent_text = used
+            .first()
+            .map(|l| policy_gate::composed(l, req.signature.as_deref(), &text));
+        let job_policy = JobPolicy {
+            category: req.category.as_str().to_owned(),
+            sent_text,
+            hold_reason: hold.as_ref().map(|h| {
+                format!(
+                    "sensitive_word {:?} at characters {}..{}",
+                    h.word, h.start, h.end
+                )
+            }),
+            wait_reason: quiet_until.map(|_| crate::store::QUIET_HOURS.to_owned()),
+            skips,
+            count: marketing.then_some((day, hash)),
+        };
         let job = NewJob {
             idempotency_key: req.idempotency_key,
             priority: req.priority,
-            text: req.text,
+            text,
             signature: req.signature.unwrap_or_default(),
             source_ext: req.source_ext,
-            send_at: req.send_at.filter(|&t| t > now),
+            send_at: quiet_until.or(req.send_at.filter(|&t| t > now)),
             expires_at: Some(expires_at),
             recipients,
         };
-        let outcome = match self.inner.store.enqueue(job.clone(), now).await {
+        let outcome = match self
+            .inner
+            .store
+            .enqueue_with_policy(job.clone(), job_policy, now)
+            .await
+        {
             Ok(o) => o,
             Err(StoreError::IdempotencyConflict { key, job_id }) => {
                 self.repeated(&job, key, job_id).await?
             }
             Err(e) => return Err(e.into()),
         };
+        if hold.is_some() && outcome.created {
+            self.inner.counters.held("sensitive_word");
+        }
         tracing::info!(
             job = outcome.job_id,
             created = outcome.created,
             recipients = carriers.len(),
+            category = req.category.as_str(),
+            held = hold.is_some(),
             state = %outcome.state,
             "job accepted"
         );
@@ -409,9 +633,14 @@ impl Submitter {
         })
     }
 
-    /// Routes and counts every recipient: the per-item outcomes, and the recipients to
-    /// store.
-    fn plan(&self, req: &SendRequest) -> (Vec<RecipientOutcome>, Vec<NewRecipient>) {
+    /// Routes and counts every recipient of `text` (the text as sent): the per-item
+    /// outcomes, the recipients to store, and the links they will go through.
+    fn plan(
+        &self,
+        req: &SendRequest,
+        text: &str,
+    ) -> (Vec<RecipientOutcome>, Vec<NewRecipient>, Vec<&config::Link>) {
+        let mut used: Vec<&config::Link> = Vec::new();
         let batch = self.router().route_many(&req.recipients);
         let mut outcomes: Vec<RecipientOutcome> = Vec::with_capacity(req.recipients.len());
         let mut recipients = Vec::with_capacity(batch.routes.len());
@@ -456,9 +685,18 @@ impl Submitter {
                 ));
                 continue;
             };
+            let Some(link) = plan.link_for(req.category) else {
+                outcomes.push(RecipientOutcome::Skipped {
+                    index: routed.index,
+                    input: input.clone(),
+                    number: route.msisdn.as_str().to_owned(),
+                    reason: SkipReason::NoLinkForCategory,
+                });
+                continue;
+            };
             let count = counts
                 .entry(route.via)
-                .or_insert_with(|| count(&plan.link, &req.text, signature))
+                .or_insert_with(|| count(link, text, signature))
                 .clone();
             let segments = match count {
                 Ok(n) => n,
@@ -468,7 +706,7 @@ impl Submitter {
                 }
             };
             if let Some(ext) = &req.source_ext {
-                let reserved = usize::from(plan.link.extension_length);
+                let reserved = usize::from(link.extension_length);
                 if !req.extension_allocated && reserved > 0 && ext.len() == reserved {
                     // The reply router reads service code + this many digits as an
                     // approval's or reminder's extension: a reply to this message from
@@ -483,12 +721,12 @@ impl Submitter {
                     ));
                     continue;
                 }
-                if plan.link.service_code.len() + ext.len() > 20 {
+                if link.service_code.len() + ext.len() > 20 {
                     outcomes.push(reject(
                         "extension",
                         format!(
                             "service code {} plus extension {ext} is longer than 20 digits",
-                            plan.link.service_code
+                            link.service_code
                         ),
                     ));
                     continue;
@@ -496,7 +734,7 @@ impl Submitter {
             }
             let number = route.msisdn.as_str().to_owned();
             let reference = if segments > 1 {
-                match self.reference(route.via, &plan.link, &number, clock) {
+                match self.reference(route.via, link, &number, clock) {
                     Ok(r) => Some(r),
                     Err(reason) => {
                         outcomes.push(reject("reference", reason.to_string()));
@@ -506,6 +744,9 @@ impl Submitter {
             } else {
                 None
             };
+            if !used.iter().any(|l| l.name == link.name) {
+                used.push(link);
+            }
             recipients.push(NewRecipient {
                 number: number.clone(),
                 carrier: route.via.name().to_owned(),
@@ -522,7 +763,7 @@ impl Submitter {
             });
         }
         outcomes.sort_by_key(RecipientOutcome::index);
-        (outcomes, recipients)
+        (outcomes, recipients, used)
     }
 
     fn reference(
@@ -564,4 +805,17 @@ fn count(link: &config::Link, text: &str, signature: Option<&str>) -> Result<u8,
         });
     }
     u8::try_from(n).map_err(|_| LinkTextError::Over255(n))
+}
+
+/// What the submitter applies the messaging policy with.
+#[derive(Debug, Clone, Default)]
+pub struct SendPolicy {
+    /// The policy in force (replaced on reload).
+    pub policy: PolicyHandle,
+    /// Where "now" comes from for quiet hours, the China day and the times stored.
+    pub clock: Clock,
+    /// Each link's own sensitive-word list (`[[link]] sensitive_words`), by link name.
+    pub link_words: HashMap<String, Arc<WordList>>,
+    /// Skips, refusals and holds counted by reason (for `/metrics`).
+    pub counters: Arc<PolicyCounters>,
 }

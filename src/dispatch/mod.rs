@@ -10,6 +10,9 @@
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
+//! | [`policy_gate`] | `policy_gate.rs` | the messaging policy at intake, as pure decisions: signature, opt-out suffix, sensitive words, skips, quiet hours |
+//! | [`PolicyCounters`] | `policy_metrics.rs` | skips, refusals and holds by reason, for `/metrics` |
+//! | [`QuietGate`] | `quiet.rs` | quiet hours while sending: the links' claim filter by category, parking queued marketing |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
@@ -27,12 +30,17 @@ mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
+pub mod policy_gate;
+pub mod policy_metrics;
+pub mod quiet;
 pub mod routing;
 mod runner;
 pub mod scheduler;
 
 pub use changes::Changes;
-pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
+pub use intake::{RecipientOutcome, SendError, SendOutcome, SendPolicy, SendRequest, Submitter};
+pub use policy_metrics::PolicyCounters;
+pub use quiet::QuietGate;
 pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
