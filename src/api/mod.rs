@@ -31,6 +31,7 @@ pub mod client;
 mod contacts;
 mod error;
 mod explain;
+mod held;
 mod inbox;
 mod links;
 mod listing;

@@ -89,6 +89,7 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     }
     write_retention(&mut out, &st.retention);
     write_alerts(&mut out, &st.alerts);
+    out.push_str(&st.submitter.policy_counters().render());
     match st.store.webhook_backlog().await {
         Ok(backlog) => {
             family(

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
+    alerts, approvals, contacts, held, inbox, links, messages, openapi, ops, reminders, simulate,
 };
 use crate::config::Scope;
 
@@ -166,6 +166,8 @@ const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
 const C: Option<Scope> = Some(Scope::Contacts);
+/// Decisions an administrator takes (the `all` scope): releasing or rejecting held jobs.
+const ADMIN: Option<Scope> = Some(Scope::All);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
@@ -202,6 +204,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("expires_at", "string", false),
             ("validity", "string", false),
             ("idempotency_key", "string", false),
+            ("category", "string", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
@@ -225,6 +228,27 @@ pub const ROUTES: &[RouteSpec] = &[
         "Cancel a job while it is scheduled or queued.",
         &[],
     ).errors(&[409]).returns("CancelResult"),
+    route(
+        "GET",
+        "/v1/held",
+        ADMIN,
+        "Jobs held for review by the messaging policy (a sensitive word), oldest first.",
+        &[],
+    ).query(&[LIMIT]).returns("HeldList"),
+    route(
+        "POST",
+        "/v1/messages/{id}/release",
+        ADMIN,
+        "Release a job held for review: it goes at its send time (now, if that has passed).",
+        &[],
+    ).errors(&[409]).returns("HoldResult"),
+    route(
+        "POST",
+        "/v1/messages/{id}/reject",
+        ADMIN,
+        "Reject a job held for review: it is cancelled and never sent.",
+        &[],
+    ).errors(&[409]).returns("HoldResult"),
     route(
         "POST",
         "/v1/approvals",
@@ -399,6 +423,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
+            ("category", "string", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
@@ -453,6 +478,9 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
+        .route("/v1/held", get(held::list))
+        .route("/v1/messages/{id}/release", post(held::release))
+        .route("/v1/messages/{id}/reject", post(held::reject))
         .route(
             "/v1/approvals",
             get(approvals::list).post(approvals::create),

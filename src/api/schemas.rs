@@ -51,8 +51,8 @@ pub fn schemas() -> Map<String, Value> {
         .iter()
         .map(|s| ((*s).to_owned(), json!({ "type": "integer" })))
         .collect();
-    let outcome = json!({ "type": "object", "description": "accepted (index, input, number, carrier, segments) or rejected (index, input, reason)",
-        "properties": { "outcome": { "type": "string", "enum": ["accepted", "rejected"] } } });
+    let outcome = json!({ "type": "object", "description": "accepted (index, input, number, carrier, segments), rejected (index, input, code, reason), skipped by the messaging policy (index, input, number, reason: opted_out, frequency_cap, identical_cap, no_link_for_category) or duplicate (index, input, first)",
+        "properties": { "outcome": { "type": "string", "enum": ["accepted", "rejected", "skipped", "duplicate"] } } });
     let list: Vec<(&str, Value)> = vec![
         ("Object", json!({ "type": "object" })),
         (
@@ -188,6 +188,11 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients_total": { "type": "integer" },
                     "recipients": array_of(r("Recipient")),
                     "next_after": next_after.clone(),
+                    "category": { "type": "string", "enum": ["notice", "marketing"] },
+                    "sent_text": { "type": ["string", "null"], "description": "the text as the recipient reads it: signature and opt-out suffix included" },
+                    "hold": { "type": ["string", "null"], "enum": ["held", "released", "rejected", null], "description": "held for review by the messaging policy (a sensitive word), and what an admin decided" },
+                    "hold_reason": { "type": ["string", "null"] },
+                    "reason": { "type": ["string", "null"], "description": "why a scheduled job still waits: quiet_hours" },
                 }),
                 &[
                     "job_id",
@@ -197,6 +202,20 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients",
                     "next_after",
                 ],
+            ),
+        ),
+        (
+            "HeldList",
+            obj(
+                json!({ "held": array_of(json!({ "type": "object", "description": "job_id, category, sent_text, hold_reason, recipients, created_at" })) }),
+                &["held"],
+            ),
+        ),
+        (
+            "HoldResult",
+            obj(
+                json!({ "job_id": { "type": "integer" }, "result": { "type": "object", "description": "outcome released (with the job's state) or rejected (with the recipients cancelled)" } }),
+                &["job_id", "result"],
             ),
         ),
         (

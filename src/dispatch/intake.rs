@@ -376,6 +376,19 @@ impl Submitter {
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(router);
     }
 
+    /// Now, by the clock the policy judges by (the system's, outside tests).
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now_millis()
+    }
+
+    /// Wakes every link's dispatcher (a held job was released into the queue).
+    pub fn wake_all(&self) {
+        self.inner.changes.bump();
+        for n in self.inner.wake.values().flatten() {
+            n.notify_one();
+        }
+    }
+
     /// Skips, refusals and holds by reason since the start (for `/metrics`).
     pub fn policy_counters(&self) -> Arc<PolicyCounters> {
         Arc::clone(&self.inner.counters)
