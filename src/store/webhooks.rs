@@ -31,6 +31,8 @@ pub enum WebhookEvent {
     Unreported,
     /// An alert fired, repeated or resolved (see `[alerts]`).
     Alert,
+    /// A number was put on the opt-out (退订) list or taken off it.
+    OptOut,
 }
 
 impl WebhookEvent {
@@ -42,6 +44,7 @@ impl WebhookEvent {
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
             Self::Alert => "alert",
+            Self::OptOut => "opt_out",
         }
     }
 }
