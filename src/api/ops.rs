@@ -157,6 +157,7 @@ fn write_retention(out: &mut String, r: &crate::daemon::retention::RetentionCoun
         ("segments", &r.segments),
         ("inbox", &r.inbox),
         ("orphan_reports", &r.orphan_reports),
+        ("opt_out_history", &r.opt_out_history),
     ] {
         let _ = writeln!(
             out,

@@ -59,9 +59,8 @@ pub(super) async fn start(
 ) -> Result<DaemonHandle, DaemonError> {
     check_shared_carriers(&config)?;
     let router = build_router(&config)?;
+    let policy = super::policy_reload::at_start(&config)?;
     let link_words = load_link_words(&config)?;
-    // TEMPORARY until the policy branch's start-up hook is merged.
-    let policy = crate::policy::PolicyHandle::default();
     let gate = dispatch::QuietGate {
         policy: policy.clone(),
         clock,
@@ -163,7 +162,8 @@ pub(super) async fn start(
         store.clone(),
         submitter.clone(),
         config.clone(),
-        Clock::System,
+        policy.clone(),
+        clock,
         changes.subscribe_inbox(),
         shutdown.child(),
     );
@@ -212,6 +212,7 @@ pub(super) async fn start(
         alerts_task,
         alerts_stop,
         recovered,
+        policy,
         _lock: lock,
     })
 }

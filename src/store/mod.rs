@@ -74,6 +74,8 @@
 //! | `groups` | contact group | name (unique) |
 //! | `group_members` | group × contact | primary key both; index by contact |
 //! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
+//! | `opt_outs` | number on the opt-out (退订) list | number (unique), since, source, actor, link, the reply's text, note |
+//! | `opt_out_history` | change to the list | number, at, added/removed, source, actor, note or reason, link, text, inbox id |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -179,6 +181,7 @@ mod inbox;
 mod jobs;
 pub mod lists;
 mod model;
+pub mod opt_outs;
 mod place;
 pub mod policy;
 mod read;
@@ -226,6 +229,7 @@ pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
+pub use opt_outs::{OptOutAction, OptOutChange, OptOutEntry, OptOutRecord, OptOutSource};
 pub use place::SegmentPlace;
 pub use policy::{
     DailyCounts, HeldJob, HoldOutcome, JobPolicy, JobPolicyView, QUIET_HOURS, SkippedRecipient,
