@@ -279,14 +279,7 @@ impl Submitter {
         wake: HashMap<Carrier, Vec<Arc<Notify>>>,
         changes: Changes,
     ) -> Self {
-        Self::with_policy(
-            config,
-            router,
-            store,
-            wake,
-            changes,
-            SendPolicy::default(),
-        )
+        Self::with_policy(config, router, store, wake, changes, SendPolicy::default())
     }
 
     /// [`Submitter::new`] applying `policy` (see `policy_gate.rs`).

@@ -39,11 +39,11 @@ pub mod scheduler;
 
 pub use changes::Changes;
 pub use intake::{RecipientOutcome, SendError, SendOutcome, SendPolicy, SendRequest, Submitter};
-pub use policy_metrics::PolicyCounters;
-pub use quiet::QuietGate;
 pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
 };
+pub use policy_metrics::PolicyCounters;
+pub use quiet::QuietGate;
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

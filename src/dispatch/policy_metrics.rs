@@ -60,17 +60,18 @@ impl PolicyCounters {
         use std::fmt::Write as _;
         let c = self.snapshot();
         let mut out = String::new();
-        let mut family = |name: &str, help: &str, values: &BTreeMap<String, u64>, zeros: &[&str]| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
-            let mut all: BTreeMap<&str, u64> = zeros.iter().map(|z| (*z, 0)).collect();
-            for (k, v) in values {
-                all.insert(k.as_str(), *v);
-            }
-            for (k, v) in all {
-                let _ = writeln!(out, "{name}{{reason=\"{k}\"}} {v}");
-            }
-        };
+        let mut family =
+            |name: &str, help: &str, values: &BTreeMap<String, u64>, zeros: &[&str]| {
+                let _ = writeln!(out, "# HELP {name} {help}");
+                let _ = writeln!(out, "# TYPE {name} counter");
+                let mut all: BTreeMap<&str, u64> = zeros.iter().map(|z| (*z, 0)).collect();
+                for (k, v) in values {
+                    all.insert(k.as_str(), *v);
+                }
+                for (k, v) in all {
+                    let _ = writeln!(out, "{name}{{reason=\"{k}\"}} {v}");
+                }
+            };
         let skips: Vec<&str> = crate::policy::SkipReason::ALL
             .iter()
             .map(|r| r.as_str())

@@ -12,8 +12,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
-use crate::shutdown::Shutdown;
 use super::quiet::QuietGate;
+use crate::shutdown::Shutdown;
 use crate::store::{StoreHandle, now_millis};
 
 /// How often the tick runs.

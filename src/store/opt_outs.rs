@@ -138,7 +138,8 @@ pub struct OptOutEntry {
     pub id: i64,
     /// The number.
     pub number: String,
-    /// Since when (unix ms).
+    /// Since when (unix ms; `opted_out_at` in JSON).
+    #[serde(rename = "opted_out_at")]
     pub since: Millis,
     /// How it got there.
     pub source: OptOutSource,
@@ -159,7 +160,8 @@ pub struct OptOutRecord {
     pub id: i64,
     /// The number.
     pub number: String,
-    /// When (unix ms).
+    /// When (unix ms; `changed_at` in JSON).
+    #[serde(rename = "changed_at")]
     pub at: Millis,
     /// Added or removed.
     pub action: OptOutAction,
@@ -185,41 +187,83 @@ impl Store {
     /// Puts `change.number` on the list, records it in the history and queues its
     /// webhook event. `false` (and nothing written): it was on the list already.
     pub fn add_opt_out(&mut self, change: &OptOutChange, now: Millis) -> Result<bool> {
-        self.write(|c, cache| {
-            let n = c
-                .prepare_cached(
-                    "INSERT INTO opt_outs (number, since, source, actor, link, text, note)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (number) DO NOTHING",
-                )?
-                .execute(params![
-                    change.number,
-                    now,
-                    change.source().as_str(),
-                    change.actor,
-                    change.link,
-                    change.text,
-                    change.note
-                ])?;
-            if n == 0 {
-                return Ok(false);
-            }
-            record(c, cache, change, OptOutAction::Added, now)?;
-            Ok(true)
-        })
+        self.write(|c, cache| add(c, cache, change, now))
     }
 
     /// Takes `change.number` off the list, records it in the history and queues its
     /// webhook event. `false` (and nothing written): it was not on the list.
     pub fn remove_opt_out(&mut self, change: &OptOutChange, now: Millis) -> Result<bool> {
+        self.write(|c, cache| remove(c, cache, change, now))
+    }
+}
+
+fn add(
+    c: &Connection,
+    cache: &mut super::db::Cache,
+    change: &OptOutChange,
+    now: Millis,
+) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "INSERT INTO opt_outs (number, since, source, actor, link, text, note)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (number) DO NOTHING",
+        )?
+        .execute(params![
+            change.number,
+            now,
+            change.source().as_str(),
+            change.actor,
+            change.link,
+            change.text,
+            change.note
+        ])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    record(c, cache, change, OptOutAction::Added, now)?;
+    Ok(true)
+}
+
+fn remove(
+    c: &Connection,
+    cache: &mut super::db::Cache,
+    change: &OptOutChange,
+    now: Millis,
+) -> Result<bool> {
+    let n = c
+        .prepare_cached("DELETE FROM opt_outs WHERE number = ?1")?
+        .execute([&change.number])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    record(c, cache, change, OptOutAction::Removed, now)?;
+    Ok(true)
+}
+
+impl Store {
+    /// Applies a keyword reply: puts its sender on the list (`opt_out`) or takes it off,
+    /// and records the inbox message's route (`opt_out` / `resubscribe`) in the same
+    /// transaction, so the reply is handled exactly once whatever stops the process.
+    /// True when the list changed.
+    pub fn opt_out_reply(
+        &mut self,
+        change: &OptOutChange,
+        opt_out: bool,
+        inbox_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        let route = if opt_out {
+            super::inbox::InboxRoute::OptOut
+        } else {
+            super::inbox::InboxRoute::Resubscribe
+        };
         self.write(|c, cache| {
-            let n = c
-                .prepare_cached("DELETE FROM opt_outs WHERE number = ?1")?
-                .execute([&change.number])?;
-            if n == 0 {
-                return Ok(false);
+            super::inbox::inbox_set_route(c, inbox_id, &route)?;
+            if opt_out {
+                add(c, cache, change, now)
+            } else {
+                remove(c, cache, change, now)
             }
-            record(c, cache, change, OptOutAction::Removed, now)?;
-            Ok(true)
         })
     }
 }
@@ -257,7 +301,7 @@ fn record(
             "link": change.link,
             "text": change.text,
             "inbox_id": change.inbox_id,
-            "at": now,
+            "changed_at": now,
         });
         super::webhooks::queue(c, &cache.webhooks, WebhookEvent::OptOut, data, now)?;
     }
@@ -415,6 +459,18 @@ impl StoreHandle {
     /// [`Store::add_opt_out`].
     pub async fn add_opt_out(&self, change: OptOutChange, now: Millis) -> Result<bool> {
         self.call(move |s| s.add_opt_out(&change, now)).await
+    }
+
+    /// [`Store::opt_out_reply`].
+    pub async fn opt_out_reply(
+        &self,
+        change: OptOutChange,
+        opt_out: bool,
+        inbox_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        self.call(move |s| s.opt_out_reply(&change, opt_out, inbox_id, now))
+            .await
     }
 
     /// [`Store::remove_opt_out`].

@@ -39,8 +39,9 @@ pub(super) struct Inner {
     pub(super) submitter: Submitter,
     pub(super) config: Config,
     /// The messaging policy in force: opt-out keywords, the confirmation text.
-    #[allow(dead_code)] // read by the reply side of opt-out, next
     pub(super) policy: PolicyHandle,
+    /// Changes to the opt-out list since start.
+    pub(super) opt_out_counters: super::opt_out::OptOutCounters,
     clock: Clock,
     poke: Notify,
     events: broadcast::Sender<WorkflowEvent>,
@@ -115,6 +116,7 @@ impl Workflow {
                 submitter,
                 config,
                 policy,
+                opt_out_counters: super::opt_out::OptOutCounters::default(),
                 clock,
                 poke: Notify::new(),
                 events,
