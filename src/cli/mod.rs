@@ -25,6 +25,7 @@ mod check_config;
 pub mod decode;
 pub mod demo;
 pub mod generate_docs;
+mod held;
 mod opt_out;
 mod remote;
 mod run;

@@ -19,8 +19,8 @@ use hongyan::store::WebhookEvent;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Api, ApiCalls, LIMIT, READER, TempDir, WebhookReceiver, demo_config, texts_to, wait_until,
-    wait_until_every,
+    Api, ApiCalls, LIMIT, READER, TOKEN, TempDir, WebhookReceiver, demo_config, run, stdout_of,
+    texts_to, wait_until, wait_until_every,
 };
 
 /// China Mobile numbers of the demo's mobile link.
@@ -389,10 +389,32 @@ async fn a_banned_word_is_refused_or_held_and_an_admin_releases_one_and_rejects_
         .post_json(&format!("/v1/messages/{kept}/release"), json!({}))
         .await;
     assert_eq!(out["result"]["outcome"], "released", "{out}");
-    let out = api
-        .post_json(&format!("/v1/messages/{dropped}/reject"), json!({}))
-        .await;
-    assert_eq!(out["result"]["outcome"], "rejected", "{out}");
+    // The other through the CLI: `hongyan held list`, then `hongyan held reject`.
+    let base = api.api_url().to_owned();
+    let cli = move |args: Vec<String>| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.extend(["--api", &base, "--token", TOKEN]);
+            stdout_of(&run(&all, None))
+        })
+    };
+    let listed = cli(vec!["held".into(), "list".into()]).await.unwrap();
+    assert!(
+        listed.contains(&format!("job {dropped:>7}")) && listed.contains("赌博"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&format!("job {kept:>7}")),
+        "released: {listed}"
+    );
+    let rejected = cli(vec!["held".into(), "reject".into(), dropped.to_string()])
+        .await
+        .unwrap();
+    assert!(
+        rejected.contains(&format!("job {dropped} rejected")),
+        "{rejected}"
+    );
     let (status, code, _) = api
         .fail(
             "POST",
