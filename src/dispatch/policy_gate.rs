@@ -169,10 +169,11 @@ mod tests {
     const HOUR: Millis = 3_600_000;
 
     fn policy(words: &str, mode: SensitiveMode) -> Policy {
-        let mut p = Policy::default();
-        p.words = std::sync::Arc::new(WordList::parse(words).unwrap());
-        p.sensitive = mode;
-        p
+        Policy {
+            words: std::sync::Arc::new(WordList::parse(words).unwrap()),
+            sensitive: mode,
+            ..Policy::default()
+        }
     }
 
     #[test]
@@ -253,10 +254,12 @@ mod tests {
 
     #[test]
     fn opted_out_comes_first_then_the_caps_and_notices_are_never_skipped() {
-        let mut p = Policy::default();
-        p.caps = Caps {
-            marketing_per_day: 3,
-            identical_per_day: 1,
+        let p = Policy {
+            caps: Caps {
+                marketing_per_day: 3,
+                identical_per_day: 1,
+            },
+            ..Policy::default()
         };
         let none = SentToday::default();
         let over = SentToday {
@@ -304,8 +307,10 @@ mod tests {
         assert!(!marketing_claimable(&p, at(21, -2_000), 2_000));
         assert!(!marketing_claimable(&p, at(23, 0), 0));
         assert!(marketing_claimable(&p, at(32, 0), 2_000));
-        let mut off = Policy::default();
-        off.quiet_hours = crate::policy::QuietHours::OFF;
+        let off = Policy {
+            quiet_hours: crate::policy::QuietHours::OFF,
+            ..Policy::default()
+        };
         assert!(marketing_claimable(&off, at(23, 0), 2_000));
         assert_eq!(quiet_wait(&off, Category::Marketing, at(23, 0)), None);
     }
