@@ -478,6 +478,17 @@ impl Submitter {
                 _ => None,
             })
             .collect();
+        if marketing {
+            if let Some(key) = &req.idempotency_key {
+                // A retry: the first request's skips and counts stand (checked again, the
+                // caps it used itself would skip everyone and the job would differ).
+                if let Some(job_id) = self.inner.store.job_by_idempotency_key(key.clone()).await? {
+                    return self
+                        .repeated_marketing(job_id, key.clone(), &text, &req, outcomes)
+                        .await;
+                }
+            }
+        }
         if marketing && !recipients.is_empty() {
             let numbers: Vec<String> = recipients.iter().map(|r| r.number.clone()).collect();
             let opted_out = self.inner.store.opted_out_among(numbers.clone()).await?;
@@ -636,6 +647,66 @@ impl Submitter {
             job_id,
             created: false,
             state: stored.state,
+        })
+    }
+
+    /// A repeated idempotency key of a marketing request: the stored job is the answer
+    /// when its text (as sent) and signature are this request's, with each recipient it
+    /// skipped marked so again; otherwise a conflict.
+    async fn repeated_marketing(
+        &self,
+        job_id: i64,
+        key: String,
+        text: &str,
+        req: &SendRequest,
+        mut outcomes: Vec<RecipientOutcome>,
+    ) -> Result<SendOutcome, SendError> {
+        let conflict = || StoreError::IdempotencyConflict {
+            key: key.clone(),
+            job_id,
+        };
+        let (Some(stored), Some(policy)) = (
+            self.inner.store.job_status(job_id).await?,
+            self.inner.store.job_policy(job_id).await?,
+        ) else {
+            return Err(conflict().into());
+        };
+        if stored.text != text
+            || stored.signature != req.signature.clone().unwrap_or_default()
+            || policy.category != req.category.as_str()
+        {
+            return Err(conflict().into());
+        }
+        let skipped: HashMap<&str, SkipReason> = policy
+            .skipped
+            .iter()
+            .filter_map(|s| Some((s.number.as_str(), s.reason.parse().ok()?)))
+            .collect();
+        for o in &mut outcomes {
+            if let RecipientOutcome::Accepted {
+                index,
+                input,
+                number,
+                ..
+            } = o
+            {
+                if let Some(reason) = skipped.get(number.as_str()) {
+                    *o = RecipientOutcome::Skipped {
+                        index: *index,
+                        input: std::mem::take(input),
+                        number: std::mem::take(number),
+                        reason: *reason,
+                    };
+                }
+            }
+        }
+        Ok(SendOutcome {
+            job: Some(EnqueueOutcome {
+                job_id,
+                created: false,
+                state: stored.state,
+            }),
+            recipients: outcomes,
         })
     }
 

@@ -208,6 +208,16 @@ impl StoreHandle {
         self.read(move |c| job_policy(c, job_id)).await
     }
 
+    /// The job holding idempotency key `key`, if one does, on the read connection.
+    pub async fn job_by_idempotency_key(&self, key: String) -> Result<Option<JobId>> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(super::jobs::BY_IDEMPOTENCY_KEY)?
+                .query_row([&key], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
     /// Jobs waiting for review, oldest first, at most `limit`.
     pub async fn held_jobs(&self, limit: usize) -> Result<Vec<HeldJob>> {
         self.read(move |c| held_jobs(c, limit)).await

@@ -101,13 +101,21 @@ async fn a_number_that_replied_td_is_skipped_by_the_next_marketing_send_and_stil
     )
     .await;
 
-    let second = api
-        .post_json(
-            "/v1/groups/send",
-            json!({ "groups": ["vip"], "text": "新品预售今晚开抢", "category": "marketing" }),
-        )
-        .await;
+    let promo = json!({
+        "groups": ["vip"], "text": "新品预售今晚开抢", "category": "marketing",
+        "idempotency_key": "promo-2",
+    });
+    let second = api.post_json("/v1/groups/send", promo.clone()).await;
     assert_eq!(second["accepted"], 2, "{second}");
+    // A retry is the same job, its skips the same: not a conflict because the first
+    // send's own counts would now cap every number.
+    let again = api.post_json("/v1/groups/send", promo).await;
+    assert_eq!(
+        (again["job_id"].clone(), again["created"].clone()),
+        (second["job_id"].clone(), json!(false)),
+        "{again}"
+    );
+    assert_eq!(again["outcomes"], second["outcomes"]);
     let outcomes: BTreeMap<String, Value> = second["outcomes"]
         .as_array()
         .unwrap()
