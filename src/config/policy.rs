@@ -210,4 +210,33 @@ mod tests {
         let e = parse("quiet = \"21:00-08:00\"").unwrap_err();
         assert!(e.contains("quiet"), "an unknown key is named: {e}");
     }
+
+    #[test]
+    fn the_example_config_shows_every_policy_key_with_its_default() {
+        let text = include_str!("../../config/hongyan.example.toml");
+        let config: crate::config::Config = toml::from_str(text).unwrap();
+        let section = &text[text.find("[policy]").unwrap()..];
+        let defaults = toml::Value::try_from(PolicyConfig::default()).unwrap();
+        // Every key the table serializes, and the one left out while unset.
+        let keys = defaults
+            .as_table()
+            .unwrap()
+            .keys()
+            .cloned()
+            .chain(["sensitive_words".to_owned()]);
+        for key in keys {
+            assert!(
+                section
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{key} ="))
+                        || l.starts_with(&format!("# {key} ="))),
+                "policy.{key} is not in the example"
+            );
+        }
+        assert_eq!(
+            config.policy,
+            PolicyConfig::default(),
+            "the example shows the defaults"
+        );
+    }
 }

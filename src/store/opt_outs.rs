@@ -21,12 +21,13 @@ use super::model::Millis;
 use super::webhooks::WebhookEvent;
 
 /// How a change to the list was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OptOutSource {
     /// The number replied an opt-out or re-subscribe keyword.
     Reply,
-    /// A client of the HTTP API.
+    /// A client of the HTTP API (the default).
+    #[default]
     Api,
     /// `hongyan opt-out` on the command line.
     Cli,
@@ -111,7 +112,7 @@ pub struct OptOutChange {
     /// The normalised number.
     pub number: String,
     /// How.
-    pub source: Option<OptOutSource>,
+    pub source: OptOutSource,
     /// Who: the API token's or console user's name, `cli`, or the number itself for a
     /// reply.
     pub actor: String,
@@ -123,12 +124,6 @@ pub struct OptOutChange {
     pub text: Option<String>,
     /// The reply's inbox message.
     pub inbox_id: Option<i64>,
-}
-
-impl OptOutChange {
-    fn source(&self) -> OptOutSource {
-        self.source.unwrap_or(OptOutSource::Api)
-    }
 }
 
 /// A number on the list.
@@ -197,6 +192,7 @@ impl Store {
     }
 }
 
+/// Inserts the entry and its history record; false when the number was listed already.
 fn add(
     c: &Connection,
     cache: &mut super::db::Cache,
@@ -206,12 +202,12 @@ fn add(
     let n = c
         .prepare_cached(
             "INSERT INTO opt_outs (number, since, source, actor, link, text, note)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (number) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (number) DO NOTHING",
         )?
         .execute(params![
             change.number,
             now,
-            change.source().as_str(),
+            change.source.as_str(),
             change.actor,
             change.link,
             change.text,
@@ -224,6 +220,7 @@ fn add(
     Ok(true)
 }
 
+/// Deletes the entry and records it; false when the number was not listed.
 fn remove(
     c: &Connection,
     cache: &mut super::db::Cache,
@@ -284,7 +281,7 @@ fn record(
         change.number,
         now,
         action.as_str(),
-        change.source().as_str(),
+        change.source.as_str(),
         change.actor,
         change.note,
         change.link,
@@ -295,7 +292,7 @@ fn record(
         let data = serde_json::json!({
             "number": change.number,
             "action": action.as_str(),
-            "source": change.source().as_str(),
+            "source": change.source.as_str(),
             "actor": change.actor,
             "note": change.note,
             "link": change.link,
@@ -522,7 +519,7 @@ mod tests {
     fn reply(number: &str, text: &str) -> OptOutChange {
         OptOutChange {
             number: number.into(),
-            source: Some(OptOutSource::Reply),
+            source: OptOutSource::Reply,
             actor: number.into(),
             link: Some("cmcc-1".into()),
             text: Some(text.into()),
@@ -534,7 +531,7 @@ mod tests {
     fn admin(number: &str, note: &str) -> OptOutChange {
         OptOutChange {
             number: number.into(),
-            source: Some(OptOutSource::Api),
+            source: OptOutSource::Api,
             actor: "crm".into(),
             note: Some(note.into()),
             ..OptOutChange::default()
@@ -699,6 +696,33 @@ mod tests {
         assert_eq!(opt_out_history(s.conn(), "13800000002").unwrap().len(), 1);
         let kept = opt_out_get(s.conn(), "13800000001").unwrap().unwrap();
         assert_eq!(kept.text.as_deref(), Some("TD"));
+    }
+
+    #[test]
+    fn retention_purges_old_history_with_the_rest_and_resumes_when_it_runs_out() {
+        let db = TempDb::new("optout-retention");
+        let mut s = db.open();
+        for i in 0..5 {
+            s.add_opt_out(&reply(&format!("1380000000{i}"), "TD"), 10 + i)
+                .unwrap();
+        }
+        s.remove_opt_out(&admin("13800000000", "恢复"), 1_000)
+            .unwrap();
+        // A budget of one per pass: the history takes several passes, each saying so.
+        let first = s.purge(500, 0, 1).unwrap();
+        assert_eq!(first.opt_out_history, 1);
+        assert!(first.resume_after.is_some(), "{first:?}");
+        let mut total = first.opt_out_history;
+        for _ in 0..10 {
+            let pass = s.purge(500, 0, 1).unwrap();
+            total += pass.opt_out_history;
+            if pass.resume_after.is_none() {
+                break;
+            }
+        }
+        assert_eq!(total, 5);
+        assert_eq!(opt_out_history(s.conn(), "13800000000").unwrap().len(), 1);
+        assert_eq!(opt_out_count(s.conn()).unwrap(), 4, "the list stays");
     }
 
     #[tokio::test]

@@ -108,7 +108,8 @@ impl Workflow {
         reason: &'static str,
     ) -> Result<(), WorkflowError> {
         // Opt-out keywords come after approvals and reminders (a reply that reached one
-        // was handled above) and before polls: see `policy::opt_out::reply_owner`.
+        // was handled above) and before polls: see `policy::opt_out::reply_owner`. A
+        // reply reaching an open poll goes to `opt_out_reply` too when it is a keyword.
         if let Some(word) = self
             .inner
             .policy

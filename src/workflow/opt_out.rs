@@ -96,7 +96,7 @@ impl Workflow {
         let note = required_note("note", "how the person refused (the consent record)", note)?;
         let change = OptOutChange {
             number,
-            source: Some(source),
+            source,
             actor: actor.to_owned(),
             note: Some(note),
             ..OptOutChange::default()
@@ -127,7 +127,7 @@ impl Workflow {
         )?;
         let change = OptOutChange {
             number,
-            source: Some(source),
+            source,
             actor: actor.to_owned(),
             note: Some(reason),
             ..OptOutChange::default()
@@ -152,7 +152,7 @@ impl Workflow {
         let msg = &m.message;
         let change = OptOutChange {
             number: sender.to_owned(),
-            source: Some(OptOutSource::Reply),
+            source: OptOutSource::Reply,
             actor: sender.to_owned(),
             note: None,
             link: Some(msg.link.clone()),

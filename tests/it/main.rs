@@ -17,6 +17,7 @@ mod groups;
 mod link;
 mod link_examples;
 mod ops;
+mod opt_out;
 mod output;
 mod policy;
 mod recovery;
