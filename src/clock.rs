@@ -105,9 +105,10 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
 /// Where "now" comes from for code that schedules by wall-clock time (reminders,
 /// approval expiry): the system clock in the daemon, or tokio's clock anchored at a
 /// wall-clock moment, so tests can run hours of schedule in paused time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub enum Clock {
     /// The system's wall clock.
+    #[default]
     System,
     /// `base_ms` (unix ms) plus the tokio time elapsed since `base`.
     Tokio {

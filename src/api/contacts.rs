@@ -256,6 +256,9 @@ pub struct GroupSendBody {
     /// Retrying with the same key returns the first job.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// `notice` (default) or `marketing`.
+    #[serde(default)]
+    pub category: Option<crate::policy::Category>,
 }
 
 pub async fn group_send(
@@ -270,6 +273,7 @@ pub async fn group_send(
             signature: b.signature,
             send_at: b.send_at,
             idempotency_key: b.idempotency_key,
+            category: b.category.unwrap_or_default(),
         },
     )
     .await?;

@@ -141,6 +141,25 @@ impl From<SendError> for ApiError {
                 "shutting_down",
                 "hongyan is shutting down and takes no new messages",
             ),
+            SendError::Signature { field, ref source } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                source.code(),
+                e.to_string(),
+            )
+            .with_details(json!({ "field": field, "rule": source.code() })),
+            SendError::SensitiveWord { ref hit, ref link } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sensitive_word",
+                e.to_string(),
+            )
+            .with_details(json!({
+                "field": "text",
+                "word": hit.word,
+                "category": hit.category,
+                "start": hit.start,
+                "end": hit.end,
+                "link": link,
+            })),
             SendError::Store(s) => s.into(),
         }
     }

@@ -61,6 +61,9 @@ pub struct SendBody {
     /// Retrying with the same key returns the first job.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// `notice` (default) or `marketing`.
+    #[serde(default)]
+    pub category: Option<crate::policy::Category>,
 }
 
 /// The `Idempotency-Key` header, when the body has no key.
@@ -125,6 +128,7 @@ pub async fn send(
     req.validity = validity;
     req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
     req.sender = client.map(|axum::Extension(c)| format!("api:{}", c.0));
+    req.category = body.category.unwrap_or_default();
     let out = st.submitter.send(req).await?;
     let accepted = out.accepted();
     let rejected = out.recipients.len() - accepted;
@@ -234,9 +238,13 @@ pub async fn status(
     let mut v = serde_json::to_value(&job)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     explain_segments(&st, &mut v);
+    let policy = st.store.job_policy(id).await?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("recipients_total".into(), total.into());
         obj.insert("next_after".into(), next_after.into());
+        if let Some(p) = policy {
+            super::held::add_policy(obj, p, next_after.is_none());
+        }
     }
     Ok(reply(StatusCode::OK, &v))
 }

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
-    snippets,
+    alerts, approvals, contacts, held, inbox, links, messages, openapi, ops, opt_outs, reminders,
+    simulate, snippets,
 };
 use crate::config::Scope;
 
@@ -167,6 +167,13 @@ const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
 const C: Option<Scope> = Some(Scope::Contacts);
+/// Changes only an admin may make (a token with `all`).
+const ADMIN: Option<Scope> = Some(Scope::All);
+const OPT_OUT_SEARCH: Param = param(
+    "search",
+    "string",
+    "Only numbers starting with these digits (a leading +86 is ignored).",
+);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
@@ -205,6 +212,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("expires_at", "string", false),
             ("validity", "string", false),
             ("idempotency_key", "string", false),
+            ("category", "string", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
@@ -228,6 +236,27 @@ pub const ROUTES: &[RouteSpec] = &[
         "Cancel a job while it is scheduled or queued.",
         &[],
     ).errors(&[409]).returns("CancelResult"),
+    route(
+        "GET",
+        "/v1/held",
+        ADMIN,
+        "Jobs held for review by the messaging policy (a sensitive word), oldest first.",
+        &[],
+    ).query(&[LIMIT]).returns("HeldList"),
+    route(
+        "POST",
+        "/v1/messages/{id}/release",
+        ADMIN,
+        "Release a job held for review: it goes at its send time (now, if that has passed).",
+        &[],
+    ).errors(&[409]).returns("HoldResult"),
+    route(
+        "POST",
+        "/v1/messages/{id}/reject",
+        ADMIN,
+        "Reject a job held for review: it is cancelled and never sent.",
+        &[],
+    ).errors(&[409]).returns("HoldResult"),
     route(
         "POST",
         "/v1/approvals",
@@ -402,6 +431,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
+            ("category", "string", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
@@ -463,6 +493,34 @@ pub const ROUTES: &[RouteSpec] = &[
             ("text", "string", true),
         ],
     ).ok(&[202]).errors(&[413, 415, 503]).returns("SimulatedReply"),
+    route(
+        "GET",
+        "/v1/opt-outs",
+        R,
+        "The opt-out (退订) list, newest first, searched by number prefix, paged by next_before.",
+        &[],
+    ).query(&[LIMIT, BEFORE, OPT_OUT_SEARCH]).returns("OptOutList"),
+    route(
+        "POST",
+        "/v1/opt-outs",
+        ADMIN,
+        "Put a number on the opt-out list; note is the consent record (how and when the person refused).",
+        &[("number", "string", true), ("note", "string", true), ("via", "string", false)],
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("OptOutAdded"),
+    route(
+        "DELETE",
+        "/v1/opt-outs/{number}",
+        ADMIN,
+        "Take a number off the opt-out list; reason is required and kept in its history.",
+        &[("reason", "string", true), ("via", "string", false)],
+    ).errors(&[413, 415]).returns("OptOutRemoved"),
+    route(
+        "GET",
+        "/v1/opt-outs/{number}/history",
+        R,
+        "A number's place on the opt-out list and every change to it: when, how, who, why.",
+        &[],
+    ).returns("OptOutHistory"),
 ];
 
 /// Whether `path` is the API's (`/v1…`, or one of [`ROUTES`]' open paths such as
@@ -481,6 +539,9 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
+        .route("/v1/held", get(held::list))
+        .route("/v1/messages/{id}/release", post(held::release))
+        .route("/v1/messages/{id}/reject", post(held::reject))
         .route(
             "/v1/approvals",
             get(approvals::list).post(approvals::create),
@@ -542,6 +603,12 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             "/v1/templates/{id}",
             axum::routing::delete(snippets::template_delete),
         )
+        .route("/v1/opt-outs", get(opt_outs::list).post(opt_outs::add))
+        .route(
+            "/v1/opt-outs/{number}",
+            axum::routing::delete(opt_outs::remove),
+        )
+        .route("/v1/opt-outs/{number}/history", get(opt_outs::history))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

@@ -51,8 +51,8 @@ pub fn schemas() -> Map<String, Value> {
         .iter()
         .map(|s| ((*s).to_owned(), json!({ "type": "integer" })))
         .collect();
-    let outcome = json!({ "type": "object", "description": "accepted (index, input, number, carrier, segments) or rejected (index, input, reason)",
-        "properties": { "outcome": { "type": "string", "enum": ["accepted", "rejected"] } } });
+    let outcome = json!({ "type": "object", "description": "accepted (index, input, number, carrier, segments), rejected (index, input, code, reason), skipped by the messaging policy (index, input, number, reason: opted_out, frequency_cap, identical_cap, no_link_for_category) or duplicate (index, input, first)",
+        "properties": { "outcome": { "type": "string", "enum": ["accepted", "rejected", "skipped", "duplicate"] } } });
     let list: Vec<(&str, Value)> = vec![
         ("Object", json!({ "type": "object" })),
         (
@@ -188,6 +188,11 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients_total": { "type": "integer" },
                     "recipients": array_of(r("Recipient")),
                     "next_after": next_after.clone(),
+                    "category": { "type": "string", "enum": ["notice", "marketing"] },
+                    "sent_text": { "type": ["string", "null"], "description": "the text as the recipient reads it: signature and opt-out suffix included" },
+                    "hold": { "type": ["string", "null"], "enum": ["held", "released", "rejected", null], "description": "held for review by the messaging policy (a sensitive word), and what an admin decided" },
+                    "hold_reason": { "type": ["string", "null"] },
+                    "reason": { "type": ["string", "null"], "description": "why a scheduled job still waits: quiet_hours" },
                 }),
                 &[
                     "job_id",
@@ -197,6 +202,20 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients",
                     "next_after",
                 ],
+            ),
+        ),
+        (
+            "HeldList",
+            obj(
+                json!({ "held": array_of(json!({ "type": "object", "description": "job_id, category, sent_text, hold_reason, recipients, created_at" })) }),
+                &["held"],
+            ),
+        ),
+        (
+            "HoldResult",
+            obj(
+                json!({ "job_id": { "type": "integer" }, "result": { "type": "object", "description": "outcome released (with the job's state) or rejected (with the recipients cancelled)" } }),
+                &["job_id", "result"],
             ),
         ),
         (
@@ -496,6 +515,58 @@ pub fn schemas() -> Map<String, Value> {
             obj(
                 json!({ "link": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" } }),
                 &["link", "from", "to"],
+            ),
+        ),
+        (
+            "OptOutEntry",
+            obj(
+                json!({
+                    "id": { "type": "integer" }, "number": { "type": "string" },
+                    "opted_out_at": time(),
+                    "source": { "type": "string", "enum": ["reply", "api", "cli", "console"] },
+                    "actor": { "type": "string", "description": "the token or user, or the number itself for a reply" },
+                    "link": { "type": ["string", "null"] }, "text": { "type": ["string", "null"], "description": "what the number replied" },
+                    "note": { "type": ["string", "null"], "description": "the consent record given when added" },
+                }),
+                &["id", "number", "opted_out_at", "source", "actor"],
+            ),
+        ),
+        (
+            "OptOutList",
+            obj(
+                json!({ "opt_outs": array_of(r("OptOutEntry")), "next_before": next_before, "total": { "type": "integer" } }),
+                &["opt_outs", "next_before", "total"],
+            ),
+        ),
+        (
+            "OptOutAdded",
+            obj(
+                json!({ "number": { "type": "string" }, "added": { "type": "boolean", "description": "false: it was on the list already" } }),
+                &["number", "added"],
+            ),
+        ),
+        (
+            "OptOutRemoved",
+            obj(
+                json!({ "number": { "type": "string" }, "removed": { "type": "boolean" } }),
+                &["number", "removed"],
+            ),
+        ),
+        (
+            "OptOutHistory",
+            obj(
+                json!({
+                    "number": { "type": "string" }, "opted_out": { "type": "boolean" },
+                    "entry": { "oneOf": [r("OptOutEntry"), { "type": "null" }] },
+                    "history": array_of(json!({ "type": "object", "properties": {
+                        "id": { "type": "integer" }, "changed_at": time(),
+                        "action": { "type": "string", "enum": ["added", "removed"] },
+                        "source": { "type": "string", "enum": ["reply", "api", "cli", "console"] },
+                        "actor": { "type": "string" }, "note": { "type": ["string", "null"] },
+                        "link": { "type": ["string", "null"] }, "text": { "type": ["string", "null"] },
+                        "inbox_id": { "type": ["integer", "null"] } } })),
+                }),
+                &["number", "opted_out", "entry", "history"],
             ),
         ),
     ];

@@ -206,6 +206,9 @@ async fn drive(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoErr
                         "        {input}: same number as recipient {first}, sent once"
                     )?;
                 }
+                RecipientOutcome::Skipped { input, reason, .. } => {
+                    writeln!(out, "        {input}: skipped, {reason}")?;
+                }
                 RecipientOutcome::Accepted { .. } => {}
             }
         }

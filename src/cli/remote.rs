@@ -83,6 +83,12 @@ pub enum RemoteCommand {
     /// Group sends.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// The opt-out (退订) list: list, add, remove, history.
+    #[command(subcommand)]
+    OptOut(super::opt_out::OptOutCommand),
+    /// Jobs held for review by the sending rules: list, release, reject.
+    #[command(subcommand)]
+    Held(super::held::HeldCommand),
     /// Demo mode: make the simulated carrier deliver an SMS as if NUMBER had replied.
     Reply {
         /// The phone that replies.
@@ -119,6 +125,10 @@ pub struct SendArgs {
     /// Retrying with the same key never sends twice.
     #[arg(long)]
     idempotency_key: Option<String>,
+    /// notice (default) or marketing: marketing gets the opt-out suffix, skips opted-out
+    /// numbers and those over the daily caps, and waits out quiet hours.
+    #[arg(long)]
+    category: Option<String>,
     /// The message text.
     text: Option<String>,
 }
@@ -193,6 +203,9 @@ pub enum GroupCommand {
         /// Return once the job is accepted instead of following it.
         #[arg(long)]
         no_wait: bool,
+        /// notice (default) or marketing (see `send --category`).
+        #[arg(long)]
+        category: Option<String>,
         /// The message text.
         text: String,
     },
@@ -273,6 +286,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                 ("signature", a.signature),
                 ("priority", a.priority),
                 ("idempotency_key", a.idempotency_key),
+                ("category", a.category),
             ] {
                 if let Some(v) = v {
                     obj.insert(k.into(), v.into());
@@ -457,6 +471,8 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
         RemoteCommand::Approvals(a) => return approvals(c, r, a).await,
         RemoteCommand::Contacts(a) => return contacts(c, r, a).await,
         RemoteCommand::Group(a) => return group(c, r, a).await,
+        RemoteCommand::OptOut(a) => return super::opt_out::run(c, r.json, a).await,
+        RemoteCommand::Held(a) => return super::held::run(c, r.json, a).await,
         RemoteCommand::Reply { from, to, text } => {
             let v = c
                 .call(
@@ -665,11 +681,14 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
             signature,
             send_at,
             no_wait,
+            category,
             text,
         } => {
-            let v = c
-                .call("POST", "/v1/groups/send", Some(&json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at })))
-                .await?;
+            let mut body = json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at });
+            if let (Some(cat), Some(obj)) = (category, body.as_object_mut()) {
+                obj.insert("category".into(), cat.into());
+            }
+            let v = c.call("POST", "/v1/groups/send", Some(&body)).await?;
             let Some(job) = v["job_id"].as_i64() else {
                 show(r, &v, |_| outln!("nothing sent"));
                 return Ok(ExitCode::FAILURE);
@@ -738,6 +757,12 @@ fn print_recipients(list: &Value) {
             ),
             Some("rejected") => outln!(
                 "  {:<3} {}  rejected: {}",
+                rec["index"].to_string(),
+                rec["input"].as_str().unwrap_or(""),
+                rec["reason"].as_str().unwrap_or("")
+            ),
+            Some("skipped") => outln!(
+                "  {:<3} {}  skipped by the sending rules: {}",
                 rec["index"].to_string(),
                 rec["input"].as_str().unwrap_or(""),
                 rec["reason"].as_str().unwrap_or("")

@@ -45,6 +45,9 @@ pub struct Config {
     /// `[console]`: the staff web console's sessions and login throttling.
     #[serde(default)]
     pub console: super::Console,
+    /// `[policy]`: opt-outs, quiet hours, signatures, sensitive words, caps.
+    #[serde(default)]
+    pub policy: super::PolicyConfig,
 }
 
 /// What a webhook is told about: the store's plain type (it queues the events in the
@@ -630,12 +633,29 @@ pub struct Link {
     /// SGIP: unbind after this long idle (default 50s; gateways close at about 60s).
     #[serde(default = "default_idle_unbind", with = "super::duration")]
     pub idle_unbind: Duration,
+    /// Job categories this link takes (`notice`, `marketing`); empty (default): all.
+    /// Carriers often give marketing its own account or port.
+    #[serde(default)]
+    pub categories: Vec<crate::policy::Category>,
+    /// `refuse` or `review`: overrides `policy.sensitive` for a job this link carries
+    /// (a stricter carrier); default: as `policy.sensitive`.
+    #[serde(default)]
+    pub sensitive: Option<crate::policy::SensitiveMode>,
+    /// A word list of this link's own, checked besides `policy.sensitive_words` for a
+    /// job this link carries (read at start).
+    #[serde(default)]
+    pub sensitive_words: Option<PathBuf>,
 }
 
 impl Link {
     /// The carrier whose numbers this link takes.
     pub fn carrier(&self) -> Carrier {
         self.carrier.unwrap_or_else(|| self.protocol.carrier())
+    }
+
+    /// Whether this link takes jobs of `category` (`categories`; empty: every one).
+    pub fn takes(&self, category: crate::policy::Category) -> bool {
+        self.categories.is_empty() || self.categories.contains(&category)
     }
 }
 

@@ -24,6 +24,9 @@ pub struct GroupSend {
     pub send_at: Option<Millis>,
     /// A second request with the same key returns the first job.
     pub idempotency_key: Option<String>,
+    /// `notice` (default) or `marketing` (see the messaging policy).
+    #[serde(default)]
+    pub category: crate::policy::Category,
 }
 
 /// What [`group_send`] did.
@@ -91,6 +94,7 @@ pub async fn group_send(
         priority: Priority::Bulk,
         send_at: req.send_at,
         idempotency_key: req.idempotency_key,
+        category: req.category,
         ..SendRequest::new(numbers, req.text)
     };
     let out = submitter.send(send).await?;
@@ -134,6 +138,8 @@ pub async fn send_draft(
             signature: draft.signature,
             send_at: draft.send_at,
             idempotency_key,
+            // Drafts carry no category yet: they go as notices.
+            category: crate::policy::Category::Notice,
         },
     )
     .await

@@ -17,6 +17,7 @@
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `reload.rs` | SIGHUP: what a changed config file changes now (tokens, routing, alert settings), and what needs a restart |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
+//! | `policy_reload.rs` | the messaging policy with its word list, at start and on SIGHUP |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
 //! | `datadir.rs` | creating the data directory owner-only; warning when others can read it |
@@ -26,6 +27,7 @@ pub mod datadir;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod policy_reload;
 pub mod reload;
 pub mod retention;
 mod start;
@@ -126,7 +128,18 @@ impl Daemon {
         config: Config,
         tweak: Option<SimTweak>,
     ) -> Result<DaemonHandle, DaemonError> {
-        start::start(config, None, tweak).await
+        start::start(config, None, tweak, crate::clock::Clock::System).await
+    }
+
+    /// Like [`Daemon::start_with`], with every time the messaging policy and the
+    /// scheduler judge by (quiet hours, the China day, due and expired jobs) read from
+    /// `clock` — for tests that run a night in paused time.
+    pub async fn start_at(
+        config: Config,
+        tweak: Option<SimTweak>,
+        clock: crate::clock::Clock,
+    ) -> Result<DaemonHandle, DaemonError> {
+        start::start(config, None, tweak, clock).await
     }
 
     /// Creates the data directory if needed and locks it for this process, for a caller
@@ -142,7 +155,7 @@ impl Daemon {
         config: Config,
         lock: lock::DataDirLock,
     ) -> Result<DaemonHandle, DaemonError> {
-        start::start(config, Some(lock), None).await
+        start::start(config, Some(lock), None, crate::clock::Clock::System).await
     }
 }
 
@@ -172,6 +185,8 @@ pub struct DaemonHandle {
     alerts_task: Option<JoinHandle<()>>,
     alerts_stop: crate::shutdown::Shutdown,
     recovered: Vec<UnconfirmedSegment>,
+    /// The messaging policy in force, replaced on reload.
+    policy: crate::policy::PolicyHandle,
     /// Released when the handle goes, after the store is closed.
     _lock: lock::DataDirLock,
 }
@@ -231,7 +246,13 @@ impl DaemonHandle {
         if let Some(a) = self.alerts_reload() {
             parts.push(Box::new(a));
         }
+        parts.push(Box::new(policy_reload::PolicyReload(self.policy())));
         parts
+    }
+
+    /// The messaging policy in force (replaced on reload).
+    pub fn policy(&self) -> crate::policy::PolicyHandle {
+        self.policy.clone()
     }
 
     /// The routing's reload part: new routers go to the submitter.

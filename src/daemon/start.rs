@@ -55,9 +55,16 @@ pub(super) async fn start(
     config: Config,
     lock: Option<DataDirLock>,
     tweak: Option<SimTweak>,
+    clock: Clock,
 ) -> Result<DaemonHandle, DaemonError> {
     check_shared_carriers(&config)?;
     let router = build_router(&config)?;
+    let policy = super::policy_reload::at_start(&config)?;
+    let link_words = load_link_words(&config)?;
+    let gate = dispatch::QuietGate {
+        policy: policy.clone(),
+        clock,
+    };
     let lock = match lock {
         Some(l) => l,
         None => lock_data_dir(&config)?,
@@ -83,7 +90,17 @@ pub(super) async fn start(
     let mut wake_by_carrier: HashMap<Carrier, Vec<Arc<Notify>>> = HashMap::new();
     let mut wake_all = Vec::new();
     for link in &config.links {
-        match start_link(link, &store, &changes, &journal, tweak.as_ref(), &shutdown).await {
+        match start_link(
+            link,
+            &store,
+            &changes,
+            &journal,
+            tweak.as_ref(),
+            &gate,
+            &shutdown,
+        )
+        .await
+        {
             Ok((runner, sim, wake)) => {
                 runners.push(runner);
                 if let Some(sim) = sim {
@@ -107,18 +124,25 @@ pub(super) async fn start(
             }
         }
     }
-    let submitter = Submitter::new(
+    let submitter = Submitter::with_policy(
         &config,
         router,
         store.clone(),
         wake_by_carrier,
         changes.clone(),
+        dispatch::SendPolicy {
+            policy: policy.clone(),
+            clock,
+            link_words,
+            counters: Arc::default(),
+        },
     );
     let scheduler = scheduler::start(
         store.clone(),
         wake_all.clone(),
         changes.clone(),
         config.queue.report_timeout,
+        gate,
         shutdown.child(),
     );
     let retention_counters = Arc::new(super::retention::RetentionCounters::default());
@@ -138,7 +162,8 @@ pub(super) async fn start(
         store.clone(),
         submitter.clone(),
         config.clone(),
-        Clock::System,
+        policy.clone(),
+        clock,
         changes.subscribe_inbox(),
         shutdown.child(),
     );
@@ -187,6 +212,7 @@ pub(super) async fn start(
         alerts_task,
         alerts_stop,
         recovered,
+        policy,
         _lock: lock,
     })
 }
@@ -214,6 +240,22 @@ fn check_shared_carriers(config: &Config) -> Result<(), DaemonError> {
         }
     }
     Ok(())
+}
+
+/// Each link's own sensitive-word list (`[[link]] sensitive_words`), by link name; a
+/// file that cannot be read or holds a bad line stops the start, naming the key.
+fn load_link_words(
+    config: &Config,
+) -> Result<HashMap<String, Arc<crate::policy::WordList>>, DaemonError> {
+    let mut out = HashMap::new();
+    for (i, link) in config.links.iter().enumerate() {
+        if let Some(path) = &link.sensitive_words {
+            let words = crate::policy::WordList::load(path)
+                .map_err(|e| config_error(format!("link[{i}].sensitive_words"), e.to_string()))?;
+            out.insert(link.name.clone(), Arc::new(words));
+        }
+    }
+    Ok(out)
 }
 
 /// The router `[routing]` describes; a portability row that cannot be read is skipped
@@ -319,6 +361,7 @@ async fn start_link(
     changes: &Changes,
     journal: &Arc<WireJournal>,
     tweak: Option<&SimTweak>,
+    gate: &dispatch::QuietGate,
     shutdown: &Shutdown,
 ) -> Result<(LinkRunner, Option<SimHandle>, Arc<Notify>), DaemonError> {
     let link_err = |source| DaemonError::Link {
@@ -364,6 +407,7 @@ async fn start_link(
         Arc::clone(&wake),
         changes.clone(),
         Some(Arc::clone(journal)),
+        gate.clone(),
         shutdown.child(),
     );
     Ok((runner, sim, wake))

@@ -20,11 +20,15 @@ use wire::reference::{ReferenceAllocator, ReferenceConfig, ReferenceError};
 
 use super::changes::Changes;
 use super::plan::{LinkTextError, measure};
+use super::policy_gate::{self, LinkWords, WordVerdict};
+use super::policy_metrics::PolicyCounters;
+use crate::clock::Clock;
 use crate::config::{self, Config};
+use crate::policy::{Category, Hit, PolicyHandle, SentToday, SignatureError, SkipReason, WordList};
 use crate::route::{Carrier, Router};
 use crate::store::{
-    CancelOutcome, EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, StoreError, StoreHandle,
-    now_millis,
+    CancelOutcome, EnqueueOutcome, JobPolicy, Millis, NewJob, NewRecipient, Priority,
+    SkippedRecipient, StoreError, StoreHandle,
 };
 
 /// A request to send one text to one or more numbers.
@@ -60,6 +64,9 @@ pub struct SendRequest {
     /// Who sends it, recorded on the job: `web:<account>` (console) or `api:<token
     /// name>`; `None` for the daemon's own sends.
     pub sender: Option<String>,
+    /// `notice` (default) or `marketing`: marketing gets the opt-out suffix, skips
+    /// opted-out numbers and those over the daily caps, and waits out quiet hours.
+    pub category: Category,
 }
 
 impl SendRequest {
@@ -78,6 +85,7 @@ impl SendRequest {
             idempotency_key: None,
             via: None,
             sender: None,
+            category: Category::Notice,
         }
     }
 }
@@ -112,6 +120,18 @@ pub enum RecipientOutcome {
         /// The reason, for people.
         reason: String,
     },
+    /// Not sent because of the messaging policy (opted out, over a daily cap, no link
+    /// of its carrier takes the category); shown in the job's status with the reason.
+    Skipped {
+        /// Position in the request.
+        index: usize,
+        /// The number as given.
+        input: String,
+        /// Normalised 11-digit number.
+        number: String,
+        /// Stable reason code.
+        reason: SkipReason,
+    },
     /// The same number appeared earlier in the request; it is sent once.
     Duplicate {
         /// Position in the request.
@@ -129,6 +149,7 @@ impl RecipientOutcome {
         match self {
             Self::Accepted { index, .. }
             | Self::Rejected { index, .. }
+            | Self::Skipped { index, .. }
             | Self::Duplicate { index, .. } => *index,
         }
     }
@@ -179,15 +200,44 @@ pub enum SendError {
     /// The daemon is shutting down and takes no new jobs.
     #[error("hongyan is shutting down")]
     ShuttingDown,
+    /// The signature or the text breaks a signature rule (`field` is `signature` or
+    /// `text`); nothing was accepted.
+    #[error("{field}: {source}")]
+    Signature {
+        /// Which part of the request broke the rule.
+        field: &'static str,
+        /// The rule.
+        source: SignatureError,
+    },
+    /// The text holds a sensitive word and the policy (or a link it would use) refuses
+    /// such texts; nothing was accepted.
+    #[error(
+        "the text holds the sensitive word {:?} at characters {}..{}{}",
+        hit.word, hit.start, hit.end,
+        link.as_deref().map(|l| format!(" (refused by link {l})")).unwrap_or_default()
+    )]
+    SensitiveWord {
+        /// The word, as listed, and where it is in the text (character offsets).
+        hit: Hit,
+        /// The link whose stricter rules refused it, if not the policy's own.
+        link: Option<String>,
+    },
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// How one carrier's messages are planned: the config of the (first) link serving it.
+/// How one carrier's messages are planned: the configs of the links serving it, in
+/// config order; a job takes the first that takes its category.
 #[derive(Debug)]
 struct CarrierPlan {
-    link: config::Link,
+    links: Vec<config::Link>,
+}
+
+impl CarrierPlan {
+    fn link_for(&self, category: Category) -> Option<&config::Link> {
+        self.links.iter().find(|l| l.takes(category))
+    }
 }
 
 #[derive(Debug)]
@@ -206,6 +256,14 @@ struct Inner {
     wake: HashMap<Carrier, Vec<Arc<Notify>>>,
     changes: Changes,
     closed: AtomicBool,
+    /// The messaging policy in force, its clock, and the links' own word lists.
+    policy: PolicyHandle,
+    clock: Clock,
+    link_words: HashMap<String, Arc<WordList>>,
+    /// Marketing jobs are checked against the daily caps and enqueued one at a time, so
+    /// two sends at once cannot both pass a cap only one may.
+    marketing: tokio::sync::Mutex<()>,
+    counters: Arc<PolicyCounters>,
 }
 
 /// The entry point for new jobs (cheap to clone).
@@ -225,11 +283,25 @@ impl Submitter {
         wake: HashMap<Carrier, Vec<Arc<Notify>>>,
         changes: Changes,
     ) -> Self {
-        let mut plans = HashMap::new();
+        Self::with_policy(config, router, store, wake, changes, SendPolicy::default())
+    }
+
+    /// [`Submitter::new`] applying `policy` (see `policy_gate.rs`).
+    pub fn with_policy(
+        config: &Config,
+        router: Router,
+        store: StoreHandle,
+        wake: HashMap<Carrier, Vec<Arc<Notify>>>,
+        changes: Changes,
+        policy: SendPolicy,
+    ) -> Self {
+        let mut plans: HashMap<Carrier, CarrierPlan> = HashMap::new();
         for link in &config.links {
             plans
                 .entry(link.carrier())
-                .or_insert_with(|| CarrierPlan { link: link.clone() });
+                .or_insert_with(|| CarrierPlan { links: Vec::new() })
+                .links
+                .push(link.clone());
         }
         Self {
             inner: Arc::new(Inner {
@@ -242,6 +314,11 @@ impl Submitter {
                 wake,
                 changes,
                 closed: AtomicBool::new(false),
+                policy: policy.policy,
+                clock: policy.clock,
+                link_words: policy.link_words,
+                marketing: tokio::sync::Mutex::new(()),
+                counters: policy.counters,
             }),
         }
     }
@@ -253,7 +330,11 @@ impl Submitter {
 
     /// Cancels a job whose messages have not gone out yet.
     pub async fn cancel(&self, job_id: i64) -> Result<CancelOutcome, SendError> {
-        let out = self.inner.store.cancel(job_id, now_millis()).await?;
+        let out = self
+            .inner
+            .store
+            .cancel(job_id, self.inner.clock.now_millis())
+            .await?;
         tracing::info!(job = job_id, outcome = ?out, "cancel");
         self.inner.changes.bump();
         Ok(out)
@@ -292,6 +373,29 @@ impl Submitter {
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(router);
     }
 
+    /// Now, by the clock the policy judges by (the system's, outside tests).
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now_millis()
+    }
+
+    /// Wakes every link's dispatcher (a held job was released into the queue).
+    pub fn wake_all(&self) {
+        self.inner.changes.bump();
+        for n in self.inner.wake.values().flatten() {
+            n.notify_one();
+        }
+    }
+
+    /// Skips, refusals and holds by reason since the start (for `/metrics`).
+    pub fn policy_counters(&self) -> Arc<PolicyCounters> {
+        Arc::clone(&self.inner.counters)
+    }
+
+    /// The messaging policy in force.
+    pub fn policy(&self) -> PolicyHandle {
+        self.inner.policy.clone()
+    }
+
     /// The store jobs are enqueued in.
     pub fn store(&self) -> &StoreHandle {
         &self.inner.store
@@ -315,8 +419,22 @@ impl Submitter {
                 return Err(SendError::BadExtension(ext.clone()));
             }
         }
-        let now = now_millis();
-        let start = req.send_at.unwrap_or(now).max(now);
+        let policy = self.inner.policy.current();
+        let now = self.inner.clock.now_millis();
+        // ---- messaging policy: whole-request rules (see policy_gate.rs) ----
+        if let Err((field, source)) =
+            policy_gate::check_signature(&policy, req.signature.as_deref(), &req.text)
+        {
+            self.inner.counters.refused(source.code());
+            return Err(SendError::Signature { field, source });
+        }
+        let text = policy_gate::text_as_sent(&policy, req.category, &req.text);
+        let mut start = req.send_at.unwrap_or(now).max(now);
+        let quiet_until = policy_gate::quiet_wait(&policy, req.category, start);
+        if let Some(end) = quiet_until {
+            start = end;
+        }
+        // ---- end of policy block ----
         let expires_at = match req.expires_at {
             Some(at) => at,
             None => {
@@ -327,7 +445,104 @@ impl Submitter {
         if expires_at <= start {
             return Err(SendError::ExpiresBeforeSend);
         }
-        let (outcomes, recipients) = self.plan(&req, References::Allocate);
+        let (mut outcomes, mut recipients, used) = self.plan(&req, &text, References::Allocate);
+        // ---- messaging policy: sensitive words, then per-recipient skips ----
+        let link_words: Vec<LinkWords<'_>> = used
+            .iter()
+            .map(|l| LinkWords {
+                link: &l.name,
+                mode: l.sensitive,
+                words: self.inner.link_words.get(&l.name).map(AsRef::as_ref),
+            })
+            .collect();
+        let hold = match policy_gate::judge_words(&policy, &text, &link_words) {
+            WordVerdict::Clear => None,
+            WordVerdict::Hold(hit) => Some(hit),
+            WordVerdict::Refuse(hit, link) => {
+                self.inner.counters.refused("sensitive_word");
+                return Err(SendError::SensitiveWord { hit, link });
+            }
+        };
+        let marketing = req.category == Category::Marketing;
+        let day = crate::policy::day::china_day_start(start);
+        let hash = policy_gate::text_hash(&text);
+        // Held across the caps read and the enqueue (marketing only; see `Inner`).
+        let _one_at_a_time = if marketing {
+            Some(self.inner.marketing.lock().await)
+        } else {
+            None
+        };
+        let mut skips: Vec<SkippedRecipient> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                RecipientOutcome::Skipped { number, reason, .. } => Some(SkippedRecipient {
+                    number: number.clone(),
+                    reason: reason.as_str().to_owned(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if marketing {
+            if let Some(key) = &req.idempotency_key {
+                // A retry: the first request's skips and counts stand (checked again, the
+                // caps it used itself would skip everyone and the job would differ).
+                if let Some(job_id) = self.inner.store.job_by_idempotency_key(key.clone()).await? {
+                    return self
+                        .repeated_marketing(job_id, key.clone(), &text, &req, outcomes)
+                        .await;
+                }
+            }
+        }
+        if marketing && !recipients.is_empty() {
+            let numbers: Vec<String> = recipients.iter().map(|r| r.number.clone()).collect();
+            let opted_out = self.inner.store.opted_out_among(numbers.clone()).await?;
+            let today = self.inner.store.daily_counts(numbers, day, hash).await?;
+            let mut dropped = std::collections::HashMap::new();
+            for r in &recipients {
+                let sent = today.get(&r.number).copied().unwrap_or_default();
+                let sent = SentToday {
+                    marketing: sent.marketing,
+                    identical: sent.identical,
+                };
+                if let Some(reason) = policy_gate::skip_reason(
+                    &policy,
+                    req.category,
+                    opted_out.contains(&r.number),
+                    sent,
+                ) {
+                    dropped.insert(r.number.clone(), reason);
+                }
+            }
+            if !dropped.is_empty() {
+                recipients.retain(|r| !dropped.contains_key(&r.number));
+                for o in &mut outcomes {
+                    if let RecipientOutcome::Accepted {
+                        index,
+                        input,
+                        number,
+                        ..
+                    } = o
+                    {
+                        if let Some(reason) = dropped.get(number.as_str()) {
+                            skips.push(SkippedRecipient {
+                                number: number.clone(),
+                                reason: reason.as_str().to_owned(),
+                            });
+                            *o = RecipientOutcome::Skipped {
+                                index: *index,
+                                input: std::mem::take(input),
+                                number: std::mem::take(number),
+                                reason: *reason,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        for s in &skips {
+            self.inner.counters.skipped(&s.reason, 1);
+        }
+        // ---- end of policy block ----
         if recipients.is_empty() {
             return Ok(SendOutcome {
                 job: None,
@@ -341,28 +556,54 @@ impl Submitter {
                 _ => None,
             })
             .collect();
+        let sent_text = used
+            .first()
+            .map(|l| policy_gate::composed(l, req.signature.as_deref(), &text));
+        let job_policy = JobPolicy {
+            category: req.category.as_str().to_owned(),
+            sent_text,
+            hold_reason: hold.as_ref().map(|h| {
+                format!(
+                    "sensitive_word {:?} at characters {}..{}",
+                    h.word, h.start, h.end
+                )
+            }),
+            wait_reason: quiet_until.map(|_| crate::store::QUIET_HOURS.to_owned()),
+            skips,
+            count: marketing.then_some((day, hash)),
+        };
         let job = NewJob {
             sender: req.sender,
             idempotency_key: req.idempotency_key,
             priority: req.priority,
-            text: req.text,
+            text,
             signature: req.signature.unwrap_or_default(),
             source_ext: req.source_ext,
-            send_at: req.send_at.filter(|&t| t > now),
+            send_at: quiet_until.or(req.send_at.filter(|&t| t > now)),
             expires_at: Some(expires_at),
             recipients,
         };
-        let outcome = match self.inner.store.enqueue(job.clone(), now).await {
+        let outcome = match self
+            .inner
+            .store
+            .enqueue_with_policy(job.clone(), job_policy, now)
+            .await
+        {
             Ok(o) => o,
             Err(StoreError::IdempotencyConflict { key, job_id }) => {
                 self.repeated(&job, key, job_id).await?
             }
             Err(e) => return Err(e.into()),
         };
+        if hold.is_some() && outcome.created {
+            self.inner.counters.held("sensitive_word");
+        }
         tracing::info!(
             job = outcome.job_id,
             created = outcome.created,
             recipients = carriers.len(),
+            category = req.category.as_str(),
+            held = hold.is_some(),
             state = %outcome.state,
             "job accepted"
         );
@@ -414,19 +655,87 @@ impl Submitter {
         })
     }
 
-    /// The first configured link serving `carrier`: the one its messages are planned with.
-    pub(super) fn link_for(&self, carrier: Carrier) -> Option<&config::Link> {
-        self.inner.plans.get(&carrier).map(|p| &p.link)
+    /// A repeated idempotency key of a marketing request: the stored job is the answer
+    /// when its text (as sent) and signature are this request's, with each recipient it
+    /// skipped marked so again; otherwise a conflict.
+    async fn repeated_marketing(
+        &self,
+        job_id: i64,
+        key: String,
+        text: &str,
+        req: &SendRequest,
+        mut outcomes: Vec<RecipientOutcome>,
+    ) -> Result<SendOutcome, SendError> {
+        let conflict = || StoreError::IdempotencyConflict {
+            key: key.clone(),
+            job_id,
+        };
+        let (Some(stored), Some(policy)) = (
+            self.inner.store.job_status(job_id).await?,
+            self.inner.store.job_policy(job_id).await?,
+        ) else {
+            return Err(conflict().into());
+        };
+        if stored.text != text
+            || stored.signature != req.signature.clone().unwrap_or_default()
+            || policy.category != req.category.as_str()
+        {
+            return Err(conflict().into());
+        }
+        let skipped: HashMap<&str, SkipReason> = policy
+            .skipped
+            .iter()
+            .filter_map(|s| Some((s.number.as_str(), s.reason.parse().ok()?)))
+            .collect();
+        for o in &mut outcomes {
+            if let RecipientOutcome::Accepted {
+                index,
+                input,
+                number,
+                ..
+            } = o
+            {
+                if let Some(reason) = skipped.get(number.as_str()) {
+                    *o = RecipientOutcome::Skipped {
+                        index: *index,
+                        input: std::mem::take(input),
+                        number: std::mem::take(number),
+                        reason: *reason,
+                    };
+                }
+            }
+        }
+        Ok(SendOutcome {
+            job: Some(EnqueueOutcome {
+                job_id,
+                created: false,
+                state: stored.state,
+            }),
+            recipients: outcomes,
+        })
     }
 
-    /// Routes and counts every recipient: the per-item outcomes, and the recipients to
-    /// store. [`Submitter::preview`] calls it too (with [`References::Skip`]), so a
-    /// preview decides each recipient exactly as a send would.
+    /// The first configured link serving `carrier` that takes `category`: the one its
+    /// messages are planned with.
+    pub(super) fn link_for(&self, carrier: Carrier, category: Category) -> Option<&config::Link> {
+        self.inner.plans.get(&carrier).and_then(|p| p.link_for(category))
+    }
+
+    /// The text as sent for `req` under the policy in effect (the opt-out suffix on
+    /// marketing): what a preview counts.
+    pub(super) fn text_as_sent(&self, req: &SendRequest) -> String {
+        policy_gate::text_as_sent(&self.inner.policy.current(), req.category, &req.text)
+    }
+
+    /// Routes and counts every recipient of `text` (the text as sent): the per-item
+    /// outcomes, the recipients to store, and the links they will go through.
     pub(super) fn plan(
         &self,
         req: &SendRequest,
+        text: &str,
         references: References,
-    ) -> (Vec<RecipientOutcome>, Vec<NewRecipient>) {
+    ) -> (Vec<RecipientOutcome>, Vec<NewRecipient>, Vec<&config::Link>) {
+        let mut used: Vec<&config::Link> = Vec::new();
         let batch = self.router().route_many(&req.recipients);
         let mut outcomes: Vec<RecipientOutcome> = Vec::with_capacity(req.recipients.len());
         let mut recipients = Vec::with_capacity(batch.routes.len());
@@ -471,9 +780,18 @@ impl Submitter {
                 ));
                 continue;
             };
+            let Some(link) = plan.link_for(req.category) else {
+                outcomes.push(RecipientOutcome::Skipped {
+                    index: routed.index,
+                    input: input.clone(),
+                    number: route.msisdn.as_str().to_owned(),
+                    reason: SkipReason::NoLinkForCategory,
+                });
+                continue;
+            };
             let count = counts
                 .entry(route.via)
-                .or_insert_with(|| count(&plan.link, &req.text, signature))
+                .or_insert_with(|| count(link, text, signature))
                 .clone();
             let segments = match count {
                 Ok(n) => n,
@@ -483,7 +801,7 @@ impl Submitter {
                 }
             };
             if let Some(ext) = &req.source_ext {
-                let reserved = usize::from(plan.link.extension_length);
+                let reserved = usize::from(link.extension_length);
                 if !req.extension_allocated && reserved > 0 && ext.len() == reserved {
                     // The reply router reads service code + this many digits as an
                     // approval's or reminder's extension: a reply to this message from
@@ -498,12 +816,12 @@ impl Submitter {
                     ));
                     continue;
                 }
-                if plan.link.service_code.len() + ext.len() > 20 {
+                if link.service_code.len() + ext.len() > 20 {
                     outcomes.push(reject(
                         "extension",
                         format!(
                             "service code {} plus extension {ext} is longer than 20 digits",
-                            plan.link.service_code
+                            link.service_code
                         ),
                     ));
                     continue;
@@ -511,7 +829,7 @@ impl Submitter {
             }
             let number = route.msisdn.as_str().to_owned();
             let reference = if segments > 1 && references == References::Allocate {
-                match self.reference(route.via, &plan.link, &number, clock) {
+                match self.reference(route.via, link, &number, clock) {
                     Ok(r) => Some(r),
                     Err(reason) => {
                         outcomes.push(reject("reference", reason.to_string()));
@@ -521,6 +839,9 @@ impl Submitter {
             } else {
                 None
             };
+            if !used.iter().any(|l| l.name == link.name) {
+                used.push(link);
+            }
             recipients.push(NewRecipient {
                 number: number.clone(),
                 carrier: route.via.name().to_owned(),
@@ -537,7 +858,7 @@ impl Submitter {
             });
         }
         outcomes.sort_by_key(RecipientOutcome::index);
-        (outcomes, recipients)
+        (outcomes, recipients, used)
     }
 
     fn reference(
@@ -576,4 +897,17 @@ pub(super) enum References {
 fn count(link: &config::Link, text: &str, signature: Option<&str>) -> Result<u8, LinkTextError> {
     let n = measure(link, text, signature)?.segments;
     u8::try_from(n).map_err(|_| LinkTextError::Over255(n))
+}
+
+/// What the submitter applies the messaging policy with.
+#[derive(Debug, Clone, Default)]
+pub struct SendPolicy {
+    /// The policy in force (replaced on reload).
+    pub policy: PolicyHandle,
+    /// Where "now" comes from for quiet hours, the China day and the times stored.
+    pub clock: Clock,
+    /// Each link's own sensitive-word list (`[[link]] sensitive_words`), by link name.
+    pub link_words: HashMap<String, Arc<WordList>>,
+    /// Skips, refusals and holds counted by reason (for `/metrics`).
+    pub counters: Arc<PolicyCounters>,
 }

@@ -12,6 +12,9 @@
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
 //! | [`LinkProblem`] | `problem.rs` | a link's last problem as a type (its words are `last_problem`) |
+//! | [`policy_gate`] | `policy_gate.rs` | the messaging policy at intake, as pure decisions: signature, opt-out suffix, sensitive words, skips, quiet hours |
+//! | [`PolicyCounters`] | `policy_metrics.rs` | skips, refusals and holds by reason, for `/metrics` |
+//! | [`QuietGate`] | `quiet.rs` | quiet hours while sending: the links' claim filter by category, parking queued marketing |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
@@ -31,12 +34,15 @@ pub mod metrics;
 mod plan;
 mod preview;
 mod problem;
+pub mod policy_gate;
+pub mod policy_metrics;
+pub mod quiet;
 pub mod routing;
 mod runner;
 pub mod scheduler;
 
 pub use changes::Changes;
-pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
+pub use intake::{RecipientOutcome, SendError, SendOutcome, SendPolicy, SendRequest, Submitter};
 pub use journal::WireJournal;
 pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, measure,
@@ -46,5 +52,7 @@ pub use plan::{
 pub(crate) use preview::test_submitter;
 pub use preview::{CarrierCost, Preview};
 pub use problem::LinkProblem;
+pub use policy_metrics::PolicyCounters;
+pub use quiet::QuietGate;
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

@@ -63,16 +63,17 @@ impl Submitter {
     /// form is being filled); a request over `api.max_recipients` is.
     pub fn preview(&self, req: &SendRequest) -> Result<Preview, SendError> {
         self.check_recipient_count(req.recipients.len())?;
-        let (outcomes, _) = self.plan(req, References::Skip);
+        let text = self.text_as_sent(req);
+        let (outcomes, _, _) = self.plan(req, &text, References::Skip);
         let mut accepted = 0;
         let mut rejected = 0;
         let mut duplicates = 0;
         let mut carriers: Vec<CarrierCost> = Vec::new();
         for carrier in Carrier::ALL {
-            let Some(link) = self.link_for(carrier) else {
+            let Some(link) = self.link_for(carrier, req.category) else {
                 continue;
             };
-            let measured = measure(link, &req.text, req.signature.as_deref());
+            let measured = measure(link, &text, req.signature.as_deref());
             carriers.push(match measured {
                 Ok(m) => CarrierCost {
                     carrier,
@@ -90,7 +91,7 @@ impl Submitter {
                     link: link.name.clone(),
                     recipients: 0,
                     coding: None,
-                    chars: req.text.chars().count(),
+                    chars: text.chars().count(),
                     per_segment: 0,
                     segments: 0,
                     total_segments: 0,
@@ -109,7 +110,10 @@ impl Submitter {
                         c.total_segments += u64::from(*segments);
                     }
                 }
-                RecipientOutcome::Rejected { .. } => rejected += 1,
+                // No link of the number's carrier takes the job's category: refused.
+                RecipientOutcome::Rejected { .. } | RecipientOutcome::Skipped { .. } => {
+                    rejected += 1
+                }
                 RecipientOutcome::Duplicate { .. } => duplicates += 1,
             }
         }

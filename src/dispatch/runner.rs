@@ -26,12 +26,13 @@ use super::events::events_loop;
 use super::journal::WireJournal;
 use super::metrics::{LinkMetrics, MetricsSnapshot};
 use super::plan::{LinkTextError, split_options};
+use super::quiet::{self, QuietGate};
 use crate::config;
 use crate::link::{LinkEvent, LinkHandle, LinkSender, OutboundMessage, OutboundPart};
 use crate::route::Carrier;
 use crate::shutdown::Shutdown;
 use crate::store::{
-    ClaimRequest, ClaimedMessage, SegmentId, SegmentPlace, StoreHandle, now_millis,
+    ClaimFilter, ClaimRequest, ClaimedMessage, SegmentId, SegmentPlace, StoreHandle, now_millis,
 };
 
 /// With nothing to wake it, the claim loop looks at the queue this often anyway.
@@ -100,6 +101,10 @@ pub(super) struct RunnerState {
     /// The on-the-wire journal the link records written parts in; a segment's slot is
     /// freed here once the store has committed what became of it.
     pub(super) journal: Option<Arc<WireJournal>>,
+    /// Which categories the claim may take now (the link's `categories`, quiet hours).
+    pub(super) gate: QuietGate,
+    /// How long what the link claims at once takes to go out (see `quiet::ahead_ms`).
+    pub(super) ahead_ms: i64,
 }
 
 /// Reads one link's state and counters; cheap to clone.
@@ -185,7 +190,17 @@ impl LinkRunner {
         changes: Changes,
         shutdown: Shutdown,
     ) -> Self {
-        Self::start_with_journal(config, link, events, store, wake, changes, None, shutdown)
+        Self::start_with_journal(
+            config,
+            link,
+            events,
+            store,
+            wake,
+            changes,
+            None,
+            QuietGate::default(),
+            shutdown,
+        )
     }
 
     /// [`start`](Self::start) for a link whose [`WriteHook`](crate::link::WriteHook) is
@@ -202,11 +217,13 @@ impl LinkRunner {
         wake: Arc<Notify>,
         changes: Changes,
         journal: Option<Arc<WireJournal>>,
+        gate: QuietGate,
         shutdown: Shutdown,
     ) -> Self {
         let on_demand = config.protocol == config::LinkProtocol::Sgip;
         let max_outstanding =
             (usize::from(config.window) * usize::from(config.connections) * 2).max(2);
+        let ahead_ms = quiet::ahead_ms(max_outstanding, config.rate);
         let shared = Arc::new(RunnerState {
             carrier: config.carrier().name().to_owned(),
             config,
@@ -227,6 +244,8 @@ impl LinkRunner {
             metrics: LinkMetrics::default(),
             seen_conns: Mutex::new(std::collections::HashSet::new()),
             journal,
+            gate,
+            ahead_ms,
         });
         let stop = shutdown.child();
         let drain = Shutdown::new();
@@ -468,7 +487,14 @@ async fn claim_loop(sh: Arc<RunnerState>, submitter: LinkSender, stop: Shutdown)
                 connection: 0,
                 max_segments: sh.max_outstanding.saturating_sub(sh.outstanding()).max(1),
             };
-            match sh.store.claim(req, now_millis()).await {
+            let filter = sh.gate.claim_filter(&sh.config, sh.ahead_ms);
+            let now = sh.gate.clock.now_millis();
+            let claimed = if filter == ClaimFilter::default() {
+                sh.store.claim(req, now).await
+            } else {
+                sh.store.claim_filtered(req, filter, now).await
+            };
+            match claimed {
                 Ok(claimed) if !claimed.is_empty() => {
                     for m in claimed {
                         sh.send(&submitter, m).await;

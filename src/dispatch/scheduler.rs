@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
+use super::quiet::QuietGate;
 use crate::shutdown::Shutdown;
 use crate::store::{StoreHandle, now_millis};
 
@@ -28,6 +29,7 @@ pub fn start(
     wake: Vec<Arc<Notify>>,
     changes: Changes,
     report_timeout: Duration,
+    gate: QuietGate,
     stop: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -56,19 +58,32 @@ pub fn start(
             if stop.is_triggered() {
                 return;
             }
-            run_once(&store, &wake, &changes, report_timeout).await;
+            run_gated(&store, &wake, &changes, report_timeout, &gate).await;
         }
     })
 }
 
-/// One tick: promote, expire, then the report deadline (`report_timeout` zero: none).
+/// One tick on the system clock with the default policy: see [`run_gated`].
 pub async fn run_once(
     store: &StoreHandle,
     wake: &[Arc<Notify>],
     changes: &Changes,
     report_timeout: Duration,
 ) {
-    let now = now_millis();
+    run_gated(store, wake, changes, report_timeout, &QuietGate::default()).await;
+}
+
+/// One tick at `gate`'s clock: promote, park queued marketing inside quiet hours (after
+/// the promotion, so a job released into them waits too), expire, then the report
+/// deadline (`report_timeout` zero: none).
+pub async fn run_gated(
+    store: &StoreHandle,
+    wake: &[Arc<Notify>],
+    changes: &Changes,
+    report_timeout: Duration,
+    gate: &QuietGate,
+) {
+    let now = gate.clock.now_millis();
     match store.promote_due(now).await {
         Ok(jobs) if !jobs.is_empty() => {
             tracing::info!(jobs = ?jobs, "scheduled jobs released to the queue");
@@ -79,6 +94,14 @@ pub async fn run_once(
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cannot release scheduled jobs"),
+    }
+    match gate.park(store, now).await {
+        Ok(jobs) if !jobs.is_empty() => {
+            tracing::info!(jobs = ?jobs, "quiet hours: marketing waits until they end");
+            changes.bump();
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot hold marketing back for quiet hours"),
     }
     match store.expire(now).await {
         Ok(expired) => {

@@ -3,6 +3,7 @@
 //! and moves them `in_flight`.
 
 use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
 
 use super::db::{Cache, Store, narrow};
 use super::error::Result;
@@ -28,6 +29,46 @@ impl StoreHandle {
     /// [`Store::claim`].
     pub async fn claim(&self, req: ClaimRequest, now: Millis) -> Result<Vec<ClaimedMessage>> {
         self.call(move |s| s.claim(&req, now)).await
+    }
+
+    /// [`Store::claim`] of only the categories `filter` lets through (a link limited to
+    /// some categories; marketing kept back during quiet hours).
+    pub async fn claim_filtered(
+        &self,
+        req: ClaimRequest,
+        filter: ClaimFilter,
+        now: Millis,
+    ) -> Result<Vec<ClaimedMessage>> {
+        self.call(move |s| s.write(|c, cache| claim_with(c, cache, &req, filter, now)))
+            .await
+    }
+}
+
+/// Which job categories a claim may take (`jobs.category`): both by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimFilter {
+    /// Take `notice` jobs.
+    pub notice: bool,
+    /// Take `marketing` jobs.
+    pub marketing: bool,
+}
+
+impl Default for ClaimFilter {
+    fn default() -> Self {
+        Self {
+            notice: true,
+            marketing: true,
+        }
+    }
+}
+
+impl ClaimFilter {
+    fn takes(self, category: &str) -> bool {
+        if category == "marketing" {
+            self.marketing
+        } else {
+            self.notice
+        }
     }
 }
 
@@ -58,7 +99,7 @@ struct Candidate {
 pub(crate) const CLAIM_CANDIDATES: &str = concat!(
     "SELECT r.id, r.job_id, r.priority, r.number, r.reference, r.parts,
                     r.first_segment, r.expires_at, j.text, j.signature, j.source_ext,
-                    s.state, s.attempts
+                    s.state, s.attempts, j.category
              FROM recipients r
              JOIN jobs j ON j.id = r.job_id
              JOIN segments s ON s.id = r.first_segment
@@ -74,6 +115,17 @@ fn claim(
     req: &ClaimRequest,
     now: Millis,
 ) -> Result<Vec<ClaimedMessage>> {
+    claim_with(c, cache, req, ClaimFilter::default(), now)
+}
+
+fn claim_with(
+    c: &Connection,
+    cache: &mut Cache,
+    req: &ClaimRequest,
+    filter: ClaimFilter,
+    now: Millis,
+) -> Result<Vec<ClaimedMessage>> {
+    let every_category = filter == ClaimFilter::default();
     if req.max_segments == 0 {
         return Ok(Vec::new());
     }
@@ -88,6 +140,10 @@ fn claim(
             let expires_at: Option<Millis> = r.get(7)?;
             if expires_at.is_some_and(|t| t <= now) {
                 // Left for `expire`, which reports it.
+                continue;
+            }
+            if !every_category && !filter.takes(r.get_ref(13)?.as_str().unwrap_or("")) {
+                // Left for a link that takes its category, or for after quiet hours.
                 continue;
             }
             let parts: i64 = r.get(5)?;

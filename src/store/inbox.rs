@@ -132,6 +132,12 @@ pub enum InboxRoute {
     /// It reached no item, for this reason (stable code: `bare_service_code`,
     /// `unknown_extension`, `not_the_recipient`, `other_number`).
     Unmatched(&'static str),
+    /// It was an opt-out keyword (`TD`, `退订`…) and reached no open item: the sender is
+    /// on the opt-out list.
+    OptOut,
+    /// It was a re-subscribe keyword and reached no open item: the sender is off the
+    /// list.
+    Resubscribe,
 }
 
 impl InboxRoute {
@@ -142,6 +148,8 @@ impl InboxRoute {
             Self::Reminder(_) => "reminder".into(),
             Self::Unclear(_) => "unclear".into(),
             Self::Unmatched(why) => format!("unmatched:{why}"),
+            Self::OptOut => "opt_out".into(),
+            Self::Resubscribe => "resubscribe".into(),
         }
     }
 
@@ -149,7 +157,7 @@ impl InboxRoute {
     pub fn item_id(&self) -> Option<i64> {
         match self {
             Self::ApprovalStep(id) | Self::Reminder(id) | Self::Unclear(id) => Some(*id),
-            Self::Unmatched(_) => None,
+            Self::Unmatched(_) | Self::OptOut | Self::Resubscribe => None,
         }
     }
 }

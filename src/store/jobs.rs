@@ -30,12 +30,12 @@ impl Store {
     /// Cancels a job that has not started sending (every recipient still scheduled or
     /// queued). Says so, with the job's state, when it is too late.
     pub fn cancel(&mut self, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
-        self.write(|c, cache| cancel(c, cache, job_id, now))
+        self.write(|c, cache| cancel_job(c, cache, job_id, now))
     }
 
     /// Moves scheduled jobs whose `send_at` has come to the queue; returns their ids.
     pub fn promote_due(&mut self, now: Millis) -> Result<Vec<JobId>> {
-        self.write(|c, cache| promote_due(c, cache, now))
+        self.write(|c, cache| promote_due_now(c, cache, now))
     }
 
     /// Expires every scheduled or queued recipient whose job's `expires_at` has passed
@@ -94,6 +94,18 @@ fn validate(job: &NewJob, now: Millis) -> Result<()> {
 }
 
 fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Result<EnqueueOutcome> {
+    enqueue_job(c, cache, job, now, false)
+}
+
+/// [`enqueue`]; a `held` job (for review) is stored scheduled with no send time, so
+/// nothing of it is claimed or promoted until it is released (`policy.rs`).
+pub(crate) fn enqueue_job(
+    c: &Connection,
+    cache: &mut Cache,
+    job: &NewJob,
+    now: Millis,
+    held: bool,
+) -> Result<EnqueueOutcome> {
     // The key check comes first: a client retrying after the job's expiry must still get
     // its job back, not a validation error.
     if let Some(key) = &job.idempotency_key {
@@ -120,7 +132,7 @@ fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Resu
     let ids = next_ids(c, cache)?;
     let n_recipients = i64::try_from(job.recipients.len()).map_err(|_| too_big())?;
     let n_segments: i64 = job.recipients.iter().map(|r| i64::from(r.segments)).sum();
-    let scheduled = job.send_at.is_some_and(|t| t > now);
+    let scheduled = held || job.send_at.is_some_and(|t| t > now);
     let (phase, state) = if scheduled {
         (JobPhase::Scheduled, DeliveryState::Scheduled)
     } else {
@@ -139,7 +151,7 @@ fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Resu
         job.text,
         job.signature,
         job.source_ext,
-        job.send_at,
+        if held { None } else { job.send_at },
         job.expires_at,
         phase.code(),
         ids.recipient,
@@ -310,7 +322,12 @@ pub(super) fn job_ranges(c: &Connection, job_id: JobId) -> Result<Option<JobRang
     .transpose()
 }
 
-fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Result<CancelOutcome> {
+pub(crate) fn cancel_job(
+    c: &Connection,
+    cache: &mut Cache,
+    job_id: JobId,
+    now: Millis,
+) -> Result<CancelOutcome> {
     let Some(job) = job_ranges(c, job_id)? else {
         return Err(StoreError::NotFound {
             what: "job",
@@ -376,14 +393,18 @@ fn cancel(c: &Connection, cache: &mut Cache, job_id: JobId, now: Millis) -> Resu
 pub(crate) const PROMOTE_DUE: &str = concat!(
     "UPDATE jobs SET state = ",
     job_phase!(released),
-    ", updated_at = ?1
+    ", updated_at = ?1, wait_reason = NULL
              WHERE state = ",
     job_phase!(scheduled),
     " AND send_at <= ?1
              RETURNING id, first_recipient, recipients, first_segment, segments"
 );
 
-fn promote_due(c: &Connection, cache: &mut Cache, now: Millis) -> Result<Vec<JobId>> {
+pub(crate) fn promote_due_now(
+    c: &Connection,
+    cache: &mut Cache,
+    now: Millis,
+) -> Result<Vec<JobId>> {
     let due: Vec<(JobId, i64, i64, i64, i64)> = c
         .prepare_cached(PROMOTE_DUE)?
         .query_map([now], |r| {

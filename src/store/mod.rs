@@ -75,6 +75,8 @@
 //! | `group_members` | group × contact | primary key both; index by contact |
 //! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at, numbers (JSON), owner (console account) |
 //! | `signatures`, `templates` | stored signature / message template | name (unique), text |
+//! | `opt_outs` | number on the opt-out (退订) list | number (unique), since, source, actor, link, the reply's text, note |
+//! | `opt_out_history` | change to the list | number, at, added/removed, source, actor, note or reason, link, text, inbox id |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -187,7 +189,9 @@ mod inbox_view;
 mod jobs;
 pub mod lists;
 mod model;
+pub mod opt_outs;
 mod place;
+pub mod policy;
 mod read;
 mod recovery;
 mod reminders;
@@ -230,6 +234,7 @@ pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use console_approvals::{ApprovalScope, TimelineEntry};
 pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
 pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};
+pub use claim::ClaimFilter;
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
@@ -244,7 +249,11 @@ pub use inbox_view::{
 };
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
+pub use opt_outs::{OptOutAction, OptOutChange, OptOutEntry, OptOutRecord, OptOutSource};
 pub use place::SegmentPlace;
+pub use policy::{
+    DailyCounts, HeldJob, HoldOutcome, JobPolicy, JobPolicyView, QUIET_HOURS, SkippedRecipient,
+};
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
 pub use requeue::SegmentsMoved;

@@ -477,6 +477,61 @@ CREATE TABLE IF NOT EXISTS daily_sends (
     failed       INTEGER NOT NULL,
     unreported   INTEGER NOT NULL,
     PRIMARY KEY (day, carrier)
+    // The opt-out (退订) list and its history. `opt_outs` holds who is on the list now
+    // (one row per normalised number; the rowid orders the list newest first);
+    // `opt_out_history` every add and remove with who, why, and the reply that did it,
+    // kept as long as message history (`storage.retention`, by `at`).
+    r#"
+CREATE TABLE opt_outs (
+    id      INTEGER PRIMARY KEY,
+    number  TEXT NOT NULL UNIQUE,
+    since   INTEGER NOT NULL,
+    source  TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    link    TEXT,
+    text    TEXT,
+    note    TEXT
+);
+CREATE TABLE opt_out_history (
+    id        INTEGER PRIMARY KEY,
+    number    TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    action    TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    note      TEXT,
+    link      TEXT,
+    text      TEXT,
+    inbox_id  INTEGER
+);
+CREATE INDEX opt_out_history_number ON opt_out_history (number, id);
+CREATE INDEX opt_out_history_at ON opt_out_history (at);
+"#,
+    // Messaging policy on the send side (see `policy.rs`): a job's category, the text as
+    // it goes out, a hold for review, why a due job still waits (quiet hours); recipients
+    // the policy skipped, with the reason; marketing sends per number and China day, so
+    // the frequency caps are one indexed read per job.
+    r#"
+ALTER TABLE jobs ADD COLUMN category TEXT NOT NULL DEFAULT 'notice';
+ALTER TABLE jobs ADD COLUMN sent_text TEXT;
+ALTER TABLE jobs ADD COLUMN hold TEXT;
+ALTER TABLE jobs ADD COLUMN hold_reason TEXT;
+ALTER TABLE jobs ADD COLUMN hold_send_at INTEGER;
+ALTER TABLE jobs ADD COLUMN wait_reason TEXT;
+CREATE INDEX jobs_held ON jobs(id) WHERE hold = 'held';
+CREATE TABLE IF NOT EXISTS job_skips (
+    job_id     INTEGER NOT NULL,
+    number     TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marketing_day_counts (
+    number    TEXT NOT NULL,
+    day       INTEGER NOT NULL,
+    text_hash INTEGER NOT NULL,
+    sends     INTEGER NOT NULL,
+    PRIMARY KEY (number, day, text_hash)
 ) WITHOUT ROWID;
 "#,
 ];

@@ -31,6 +31,13 @@ pub enum WebhookEvent {
     Unreported,
     /// An alert fired, repeated or resolved (see `[alerts]`).
     Alert,
+    /// A number was put on the opt-out (退订) list or taken off it.
+    OptOut,
+    /// Recipients of a job the messaging policy skipped (opted out, over a cap, no link
+    /// for the category), with each one's reason.
+    Skipped,
+    /// A job held for review by the messaging policy (a sensitive word).
+    Held,
 }
 
 impl WebhookEvent {
@@ -42,6 +49,9 @@ impl WebhookEvent {
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
             Self::Alert => "alert",
+            Self::OptOut => "opt_out",
+            Self::Skipped => "skipped",
+            Self::Held => "held",
         }
     }
 }

@@ -114,8 +114,9 @@ pub mod throttle;
 mod when;
 
 #[cfg(test)]
-mod pages_tests;
 mod compose_tests;
+#[cfg(test)]
+mod pages_tests;
 #[cfg(test)]
 mod tests;
 

@@ -107,6 +107,18 @@ impl Workflow {
         sender: &str,
         reason: &'static str,
     ) -> Result<(), WorkflowError> {
+        // Opt-out keywords come after approvals and reminders (a reply that reached one
+        // was handled above) and before polls: see `policy::opt_out::reply_owner`. A
+        // reply reaching an open poll goes to `opt_out_reply` too when it is a keyword.
+        if let Some(word) = self
+            .inner
+            .policy
+            .current()
+            .keywords
+            .classify(&m.message.text)
+        {
+            return self.opt_out_reply(m, sender, word).await;
+        }
         tracing::info!(inbox = m.id, link = %m.message.link, reason, "reply matches no open item");
         if let Some(answer) = &self.inner.config.workflow.unmatched_answer {
             let mut req = SendRequest::new(vec![sender.to_string()], answer.clone());

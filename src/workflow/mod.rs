@@ -11,6 +11,7 @@
 //! | approvals | `approvals.rs` | create, decide, resend; expiries, asks and outcomes in a pass |
 //! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
+//! | opt-out | `opt_out.rs` | keyword replies onto / off the opt-out list, the confirmation SMS; hand-made changes |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
 //! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
 //! | errors | `error.rs` | [`WorkflowError`] (a refused request names the field), [`Unsendable`] |
@@ -27,6 +28,7 @@ mod engine;
 mod error;
 mod events;
 mod inbound;
+pub mod opt_out;
 mod reminders;
 mod requests;
 mod sending;

@@ -130,6 +130,7 @@ async fn bad_numbers_are_rejected_per_item_while_the_good_ones_go() {
             RecipientOutcome::Accepted { .. } => "accepted",
             RecipientOutcome::Rejected { .. } => "rejected",
             RecipientOutcome::Duplicate { .. } => "duplicate",
+            RecipientOutcome::Skipped { .. } => "skipped",
         })
         .collect();
     assert_eq!(

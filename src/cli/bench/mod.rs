@@ -31,6 +31,14 @@ pub(super) struct BenchArgs {
     /// --durable: fsync every commit batch (storage.synchronous = "full").
     #[arg(long, requires = "durable")]
     fsync: bool,
+    /// --durable: the jobs' category, notice (default) or marketing (opt-out suffix,
+    /// opt-out list and daily caps checked per job; quiet hours off).
+    #[arg(long, default_value = "notice", requires = "durable")]
+    category: crate::policy::Category,
+    /// --durable: check every job against a generated sensitive-word list of this many
+    /// words (0: none), e.g. 10000.
+    #[arg(long, default_value_t = 0, requires = "durable")]
+    policy_words: usize,
 }
 
 /// Runs `hongyan bench` and prints its report.
@@ -52,6 +60,8 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             fsync: args.fsync,
             data_dir: None,
             timeout: std::time::Duration::from_secs(args.link.timeout_secs),
+            category: args.category,
+            policy_words: args.policy_words,
         };
         outln!("{}", rt.block_on(durable::run_durable_bench(opts))?);
     } else {
