@@ -38,6 +38,7 @@ mod messages;
 mod openapi;
 mod ops;
 mod reminders;
+mod replies;
 mod routes;
 mod schemas;
 mod simulate;

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, replies, simulate,
 };
 use crate::config::Scope;
 
@@ -202,6 +202,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("expires_at", "string", false),
             ("validity", "string", false),
             ("idempotency_key", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
@@ -225,6 +226,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "Cancel a job while it is scheduled or queued.",
         &[],
     ).errors(&[409]).returns("CancelResult"),
+    route(
+        "POST",
+        "/v1/messages/{id}/close-poll",
+        S,
+        "Close the poll (replies) a job asked for, now: later replies are unmatched as poll_closed.",
+        &[],
+    ).errors(&[409]).returns("PollClosed"),
     route(
         "POST",
         "/v1/approvals",
@@ -399,6 +407,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
@@ -453,6 +462,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
+        .route("/v1/messages/{id}/close-poll", post(replies::close))
         .route(
             "/v1/approvals",
             get(approvals::list).post(approvals::create),
