@@ -37,6 +37,7 @@ mod listing;
 mod messages;
 mod openapi;
 mod ops;
+mod opt_outs;
 mod reminders;
 mod replies;
 mod routes;

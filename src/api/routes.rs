@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, replies, simulate,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, opt_outs, reminders,
+    replies, simulate,
 };
 use crate::config::Scope;
 
@@ -166,6 +167,13 @@ const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
 const C: Option<Scope> = Some(Scope::Contacts);
+/// Changes only an admin may make (a token with `all`).
+const ADMIN: Option<Scope> = Some(Scope::All);
+const OPT_OUT_SEARCH: Param = param(
+    "search",
+    "string",
+    "Only numbers starting with these digits (a leading +86 is ignored).",
+);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
@@ -450,6 +458,34 @@ pub const ROUTES: &[RouteSpec] = &[
             ("text", "string", true),
         ],
     ).ok(&[202]).errors(&[413, 415, 503]).returns("SimulatedReply"),
+    route(
+        "GET",
+        "/v1/opt-outs",
+        R,
+        "The opt-out (退订) list, newest first, searched by number prefix, paged by next_before.",
+        &[],
+    ).query(&[LIMIT, BEFORE, OPT_OUT_SEARCH]).returns("OptOutList"),
+    route(
+        "POST",
+        "/v1/opt-outs",
+        ADMIN,
+        "Put a number on the opt-out list; note is the consent record (how and when the person refused).",
+        &[("number", "string", true), ("note", "string", true), ("via", "string", false)],
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("OptOutAdded"),
+    route(
+        "DELETE",
+        "/v1/opt-outs/{number}",
+        ADMIN,
+        "Take a number off the opt-out list; reason is required and kept in its history.",
+        &[("reason", "string", true), ("via", "string", false)],
+    ).errors(&[413, 415]).returns("OptOutRemoved"),
+    route(
+        "GET",
+        "/v1/opt-outs/{number}/history",
+        R,
+        "A number's place on the opt-out list and every change to it: when, how, who, why.",
+        &[],
+    ).returns("OptOutHistory"),
 ];
 
 /// The router over [`ROUTES`].
@@ -508,6 +544,12 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             axum::routing::delete(contacts::draft_delete),
         )
         .route("/v1/simulate/reply", post(simulate::reply))
+        .route("/v1/opt-outs", get(opt_outs::list).post(opt_outs::add))
+        .route(
+            "/v1/opt-outs/{number}",
+            axum::routing::delete(opt_outs::remove),
+        )
+        .route("/v1/opt-outs/{number}/history", get(opt_outs::history))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

@@ -11,6 +11,7 @@
 //! | `demo` (the whole path with simulated carriers) | `demo.rs` |
 //! | `bench` (link load bench, durable end-to-end bench) | `bench/` |
 //! | `send`, `status`, `jobs`, `inbox`, … (API client commands) | `remote.rs` |
+//! | `opt-out list\|add\|remove\|history` (the 退订 list, through the API) | `opt_out.rs` |
 //!
 //! Output goes through `outln!` (`output.rs`): a reader that closes the pipe ends the
 //! program quietly and successfully. `anyhow` is used here, at the edge, and nowhere below.
@@ -24,6 +25,7 @@ mod check_config;
 pub mod decode;
 pub mod demo;
 pub mod generate_docs;
+mod opt_out;
 mod remote;
 mod run;
 pub mod segments;

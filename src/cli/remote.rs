@@ -83,6 +83,9 @@ pub enum RemoteCommand {
     /// Group sends.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// The opt-out (退订) list: list, add, remove, history.
+    #[command(subcommand)]
+    OptOut(super::opt_out::OptOutCommand),
     /// Demo mode: make the simulated carrier deliver an SMS as if NUMBER had replied.
     Reply {
         /// The phone that replies.
@@ -457,6 +460,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
         RemoteCommand::Approvals(a) => return approvals(c, r, a).await,
         RemoteCommand::Contacts(a) => return contacts(c, r, a).await,
         RemoteCommand::Group(a) => return group(c, r, a).await,
+        RemoteCommand::OptOut(a) => return super::opt_out::run(c, r.json, a).await,
         RemoteCommand::Reply { from, to, text } => {
             let v = c
                 .call(

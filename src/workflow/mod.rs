@@ -12,6 +12,7 @@
 //! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
 //! | polls | `polls.rs` | replies to bulk sends: attributed to their recipient or unmatched with the reason; closing at `closes_at` |
+//! | opt-out | `opt_out.rs` | keyword replies onto / off the opt-out list, the confirmation SMS; hand-made changes |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
 //! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
 //! | errors | `error.rs` | [`WorkflowError`] (a refused request names the field), [`Unsendable`] |
@@ -28,6 +29,7 @@ mod engine;
 mod error;
 mod events;
 mod inbound;
+pub mod opt_out;
 mod polls;
 mod reminders;
 mod requests;
