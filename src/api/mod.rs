@@ -37,6 +37,7 @@ mod listing;
 mod messages;
 mod openapi;
 mod ops;
+mod polls_csv;
 mod reminders;
 mod routes;
 mod schemas;
