@@ -226,7 +226,9 @@ pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
 pub use place::SegmentPlace;
-pub use poll_results::{PollReplyRow, UnansweredRow};
+pub use poll_results::{
+    GroupTally, OptionCount, PollRead, PollReplyRow, PollTally, ReplyFilter, UnansweredRow, Unmatched,
+};
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
 pub use requeue::SegmentsMoved;
