@@ -8,18 +8,17 @@
 //! `no_replies` and point to the inbox, where replies to it can still be found.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, JsonBody, QueryOf, reply};
+use super::body::{Id, QueryOf, reply};
 use super::error::ApiError;
 use super::listing;
 use super::polls_csv;
 use super::state::AppState;
 use crate::store::{JobId, PollRead, ReplyFilter, Window};
-use crate::workflow::poll_resend::{ResendError, ResendUnanswered, resend_unanswered};
 
 /// `GET /v1/messages/{id}/replies` (and `.csv`) parameters (the route table lists them).
 #[derive(Debug, Deserialize)]
@@ -101,7 +100,7 @@ pub async fn replies(
     let window = listing::window(q.limit, q.before, 100, 1000)?;
     match asked(&q)? {
         Asked::Replies(filter) => {
-            let page = missing(id, st.store.poll_replies(id, filter, window).await?)?;
+            let page = missing(id, st.store.poll_replies_page(id, filter, window).await?)?;
             Ok(reply(
                 StatusCode::OK,
                 &json!({ "job_id": id, "replies": page.items, "next_before": page.next_before }),
@@ -145,7 +144,7 @@ pub async fn replies_csv(
     };
     let (bytes, what) = match asked(&q)? {
         Asked::Replies(filter) => {
-            let page = missing(id, st.store.poll_replies(id, filter, all).await?)?;
+            let page = missing(id, st.store.poll_replies_page(id, filter, all).await?)?;
             (polls_csv::replies(&page.items), "replies")
         }
         Asked::Unanswered => {
@@ -159,86 +158,16 @@ pub async fn replies_csv(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"job-{id}-{what}.csv\""
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"job-{id}-{what}.csv\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
 }
 
 pub async fn tally(State(st): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
-    let tally = missing(id, st.store.poll_tally(id, crate::store::now_millis()).await?)?;
+    let tally = missing(
+        id,
+        st.store.poll_tally(id, crate::store::now_millis()).await?,
+    )?;
     Ok(reply(StatusCode::OK, &tally))
-}
-
-/// `POST /v1/messages/{id}/resend-unanswered`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResendBody {
-    /// A text instead of the original.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// Retrying with the same key returns the first resend.
-    #[serde(default)]
-    pub idempotency_key: Option<String>,
-}
-
-pub async fn resend(
-    State(st): State<AppState>,
-    Id(id): Id,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<ResendBody>,
-) -> Result<Response, ApiError> {
-    let key = body.idempotency_key.or_else(|| {
-        headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
-    });
-    let out = resend_unanswered(
-        &st.submitter,
-        ResendUnanswered {
-            job_id: id,
-            text: body.text,
-            idempotency_key: key,
-        },
-    )
-    .await
-    .map_err(|e| resend_error(id, e))?;
-    tracing::info!(
-        job = id,
-        resend = out.job_id,
-        recipients = out.recipients,
-        created = out.created,
-        "API resend to the unanswered"
-    );
-    let status = if out.created {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::OK
-    };
-    Ok(reply(status, &out))
-}
-
-fn resend_error(id: JobId, e: ResendError) -> ApiError {
-    match e {
-        ResendError::NoJob => ApiError::not_found("message job", id),
-        ResendError::NotAsked => not_asked(id),
-        ResendError::Closed => ApiError::new(
-            StatusCode::CONFLICT,
-            "poll_closed",
-            format!("job {id}'s poll is closed: answers to it would not count"),
-        ),
-        ResendError::AllAnswered => ApiError::new(
-            StatusCode::CONFLICT,
-            "all_answered",
-            format!("every recipient of job {id} has answered: nobody to ask again"),
-        ),
-        ResendError::Text(reason) => ApiError::invalid("text", reason),
-        ResendError::Send(e) => e.into(),
-        ResendError::Store(e) => e.into(),
-    }
 }

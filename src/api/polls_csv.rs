@@ -11,13 +11,13 @@
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::store::{Millis, PollReplyRow, UnansweredRow};
+use crate::store::{AttributedReply, Millis, UnansweredRow};
 
 /// The byte order mark Excel looks for.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The replies as CSV bytes (see the [module docs](self)).
-pub fn replies(rows: &[PollReplyRow]) -> Vec<u8> {
+pub fn replies(rows: &[AttributedReply]) -> Vec<u8> {
     let mut w = writer();
     write(
         &mut w,
@@ -103,8 +103,8 @@ fn excel_time(ms: Millis) -> String {
 mod tests {
     use super::*;
 
-    fn row(text: &str, name: Option<&str>) -> PollReplyRow {
-        PollReplyRow {
+    fn row(text: &str, name: Option<&str>) -> AttributedReply {
+        AttributedReply {
             id: 7,
             number: "13800138000".into(),
             name: name.map(str::to_owned),

@@ -12,8 +12,7 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, polls, reminders,
-    simulate,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, polls, reminders, simulate,
 };
 use crate::config::Scope;
 
@@ -480,13 +479,6 @@ pub const ROUTES: &[RouteSpec] = &[
         "A poll's count per option (accept first or last honoured), answered, not answered, replies not attributed by reason, and the same per contact group.",
         &[],
     ).returns("PollTally"),
-    route(
-        "POST",
-        "/v1/messages/{id}/resend-unanswered",
-        S,
-        "Send the poll again to the recipients who have not answered: a new job from the same reply number, whose answers count in this poll.",
-        &[("text", "string", false), ("idempotency_key", "string", false)],
-    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("ResendUnanswered"),
 ];
 
 /// The router over [`ROUTES`].
@@ -547,10 +539,6 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages/{id}/replies", get(polls::replies))
         .route("/v1/messages/{id}/replies.csv", get(polls::replies_csv))
         .route("/v1/messages/{id}/tally", get(polls::tally))
-        .route(
-            "/v1/messages/{id}/resend-unanswered",
-            post(polls::resend),
-        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

@@ -531,7 +531,14 @@ pub fn schemas() -> Map<String, Value> {
                         "answered": { "type": "integer" }, "not_answered": { "type": "integer" },
                         "comments": { "type": "integer" }, "options": array_of(r("OptionCount")) } })),
                 }),
-                &["job_id", "options", "answered", "not_answered", "unmatched", "groups"],
+                &[
+                    "job_id",
+                    "options",
+                    "answered",
+                    "not_answered",
+                    "unmatched",
+                    "groups",
+                ],
             ),
         ),
         (

@@ -140,6 +140,13 @@ pub enum StoreError {
         state: super::approvals::ApprovalState,
     },
 
+    /// The poll is closed: no more messages go out asking for its answers.
+    #[error("poll {poll_id} is closed")]
+    PollClosed {
+        /// The poll.
+        poll_id: i64,
+    },
+
     /// A database file could not be created or made private to its owner (0600).
     #[error("{path}: cannot make it readable by its owner only: {source}")]
     FileMode {
@@ -166,6 +173,7 @@ impl StoreError {
                 | Self::UnknownGroups(_)
                 | Self::Invalid { .. }
                 | Self::ApprovalClosed { .. }
+                | Self::PollClosed { .. }
         )
     }
 }

@@ -74,6 +74,7 @@
 //! | `groups` | contact group | name (unique) |
 //! | `group_members` | group × contact | primary key both; index by contact |
 //! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
+//! | `polls`, `poll_extensions`, `poll_replies`, `poll_unmatched` | send asking for replies; its extension per carrier; attributed reply; unattributed reply | see `polls.rs`; `jobs.poll_id` names a job's poll |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -181,6 +182,7 @@ pub mod lists;
 mod model;
 mod place;
 mod poll_results;
+mod polls;
 mod read;
 mod recovery;
 mod reminders;
@@ -227,7 +229,12 @@ pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange,
 pub use model::*;
 pub use place::SegmentPlace;
 pub use poll_results::{
-    GroupTally, OptionCount, PollRead, PollReplyRow, PollTally, ReplyFilter, UnansweredRow, Unmatched,
+    AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, UnansweredRow,
+    Unmatched,
+};
+pub use polls::{
+    Accept, NewPoll, NewPollReply, NewPollUnmatched, PollOption, PollReplyRecorded, PollReplyRow,
+    PollTarget, PollUnmatched, PollView, ReplyMode, ReplySpec,
 };
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;

@@ -31,6 +31,8 @@ pub enum WebhookEvent {
     Unreported,
     /// An alert fired, repeated or resolved (see `[alerts]`).
     Alert,
+    /// A reply attributed to a recipient of a send that asked for replies (a poll).
+    ReplyReceived,
 }
 
 impl WebhookEvent {
@@ -42,6 +44,7 @@ impl WebhookEvent {
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
             Self::Alert => "alert",
+            Self::ReplyReceived => "reply_received",
         }
     }
 }

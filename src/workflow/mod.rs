@@ -11,6 +11,7 @@
 //! | approvals | `approvals.rs` | create, decide, resend; expiries, asks and outcomes in a pass |
 //! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
+//! | polls | `polls.rs` | replies to bulk sends: attributed to their recipient or unmatched with the reason; closing at `closes_at` |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
 //! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
 //! | errors | `error.rs` | [`WorkflowError`] (a refused request names the field), [`Unsendable`] |
@@ -27,6 +28,7 @@ mod engine;
 mod error;
 mod events;
 mod inbound;
+mod polls;
 mod reminders;
 mod requests;
 mod sending;

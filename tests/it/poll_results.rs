@@ -117,7 +117,11 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
 
     // Nobody has answered yet: all nine are not answered, every option is at zero.
     let t = api.get_json(&format!("/v1/messages/{job}/tally")).await;
-    assert_eq!((t["answered"].as_u64(), t["not_answered"].as_u64()), (Some(0), Some(9)), "{t}");
+    assert_eq!(
+        (t["answered"].as_u64(), t["not_answered"].as_u64()),
+        (Some(0), Some(9)),
+        "{t}"
+    );
     assert_eq!(
         counts(&t["options"]),
         opts(&[("1", "满意", 0), ("2", "一般", 0), ("3", "不满意", 0)])
@@ -143,7 +147,9 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
     // The changed answer comes last, once the first is in.
     answer(&api, &reply_to, "13000000001", "3").await;
     let t = tally_when(&api, job, "王芳's second answer", |t| {
-        counts(&t["options"]).iter().any(|(k, _, n)| k == "3" && *n == 1)
+        counts(&t["options"])
+            .iter()
+            .any(|(k, _, n)| k == "3" && *n == 1)
     })
     .await;
     assert_eq!(
@@ -156,7 +162,11 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
     assert_eq!(t["not_answered"], 3, "{t}");
     assert_eq!(t["recipients"], 9, "{t}");
     assert_eq!(t["unmatched"]["total"], 1, "{t}");
-    assert_eq!(t["unmatched"]["by_reason"], json!({ "not_a_recipient": 1 }), "{t}");
+    assert_eq!(
+        t["unmatched"]["by_reason"],
+        json!({ "not_a_recipient": 1 }),
+        "{t}"
+    );
     let groups = t["groups"].as_array().unwrap();
     let group = |name: &str| {
         groups
@@ -166,7 +176,11 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
             .clone()
     };
     let one = group("一班");
-    assert_eq!((one["recipients"].as_u64(), one["answered"].as_u64()), (Some(6), Some(5)), "{one}");
+    assert_eq!(
+        (one["recipients"].as_u64(), one["answered"].as_u64()),
+        (Some(6), Some(5)),
+        "{one}"
+    );
     assert_eq!(one["not_answered"], 1);
     assert_eq!(one["comments"], 1);
     assert_eq!(
@@ -174,7 +188,11 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
         opts(&[("1", "满意", 2), ("2", "一般", 1), ("3", "不满意", 1)])
     );
     let two = group("二班");
-    assert_eq!((two["recipients"].as_u64(), two["answered"].as_u64()), (Some(4), Some(2)), "{two}");
+    assert_eq!(
+        (two["recipients"].as_u64(), two["answered"].as_u64()),
+        (Some(4), Some(2)),
+        "{two}"
+    );
     assert_eq!(
         counts(&two["options"]),
         opts(&[("1", "满意", 2), ("2", "一般", 0), ("3", "不满意", 0)])
@@ -205,20 +223,37 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
     assert_eq!(zhang["option_text"], "满意");
     assert_eq!(zhang["link"], "mobile-demo");
     let comment = all.iter().find(|r| r["number"] == "13300000002").unwrap();
-    assert_eq!((comment["comment"].as_bool(), comment["option"].is_null()), (Some(true), true));
+    assert_eq!(
+        (comment["comment"].as_bool(), comment["option"].is_null()),
+        (Some(true), true)
+    );
 
     // Filters: by option, one counted answer per recipient, and who has not answered.
-    let chose_1 = api.get_json(&format!("/v1/messages/{job}/replies?option=1")).await;
+    let chose_1 = api
+        .get_json(&format!("/v1/messages/{job}/replies?option=1"))
+        .await;
     assert_eq!(
         numbers(&chose_1, "replies"),
-        ["13800000001", "13300000001", "13800000003"].map(String::from).into()
+        ["13800000001", "13300000001", "13800000003"]
+            .map(String::from)
+            .into()
     );
-    let answered = api.get_json(&format!("/v1/messages/{job}/replies?answered=true")).await;
-    assert_eq!(answered["replies"].as_array().unwrap().len(), 6, "{answered}");
-    let silent = api.get_json(&format!("/v1/messages/{job}/replies?answered=false")).await;
+    let answered = api
+        .get_json(&format!("/v1/messages/{job}/replies?answered=true"))
+        .await;
+    assert_eq!(
+        answered["replies"].as_array().unwrap().len(),
+        6,
+        "{answered}"
+    );
+    let silent = api
+        .get_json(&format!("/v1/messages/{job}/replies?answered=false"))
+        .await;
     assert_eq!(
         numbers(&silent, "recipients"),
-        ["13000000002", "13300000003", "13000000003"].map(String::from).into()
+        ["13000000002", "13300000003", "13000000003"]
+            .map(String::from)
+            .into()
     );
     let zhao = silent["recipients"]
         .as_array()
@@ -230,43 +265,81 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
 
     // Refusals name the parameter; a job without replies says where its replies are.
     let (s, code, body) = api
-        .fail("GET", &format!("/v1/messages/{job}/replies?answered=false&option=1"), None)
+        .fail(
+            "GET",
+            &format!("/v1/messages/{job}/replies?answered=false&option=1"),
+            None,
+        )
         .await;
     assert_eq!((s, code.as_str()), (422, "invalid"));
     assert_eq!(body["error"]["details"]["field"], "answered");
-    let (s, _, body) = api.fail("GET", &format!("/v1/messages/{job}/replies?option=%20"), None).await;
-    assert_eq!((s, body["error"]["details"]["field"].as_str()), (422, Some("option")));
+    let (s, _, body) = api
+        .fail(
+            "GET",
+            &format!("/v1/messages/{job}/replies?option=%20"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["details"]["field"].as_str()),
+        (422, Some("option"))
+    );
     let plain = api
-        .post_json("/v1/messages", json!({ "recipients": ["13800000009"], "text": "通知" }))
+        .post_json(
+            "/v1/messages",
+            json!({ "recipients": ["13800000009"], "text": "通知" }),
+        )
         .await;
     let plain = plain["job_id"].as_i64().unwrap();
     for route in ["tally", "replies", "replies.csv"] {
-        let (s, code, body) = api.fail("GET", &format!("/v1/messages/{plain}/{route}"), None).await;
+        let (s, code, body) = api
+            .fail("GET", &format!("/v1/messages/{plain}/{route}"), None)
+            .await;
         assert_eq!((s, code.as_str()), (404, "no_replies"), "{route}: {body}");
-        let (s, code, _) = api.fail("GET", &format!("/v1/messages/987654/{route}"), None).await;
+        let (s, code, _) = api
+            .fail("GET", &format!("/v1/messages/987654/{route}"), None)
+            .await;
         assert_eq!((s, code.as_str()), (404, "not_found"), "{route}");
     }
 
     // The CSV for Excel: a BOM, an attachment, one line per reply.
-    let csv = api.get_raw(&format!("/v1/messages/{job}/replies.csv")).await;
+    let csv = api
+        .get_raw(&format!("/v1/messages/{job}/replies.csv"))
+        .await;
     assert_eq!(csv.status, 200, "{}", csv.text());
-    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
     assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
     let text = csv.text();
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 1 + 7, "{text}");
     assert!(lines[0].ends_with("手机号,姓名,选项,选项内容,回复内容,计入统计,回复时间,链路"));
     assert!(
-        lines.iter().any(|l| l.starts_with("13800000001,张伟,1,满意,1,是,")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("13800000001,张伟,1,满意,1,是,")),
         "{text}"
     );
-    let csv = api.get_raw(&format!("/v1/messages/{job}/replies.csv?answered=false")).await;
-    assert_eq!(csv.text().split("\r\n").filter(|l| !l.is_empty()).count(), 1 + 3);
+    let csv = api
+        .get_raw(&format!("/v1/messages/{job}/replies.csv?answered=false"))
+        .await;
+    assert_eq!(
+        csv.text().split("\r\n").filter(|l| !l.is_empty()).count(),
+        1 + 3
+    );
 
     // The CLI: the tally lines up its Chinese, the unanswered list, the CSV's bytes.
     let base = api.api_url().to_owned();
     let cli = move |args: Vec<String>| {
-        let mut all = vec!["--api".to_owned(), base.clone(), "--token".to_owned(), TOKEN.to_owned()];
+        let mut all = vec![
+            "--api".to_owned(),
+            base.clone(),
+            "--token".to_owned(),
+            TOKEN.to_owned(),
+        ];
         all.extend(args);
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         run(&refs, None)
@@ -279,8 +352,16 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
     })
     .await
     .unwrap();
-    assert!(out.contains("6 of 9 recipient(s) answered, 3 not yet"), "{out}");
-    let row = |key: &str| out.lines().find(|l| l.trim_start().starts_with(key)).unwrap().to_owned();
+    assert!(
+        out.contains("6 of 9 recipient(s) answered, 3 not yet"),
+        "{out}"
+    );
+    let row = |key: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap()
+            .to_owned()
+    };
     let (a, b) = (row("1 "), row("3 "));
     assert!(a.contains("满意") && b.contains("不满意"), "{out}");
     // The count column ends at the same display column whatever the option's text.
@@ -325,7 +406,10 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
             json!({ "idempotency_key": "again-1" }),
         )
         .await;
-    assert_eq!((same["job_id"].as_i64(), same["created"].as_bool()), (Some(second), Some(false)));
+    assert_eq!(
+        (same["job_id"].as_i64(), same["created"].as_bool()),
+        (Some(second), Some(false))
+    );
     let resent = api.get_json(&format!("/v1/messages/{second}")).await;
     assert_eq!(resent["reply_to"], reply_to, "the same numbers: {resent}");
     assert_eq!(resent["text"], "还没回复的家长请回复 1、2 或 3");
@@ -337,14 +421,20 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
         .collect();
     assert_eq!(asked, numbers(&silent, "recipients"));
     answer(&api, &reply_to, "13300000003", "一般").await;
-    let t = tally_when(&api, job, "赵敏's answer to the resend", |t| t["answered"] == 7).await;
+    let t = tally_when(&api, job, "赵敏's answer to the resend", |t| {
+        t["answered"] == 7
+    })
+    .await;
     assert_eq!(
         counts(&t["options"]),
         opts(&[("1", "满意", 3), ("2", "一般", 2), ("3", "不满意", 1)]),
         "{t}"
     );
     assert_eq!(t["not_answered"], 2);
-    assert_eq!(t["unmatched"]["total"], 1, "no answer was lost to the new job: {t}");
+    assert_eq!(
+        t["unmatched"]["total"], 1,
+        "no answer was lost to the new job: {t}"
+    );
     // Without a text the original goes again, to the two still silent.
     let third = api
         .post_json(&format!("/v1/messages/{job}/resend-unanswered"), json!({}))
@@ -407,8 +497,14 @@ async fn poll_at_scale_is_tallied_exactly() {
         )
         .await;
     let job = sent["job_id"].as_i64().unwrap();
-    assert_eq!(sent["accepted"], SCALE_RECIPIENTS, "every recipient accepted");
-    println!("accepted {SCALE_RECIPIENTS} recipients in {:?}", started.elapsed());
+    assert_eq!(
+        sent["accepted"], SCALE_RECIPIENTS,
+        "every recipient accepted"
+    );
+    println!(
+        "accepted {SCALE_RECIPIENTS} recipients in {:?}",
+        started.elapsed()
+    );
     let status = api.get_json(&format!("/v1/messages/{job}?limit=1")).await;
     let reply_to = status["reply_to"].clone();
     let sims = api.daemon().simulators();
@@ -435,7 +531,11 @@ async fn poll_at_scale_is_tallied_exactly() {
     replies.extend((0..SCALE_CHANGED).map(|i| (i, texts[(i + 1) % 3].0)));
     let mut expected = [0u64; 3];
     for i in 0..SCALE_FIRST {
-        let last = if i < SCALE_CHANGED { (i + 1) % 3 } else { i % 3 };
+        let last = if i < SCALE_CHANGED {
+            (i + 1) % 3
+        } else {
+            i % 3
+        };
         expected[last] += 1;
     }
 
@@ -458,32 +558,49 @@ async fn poll_at_scale_is_tallied_exactly() {
     }
     let injected_in = injecting.elapsed();
     let total = replies.len() as u64;
-    wait_until("every reply acknowledged by hongyan", Duration::from_secs(300), async || {
-        let acked: u64 = [&mobile, &telecom, &unicom]
-            .iter()
-            .zip(&mo_before)
-            .map(|(s, before)| s.stats().mo_acked - before)
-            .sum();
-        acked >= total
-    })
+    wait_until(
+        "every reply acknowledged by hongyan",
+        Duration::from_secs(300),
+        async || {
+            let acked: u64 = [&mobile, &telecom, &unicom]
+                .iter()
+                .zip(&mo_before)
+                .map(|(s, before)| s.stats().mo_acked - before)
+                .sum();
+            acked >= total
+        },
+    )
     .await;
-    let t = wait_until("every reply attributed", Duration::from_secs(300), async || {
-        let t = api.get_json(&format!("/v1/messages/{job}/tally")).await;
-        let counted: u64 = counts(&t["options"]).iter().map(|o| o.2).sum();
-        (counted == SCALE_FIRST as u64).then_some(t)
-    })
+    let t = wait_until(
+        "every reply attributed",
+        Duration::from_secs(300),
+        async || {
+            let t = api.get_json(&format!("/v1/messages/{job}/tally")).await;
+            let counted: u64 = counts(&t["options"]).iter().map(|o| o.2).sum();
+            (counted == SCALE_FIRST as u64).then_some(t)
+        },
+    )
     .await;
     let attributed_in = injecting.elapsed();
     assert_eq!(
         counts(&t["options"]),
-        opts(&[("1", "满意", expected[0]), ("2", "一般", expected[1]), ("3", "不满意", expected[2])]),
+        opts(&[
+            ("1", "满意", expected[0]),
+            ("2", "一般", expected[1]),
+            ("3", "不满意", expected[2])
+        ]),
         "{t}"
     );
     assert_eq!(t["answered"], SCALE_FIRST, "{t}");
     assert_eq!(t["not_answered"], SCALE_RECIPIENTS - SCALE_FIRST, "{t}");
     assert_eq!(t["comments"], 0, "{t}");
-    assert_eq!(t["unmatched"]["total"], 0, "no reply lost to unmatched: {t}");
-    let all = api.get_json(&format!("/v1/messages/{job}/replies?limit=1")).await;
+    assert_eq!(
+        t["unmatched"]["total"], 0,
+        "no reply lost to unmatched: {t}"
+    );
+    let all = api
+        .get_json(&format!("/v1/messages/{job}/replies?limit=1"))
+        .await;
     assert!(all["replies"].as_array().unwrap().len() == 1);
 
     // The tally query, through the API and on the store alone.
@@ -495,7 +612,10 @@ async fn poll_at_scale_is_tallied_exactly() {
         api.get_json(&format!("/v1/messages/{job}/tally")).await;
         api_ms.push(at.elapsed().as_secs_f64() * 1e3);
         let at = Instant::now();
-        store.poll_tally(job, hongyan::store::now_millis()).await.unwrap();
+        store
+            .poll_tally(job, hongyan::store::now_millis())
+            .await
+            .unwrap();
         store_ms.push(at.elapsed().as_secs_f64() * 1e3);
     }
     let stats = |v: &mut Vec<f64>| {
