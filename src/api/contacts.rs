@@ -256,6 +256,10 @@ pub struct GroupSendBody {
     /// Retrying with the same key returns the first job.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// Replies asked for: `{"mode": "collect"}` or `{"mode": "poll", "options": {…},
+    /// "accept": "first" | "last", "closes_at": …}`.
+    #[serde(default)]
+    pub replies: Option<crate::store::ReplySpec>,
 }
 
 pub async fn group_send(
@@ -270,6 +274,7 @@ pub async fn group_send(
             signature: b.signature,
             send_at: b.send_at,
             idempotency_key: b.idempotency_key,
+            replies: b.replies,
         },
     )
     .await?;

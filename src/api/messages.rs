@@ -55,6 +55,10 @@ pub struct SendBody {
     /// Retrying with the same key returns the first job.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// Replies asked for: `{"mode": "collect"}` or `{"mode": "poll", "options": {…},
+    /// "accept": "first" | "last", "closes_at": …}`.
+    #[serde(default)]
+    pub replies: Option<crate::store::ReplySpec>,
 }
 
 /// The `Idempotency-Key` header, when the body has no key.
@@ -99,6 +103,7 @@ pub async fn send(
     req.expires_at = body.expires_at;
     req.validity = validity;
     req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
+    req.replies = body.replies;
     let out = st.submitter.send(req).await?;
     let accepted = out.accepted();
     let rejected = out.recipients.len() - accepted;
@@ -207,6 +212,7 @@ pub async fn status(
     let mut v = serde_json::to_value(&job)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     explain_segments(&st, &mut v);
+    super::replies::annotate_status(&st, id, &mut v).await?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("recipients_total".into(), total.into());
         obj.insert("next_after".into(), next_after.into());

@@ -41,6 +41,7 @@ mod ops;
 mod polls;
 mod polls_csv;
 mod reminders;
+mod replies;
 mod routes;
 mod schemas;
 mod simulate;

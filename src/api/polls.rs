@@ -8,17 +8,18 @@
 //! `no_replies` and point to the inbox, where replies to it can still be found.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{Id, QueryOf, reply};
+use super::body::{Id, JsonBody, QueryOf, reply};
 use super::error::ApiError;
 use super::listing;
 use super::polls_csv;
 use super::state::AppState;
 use crate::store::{JobId, PollRead, ReplyFilter, Window};
+use crate::workflow::poll_resend::{ResendError, ResendUnanswered, resend_unanswered};
 
 /// `GET /v1/messages/{id}/replies` (and `.csv`) parameters (the route table lists them).
 #[derive(Debug, Deserialize)]
@@ -170,4 +171,81 @@ pub async fn tally(State(st): State<AppState>, Id(id): Id) -> Result<Response, A
         st.store.poll_tally(id, crate::store::now_millis()).await?,
     )?;
     Ok(reply(StatusCode::OK, &tally))
+}
+
+/// `POST /v1/messages/{id}/resend-unanswered`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResendBody {
+    /// A text instead of the original.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Retrying with the same key returns the first resend.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+pub async fn resend(
+    State(st): State<AppState>,
+    Id(id): Id,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ResendBody>,
+) -> Result<Response, ApiError> {
+    let key = body.idempotency_key.or_else(|| {
+        headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+    });
+    let out = resend_unanswered(
+        &st.submitter,
+        ResendUnanswered {
+            job_id: id,
+            text: body.text,
+            idempotency_key: key,
+        },
+    )
+    .await
+    .map_err(|e| resend_error(id, e))?;
+    tracing::info!(
+        job = id,
+        resend = out.job_id,
+        recipients = out.recipients,
+        created = out.created,
+        "API resend to the unanswered"
+    );
+    let status = if out.created {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok(reply(status, &out))
+}
+
+fn resend_error(id: JobId, e: ResendError) -> ApiError {
+    match e {
+        ResendError::NoJob => ApiError::not_found("message job", id),
+        ResendError::NotAsked => not_asked(id),
+        ResendError::Closed => ApiError::new(
+            StatusCode::CONFLICT,
+            "poll_closed",
+            format!("job {id}'s poll is closed: answers to it would not count"),
+        ),
+        ResendError::AllAnswered => ApiError::new(
+            StatusCode::CONFLICT,
+            "all_answered",
+            format!("every recipient of job {id} has answered: nobody to ask again"),
+        ),
+        ResendError::EmptyText => ApiError::invalid("text", "is empty"),
+        ResendError::NoneAccepted(outcomes) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_valid_recipient",
+            "no recipient could be accepted; see details for each one's reason",
+        )
+        .with_details(json!({ "recipients": outcomes })),
+        ResendError::Send(e) => e.into(),
+        ResendError::Store(e) => e.into(),
+    }
 }

@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, polls, reminders, simulate,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, polls, reminders, replies,
+    simulate,
 };
 use crate::config::Scope;
 
@@ -219,6 +220,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("expires_at", "string", false),
             ("validity", "string", false),
             ("idempotency_key", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
@@ -242,6 +244,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "Cancel a job while it is scheduled or queued.",
         &[],
     ).errors(&[409]).returns("CancelResult"),
+    route(
+        "POST",
+        "/v1/messages/{id}/close-poll",
+        S,
+        "Close the poll (replies) a job asked for, now: later replies are unmatched as poll_closed.",
+        &[],
+    ).errors(&[409]).returns("PollClosed"),
     route(
         "POST",
         "/v1/approvals",
@@ -416,6 +425,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
@@ -479,6 +489,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "A poll's count per option (accept first or last honoured), answered, not answered, replies not attributed by reason, and the same per contact group.",
         &[],
     ).returns("PollTally"),
+    route(
+        "POST",
+        "/v1/messages/{id}/resend-unanswered",
+        S,
+        "Send the poll again to the recipients who have not answered: a new job from the same reply number, whose answers count in this poll.",
+        &[("text", "string", false), ("idempotency_key", "string", false)],
+    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("ResendUnanswered"),
 ];
 
 /// The router over [`ROUTES`].
@@ -491,6 +508,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages", get(messages::list).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/messages/{id}/cancel", post(messages::cancel))
+        .route("/v1/messages/{id}/close-poll", post(replies::close))
         .route(
             "/v1/approvals",
             get(approvals::list).post(approvals::create),
@@ -539,6 +557,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages/{id}/replies", get(polls::replies))
         .route("/v1/messages/{id}/replies.csv", get(polls::replies_csv))
         .route("/v1/messages/{id}/tally", get(polls::tally))
+        .route("/v1/messages/{id}/resend-unanswered", post(polls::resend))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

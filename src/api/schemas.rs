@@ -188,6 +188,8 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients_total": { "type": "integer" },
                     "recipients": array_of(r("Recipient")),
                     "next_after": next_after.clone(),
+                    "replies": r("Replies"),
+                    "reply_to": { "type": "object", "description": "Only when the job asked for replies: the number its recipients reply to, by link name", "additionalProperties": { "type": "string" } },
                 }),
                 &[
                     "job_id",
@@ -197,6 +199,37 @@ pub fn schemas() -> Map<String, Value> {
                     "recipients",
                     "next_after",
                 ],
+            ),
+        ),
+        (
+            "Replies",
+            obj(
+                json!({
+                    "poll_id": { "type": "integer" },
+                    "job_id": { "type": "integer", "description": "The job that asked" },
+                    "mode": { "type": "string", "enum": ["collect", "poll"] },
+                    "options": array_of(obj(json!({ "key": { "type": "string" }, "text": { "type": "string" } }), &["key", "text"])),
+                    "accept": { "type": "string", "enum": ["first", "last"] },
+                    "closes_at": opt_time(),
+                    "closed_at": opt_time(),
+                    "groups": array_of(json!({ "type": "string" })),
+                }),
+                &[
+                    "poll_id",
+                    "job_id",
+                    "mode",
+                    "options",
+                    "accept",
+                    "closes_at",
+                    "closed_at",
+                ],
+            ),
+        ),
+        (
+            "PollClosed",
+            obj(
+                json!({ "job_id": { "type": "integer" }, "replies": r("Replies") }),
+                &["job_id", "replies"],
             ),
         ),
         (

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispatch::{RecipientOutcome, SendError, SendRequest, Submitter};
 use crate::store::{
-    DeliveryState, JobId, JobState, Millis, Priority, StateCounts, StoreError, StoreHandle,
+    DeliveryState, JobId, JobState, Millis, Priority, ReplySpec, StateCounts, StoreError,
+    StoreHandle,
 };
 
 /// A message to everyone in some groups.
@@ -24,6 +25,9 @@ pub struct GroupSend {
     pub send_at: Option<Millis>,
     /// A second request with the same key returns the first job.
     pub idempotency_key: Option<String>,
+    /// Replies the send asks for (a poll or a collection; see [`SendRequest::replies`]).
+    #[serde(default)]
+    pub replies: Option<ReplySpec>,
 }
 
 /// What [`group_send`] did.
@@ -91,6 +95,12 @@ pub async fn group_send(
         priority: Priority::Bulk,
         send_at: req.send_at,
         idempotency_key: req.idempotency_key,
+        groups: if req.replies.is_some() {
+            req.groups.clone()
+        } else {
+            Vec::new()
+        },
+        replies: req.replies,
         ..SendRequest::new(numbers, req.text)
     };
     let out = submitter.send(send).await?;
@@ -143,6 +153,7 @@ pub async fn send_draft(
             signature: draft.signature,
             send_at: draft.send_at,
             idempotency_key,
+            replies: None,
         },
     )
     .await

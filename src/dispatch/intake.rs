@@ -20,11 +20,13 @@ use wire::reference::{ReferenceAllocator, ReferenceConfig, ReferenceError};
 
 use super::changes::Changes;
 use super::plan::{LinkTextError, split_options};
+use super::replies;
 use crate::config::{self, Config};
+use crate::replies::poll::SpecError;
 use crate::route::{Carrier, Router};
 use crate::store::{
-    CancelOutcome, EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, StoreError, StoreHandle,
-    now_millis,
+    CancelOutcome, EnqueueOutcome, Millis, NewJob, NewRecipient, Priority, ReplySpec, StoreError,
+    StoreHandle, now_millis,
 };
 
 /// A request to send one text to one or more numbers.
@@ -57,6 +59,14 @@ pub struct SendRequest {
     /// Queue every recipient for this carrier's links whatever its number's carrier (the
     /// alerts' on-call SMS, which must avoid a failing link); `None`: routed as usual.
     pub via: Option<Carrier>,
+    /// Replies this send asks for (a poll or a collection): it goes out from an extension
+    /// of its own on each carrier, and replies from its recipients are attributed.
+    pub replies: Option<ReplySpec>,
+    /// With `replies`: the contact groups the send came from (for a tally per group).
+    pub groups: Vec<String>,
+    /// Send for this existing open poll instead of a new one (a resend to those who have
+    /// not answered): its extensions, its options; replies count for it.
+    pub poll: Option<i64>,
 }
 
 impl SendRequest {
@@ -74,6 +84,9 @@ impl SendRequest {
             validity: None,
             idempotency_key: None,
             via: None,
+            replies: None,
+            groups: Vec::new(),
+            poll: None,
         }
     }
 }
@@ -172,6 +185,17 @@ pub enum SendError {
         /// The limit.
         max: usize,
     },
+    /// The reply spec cannot be used.
+    #[error("{field}: {0}", field = .0.field())]
+    Replies(#[from] SpecError),
+    /// A send asks for a new poll and names an existing one.
+    #[error("replies and poll: ask for new replies or send for an existing poll, not both")]
+    RepliesAndPoll,
+    /// A send that asks for replies names its own extension.
+    #[error(
+        "source_ext: a send that asks for replies goes out from the extension hongyan allocates for it"
+    )]
+    RepliesWithExtension,
     /// The daemon is shutting down and takes no new jobs.
     #[error("hongyan is shutting down")]
     ShuttingDown,
@@ -194,6 +218,8 @@ struct Inner {
     router: RwLock<Arc<Router>>,
     plans: HashMap<Carrier, CarrierPlan>,
     default_validity: Duration,
+    /// `workflow.quarantine`: how long a poll's released extension rests before reuse.
+    quarantine: Duration,
     /// `api.max_recipients`.
     max_recipients: usize,
     /// One allocator per carrier (their UDH widths may differ).
@@ -233,6 +259,7 @@ impl Submitter {
                 router: RwLock::new(Arc::new(router)),
                 plans,
                 default_validity: config.queue.default_validity,
+                quarantine: config.workflow.quarantine,
                 max_recipients: config.api.max_recipients,
                 references: Mutex::new(HashMap::new()),
                 wake,
@@ -312,6 +339,7 @@ impl Submitter {
             }
         }
         let now = now_millis();
+        replies::check(&req, now)?;
         let start = req.send_at.unwrap_or(now).max(now);
         let expires_at = match req.expires_at {
             Some(at) => at,
@@ -337,6 +365,7 @@ impl Submitter {
                 _ => None,
             })
             .collect();
+        let poll = replies::target(&req);
         let job = NewJob {
             idempotency_key: req.idempotency_key,
             priority: req.priority,
@@ -347,7 +376,21 @@ impl Submitter {
             expires_at: Some(expires_at),
             recipients,
         };
-        let outcome = match self.inner.store.enqueue(job.clone(), now).await {
+        let enqueued = match poll {
+            None => self.inner.store.enqueue(job.clone(), now).await,
+            Some(target) => {
+                let lengths = replies::lengths(&job.recipients, |carrier| {
+                    let plan = self.inner.plans.iter().find(|(c, _)| c.name() == carrier);
+                    plan.map(|(_, p)| p.link.extension_length)
+                });
+                let store = &self.inner.store;
+                store
+                    .enqueue_with_replies(job.clone(), target, lengths, now, self.inner.quarantine)
+                    .await
+                    .map(|(out, _poll)| out)
+            }
+        };
+        let outcome = match enqueued {
             Ok(o) => o,
             Err(StoreError::IdempotencyConflict { key, job_id }) => {
                 self.repeated(&job, key, job_id).await?
@@ -467,6 +510,10 @@ impl Submitter {
                     continue;
                 }
             };
+            if let Some(reason) = replies::link_refuses_replies(req, &plan.link) {
+                outcomes.push(reject("replies", reason));
+                continue;
+            }
             if let Some(ext) = &req.source_ext {
                 let reserved = usize::from(plan.link.extension_length);
                 if !req.extension_allocated && reserved > 0 && ext.len() == reserved {

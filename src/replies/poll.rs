@@ -190,13 +190,13 @@ fn is_separator(c: char) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     /// A poll with no options.
-    #[error("replies.options: a poll needs at least one option")]
+    #[error("a poll needs at least one option")]
     NoOptions,
     /// Options given to a collection.
-    #[error("replies.options: only a poll has options (mode is collect)")]
+    #[error("only a poll has options (mode is collect)")]
     OptionsInCollect,
     /// An empty key or text.
-    #[error("replies.options: option {index} has an empty {what}")]
+    #[error("option {index} has an empty {what}")]
     EmptyOption {
         /// Position (1-based) in the options.
         index: usize,
@@ -204,7 +204,7 @@ pub enum SpecError {
         what: &'static str,
     },
     /// Two options a reply could not tell apart.
-    #[error("replies.options: {first:?} and {second:?} read the same in a reply")]
+    #[error("{first:?} and {second:?} read the same in a reply")]
     Ambiguous {
         /// One option's key or text.
         first: String,
@@ -212,11 +212,21 @@ pub enum SpecError {
         second: String,
     },
     /// A closing time not in the future.
-    #[error("replies.closes_at: {closes_at} is not in the future")]
+    #[error("is not in the future")]
     ClosesInThePast {
         /// The time given (unix ms).
         closes_at: i64,
     },
+}
+
+impl SpecError {
+    /// The request field at fault.
+    pub const fn field(&self) -> &'static str {
+        match self {
+            Self::ClosesInThePast { .. } => "replies.closes_at",
+            _ => "replies.options",
+        }
+    }
 }
 
 /// Checks a spec before anything is sent: a poll has options, keys and texts are
@@ -439,17 +449,16 @@ mod tests {
             closes_at: Some(2_000),
         };
         assert_eq!(validate_spec(&spec, 1_000), Ok(()));
-        assert_eq!(
-            validate_spec(&spec, 2_000),
-            Err(SpecError::ClosesInThePast { closes_at: 2_000 })
-        );
+        let late = validate_spec(&spec, 2_000).unwrap_err();
+        assert_eq!(late, SpecError::ClosesInThePast { closes_at: 2_000 });
+        assert_eq!(late.field(), "replies.closes_at");
         spec.options.push(PollOption {
             key: "１".into(),
             text: "again".into(),
         });
         let err = validate_spec(&spec, 0).unwrap_err();
         assert!(matches!(err, SpecError::Ambiguous { .. }), "{err:?}");
-        assert!(err.to_string().starts_with("replies.options"), "{err}");
+        assert_eq!(err.field(), "replies.options");
         spec.options = options(&[("1", "A"), ("A", "B")]);
         assert!(matches!(
             validate_spec(&spec, 0),

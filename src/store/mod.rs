@@ -229,8 +229,8 @@ pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange,
 pub use model::*;
 pub use place::SegmentPlace;
 pub use poll_results::{
-    AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, UnansweredRow,
-    Unmatched,
+    AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, ResendBasis,
+    UnansweredRow, Unmatched,
 };
 pub use polls::{
     Accept, NewPoll, NewPollReply, NewPollUnmatched, PollOption, PollReplyRecorded, PollReplyRow,

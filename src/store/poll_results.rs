@@ -513,6 +513,85 @@ fn groups(c: &Connection, spec: &Spec) -> Result<Vec<GroupTally>> {
         .collect())
 }
 
+/// What a resend to a poll's unanswered recipients starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResendBasis {
+    /// A job with this idempotency key exists already: the earlier resend.
+    Earlier {
+        /// Its id.
+        job_id: JobId,
+        /// The poll it asks for.
+        poll_id: Option<i64>,
+        /// Its recipients.
+        recipients: u64,
+    },
+    /// Nothing sent yet under that key.
+    New {
+        /// The poll.
+        poll_id: i64,
+        /// The job that asked.
+        asking_job: JobId,
+        /// Its text, without signature.
+        text: String,
+        /// Its own signature (`None`: the link's).
+        signature: Option<String>,
+        /// Its priority code.
+        priority: i64,
+        /// Closed by hand, or past `closes_at`, at the time given.
+        closed: bool,
+        /// The recipients without an attributed reply, in job order.
+        numbers: Vec<String>,
+    },
+}
+
+/// The basis of a resend of the poll of `job_id` at `now` under `key` (the stored
+/// idempotency key, if any).
+pub(crate) fn resend_basis(
+    c: &Connection,
+    job_id: JobId,
+    key: Option<&str>,
+    now: Millis,
+) -> Result<PollRead<ResendBasis>> {
+    let spec = match spec(c, job_id, now)? {
+        PollRead::Found(s) => s,
+        PollRead::NoJob => return Ok(PollRead::NoJob),
+        PollRead::NotAsked => return Ok(PollRead::NotAsked),
+    };
+    if let Some(key) = key {
+        let earlier: Option<(JobId, Option<i64>, i64)> = c
+            .prepare_cached("SELECT id, poll_id, recipients FROM jobs WHERE idempotency_key = ?1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((job_id, poll_id, recipients)) = earlier {
+            return Ok(PollRead::Found(ResendBasis::Earlier {
+                job_id,
+                poll_id,
+                recipients: count(recipients),
+            }));
+        }
+    }
+    let (text, signature, priority): (String, String, i64) = c
+        .prepare_cached("SELECT text, signature, priority FROM jobs WHERE id = ?1")?
+        .query_row([spec.job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let all = Window {
+        before: None,
+        limit: usize::MAX,
+    };
+    let numbers = match unanswered_page(c, spec.job_id, all)? {
+        PollRead::Found(page) => page.items.into_iter().rev().map(|r| r.number).collect(),
+        PollRead::NoJob | PollRead::NotAsked => Vec::new(),
+    };
+    Ok(PollRead::Found(ResendBasis::New {
+        poll_id: spec.poll_id,
+        asking_job: spec.job_id,
+        text,
+        signature: (!signature.is_empty()).then_some(signature),
+        priority,
+        closed: spec.closed,
+        numbers,
+    }))
+}
+
 /// Records which of `groups` each recipient of job `job_id` is a member of now (the
 /// groups the job was sent to), when the job asks for replies (for any other job it
 /// writes nothing). Numbers the job does not hold (refused at send) are left out.
@@ -558,6 +637,18 @@ impl StoreHandle {
     /// The tally of job `job_id` (closed or not as of `now`).
     pub async fn poll_tally(&self, job_id: JobId, now: Millis) -> Result<PollRead<PollTally>> {
         self.read(move |c| tally(c, job_id, now)).await
+    }
+
+    /// What a resend of the poll of job `job_id` under idempotency key `key` starts
+    /// from (see [`ResendBasis`]).
+    pub async fn poll_resend_basis(
+        &self,
+        job_id: JobId,
+        key: Option<String>,
+        now: Millis,
+    ) -> Result<PollRead<ResendBasis>> {
+        self.read(move |c| resend_basis(c, job_id, key.as_deref(), now))
+            .await
     }
 
     /// Records the groups job `job_id` was sent to (see [`record_job_groups`]); returns

@@ -94,6 +94,7 @@ impl Accept {
 
 /// One answer a poll offers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PollOption {
     /// What the recipient replies (`1`, `A`, …).
     pub key: String,
@@ -102,16 +103,68 @@ pub struct PollOption {
 }
 
 /// The replies a send asks for (validated by the caller: see `replies::poll`).
+///
+/// As a request body: `{"mode": "poll", "options": {"1": "满意", "2": "一般"}, "accept":
+/// "first", "closes_at": …}`; `options` may also be a list of `{"key", "text"}`, and
+/// `accept` defaults to `first`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReplySpec {
     /// Collect or poll.
     pub mode: ReplyMode,
     /// The options, in the order given (empty for `collect`).
+    #[serde(default, deserialize_with = "options_in_either_form")]
     pub options: Vec<PollOption>,
     /// Which answer counts.
+    #[serde(default)]
     pub accept: Accept,
     /// When replies stop counting (unix ms); `None`: open until closed by hand.
+    #[serde(default)]
     pub closes_at: Option<Millis>,
+}
+
+/// Options as a map `{"1": "满意"}` (in the order written; a key given twice is an
+/// error) or as a list of `{"key", "text"}`.
+fn options_in_either_form<'de, D>(d: D) -> std::result::Result<Vec<PollOption>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Either;
+    impl<'de> serde::de::Visitor<'de> for Either {
+        type Value = Vec<PollOption>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(r#"a map of key to text like {"1": "满意"}, or a list of {"key", "text"}"#)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out: Vec<PollOption> = Vec::new();
+            while let Some((key, text)) = map.next_entry::<String, String>()? {
+                if out.iter().any(|o| o.key == key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "option key {key:?} is given twice"
+                    )));
+                }
+                out.push(PollOption { key, text });
+            }
+            Ok(out)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(o) = seq.next_element::<PollOption>()? {
+                out.push(o);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Either)
 }
 
 /// A new poll asked by a send: the spec, the groups the send named, and the extension
@@ -350,6 +403,12 @@ impl StoreHandle {
     /// connection.
     pub async fn poll_of_job(&self, job_id: JobId) -> Result<Option<PollView>> {
         self.read(move |c| poll_of_job(c, job_id)).await
+    }
+
+    /// The poll job `job_id` asks replies for: `None` when there is no such job,
+    /// `Some(None)` when it asked for none.
+    pub async fn job_poll_id(&self, job_id: JobId) -> Result<Option<Option<i64>>> {
+        self.read(move |c| job_poll_id(c, job_id)).await
     }
 
     /// Whether `number` (normalised) is a recipient of one of the poll's jobs.
@@ -730,14 +789,30 @@ pub(crate) fn poll(c: &Connection, poll_id: i64) -> Result<Option<PollView>> {
 }
 
 pub(crate) fn poll_of_job(c: &Connection, job_id: JobId) -> Result<Option<PollView>> {
-    let poll_id: Option<Option<i64>> = c
-        .prepare_cached("SELECT poll_id FROM jobs WHERE id = ?1")?
-        .query_row([job_id], |r| r.get(0))
-        .optional()?;
-    match poll_id.flatten() {
+    match poll_id_of_job(c, job_id)? {
         Some(id) => poll(c, id),
         None => Ok(None),
     }
+}
+
+/// The poll job `job_id` asks replies for, if any.
+pub(crate) fn poll_id_of_job(c: &Connection, job_id: JobId) -> Result<Option<i64>> {
+    Ok(job_poll_id(c, job_id)?.flatten())
+}
+
+/// `None`: no such job; `Some(None)`: a job that asked for no replies.
+pub(crate) fn job_poll_id(c: &Connection, job_id: JobId) -> Result<Option<Option<i64>>> {
+    Ok(c.prepare_cached("SELECT poll_id FROM jobs WHERE id = ?1")?
+        .query_row([job_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// A subquery: the inbox ids of every reply that reached poll `?{param}`'s extension.
+pub(crate) fn inbox_ids_of_poll(param: usize) -> String {
+    format!(
+        "SELECT inbox_id FROM poll_replies WHERE poll_id = ?{param}
+         UNION ALL SELECT inbox_id FROM poll_unmatched WHERE poll_id = ?{param}"
+    )
 }
 
 pub(crate) fn has_recipient(c: &Connection, poll_id: i64, number: &str) -> Result<bool> {
@@ -1260,6 +1335,61 @@ mod tests {
             })
             .unwrap();
         assert_eq!(route, "unmatched:not_a_recipient");
+    }
+
+    #[test]
+    fn the_inbox_job_filter_finds_the_replies_to_a_polls_extension() {
+        use crate::store::lists::{InboxFilter, JobReplies, Window, inbox_page};
+        let db = TempDb::new("polls-inbox-job");
+        let mut s = db.open();
+        let (out, poll_id) = s
+            .enqueue_with_replies(
+                &three_carriers(),
+                &new_poll(Accept::First, None),
+                &lengths(),
+                5,
+                Q,
+            )
+            .unwrap();
+        let answer = s
+            .inbox_insert(&inbound("13800000001", "1069000000000", "1", 9))
+            .unwrap();
+        s.record_poll_reply(&reply(poll_id, answer, "13800000001", Some("1")))
+            .unwrap();
+        let stranger = s
+            .inbox_insert(&inbound("13900000000", "1069000000000", "1", 10))
+            .unwrap();
+        s.record_poll_unmatched(&NewPollUnmatched {
+            poll_id,
+            inbox_id: stranger,
+            number: "13900000000".into(),
+            text: "1".into(),
+            reason: PollUnmatched::NotARecipient,
+            received_at: 10,
+            link: "cmcc".into(),
+        })
+        .unwrap();
+        // The same recipient writing to the bare service code is not a reply to the poll.
+        s.inbox_insert(&inbound("13800000001", "106900000", "你好", 11))
+            .unwrap();
+        let filter = InboxFilter {
+            job: Some(JobReplies {
+                job_id: out.job_id,
+                service_codes: vec!["106900000".into()],
+            }),
+            ..InboxFilter::default()
+        };
+        let page = inbox_page(
+            s.conn(),
+            &filter,
+            Window {
+                before: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
+        let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [stranger, answer]);
     }
 
     #[test]

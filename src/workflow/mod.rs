@@ -10,6 +10,7 @@
 //! | requests | `requests.rs` | what a user asks ([`ApprovalRequest`], [`ReminderRequest`]) and its checks |
 //! | approvals | `approvals.rs` | create, decide, resend; expiries, asks and outcomes in a pass |
 //! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
+//! | [`poll_resend`] | `poll_resend.rs` | a poll sent again to those who have not answered, as a new job for the same poll |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
 //! | polls | `polls.rs` | replies to bulk sends: attributed to their recipient or unmatched with the reason; closing at `closes_at` |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
@@ -28,6 +29,7 @@ mod engine;
 mod error;
 mod events;
 mod inbound;
+pub mod poll_resend;
 mod polls;
 mod reminders;
 mod requests;

@@ -250,6 +250,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
             signature: Some("【行政部】".into()),
             send_at: None,
             idempotency_key: Some("it-groups-1".into()),
+            replies: None,
         },
     )
     .await
@@ -308,6 +309,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
             signature: Some("【行政部】".into()),
             send_at: None,
             idempotency_key: Some("it-groups-1".into()),
+            replies: None,
         },
     )
     .await

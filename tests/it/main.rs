@@ -19,6 +19,7 @@ mod link_examples;
 mod ops;
 mod output;
 mod poll_results;
+mod polls;
 mod recovery;
 mod reload;
 mod segments;

@@ -140,7 +140,7 @@ async fn a_poll_is_tallied_listed_exported_and_asked_again_of_those_who_have_not
     ] {
         answer(&api, &reply_to, from, text).await;
     }
-    let t = tally_when(&api, job, "six answers and one stranger", |t| {
+    tally_when(&api, job, "six answers and one stranger", |t| {
         t["answered"] == 6 && t["unmatched"]["total"] == 1
     })
     .await;
