@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, opt_outs, reminders,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, opt_outs, polls, reminders,
     replies, simulate,
 };
 use crate::config::Scope;
@@ -161,6 +161,23 @@ const UNTIL: Param = param(
     "until",
     "date-time",
     "Only items before this time (RFC 3339, any offset).",
+);
+
+const REPLY_LIMIT: Param = param("limit", "integer", "At most this many rows.");
+const REPLY_BEFORE: Param = param(
+    "before",
+    "integer",
+    "Only rows older than this id: the next_before of the previous page.",
+);
+const OPTION: Param = param(
+    "option",
+    "string",
+    "Only those whose counted answer is this option key.",
+);
+const ANSWERED: Param = param(
+    "answered",
+    "boolean",
+    "true: each answering recipient's counted answer, one row each; false: the recipients with no attributed reply.",
 );
 
 const S: Option<Scope> = Some(Scope::Send);
@@ -486,6 +503,34 @@ pub const ROUTES: &[RouteSpec] = &[
         "A number's place on the opt-out list and every change to it: when, how, who, why.",
         &[],
     ).returns("OptOutHistory"),
+    route(
+        "GET",
+        "/v1/messages/{id}/replies",
+        R,
+        "The replies attributed to a job that asked for them, newest first; by option, or who has (not) answered; paged by next_before.",
+        &[],
+    ).query(&[REPLY_LIMIT, REPLY_BEFORE, OPTION, ANSWERED]).returns("PollReplies"),
+    route(
+        "GET",
+        "/v1/messages/{id}/replies.csv",
+        R,
+        "The same rows as CSV for Excel (UTF-8 with BOM, as an attachment), all of them.",
+        &[],
+    ).query(&[OPTION, ANSWERED]).returns("RepliesCsv"),
+    route(
+        "GET",
+        "/v1/messages/{id}/tally",
+        R,
+        "A poll's count per option (accept first or last honoured), answered, not answered, replies not attributed by reason, and the same per contact group.",
+        &[],
+    ).returns("PollTally"),
+    route(
+        "POST",
+        "/v1/messages/{id}/resend-unanswered",
+        S,
+        "Send the poll again to the recipients who have not answered: a new job from the same reply number, whose answers count in this poll.",
+        &[("text", "string", false), ("idempotency_key", "string", false)],
+    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("ResendUnanswered"),
 ];
 
 /// The router over [`ROUTES`].
@@ -550,6 +595,10 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             axum::routing::delete(opt_outs::remove),
         )
         .route("/v1/opt-outs/{number}/history", get(opt_outs::history))
+        .route("/v1/messages/{id}/replies", get(polls::replies))
+        .route("/v1/messages/{id}/replies.csv", get(polls::replies_csv))
+        .route("/v1/messages/{id}/tally", get(polls::tally))
+        .route("/v1/messages/{id}/resend-unanswered", post(polls::resend))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

@@ -13,6 +13,7 @@
 //! | `send`, `status`, `jobs`, `inbox`, … (API client commands) | `remote.rs` |
 //! | `opt-out list\|add\|remove\|history` (the 退订 list, through the API) | `opt_out.rs` |
 //! | `--collect`, `--poll …` of `send` and `group send` (replies asked for) | `reply_args.rs` |
+//! | `replies`, `tally`, `resend-unanswered` (results of a poll) | `polls.rs` |
 //!
 //! Output goes through `outln!` (`output.rs`): a reader that closes the pipe ends the
 //! program quietly and successfully. `anyhow` is used here, at the edge, and nowhere below.
@@ -27,11 +28,13 @@ pub mod decode;
 pub mod demo;
 pub mod generate_docs;
 mod opt_out;
+mod polls;
 mod remote;
 mod reply_args;
 mod run;
 pub mod segments;
 pub mod simulate;
+mod table;
 
 use std::process::ExitCode;
 
@@ -109,6 +112,10 @@ enum Command {
     /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
     #[command(flatten)]
     Remote(remote::RemoteCommand),
+    /// The results of a send that asked for replies (`replies`, `tally`,
+    /// `resend-unanswered`).
+    #[command(flatten)]
+    Polls(polls::PollCommand),
     /// Back up the database while the daemon runs (SQLite's online backup) into FILE,
     /// owner-only (0600). The database is found as `hongyan run` finds it: from
     /// --config, else $HONGYAN_DATA or ./hongyan-data.
@@ -197,6 +204,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate { args, log_level } => simulate::run_command(args, &log_level),
         Command::Bench(opts) => bench::run(opts),
         Command::Remote(cmd) => remote::run(cli.remote, cmd),
+        Command::Polls(cmd) => polls::run(&cli.remote, cmd),
         Command::Backup {
             config,
             force,

@@ -242,37 +242,54 @@ fn parse_var(s: &str) -> Result<(String, String), NotAVar> {
 
 /// Runs one client command; API errors print their code and message.
 pub fn run(remote: Remote, cmd: RemoteCommand) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let token = remote
-        .token
-        .clone()
-        .unwrap_or_else(|| crate::config::DEMO_API_TOKEN.to_owned());
-    let client = ApiClient::new(&remote.api, Some(token));
-    rt.block_on(async move {
-        match dispatch(&client, &remote, cmd).await {
-            Ok(code) => Ok(code),
-            Err(ClientError::Api {
-                body,
-                status,
-                code,
-                message,
-            }) => {
-                if remote.json {
-                    outln!("{body}");
-                } else {
-                    eprintln!("error: {status} {code}: {message}");
-                    if let Some(d) = body["error"].get("details") {
-                        print_details(d);
+    remote.with_client(async |c, r| dispatch(c, r, cmd).await)
+}
+
+impl Remote {
+    /// True with `--json`: print the API's JSON, not the summary.
+    pub(super) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Runs a client command `f` against the daemon; API errors print their code and
+    /// message (or, with `--json`, the error body) and end in a failure status.
+    pub(super) fn with_client<F>(&self, f: F) -> anyhow::Result<ExitCode>
+    where
+        F: AsyncFnOnce(&ApiClient, &Remote) -> Result<ExitCode, ClientError>,
+    {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let token = self
+            .token
+            .clone()
+            .unwrap_or_else(|| crate::config::DEMO_API_TOKEN.to_owned());
+        let client = ApiClient::new(&self.api, Some(token));
+        let remote = self;
+        rt.block_on(async move {
+            match f(&client, remote).await {
+                Ok(code) => Ok(code),
+                Err(ClientError::Api {
+                    body,
+                    status,
+                    code,
+                    message,
+                }) => {
+                    if remote.json {
+                        outln!("{body}");
+                    } else {
+                        eprintln!("error: {status} {code}: {message}");
+                        if let Some(d) = body["error"].get("details") {
+                            print_details(d);
+                        }
                     }
+                    Ok(ExitCode::FAILURE)
                 }
-                Ok(ExitCode::FAILURE)
+                Err(e) => Err(e.into()),
             }
-            Err(e) => Err(e.into()),
-        }
-    })
+        })
+    }
 }
 
 async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitCode, ClientError> {
@@ -782,7 +799,7 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
+pub(super) fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
     if r.json {
         outln!("{v}");
     } else {
@@ -838,7 +855,7 @@ fn print_details(d: &Value) {
 }
 
 /// Percent-encodes a query value.
-fn encode(s: &str) -> String {
+pub(super) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

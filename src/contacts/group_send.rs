@@ -104,6 +104,18 @@ pub async fn group_send(
         ..SendRequest::new(numbers, req.text)
     };
     let out = submitter.send(send).await?;
+    if let Some(job) = out.job.filter(|j| j.created) {
+        // For a poll's tally per group: who was asked as a member of which group. Only a
+        // breakdown is at stake (the tally then reads the groups' members now), never the
+        // send, so a failure is logged, not returned.
+        if let Err(e) = submitter
+            .store()
+            .record_job_groups(job.job_id, req.groups.clone())
+            .await
+        {
+            tracing::warn!(job = job.job_id, error = %e, "group membership of a poll not kept");
+        }
+    }
     let accepted = out.accepted();
     tracing::info!(
         groups = ?req.groups,

@@ -184,6 +184,7 @@ pub mod lists;
 mod model;
 pub mod opt_outs;
 mod place;
+mod poll_results;
 mod polls;
 mod read;
 mod recovery;
@@ -231,6 +232,10 @@ pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange,
 pub use model::*;
 pub use opt_outs::{OptOutAction, OptOutChange, OptOutEntry, OptOutRecord, OptOutSource};
 pub use place::SegmentPlace;
+pub use poll_results::{
+    AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, ResendBasis,
+    UnansweredRow, Unmatched,
+};
 pub use polls::{
     Accept, NewPoll, NewPollReply, NewPollUnmatched, PollOption, PollReplyRecorded, PollReplyRow,
     PollTarget, PollUnmatched, PollView, ReplyMode, ReplySpec,

@@ -472,6 +472,18 @@ CREATE TABLE opt_out_history (
 CREATE INDEX opt_out_history_number ON opt_out_history (number, id);
 CREATE INDEX opt_out_history_at ON opt_out_history (at);
 "#,
+    // Poll results: which contact groups each recipient of a group send was asked as a
+    // member of, kept at send time so a poll's tally per group stays what it was asked
+    // as when contacts later move (see `poll_results.rs`).
+    r#"
+CREATE TABLE IF NOT EXISTS job_group_members (
+    job_id  INTEGER NOT NULL,
+    grp     TEXT NOT NULL,
+    number  TEXT NOT NULL,
+    PRIMARY KEY (job_id, number, grp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS job_group_members_group ON job_group_members(job_id, grp);
+"#,
 ];
 
 /// The schema version this build writes.

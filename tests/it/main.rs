@@ -18,6 +18,7 @@ mod link;
 mod link_examples;
 mod ops;
 mod output;
+mod poll_results;
 mod polls;
 mod recovery;
 mod reload;

@@ -364,6 +364,51 @@ async fn poll_round(rig: &Rig, accept: &str) {
         "texts kept as sent"
     );
 
+    // The tally, exact: per option (the counted answers), who answered, per group.
+    let options_of = |counts: &BTreeMap<&str, i32>| {
+        json!([
+            {"key": "1", "text": "满意", "count": counts.get("1").copied().unwrap_or(0)},
+            {"key": "2", "text": "一般", "count": counts.get("2").copied().unwrap_or(0)},
+            {"key": "3", "text": "不满意", "count": counts.get("3").copied().unwrap_or(0)},
+        ])
+    };
+    let tally = rig.get_json(&format!("/v1/messages/{job}/tally")).await;
+    assert_eq!(tally["options"], options_of(&per_option), "{tally}");
+    let answered = ANSWERING + COMMENTING.len();
+    assert_eq!(tally["recipients"], 300, "{tally}");
+    assert_eq!(tally["answered"], answered, "{tally}");
+    assert_eq!(tally["not_answered"], 300 - answered, "{tally}");
+    assert_eq!(tally["comments"], COMMENTING.len(), "{tally}");
+    assert_eq!(
+        tally["unmatched"],
+        json!({"total": STRANGERS.len() + LATE.len(), "by_reason": {"not_a_recipient": STRANGERS.len(), "poll_closed": LATE.len()}}),
+        "{tally}"
+    );
+    let groups = tally["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{tally}");
+    for g in groups {
+        let name = g["group"].as_str().unwrap();
+        let members: Vec<usize> = (0..300)
+            .filter(|i| (*i < 150) == (name == "一组"))
+            .collect();
+        let mut counts = BTreeMap::new();
+        for i in &members {
+            if let Some(o) = expected.get(&recipient(*i)) {
+                *counts.entry(o.as_str()).or_insert(0) += 1;
+            }
+        }
+        let comments = members.iter().filter(|i| COMMENTING.contains(i)).count();
+        let answered = members
+            .iter()
+            .filter(|i| **i < ANSWERING || COMMENTING.contains(i))
+            .count();
+        assert_eq!(g["recipients"], 150, "{g}");
+        assert_eq!(g["answered"], answered, "{g}");
+        assert_eq!(g["not_answered"], 150 - answered, "{g}");
+        assert_eq!(g["comments"], comments, "{g}");
+        assert_eq!(g["options"], options_of(&counts), "{g}");
+    }
+
     // Unmatched, with their reasons.
     let unmatched = rig.daemon.store().poll_unmatched(poll_id).await.unwrap();
     let mut reasons: Vec<(String, String)> = unmatched
