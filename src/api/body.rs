@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::times::{times_in, times_out};
 
 /// Request fields that hold a time.
-const TIME_FIELDS: &[&str] = &["send_at", "expires_at"];
+const TIME_FIELDS: &[&str] = &["send_at", "expires_at", "closes_at"];
 
 /// A JSON request body of type `T`.
 #[derive(Debug)]

@@ -259,6 +259,10 @@ pub struct GroupSendBody {
     /// `notice` (default) or `marketing`.
     #[serde(default)]
     pub category: Option<crate::policy::Category>,
+    /// Replies asked for: `{"mode": "collect"}` or `{"mode": "poll", "options": {…},
+    /// "accept": "first" | "last", "closes_at": …}`.
+    #[serde(default)]
+    pub replies: Option<crate::store::ReplySpec>,
 }
 
 pub async fn group_send(
@@ -274,6 +278,7 @@ pub async fn group_send(
             send_at: b.send_at,
             idempotency_key: b.idempotency_key,
             category: b.category.unwrap_or_default(),
+            replies: b.replies,
         },
     )
     .await?;

@@ -106,6 +106,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
+            StoreError::PollClosed { poll_id } => {
+                Self::new(StatusCode::CONFLICT, "poll_closed", e.to_string())
+                    .with_details(json!({ "poll_id": poll_id }))
+            }
             StoreError::ApprovalClosed { approval_id, state } => {
                 Self::new(StatusCode::CONFLICT, "approval_closed", e.to_string())
                     .with_details(json!({ "approval_id": approval_id, "state": state }))
@@ -160,6 +164,12 @@ impl From<SendError> for ApiError {
                 "end": hit.end,
                 "link": link,
             })),
+            SendError::Replies(spec) => Self::invalid(spec.field(), &spec),
+            SendError::RepliesAndPoll => Self::invalid("poll", &e),
+            SendError::RepliesWithExtension => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
+                    .with_details(json!({ "field": "source_ext" }))
+            }
             SendError::Store(s) => s.into(),
         }
     }

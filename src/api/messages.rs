@@ -64,6 +64,10 @@ pub struct SendBody {
     /// `notice` (default) or `marketing`.
     #[serde(default)]
     pub category: Option<crate::policy::Category>,
+    /// Replies asked for: `{"mode": "collect"}` or `{"mode": "poll", "options": {…},
+    /// "accept": "first" | "last", "closes_at": …}`.
+    #[serde(default)]
+    pub replies: Option<crate::store::ReplySpec>,
 }
 
 /// The `Idempotency-Key` header, when the body has no key.
@@ -129,6 +133,7 @@ pub async fn send(
     req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
     req.sender = client.map(|axum::Extension(c)| format!("api:{}", c.0));
     req.category = body.category.unwrap_or_default();
+    req.replies = body.replies;
     let out = st.submitter.send(req).await?;
     let accepted = out.accepted();
     let rejected = out.recipients.len() - accepted;
@@ -239,6 +244,7 @@ pub async fn status(
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     explain_segments(&st, &mut v);
     let policy = st.store.job_policy(id).await?;
+    super::replies::annotate_status(&st, id, &mut v).await?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("recipients_total".into(), total.into());
         obj.insert("next_after".into(), next_after.into());

@@ -18,6 +18,7 @@
 //! | `contacts.rs` | contacts, groups, CSV import, group sends, drafts |
 //! | `inbox.rs` | the inbox and its unread state |
 //! | `links.rs` | links and queue |
+//! | `polls.rs`, `polls_csv.rs` | a poll's replies (JSON, CSV), tally, resend to the unanswered |
 //! | `simulate.rs` | demo mode: a simulated phone replies |
 //! | `snippets.rs` | stored signatures and templates |
 //! | `ops.rs` | health, readiness, Prometheus metrics |
@@ -40,7 +41,10 @@ mod messages;
 mod openapi;
 mod ops;
 mod opt_outs;
+mod polls;
+mod polls_csv;
 mod reminders;
+mod replies;
 mod routes;
 mod schemas;
 mod simulate;

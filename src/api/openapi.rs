@@ -101,6 +101,8 @@ fn operation(r: &RouteSpec) -> Value {
     let schema = json!({ "$ref": format!("#/components/schemas/{}", r.response) });
     let content = if r.response == "Metrics" {
         json!({ "text/plain": { "schema": schema } })
+    } else if r.response == "RepliesCsv" {
+        json!({ "text/csv": { "schema": schema } })
     } else {
         json!({ "application/json": { "schema": schema } })
     };

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, held, inbox, links, messages, openapi, ops, opt_outs, reminders,
-    simulate, snippets,
+    alerts, approvals, contacts, held, inbox, links, messages, openapi, ops, opt_outs, polls,
+    reminders, replies, simulate, snippets,
 };
 use crate::config::Scope;
 
@@ -163,6 +163,23 @@ const UNTIL: Param = param(
     "Only items before this time (RFC 3339, any offset).",
 );
 
+const REPLY_LIMIT: Param = param("limit", "integer", "At most this many rows.");
+const REPLY_BEFORE: Param = param(
+    "before",
+    "integer",
+    "Only rows older than this id: the next_before of the previous page.",
+);
+const OPTION: Param = param(
+    "option",
+    "string",
+    "Only those whose counted answer is this option key.",
+);
+const ANSWERED: Param = param(
+    "answered",
+    "boolean",
+    "true: each answering recipient's counted answer, one row each; false: the recipients with no attributed reply.",
+);
+
 const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
@@ -213,6 +230,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("validity", "string", false),
             ("idempotency_key", "string", false),
             ("category", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("SendResult"),
     route(
@@ -257,6 +275,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "Reject a job held for review: it is cancelled and never sent.",
         &[],
     ).errors(&[409]).returns("HoldResult"),
+    route(
+        "POST",
+        "/v1/messages/{id}/close-poll",
+        S,
+        "Close the poll (replies) a job asked for, now: later replies are unmatched as poll_closed.",
+        &[],
+    ).errors(&[409]).returns("PollClosed"),
     route(
         "POST",
         "/v1/approvals",
@@ -432,6 +457,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("send_at", "string", false),
             ("idempotency_key", "string", false),
             ("category", "string", false),
+            ("replies", "object", false),
         ],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("GroupSendResult"),
     route(
@@ -521,6 +547,34 @@ pub const ROUTES: &[RouteSpec] = &[
         "A number's place on the opt-out list and every change to it: when, how, who, why.",
         &[],
     ).returns("OptOutHistory"),
+    route(
+        "GET",
+        "/v1/messages/{id}/replies",
+        R,
+        "The replies attributed to a job that asked for them, newest first; by option, or who has (not) answered; paged by next_before.",
+        &[],
+    ).query(&[REPLY_LIMIT, REPLY_BEFORE, OPTION, ANSWERED]).returns("PollReplies"),
+    route(
+        "GET",
+        "/v1/messages/{id}/replies.csv",
+        R,
+        "The same rows as CSV for Excel (UTF-8 with BOM, as an attachment), all of them.",
+        &[],
+    ).query(&[OPTION, ANSWERED]).returns("RepliesCsv"),
+    route(
+        "GET",
+        "/v1/messages/{id}/tally",
+        R,
+        "A poll's count per option (accept first or last honoured), answered, not answered, replies not attributed by reason, and the same per contact group.",
+        &[],
+    ).returns("PollTally"),
+    route(
+        "POST",
+        "/v1/messages/{id}/resend-unanswered",
+        S,
+        "Send the poll again to the recipients who have not answered: a new job from the same reply number, whose answers count in this poll.",
+        &[("text", "string", false), ("idempotency_key", "string", false)],
+    ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("ResendUnanswered"),
 ];
 
 /// Whether `path` is the API's (`/v1…`, or one of [`ROUTES`]' open paths such as
@@ -542,6 +596,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/held", get(held::list))
         .route("/v1/messages/{id}/release", post(held::release))
         .route("/v1/messages/{id}/reject", post(held::reject))
+        .route("/v1/messages/{id}/close-poll", post(replies::close))
         .route(
             "/v1/approvals",
             get(approvals::list).post(approvals::create),
@@ -609,6 +664,10 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             axum::routing::delete(opt_outs::remove),
         )
         .route("/v1/opt-outs/{number}/history", get(opt_outs::history))
+        .route("/v1/messages/{id}/replies", get(polls::replies))
+        .route("/v1/messages/{id}/replies.csv", get(polls::replies_csv))
+        .route("/v1/messages/{id}/tally", get(polls::tally))
+        .route("/v1/messages/{id}/resend-unanswered", post(polls::resend))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

@@ -193,6 +193,8 @@ pub fn schemas() -> Map<String, Value> {
                     "hold": { "type": ["string", "null"], "enum": ["held", "released", "rejected", null], "description": "held for review by the messaging policy (a sensitive word), and what an admin decided" },
                     "hold_reason": { "type": ["string", "null"] },
                     "reason": { "type": ["string", "null"], "description": "why a scheduled job still waits: quiet_hours" },
+                    "replies": r("Replies"),
+                    "reply_to": { "type": "object", "description": "Only when the job asked for replies: the number its recipients reply to, by link name", "additionalProperties": { "type": "string" } },
                 }),
                 &[
                     "job_id",
@@ -216,6 +218,37 @@ pub fn schemas() -> Map<String, Value> {
             obj(
                 json!({ "job_id": { "type": "integer" }, "result": { "type": "object", "description": "outcome released (with the job's state) or rejected (with the recipients cancelled)" } }),
                 &["job_id", "result"],
+            ),
+        ),
+        (
+            "Replies",
+            obj(
+                json!({
+                    "poll_id": { "type": "integer" },
+                    "job_id": { "type": "integer", "description": "The job that asked" },
+                    "mode": { "type": "string", "enum": ["collect", "poll"] },
+                    "options": array_of(obj(json!({ "key": { "type": "string" }, "text": { "type": "string" } }), &["key", "text"])),
+                    "accept": { "type": "string", "enum": ["first", "last"] },
+                    "closes_at": opt_time(),
+                    "closed_at": opt_time(),
+                    "groups": array_of(json!({ "type": "string" })),
+                }),
+                &[
+                    "poll_id",
+                    "job_id",
+                    "mode",
+                    "options",
+                    "accept",
+                    "closes_at",
+                    "closed_at",
+                ],
+            ),
+        ),
+        (
+            "PollClosed",
+            obj(
+                json!({ "job_id": { "type": "integer" }, "replies": r("Replies") }),
+                &["job_id", "replies"],
             ),
         ),
         (
@@ -567,6 +600,94 @@ pub fn schemas() -> Map<String, Value> {
                         "inbox_id": { "type": ["integer", "null"] } } })),
                 }),
                 &["number", "opted_out", "entry", "history"],
+            ),
+        ),
+        (
+            "PollReply",
+            obj(
+                json!({
+                    "id": { "type": "integer" },
+                    "number": { "type": "string" },
+                    "name": { "type": ["string", "null"], "description": "From the address book" },
+                    "option": { "type": ["string", "null"], "description": "The option key it was read as; null: a comment" },
+                    "option_text": { "type": ["string", "null"] },
+                    "text": { "type": "string" },
+                    "comment": { "type": "boolean" },
+                    "counted": { "type": "boolean", "description": "The answer that counts for this recipient (accept first or last)" },
+                    "received_at": time(),
+                    "link": { "type": "string" },
+                }),
+                &["id", "number", "option", "text", "counted", "received_at"],
+            ),
+        ),
+        (
+            "PollReplies",
+            obj(
+                json!({
+                    "job_id": { "type": "integer" },
+                    "replies": array_of(r("PollReply")),
+                    "recipients": array_of(json!({ "type": "object", "description": "with answered=false: recipient_id, number, name" })),
+                    "next_before": next_before.clone(),
+                }),
+                &["job_id", "next_before"],
+            ),
+        ),
+        (
+            "RepliesCsv",
+            json!({ "type": "string", "description": "text/csv, UTF-8 with BOM, CRLF: 手机号, 姓名, 选项, 选项内容, 回复内容, 计入统计, 回复时间 (UTC+8), 链路; with answered=false 手机号, 姓名" }),
+        ),
+        (
+            "OptionCount",
+            obj(
+                json!({ "key": { "type": "string" }, "text": { "type": "string" }, "count": { "type": "integer" } }),
+                &["key", "text", "count"],
+            ),
+        ),
+        (
+            "PollTally",
+            obj(
+                json!({
+                    "job_id": { "type": "integer" },
+                    "mode": { "type": "string", "enum": ["collect", "poll"] },
+                    "accept": { "type": ["string", "null"], "enum": ["first", "last", null] },
+                    "closes_at": opt_time(),
+                    "closed": { "type": "boolean" },
+                    "recipients": { "type": "integer" },
+                    "options": array_of(r("OptionCount")),
+                    "comments": { "type": "integer", "description": "Recipients who replied but chose no option" },
+                    "answered": { "type": "integer", "description": "Recipients with at least one attributed reply" },
+                    "not_answered": { "type": "integer" },
+                    "unmatched": obj(json!({
+                        "total": { "type": "integer" },
+                        "by_reason": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    }), &["total", "by_reason"]),
+                    "groups": array_of(json!({ "type": "object", "properties": {
+                        "group": { "type": "string" }, "recipients": { "type": "integer" },
+                        "answered": { "type": "integer" }, "not_answered": { "type": "integer" },
+                        "comments": { "type": "integer" }, "options": array_of(r("OptionCount")) } })),
+                }),
+                &[
+                    "job_id",
+                    "options",
+                    "answered",
+                    "not_answered",
+                    "unmatched",
+                    "groups",
+                ],
+            ),
+        ),
+        (
+            "ResendUnanswered",
+            obj(
+                json!({
+                    "job_id": { "type": "integer", "description": "The new job" },
+                    "poll_job_id": { "type": "integer", "description": "The job whose poll its answers count in" },
+                    "created": { "type": "boolean", "description": "false: the idempotency key named an earlier resend, which this is" },
+                    "recipients": { "type": "integer", "description": "Recipients who had not answered, asked again" },
+                    "accepted": { "type": "integer" },
+                    "reply_to": { "type": "object", "description": "link → the number replies go to (the poll's)" },
+                }),
+                &["job_id", "poll_job_id", "created", "recipients", "accepted"],
             ),
         ),
     ];

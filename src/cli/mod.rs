@@ -13,6 +13,8 @@
 //! | `send`, `status`, `jobs`, `inbox`, … (API client commands) | `remote.rs` |
 //! | `user` (the staff console's accounts, on the data directory) | `user.rs` |
 //! | `opt-out list\|add\|remove\|history` (the 退订 list, through the API) | `opt_out.rs` |
+//! | `--collect`, `--poll …` of `send` and `group send` (replies asked for) | `reply_args.rs` |
+//! | `replies`, `tally`, `resend-unanswered` (results of a poll) | `polls.rs` |
 //!
 //! Output goes through `outln!` (`output.rs`): a reader that closes the pipe ends the
 //! program quietly and successfully. `anyhow` is used here, at the edge, and nowhere below.
@@ -28,11 +30,14 @@ pub mod demo;
 pub mod generate_docs;
 mod held;
 mod opt_out;
+mod polls;
 mod remote;
+mod reply_args;
 mod run;
 pub mod segments;
 pub mod simulate;
 mod user;
+mod table;
 
 use std::process::ExitCode;
 
@@ -110,6 +115,10 @@ enum Command {
     /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
     #[command(flatten)]
     Remote(remote::RemoteCommand),
+    /// The results of a send that asked for replies (`replies`, `tally`,
+    /// `resend-unanswered`).
+    #[command(flatten)]
+    Polls(polls::PollCommand),
     /// Back up the database while the daemon runs (SQLite's online backup) into FILE,
     /// owner-only (0600). The database is found as `hongyan run` finds it: from
     /// --config, else $HONGYAN_DATA or ./hongyan-data.
@@ -202,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate { args, log_level } => simulate::run_command(args, &log_level),
         Command::Bench(opts) => bench::run(opts),
         Command::Remote(cmd) => remote::run(cli.remote, cmd),
+        Command::Polls(cmd) => polls::run(&cli.remote, cmd),
         Command::Backup {
             config,
             force,

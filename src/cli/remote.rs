@@ -89,6 +89,11 @@ pub enum RemoteCommand {
     /// Jobs held for review by the sending rules: list, release, reject.
     #[command(subcommand)]
     Held(super::held::HeldCommand),
+    /// Close the poll (replies) a job asked for, now: later replies are not counted.
+    ClosePoll {
+        /// The job id `send` printed.
+        job: i64,
+    },
     /// Demo mode: make the simulated carrier deliver an SMS as if NUMBER had replied.
     Reply {
         /// The phone that replies.
@@ -129,6 +134,9 @@ pub struct SendArgs {
     /// numbers and those over the daily caps, and waits out quiet hours.
     #[arg(long)]
     category: Option<String>,
+    /// Replies asked for.
+    #[command(flatten)]
+    replies: super::reply_args::ReplyArgs,
     /// The message text.
     text: Option<String>,
 }
@@ -206,11 +214,28 @@ pub enum GroupCommand {
         /// notice (default) or marketing (see `send --category`).
         #[arg(long)]
         category: Option<String>,
+        /// Replies asked for.
+        #[command(flatten)]
+        replies: super::reply_args::ReplyArgs,
         /// The message text.
         text: String,
     },
     /// List groups with their member counts.
     List,
+}
+
+/// Prints where the replies to job `job` go, per link (a send that asked for replies).
+async fn print_reply_to(c: &ApiClient, job: Option<i64>) -> Result<(), ClientError> {
+    let Some(job) = job else {
+        return Ok(());
+    };
+    let st = c
+        .call("GET", &format!("/v1/messages/{job}?limit=1"), None)
+        .await?;
+    for (link, to) in st["reply_to"].as_object().into_iter().flatten() {
+        outln!("  replies to {} via {link}", to.as_str().unwrap_or("?"));
+    }
+    Ok(())
 }
 
 /// A `--var` that is not `NAME=VALUE`.
@@ -227,37 +252,54 @@ fn parse_var(s: &str) -> Result<(String, String), NotAVar> {
 
 /// Runs one client command; API errors print their code and message.
 pub fn run(remote: Remote, cmd: RemoteCommand) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let token = remote
-        .token
-        .clone()
-        .unwrap_or_else(|| crate::config::DEMO_API_TOKEN.to_owned());
-    let client = ApiClient::new(&remote.api, Some(token));
-    rt.block_on(async move {
-        match dispatch(&client, &remote, cmd).await {
-            Ok(code) => Ok(code),
-            Err(ClientError::Api {
-                body,
-                status,
-                code,
-                message,
-            }) => {
-                if remote.json {
-                    outln!("{body}");
-                } else {
-                    eprintln!("error: {status} {code}: {message}");
-                    if let Some(d) = body["error"].get("details") {
-                        print_details(d);
+    remote.with_client(async |c, r| dispatch(c, r, cmd).await)
+}
+
+impl Remote {
+    /// True with `--json`: print the API's JSON, not the summary.
+    pub(super) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Runs a client command `f` against the daemon; API errors print their code and
+    /// message (or, with `--json`, the error body) and end in a failure status.
+    pub(super) fn with_client<F>(&self, f: F) -> anyhow::Result<ExitCode>
+    where
+        F: AsyncFnOnce(&ApiClient, &Remote) -> Result<ExitCode, ClientError>,
+    {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let token = self
+            .token
+            .clone()
+            .unwrap_or_else(|| crate::config::DEMO_API_TOKEN.to_owned());
+        let client = ApiClient::new(&self.api, Some(token));
+        let remote = self;
+        rt.block_on(async move {
+            match f(&client, remote).await {
+                Ok(code) => Ok(code),
+                Err(ClientError::Api {
+                    body,
+                    status,
+                    code,
+                    message,
+                }) => {
+                    if remote.json {
+                        outln!("{body}");
+                    } else {
+                        eprintln!("error: {status} {code}: {message}");
+                        if let Some(d) = body["error"].get("details") {
+                            print_details(d);
+                        }
                     }
+                    Ok(ExitCode::FAILURE)
                 }
-                Ok(ExitCode::FAILURE)
+                Err(e) => Err(e.into()),
             }
-            Err(e) => Err(e.into()),
-        }
-    })
+        })
+    }
 }
 
 async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitCode, ClientError> {
@@ -292,6 +334,17 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     obj.insert(k.into(), v.into());
                 }
             }
+            let asks_replies = match a.replies.to_json() {
+                Ok(Some(spec)) => {
+                    obj.insert("replies".into(), spec);
+                    true
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
             let v = c.call("POST", "/v1/messages", Some(&body)).await?;
             show(r, &v, |v| {
                 outln!(
@@ -303,6 +356,20 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     accepted_segments(&v["recipients"])
                 );
                 print_recipients(&v["recipients"]);
+            });
+            if asks_replies && !r.json {
+                print_reply_to(c, v["job_id"].as_i64()).await?;
+            }
+        }
+        RemoteCommand::ClosePoll { job } => {
+            let v = c
+                .call("POST", &format!("/v1/messages/{job}/close-poll"), None)
+                .await?;
+            show(r, &v, |v| {
+                outln!(
+                    "job {job}: replies closed at {}; later ones are not counted",
+                    v["replies"]["closed_at"].as_str().unwrap_or("?")
+                )
             });
         }
         RemoteCommand::Jobs { limit } => {
@@ -682,9 +749,18 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
             send_at,
             no_wait,
             category,
+            replies,
             text,
         } => {
-            let mut body = json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at });
+            let replies = match replies.to_json() {
+                Ok(spec) => spec,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let asks_replies = replies.is_some();
+            let mut body = json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at, "replies": replies });
             if let (Some(cat), Some(obj)) = (category, body.as_object_mut()) {
                 obj.insert("category".into(), cat.into());
             }
@@ -693,6 +769,9 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
                 show(r, &v, |_| outln!("nothing sent"));
                 return Ok(ExitCode::FAILURE);
             };
+            if asks_replies && !r.json {
+                print_reply_to(c, Some(job)).await?;
+            }
             if no_wait || send_at.is_some() {
                 show(r, &v, |v| {
                     outln!("job {job}: {} recipients accepted", v["accepted"])
@@ -735,7 +814,7 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
+pub(super) fn show(r: &Remote, v: &Value, human: impl FnOnce(&Value)) {
     if r.json {
         outln!("{v}");
     } else {
@@ -797,7 +876,7 @@ fn print_details(d: &Value) {
 }
 
 /// Percent-encodes a query value.
-fn encode(s: &str) -> String {
+pub(super) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispatch::{RecipientOutcome, SendError, SendRequest, Submitter};
 use crate::store::{
-    DeliveryState, JobId, JobState, Millis, Priority, StateCounts, StoreError, StoreHandle,
+    DeliveryState, JobId, JobState, Millis, Priority, ReplySpec, StateCounts, StoreError,
+    StoreHandle,
 };
 
 /// A message to everyone in some groups.
@@ -27,6 +28,9 @@ pub struct GroupSend {
     /// `notice` (default) or `marketing` (see the messaging policy).
     #[serde(default)]
     pub category: crate::policy::Category,
+    /// Replies the send asks for (a poll or a collection; see [`SendRequest::replies`]).
+    #[serde(default)]
+    pub replies: Option<ReplySpec>,
 }
 
 /// What [`group_send`] did.
@@ -95,9 +99,27 @@ pub async fn group_send(
         send_at: req.send_at,
         idempotency_key: req.idempotency_key,
         category: req.category,
+        groups: if req.replies.is_some() {
+            req.groups.clone()
+        } else {
+            Vec::new()
+        },
+        replies: req.replies,
         ..SendRequest::new(numbers, req.text)
     };
     let out = submitter.send(send).await?;
+    if let Some(job) = out.job.filter(|j| j.created) {
+        // For a poll's tally per group: who was asked as a member of which group. Only a
+        // breakdown is at stake (the tally then reads the groups' members now), never the
+        // send, so a failure is logged, not returned.
+        if let Err(e) = submitter
+            .store()
+            .record_job_groups(job.job_id, req.groups.clone())
+            .await
+        {
+            tracing::warn!(job = job.job_id, error = %e, "group membership of a poll not kept");
+        }
+    }
     let accepted = out.accepted();
     tracing::info!(
         groups = ?req.groups,
@@ -140,6 +162,7 @@ pub async fn send_draft(
             idempotency_key,
             // Drafts carry no category yet: they go as notices.
             category: crate::policy::Category::Notice,
+            replies: None,
         },
     )
     .await

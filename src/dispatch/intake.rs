@@ -22,12 +22,14 @@ use super::changes::Changes;
 use super::plan::{LinkTextError, measure};
 use super::policy_gate::{self, LinkWords, WordVerdict};
 use super::policy_metrics::PolicyCounters;
+use super::replies;
 use crate::clock::Clock;
 use crate::config::{self, Config};
 use crate::policy::{Category, Hit, PolicyHandle, SentToday, SignatureError, SkipReason, WordList};
+use crate::replies::poll::SpecError;
 use crate::route::{Carrier, Router};
 use crate::store::{
-    CancelOutcome, EnqueueOutcome, JobPolicy, Millis, NewJob, NewRecipient, Priority,
+    CancelOutcome, EnqueueOutcome, JobPolicy, Millis, NewJob, NewRecipient, Priority, ReplySpec,
     SkippedRecipient, StoreError, StoreHandle,
 };
 
@@ -67,6 +69,14 @@ pub struct SendRequest {
     /// `notice` (default) or `marketing`: marketing gets the opt-out suffix, skips
     /// opted-out numbers and those over the daily caps, and waits out quiet hours.
     pub category: Category,
+    /// Replies this send asks for (a poll or a collection): it goes out from an extension
+    /// of its own on each carrier, and replies from its recipients are attributed.
+    pub replies: Option<ReplySpec>,
+    /// With `replies`: the contact groups the send came from (for a tally per group).
+    pub groups: Vec<String>,
+    /// Send for this existing open poll instead of a new one (a resend to those who have
+    /// not answered): its extensions, its options; replies count for it.
+    pub poll: Option<i64>,
 }
 
 impl SendRequest {
@@ -86,6 +96,9 @@ impl SendRequest {
             via: None,
             sender: None,
             category: Category::Notice,
+            replies: None,
+            groups: Vec::new(),
+            poll: None,
         }
     }
 }
@@ -197,6 +210,17 @@ pub enum SendError {
         /// The limit.
         max: usize,
     },
+    /// The reply spec cannot be used.
+    #[error("{field}: {0}", field = .0.field())]
+    Replies(#[from] SpecError),
+    /// A send asks for a new poll and names an existing one.
+    #[error("replies and poll: ask for new replies or send for an existing poll, not both")]
+    RepliesAndPoll,
+    /// A send that asks for replies names its own extension.
+    #[error(
+        "source_ext: a send that asks for replies goes out from the extension hongyan allocates for it"
+    )]
+    RepliesWithExtension,
     /// The daemon is shutting down and takes no new jobs.
     #[error("hongyan is shutting down")]
     ShuttingDown,
@@ -248,6 +272,8 @@ struct Inner {
     router: RwLock<Arc<Router>>,
     plans: HashMap<Carrier, CarrierPlan>,
     default_validity: Duration,
+    /// `workflow.quarantine`: how long a poll's released extension rests before reuse.
+    quarantine: Duration,
     /// `api.max_recipients`.
     max_recipients: usize,
     /// One allocator per carrier (their UDH widths may differ).
@@ -309,6 +335,7 @@ impl Submitter {
                 router: RwLock::new(Arc::new(router)),
                 plans,
                 default_validity: config.queue.default_validity,
+                quarantine: config.workflow.quarantine,
                 max_recipients: config.api.max_recipients,
                 references: Mutex::new(HashMap::new()),
                 wake,
@@ -429,6 +456,7 @@ impl Submitter {
             return Err(SendError::Signature { field, source });
         }
         let text = policy_gate::text_as_sent(&policy, req.category, &req.text);
+        replies::check(&req, now)?;
         let mut start = req.send_at.unwrap_or(now).max(now);
         let quiet_until = policy_gate::quiet_wait(&policy, req.category, start);
         if let Some(end) = quiet_until {
@@ -572,6 +600,7 @@ impl Submitter {
             skips,
             count: marketing.then_some((day, hash)),
         };
+        let poll = replies::target(&req);
         let job = NewJob {
             sender: req.sender,
             idempotency_key: req.idempotency_key,
@@ -583,12 +612,34 @@ impl Submitter {
             expires_at: Some(expires_at),
             recipients,
         };
-        let outcome = match self
-            .inner
-            .store
-            .enqueue_with_policy(job.clone(), job_policy, now)
-            .await
-        {
+        let enqueued = match poll {
+            None => {
+                self.inner
+                    .store
+                    .enqueue_with_policy(job.clone(), job_policy, now)
+                    .await
+            }
+            Some(target) => {
+                let lengths = replies::lengths(&job.recipients, |carrier| {
+                    let plan = self.inner.plans.iter().find(|(c, _)| c.name() == carrier);
+                    plan.and_then(|(_, p)| p.link_for(req.category))
+                        .map(|l| l.extension_length)
+                });
+                let store = &self.inner.store;
+                store
+                    .enqueue_with_replies(
+                        job.clone(),
+                        target,
+                        lengths,
+                        now,
+                        self.inner.quarantine,
+                        job_policy,
+                    )
+                    .await
+                    .map(|(out, _poll)| out)
+            }
+        };
+        let outcome = match enqueued {
             Ok(o) => o,
             Err(StoreError::IdempotencyConflict { key, job_id }) => {
                 self.repeated(&job, key, job_id).await?
@@ -800,6 +851,10 @@ impl Submitter {
                     continue;
                 }
             };
+            if let Some(reason) = replies::link_refuses_replies(req, link) {
+                outcomes.push(reject("replies", reason));
+                continue;
+            }
             if let Some(ext) = &req.source_ext {
                 let reserved = usize::from(link.extension_length);
                 if !req.extension_allocated && reserved > 0 && ext.len() == reserved {

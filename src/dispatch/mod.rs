@@ -5,6 +5,7 @@
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `intake.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
 //! | [`Preview`] | `preview.rs` | what a request would cost per recipient and carrier, queueing nothing (the console's counter) |
+//! | replies | `replies.rs` | a send that asks for replies (a poll): its checks, and the poll it is enqueued with |
 //! | [`routing::build`], [`RoutingReload`] | `routing.rs` | the router `[routing]` describes, built at start and swapped into the submitter on SIGHUP |
 //! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit; owns the link and its events loop |
 //! | events loop | `events.rs` | per link: link events → store (submit responses, failures, reports, MO), DELIVERs answered once committed |
@@ -37,6 +38,7 @@ mod problem;
 pub mod policy_gate;
 pub mod policy_metrics;
 pub mod quiet;
+mod replies;
 pub mod routing;
 mod runner;
 pub mod scheduler;

@@ -62,6 +62,12 @@ pub enum Answer {
         /// The text after the keyword.
         comment: Option<String>,
     },
+    /// A reply to a poll's (or collection's) extension: attributed if the sender is one
+    /// of its recipients and it is still open (see `workflow::polls`).
+    Poll {
+        /// The poll.
+        poll_id: i64,
+    },
     /// An approver's reply is neither a clear yes nor a clear no: ask again.
     Unclear {
         /// The step.
@@ -85,10 +91,13 @@ pub fn sender_number(raw: &str) -> String {
 /// What a reply from `sender` (see [`sender_number`]) with `text` does to the item that
 /// holds the extension it was sent to.
 pub fn answer(holder: &ExtensionHolder, sender: &str, text: &str) -> Answer {
-    if holder.recipient != sender {
-        return Answer::NotTheRecipient;
-    }
     match holder.item_kind {
+        // One extension serves all the poll's recipients: who may answer is a question
+        // for the store (the numbers of the poll's jobs), asked by the poll workflow.
+        ItemKind::Poll => Answer::Poll {
+            poll_id: holder.item_id,
+        },
+        _ if holder.recipient != sender => Answer::NotTheRecipient,
         ItemKind::Reminder => Answer::Reminder {
             reminder_id: holder.item_id,
         },
@@ -161,6 +170,20 @@ mod tests {
                 answer(&held_by(kind, 7), "13900139000", "同意"),
                 Answer::NotTheRecipient
             );
+        }
+    }
+
+    #[test]
+    fn a_reply_to_a_polls_extension_goes_to_the_poll_whoever_sent_it() {
+        // The poll's holder names no recipient: the sender is checked against the poll's
+        // jobs by the workflow, so the pure answer only says which poll.
+        let poll = ExtensionHolder {
+            item_kind: ItemKind::Poll,
+            item_id: 4,
+            recipient: String::new(),
+        };
+        for sender in ["13800138000", "13900139000"] {
+            assert_eq!(answer(&poll, sender, "1"), Answer::Poll { poll_id: 4 });
         }
     }
 

@@ -606,16 +606,14 @@ impl StoreHandle {
         self.read(move |c| outcomes_due(c, limit)).await
     }
 
-    /// The next time an approval expires or a reminder to an approver is due
+    /// The next time an approval expires, a reminder to an approver is due or a poll closes
     /// (`remind_after` ms after an unanswered ask), on the read connection.
     pub async fn workflow_next_due(&self, remind_after: Option<i64>) -> Result<Option<Millis>> {
         self.read(move |c| {
             let a = next_due(c, remind_after)?;
             let r = super::reminders::next_due(c)?;
-            Ok(match (a, r) {
-                (Some(a), Some(r)) => Some(a.min(r)),
-                (a, r) => a.or(r),
-            })
+            let p = super::polls::next_close(c)?;
+            Ok([a, r, p].into_iter().flatten().min())
         })
         .await
     }

@@ -88,7 +88,9 @@ struct Candidate {
     first_attempts: i64,
 }
 
-/// Queued recipients of a carrier, best first (uses `recipients_claim`).
+/// Queued recipients of a carrier, best first (uses `recipients_claim`). A job that asks
+/// for replies goes out from its poll's extension on the recipient's carrier (one seek in
+/// `poll_extensions`), every other job from its own `source_ext`.
 ///
 /// The bundled SQLite (built with STAT4) weighs plans with the bound values of a bare
 /// `?` here, which marks the statement to be prepared again after every rebinding — tens
@@ -98,7 +100,11 @@ struct Candidate {
 /// budget) and no `expires_at > ?` (the claim skips expired recipients itself).
 pub(crate) const CLAIM_CANDIDATES: &str = concat!(
     "SELECT r.id, r.job_id, r.priority, r.number, r.reference, r.parts,
-                    r.first_segment, r.expires_at, j.text, j.signature, j.source_ext,
+                    r.first_segment, r.expires_at, j.text, j.signature,
+                    CASE WHEN j.poll_id IS NULL THEN j.source_ext
+                         ELSE (SELECT pe.extension FROM poll_extensions pe
+                               WHERE pe.poll_id = j.poll_id AND pe.carrier = r.carrier)
+                    END,
                     s.state, s.attempts, j.category
              FROM recipients r
              JOIN jobs j ON j.id = r.job_id

@@ -150,6 +150,13 @@ pub enum StoreError {
         state: super::approvals::ApprovalState,
     },
 
+    /// The poll is closed: no more messages go out asking for its answers.
+    #[error("poll {poll_id} is closed")]
+    PollClosed {
+        /// The poll.
+        poll_id: i64,
+    },
+
     /// A database file could not be created or made private to its owner (0600).
     #[error("{path}: cannot make it readable by its owner only: {source}")]
     FileMode {
@@ -181,6 +188,7 @@ impl StoreError {
                 | Self::Invalid { .. }
                 | Self::ApprovalClosed { .. }
                 | Self::AccountExists(_)
+                | Self::PollClosed { .. }
         )
     }
 }

@@ -149,10 +149,11 @@ impl StoreHandle {
     }
 }
 
-fn kind_code(kind: ItemKind) -> i64 {
+pub(crate) fn kind_code(kind: ItemKind) -> i64 {
     match kind {
         ItemKind::ApprovalStep => 1,
         ItemKind::Reminder => 2,
+        ItemKind::Poll => 3,
     }
 }
 
@@ -160,6 +161,7 @@ fn kind_from_code(code: i64) -> Result<ItemKind> {
     match code {
         1 => Ok(ItemKind::ApprovalStep),
         2 => Ok(ItemKind::Reminder),
+        3 => Ok(ItemKind::Poll),
         value => Err(StoreError::Corrupt {
             column: "extensions.item_kind",
             value,
@@ -183,7 +185,7 @@ fn digits_of(extension: &str) -> Option<i64> {
     valid.then(|| i64::try_from(n).ok()).flatten()
 }
 
-fn allocate(
+pub(crate) fn allocate(
     c: &Connection,
     req: &ExtensionRequest,
     now: Millis,

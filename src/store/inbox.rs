@@ -129,6 +129,8 @@ pub enum InboxRoute {
     /// It was addressed to an item but could not be read as a decision; the sender was
     /// asked again.
     Unclear(i64),
+    /// It was attributed to this poll's recipient (see `polls.rs`).
+    Poll(i64),
     /// It reached no item, for this reason (stable code: `bare_service_code`,
     /// `unknown_extension`, `not_the_recipient`, `other_number`).
     Unmatched(&'static str),
@@ -147,6 +149,7 @@ impl InboxRoute {
             Self::ApprovalStep(_) => "approval_step".into(),
             Self::Reminder(_) => "reminder".into(),
             Self::Unclear(_) => "unclear".into(),
+            Self::Poll(_) => "poll".into(),
             Self::Unmatched(why) => format!("unmatched:{why}"),
             Self::OptOut => "opt_out".into(),
             Self::Resubscribe => "resubscribe".into(),
@@ -156,7 +159,9 @@ impl InboxRoute {
     /// The item it reached.
     pub fn item_id(&self) -> Option<i64> {
         match self {
-            Self::ApprovalStep(id) | Self::Reminder(id) | Self::Unclear(id) => Some(*id),
+            Self::ApprovalStep(id) | Self::Reminder(id) | Self::Unclear(id) | Self::Poll(id) => {
+                Some(*id)
+            }
             Self::Unmatched(_) | Self::OptOut | Self::Resubscribe => None,
         }
     }

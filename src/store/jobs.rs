@@ -70,7 +70,7 @@ impl StoreHandle {
 /// The job holding an idempotency key (uses `jobs_idempotency`).
 pub(crate) const BY_IDEMPOTENCY_KEY: &str = "SELECT id FROM jobs WHERE idempotency_key = ?1";
 
-fn validate(job: &NewJob, now: Millis) -> Result<()> {
+pub(crate) fn validate(job: &NewJob, now: Millis) -> Result<()> {
     if job.recipients.is_empty() {
         return Err(StoreError::InvalidJob("a job needs at least one recipient"));
     }
@@ -93,7 +93,12 @@ fn validate(job: &NewJob, now: Millis) -> Result<()> {
     Ok(())
 }
 
-fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Result<EnqueueOutcome> {
+pub(crate) fn enqueue(
+    c: &Connection,
+    cache: &mut Cache,
+    job: &NewJob,
+    now: Millis,
+) -> Result<EnqueueOutcome> {
     enqueue_job(c, cache, job, now, false)
 }
 

@@ -258,7 +258,11 @@ pub(crate) fn inbox_page(
     let mut time = filter.time;
     let mut senders: Vec<String> = filter.senders.clone();
     let mut destinations: Vec<String> = Vec::new();
+    let mut poll: Option<i64> = None;
     if let Some(job) = &filter.job {
+        poll = super::polls::poll_id_of_job(c, job.job_id)?;
+    }
+    if let (Some(job), None) = (&filter.job, poll) {
         let Some(replies) = job_replies(c, job)? else {
             return Ok(empty);
         };
@@ -293,6 +297,15 @@ pub(crate) fn inbox_page(
     if let Some(item) = filter.item {
         args.push(Value::Integer(item));
         sql.push_str(&format!(" AND item_id = ?{}", args.len()));
+    }
+    if let Some(poll) = poll {
+        // A job that asked for replies: every reply that reached its poll's extension,
+        // attributed or not (its own extension, not the job's `source_ext`).
+        args.push(Value::Integer(poll));
+        sql.push_str(&format!(
+            " AND id IN ({})",
+            super::polls::inbox_ids_of_poll(args.len())
+        ));
     }
     // A JSON array keeps the statement's text (and its cached plan) the same however
     // many spellings or recipients there are.

@@ -75,6 +75,7 @@
 //! | `group_members` | group × contact | primary key both; index by contact |
 //! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at, numbers (JSON), owner (console account) |
 //! | `signatures`, `templates` | stored signature / message template | name (unique), text |
+//! | `polls`, `poll_extensions`, `poll_replies`, `poll_unmatched` | send asking for replies; its extension per carrier; attributed reply; unattributed reply | see `polls.rs`; `jobs.poll_id` names a job's poll |
 //! | `opt_outs` | number on the opt-out (退订) list | number (unique), since, source, actor, link, the reply's text, note |
 //! | `opt_out_history` | change to the list | number, at, added/removed, source, actor, note or reason, link, text, inbox id |
 //!
@@ -192,6 +193,8 @@ mod model;
 pub mod opt_outs;
 mod place;
 pub mod policy;
+mod poll_results;
+mod polls;
 mod read;
 mod recovery;
 mod reminders;
@@ -253,6 +256,14 @@ pub use opt_outs::{OptOutAction, OptOutChange, OptOutEntry, OptOutRecord, OptOut
 pub use place::SegmentPlace;
 pub use policy::{
     DailyCounts, HeldJob, HoldOutcome, JobPolicy, JobPolicyView, QUIET_HOURS, SkippedRecipient,
+};
+pub use poll_results::{
+    AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, ResendBasis,
+    UnansweredRow, Unmatched,
+};
+pub use polls::{
+    Accept, NewPoll, NewPollReply, NewPollUnmatched, PollOption, PollReplyRecorded, PollReplyRow,
+    PollTarget, PollUnmatched, PollView, ReplyMode, ReplySpec,
 };
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;

@@ -464,6 +464,10 @@ pub enum ItemKind {
     ApprovalStep,
     /// A reminder or notification that expects a reply.
     Reminder,
+    /// A send that asked for replies (a poll or a collection, see `polls.rs`): one
+    /// extension per carrier for all its recipients, so the holder's `recipient` is empty
+    /// and the sender is checked against the poll's jobs instead.
+    Poll,
 }
 
 /// An extension wanted by an item (see [`Store::allocate_extension`](super::Store::allocate_extension)).

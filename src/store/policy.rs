@@ -231,18 +231,33 @@ fn enqueue_with_policy(
     policy: &JobPolicy,
     now: Millis,
 ) -> Result<EnqueueOutcome> {
-    let held = policy.hold_reason.is_some();
-    let out = enqueue_job(c, cache, job, now, held)?;
-    if !out.created {
-        return Ok(out);
+    let out = enqueue_job(c, cache, job, now, policy.hold_reason.is_some())?;
+    if out.created {
+        record_policy(c, cache, job, out.job_id, policy, now)?;
     }
+    Ok(out)
+}
+
+/// Writes what the policy decided for a job just created (category, text as sent, hold,
+/// skips, the day's marketing counts) and queues its webhook events, in the caller's
+/// transaction: [`enqueue_with_policy`], and a send that asks for replies
+/// (`polls.rs`), which is enqueued with its poll.
+pub(crate) fn record_policy(
+    c: &Connection,
+    cache: &mut Cache,
+    job: &NewJob,
+    job_id: JobId,
+    policy: &JobPolicy,
+    now: Millis,
+) -> Result<()> {
+    let held = policy.hold_reason.is_some();
     c.prepare_cached(
         "UPDATE jobs SET category = ?2, sent_text = ?3, hold = ?4, hold_reason = ?5,
                 hold_send_at = ?6, wait_reason = ?7
          WHERE id = ?1",
     )?
     .execute(params![
-        out.job_id,
+        job_id,
         policy.category,
         policy.sent_text,
         held.then_some(HELD),
@@ -255,7 +270,7 @@ fn enqueue_with_policy(
          VALUES (?1, ?2, ?3, ?4)",
     )?;
     for s in &policy.skips {
-        skip.execute(params![out.job_id, s.number, s.reason, now])?;
+        skip.execute(params![job_id, s.number, s.reason, now])?;
     }
     if let Some((day, hash)) = policy.count {
         // Yesterday's counts of a number go when it is counted again: the table holds
@@ -273,7 +288,7 @@ fn enqueue_with_policy(
     }
     if !policy.skips.is_empty() {
         let data = serde_json::json!({
-            "job_id": out.job_id,
+            "job_id": job_id,
             "category": policy.category,
             "skipped": policy.skips,
         });
@@ -281,7 +296,7 @@ fn enqueue_with_policy(
     }
     if held {
         let data = serde_json::json!({
-            "job_id": out.job_id,
+            "job_id": job_id,
             "category": policy.category,
             "hold": HELD,
             "reason": policy.hold_reason,
@@ -289,7 +304,7 @@ fn enqueue_with_policy(
         });
         queue(c, &cache.webhooks, WebhookEvent::Held, data, now)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn daily_counts(

@@ -477,6 +477,65 @@ CREATE TABLE IF NOT EXISTS daily_sends (
     failed       INTEGER NOT NULL,
     unreported   INTEGER NOT NULL,
     PRIMARY KEY (day, carrier)
+    // Replies to bulk sends: polls and collections (see `polls.rs`). A poll is asked by
+    // one job and its resends (`jobs.poll_id`); it holds one extension per carrier
+    // (`poll_extensions`, also held in `extensions` under item kind 3, recipient ''), which
+    // the claim sends from instead of `jobs.source_ext`. A reply from one of its jobs'
+    // recipients is a `poll_replies` row (one per inbox message); any other reply to its
+    // extension is a `poll_unmatched` row with the reason. `options` and `groups` are JSON.
+    r#"
+CREATE TABLE polls (
+    id          INTEGER PRIMARY KEY,
+    job_id      INTEGER UNIQUE,
+    mode        TEXT NOT NULL,
+    options     TEXT NOT NULL DEFAULT '[]',
+    accept      TEXT NOT NULL,
+    closes_at   INTEGER,
+    closed_at   INTEGER,
+    groups      TEXT NOT NULL DEFAULT '[]',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX polls_closing ON polls(closes_at)
+    WHERE closed_at IS NULL AND closes_at IS NOT NULL;
+ALTER TABLE jobs ADD COLUMN poll_id INTEGER;
+CREATE INDEX jobs_poll ON jobs(poll_id) WHERE poll_id IS NOT NULL;
+
+CREATE TABLE poll_extensions (
+    poll_id    INTEGER NOT NULL REFERENCES polls(id),
+    carrier    TEXT NOT NULL,
+    extension  TEXT NOT NULL,
+    PRIMARY KEY (poll_id, carrier)
+) WITHOUT ROWID;
+
+CREATE TABLE poll_replies (
+    id            INTEGER PRIMARY KEY,
+    poll_id       INTEGER NOT NULL REFERENCES polls(id),
+    inbox_id      INTEGER NOT NULL UNIQUE,
+    number        TEXT NOT NULL,
+    contact_name  TEXT,
+    option_key    TEXT,
+    text          TEXT NOT NULL,
+    comment       INTEGER NOT NULL,
+    superseded    INTEGER NOT NULL DEFAULT 0,
+    received_at   INTEGER NOT NULL,
+    link          TEXT NOT NULL
+);
+CREATE INDEX poll_replies_number ON poll_replies(poll_id, number);
+CREATE INDEX poll_replies_option ON poll_replies(poll_id, option_key)
+    WHERE superseded = 0 AND option_key IS NOT NULL;
+
+CREATE TABLE poll_unmatched (
+    id           INTEGER PRIMARY KEY,
+    poll_id      INTEGER NOT NULL REFERENCES polls(id),
+    inbox_id     INTEGER NOT NULL UNIQUE,
+    number       TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    link         TEXT NOT NULL
+);
+CREATE INDEX poll_unmatched_poll ON poll_unmatched(poll_id, reason);
+"#,
     // The opt-out (退订) list and its history. `opt_outs` holds who is on the list now
     // (one row per normalised number; the rowid orders the list newest first);
     // `opt_out_history` every add and remove with who, why, and the reply that did it,
@@ -533,6 +592,17 @@ CREATE TABLE IF NOT EXISTS marketing_day_counts (
     sends     INTEGER NOT NULL,
     PRIMARY KEY (number, day, text_hash)
 ) WITHOUT ROWID;
+    // Poll results: which contact groups each recipient of a group send was asked as a
+    // member of, kept at send time so a poll's tally per group stays what it was asked
+    // as when contacts later move (see `poll_results.rs`).
+    r#"
+CREATE TABLE IF NOT EXISTS job_group_members (
+    job_id  INTEGER NOT NULL,
+    grp     TEXT NOT NULL,
+    number  TEXT NOT NULL,
+    PRIMARY KEY (job_id, number, grp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS job_group_members_group ON job_group_members(job_id, grp);
 "#,
 ];
 

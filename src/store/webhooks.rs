@@ -31,6 +31,8 @@ pub enum WebhookEvent {
     Unreported,
     /// An alert fired, repeated or resolved (see `[alerts]`).
     Alert,
+    /// A reply attributed to a recipient of a send that asked for replies (a poll).
+    ReplyReceived,
     /// A number was put on the opt-out (退订) list or taken off it.
     OptOut,
     /// Recipients of a job the messaging policy skipped (opted out, over a cap, no link
@@ -49,6 +51,7 @@ impl WebhookEvent {
             Self::ApprovalDecision => "approval_decision",
             Self::Unreported => "unreported",
             Self::Alert => "alert",
+            Self::ReplyReceived => "reply_received",
             Self::OptOut => "opt_out",
             Self::Skipped => "skipped",
             Self::Held => "held",

@@ -186,6 +186,7 @@ impl Workflow {
     }
 
     async fn pass(&self) -> Result<bool, WorkflowError> {
+        self.polls_pass().await?;
         let more = self.route_replies().await?;
         self.approvals_pass().await?;
         self.reminders_pass().await?;

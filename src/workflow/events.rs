@@ -99,6 +99,22 @@ pub enum WorkflowEvent {
         /// The inbox message.
         inbox_id: i64,
     },
+    /// A reply to a poll was attributed to its recipient.
+    PollReply {
+        /// The poll.
+        poll_id: i64,
+        /// The inbox message.
+        inbox_id: i64,
+        /// The option it names (`None`: a comment, or a collection).
+        option: Option<String>,
+        /// It does not count (`accept = first` and an earlier answer does).
+        superseded: bool,
+    },
+    /// A poll closed (its `closes_at` came, or by hand): later replies are `poll_closed`.
+    PollClosed {
+        /// The poll.
+        poll_id: i64,
+    },
     /// A reminder ended without a reply, or could not be sent.
     ReminderClosed {
         /// The reminder.

@@ -31,11 +31,19 @@ impl Workflow {
             Addressed::Unmatched(reason) => return self.unmatched(&m, &sender, reason).await,
             Addressed::Extension { carrier, extension } => {
                 match store
-                    .lookup_extension(carrier_key(carrier), extension, msg.received_at)
+                    .lookup_extension(carrier_key(carrier), extension.clone(), msg.received_at)
                     .await?
                 {
                     Some(h) => h,
-                    None => return self.unmatched(&m, &sender, "unknown_extension").await,
+                    None => {
+                        let closed = self
+                            .reply_to_closed_poll(&m, carrier_key(carrier), extension, &sender)
+                            .await?;
+                        if closed.is_some() {
+                            return Ok(());
+                        }
+                        return self.unmatched(&m, &sender, "unknown_extension").await;
+                    }
                 }
             }
         };
@@ -71,6 +79,7 @@ impl Workflow {
                 Ok(())
             }
             Answer::Unclear { step_id } => self.unclear(&m, step_id, &sender).await,
+            Answer::Poll { poll_id } => self.poll_reply(&m, poll_id, &sender).await,
         }
     }
 
@@ -101,7 +110,7 @@ impl Workflow {
         Ok(())
     }
 
-    async fn unmatched(
+    pub(super) async fn unmatched(
         &self,
         m: &InboxMessage,
         sender: &str,
@@ -120,13 +129,7 @@ impl Workflow {
             return self.opt_out_reply(m, sender, word).await;
         }
         tracing::info!(inbox = m.id, link = %m.message.link, reason, "reply matches no open item");
-        if let Some(answer) = &self.inner.config.workflow.unmatched_answer {
-            let mut req = SendRequest::new(vec![sender.to_string()], answer.clone());
-            req.idempotency_key = Some(format!("hongyan:inbox:{}:unmatched", m.id));
-            if let Err(why) = self.send_one(req).await {
-                tracing::warn!(inbox = m.id, reason = %why, "cannot answer an unmatched reply");
-            }
-        }
+        self.answer_unmatched(m, sender).await;
         self.inner
             .store
             .inbox_route(m.id, InboxRoute::Unmatched(reason))
@@ -136,6 +139,18 @@ impl Workflow {
             reason,
         });
         Ok(())
+    }
+
+    /// Sends `workflow.unmatched_answer`, if configured, to the sender of a reply that
+    /// reached nothing (once per inbox message: keyed by it).
+    pub(super) async fn answer_unmatched(&self, m: &InboxMessage, sender: &str) {
+        if let Some(answer) = &self.inner.config.workflow.unmatched_answer {
+            let mut req = SendRequest::new(vec![sender.to_string()], answer.clone());
+            req.idempotency_key = Some(format!("hongyan:inbox:{}:unmatched", m.id));
+            if let Err(why) = self.send_one(req).await {
+                tracing::warn!(inbox = m.id, reason = %why, "cannot answer an unmatched reply");
+            }
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! | requests | `requests.rs` | what a user asks ([`ApprovalRequest`], [`ReminderRequest`]) and its checks |
 //! | approvals | `approvals.rs` | create, decide, resend; expiries, asks and outcomes in a pass |
 //! | reminders | `reminders.rs` | create, cancel; sending and closing in a pass |
+//! | [`poll_resend`] | `poll_resend.rs` | a poll sent again to those who have not answered, as a new job for the same poll |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
+//! | polls | `polls.rs` | replies to bulk sends: attributed to their recipient or unmatched with the reason; closing at `closes_at` |
 //! | opt-out | `opt_out.rs` | keyword replies onto / off the opt-out list, the confirmation SMS; hand-made changes |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
 //! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
@@ -29,6 +31,8 @@ mod error;
 mod events;
 mod inbound;
 pub mod opt_out;
+pub mod poll_resend;
+mod polls;
 mod reminders;
 mod requests;
 mod sending;

@@ -251,6 +251,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
             send_at: None,
             idempotency_key: Some("it-groups-1".into()),
             category: Default::default(),
+            replies: None,
         },
     )
     .await
@@ -310,6 +311,7 @@ async fn a_10000_contact_csv_imports_and_a_group_send_reaches_each_number_once()
             send_at: None,
             idempotency_key: Some("it-groups-1".into()),
             category: Default::default(),
+            replies: None,
         },
     )
     .await

@@ -21,6 +21,8 @@ mod ops;
 mod opt_out;
 mod output;
 mod policy;
+mod poll_results;
+mod polls;
 mod recovery;
 mod reload;
 mod segments;
