@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod daemon;
 pub mod dispatch;
 pub mod link;
+pub mod policy;
 pub mod replies;
 pub mod route;
 pub mod shutdown;

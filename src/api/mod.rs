@@ -38,6 +38,7 @@ mod listing;
 mod messages;
 mod openapi;
 mod ops;
+mod opt_outs;
 mod polls;
 mod polls_csv;
 mod reminders;

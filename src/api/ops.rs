@@ -89,6 +89,19 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     }
     write_retention(&mut out, &st.retention);
     write_alerts(&mut out, &st.alerts);
+    write_opt_outs(&mut out, st.workflow.opt_out_counters());
+    match st.store.opt_out_count().await {
+        Ok(n) => {
+            family(
+                &mut out,
+                "hongyan_opt_outs",
+                "gauge",
+                "Numbers on the opt-out (退订) list.",
+            );
+            let _ = writeln!(out, "hongyan_opt_outs {n}");
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: opt-out list size unavailable"),
+    }
     match st.store.webhook_backlog().await {
         Ok(backlog) => {
             family(
@@ -116,6 +129,28 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+/// Changes to the opt-out list since start, every action and source, zeros included.
+fn write_opt_outs(out: &mut String, c: &crate::workflow::opt_out::OptOutCounters) {
+    use crate::store::{OptOutAction, OptOutSource};
+    family(
+        out,
+        "hongyan_opt_out_changes_total",
+        "counter",
+        "Numbers put on (added) or taken off (removed) the opt-out list since start, by source: reply, api, cli, console.",
+    );
+    for action in [OptOutAction::Added, OptOutAction::Removed] {
+        for source in OptOutSource::ALL {
+            let _ = writeln!(
+                out,
+                "hongyan_opt_out_changes_total{{action=\"{}\",source=\"{}\"}} {}",
+                action.as_str(),
+                source.as_str(),
+                c.get(action, source)
+            );
+        }
+    }
 }
 
 /// Every known alert, 0 or 1, always: a dashboard graphs a series that exists.
@@ -156,6 +191,7 @@ fn write_retention(out: &mut String, r: &crate::daemon::retention::RetentionCoun
         ("segments", &r.segments),
         ("inbox", &r.inbox),
         ("orphan_reports", &r.orphan_reports),
+        ("opt_out_history", &r.opt_out_history),
     ] {
         let _ = writeln!(
             out,

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use super::error::ApiError;
 use super::state::AppState;
 use super::{
-    alerts, approvals, contacts, inbox, links, messages, openapi, ops, polls, reminders, replies,
-    simulate,
+    alerts, approvals, contacts, inbox, links, messages, openapi, ops, opt_outs, polls, reminders,
+    replies, simulate,
 };
 use crate::config::Scope;
 
@@ -184,6 +184,13 @@ const S: Option<Scope> = Some(Scope::Send);
 const R: Option<Scope> = Some(Scope::Read);
 const A: Option<Scope> = Some(Scope::Approvals);
 const C: Option<Scope> = Some(Scope::Contacts);
+/// Changes only an admin may make (a token with `all`).
+const ADMIN: Option<Scope> = Some(Scope::All);
+const OPT_OUT_SEARCH: Param = param(
+    "search",
+    "string",
+    "Only numbers starting with these digits (a leading +86 is ignored).",
+);
 
 /// Every route.
 pub const ROUTES: &[RouteSpec] = &[
@@ -496,6 +503,34 @@ pub const ROUTES: &[RouteSpec] = &[
         "Send the poll again to the recipients who have not answered: a new job from the same reply number, whose answers count in this poll.",
         &[("text", "string", false), ("idempotency_key", "string", false)],
     ).ok(&[202, 200]).errors(&[409, 413, 415, 503]).returns("ResendUnanswered"),
+    route(
+        "GET",
+        "/v1/opt-outs",
+        R,
+        "The opt-out (退订) list, newest first, searched by number prefix, paged by next_before.",
+        &[],
+    ).query(&[LIMIT, BEFORE, OPT_OUT_SEARCH]).returns("OptOutList"),
+    route(
+        "POST",
+        "/v1/opt-outs",
+        ADMIN,
+        "Put a number on the opt-out list; note is the consent record (how and when the person refused).",
+        &[("number", "string", true), ("note", "string", true), ("via", "string", false)],
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("OptOutAdded"),
+    route(
+        "DELETE",
+        "/v1/opt-outs/{number}",
+        ADMIN,
+        "Take a number off the opt-out list; reason is required and kept in its history.",
+        &[("reason", "string", true), ("via", "string", false)],
+    ).errors(&[413, 415]).returns("OptOutRemoved"),
+    route(
+        "GET",
+        "/v1/opt-outs/{number}/history",
+        R,
+        "A number's place on the opt-out list and every change to it: when, how, who, why.",
+        &[],
+    ).returns("OptOutHistory"),
 ];
 
 /// The router over [`ROUTES`].
@@ -558,6 +593,12 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/messages/{id}/replies.csv", get(polls::replies_csv))
         .route("/v1/messages/{id}/tally", get(polls::tally))
         .route("/v1/messages/{id}/resend-unanswered", post(polls::resend))
+        .route("/v1/opt-outs", get(opt_outs::list).post(opt_outs::add))
+        .route(
+            "/v1/opt-outs/{number}",
+            axum::routing::delete(opt_outs::remove),
+        )
+        .route("/v1/opt-outs/{number}/history", get(opt_outs::history))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,

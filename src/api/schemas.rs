@@ -588,6 +588,58 @@ pub fn schemas() -> Map<String, Value> {
                 &["job_id", "poll_job_id", "created", "recipients", "accepted"],
             ),
         ),
+        (
+            "OptOutEntry",
+            obj(
+                json!({
+                    "id": { "type": "integer" }, "number": { "type": "string" },
+                    "opted_out_at": time(),
+                    "source": { "type": "string", "enum": ["reply", "api", "cli", "console"] },
+                    "actor": { "type": "string", "description": "the token or user, or the number itself for a reply" },
+                    "link": { "type": ["string", "null"] }, "text": { "type": ["string", "null"], "description": "what the number replied" },
+                    "note": { "type": ["string", "null"], "description": "the consent record given when added" },
+                }),
+                &["id", "number", "opted_out_at", "source", "actor"],
+            ),
+        ),
+        (
+            "OptOutList",
+            obj(
+                json!({ "opt_outs": array_of(r("OptOutEntry")), "next_before": next_before, "total": { "type": "integer" } }),
+                &["opt_outs", "next_before", "total"],
+            ),
+        ),
+        (
+            "OptOutAdded",
+            obj(
+                json!({ "number": { "type": "string" }, "added": { "type": "boolean", "description": "false: it was on the list already" } }),
+                &["number", "added"],
+            ),
+        ),
+        (
+            "OptOutRemoved",
+            obj(
+                json!({ "number": { "type": "string" }, "removed": { "type": "boolean" } }),
+                &["number", "removed"],
+            ),
+        ),
+        (
+            "OptOutHistory",
+            obj(
+                json!({
+                    "number": { "type": "string" }, "opted_out": { "type": "boolean" },
+                    "entry": { "oneOf": [r("OptOutEntry"), { "type": "null" }] },
+                    "history": array_of(json!({ "type": "object", "properties": {
+                        "id": { "type": "integer" }, "changed_at": time(),
+                        "action": { "type": "string", "enum": ["added", "removed"] },
+                        "source": { "type": "string", "enum": ["reply", "api", "cli", "console"] },
+                        "actor": { "type": "string" }, "note": { "type": ["string", "null"] },
+                        "link": { "type": ["string", "null"] }, "text": { "type": ["string", "null"] },
+                        "inbox_id": { "type": ["integer", "null"] } } })),
+                }),
+                &["number", "opted_out", "entry", "history"],
+            ),
+        ),
     ];
     list.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }

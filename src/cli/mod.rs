@@ -12,6 +12,8 @@
 //! | `bench` (link load bench, durable end-to-end bench) | `bench/` |
 //! | `send`, `status`, `jobs`, `inbox`, … (API client commands) | `remote.rs` |
 //! | `replies`, `tally`, `resend-unanswered` (results of a poll) | `polls.rs` |
+//! | `opt-out list\|add\|remove\|history` (the 退订 list, through the API) | `opt_out.rs` |
+//! | `--collect`, `--poll …` of `send` and `group send` (replies asked for) | `reply_args.rs` |
 //!
 //! Output goes through `outln!` (`output.rs`): a reader that closes the pipe ends the
 //! program quietly and successfully. `anyhow` is used here, at the edge, and nowhere below.
@@ -25,8 +27,10 @@ mod check_config;
 pub mod decode;
 pub mod demo;
 pub mod generate_docs;
+mod opt_out;
 mod polls;
 mod remote;
+mod reply_args;
 mod run;
 pub mod segments;
 pub mod simulate;

@@ -83,6 +83,14 @@ pub enum RemoteCommand {
     /// Group sends.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// The opt-out (退订) list: list, add, remove, history.
+    #[command(subcommand)]
+    OptOut(super::opt_out::OptOutCommand),
+    /// Close the poll (replies) a job asked for, now: later replies are not counted.
+    ClosePoll {
+        /// The job id `send` printed.
+        job: i64,
+    },
     /// Demo mode: make the simulated carrier deliver an SMS as if NUMBER had replied.
     Reply {
         /// The phone that replies.
@@ -119,6 +127,9 @@ pub struct SendArgs {
     /// Retrying with the same key never sends twice.
     #[arg(long)]
     idempotency_key: Option<String>,
+    /// Replies asked for.
+    #[command(flatten)]
+    replies: super::reply_args::ReplyArgs,
     /// The message text.
     text: Option<String>,
 }
@@ -193,11 +204,28 @@ pub enum GroupCommand {
         /// Return once the job is accepted instead of following it.
         #[arg(long)]
         no_wait: bool,
+        /// Replies asked for.
+        #[command(flatten)]
+        replies: super::reply_args::ReplyArgs,
         /// The message text.
         text: String,
     },
     /// List groups with their member counts.
     List,
+}
+
+/// Prints where the replies to job `job` go, per link (a send that asked for replies).
+async fn print_reply_to(c: &ApiClient, job: Option<i64>) -> Result<(), ClientError> {
+    let Some(job) = job else {
+        return Ok(());
+    };
+    let st = c
+        .call("GET", &format!("/v1/messages/{job}?limit=1"), None)
+        .await?;
+    for (link, to) in st["reply_to"].as_object().into_iter().flatten() {
+        outln!("  replies to {} via {link}", to.as_str().unwrap_or("?"));
+    }
+    Ok(())
 }
 
 /// A `--var` that is not `NAME=VALUE`.
@@ -295,6 +323,17 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     obj.insert(k.into(), v.into());
                 }
             }
+            let asks_replies = match a.replies.to_json() {
+                Ok(Some(spec)) => {
+                    obj.insert("replies".into(), spec);
+                    true
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
             let v = c.call("POST", "/v1/messages", Some(&body)).await?;
             show(r, &v, |v| {
                 outln!(
@@ -306,6 +345,20 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
                     accepted_segments(&v["recipients"])
                 );
                 print_recipients(&v["recipients"]);
+            });
+            if asks_replies && !r.json {
+                print_reply_to(c, v["job_id"].as_i64()).await?;
+            }
+        }
+        RemoteCommand::ClosePoll { job } => {
+            let v = c
+                .call("POST", &format!("/v1/messages/{job}/close-poll"), None)
+                .await?;
+            show(r, &v, |v| {
+                outln!(
+                    "job {job}: replies closed at {}; later ones are not counted",
+                    v["replies"]["closed_at"].as_str().unwrap_or("?")
+                )
             });
         }
         RemoteCommand::Jobs { limit } => {
@@ -474,6 +527,7 @@ async fn dispatch(c: &ApiClient, r: &Remote, cmd: RemoteCommand) -> Result<ExitC
         RemoteCommand::Approvals(a) => return approvals(c, r, a).await,
         RemoteCommand::Contacts(a) => return contacts(c, r, a).await,
         RemoteCommand::Group(a) => return group(c, r, a).await,
+        RemoteCommand::OptOut(a) => return super::opt_out::run(c, r.json, a).await,
         RemoteCommand::Reply { from, to, text } => {
             let v = c
                 .call(
@@ -682,15 +736,27 @@ async fn group(c: &ApiClient, r: &Remote, cmd: GroupCommand) -> Result<ExitCode,
             signature,
             send_at,
             no_wait,
+            replies,
             text,
         } => {
+            let replies = match replies.to_json() {
+                Ok(spec) => spec,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let asks_replies = replies.is_some();
             let v = c
-                .call("POST", "/v1/groups/send", Some(&json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at })))
+                .call("POST", "/v1/groups/send", Some(&json!({ "groups": groups, "text": text, "signature": signature, "send_at": send_at, "replies": replies })))
                 .await?;
             let Some(job) = v["job_id"].as_i64() else {
                 show(r, &v, |_| outln!("nothing sent"));
                 return Ok(ExitCode::FAILURE);
             };
+            if asks_replies && !r.json {
+                print_reply_to(c, Some(job)).await?;
+            }
             if no_wait || send_at.is_some() {
                 show(r, &v, |v| {
                     outln!("job {job}: {} recipients accepted", v["accepted"])

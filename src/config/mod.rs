@@ -19,6 +19,7 @@ mod duration;
 mod embedded;
 pub mod exposure;
 mod load;
+mod policy;
 mod schema;
 pub mod secret_source;
 mod validate;
@@ -27,6 +28,7 @@ pub use alerts::Alerts;
 pub use database_path::database_path;
 pub use embedded::{DEMO_API_TOKEN, EMBEDDED_DEFAULT_TOML};
 pub use load::{ConfigError, load_file, parse};
+pub use policy::PolicyConfig;
 pub use schema::*;
 
 #[cfg(test)]

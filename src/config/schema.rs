@@ -42,6 +42,9 @@ pub struct Config {
     /// `[alerts]`: conditions that reach a person.
     #[serde(default)]
     pub alerts: super::Alerts,
+    /// `[policy]`: opt-outs, quiet hours, signatures, sensitive words, caps.
+    #[serde(default)]
+    pub policy: super::PolicyConfig,
 }
 
 /// What a webhook is told about: the store's plain type (it queues the events in the

@@ -174,6 +174,7 @@ fn every_webhook_event_is_named_in_the_config_as_it_is_sent() {
         WebhookEvent::ApprovalDecision,
         WebhookEvent::Unreported,
         WebhookEvent::Alert,
+        WebhookEvent::OptOut,
     ];
     let names: Vec<String> = all.iter().map(|e| format!("{:?}", e.name())).collect();
     let c = with_env(&GOOD.replacen(

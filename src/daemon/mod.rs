@@ -17,6 +17,7 @@
 //! | `wait.rs` | waiting for a job or the inbox to reach a state, woken by store changes |
 //! | `reload.rs` | SIGHUP: what a changed config file changes now (tokens, routing, alert settings), and what needs a restart |
 //! | `notify.rs` | systemd readiness, watchdog and stopping notifications |
+//! | `policy_reload.rs` | the messaging policy with its word list, at start and on SIGHUP |
 //! | `retention.rs` | the periodic purge of finished records older than `storage.retention` |
 //! | `lock.rs` | the data directory's lock: one daemon per directory, the holder's pid named |
 //! | `datadir.rs` | creating the data directory owner-only; warning when others can read it |
@@ -26,6 +27,7 @@ pub mod datadir;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod policy_reload;
 pub mod reload;
 pub mod retention;
 mod start;
@@ -172,6 +174,8 @@ pub struct DaemonHandle {
     alerts_task: Option<JoinHandle<()>>,
     alerts_stop: crate::shutdown::Shutdown,
     recovered: Vec<UnconfirmedSegment>,
+    /// The messaging policy in force, replaced on reload.
+    policy: crate::policy::PolicyHandle,
     /// Released when the handle goes, after the store is closed.
     _lock: lock::DataDirLock,
 }
@@ -231,7 +235,13 @@ impl DaemonHandle {
         if let Some(a) = self.alerts_reload() {
             parts.push(Box::new(a));
         }
+        parts.push(Box::new(policy_reload::PolicyReload(self.policy())));
         parts
+    }
+
+    /// The messaging policy in force (replaced on reload).
+    pub fn policy(&self) -> crate::policy::PolicyHandle {
+        self.policy.clone()
     }
 
     /// The routing's reload part: new routers go to the submitter.

@@ -38,6 +38,8 @@ pub struct RetentionCounters {
     pub inbox: AtomicU64,
     /// Orphan reports deleted.
     pub orphan_reports: AtomicU64,
+    /// Opt-out history records deleted.
+    pub opt_out_history: AtomicU64,
 }
 
 impl RetentionCounters {
@@ -49,6 +51,8 @@ impl RetentionCounters {
         self.inbox.fetch_add(out.inbox, Ordering::Relaxed);
         self.orphan_reports
             .fetch_add(out.orphan_reports, Ordering::Relaxed);
+        self.opt_out_history
+            .fetch_add(out.opt_out_history, Ordering::Relaxed);
     }
 }
 
@@ -115,6 +119,7 @@ pub async fn run_once(
             segments = total.segments,
             inbox = total.inbox,
             orphan_reports = total.orphan_reports,
+            opt_out_history = total.opt_out_history,
             kept_unfinished = total.kept,
             retention = %humantime::format_duration(retention),
             "retention: deleted finished records older than storage.retention"

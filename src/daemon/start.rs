@@ -58,6 +58,7 @@ pub(super) async fn start(
 ) -> Result<DaemonHandle, DaemonError> {
     check_shared_carriers(&config)?;
     let router = build_router(&config)?;
+    let policy = super::policy_reload::at_start(&config)?;
     let lock = match lock {
         Some(l) => l,
         None => lock_data_dir(&config)?,
@@ -138,6 +139,7 @@ pub(super) async fn start(
         store.clone(),
         submitter.clone(),
         config.clone(),
+        policy.clone(),
         Clock::System,
         changes.subscribe_inbox(),
         shutdown.child(),
@@ -187,6 +189,7 @@ pub(super) async fn start(
         alerts_task,
         alerts_stop,
         recovered,
+        policy,
         _lock: lock,
     })
 }

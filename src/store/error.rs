@@ -85,6 +85,16 @@ pub enum StoreError {
         value: i64,
     },
 
+    /// A text column holds a name this build does not understand (from a future version,
+    /// or a damaged file).
+    #[error("column {column} holds {value:?}, which this build does not understand")]
+    UnknownName {
+        /// `table.column`.
+        column: &'static str,
+        /// The value found.
+        value: String,
+    },
+
     /// Every extension of that length is held by an open item of the carrier or still in
     /// its quarantine after release; nothing was allocated.
     #[error(

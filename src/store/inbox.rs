@@ -134,6 +134,12 @@ pub enum InboxRoute {
     /// It reached no item, for this reason (stable code: `bare_service_code`,
     /// `unknown_extension`, `not_the_recipient`, `other_number`).
     Unmatched(&'static str),
+    /// It was an opt-out keyword (`TD`, `退订`…) and reached no open item: the sender is
+    /// on the opt-out list.
+    OptOut,
+    /// It was a re-subscribe keyword and reached no open item: the sender is off the
+    /// list.
+    Resubscribe,
 }
 
 impl InboxRoute {
@@ -145,6 +151,8 @@ impl InboxRoute {
             Self::Unclear(_) => "unclear".into(),
             Self::Poll(_) => "poll".into(),
             Self::Unmatched(why) => format!("unmatched:{why}"),
+            Self::OptOut => "opt_out".into(),
+            Self::Resubscribe => "resubscribe".into(),
         }
     }
 
@@ -154,7 +162,7 @@ impl InboxRoute {
             Self::ApprovalStep(id) | Self::Reminder(id) | Self::Unclear(id) | Self::Poll(id) => {
                 Some(*id)
             }
-            Self::Unmatched(_) => None,
+            Self::Unmatched(_) | Self::OptOut | Self::Resubscribe => None,
         }
     }
 }

@@ -75,6 +75,8 @@
 //! | `group_members` | group × contact | primary key both; index by contact |
 //! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
 //! | `polls`, `poll_extensions`, `poll_replies`, `poll_unmatched` | send asking for replies; its extension per carrier; attributed reply; unattributed reply | see `polls.rs`; `jobs.poll_id` names a job's poll |
+//! | `opt_outs` | number on the opt-out (退订) list | number (unique), since, source, actor, link, the reply's text, note |
+//! | `opt_out_history` | change to the list | number, at, added/removed, source, actor, note or reason, link, text, inbox id |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -180,6 +182,7 @@ mod inbox;
 mod jobs;
 pub mod lists;
 mod model;
+pub mod opt_outs;
 mod place;
 mod poll_results;
 mod polls;
@@ -227,6 +230,7 @@ pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
+pub use opt_outs::{OptOutAction, OptOutChange, OptOutEntry, OptOutRecord, OptOutSource};
 pub use place::SegmentPlace;
 pub use poll_results::{
     AttributedReply, GroupTally, OptionCount, PollRead, PollTally, ReplyFilter, ResendBasis,

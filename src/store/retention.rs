@@ -9,7 +9,9 @@
 //!   still waiting for anything — scheduled, queued, in flight, submitted with its report
 //!   still expected — stays, however old;
 //! * an **inbox** message the reply router has looked at (`route` set);
-//! * an **orphan report** that never found its segment.
+//! * an **orphan report** that never found its segment;
+//! * a record of the **opt-out history** (a number added to or removed from the list);
+//!   the list itself stays, each entry with its reply and note.
 //!
 //! The newest job and the newest inbox message always stay: ids continue from the highest
 //! row, and an id a client was given must never come back naming something else.
@@ -59,6 +61,8 @@ pub struct PurgeOutcome {
     pub inbox: u64,
     /// Orphan reports deleted.
     pub orphan_reports: u64,
+    /// Opt-out history records deleted.
+    pub opt_out_history: u64,
     /// `Some(id)`: the budget ran out; call again with `after_job = id` to go on. `None`:
     /// everything older than the cutoff has been looked at.
     pub resume_after: Option<JobId>,
@@ -73,12 +77,13 @@ impl PurgeOutcome {
         self.kept += other.kept;
         self.inbox += other.inbox;
         self.orphan_reports += other.orphan_reports;
+        self.opt_out_history += other.opt_out_history;
         self.resume_after = other.resume_after;
     }
 
     /// True when nothing was deleted.
     pub fn is_empty(&self) -> bool {
-        self.jobs == 0 && self.inbox == 0 && self.orphan_reports == 0
+        self.jobs == 0 && self.inbox == 0 && self.orphan_reports == 0 && self.opt_out_history == 0
     }
 }
 
@@ -207,9 +212,13 @@ fn purge(
     let rest = budget.saturating_sub(spent).max(1);
     let (inbox, inbox_more) = purge_by_time(c, Table::Inbox, cutoff, rest)?;
     let (orphans, orphans_more) = purge_by_time(c, Table::OrphanReports, cutoff, rest)?;
+    let history = super::opt_outs::purge_opt_out_history(c, cutoff, rest)?;
+    let history_more = usize::try_from(history).unwrap_or(usize::MAX) >= rest;
     out.inbox = inbox;
     out.orphan_reports = orphans;
-    out.resume_after = (stopped_early || inbox_more || orphans_more).then_some(last);
+    out.opt_out_history = history;
+    out.resume_after =
+        (stopped_early || inbox_more || orphans_more || history_more).then_some(last);
     Ok(out)
 }
 

@@ -454,6 +454,36 @@ CREATE TABLE IF NOT EXISTS job_group_members (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS job_group_members_group ON job_group_members(job_id, grp);
 "#,
+    // The opt-out (退订) list and its history. `opt_outs` holds who is on the list now
+    // (one row per normalised number; the rowid orders the list newest first);
+    // `opt_out_history` every add and remove with who, why, and the reply that did it,
+    // kept as long as message history (`storage.retention`, by `at`).
+    r#"
+CREATE TABLE opt_outs (
+    id      INTEGER PRIMARY KEY,
+    number  TEXT NOT NULL UNIQUE,
+    since   INTEGER NOT NULL,
+    source  TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    link    TEXT,
+    text    TEXT,
+    note    TEXT
+);
+CREATE TABLE opt_out_history (
+    id        INTEGER PRIMARY KEY,
+    number    TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    action    TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    note      TEXT,
+    link      TEXT,
+    text      TEXT,
+    inbox_id  INTEGER
+);
+CREATE INDEX opt_out_history_number ON opt_out_history (number, id);
+CREATE INDEX opt_out_history_at ON opt_out_history (at);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -33,6 +33,8 @@ pub enum WebhookEvent {
     Alert,
     /// A reply attributed to a recipient of a send that asked for replies (a poll).
     ReplyReceived,
+    /// A number was put on the opt-out (退订) list or taken off it.
+    OptOut,
 }
 
 impl WebhookEvent {
@@ -45,6 +47,7 @@ impl WebhookEvent {
             Self::Unreported => "unreported",
             Self::Alert => "alert",
             Self::ReplyReceived => "reply_received",
+            Self::OptOut => "opt_out",
         }
     }
 }

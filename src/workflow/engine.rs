@@ -24,6 +24,7 @@ use super::events::WorkflowEvent;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::Submitter;
+use crate::policy::PolicyHandle;
 use crate::shutdown::Shutdown;
 use crate::store::{Millis, StoreHandle};
 
@@ -37,6 +38,10 @@ pub(super) struct Inner {
     pub(super) store: StoreHandle,
     pub(super) submitter: Submitter,
     pub(super) config: Config,
+    /// The messaging policy in force: opt-out keywords, the confirmation text.
+    pub(super) policy: PolicyHandle,
+    /// Changes to the opt-out list since start.
+    pub(super) opt_out_counters: super::opt_out::OptOutCounters,
     clock: Clock,
     poke: Notify,
     events: broadcast::Sender<WorkflowEvent>,
@@ -61,11 +66,12 @@ impl Workflow {
         store: StoreHandle,
         submitter: Submitter,
         config: Config,
+        policy: PolicyHandle,
         clock: Clock,
         mut inbox: watch::Receiver<u64>,
         shutdown: Shutdown,
     ) -> (Self, JoinHandle<()>) {
-        let wf = Self::new(store, submitter, config, clock);
+        let wf = Self::new(store, submitter, config, policy, clock);
         let engine = wf.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -100,6 +106,7 @@ impl Workflow {
         store: StoreHandle,
         submitter: Submitter,
         config: Config,
+        policy: PolicyHandle,
         clock: Clock,
     ) -> Self {
         let (events, _) = broadcast::channel(1024);
@@ -108,6 +115,8 @@ impl Workflow {
                 store,
                 submitter,
                 config,
+                policy,
+                opt_out_counters: super::opt_out::OptOutCounters::default(),
                 clock,
                 poke: Notify::new(),
                 events,
@@ -233,6 +242,7 @@ mod tests {
             rig.store.clone(),
             rig.submitter.clone(),
             rig.config.clone(),
+            crate::policy::PolicyHandle::default(),
             rig.clock,
             inbox,
             shutdown.child(),

@@ -61,6 +61,28 @@ pub enum WorkflowEvent {
         /// Stable reason code.
         reason: &'static str,
     },
+    /// A reply was an opt-out keyword and reached no open item: its sender is on the
+    /// opt-out list.
+    OptedOut {
+        /// The inbox message.
+        inbox_id: i64,
+        /// The sender, normalised.
+        number: String,
+        /// False when it was on the list already (nothing changed, no confirmation).
+        added: bool,
+        /// The confirmation SMS, when one is configured and could be queued.
+        confirmation_job: Option<i64>,
+    },
+    /// A reply was a re-subscribe keyword and reached no open item: its sender is off
+    /// the opt-out list.
+    Resubscribed {
+        /// The inbox message.
+        inbox_id: i64,
+        /// The sender, normalised.
+        number: String,
+        /// False when it was not on the list.
+        removed: bool,
+    },
     /// A reminder SMS is in the queue.
     ReminderSent {
         /// The reminder.

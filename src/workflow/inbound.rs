@@ -116,6 +116,17 @@ impl Workflow {
         sender: &str,
         reason: &'static str,
     ) -> Result<(), WorkflowError> {
+        // Opt-out keywords come after approvals and reminders (a reply that reached one
+        // was handled above) and before polls: see `policy::opt_out::reply_owner`.
+        if let Some(word) = self
+            .inner
+            .policy
+            .current()
+            .keywords
+            .classify(&m.message.text)
+        {
+            return self.opt_out_reply(m, sender, word).await;
+        }
         tracing::info!(inbox = m.id, link = %m.message.link, reason, "reply matches no open item");
         self.answer_unmatched(m, sender).await;
         self.inner

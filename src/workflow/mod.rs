@@ -13,6 +13,7 @@
 //! | [`poll_resend`] | `poll_resend.rs` | a poll sent again to those who have not answered, as a new job for the same poll |
 //! | inbound | `inbound.rs` | every stored reply to its item, or kept as unclear / unmatched |
 //! | polls | `polls.rs` | replies to bulk sends: attributed to their recipient or unmatched with the reason; closing at `closes_at` |
+//! | opt-out | `opt_out.rs` | keyword replies onto / off the opt-out list, the confirmation SMS; hand-made changes |
 //! | sending | `sending.rs` | one SMS through the queue, from an extension allocated for its item |
 //! | [`WorkflowEvent`] | `events.rs` | what the engine did, for subscribers |
 //! | errors | `error.rs` | [`WorkflowError`] (a refused request names the field), [`Unsendable`] |
@@ -29,6 +30,7 @@ mod engine;
 mod error;
 mod events;
 mod inbound;
+pub mod opt_out;
 pub mod poll_resend;
 mod polls;
 mod reminders;

@@ -7,6 +7,7 @@
 use super::Workflow;
 use super::error::WorkflowError;
 use super::events::WorkflowEvent;
+use crate::policy::opt_out::{ReplyOwner, ReplyReach, reply_owner};
 use crate::replies::poll::{ReplyFacts, Verdict, judge};
 use crate::store::{InboxMessage, JobId, NewPollReply, NewPollUnmatched, PollUnmatched, PollView};
 
@@ -50,10 +51,11 @@ impl Workflow {
             // The extension names a poll the store does not have: nobody can be meant.
             return self.unmatched(m, sender, "unknown_extension").await;
         };
-        if self.is_opt_out(&msg.text) {
-            // #20: an opt-out keyword to an open poll is a refusal, not a comment. The
-            // policy's opt-out handling takes the message from here.
-            return self.opt_out_reply(m, sender).await;
+        // An opt-out keyword (`TD`, `退订`) to a poll is a refusal, not a comment: the
+        // policy's order of the uses of a reply says who gets it.
+        let word = self.inner.policy.current().keywords.classify(&msg.text);
+        if let ReplyOwner::OptOut(word) = reply_owner(ReplyReach::Poll, word) {
+            return self.opt_out_reply(m, sender, word).await;
         }
         let facts = ReplyFacts {
             open: poll.open_at(msg.received_at),
@@ -111,6 +113,11 @@ impl Workflow {
             .closed_poll_of_extension(carrier, extension, m.message.received_at)
             .await?;
         match closed {
+            Some(_) if self.is_opt_out_word(&m.message.text) => {
+                // Reaches nothing open: the ordinary unmatched path, where a keyword is
+                // an opt-out.
+                Ok(None)
+            }
             Some(poll_id) => {
                 self.poll_unmatched(m, poll_id, sender, PollUnmatched::PollClosed)
                     .await?;
@@ -154,16 +161,189 @@ impl Workflow {
         Ok(())
     }
 
-    /// Whether `text` is an opt-out keyword (`T`, `TD`, `退订`, …): those win over a poll
-    /// answer. The keywords are the messaging policy's (#20,
-    /// `policy::opt_out::Keywords::classify`); until it is wired in here, no reply is
-    /// one.
-    fn is_opt_out(&self, _text: &str) -> bool {
-        false
+    /// Whether `text` is an opt-out or re-subscribe keyword of the policy in force.
+    fn is_opt_out_word(&self, text: &str) -> bool {
+        self.inner
+            .policy
+            .current()
+            .keywords
+            .classify(text)
+            .is_some()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::testutil::{MOBILE_A, MOBILE_B, Rig, drain};
+    use super::*;
+    use crate::dispatch::SendRequest;
+    use crate::route::Carrier;
+    use crate::store::{Accept, Millis, NewInbound, PollOption, ReplyMode, ReplySpec};
+
+    fn survey(closes_at: Option<Millis>) -> ReplySpec {
+        ReplySpec {
+            mode: ReplyMode::Poll,
+            options: vec![
+                PollOption {
+                    key: "1".into(),
+                    text: "满意".into(),
+                },
+                PollOption {
+                    key: "2".into(),
+                    text: "一般".into(),
+                },
+            ],
+            accept: Accept::First,
+            closes_at,
+        }
     }
 
-    /// What an opt-out reply to a poll does: the policy's opt-out handling (#20).
-    async fn opt_out_reply(&self, m: &InboxMessage, sender: &str) -> Result<(), WorkflowError> {
-        self.unmatched(m, sender, "opt_out").await
+    /// A poll to `MOBILE_A`: its job, poll id and extension on the mobile link.
+    async fn poll_to_a(rig: &Rig, spec: ReplySpec) -> (i64, i64, String) {
+        let mut req = SendRequest::new(vec![MOBILE_A.into()], "满意度调查：满意回1，一般回2");
+        req.replies = Some(spec);
+        let job = rig.submitter.send(req).await.unwrap().job.unwrap().job_id;
+        let poll = rig.store.poll_of_job(job).await.unwrap().unwrap();
+        let ext = poll.extensions[0].1.clone();
+        (job, poll.id, ext)
+    }
+
+    async fn reply(rig: &Rig, at: Millis, sender: &str, ext: &str, text: &str) -> i64 {
+        let link = rig
+            .config
+            .links
+            .iter()
+            .find(|l| l.carrier() == Carrier::Mobile)
+            .unwrap();
+        rig.store
+            .inbox_insert(NewInbound {
+                sender: sender.into(),
+                destination: format!("{}{ext}", link.service_code),
+                text: text.into(),
+                coding: 8,
+                received_at: at,
+                link: link.name.clone(),
+                item_id: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn answers_comments_and_strangers_are_told_apart() {
+        let rig = Rig::new("wf-poll-reply");
+        let wf = rig.workflow();
+        let (_, poll_id, ext) = poll_to_a(&rig, survey(None)).await;
+        let mut rx = wf.subscribe();
+        let answer = reply(&rig, wf.now(), &format!("+86{MOBILE_A}"), &ext, "选２").await;
+        let comment = reply(&rig, wf.now(), MOBILE_A, &ext, "下次吧").await;
+        let stranger = reply(&rig, wf.now(), MOBILE_B, &ext, "1").await;
+        wf.run_once().await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![
+                WorkflowEvent::PollReply {
+                    poll_id,
+                    inbox_id: answer,
+                    option: Some("2".into()),
+                    superseded: false
+                },
+                WorkflowEvent::PollReply {
+                    poll_id,
+                    inbox_id: comment,
+                    option: None,
+                    superseded: false
+                },
+                WorkflowEvent::Unmatched {
+                    inbox_id: stranger,
+                    reason: "not_a_recipient"
+                },
+            ]
+        );
+        let rows = rig.store.poll_replies(poll_id).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].number, MOBILE_A, "stored in normal form");
+        assert!(rows[1].comment);
+    }
+
+    #[tokio::test]
+    async fn an_opt_out_keyword_to_a_poll_is_a_refusal_not_a_comment() {
+        let rig = Rig::new("wf-poll-optout");
+        let wf = rig.workflow();
+        let (_, poll_id, ext) = poll_to_a(&rig, survey(None)).await;
+        let mut rx = wf.subscribe();
+        let td = reply(&rig, wf.now(), MOBILE_A, &ext, "ＴＤ").await;
+        wf.run_once().await;
+        let events = drain(&mut rx);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [WorkflowEvent::OptedOut { inbox_id, number, .. }] if *inbox_id == td && number == MOBILE_A
+            ),
+            "{events:?}"
+        );
+        assert!(rig.store.poll_replies(poll_id).await.unwrap().is_empty());
+        // The same word to a closed poll reaches nothing open: still an opt-out.
+        rig.store.close_poll(poll_id, wf.now()).await.unwrap();
+        let late = reply(&rig, wf.now() + 1, MOBILE_B, &ext, "退订").await;
+        wf.run_once().await;
+        let events = drain(&mut rx);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [WorkflowEvent::OptedOut { inbox_id, .. }] if *inbox_id == late
+            ),
+            "{events:?}"
+        );
+        assert!(rig.store.poll_unmatched(poll_id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_closes_at_its_closes_at_and_later_replies_are_poll_closed() {
+        let rig = Rig::new("wf-poll-close");
+        let wf = rig.workflow();
+        let closes_at = wf.now() + 60_000;
+        let (job, poll_id, ext) = poll_to_a(&rig, survey(Some(closes_at))).await;
+        let mut rx = wf.subscribe();
+        wf.run_once().await;
+        assert!(drain(&mut rx).is_empty(), "open until closes_at");
+        let in_time = reply(&rig, closes_at - 1, MOBILE_A, &ext, "1").await;
+        tokio::time::advance(Duration::from_secs(61)).await;
+        wf.run_once().await;
+        // Closed first, as of closes_at; the answer that arrived before still counts.
+        assert_eq!(
+            drain(&mut rx),
+            vec![
+                WorkflowEvent::PollClosed { poll_id },
+                WorkflowEvent::PollReply {
+                    poll_id,
+                    inbox_id: in_time,
+                    option: Some("1".into()),
+                    superseded: false
+                },
+            ]
+        );
+        let late = reply(&rig, wf.now(), MOBILE_A, &ext, "2").await;
+        wf.run_once().await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![WorkflowEvent::Unmatched {
+                inbox_id: late,
+                reason: "poll_closed"
+            }]
+        );
+        let poll = rig.store.poll_of_job(job).await.unwrap().unwrap();
+        assert_eq!(poll.closed_at, Some(closes_at));
+        // The extension rests in quarantine: nobody holds it.
+        assert!(
+            rig.store
+                .lookup_extension("cmcc".into(), ext, wf.now())
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

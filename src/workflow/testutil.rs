@@ -57,6 +57,10 @@ impl Rig {
             self.store.clone(),
             self.submitter.clone(),
             self.config.clone(),
+            crate::policy::PolicyHandle::new(crate::policy::Policy::from_config(
+                &self.config.policy,
+                crate::policy::WordList::empty(),
+            )),
             self.clock,
         )
     }

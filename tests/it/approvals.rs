@@ -613,7 +613,11 @@ mod paused {
         let (wf, task) = Workflow::start(
             store.clone(),
             submitter,
-            config,
+            config.clone(),
+            hongyan::policy::PolicyHandle::new(hongyan::policy::Policy::from_config(
+                &config.policy,
+                hongyan::policy::WordList::empty(),
+            )),
             clock,
             inbox_rx,
             stop.clone(),

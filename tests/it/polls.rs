@@ -435,3 +435,118 @@ async fn poll_round(rig: &Rig, accept: &str) {
     let plain_status = rig.get_json(&format!("/v1/messages/{plain_job}")).await;
     assert!(plain_status.get("reply_to").is_none(), "{plain_status}");
 }
+
+/// The CLI as a script uses it against `hongyan run` (a child process): a poll sent with
+/// `--poll … --accept last`, answered with `hongyan reply` at the number `status` shows,
+/// closed with `close-poll`; a group send with `--collect`; flags that cannot work are
+/// refused naming the flag.
+#[test]
+fn the_cli_sends_a_poll_answers_it_and_closes_it() {
+    use crate::support::{Daemon, wait_until_blocking};
+
+    let dir = TempDir::new("it-polls-cli");
+    let d = Daemon::start(&dir);
+    let sent = d.cli_ok(&[
+        "send",
+        "--to",
+        "13800138000",
+        "--to",
+        "13300133000",
+        "--poll",
+        "1=满意,2=一般",
+        "--accept",
+        "last",
+        "您对本次服务满意吗？满意回1，一般回2",
+    ]);
+    assert_eq!(sent["accepted"], 2, "{sent}");
+    let job = sent["job_id"].to_string();
+    let st = d.cli_ok(&["status", &job]);
+    assert_eq!(st["replies"]["accept"], "last", "{st}");
+    let mobile = st["reply_to"]["mobile-demo"].as_str().unwrap().to_string();
+    let telecom = st["reply_to"]["telecom-demo"].as_str().unwrap().to_string();
+
+    d.cli_ok(&["reply", "--from", "13800138000", "--to", &mobile, "１"]);
+    d.cli_ok(&["reply", "--from", "13300133000", "--to", &telecom, "一般"]);
+    d.cli_ok(&["reply", "--from", "13800138000", "--to", &mobile, "选2"]);
+    d.cli_ok(&["reply", "--from", "13900139000", "--to", &mobile, "1"]);
+    let routes = |want: usize| {
+        wait_until_blocking(&format!("{want} replies routed"), LIMIT, || {
+            let inbox = d.cli_ok(&["inbox", "--limit", "50"]);
+            let routed: Vec<String> = inbox["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|m| m["route"].as_str().map(str::to_owned))
+                .collect();
+            (routed.len() == want).then_some(routed)
+        })
+    };
+    let mut got = routes(4);
+    got.sort();
+    assert_eq!(
+        got,
+        ["poll", "poll", "poll", "unmatched:not_a_recipient"],
+        "the stranger is unmatched"
+    );
+
+    let closed = d.cli_ok(&["close-poll", &job]);
+    assert!(closed["replies"]["closed_at"].is_string(), "{closed}");
+    d.cli_ok(&["reply", "--from", "13300133000", "--to", &telecom, "1"]);
+    let got = routes(5);
+    assert_eq!(got[0], "unmatched:poll_closed", "newest first: {got:?}");
+
+    // A group send that collects every reply.
+    let csv = dir.write("contacts.csv", "姓名,手机号,分组\n张三,13800138000,销售\n");
+    d.cli_ok(&["contacts", "import", csv.to_str().unwrap()]);
+    let group = d.cli_ok(&[
+        "group",
+        "send",
+        "--group",
+        "销售",
+        "--collect",
+        "--no-wait",
+        "周五聚餐能来请回复",
+    ]);
+    let gst = d.cli_ok(&["status", &group["job_id"].to_string()]);
+    assert_eq!(gst["replies"]["mode"], "collect", "{gst}");
+    assert_eq!(gst["replies"]["groups"], serde_json::json!(["销售"]));
+
+    // Flags that cannot work, refused before anything is sent, naming the flag.
+    for (args, says) in [
+        (
+            vec!["send", "--to", "13800138000", "--poll", "1=满意,2", "好吗"],
+            "--poll",
+        ),
+        (
+            vec![
+                "send",
+                "--to",
+                "13800138000",
+                "--closes-at",
+                "2099-01-01T00:00:00+08:00",
+                "好吗",
+            ],
+            "--closes-at",
+        ),
+    ] {
+        let out = d.cli_human(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let (ok, refused) = d.cli(&[
+        "send",
+        "--to",
+        "13800138000",
+        "--poll",
+        "1=满意",
+        "--closes-at",
+        "2020-01-01T00:00:00+08:00",
+        "好吗",
+    ]);
+    assert!(!ok);
+    assert_eq!(
+        refused["error"]["details"]["field"], "replies.closes_at",
+        "{refused}"
+    );
+}
