@@ -204,7 +204,7 @@ fn reply_table(unanswered: bool) -> Table {
         Table::new(&[("number", Align::Left, 11), ("name", Align::Left, 16)])
     } else {
         Table::new(&[
-            ("received", Align::Left, 25),
+            ("received", Align::Left, 30),
             ("number", Align::Left, 11),
             ("name", Align::Left, 16),
             ("option", Align::Left, 24),
@@ -279,7 +279,7 @@ fn print_tally(v: &Value) {
     }
     let unmatched = &v["unmatched"];
     outln!(
-        "{} repl(ies) to the poll's number not attributed",
+        "not attributed (to the poll's number, but from someone it did not ask, or too late): {}",
         unmatched["total"]
     );
     for (reason, n) in unmatched["by_reason"].as_object().into_iter().flatten() {

@@ -1038,6 +1038,83 @@ mod tests {
         assert!(t.groups.is_empty(), "a send to numbers has no groups");
     }
 
+    /// The tally query at the scale of issue #21, on the store alone: a poll to 100 000
+    /// recipients in two groups with 30 000 replies (28 000 answers, 2 000 changed under
+    /// `accept = last`), then the tally timed. Prints its figures; asserts only the
+    /// counts. Run by hand:
+    /// `cargo test --release --lib tally_at_scale -- --ignored --nocapture`
+    #[test]
+    #[ignore = "scale run: run by hand, see its doc"]
+    fn tally_at_scale() {
+        use std::time::Instant;
+        const N: usize = 100_000;
+        const FIRST: usize = 28_000;
+        const CHANGED: usize = 2_000;
+        let db = TempDb::new("poll-results-scale");
+        let mut s = db.open();
+        let numbers: Vec<String> = (0..N).map(|i| format!("138{i:08}")).collect();
+        let at = Instant::now();
+        s.conn().execute_batch("BEGIN").unwrap();
+        for (i, n) in numbers.iter().enumerate() {
+            let group = if i % 2 == 0 { "一班" } else { "二班" };
+            s.contact_upsert(&contact(n, &format!("学生{i}"), &[group]), 1)
+                .unwrap();
+        }
+        s.conn().execute_batch("COMMIT").unwrap();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        let (job, poll) = poll_job(&mut s, &refs, Accept::Last, &["一班", "二班"]);
+        let groups = vec!["一班".to_owned(), "二班".to_owned()];
+        s.write(|c, _| record_job_groups(c, job, &groups)).unwrap();
+        let mut r = Replies { poll, inbox: 0 };
+        s.conn().execute_batch("BEGIN").unwrap();
+        let mut expected = [0u64; 3];
+        for (i, n) in numbers.iter().enumerate().take(FIRST) {
+            let key = ["1", "2", "3"][i % 3];
+            r.say(&mut s, n, Some(key), key);
+            if i >= CHANGED {
+                expected[i % 3] += 1;
+            }
+        }
+        for (i, n) in numbers.iter().enumerate().take(CHANGED) {
+            let key = ["1", "2", "3"][(i + 1) % 3];
+            r.say(&mut s, n, Some(key), key);
+            expected[(i + 1) % 3] += 1;
+        }
+        s.conn().execute_batch("COMMIT").unwrap();
+        println!(
+            "built {N} recipients, {} replies in {:?}",
+            FIRST + CHANGED,
+            at.elapsed()
+        );
+        let mut times = Vec::new();
+        let mut t = None;
+        for _ in 0..20 {
+            let at = Instant::now();
+            t = Some(found(tally(s.conn(), job, 10_000).unwrap()));
+            times.push(at.elapsed().as_secs_f64() * 1e3);
+        }
+        let t = t.unwrap();
+        assert_eq!(
+            t.options.iter().map(|o| o.count).collect::<Vec<_>>(),
+            expected
+        );
+        assert_eq!(
+            (t.answered, t.not_answered),
+            (FIRST as u64, (N - FIRST) as u64)
+        );
+        assert_eq!(t.groups.len(), 2);
+        assert_eq!(t.groups[0].recipients + t.groups[1].recipients, N as u64);
+        assert_eq!(t.groups[0].answered + t.groups[1].answered, FIRST as u64);
+        times.sort_by(f64::total_cmp);
+        println!(
+            "tally of {N} recipients / {} replies, 20 runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+            FIRST + CHANGED,
+            times[0],
+            times[10],
+            times[19]
+        );
+    }
+
     fn plan(s: &Store, sql: &str) -> Vec<String> {
         let mut stmt = s
             .conn()

@@ -536,6 +536,18 @@ CREATE TABLE poll_unmatched (
 );
 CREATE INDEX poll_unmatched_poll ON poll_unmatched(poll_id, reason);
 "#,
+    // Poll results: which contact groups each recipient of a group send was asked as a
+    // member of, kept at send time so a poll's tally per group stays what it was asked
+    // as when contacts later move (see `poll_results.rs`).
+    r#"
+CREATE TABLE IF NOT EXISTS job_group_members (
+    job_id  INTEGER NOT NULL,
+    grp     TEXT NOT NULL,
+    number  TEXT NOT NULL,
+    PRIMARY KEY (job_id, number, grp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS job_group_members_group ON job_group_members(job_id, grp);
+"#,
     // The opt-out (退订) list and its history. `opt_outs` holds who is on the list now
     // (one row per normalised number; the rowid orders the list newest first);
     // `opt_out_history` every add and remove with who, why, and the reply that did it,

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::support::{Api, ApiCalls, LIMIT, TOKEN, run, stdout_of, wait_until};
+use crate::support::{Api, ApiCalls, LIMIT, TOKEN, run, stdout_of, wait_until, wait_until_every};
 
 /// (number, name, groups, link that carries it).
 const PEOPLE: &[(&str, &str, &[&str], &str)] = &[
@@ -571,12 +571,28 @@ async fn poll_at_scale_is_tallied_exactly() {
         },
     )
     .await;
-    let t = wait_until(
+    println!(
+        "all {total} replies acknowledged by hongyan {:.1?} after the first",
+        injecting.elapsed()
+    );
+    let mut shown = Instant::now();
+    // Looked at twice a second: the tally is the query measured, not a load on the run.
+    let t = wait_until_every(
         "every reply attributed",
-        Duration::from_secs(300),
+        Duration::from_secs(900),
+        Duration::from_millis(500),
         async || {
             let t = api.get_json(&format!("/v1/messages/{job}/tally")).await;
             let counted: u64 = counts(&t["options"]).iter().map(|o| o.2).sum();
+            if shown.elapsed() > Duration::from_secs(10) {
+                shown = Instant::now();
+                println!(
+                    "  {:.0?}: answered {}, counted {counted}, unmatched {}",
+                    injecting.elapsed(),
+                    t["answered"],
+                    t["unmatched"]["total"]
+                );
+            }
             (counted == SCALE_FIRST as u64).then_some(t)
         },
     )
