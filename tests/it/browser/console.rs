@@ -92,7 +92,8 @@ impl Console {
         self.open("/login").await;
         b.fill("input[name=username]", username).await;
         b.fill("input[name=password]", password).await;
-        b.click("#login-submit").await;
+        b.click("form:has(input[name=password]) button[type=submit]")
+            .await;
         b.wait_url("the page after logging in", |u| !u.contains("/login"))
             .await;
     }
@@ -106,7 +107,7 @@ impl Console {
     /// Logs out with the layout's logout button, and waits for the login page.
     pub async fn logout(&self) {
         let b = self.b();
-        b.click("#logout").await;
+        b.click("form[action=\"/logout\"] button").await;
         b.wait_url("the login page after logging out", |u| u.contains("/login"))
             .await;
     }

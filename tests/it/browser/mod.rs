@@ -21,4 +21,5 @@ mod chrome;
 mod console;
 mod webdriver;
 
+mod access;
 mod smoke;
