@@ -21,5 +21,6 @@ pub mod sim;
 pub mod store;
 #[cfg(test)]
 mod testutil;
+pub mod web;
 pub mod webhooks;
 pub mod workflow;

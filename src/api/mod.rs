@@ -105,13 +105,22 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
     if daemon.config().api.tokens.is_empty() {
         tracing::warn!(%addr, "no [[api.token]] configured: every /v1 request is refused");
     }
-    let app = routes::router(state.clone(), daemon.config().api.max_body_bytes);
+    let api = routes::router(state.clone(), daemon.config().api.max_body_bytes);
+    // The staff console shares the listener: the API's paths go to the API, every other
+    // path to the console.
+    let app = with_console(
+        api,
+        crate::web::router(crate::web::WebState::from_daemon(daemon)),
+    );
     let stop = Shutdown::new();
     let stopped = stop.clone();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stopped.triggered().await })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stopped.triggered().await })
+        .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "API server stopped");
         }
@@ -123,6 +132,25 @@ pub fn serve(daemon: &DaemonHandle, listener: TcpListener) -> std::io::Result<Ap
         stop,
         task,
         state,
+    })
+}
+
+/// One router for the listener: a request for one of the API's paths (see
+/// [`routes::is_api_path`]) goes to `api`, any other to the console.
+pub fn with_console(api: axum::Router, console: axum::Router) -> axum::Router {
+    use tower::ServiceExt;
+    axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let to = if routes::is_api_path(req.uri().path()) {
+            api.clone()
+        } else {
+            console.clone()
+        };
+        async move {
+            match to.oneshot(req).await {
+                Ok(res) => res,
+                Err(never) => match never {},
+            }
+        }
     })
 }
 

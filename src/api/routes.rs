@@ -443,6 +443,12 @@ pub const ROUTES: &[RouteSpec] = &[
     ).ok(&[202]).errors(&[413, 415, 503]).returns("SimulatedReply"),
 ];
 
+/// Whether `path` is the API's (`/v1…`, or one of [`ROUTES`]' open paths such as
+/// `/healthz`); every other path is the staff console's.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/") || ROUTES.iter().any(|r| r.path == path)
+}
+
 /// The router over [`ROUTES`].
 pub fn router(state: AppState, max_body: usize) -> Router {
     Router::new()

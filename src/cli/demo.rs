@@ -114,6 +114,7 @@ pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), D
     )?;
     let daemon = Daemon::start(config).await?;
     writeln!(out, "data: {}", daemon.store().path().display())?;
+    console_admin(out, &daemon, temporary).await?;
     let result = drive(out, &daemon).await;
     let stop = daemon.shutdown(Duration::from_secs(10)).await;
     if temporary {
@@ -129,6 +130,37 @@ pub async fn run(out: &mut dyn Write, data_dir: Option<PathBuf>) -> Result<(), D
             String::new()
         }
     )?;
+    Ok(())
+}
+
+/// The staff console's first account: on a kept data directory the demo creates it as
+/// `hongyan run` would and prints its password once; on a temporary one it says where
+/// the password will come from.
+async fn console_admin(
+    out: &mut dyn Write,
+    daemon: &DaemonHandle,
+    temporary: bool,
+) -> Result<(), DemoError> {
+    if temporary {
+        writeln!(
+            out,
+            "console: `hongyan run` serves it at http://127.0.0.1:8080/ and, at its first start, logs the admin password once (console: log in as admin with …)"
+        )?;
+        return Ok(());
+    }
+    match crate::web::accounts::ensure_first_admin(&daemon.store(), crate::store::now_millis())
+        .await
+    {
+        Ok(Some(password)) => writeln!(
+            out,
+            "console: log in as admin with {password} (http://127.0.0.1:8080/ under `hongyan run` on this data directory; shown once)"
+        )?,
+        Ok(None) => writeln!(
+            out,
+            "console: accounts exist already on this data directory"
+        )?,
+        Err(e) => return Err(DemoError::Step(format!("console admin: {e}"))),
+    }
     Ok(())
 }
 

@@ -70,7 +70,9 @@ pub(super) fn run(
         let daemon = crate::daemon::Daemon::start_locked(config, lock)
             .await
             .context("cannot start")?;
+        let console_addr = listener.local_addr().ok();
         let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
+        first_admin(&daemon, console_addr).await;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
         let mut parts = daemon.reload_parts();
@@ -106,6 +108,23 @@ pub(super) fn run(
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// On a store without console accounts, creates `admin` and logs its generated password
+/// — once: the next start finds the account. A password in the log is on purpose here
+/// (the operator needs it to log in the first time); nothing else secret is ever logged.
+async fn first_admin(daemon: &crate::daemon::DaemonHandle, addr: Option<std::net::SocketAddr>) {
+    let now = crate::store::now_millis();
+    match crate::web::accounts::ensure_first_admin(&daemon.store(), now).await {
+        Ok(Some(password)) => {
+            let at = addr.map(|a| format!(" at http://{a}/")).unwrap_or_default();
+            tracing::warn!(
+                "console: log in as admin with {password}{at} (shown once; change it under 设置 → 账号, or `hongyan user passwd admin`)"
+            );
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "console: cannot create the first admin account"),
+    }
 }
 
 /// SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (`systemctl reload`: read the

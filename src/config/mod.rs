@@ -14,6 +14,7 @@
 //!   carriers.
 
 mod alerts;
+mod console;
 mod database_path;
 mod duration;
 mod embedded;
@@ -24,6 +25,7 @@ pub mod secret_source;
 mod validate;
 
 pub use alerts::Alerts;
+pub use console::Console;
 pub use database_path::database_path;
 pub use embedded::{DEMO_API_TOKEN, EMBEDDED_DEFAULT_TOML};
 pub use load::{ConfigError, load_file, parse};

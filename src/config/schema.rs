@@ -42,6 +42,9 @@ pub struct Config {
     /// `[alerts]`: conditions that reach a person.
     #[serde(default)]
     pub alerts: super::Alerts,
+    /// `[console]`: the staff web console's sessions and login throttling.
+    #[serde(default)]
+    pub console: super::Console,
 }
 
 /// What a webhook is told about: the store's plain type (it queues the events in the

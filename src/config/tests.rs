@@ -633,3 +633,25 @@ fn the_example_config_shows_every_alerts_key() {
     shown.on_call.clear();
     assert_eq!(shown, Alerts::default(), "the example shows the defaults");
 }
+
+#[test]
+fn the_example_config_shows_every_console_key_at_its_default() {
+    let text = include_str!("../../config/hongyan.example.toml");
+    let config: Config = toml::from_str(text).unwrap();
+    let defaults = toml::Value::try_from(super::Console::default()).unwrap();
+    for key in defaults.as_table().unwrap().keys() {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{key} ="))),
+            "console.{key} is not in the example"
+        );
+    }
+    assert_eq!(config.console, super::Console::default());
+}
+
+#[test]
+fn console_timeouts_out_of_range_name_their_key() {
+    let err = parse("[console]\nidle_timeout = \"10s\"\n").unwrap_err();
+    assert_eq!(err.key(), Some("console.idle_timeout"), "{err}");
+    let err = parse("[console]\nidle_timeout = \"2h\"\nabsolute_timeout = \"1h\"\n").unwrap_err();
+    assert_eq!(err.key(), Some("console.absolute_timeout"), "{err}");
+}

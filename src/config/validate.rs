@@ -71,6 +71,7 @@ pub(super) fn validate(config: &mut Config, env: Env<'_>) -> Result<(), ConfigEr
         ));
     }
     config.alerts.validate()?;
+    config.console.validate()?;
     if let Err(reason) = config.log.offset() {
         return Err(ConfigError::invalid("log.utc_offset", reason.to_string()));
     }

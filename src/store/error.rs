@@ -149,6 +149,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+
+    /// A console account with that login name exists already.
+    #[error("an account named {0:?} exists already")]
+    AccountExists(String),
 }
 
 impl StoreError {
@@ -166,6 +170,7 @@ impl StoreError {
                 | Self::UnknownGroups(_)
                 | Self::Invalid { .. }
                 | Self::ApprovalClosed { .. }
+                | Self::AccountExists(_)
         )
     }
 }

@@ -165,8 +165,10 @@
 //! `storage.retention`; see `retention.rs`). Only one process may write a store file at a
 //! time.
 
+mod accounts;
 pub mod alerts;
 mod approvals;
+mod audit;
 pub mod backup;
 mod claim;
 mod contacts;
@@ -188,6 +190,7 @@ mod reports;
 mod requeue;
 mod retention;
 pub mod schema;
+mod sessions;
 mod sql_states;
 pub mod state;
 mod submit;
@@ -209,12 +212,14 @@ pub(crate) mod testutil;
 mod throughput;
 pub mod webhooks;
 
+pub use accounts::{Account, NewAccount};
 pub use alerts::{AlertEvent, NewAlertEvent};
 pub use approvals::{
     ApprovalState, ApprovalView, Approver, DecideOutcome, DecideRule, DecideState, Decision,
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
+pub use audit::{AuditEntry, NewAuditEntry};
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
@@ -231,6 +236,7 @@ pub use reports::UnreportedSegment;
 pub use requeue::SegmentsMoved;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
+pub use sessions::SessionRow;
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use submit::FailOutcome;
 pub use webhooks::{Subscriptions, WebhookDelivery, WebhookEvent};

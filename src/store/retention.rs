@@ -207,9 +207,12 @@ fn purge(
     let rest = budget.saturating_sub(spent).max(1);
     let (inbox, inbox_more) = purge_by_time(c, Table::Inbox, cutoff, rest)?;
     let (orphans, orphans_more) = purge_by_time(c, Table::OrphanReports, cutoff, rest)?;
+    // The console's audit log is kept as long as the messages it speaks of.
+    let audit = super::audit::purge_before(c, cutoff, rest)?;
+    let audit_more = audit >= rest;
     out.inbox = inbox;
     out.orphan_reports = orphans;
-    out.resume_after = (stopped_early || inbox_more || orphans_more).then_some(last);
+    out.resume_after = (stopped_early || inbox_more || orphans_more || audit_more).then_some(last);
     Ok(out)
 }
 

@@ -383,6 +383,43 @@ CREATE TABLE IF NOT EXISTS alert_events (
     sms       TEXT
 );
 "#,
+    // The staff console: accounts (argon2id PHC hashes, never the password), their
+    // sessions (only a SHA-256 of the cookie's id is stored, so a copy of the file logs
+    // nobody in) and the audit log of every state-changing console request (see
+    // `accounts.rs`, `sessions.rs`, `audit.rs`).
+    r#"
+CREATE TABLE IF NOT EXISTS accounts (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    username       TEXT NOT NULL UNIQUE,
+    role           TEXT NOT NULL,
+    phone          TEXT,
+    password_hash  TEXT NOT NULL,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    password_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash     TEXT PRIMARY KEY,
+    account_id  INTEGER NOT NULL,
+    csrf        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    seen_at     INTEGER NOT NULL,
+    address     TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_account ON sessions(account_id);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    account_id  INTEGER,
+    username    TEXT NOT NULL,
+    address     TEXT,
+    method      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    detail      TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,234 @@
+//! Every console route in one table, [`PAGES`]: method, path, who may use it, and what it
+//! is for. The router is built from the table (a row cannot be forgotten in one or the
+//! other), and [`guard`] — one middleware for every route — enforces, in order:
+//!
+//! 1. who is asking: the session cookie → [`Viewer`] (ended sessions are deleted);
+//! 2. the row's [`Access`]: not logged in → 303 to `/login?next=…` (401 for scripts);
+//!    a role below the access → 403 page;
+//! 3. CSRF on every method but GET/HEAD (`csrf.rs`) → 403 page;
+//! 4. after the handler: the audit entry of every state-changing request that succeeded
+//!    (or whose handler added a [`Detail`](super::audit::Detail)).
+//!
+//! Per-item rules (an approver sees only their own approvals, staff only the approvals
+//! they created) are the handler's: the table knows routes, not rows.
+//!
+//! To add a page: APPEND a row to [`PAGES`] with its handler; tests check every row
+//! (refusals by role, CSRF, served by the router).
+
+use axum::Router;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+
+use super::error::WebError;
+use super::lang::Lang;
+use super::roles::{Access, Role};
+use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
+use super::state::WebState;
+use super::{assets, audit, csrf, dashboard, login};
+
+/// One console route.
+#[derive(Clone, Copy)]
+pub struct PageSpec {
+    /// `GET` or `POST` (forms post; there is no PUT/DELETE in a plain HTML form).
+    pub method: &'static str,
+    /// The path, with `{param}`s as axum writes them.
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+    /// What it is for, in one line.
+    pub summary: &'static str,
+    /// Its handler, as an axum method router for `method`.
+    pub handler: fn() -> MethodRouter<WebState>,
+}
+
+impl std::fmt::Debug for PageSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({:?})", self.method, self.path, self.access)
+    }
+}
+
+const fn page(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    handler: fn() -> MethodRouter<WebState>,
+) -> PageSpec {
+    PageSpec {
+        method,
+        path,
+        access,
+        summary,
+        handler,
+    }
+}
+
+/// Every console route. APPEND new rows (several engineers add pages at once).
+pub static PAGES: &[PageSpec] = &[
+    page("GET", "/login", Access::Public, "the login form", || {
+        get(login::form)
+    }),
+    page(
+        "POST",
+        "/login",
+        Access::Public,
+        "log in (username, password)",
+        || post(login::submit),
+    ),
+    page(
+        "POST",
+        "/logout",
+        Access::Any,
+        "log out: end this session",
+        || post(login::logout),
+    ),
+    page(
+        "GET",
+        "/lang",
+        Access::Public,
+        "switch the language (to=zh|en, next=path)",
+        || get(login::switch_lang),
+    ),
+    page(
+        "GET",
+        "/static/{file}",
+        Access::Public,
+        "embedded static files",
+        || get(assets::serve),
+    ),
+    page("GET", "/", Access::Any, "概览 dashboard", || {
+        get(dashboard::page)
+    }),
+];
+
+/// The table's row for a request (HEAD is served as GET).
+pub fn find(method: &Method, path: &str) -> Option<&'static PageSpec> {
+    let m = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    PAGES.iter().find(|p| p.path == path && p.method == m)
+}
+
+/// Whether `role` may GET `path` (the navigation shows only such links).
+pub fn may_get(path: &str, role: Role) -> bool {
+    find(&Method::GET, path).is_some_and(|p| p.access.allows(Some(role)))
+}
+
+/// The routes of [`PAGES`], each behind [`guard`].
+pub fn router(state: WebState) -> Router<WebState> {
+    let mut r = Router::new();
+    for p in PAGES {
+        r = r.route(p.path, (p.handler)());
+    }
+    r.route_layer(axum::middleware::from_fn_with_state(state, guard))
+}
+
+/// The client's address (the TCP peer).
+fn address(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The one middleware of every console route (see the module docs).
+pub async fn guard(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    let Some(spec) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| find(req.method(), m.as_str()))
+    else {
+        return WebError::NotFound.into_response();
+    };
+    let lang = Lang::from_headers(req.headers());
+    let viewer = match session::resolve(&state, req.headers(), lang).await {
+        Ok(v) => v,
+        Err(e) => return WebError::Store(e).into_response(),
+    };
+    // A visitor without a session gets a CSRF token of their own (for the login form).
+    let mut new_csrf_cookie = None;
+    let csrf_token = match (&viewer, session::cookie(req.headers(), CSRF_COOKIE)) {
+        (Some(v), _) => v.csrf.clone(),
+        (None, Some(t)) if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            t.to_owned()
+        }
+        (None, _) => match session::token::<16>() {
+            Ok(t) => {
+                new_csrf_cookie = Some(t.clone());
+                t
+            }
+            Err(e) => return WebError::Internal(e.to_string()).into_response(),
+        },
+    };
+    let visitor = Visitor {
+        viewer: viewer.clone(),
+        lang,
+        csrf: csrf_token.clone(),
+        address: address(&req),
+    };
+    let mut res = admit(&state, spec, visitor.clone(), req, next).await;
+    if let Some(t) = new_csrf_cookie {
+        let cookie = session::set_cookie(CSRF_COOKIE, &t, None, state.config.console.secure_cookie);
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    // The error layer renders error pages with the visitor's chrome.
+    res.extensions_mut().insert(visitor);
+    res
+}
+
+async fn admit(
+    state: &WebState,
+    spec: &PageSpec,
+    visitor: Visitor,
+    req: Request,
+    next: Next,
+) -> Response {
+    let role = visitor.viewer.as_ref().map(|v| v.role);
+    if !spec.access.allows(role) {
+        if role.is_none() {
+            let next_path = req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            let is_get = req.method() == Method::GET || req.method() == Method::HEAD;
+            return LoginRequired {
+                // A form posted after the session ended goes back to its page's login,
+                // not to a POST-only address.
+                next: if is_get { next_path } else { "/".into() },
+                fetch: session::wants_fetch_answer(req.method(), req.headers()),
+            }
+            .into_response();
+        }
+        return WebError::Forbidden.into_response();
+    }
+    let method = req.method().clone();
+    let changes = method != Method::GET && method != Method::HEAD;
+    let mut req = req;
+    if changes {
+        let (checked, token) = match csrf::carried(req, state.config.api.max_body_bytes).await {
+            Ok(x) => x,
+            Err(csrf::BodyError::TooLarge(_)) => return WebError::TooLarge.into_response(),
+        };
+        if !csrf::matches(token.as_deref(), &visitor.csrf) {
+            return WebError::Csrf.into_response();
+        }
+        req = checked;
+    }
+    let path = req.uri().path().to_owned();
+    req.extensions_mut().insert(visitor.clone());
+    if let Some(v) = &visitor.viewer {
+        req.extensions_mut().insert(v.clone());
+    }
+    let res = next.run(req).await;
+    if changes {
+        if let Some(entry) = audit::entry(&visitor, &method, &path, &res) {
+            audit::record(state, entry).await;
+        }
+    }
+    res
+}
