@@ -90,10 +90,9 @@ impl Console {
     pub async fn login(&self, username: &str, password: &str) {
         let b = self.b();
         self.open("/login").await;
-        b.fill("input[name=username]", username).await;
-        b.fill("input[name=password]", password).await;
-        b.click("form:has(input[name=password]) button[type=submit]")
-            .await;
+        b.fill("#username", username).await;
+        b.fill("#password", password).await;
+        b.click("#login-submit").await;
         b.wait_url("the page after logging in", |u| !u.contains("/login"))
             .await;
     }
@@ -107,7 +106,7 @@ impl Console {
     /// Logs out with the layout's logout button, and waits for the login page.
     pub async fn logout(&self) {
         let b = self.b();
-        b.click("form[action=\"/logout\"] button").await;
+        b.click("#logout").await;
         b.wait_url("the login page after logging out", |u| u.contains("/login"))
             .await;
     }
