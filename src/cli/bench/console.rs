@@ -384,10 +384,13 @@ pub async fn run_console_bench(
     let dir = o.data_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("hongyan-console-bench-{}", std::process::id()))
     });
-    std::fs::create_dir_all(&dir).map_err(|source| ConsoleBenchError::DataDir {
-        path: dir.clone(),
-        source,
-    })?;
+    // Private, as the daemon wants its data directory (it warns otherwise).
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(&dir)
+        .map_err(|source| ConsoleBenchError::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
     let result = run_in(&o, dir.clone()).await;
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
