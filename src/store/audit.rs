@@ -50,15 +50,28 @@ pub(crate) fn purge_before(c: &Connection, before: Millis, limit: usize) -> Resu
     .execute(params![before, i64::try_from(limit).unwrap_or(i64::MAX)])?)
 }
 
-/// Up to `limit` entries with an id below `before` (all: `None`), newest first.
-pub(crate) fn page(c: &Connection, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>> {
+/// Which entries a page or an export wants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only ids below this (keyset paging: the last id of the page before).
+    pub before: Option<i64>,
+    /// Only entries at or after this time.
+    pub from: Option<Millis>,
+    /// Only entries before this time.
+    pub to: Option<Millis>,
+}
+
+/// Up to `limit` entries matching `q`, newest first.
+pub(crate) fn page(c: &Connection, q: AuditQuery, limit: usize) -> Result<Vec<AuditEntry>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, at, account_id, username, address, method, path, status, detail
-         FROM audit_log WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+         FROM audit_log WHERE id < ?1 AND at >= ?2 AND at < ?3 ORDER BY id DESC LIMIT ?4",
     )?;
     let rows = stmt.query_map(
         params![
-            before.unwrap_or(i64::MAX),
+            q.before.unwrap_or(i64::MAX),
+            q.from.unwrap_or(i64::MIN),
+            q.to.unwrap_or(i64::MAX),
             i64::try_from(limit).unwrap_or(i64::MAX)
         ],
         |r| {
@@ -110,10 +123,9 @@ impl StoreHandle {
         self.call(move |s| s.audit_record(&e, now)).await
     }
 
-    /// Up to `limit` entries older than id `before`, newest first, on the read
-    /// connection.
-    pub async fn audit_page(&self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>> {
-        self.read(move |c| page(c, before, limit)).await
+    /// Up to `limit` entries matching `q`, newest first, on the read connection.
+    pub async fn audit_page(&self, q: AuditQuery, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.read(move |c| page(c, q, limit)).await
     }
 }
 
@@ -143,7 +155,7 @@ mod tests {
             s.audit_record(&entry(p), 10 * i64::try_from(i).unwrap())
                 .unwrap();
         }
-        let first = page(s.conn(), None, 2).unwrap();
+        let first = page(s.conn(), AuditQuery::default(), 2).unwrap();
         assert_eq!(
             first
                 .iter()
@@ -152,9 +164,21 @@ mod tests {
             ["/c", "/b"]
         );
         assert_eq!(first[0].entry, entry("/c"));
-        let rest = page(s.conn(), Some(first[1].id), 2).unwrap();
+        let before = AuditQuery {
+            before: Some(first[1].id),
+            ..AuditQuery::default()
+        };
+        let rest = page(s.conn(), before, 2).unwrap();
         assert_eq!(rest.len(), 1);
         assert_eq!((rest[0].entry.path.as_str(), rest[0].at), ("/a", 0));
+        let window = AuditQuery {
+            from: Some(10),
+            to: Some(20),
+            ..AuditQuery::default()
+        };
+        let only_b = page(s.conn(), window, 10).unwrap();
+        assert_eq!(only_b.len(), 1);
+        assert_eq!(only_b[0].entry.path, "/b");
     }
 
     #[test]
@@ -167,6 +191,6 @@ mod tests {
         assert_eq!(purge_before(s.conn(), 10, 2).unwrap(), 2);
         assert_eq!(purge_before(s.conn(), 10, 2).unwrap(), 1);
         assert_eq!(purge_before(s.conn(), 10, 2).unwrap(), 0);
-        assert_eq!(page(s.conn(), None, 10).unwrap().len(), 1);
+        assert_eq!(page(s.conn(), AuditQuery::default(), 10).unwrap().len(), 1);
     }
 }

@@ -219,7 +219,7 @@ pub use approvals::{
     NewApproval, NewStage, OutcomeToSend, StageRule, StepContext, StepState, StepToAsk, StepView,
     Transition,
 };
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,

@@ -119,6 +119,23 @@ pub async fn ensure_first_admin(
     Ok(store.account_create_first(account, now).await?.map(|_| pw))
 }
 
+/// Whether at least one enabled admin remains if account `id` becomes `role` and
+/// `disabled`: nobody may lock every admin out of the console by accident.
+pub fn leaves_an_admin(
+    accounts: &[crate::store::Account],
+    id: i64,
+    role: Role,
+    disabled: bool,
+) -> bool {
+    accounts.iter().any(|a| {
+        if a.id == id {
+            role == Role::Admin && !disabled
+        } else {
+            Role::parse(&a.role) == Some(Role::Admin) && !a.disabled
+        }
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -141,6 +158,34 @@ mod tests {
         assert_eq!(normalize_phone("  ").unwrap(), None);
         let e = normalize_phone("12345").unwrap_err();
         assert!(e.to_string().starts_with("phone \"12345\""), "{e}");
+    }
+
+    #[test]
+    fn the_last_enabled_admin_cannot_be_demoted_or_disabled() {
+        let acct = |id, role: &str, disabled| crate::store::Account {
+            id,
+            username: format!("u{id}"),
+            role: role.into(),
+            phone: None,
+            password_hash: String::new(),
+            disabled,
+            created_at: 0,
+            password_at: 0,
+        };
+        let all = [
+            acct(1, "admin", false),
+            acct(2, "admin", true),
+            acct(3, "staff", false),
+        ];
+        assert!(!leaves_an_admin(&all, 1, Role::Staff, false));
+        assert!(!leaves_an_admin(&all, 1, Role::Admin, true));
+        assert!(leaves_an_admin(&all, 1, Role::Admin, false));
+        assert!(leaves_an_admin(&all, 3, Role::Approver, true));
+        assert!(leaves_an_admin(&all, 3, Role::Admin, false));
+        assert!(
+            leaves_an_admin(&all, 2, Role::Admin, false),
+            "re-enabling one counts"
+        );
     }
 
     #[tokio::test]

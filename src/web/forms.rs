@@ -30,6 +30,27 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
+/// The start of a day given as `YYYY-MM-DD`, in China time (unix ms); `None` if `s` is
+/// not such a date.
+pub fn day_start(s: &str) -> Option<crate::store::Millis> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(s.trim(), &fmt).ok()?;
+    let offset =
+        time::UtcOffset::from_whole_seconds(i32::try_from(crate::clock::CST_OFFSET_SECS).ok()?)
+            .ok()?;
+    let t = date.midnight().assume_offset(offset);
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// A time as people read it here: `2026-12-07 14:03:05`, China time.
+pub fn show_time(ms: crate::store::Millis) -> String {
+    let t = crate::clock::ChinaTime::from_unix(ms.div_euclid(1000));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +63,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/a\r\nSet-Cookie: x")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn days_start_at_china_midnight_and_times_show_in_china_time() {
+        // 2026-12-07 00:00 +08:00 is 2026-12-06 16:00 UTC.
+        assert_eq!(day_start("2026-12-07"), Some(1_796_572_800_000));
+        assert_eq!(day_start("2026-13-01"), None);
+        assert_eq!(day_start("yesterday"), None);
+        assert_eq!(show_time(1_796_572_800_000 + 5_000), "2026-12-07 00:00:05");
     }
 
     #[test]

@@ -25,6 +25,8 @@
 //! | `accounts.rs` | account rules shared with the CLI (names, first admin) |
 //! | `login.rs` | `/login`, `/logout`, `/lang` |
 //! | `dashboard.rs` | `/` |
+//! | `download.rs` | streamed CSV downloads that open in Excel (BOM, CRLF, no formulas) |
+//! | `settings/` | `/settings`: accounts, links, audit log (+ other settings pages) |
 //!
 //! # Decisions for every page (the skeleton's contract)
 //!
@@ -75,6 +77,7 @@ pub mod assets;
 pub mod audit;
 pub mod csrf;
 mod dashboard;
+pub mod download;
 pub mod error;
 pub mod forms;
 pub mod lang;
@@ -85,6 +88,7 @@ pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;
+pub mod settings;
 pub mod state;
 pub mod throttle;
 
@@ -110,8 +114,8 @@ pub use state::WebState;
 pub fn router(state: WebState) -> Router {
     let max_body = state.config.api.max_body_bytes;
     routes::router(state.clone())
-        .fallback(|| async { WebError::NotFound })
-        .method_not_allowed_fallback(|| async { WebError::NotFound })
+        .fallback(routes::unrouted)
+        .method_not_allowed_fallback(routes::unrouted)
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(max_body))

@@ -27,7 +27,7 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, csrf, dashboard, login};
+use super::{assets, audit, csrf, dashboard, login, settings};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -66,43 +66,39 @@ const fn page(
     }
 }
 
-/// Every console route. APPEND new rows (several engineers add pages at once).
+/// Every console route. APPEND new rows (several engineers add pages at once; one row
+/// per line, so rustfmt is told to leave the table alone).
+#[rustfmt::skip]
 pub static PAGES: &[PageSpec] = &[
-    page("GET", "/login", Access::Public, "the login form", || {
-        get(login::form)
-    }),
-    page(
-        "POST",
-        "/login",
-        Access::Public,
-        "log in (username, password)",
-        || post(login::submit),
-    ),
-    page(
-        "POST",
-        "/logout",
-        Access::Any,
-        "log out: end this session",
-        || post(login::logout),
-    ),
-    page(
-        "GET",
-        "/lang",
-        Access::Public,
-        "switch the language (to=zh|en, next=path)",
-        || get(login::switch_lang),
-    ),
-    page(
-        "GET",
-        "/static/{file}",
-        Access::Public,
-        "embedded static files",
-        || get(assets::serve),
-    ),
-    page("GET", "/", Access::Any, "概览 dashboard", || {
-        get(dashboard::page)
-    }),
+    page("GET", "/login", Access::Public, "the login form", || get(login::form)),
+    page("POST", "/login", Access::Public, "log in (username, password)", || post(login::submit)),
+    page("POST", "/logout", Access::Any, "log out: end this session", || post(login::logout)),
+    page("GET", "/lang", Access::Public, "switch the language (to=zh|en, next=path)", || get(login::switch_lang)),
+    page("GET", "/static/{file}", Access::Public, "embedded static files", || get(assets::serve)),
+    page("GET", "/", Access::Any, "概览 dashboard", || get(dashboard::page)),
+    page("GET", "/settings", Access::Admin, "设置 settings index", || get(settings::index)),
+    page("GET", "/settings/accounts", Access::Admin, "console accounts and roles", || get(settings::accounts::list)),
+    page("POST", "/settings/accounts", Access::Admin, "create an account", || post(settings::accounts::create)),
+    page("GET", "/settings/accounts/{id}", Access::Admin, "one account", || get(settings::accounts::edit)),
+    page("POST", "/settings/accounts/{id}", Access::Admin, "an account's role and phone", || post(settings::accounts::update)),
+    page("POST", "/settings/accounts/{id}/password", Access::Admin, "an account's new password (its sessions end)", || post(settings::accounts::set_password)),
+    page("POST", "/settings/accounts/{id}/status", Access::Admin, "disable or enable an account", || post(settings::accounts::set_status)),
+    page("GET", "/settings/links", Access::Admin, "the configured links, read-only, no secrets", || get(settings::links::page)),
+    page("GET", "/settings/audit", Access::Admin, "the audit log", || get(settings::audit::page)),
+    page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
 ];
+
+/// Marks the answer of a request no row of [`PAGES`] serves (tests tell it from a
+/// handler's own 404).
+#[derive(Debug, Clone, Copy)]
+pub struct Unrouted;
+
+/// The answer to a path or method no row serves: a 404 page.
+pub async fn unrouted() -> Response {
+    let mut res = WebError::NotFound.into_response();
+    res.extensions_mut().insert(Unrouted);
+    res
+}
 
 /// The table's row for a request (HEAD is served as GET).
 pub fn find(method: &Method, path: &str) -> Option<&'static PageSpec> {
