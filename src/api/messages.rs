@@ -30,9 +30,15 @@ pub struct SendBody {
     /// …a template with `{name}` variables.
     #[serde(default)]
     pub template: Option<String>,
+    /// …or a stored template (`/v1/templates`) by id, filled from `variables`.
+    #[serde(default)]
+    pub template_id: Option<i64>,
     /// Template variables.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// A stored signature (`/v1/signatures`) by id, instead of `signature`.
+    #[serde(default)]
+    pub signature_id: Option<i64>,
     /// A signature instead of the link's.
     #[serde(default)]
     pub signature: Option<String>,
@@ -69,9 +75,28 @@ fn header_key(headers: &HeaderMap) -> Option<String> {
 
 pub async fn send(
     State(st): State<AppState>,
+    client: Option<axum::Extension<super::routes::CallerName>>,
     headers: HeaderMap,
-    JsonBody(body): JsonBody<SendBody>,
+    JsonBody(mut body): JsonBody<SendBody>,
 ) -> Result<Response, ApiError> {
+    if let Some(id) = body.template_id {
+        if body.template.is_some() {
+            return Err(ApiError::invalid(
+                "template_id",
+                "give template or template_id, not both",
+            ));
+        }
+        body.template = Some(super::snippets::stored_template(&st.store, id).await?);
+    }
+    if let Some(id) = body.signature_id {
+        if body.signature.is_some() {
+            return Err(ApiError::invalid(
+                "signature_id",
+                "give signature or signature_id, not both",
+            ));
+        }
+        body.signature = Some(super::snippets::stored_signature(&st.store, id).await?);
+    }
     let text = text_or_template(
         body.text.as_deref(),
         body.template.as_deref(),
@@ -99,6 +124,7 @@ pub async fn send(
     req.expires_at = body.expires_at;
     req.validity = validity;
     req.idempotency_key = body.idempotency_key.or_else(|| header_key(&headers));
+    req.sender = client.map(|axum::Extension(c)| format!("api:{}", c.0));
     let out = st.submitter.send(req).await?;
     let accepted = out.accepted();
     let rejected = out.recipients.len() - accepted;
@@ -175,6 +201,7 @@ pub async fn list(
             .map(|s| listing::state::<JobState>("state", s, listing::JOB_STATES))
             .transpose()?,
         time: listing::time_range(q.since.as_deref(), q.until.as_deref())?,
+        ..JobFilter::default()
     };
     let page = st.store.jobs_list(filter, window).await?;
     Ok(reply(

@@ -19,6 +19,7 @@
 //! | `inbox.rs` | the inbox and its unread state |
 //! | `links.rs` | links and queue |
 //! | `simulate.rs` | demo mode: a simulated phone replies |
+//! | `snippets.rs` | stored signatures and templates |
 //! | `ops.rs` | health, readiness, Prometheus metrics |
 //! | `openapi.rs` | the OpenAPI document, built from [`ROUTES`] |
 //! | `client.rs` | [`client::ApiClient`] |
@@ -30,7 +31,7 @@ mod body;
 pub mod client;
 mod contacts;
 mod error;
-mod explain;
+pub mod explain;
 mod inbox;
 mod links;
 mod listing;
@@ -41,6 +42,7 @@ mod reminders;
 mod routes;
 mod schemas;
 mod simulate;
+mod snippets;
 mod state;
 mod times;
 

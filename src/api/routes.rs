@@ -13,6 +13,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use super::{
     alerts, approvals, contacts, inbox, links, messages, openapi, ops, reminders, simulate,
+    snippets,
 };
 use crate::config::Scope;
 
@@ -194,8 +195,10 @@ pub const ROUTES: &[RouteSpec] = &[
             ("recipients", "array", true),
             ("text", "string", false),
             ("template", "string", false),
+            ("template_id", "integer", false),
             ("variables", "object", false),
             ("signature", "string", false),
+            ("signature_id", "integer", false),
             ("source_ext", "string", false),
             ("priority", "string", false),
             ("send_at", "string", false),
@@ -420,6 +423,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ("signature", "string", false),
             ("groups", "array", true),
             ("send_at", "string", false),
+            ("numbers", "array", false),
         ],
     ).ok(&[201]).errors(&[413, 415]).returns("DraftSaved"),
     route(
@@ -430,6 +434,24 @@ pub const ROUTES: &[RouteSpec] = &[
         &[],
     ).ok(&[202, 200]).errors(&[409, 503]).returns("GroupSendResult"),
     route("DELETE", "/v1/drafts/{id}", C, "Delete a draft.", &[]).returns("Deleted"),
+    route("GET", "/v1/signatures", R, "Stored signatures, by name.", &[]).returns("Signatures"),
+    route(
+        "POST",
+        "/v1/signatures",
+        Some(Scope::All),
+        "Save a signature (a new one, or over id); names are unique.",
+        &[("id", "integer", false), ("name", "string", true), ("text", "string", true)],
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("SnippetSaved"),
+    route("DELETE", "/v1/signatures/{id}", Some(Scope::All), "Delete a signature.", &[]).returns("Deleted"),
+    route("GET", "/v1/templates", R, "Stored message templates, by name.", &[]).returns("Templates"),
+    route(
+        "POST",
+        "/v1/templates",
+        Some(Scope::All),
+        "Save a message template with {name} variables (a new one, or over id); names are unique.",
+        &[("id", "integer", false), ("name", "string", true), ("text", "string", true)],
+    ).ok(&[201, 200]).errors(&[413, 415]).returns("SnippetSaved"),
+    route("DELETE", "/v1/templates/{id}", Some(Scope::All), "Delete a template.", &[]).returns("Deleted"),
     route(
         "POST",
         "/v1/simulate/reply",
@@ -504,6 +526,22 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             axum::routing::delete(contacts::draft_delete),
         )
         .route("/v1/simulate/reply", post(simulate::reply))
+        .route(
+            "/v1/signatures",
+            get(snippets::signatures).post(snippets::signature_save),
+        )
+        .route(
+            "/v1/signatures/{id}",
+            axum::routing::delete(snippets::signature_delete),
+        )
+        .route(
+            "/v1/templates",
+            get(snippets::templates).post(snippets::template_save),
+        )
+        .route(
+            "/v1/templates/{id}",
+            axum::routing::delete(snippets::template_delete),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,
@@ -514,15 +552,20 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .with_state(state)
 }
 
+/// The name of the API client (token) that made the request, set by [`authorize`].
+#[derive(Debug, Clone)]
+pub struct CallerName(pub String);
+
 /// Checks the token against the scope [`ROUTES`] gives the matched route, before any
 /// body is read; a routed path missing from the table is refused (deny by default).
 async fn authorize(
     State(st): State<AppState>,
     matched: Option<MatchedPath>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    let method = req.method().as_str();
+    let method = req.method().clone();
+    let method = method.as_str();
     let spec = matched.as_ref().and_then(|p| {
         ROUTES
             .iter()
@@ -539,7 +582,11 @@ async fn authorize(
     };
     if let Some(scope) = spec.scope {
         match st.auth(req.headers(), scope) {
-            Ok(client) => tracing::debug!(%client, %method, path = spec.path, "API request"),
+            Ok(client) => {
+                tracing::debug!(%client, %method, path = spec.path, "API request");
+                // Handlers that record who did something (a job's sender) read it here.
+                req.extensions_mut().insert(CallerName(client));
+            }
             Err(e) => return e.into_response(),
         }
     }

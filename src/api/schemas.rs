@@ -461,6 +461,37 @@ pub fn schemas() -> Map<String, Value> {
             obj(json!({ "draft": { "type": "object" } }), &["draft"]),
         ),
         (
+            "Snippet",
+            obj(
+                json!({
+                    "id": { "type": "integer" },
+                    "name": { "type": "string" },
+                    "text": { "type": "string" },
+                    "created_at": { "type": "integer" },
+                    "updated_at": { "type": "integer" },
+                }),
+                &["id", "name", "text", "created_at", "updated_at"],
+            ),
+        ),
+        (
+            "Signatures",
+            obj(
+                json!({ "signatures": array_of(r("Snippet")) }),
+                &["signatures"],
+            ),
+        ),
+        (
+            "Templates",
+            obj(
+                json!({ "templates": array_of(r("Snippet")) }),
+                &["templates"],
+            ),
+        ),
+        (
+            "SnippetSaved",
+            obj(json!({ "saved": r("Snippet") }), &["saved"]),
+        ),
+        (
             "SimulatedReply",
             obj(
                 json!({ "link": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" } }),

@@ -123,6 +123,9 @@ pub async fn send_draft(
         .draft_get(id)
         .await?
         .ok_or(GroupSendError::DraftNotFound(id))?;
+    if !draft.numbers.is_empty() {
+        return draft_with_numbers(submitter, draft, idempotency_key).await;
+    }
     group_send(
         submitter,
         GroupSend {
@@ -134,6 +137,41 @@ pub async fn send_draft(
         },
     )
     .await
+}
+
+/// A draft that names numbers besides (or instead of) groups: sent as the console's
+/// compose would send it, one job for the numbers and the groups' members together.
+async fn draft_with_numbers(
+    submitter: &Submitter,
+    draft: crate::store::DraftView,
+    idempotency_key: Option<String>,
+) -> Result<GroupSendOutcome, GroupSendError> {
+    use super::compose::{self, Compose, ComposeError};
+    let c = Compose {
+        numbers: draft.numbers.join("\n"),
+        groups: draft.groups,
+        text: draft.text,
+        signature: draft.signature,
+        send_at: draft.send_at,
+        idempotency_key,
+        sender: None,
+    };
+    let req = compose::request(submitter.store(), &c)
+        .await
+        .map_err(|e| match e {
+            ComposeError::UnknownGroups(g) => GroupSendError::UnknownGroups(g),
+            ComposeError::Send(s) => GroupSendError::Send(s),
+            ComposeError::Store(s) => GroupSendError::Store(s),
+        })?;
+    let recipients = req.recipients.len();
+    let out = submitter.send(req).await?;
+    Ok(GroupSendOutcome {
+        job_id: out.job.map(|j| j.job_id),
+        created: out.job.is_some_and(|j| j.created),
+        recipients,
+        accepted: out.accepted(),
+        outcomes: out.recipients,
+    })
 }
 
 /// One recipient of a group send.

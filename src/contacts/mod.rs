@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`parse_csv`] | `csv_import.rs` | CSV bytes (UTF-8 or GBK) → good rows, bad rows with line and reason, merged duplicates; no I/O |
 //! | [`import_csv`] | `import.rs` | parse, then store the good rows in one transaction |
+//! | [`compose::send`], [`compose::preview`] | `compose.rs` | typed numbers + groups → one job (or its preview); the console's 写短信 |
 //! | [`group_send`], [`send_draft`] | `group_send.rs` | the groups' distinct numbers → one job through the [`Submitter`](crate::dispatch::Submitter) |
 //! | [`group_send_progress`] | `group_send.rs` | how far a group send is, per recipient |
 //!
@@ -18,6 +19,7 @@
 //! table), so a number the address book accepts is one the submitter can route, and a
 //! number it refuses is refused for the same reason a send would give.
 
+pub mod compose;
 pub mod csv_import;
 mod group_send;
 mod import;

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use wire::reference::{ReferenceAllocator, ReferenceConfig, ReferenceError};
 
 use super::changes::Changes;
-use super::plan::{LinkTextError, split_options};
+use super::plan::{LinkTextError, measure};
 use crate::config::{self, Config};
 use crate::route::{Carrier, Router};
 use crate::store::{
@@ -57,6 +57,9 @@ pub struct SendRequest {
     /// Queue every recipient for this carrier's links whatever its number's carrier (the
     /// alerts' on-call SMS, which must avoid a failing link); `None`: routed as usual.
     pub via: Option<Carrier>,
+    /// Who sends it, recorded on the job: `web:<account>` (console) or `api:<token
+    /// name>`; `None` for the daemon's own sends.
+    pub sender: Option<String>,
 }
 
 impl SendRequest {
@@ -74,6 +77,7 @@ impl SendRequest {
             validity: None,
             idempotency_key: None,
             via: None,
+            sender: None,
         }
     }
 }
@@ -323,7 +327,7 @@ impl Submitter {
         if expires_at <= start {
             return Err(SendError::ExpiresBeforeSend);
         }
-        let (outcomes, recipients) = self.plan(&req);
+        let (outcomes, recipients) = self.plan(&req, References::Allocate);
         if recipients.is_empty() {
             return Ok(SendOutcome {
                 job: None,
@@ -338,6 +342,7 @@ impl Submitter {
             })
             .collect();
         let job = NewJob {
+            sender: req.sender,
             idempotency_key: req.idempotency_key,
             priority: req.priority,
             text: req.text,
@@ -409,9 +414,19 @@ impl Submitter {
         })
     }
 
+    /// The first configured link serving `carrier`: the one its messages are planned with.
+    pub(super) fn link_for(&self, carrier: Carrier) -> Option<&config::Link> {
+        self.inner.plans.get(&carrier).map(|p| &p.link)
+    }
+
     /// Routes and counts every recipient: the per-item outcomes, and the recipients to
-    /// store.
-    fn plan(&self, req: &SendRequest) -> (Vec<RecipientOutcome>, Vec<NewRecipient>) {
+    /// store. [`Submitter::preview`] calls it too (with [`References::Skip`]), so a
+    /// preview decides each recipient exactly as a send would.
+    pub(super) fn plan(
+        &self,
+        req: &SendRequest,
+        references: References,
+    ) -> (Vec<RecipientOutcome>, Vec<NewRecipient>) {
         let batch = self.router().route_many(&req.recipients);
         let mut outcomes: Vec<RecipientOutcome> = Vec::with_capacity(req.recipients.len());
         let mut recipients = Vec::with_capacity(batch.routes.len());
@@ -495,7 +510,7 @@ impl Submitter {
                 }
             }
             let number = route.msisdn.as_str().to_owned();
-            let reference = if segments > 1 {
+            let reference = if segments > 1 && references == References::Allocate {
                 match self.reference(route.via, &plan.link, &number, clock) {
                     Ok(r) => Some(r),
                     Err(reason) => {
@@ -547,21 +562,18 @@ impl Submitter {
     }
 }
 
+/// Whether [`Submitter::plan`] hands out concatenation references: a send does; a
+/// preview must not use up the carrier's reference space for messages never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum References {
+    /// Allocate one per long message (a send).
+    Allocate,
+    /// Leave them unset (a preview).
+    Skip,
+}
+
 /// Segments `text` takes on `link`, or why it cannot go.
 fn count(link: &config::Link, text: &str, signature: Option<&str>) -> Result<u8, LinkTextError> {
-    let opts = split_options(link, signature);
-    let n = wire::segment::count(text, &opts)
-        .map_err(|source| LinkTextError::Text {
-            link: link.name.clone(),
-            source,
-        })?
-        .segments;
-    if n > usize::from(link.max_segments) {
-        return Err(LinkTextError::TooLong {
-            link: link.name.clone(),
-            segments: n,
-            max: link.max_segments,
-        });
-    }
+    let n = measure(link, text, signature)?.segments;
     u8::try_from(n).map_err(|_| LinkTextError::Over255(n))
 }

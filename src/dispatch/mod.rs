@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | [`split_options`], [`link_config`] | `plan.rs` | a `[[link]]` as text options (one function for counting and splitting) and as driver settings |
 //! | [`Submitter`] | `intake.rs` | the entry point for new jobs: route, count, reference, enqueue, wake |
+//! | [`Preview`] | `preview.rs` | what a request would cost per recipient and carrier, queueing nothing (the console's counter) |
 //! | [`routing::build`], [`RoutingReload`] | `routing.rs` | the router `[routing]` describes, built at start and swapped into the submitter on SIGHUP |
 //! | [`LinkRunner`] | `runner.rs` | per link: claim → split → submit; owns the link and its events loop |
 //! | events loop | `events.rs` | per link: link events → store (submit responses, failures, reports, MO), DELIVERs answered once committed |
@@ -27,6 +28,7 @@ mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
+mod preview;
 pub mod routing;
 mod runner;
 pub mod scheduler;
@@ -35,7 +37,11 @@ pub use changes::Changes;
 pub use intake::{RecipientOutcome, SendError, SendOutcome, SendRequest, Submitter};
 pub use journal::WireJournal;
 pub use plan::{
-    LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, split_options,
+    LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, measure,
+    split_options,
 };
+#[cfg(test)]
+pub(crate) use preview::test_submitter;
+pub use preview::{CarrierCost, Preview};
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

@@ -58,6 +58,30 @@ fn coding_use(u: config::CodingUse) -> CodingUse {
     }
 }
 
+/// What `text` costs on `link` with the job's `signature` — coding, characters and
+/// segments — or why it cannot go. The submitter counts a recipient's segments with it
+/// and the console's preview shows the same figures, so what staff see before sending
+/// is what is queued.
+pub fn measure(
+    link: &config::Link,
+    text: &str,
+    signature: Option<&str>,
+) -> Result<wire::segment::SegmentCount, LinkTextError> {
+    let opts = split_options(link, signature);
+    let counted = wire::segment::count(text, &opts).map_err(|source| LinkTextError::Text {
+        link: link.name.clone(),
+        source,
+    })?;
+    if counted.segments > usize::from(link.max_segments) {
+        return Err(LinkTextError::TooLong {
+            link: link.name.clone(),
+            segments: counted.segments,
+            max: link.max_segments,
+        });
+    }
+    Ok(counted)
+}
+
 /// Why a text cannot go through a link: the reason a recipient is refused at intake
 /// (`code: "text"`) and a claimed message fails when it goes out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -136,6 +136,7 @@ mod tests {
         let dir = TempDir::new("scheduler");
         let store = StoreHandle::open(dir.join("q.db"), StoreOptions::default()).unwrap();
         let job = NewJob {
+            sender: None,
             idempotency_key: None,
             priority: Priority::Notification,
             text: "t".into(),

@@ -109,6 +109,13 @@ pub struct NewDraft {
     pub groups: Vec<String>,
     /// When to send (unix ms); `None`: at once.
     pub send_at: Option<Millis>,
+    /// Numbers to send to besides the groups, as typed (checked when sent: a draft may
+    /// hold an unfinished list).
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    /// The console account that saved it (`None`: saved through the API).
+    #[serde(skip)]
+    pub owner: Option<i64>,
 }
 
 /// A draft as read back.
@@ -130,6 +137,10 @@ pub struct DraftView {
     pub created_at: Millis,
     /// Last change.
     pub updated_at: Millis,
+    /// Numbers besides the groups.
+    pub numbers: Vec<String>,
+    /// The console account that saved it.
+    pub owner: Option<i64>,
 }
 
 /// A label (name, group, tag, title) trimmed, or why it cannot be stored.
@@ -443,11 +454,12 @@ impl Store {
     pub fn draft_save(&mut self, id: Option<i64>, draft: &NewDraft, now: Millis) -> Result<i64> {
         let title = label("draft title", &draft.title, true)?;
         let groups = to_json(&labels("group name", &draft.groups)?)?;
+        let numbers = to_json(&draft_numbers(&draft.numbers)?)?;
         self.write(|c, _| match id {
             None => {
                 c.prepare_cached(
                     "INSERT INTO drafts (title, text, signature, groups, send_at, created_at,
-                         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                         updated_at, numbers, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
                 )?
                 .execute(params![
                     title,
@@ -455,7 +467,9 @@ impl Store {
                     draft.signature,
                     groups,
                     draft.send_at,
-                    now
+                    now,
+                    numbers,
+                    draft.owner
                 ])?;
                 Ok(c.last_insert_rowid())
             }
@@ -463,7 +477,7 @@ impl Store {
                 let n = c
                     .prepare_cached(
                         "UPDATE drafts SET title = ?2, text = ?3, signature = ?4, groups = ?5,
-                             send_at = ?6, updated_at = ?7 WHERE id = ?1",
+                             send_at = ?6, updated_at = ?7, numbers = ?8 WHERE id = ?1",
                     )?
                     .execute(params![
                         id,
@@ -472,7 +486,8 @@ impl Store {
                         draft.signature,
                         groups,
                         draft.send_at,
-                        now
+                        now,
+                        numbers
                     ])?;
                 if n == 0 {
                     return Err(StoreError::NotFound { what: "draft", id });
@@ -666,10 +681,29 @@ pub(crate) fn group_numbers(
     Ok((numbers, unknown))
 }
 
-const DRAFT_COLUMNS: &str =
-    "id, title, text, signature, groups, send_at, created_at, updated_at FROM drafts";
+const DRAFT_COLUMNS: &str = "id, title, text, signature, groups, send_at, created_at, updated_at,
+     numbers, owner FROM drafts";
 
-fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DraftView, String)> {
+/// Most numbers a draft keeps (a pasted list longer than one request may name is
+/// refused when it is sent, not silently cut here).
+const MAX_DRAFT_NUMBERS: usize = 100_000;
+
+fn draft_numbers(numbers: &[String]) -> Result<Vec<String>> {
+    if numbers.len() > MAX_DRAFT_NUMBERS {
+        return Err(StoreError::Invalid {
+            what: "draft numbers",
+            reason: format!("{} numbers; at most {MAX_DRAFT_NUMBERS}", numbers.len()),
+        });
+    }
+    Ok(numbers
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DraftView, String, String)> {
     Ok((
         DraftView {
             id: r.get(0)?,
@@ -680,13 +714,17 @@ fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DraftView, String)> {
             send_at: r.get(5)?,
             created_at: r.get(6)?,
             updated_at: r.get(7)?,
+            numbers: Vec::new(),
+            owner: r.get(9)?,
         },
         r.get(4)?,
+        r.get(8)?,
     ))
 }
 
-fn draft_view((mut v, groups): (DraftView, String)) -> Result<DraftView> {
+fn draft_view((mut v, groups, numbers): (DraftView, String, String)) -> Result<DraftView> {
     v.groups = from_json(&groups)?;
+    v.numbers = from_json(&numbers)?;
     Ok(v)
 }
 
@@ -1057,6 +1095,12 @@ mod tests {
             signature: Some("【行政部】".into()),
             groups: vec!["销售".into(), " 运维 ".into(), "销售".into()],
             send_at: Some(5_000),
+            numbers: vec![
+                " 138 0013 8000 ".into(),
+                String::new(),
+                "+8613900139000".into(),
+            ],
+            owner: Some(7),
         };
         let id = s.draft_save(None, &d, 1).unwrap();
         let other = s.draft_save(None, &NewDraft::default(), 2).unwrap();
@@ -1064,6 +1108,8 @@ mod tests {
         assert_eq!(names(&got.groups), ["销售", "运维"]);
         assert_eq!(got.signature.as_deref(), Some("【行政部】"));
         assert_eq!(got.send_at, Some(5_000));
+        assert_eq!(got.numbers, ["138 0013 8000", "+8613900139000"]);
+        assert_eq!(got.owner, Some(7));
         let ids: Vec<i64> = s.drafts_list().unwrap().iter().map(|d| d.id).collect();
         assert_eq!(ids, [other, id], "last changed first");
         let changed = NewDraft {

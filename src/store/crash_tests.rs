@@ -29,6 +29,7 @@ const DB_ENV: &str = "HONGYAN_STORE_CRASH_DB";
 
 fn job(i: u64) -> NewJob {
     NewJob {
+        sender: None,
         idempotency_key: Some(format!("crash-{i}")),
         priority: Priority::Notification,
         text: "crash test".into(),

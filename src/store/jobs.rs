@@ -130,8 +130,8 @@ fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Resu
     c.prepare_cached(
         "INSERT INTO jobs (idempotency_key, priority, text, signature, source_ext, send_at,
              expires_at, state, first_recipient, recipients, first_segment, segments,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+             created_at, updated_at, sender)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
     )?
     .execute(params![
         job.idempotency_key,
@@ -147,6 +147,7 @@ fn enqueue(c: &Connection, cache: &mut Cache, job: &NewJob, now: Millis) -> Resu
         ids.segment,
         n_segments,
         now,
+        job.sender,
     ])?;
     let job_id = c.last_insert_rowid();
 
@@ -273,15 +274,15 @@ fn same_body(c: &Connection, job_id: JobId, job: &NewJob) -> Result<bool> {
     Ok(stored == job.recipients)
 }
 
-struct JobRanges {
-    phase: JobPhase,
-    first_recipient: i64,
-    last_recipient: i64,
-    first_segment: i64,
-    last_segment: i64,
+pub(super) struct JobRanges {
+    pub(super) phase: JobPhase,
+    pub(super) first_recipient: i64,
+    pub(super) last_recipient: i64,
+    pub(super) first_segment: i64,
+    pub(super) last_segment: i64,
 }
 
-fn job_ranges(c: &Connection, job_id: JobId) -> Result<Option<JobRanges>> {
+pub(super) fn job_ranges(c: &Connection, job_id: JobId) -> Result<Option<JobRanges>> {
     let row = c
         .prepare_cached(
             "SELECT state, first_recipient, recipients, first_segment, segments

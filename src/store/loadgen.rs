@@ -96,6 +96,7 @@ impl LoadReport {
 
 fn job(i: u64) -> NewJob {
     NewJob {
+        sender: None,
         idempotency_key: None,
         priority: if i % 10 == 0 {
             Priority::Approval

@@ -73,7 +73,8 @@
 //! | `contacts` | address-book entry | normalised phone (unique), name, tags (JSON) |
 //! | `groups` | contact group | name (unique) |
 //! | `group_members` | group × contact | primary key both; index by contact |
-//! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at |
+//! | `drafts` | unsent group message | title, text, signature, groups (JSON), send_at, numbers (JSON), owner (console account) |
+//! | `signatures`, `templates` | stored signature / message template | name (unique), text |
 //!
 //! Times are unix milliseconds (UTC). States are integers ([`DeliveryState`]). The schema
 //! is versioned with `PRAGMA user_version` ([`schema::MIGRATIONS`]); an older file is
@@ -188,12 +189,14 @@ mod recovery;
 mod reminders;
 mod reports;
 mod requeue;
+mod reschedule;
 mod retention;
 pub mod schema;
 mod sessions;
 mod sql_states;
 pub mod state;
 mod submit;
+pub mod templates;
 mod unconfirmed;
 #[cfg(test)]
 mod unconfirmed_tests;
@@ -234,9 +237,11 @@ pub use place::SegmentPlace;
 pub use reminders::{DueReminder, NewReminder, ReminderCancel, ReminderState, ReminderView};
 pub use reports::UnreportedSegment;
 pub use requeue::SegmentsMoved;
+pub use reschedule::RescheduleOutcome;
 pub use retention::PurgeOutcome;
 pub use schema::{StoreOptions, Synchronous};
 pub use sessions::SessionRow;
 pub use state::{DeliveryState, JobState, Priority, ReportStatus, StateCounts};
 pub use submit::FailOutcome;
+pub use templates::{Snippet, SnippetKind};
 pub use webhooks::{Subscriptions, WebhookDelivery, WebhookEvent};

@@ -43,6 +43,9 @@ pub struct NewJob {
     pub expires_at: Option<Millis>,
     /// One entry per number, already routed and segmented by the caller.
     pub recipients: Vec<NewRecipient>,
+    /// Who sent it: `web:<account>` from the console, `api:<token name>` from the API;
+    /// `None` for the daemon's own sends (the outbox filters by it).
+    pub sender: Option<String>,
 }
 
 /// One number of a new job.
@@ -314,6 +317,8 @@ pub struct JobSummary {
     pub segments: u64,
     /// Accepted at (unix ms).
     pub created_at: Millis,
+    /// Who sent it (see [`NewJob::sender`]).
+    pub sender: Option<String>,
 }
 
 /// A job with every recipient and segment, as read back.

@@ -78,7 +78,7 @@ pub(crate) fn jobs_recent(
     limit: usize,
 ) -> Result<Vec<JobSummary>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, priority, text, signature, send_at, recipients, segments, created_at
+        "SELECT id, priority, text, signature, send_at, recipients, segments, created_at, sender
          FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -95,6 +95,7 @@ pub(crate) fn jobs_recent(
                 recipients: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
                 segments: r.get::<_, i64>(6)?.try_into().unwrap_or(0),
                 created_at: r.get(7)?,
+                sender: r.get(8)?,
             };
             Ok((summary, r.get::<_, i64>(1)?))
         })?

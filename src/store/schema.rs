@@ -420,6 +420,31 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
 "#,
+    // The staff console (see `drafts.rs`, `templates.rs`, `lists.rs`): who sent a job
+    // (`web:<account>` or `api:<token name>`; NULL for the daemon's own sends and jobs
+    // from before), indexed for the outbox's sender filter; drafts that name numbers
+    // and the console account that saved them; signatures and templates kept
+    // server-side for the console and the API.
+    r#"
+ALTER TABLE jobs ADD COLUMN sender TEXT;
+CREATE INDEX IF NOT EXISTS jobs_sender ON jobs(sender, id) WHERE sender IS NOT NULL;
+ALTER TABLE drafts ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE drafts ADD COLUMN owner INTEGER;
+CREATE TABLE IF NOT EXISTS signatures (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    text        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS templates (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    text        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -61,6 +61,7 @@ pub(crate) fn inbound(sender: &str, destination: &str, text: &str, at: Millis) -
 /// A job of one priority to `(number, parts)` recipients on carrier `cmcc`.
 pub(crate) fn job(priority: Priority, recipients: &[(&str, u8)]) -> NewJob {
     NewJob {
+        sender: None,
         idempotency_key: None,
         priority,
         text: "hello".into(),

@@ -89,6 +89,7 @@ fn sync_core_floor() {
     let db = TempDb::new("throughput-sync");
     let mut s = db.open();
     let job = |i: u64| NewJob {
+        sender: None,
         idempotency_key: None,
         priority: Priority::Bulk,
         text: "您的验证码是 123456，5 分钟内有效。".into(),

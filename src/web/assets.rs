@@ -40,6 +40,11 @@ pub static ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../static/web/favicon.svg"),
     },
+    Asset {
+        name: "compose.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/web/compose.js"),
+    },
 ];
 
 /// Content hashes, computed once.

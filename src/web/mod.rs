@@ -27,6 +27,11 @@
 //! | `dashboard.rs` | `/` |
 //! | `download.rs` | streamed CSV downloads that open in Excel (BOM, CRLF, no formulas) |
 //! | `settings/` | `/settings`: accounts, links, audit log (+ other settings pages) |
+//! | `compose.rs` | `/compose` (写短信), its live counter and confirmation |
+//! | `when.rs` | China-time form values and display |
+//! | `outbox.rs` | `/outbox` (发件箱): filters, keyset pages, CSV export; a job's recipients; cancel |
+//! | `drafts.rs` | `/drafts` (草稿箱) and `/scheduled` (定时: move or cancel) |
+//! | `snippets.rs` | `/settings/signatures`, `/settings/templates` |
 //!
 //! # Decisions for every page (the skeleton's contract)
 //!
@@ -75,22 +80,27 @@
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+mod compose;
 pub mod csrf;
 mod dashboard;
 pub mod download;
+mod drafts;
 pub mod error;
 pub mod forms;
 pub mod lang;
 pub mod layout;
 mod login;
+mod outbox;
 pub mod password;
 pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;
 pub mod settings;
+mod snippets;
 pub mod state;
 pub mod throttle;
+mod when;
 
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,9 @@ use super::lang::Lang;
 use super::roles::{Access, Role};
 use super::session::{self, CSRF_COOKIE, LoginRequired, Visitor};
 use super::state::WebState;
-use super::{assets, audit, csrf, dashboard, login, settings};
+use super::{
+    assets, audit, compose, csrf, dashboard, drafts, login, outbox, settings, snippets,
+};
 
 /// One console route.
 #[derive(Clone, Copy)]
@@ -86,6 +88,132 @@ pub static PAGES: &[PageSpec] = &[
     page("GET", "/settings/links", Access::Admin, "the configured links, read-only, no secrets", || get(settings::links::page)),
     page("GET", "/settings/audit", Access::Admin, "the audit log", || get(settings::audit::page)),
     page("GET", "/settings/audit.csv", Access::Admin, "the audit log as CSV", || get(settings::audit::csv)),
+    page(
+        "GET",
+        "/compose",
+        Access::Staff,
+        "写短信 compose (from ?draft= or ?template=)",
+        || get(compose::page),
+    ),
+    page(
+        "POST",
+        "/compose",
+        Access::Staff,
+        "compose: save a draft, or go on to the confirmation",
+        || post(compose::submit),
+    ),
+    page(
+        "POST",
+        "/compose/send",
+        Access::Staff,
+        "compose: the confirmation's send (one-time key: sent once)",
+        || post(compose::send),
+    ),
+    page(
+        "GET",
+        "/compose/preview",
+        Access::Staff,
+        "compose: the live counter's figures (JSON)",
+        || get(compose::preview),
+    ),
+    page(
+        "GET",
+        "/outbox",
+        Access::Staff,
+        "发件箱 outbox: jobs newest first, filtered, keyset-paged",
+        || get(outbox::page),
+    ),
+    page(
+        "GET",
+        "/outbox/export.csv",
+        Access::Staff,
+        "outbox: the filtered list as CSV (UTF-8 with BOM)",
+        || get(outbox::export),
+    ),
+    page(
+        "GET",
+        "/outbox/{job}",
+        Access::Staff,
+        "a job: its recipients (paged) with state, carrier, cost and codes explained",
+        || get(outbox::job),
+    ),
+    page(
+        "POST",
+        "/outbox/{job}/cancel",
+        Access::Staff,
+        "cancel a scheduled or queued job",
+        || post(outbox::cancel),
+    ),
+    page(
+        "GET",
+        "/drafts",
+        Access::Staff,
+        "草稿箱 drafts (own; admins all)",
+        || get(drafts::drafts),
+    ),
+    page(
+        "POST",
+        "/drafts/{id}/delete",
+        Access::Staff,
+        "delete a draft (own; admins any)",
+        || post(drafts::delete),
+    ),
+    page(
+        "GET",
+        "/scheduled",
+        Access::Staff,
+        "定时 scheduled jobs: move or cancel",
+        || get(drafts::scheduled),
+    ),
+    page(
+        "POST",
+        "/scheduled/{job}",
+        Access::Staff,
+        "move a scheduled job to another time",
+        || post(drafts::reschedule),
+    ),
+    page(
+        "GET",
+        "/settings/signatures",
+        Access::Admin,
+        "设置 signatures",
+        || get(snippets::signatures),
+    ),
+    page(
+        "POST",
+        "/settings/signatures",
+        Access::Admin,
+        "save a signature",
+        || post(snippets::signature_save),
+    ),
+    page(
+        "POST",
+        "/settings/signatures/{id}/delete",
+        Access::Admin,
+        "delete a signature",
+        || post(snippets::signature_delete),
+    ),
+    page(
+        "GET",
+        "/settings/templates",
+        Access::Admin,
+        "设置 message templates",
+        || get(snippets::templates),
+    ),
+    page(
+        "POST",
+        "/settings/templates",
+        Access::Admin,
+        "save a template",
+        || post(snippets::template_save),
+    ),
+    page(
+        "POST",
+        "/settings/templates/{id}/delete",
+        Access::Admin,
+        "delete a template",
+        || post(snippets::template_delete),
+    ),
 ];
 
 /// Marks the answer of a request no row of [`PAGES`] serves (tests tell it from a

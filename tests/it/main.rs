@@ -24,4 +24,5 @@ mod reload;
 mod segments;
 mod sim;
 mod support;
+mod templates;
 mod webhooks;

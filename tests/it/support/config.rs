@@ -93,6 +93,7 @@ pub async fn leave_one_claimed(config: &Config, text: &str) -> (i64, i64) {
         .expect("open the store");
     let now = hongyan::store::now_millis();
     let job = NewJob {
+        sender: None,
         idempotency_key: None,
         priority: Priority::Notification,
         text: text.into(),
