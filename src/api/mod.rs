@@ -33,7 +33,7 @@ mod contacts;
 mod error;
 pub mod explain;
 mod inbox;
-mod links;
+pub(crate) mod links;
 mod listing;
 mod messages;
 mod openapi;

@@ -63,14 +63,14 @@ impl RunnerState {
                     self.down_now();
                 }
                 tracing::info!(link = %name, conn, %reason, "link down");
-                self.problem(format!("connection {conn} closed: {reason}"));
+                self.problem(super::LinkProblem::Closed { conn, reason });
             }
             LinkEvent::Unreachable { conn, reason } => {
                 // The link logged it at warn already; here it becomes the link's problem
                 // in words for /v1/links and `hongyan links`.
                 tracing::debug!(link = %name, conn, %reason, "link unreachable");
                 self.down_now();
-                self.problem(format!("connection {conn}: {reason}"));
+                self.problem(super::LinkProblem::Unreachable { conn, reason });
             }
             LinkEvent::LoginRefused {
                 conn,
@@ -80,7 +80,11 @@ impl RunnerState {
                 tracing::warn!(link = %name, conn, status, meaning, "login refused by the gateway");
                 self.down_now();
                 lock(&self.health).refused = Some((status, meaning));
-                self.problem(format!("login refused: {status} {meaning}"));
+                self.problem(super::LinkProblem::LoginRefused {
+                    conn,
+                    status,
+                    meaning,
+                });
             }
             event @ (LinkEvent::Submitted { .. } | LinkEvent::Report { .. }) => {
                 if let Ok(Some(q)) = self.queue(event, now).await {
@@ -629,6 +633,20 @@ mod tests {
             problem,
             Some(format!("connection 0: connection refused ({addr})"))
         );
+        // The same, as a type: what the console says in the viewer's language.
+        assert!(
+            matches!(
+                runner.monitor().problem(),
+                Some(super::super::LinkProblem::Unreachable {
+                    conn: 0,
+                    reason: crate::link::Unreachable::Connect(
+                        crate::link::ConnectError::Refused { .. }
+                    ),
+                })
+            ),
+            "{:?}",
+            runner.monitor().problem()
+        );
 
         let status = 3;
         let meaning = ::cmpp::status::connect_status_meaning(status);
@@ -643,6 +661,14 @@ mod tests {
         mo_answer(&events, "after", Ack::detached(b"mo answer")).await;
         let problem = runner.monitor().view().last_problem;
         assert_eq!(problem, Some(format!("login refused: 3 {meaning}")));
+        assert_eq!(
+            runner.monitor().problem(),
+            Some(super::super::LinkProblem::LoginRefused {
+                conn: 0,
+                status: 3,
+                meaning
+            })
+        );
         assert!(!meaning.is_empty());
         drop(events);
         runner.shutdown().await;

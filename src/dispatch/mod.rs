@@ -11,6 +11,7 @@
 //! | [`WireJournal`] | `journal.rs` | which claimed segments may have been written to a socket, for crash recovery |
 //! | [`metrics::LinkMetrics`], [`LinkMonitor`] | `metrics.rs`, `runner.rs` | per-link counters and submit-latency histogram, read by the API |
 //! | [`scheduler`] | `scheduler.rs` | the one-second tick: release scheduled jobs, expire old ones |
+//! | [`LinkProblem`] | `problem.rs` | a link's last problem as a type (its words are `last_problem`) |
 //! | [`Changes`] | `changes.rs` | a counter bumped after every store change, for event-driven waiting |
 //!
 //! The store is the only durable state: the dispatcher keeps in memory only which parts
@@ -29,6 +30,7 @@ pub mod journal;
 pub mod metrics;
 mod plan;
 mod preview;
+mod problem;
 pub mod routing;
 mod runner;
 pub mod scheduler;
@@ -43,5 +45,6 @@ pub use plan::{
 #[cfg(test)]
 pub(crate) use preview::test_submitter;
 pub use preview::{CarrierCost, Preview};
+pub use problem::LinkProblem;
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

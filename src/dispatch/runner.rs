@@ -87,6 +87,8 @@ pub(super) struct RunnerState {
     pub(super) inflight: Mutex<HashMap<(u64, u8), SegmentPlace>>,
     pub(super) up: AtomicUsize,
     pub(super) last_problem: Mutex<Option<String>>,
+    /// The same problem as a type, for words in other languages.
+    pub(super) problem_kind: Mutex<Option<super::LinkProblem>>,
     /// What the alerts read: down since when, login refused.
     pub(super) health: Mutex<LinkHealth>,
     /// SGIP connects on demand: no connection is up until there is work.
@@ -120,6 +122,12 @@ impl LinkMonitor {
             outstanding: lock(&sh.inflight).len(),
             last_problem: lock(&sh.last_problem).clone(),
         }
+    }
+
+    /// Why the last connection closed or a login was refused, as a type (`view`'s
+    /// `last_problem` is its words).
+    pub fn problem(&self) -> Option<super::LinkProblem> {
+        lock(&self.shared.problem_kind).clone()
     }
 
     /// The link's health, for the alerts.
@@ -208,6 +216,7 @@ impl LinkRunner {
             inflight: Mutex::new(HashMap::new()),
             up: AtomicUsize::new(0),
             last_problem: Mutex::new(None),
+            problem_kind: Mutex::new(None),
             health: Mutex::new(LinkHealth {
                 down_since: (!on_demand).then(tokio::time::Instant::now),
                 refused: None,
@@ -333,8 +342,9 @@ impl RunnerState {
         }
     }
 
-    pub(super) fn problem(&self, what: String) {
-        *lock(&self.last_problem) = Some(what);
+    pub(super) fn problem(&self, what: super::LinkProblem) {
+        *lock(&self.last_problem) = Some(what.to_string());
+        *lock(&self.problem_kind) = Some(what);
     }
 
     /// Frees the journal slots of segments whose fate the store has committed.

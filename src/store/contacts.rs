@@ -194,6 +194,37 @@ fn checked(contact: &NewContact) -> Result<NewContact> {
     })
 }
 
+/// Every row checked and tidied ([`checked`]), or the first refusal.
+pub(super) fn checked_rows(rows: &[NewContact]) -> Result<Vec<NewContact>> {
+    rows.iter().map(checked).collect()
+}
+
+/// Merges checked rows in (see [`Store::contacts_import`]), inside the caller's
+/// transaction.
+pub(super) fn import_rows(
+    c: &Connection,
+    rows: &[NewContact],
+    now: Millis,
+) -> Result<ImportCounts> {
+    let mut counts = ImportCounts::default();
+    let mut groups = Groups {
+        ids: HashMap::new(),
+        now,
+        created: &mut counts.groups_created,
+    };
+    let (mut created, mut updated) = (0, 0);
+    for row in rows {
+        if merge_contact(c, row, &mut groups, now)?.1 {
+            created += 1;
+        } else {
+            updated += 1;
+        }
+    }
+    counts.created = created;
+    counts.updated = updated;
+    Ok(counts)
+}
+
 fn to_json(list: &[String]) -> Result<String> {
     serde_json::to_string(list).map_err(|_| StoreError::Internal("a list did not serialise"))
 }
@@ -210,7 +241,7 @@ fn group_id(c: &Connection, name: &str) -> Result<Option<i64>> {
 }
 
 /// The id of group `name`, or [`StoreError::UnknownGroups`].
-fn known_group(c: &Connection, name: &str) -> Result<i64> {
+pub(super) fn known_group(c: &Connection, name: &str) -> Result<i64> {
     group_id(c, name.trim())?.ok_or_else(|| StoreError::UnknownGroups(vec![name.to_owned()]))
 }
 
@@ -311,26 +342,8 @@ impl Store {
     /// number that is not normalised, or a label that is empty or too long, refuses the
     /// whole import ([`StoreError::Invalid`]) before anything is written.
     pub fn contacts_import(&mut self, rows: &[NewContact], now: Millis) -> Result<ImportCounts> {
-        let rows = rows.iter().map(checked).collect::<Result<Vec<_>>>()?;
-        self.write(|c, _| {
-            let mut counts = ImportCounts::default();
-            let mut groups = Groups {
-                ids: HashMap::new(),
-                now,
-                created: &mut counts.groups_created,
-            };
-            let (mut created, mut updated) = (0, 0);
-            for row in &rows {
-                if merge_contact(c, row, &mut groups, now)?.1 {
-                    created += 1;
-                } else {
-                    updated += 1;
-                }
-            }
-            counts.created = created;
-            counts.updated = updated;
-            Ok(counts)
-        })
+        let rows = checked_rows(rows)?;
+        self.write(|c, _| import_rows(c, &rows, now))
     }
 
     /// Creates or edits the contact with `contact.phone`: its name, tags and groups become
@@ -548,11 +561,14 @@ impl Store {
 }
 
 /// The columns of a [`ContactView`], groups oldest first.
-const CONTACT_COLUMNS: &str = "c.id, c.phone, c.name, c.tags, c.created_at, c.updated_at,
+pub(super) const CONTACT_COLUMNS: &str =
+    "c.id, c.phone, c.name, c.tags, c.created_at, c.updated_at,
     (SELECT json_group_array(name) FROM (SELECT g.name FROM group_members m
         JOIN groups g ON g.id = m.group_id WHERE m.contact_id = c.id ORDER BY g.id))";
 
-fn contact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ContactView, String, String)> {
+pub(super) fn contact_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(ContactView, String, String)> {
     Ok((
         ContactView {
             id: r.get(0)?,
@@ -568,14 +584,16 @@ fn contact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ContactView, String, 
     ))
 }
 
-fn contact_view((mut v, tags, groups): (ContactView, String, String)) -> Result<ContactView> {
+pub(super) fn contact_view(
+    (mut v, tags, groups): (ContactView, String, String),
+) -> Result<ContactView> {
     v.tags = from_json(&tags)?;
     v.groups = from_json(&groups)?;
     Ok(v)
 }
 
 /// `text` as a LIKE pattern matching it anywhere (`\` escapes).
-fn like_anywhere(text: &str) -> String {
+pub(super) fn like_anywhere(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for ch in text.chars() {

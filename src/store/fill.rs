@@ -112,6 +112,8 @@ fn job(spec: &HistorySpec, i: u64) -> (NewJob, Millis) {
         send_at: None,
         expires_at: None,
         recipients,
+        // Most from the console, some from an application through the API.
+        sender: Some(if i % 4 == 0 { "api:demo" } else { "web:admin" }.into()),
     };
     (job, at)
 }

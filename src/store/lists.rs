@@ -106,7 +106,7 @@ pub struct ItemFilter {
 
 /// The id range `[lo, hi)` that holds the rows of `table` stamped in `time` (by
 /// `column`) below `before`; `None` when none can.
-fn id_range(
+pub(super) fn id_range(
     c: &Connection,
     table: &str,
     column: &str,

@@ -172,7 +172,11 @@ mod approvals;
 mod audit;
 pub mod backup;
 mod claim;
+mod console_approvals;
+mod contact_pages;
+mod contact_uploads;
 mod contacts;
+mod daily_sends;
 mod db;
 mod error;
 mod extensions;
@@ -180,6 +184,7 @@ mod files;
 pub mod fill;
 mod handle;
 mod inbox;
+mod inbox_view;
 mod jobs;
 pub mod lists;
 mod model;
@@ -223,14 +228,21 @@ pub use approvals::{
     Transition,
 };
 pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
+pub use console_approvals::{ApprovalScope, TimelineEntry};
+pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
+pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,
 };
+pub use daily_sends::{DaySends, OldestWaiting, REFRESH_MS};
 pub use db::Store;
 pub use error::{Result, StoreError};
 pub use handle::{Deferred, StoreHandle};
 pub use inbox::{InboxRoute, MoReceived};
+pub use inbox_view::{
+    AnswerKind, Answered, INBOX_SCAN, InboxCursor, InboxQuery, InboxRow, InboxRows, ReadFilter,
+};
 pub use lists::{InboxFilter, ItemFilter, JobFilter, JobReplies, Page, TimeRange, Window};
 pub use model::*;
 pub use place::SegmentPlace;

@@ -445,6 +445,40 @@ CREATE TABLE IF NOT EXISTS templates (
     updated_at  INTEGER NOT NULL
 );
 "#,
+    // The staff console's pages (see `console_approvals.rs`, `contact_uploads.rs`,
+    // `daily_sends.rs`): who created an approval on the console (staff see theirs), an
+    // approver's steps by number ("waiting for me"), a contact file kept between its
+    // preview and the confirm that imports exactly it, and the per-day send counts of days
+    // whose outcome is settled, so the dashboard's 30 days do not re-count all history.
+    r#"
+CREATE TABLE IF NOT EXISTS approval_owners (
+    approval_id  INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approval_owners_account ON approval_owners(account_id, approval_id);
+CREATE INDEX IF NOT EXISTS approval_steps_phone ON approval_steps(approver_phone, approval_id);
+CREATE TABLE IF NOT EXISTS contact_uploads (
+    id          TEXT PRIMARY KEY,
+    account_id  INTEGER,
+    file_name   TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daily_sends_days (
+    day          INTEGER PRIMARY KEY,
+    computed_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daily_sends (
+    day          INTEGER NOT NULL,
+    carrier      TEXT NOT NULL,
+    segments     INTEGER NOT NULL,
+    sent         INTEGER NOT NULL,
+    delivered    INTEGER NOT NULL,
+    failed       INTEGER NOT NULL,
+    unreported   INTEGER NOT NULL,
+    PRIMARY KEY (day, carrier)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -78,19 +78,27 @@
 //!   `#account-name`, `#error` (with `data-status`), `#main`.
 
 pub mod accounts;
+mod approvals;
 pub mod assets;
 pub mod audit;
 mod compose;
+pub mod chart;
+mod contact_import;
+mod contacts;
 pub mod csrf;
 mod dashboard;
 pub mod download;
 mod drafts;
 pub mod error;
 pub mod forms;
+mod groups;
+mod inbox;
 pub mod lang;
 pub mod layout;
+pub mod link_words;
 mod login;
 mod outbox;
+pub mod page_kit;
 pub mod password;
 pub mod roles;
 pub mod routes;
@@ -102,6 +110,8 @@ pub mod state;
 pub mod throttle;
 mod when;
 
+#[cfg(test)]
+mod pages_tests;
 #[cfg(test)]
 mod tests;
 

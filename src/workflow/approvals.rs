@@ -46,6 +46,18 @@ impl Workflow {
             .await
     }
 
+    /// A decision by an approver logged in to the console (their own step: the console
+    /// checks that), under the same rules; recorded as decided `via` `web`.
+    pub async fn decide_on_web(
+        &self,
+        step_id: i64,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<DecideOutcome, WorkflowError> {
+        self.apply_decision(step_id, decision, comment, "web", None)
+            .await
+    }
+
     /// Applies a decision by [`approval::decide`] (`inbox_id`: the reply it came in).
     pub(super) async fn apply_decision(
         &self,

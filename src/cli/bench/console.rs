@@ -592,6 +592,8 @@ async fn samples(daemon: &crate::daemon::DaemonHandle) -> Samples {
         signature: None,
         groups: vec!["部门1".into()],
         send_at: None,
+        numbers: vec!["13800138000".into()],
+        owner: None,
     };
     let draft = store.draft_save(None, draft, now_millis()).await.ok();
     Samples {
