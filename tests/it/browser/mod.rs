@@ -22,4 +22,5 @@ mod console;
 mod webdriver;
 
 mod access;
+mod send;
 mod smoke;

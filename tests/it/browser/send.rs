@@ -26,47 +26,58 @@ async fn compose_to_a_group_and_a_pasted_list_see_it_delivered_and_the_reply_in_
     c.open("/compose").await;
     let b = c.b();
 
-    // Two numbers typed in (one of them too short) and the group of two.
-    b.fill(
-        "textarea[name=numbers]",
-        "139 0013 9000\n1380013800\n+86 189-0000-0003",
-    )
-    .await;
-    b.click("input[name=groups][value=\"办公室\"]").await;
-    b.fill("textarea[name=text]", "明天上午九点在三楼会议室开会，请准时参加。")
+    // Two numbers typed in any usual spelling, one too short, and the group of two.
+    b.fill("#numbers", "139 0013 9000\n1380013800\n+86 189-0000-0003")
         .await;
-    // The bad number is flagged with its reason, and the cost is counted live.
-    b.wait_text("#numbers-errors", "1380013800").await;
-    b.wait_text("#counter", "4").await;
+    b.click("input[name=groups][value=\"办公室\"]").await;
+    b.fill("#text", "明天上午九点在三楼会议室开会，请准时参加。")
+        .await;
+    // While typing: the bad number flagged with its reason, the cost for all four.
+    b.wait_text("#count-refused", "1380013800").await;
+    b.wait_text("#count-recipients", "4").await;
+    b.wait_text("#count-total", "4").await;
     c.shots("compose").await;
 
+    // The confirmation: recipients, cost and the refused number; nothing queued yet.
     let b = c.b();
     b.click("#preview").await;
-    // The confirmation: the recipients and the cost, nothing queued yet.
-    let summary = b.wait_text("#confirm-summary", "4").await;
-    assert!(summary.contains('4'), "{summary}");
+    b.wait_text("#confirm-recipients", "4").await;
+    b.wait_text("#confirm-total", "4").await;
+    b.wait_text("#confirm-refused", "1380013800").await;
     c.shots("confirm").await;
 
     let b = c.b();
     b.click("#confirm").await;
     let job_url = b
-        .wait_url("the job's page after confirming", |u| u.contains("/outbox/"))
+        .wait_url("the job's page after confirming", |u| {
+            u.contains("/outbox/")
+        })
         .await;
     let job_path = job_url[job_url.find("/outbox/").expect("in the URL")..].to_owned();
+    let job = job_path
+        .trim_start_matches("/outbox/")
+        .split(['?', '#'])
+        .next()
+        .expect("a job id")
+        .to_owned();
     // Delivered: the simulated carriers answer every part with a DELIVRD report.
-    b.wait(
-        "the job to show delivered",
-        async || {
-            c.open(&job_path).await;
-            let state = c.b().text("#job-state").await;
-            state.contains("已送达") || state.contains("delivered")
-        },
-    )
+    b.wait("the job to show delivered", async || {
+        c.open(&job_path).await;
+        c.b()
+            .find_now("#job-state[data-state=delivered]")
+            .await
+            .is_some()
+    })
     .await;
+    assert_eq!(b.find_all("#recipients tbody tr").await.len(), 4);
     c.shots("job-delivered").await;
+
+    // The outbox lists it, delivered.
     c.open("/outbox").await;
     let b = c.b();
-    b.wait_text("#outbox", "明天上午九点").await;
+    b.find(&format!("#job-{job}-state[data-state=delivered]"))
+        .await;
+    b.wait_text(&format!("#job-{job}"), "明天上午九点").await;
     c.shots("outbox").await;
 
     // 王芳 answers from her phone; the inbox names her.
@@ -76,17 +87,16 @@ async fn compose_to_a_group_and_a_pasted_list_see_it_delivered_and_the_reply_in_
             json!({ "from": "13800138001", "to": SERVICE, "text": "收到，准时到" }),
         )
         .await;
-    c.open("/inbox").await;
     let b = c.b();
-    b.wait(
-        "the reply in the inbox",
-        async || {
-            c.open("/inbox").await;
-            c.b().body_text().await.contains("收到，准时到")
-        },
-    )
+    let row = "#inbox-table tr.inbox-row";
+    b.wait("the reply in the inbox", async || {
+        c.open("/inbox").await;
+        c.b().body_text().await.contains("收到，准时到")
+    })
     .await;
-    b.wait_text("#inbox", "王芳").await;
+    b.wait_text(&format!("{row} td.contact-name"), "王芳").await;
+    b.wait_text(&format!("{row} td.inbox-text"), "收到，准时到")
+        .await;
     c.shots("inbox").await;
     c.stop().await;
 }
