@@ -11,6 +11,7 @@
 //! | `demo` (the whole path with simulated carriers) | `demo.rs` |
 //! | `bench` (link load bench, durable end-to-end bench) | `bench/` |
 //! | `send`, `status`, `jobs`, `inbox`, … (API client commands) | `remote.rs` |
+//! | `user` (the staff console's accounts, on the data directory) | `user.rs` |
 //!
 //! Output goes through `outln!` (`output.rs`): a reader that closes the pipe ends the
 //! program quietly and successfully. `anyhow` is used here, at the edge, and nowhere below.
@@ -28,6 +29,7 @@ mod remote;
 mod run;
 pub mod segments;
 pub mod simulate;
+mod user;
 
 use std::process::ExitCode;
 
@@ -119,6 +121,10 @@ enum Command {
         /// Where the backup goes.
         file: std::path::PathBuf,
     },
+    /// The staff console's accounts: add, list, passwd, disable, enable. Works on the
+    /// data directory (--config, else $HONGYAN_DATA or ./hongyan-data) whether or not
+    /// the daemon runs.
+    User(user::UserArgs),
     /// Write the man pages and shell completions into DIR (packaging).
     #[command(hide = true)]
     GenerateDocs {
@@ -200,6 +206,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         } => backup::run(config.as_deref(), &file, force),
         Command::GenerateDocs { dir } => generate_docs::run(&dir),
+        Command::User(args) => user::run(args),
     }
 }
 

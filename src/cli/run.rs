@@ -70,9 +70,9 @@ pub(super) fn run(
         let daemon = crate::daemon::Daemon::start_locked(config, lock)
             .await
             .context("cannot start")?;
-        let console_addr = listener.local_addr().ok();
+        // Before the console serves: by the time it answers, the account exists.
+        first_admin(&daemon, listener.local_addr().ok()).await;
         let api = crate::api::serve(&daemon, listener).context("cannot start the API")?;
-        first_admin(&daemon, console_addr).await;
         notify::notify("READY=1");
         let watchdog = notify::spawn_watchdog();
         let mut parts = daemon.reload_parts();

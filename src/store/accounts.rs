@@ -140,6 +140,17 @@ fn existing(c: &Connection, id: i64) -> Result<()> {
 }
 
 impl Store {
+    /// The account with that login name (for `hongyan user`, which has no read
+    /// connection of its own).
+    pub fn account_named(&self, username: &str) -> Result<Option<Account>> {
+        by_username(self.conn(), username)
+    }
+
+    /// Every account, by name.
+    pub fn account_list(&self) -> Result<Vec<Account>> {
+        all(self.conn())
+    }
+
     /// Creates an account; refused ([`StoreError::AccountExists`]) if the name is taken.
     pub fn account_create(&mut self, a: &NewAccount, now: Millis) -> Result<i64> {
         self.write(|c, _| insert(c, a, now))

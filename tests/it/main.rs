@@ -10,6 +10,7 @@ mod approvals;
 mod browser;
 mod cli;
 mod config;
+mod console;
 mod crash;
 mod daemon;
 mod datadir;

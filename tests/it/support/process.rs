@@ -184,6 +184,26 @@ impl Daemon {
         }
     }
 
+    /// The password of the console's `admin` that the first start logs once ("console:
+    /// log in as admin with …"), from the lines read so far or the next ones (bounded).
+    pub fn console_password(&mut self) -> String {
+        const SAID: &str = "console: log in as admin with ";
+        let line = match self.seen.iter().find(|l| l.contains(SAID)) {
+            Some(l) => l.clone(),
+            None => self
+                .next_line_where(|l| l.contains(SAID))
+                .unwrap_or_else(|| {
+                    panic!("no first-start admin password logged: {:#?}", self.seen)
+                }),
+        };
+        let at = line.find(SAID).map(|i| i + SAID.len()).unwrap_or_default();
+        line[at..]
+            .split(|c: char| c.is_whitespace() || c == '"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The API's base URL, `http://127.0.0.1:PORT`.
     pub fn api_url(&self) -> &str {
         self.api
