@@ -46,6 +46,11 @@ impl Console {
         }
     }
 
+    /// The test's directory (the daemon's data is in it; files to upload go there).
+    pub fn dir(&self) -> &TempDir {
+        &self.dir
+    }
+
     /// The browser.
     pub fn b(&self) -> &Session {
         &self

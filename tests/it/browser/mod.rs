@@ -22,5 +22,7 @@ mod console;
 mod webdriver;
 
 mod access;
+mod approval;
+mod import;
 mod send;
 mod smoke;

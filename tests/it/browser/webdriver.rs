@@ -132,6 +132,15 @@ impl Session {
         self.text_of(&el).await
     }
 
+    /// The attribute `name` of the first element matching `selector` (waiting for it).
+    pub async fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        let el = self.find(selector).await;
+        let v = self
+            .must("GET", &format!("/element/{}/attribute/{name}", el.0), None)
+            .await;
+        v.as_str().map(str::to_owned)
+    }
+
     /// The texts of every element matching `selector` now.
     pub async fn texts(&self, selector: &str) -> Vec<String> {
         let mut out = Vec::new();
