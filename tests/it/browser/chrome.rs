@@ -8,6 +8,7 @@
 //! dropped): the suite runs beside the other integration tests on two cores, and two
 //! Chromiums at once buy no wall time there.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -63,18 +64,27 @@ impl Chrome {
     /// Closes the browser, then stops chromedriver.
     pub async fn quit(mut self) {
         self.session.quit().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        kill_group(&mut self.driver);
     }
 }
 
 impl Drop for Chrome {
     fn drop(&mut self) {
-        // A test that failed never reached `quit`: chromedriver takes its browser with
-        // it when killed (the browser's pipe to it closes).
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // A test that failed never reached `quit`, and a browser outlives a killed
+        // chromedriver: end the whole process group chromedriver leads (it and the
+        // browser it started, nothing else).
+        kill_group(&mut self.driver);
     }
+}
+
+/// SIGKILL to the process group `child` leads (see [`start_driver`]), then reaps it.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The program named by the environment variable `var`, else the first of `names` on
@@ -110,7 +120,10 @@ fn start_driver(chromedriver: &Path) -> (Child, String) {
             .and_then(|l| l.local_addr())
             .expect("a free port on 127.0.0.1")
             .port();
+        // Its own process group, which the browser it starts joins: dropping [`Chrome`]
+        // ends them together.
         let mut child = Command::new(chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdin(Stdio::null())
@@ -133,8 +146,7 @@ fn start_driver(chromedriver: &Path) -> (Child, String) {
                 Err(_) => break,
             }
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_group(&mut child);
         last = format!("{last} {}", stderr.try_iter().collect::<Vec<_>>().join(" "));
     }
     panic!("chromedriver did not start on 127.0.0.1 (tried 5 ports): {last}")
