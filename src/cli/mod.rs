@@ -110,7 +110,8 @@ enum Command {
     /// Load benches against in-process simulators. Without --durable: N messages
     /// through one link, no persistence; prints messages per second and submit →
     /// response latency percentiles. With --durable: the whole daemon, every message
-    /// enqueued, sent, answered and reported through SQLite.
+    /// enqueued, sent, answered and reported through SQLite. With --console: every
+    /// console page timed on a store of a million jobs.
     Bench(bench::BenchArgs),
     /// Talk to a running daemon over its API (`--api`, `--token`, `--json`).
     #[command(flatten)]

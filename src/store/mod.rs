@@ -184,6 +184,7 @@ mod db;
 mod error;
 mod extensions;
 mod files;
+pub mod fill;
 mod handle;
 mod inbox;
 mod inbox_view;

@@ -7,6 +7,7 @@ mod alerts;
 mod api;
 mod api_lists;
 mod approvals;
+mod browser;
 mod cli;
 mod config;
 mod console;

@@ -1,6 +1,9 @@
 //! `hongyan bench`: load benches against in-process simulators — the link alone
-//! (`link.rs`) or, with `--durable`, the whole daemon through SQLite (`durable.rs`).
+//! (`link.rs`) or, with `--durable`, the whole daemon through SQLite (`durable.rs`);
+//! with `--console`, the staff console's pages on a store full of history
+//! (`console.rs`).
 
+pub mod console;
 pub mod durable;
 pub mod link;
 
@@ -39,6 +42,26 @@ pub(super) struct BenchArgs {
     /// words (0: none), e.g. 10000.
     #[arg(long, default_value_t = 0, requires = "durable")]
     policy_words: usize,
+    /// Time every console page (p50/p95/max) and its first-load size on a store filled
+    /// with history (the link options do not apply).
+    #[arg(long, conflicts_with = "durable")]
+    console: bool,
+    /// --console: jobs in the store.
+    #[arg(long, default_value_t = 1_000_000, requires = "console")]
+    jobs: u64,
+    /// --console: contacts in the store.
+    #[arg(long, default_value_t = 100_000, requires = "console")]
+    contacts: u64,
+    /// --console: replies in the inbox.
+    #[arg(long, default_value_t = 50_000, requires = "console")]
+    replies: u64,
+    /// --console: timed requests per page.
+    #[arg(long, default_value_t = 200, requires = "console")]
+    requests: usize,
+    /// --console: keep the data here (filled on the first run, used as it is after);
+    /// default a temporary directory, removed afterwards.
+    #[arg(long, requires = "console")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Runs `hongyan bench` and prints its report.
@@ -46,7 +69,16 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let level = std::env::var("HONGYAN_LOG").unwrap_or_else(|_| "warn".into());
     crate::daemon::logging::init(&level, crate::config::LogFormat::Text)?;
     let rt = runtime()?;
-    if args.durable {
+    if args.console {
+        let opts = console::ConsoleBenchOptions {
+            jobs: args.jobs,
+            contacts: args.contacts,
+            replies: args.replies,
+            requests: args.requests,
+            data_dir: args.data_dir,
+        };
+        outln!("{}", rt.block_on(console::run_console_bench(opts))?);
+    } else if args.durable {
         let window = u16::try_from(args.link.window).context("--window: at most 65535")?;
         let connections =
             u8::try_from(args.link.connections).context("--connections: at most 255")?;
