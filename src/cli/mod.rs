@@ -36,8 +36,8 @@ mod reply_args;
 mod run;
 pub mod segments;
 pub mod simulate;
-mod user;
 mod table;
+mod user;
 
 use std::process::ExitCode;
 

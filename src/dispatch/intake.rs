@@ -769,7 +769,10 @@ impl Submitter {
     /// The first configured link serving `carrier` that takes `category`: the one its
     /// messages are planned with.
     pub(super) fn link_for(&self, carrier: Carrier, category: Category) -> Option<&config::Link> {
-        self.inner.plans.get(&carrier).and_then(|p| p.link_for(category))
+        self.inner
+            .plans
+            .get(&carrier)
+            .and_then(|p| p.link_for(category))
     }
 
     /// The text as sent for `req` under the policy in effect (the opt-out suffix on

@@ -33,10 +33,10 @@ mod intake;
 pub mod journal;
 pub mod metrics;
 mod plan;
-mod preview;
-mod problem;
 pub mod policy_gate;
 pub mod policy_metrics;
+mod preview;
+mod problem;
 pub mod quiet;
 mod replies;
 pub mod routing;
@@ -50,11 +50,11 @@ pub use plan::{
     LinkTextError, REPORT_HOLD, SIM_GATEWAY_LOGIN, SIM_GATEWAY_PASSWORD, link_config, measure,
     split_options,
 };
+pub use policy_metrics::PolicyCounters;
 #[cfg(test)]
 pub(crate) use preview::test_submitter;
 pub use preview::{CarrierCost, Preview};
 pub use problem::LinkProblem;
-pub use policy_metrics::PolicyCounters;
 pub use quiet::QuietGate;
 pub use routing::RoutingReload;
 pub use runner::{LinkHealth, LinkMonitor, LinkRunner, LinkView};

@@ -235,10 +235,10 @@ pub use approvals::{
     Transition,
 };
 pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
+pub use claim::ClaimFilter;
 pub use console_approvals::{ApprovalScope, TimelineEntry};
 pub use contact_pages::{COUNT_CAP, ContactQuery, ContactRows};
 pub use contact_uploads::{ContactUpload, UPLOAD_TTL_MS};
-pub use claim::ClaimFilter;
 pub use contacts::{
     ContactPage, ContactUpsert, ContactView, DraftView, GroupView, ImportCounts, MAX_LABEL_CHARS,
     NewContact, NewDraft,

@@ -32,8 +32,8 @@ use super::extensions::{allocate, kind_code, release_item};
 use super::handle::StoreHandle;
 use super::inbox::{InboxRoute, inbox_set_route};
 use super::jobs::{BY_IDEMPOTENCY_KEY, enqueue, enqueue_job, validate};
-use super::policy::{JobPolicy, record_policy};
 use super::model::{EnqueueOutcome, ExtensionRequest, ItemKind, JobId, Millis, NewJob};
+use super::policy::{JobPolicy, record_policy};
 use super::webhooks::{WebhookEvent, queue};
 
 /// What a send asks of its replies.

@@ -220,8 +220,8 @@ fn purge(
     out.inbox = inbox;
     out.orphan_reports = orphans;
     out.opt_out_history = history;
-    out.resume_after = (stopped_early || inbox_more || orphans_more || audit_more || history_more)
-        .then_some(last);
+    out.resume_after =
+        (stopped_early || inbox_more || orphans_more || audit_more || history_more).then_some(last);
     Ok(out)
 }
 
