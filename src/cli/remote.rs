@@ -196,6 +196,8 @@ pub enum ContactCommand {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the biggest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum GroupCommand {
     /// Send to one or more groups (each number once) and follow the progress.
     Send {
