@@ -228,12 +228,14 @@ fn view(p: &Preview, lang: Lang) -> PreviewView {
     let rejected = p
         .recipients
         .iter()
-        .filter_map(|r| match r {
-            RecipientOutcome::Rejected { input, reason, .. } => Some(Refused {
-                input: input.clone(),
-                reason: reason.clone(),
-            }),
-            _ => None,
+        .filter_map(|r| {
+            let reason = super::refusals::reason(r, lang)?;
+            let input = match r {
+                RecipientOutcome::Rejected { input, .. }
+                | RecipientOutcome::Skipped { input, .. } => input.clone(),
+                _ => return None,
+            };
+            Some(Refused { input, reason })
         })
         .collect();
     PreviewView {

@@ -444,3 +444,64 @@ async fn admins_keep_signatures_and_templates_that_compose_offers() {
     assert!(page.contains("【鸿雁物流】</option>"), "{page}");
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_number_is_explained_in_the_viewer_s_language() {
+    let c = Console::start("compose-refusal-words").await;
+    let s = staff(&c, "li").await;
+    let form = [
+        ("numbers", "13800138000\n1380013800"),
+        ("text", "周五例会改到 15:00。"),
+        ("action", "preview"),
+    ];
+    // Chinese (the default): the confirm page and the live counter.
+    let zh = body(c.post("/compose", Some(&s), &form, None).await).await;
+    assert!(
+        zh.contains("<strong>1380013800</strong>：号码有 10 位数字"),
+        "{zh}"
+    );
+    assert!(!zh.contains("10 digits"), "{zh}");
+    let url = format!(
+        "/compose/preview?numbers={}&text=x",
+        super::forms::encode("1380013800")
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&body(c.get(&url, Some(&s)).await).await).unwrap();
+    let reason = v["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("10 位"), "{reason}");
+
+    // Under the English switch, the same refusals in English.
+    let en = Session {
+        cookie: format!("{}; {}=en", s.cookie, super::lang::COOKIE),
+        csrf: s.csrf.clone(),
+    };
+    let page = body(c.post("/compose", Some(&en), &form, None).await).await;
+    assert!(
+        page.contains("<strong>1380013800</strong>：the number has 10 digits"),
+        "{page}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&body(c.get(&url, Some(&en)).await).await).unwrap();
+    let reason = v["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("10 digits"), "{reason}");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn the_counter_names_its_unit_once() {
+    let c = Console::start("compose-counter-unit").await;
+    let s = staff(&c, "li").await;
+    let page = body(c.get("/compose", Some(&s)).await).await;
+    let after = page.split("id=\"count-chars\">").nth(1).unwrap();
+    let (figure, rest) = after.split_once("</span>").unwrap();
+    assert!(figure.chars().all(|c| c.is_ascii_digit()), "{figure}");
+    assert!(rest.trim_start().starts_with('字'), "{rest}");
+    // The script rewrites only the figure; the page keeps the unit.
+    let js = body(c.get(&super::assets::url("compose.js"), Some(&s)).await).await;
+    let line = js.lines().find(|l| l.contains("\"count-chars\"")).unwrap();
+    assert!(
+        !line.contains('字') && !line.contains("characters"),
+        "{line}"
+    );
+    c.stop().await;
+}

@@ -23,7 +23,7 @@ use super::page_kit::{csv_download, day_start, token, when};
 use super::render;
 use super::session::Viewer;
 use super::state::WebState;
-use crate::dispatch::{RecipientOutcome, SendError, SendRequest};
+use crate::dispatch::{SendError, SendRequest};
 use crate::store::lists::spellings;
 use crate::store::{
     AnswerKind, Answered, InboxCursor, InboxQuery, InboxRow, ReadFilter, TimeRange,
@@ -433,10 +433,7 @@ pub async fn reply(
         let why = outcome
             .recipients
             .iter()
-            .find_map(|r| match r {
-                RecipientOutcome::Rejected { reason, .. } => Some(reason.clone()),
-                _ => None,
-            })
+            .find_map(|r| super::refusals::reason(r, l))
             .unwrap_or_default();
         return Ok(
             Redirect::to(&format!("{back}{sep}failed={}", super::forms::encode(&why)))

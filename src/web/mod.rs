@@ -103,6 +103,7 @@ mod login;
 mod outbox;
 pub mod page_kit;
 pub mod password;
+mod refusals;
 pub mod roles;
 pub mod routes;
 pub mod security;

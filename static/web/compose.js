@@ -32,7 +32,8 @@
   }
 
   function show(r, numbersLeftOut) {
-    text("count-chars", r.chars + t(" 字", " characters"));
+    // The unit is the page's own, after the span: only the figure changes.
+    text("count-chars", String(r.chars));
     var first = r.carriers.length ? r.carriers[0] : null;
     text("count-coding", first ? "· " + first.coding : "");
     text("count-segments", first ? "· " + t("每条 ", "") + first.segments + t(" 段", " segment(s) each") : "");
