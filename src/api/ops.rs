@@ -193,6 +193,7 @@ fn write_retention(out: &mut String, r: &crate::daemon::retention::RetentionCoun
         ("inbox", &r.inbox),
         ("orphan_reports", &r.orphan_reports),
         ("opt_out_history", &r.opt_out_history),
+        ("polls", &r.polls),
     ] {
         let _ = writeln!(
             out,

@@ -40,6 +40,8 @@ pub struct RetentionCounters {
     pub orphan_reports: AtomicU64,
     /// Opt-out history records deleted.
     pub opt_out_history: AtomicU64,
+    /// Polls deleted with their replies.
+    pub polls: AtomicU64,
 }
 
 impl RetentionCounters {
@@ -53,6 +55,7 @@ impl RetentionCounters {
             .fetch_add(out.orphan_reports, Ordering::Relaxed);
         self.opt_out_history
             .fetch_add(out.opt_out_history, Ordering::Relaxed);
+        self.polls.fetch_add(out.polls, Ordering::Relaxed);
     }
 }
 
@@ -120,6 +123,7 @@ pub async fn run_once(
             inbox = total.inbox,
             orphan_reports = total.orphan_reports,
             opt_out_history = total.opt_out_history,
+            polls = total.polls,
             kept_unfinished = total.kept,
             retention = %humantime::format_duration(retention),
             "retention: deleted finished records older than storage.retention"

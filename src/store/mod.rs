@@ -195,6 +195,7 @@ pub mod opt_outs;
 mod place;
 pub mod policy;
 mod poll_results;
+mod poll_retention;
 mod polls;
 mod read;
 mod recovery;

@@ -63,6 +63,8 @@ pub struct PurgeOutcome {
     pub orphan_reports: u64,
     /// Opt-out history records deleted.
     pub opt_out_history: u64,
+    /// Polls deleted (their jobs all gone), with their replies and extensions.
+    pub polls: u64,
     /// `Some(id)`: the budget ran out; call again with `after_job = id` to go on. `None`:
     /// everything older than the cutoff has been looked at.
     pub resume_after: Option<JobId>,
@@ -78,12 +80,17 @@ impl PurgeOutcome {
         self.inbox += other.inbox;
         self.orphan_reports += other.orphan_reports;
         self.opt_out_history += other.opt_out_history;
+        self.polls += other.polls;
         self.resume_after = other.resume_after;
     }
 
     /// True when nothing was deleted.
     pub fn is_empty(&self) -> bool {
-        self.jobs == 0 && self.inbox == 0 && self.orphan_reports == 0 && self.opt_out_history == 0
+        self.jobs == 0
+            && self.inbox == 0
+            && self.orphan_reports == 0
+            && self.opt_out_history == 0
+            && self.polls == 0
     }
 }
 
@@ -217,11 +224,16 @@ fn purge(
     let audit_more = audit >= rest;
     let history = super::opt_outs::purge_opt_out_history(c, cutoff, rest)?;
     let history_more = usize::try_from(history).unwrap_or(usize::MAX) >= rest;
+    // After the jobs: a poll goes in the call that deletes the last of its jobs.
+    let polls = super::poll_retention::purge_orphaned_polls(c, cutoff, rest)?;
+    let polls_more = usize::try_from(polls).unwrap_or(usize::MAX) >= rest;
     out.inbox = inbox;
     out.orphan_reports = orphans;
     out.opt_out_history = history;
+    out.polls = polls;
     out.resume_after =
-        (stopped_early || inbox_more || orphans_more || audit_more || history_more).then_some(last);
+        (stopped_early || inbox_more || orphans_more || audit_more || history_more || polls_more)
+            .then_some(last);
     Ok(out)
 }
 
@@ -291,8 +303,12 @@ fn delete_jobs(
     }
     // The policy's skips go with their job (keyed by job id, so a range delete).
     let mut skips = c.prepare_cached("DELETE FROM job_skips WHERE job_id BETWEEN ?1 AND ?2")?;
+    // So do the group memberships a poll's job was asked as (keyed by job id too).
+    let mut members =
+        c.prepare_cached("DELETE FROM job_group_members WHERE job_id BETWEEN ?1 AND ?2")?;
     for (first, last) in &jobs.0 {
         skips.execute([first, last])?;
+        members.execute([first, last])?;
     }
     let mut del = c.prepare_cached("DELETE FROM jobs WHERE id BETWEEN ?1 AND ?2")?;
     for (first, last) in jobs.0 {
@@ -416,6 +432,111 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(on, 1, "foreign keys are enforced again after a purge");
+    }
+
+    /// A one-recipient poll job to `number` created at `at`, delivered then; its poll id.
+    fn delivered_poll(s: &mut Store, number: &str, at: Millis) -> (JobId, i64) {
+        use crate::store::{Accept, NewPoll, PollOption, PollTarget, ReplyMode, ReplySpec};
+        let target = PollTarget::New(NewPoll {
+            spec: ReplySpec {
+                mode: ReplyMode::Poll,
+                options: vec![PollOption {
+                    key: "1".into(),
+                    text: "参加".into(),
+                }],
+                accept: Accept::Last,
+                closes_at: None,
+            },
+            groups: vec!["客户".into()],
+        });
+        let lengths = [("cmcc".to_string(), 4u8)];
+        let quarantine = std::time::Duration::from_millis(1_000);
+        let (out, poll) = s
+            .enqueue_with_replies(&one(number), &target, &lengths, at, quarantine)
+            .unwrap();
+        let claimed = s.claim(&claim_req("cmcc", 10), at).unwrap();
+        for m in &claimed {
+            for seg in &m.segments {
+                let msg = format!("p{}", seg.segment_id);
+                s.mark_submitted(seg.segment_id, &msg, at).unwrap();
+                s.record_report(&report(&msg, ReportStatus::Delivered), at)
+                    .unwrap();
+            }
+        }
+        // What the poll collected: an answer, a stray reply, the group it was asked as.
+        s.conn()
+            .execute(
+                "INSERT INTO poll_replies (poll_id, inbox_id, number, option_key, text, comment,
+                     received_at, link) VALUES (?1, ?2, ?3, '1', '1', 0, ?4, 'cmcc')",
+                params![poll, poll * 10, number, at],
+            )
+            .unwrap();
+        s.conn()
+            .execute(
+                "INSERT INTO poll_unmatched (poll_id, inbox_id, number, text, reason, received_at,
+                     link) VALUES (?1, ?2, '13900000000', '好', 'not_a_recipient', ?3, 'cmcc')",
+                params![poll, poll * 10 + 1, at],
+            )
+            .unwrap();
+        s.conn()
+            .execute(
+                "INSERT INTO job_group_members (job_id, grp, number) VALUES (?1, '客户', ?2)",
+                params![out.job_id, number],
+            )
+            .unwrap();
+        (out.job_id, poll)
+    }
+
+    fn poll_rows(s: &Store, poll: i64, job: JobId) -> [i64; 6] {
+        let count =
+            |sql: &str, id: i64| -> i64 { s.conn().query_row(sql, [id], |r| r.get(0)).unwrap() };
+        [
+            count("SELECT COUNT(*) FROM polls WHERE id = ?1", poll),
+            count(
+                "SELECT COUNT(*) FROM poll_extensions WHERE poll_id = ?1",
+                poll,
+            ),
+            count("SELECT COUNT(*) FROM poll_replies WHERE poll_id = ?1", poll),
+            count(
+                "SELECT COUNT(*) FROM poll_unmatched WHERE poll_id = ?1",
+                poll,
+            ),
+            count(
+                "SELECT COUNT(*) FROM job_group_members WHERE job_id = ?1",
+                job,
+            ),
+            count(
+                "SELECT COUNT(*) FROM extensions WHERE item_kind = 3 AND item_id = ?1",
+                poll,
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_poll_goes_with_its_jobs_and_takes_its_replies_along() {
+        let db = TempDb::new("purge-polls");
+        let mut s = db.open();
+        let now = 400 * DAY;
+        let cutoff = now - 180 * DAY;
+        let (old_job, old_poll) = delivered_poll(&mut s, "13800000001", 10 * DAY);
+        let (new_job, new_poll) = delivered_poll(&mut s, "13800000002", cutoff + DAY);
+        assert_eq!(poll_rows(&s, old_poll, old_job), [1, 1, 1, 1, 1, 1]);
+
+        let out = s.purge(cutoff, 0, 10_000).unwrap();
+        assert_eq!(out.jobs, 1);
+        assert_eq!(out.polls, 1);
+        assert_eq!(out.resume_after, None);
+        assert_eq!(
+            poll_rows(&s, old_poll, old_job),
+            [0; 6],
+            "nothing of the purged job's poll is left"
+        );
+        assert_eq!(
+            poll_rows(&s, new_poll, new_job),
+            [1, 1, 1, 1, 1, 1],
+            "a poll whose job is kept stays whole"
+        );
+        no_dangling_references(&s);
     }
 
     #[test]
