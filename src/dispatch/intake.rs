@@ -456,7 +456,7 @@ impl Submitter {
             return Err(SendError::Signature { field, source });
         }
         let text = policy_gate::text_as_sent(&policy, req.category, &req.text);
-        replies::check(&req, now)?;
+        replies::check(&req, now, &policy.keywords)?;
         let mut start = req.send_at.unwrap_or(now).max(now);
         let quiet_until = policy_gate::quiet_wait(&policy, req.category, start);
         if let Some(end) = quiet_until {

@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 
 use super::intake::{SendError, SendRequest};
 use crate::config;
-use crate::replies::poll::validate_spec;
+use crate::policy::opt_out::Keywords;
+use crate::replies::poll::{SpecError, validate_spec};
 use crate::store::{Millis, NewPoll, NewRecipient, PollTarget};
 
-/// Checks the replies part of a request as a whole (nothing sent when it fails).
-pub(super) fn check(req: &SendRequest, now: Millis) -> Result<(), SendError> {
+/// Checks the replies part of a request as a whole (nothing sent when it fails);
+/// `keywords` are the opt-out keywords of the policy in effect, which no option may be.
+pub(super) fn check(req: &SendRequest, now: Millis, keywords: &Keywords) -> Result<(), SendError> {
     if req.replies.is_none() && req.poll.is_none() {
         return Ok(());
     }
@@ -24,6 +26,19 @@ pub(super) fn check(req: &SendRequest, now: Millis) -> Result<(), SendError> {
     }
     if let Some(spec) = &req.replies {
         validate_spec(spec, now)?;
+        // Opt-out is tested before a reply is read as an answer, so such an option
+        // could never be chosen.
+        let keyword = spec
+            .options
+            .iter()
+            .flat_map(|o| [&o.key, &o.text])
+            .find(|word| keywords.is_keyword(word));
+        if let Some(word) = keyword {
+            return Err(SpecError::OptOutKeyword {
+                option: word.clone(),
+            }
+            .into());
+        }
     }
     Ok(())
 }

@@ -211,6 +211,17 @@ pub enum SpecError {
         /// The other's.
         second: String,
     },
+    /// An option whose key or text is an opt-out or re-subscribe keyword of the policy
+    /// in effect: such a reply is taken as the keyword, so the option could never be
+    /// chosen.
+    #[error(
+        "option {option:?} is an opt-out (退订) or re-subscribe keyword: a reply of it changes \
+         the sender's subscription instead of answering; use another key or text"
+    )]
+    OptOutKeyword {
+        /// The option's key or text that is a keyword, as given.
+        option: String,
+    },
     /// A closing time not in the future.
     #[error("is not in the future")]
     ClosesInThePast {

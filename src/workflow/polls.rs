@@ -179,7 +179,8 @@ mod tests {
 
     use super::super::testutil::{MOBILE_A, MOBILE_B, Rig, drain};
     use super::*;
-    use crate::dispatch::SendRequest;
+    use crate::dispatch::{SendError, SendRequest};
+    use crate::replies::poll::SpecError;
     use crate::route::Carrier;
     use crate::store::{Accept, Millis, NewInbound, PollOption, ReplyMode, ReplySpec};
 
@@ -230,6 +231,44 @@ mod tests {
             })
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_poll_whose_option_is_an_opt_out_keyword_is_refused_at_send() {
+        let rig = Rig::new("wf-poll-keyword-option");
+        for (key, text) in [("T", "参加"), ("3", "退订"), ("TD", "不参加")] {
+            let mut spec = survey(None);
+            spec.options.push(PollOption {
+                key: key.into(),
+                text: text.into(),
+            });
+            let mut req = SendRequest::new(vec![MOBILE_A.into()], "周五聚餐：参加回1");
+            req.replies = Some(spec);
+            let e = rig.submitter.send(req).await.unwrap_err();
+            let word = if key == "3" { text } else { key };
+            assert!(
+                matches!(&e, SendError::Replies(SpecError::OptOutKeyword { option }) if option == word),
+                "{key}/{text}: {e:?}"
+            );
+            let api = crate::api::ApiError::from(e);
+            assert_eq!(api.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(api.details.unwrap()["field"], "replies.options");
+            assert!(api.message.contains(word), "{}", api.message);
+        }
+        let page = rig
+            .store
+            .jobs_list(
+                crate::store::JobFilter::default(),
+                crate::store::Window {
+                    before: None,
+                    limit: 10,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.items.is_empty(), "nothing was queued");
+        // Options that are no keyword still go.
+        poll_to_a(&rig, survey(None)).await;
     }
 
     #[tokio::test]
