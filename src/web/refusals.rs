@@ -104,6 +104,7 @@ fn skipped(reason: SkipReason, lang: Lang) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
