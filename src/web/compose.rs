@@ -254,7 +254,13 @@ fn view(p: &Preview, lang: Lang) -> PreviewView {
                 segments: c.segments,
                 recipients: c.recipients,
                 total_segments: c.total_segments,
-                error: c.error.clone(),
+                // The preview's reason is the API's English sentence: in Chinese, say
+                // what it means for the writer (the details are on the English page).
+                error: c.error.as_ref().map(|e| match lang {
+                    Lang::En => e.clone(),
+                    Lang::Zh => "短信内容无法经此运营商的通道发送（过长或含有无法编码的字符），请缩短或修改内容。"
+                        .to_owned(),
+                }),
             })
             .collect(),
     }

@@ -469,6 +469,17 @@ async fn a_refused_number_is_explained_in_the_viewer_s_language() {
         serde_json::from_str(&body(c.get(&url, Some(&s)).await).await).unwrap();
     let reason = v["rejected"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("10 位"), "{reason}");
+    // A text no link can carry: each carrier's line and the refusal say so in Chinese.
+    let long = format!(
+        "/compose/preview?numbers=13800138000&text={}",
+        super::forms::encode(&"好".repeat(2_000))
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&body(c.get(&long, Some(&s)).await).await).unwrap();
+    let error = v["carriers"][0]["error"].as_str().unwrap();
+    assert!(error.contains("过长"), "{error}");
+    let reason = v["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("过长"), "{reason}");
 
     // Under the English switch, the same refusals in English.
     let en = Session {
@@ -484,6 +495,10 @@ async fn a_refused_number_is_explained_in_the_viewer_s_language() {
         serde_json::from_str(&body(c.get(&url, Some(&en)).await).await).unwrap();
     let reason = v["rejected"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("10 digits"), "{reason}");
+    let v: serde_json::Value =
+        serde_json::from_str(&body(c.get(&long, Some(&en)).await).await).unwrap();
+    let error = v["carriers"][0]["error"].as_str().unwrap();
+    assert!(error.contains("segments"), "{error}");
     c.stop().await;
 }
 
