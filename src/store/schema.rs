@@ -477,6 +477,8 @@ CREATE TABLE IF NOT EXISTS daily_sends (
     failed       INTEGER NOT NULL,
     unreported   INTEGER NOT NULL,
     PRIMARY KEY (day, carrier)
+) WITHOUT ROWID;
+"#,
     // Replies to bulk sends: polls and collections (see `polls.rs`). A poll is asked by
     // one job and its resends (`jobs.poll_id`); it holds one extension per carrier
     // (`poll_extensions`, also held in `extensions` under item kind 3, recipient ''), which
@@ -604,17 +606,6 @@ CREATE TABLE IF NOT EXISTS marketing_day_counts (
     sends     INTEGER NOT NULL,
     PRIMARY KEY (number, day, text_hash)
 ) WITHOUT ROWID;
-    // Poll results: which contact groups each recipient of a group send was asked as a
-    // member of, kept at send time so a poll's tally per group stays what it was asked
-    // as when contacts later move (see `poll_results.rs`).
-    r#"
-CREATE TABLE IF NOT EXISTS job_group_members (
-    job_id  INTEGER NOT NULL,
-    grp     TEXT NOT NULL,
-    number  TEXT NOT NULL,
-    PRIMARY KEY (job_id, number, grp)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS job_group_members_group ON job_group_members(job_id, grp);
 "#,
 ];
 
