@@ -301,6 +301,86 @@ mod tests {
         assert!(rig.store.poll_unmatched(poll_id).await.unwrap().is_empty());
     }
 
+    /// Attribution at scale, on the engine alone (no links): a poll to
+    /// [`SCALE_RECIPIENTS`] with [`SCALE_REPLIES`] replies stored, then routed by passes
+    /// of the engine; prints replies per second, asserts only that each was attributed
+    /// once. Run by hand:
+    /// `cargo test --release --lib attribution_at_scale -- --ignored --nocapture`
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "scale run: run by hand, see its doc"]
+    async fn attribution_at_scale() {
+        use std::time::Instant;
+        const SCALE_RECIPIENTS: usize = 100_000;
+        const SCALE_REPLIES: usize = 30_000;
+        let mut rig = Rig::new("wf-poll-scale");
+        rig.config.api.max_recipients = SCALE_RECIPIENTS;
+        rig.submitter = crate::dispatch::Submitter::new(
+            &rig.config,
+            {
+                let mut r = crate::route::Router::default();
+                r.add_link(Carrier::Mobile);
+                r
+            },
+            rig.store.clone(),
+            std::collections::HashMap::new(),
+            crate::dispatch::Changes::default(),
+        );
+        let wf = rig.workflow();
+        let numbers: Vec<String> = (0..SCALE_RECIPIENTS)
+            .map(|i| format!("139{i:08}"))
+            .collect();
+        let at = Instant::now();
+        let mut req = SendRequest::new(numbers.clone(), "满意度调查：满意回1，一般回2");
+        let mut spec = survey(None);
+        spec.accept = Accept::Last;
+        req.replies = Some(spec);
+        let job = rig.submitter.send(req).await.unwrap().job.unwrap().job_id;
+        let poll = rig.store.poll_of_job(job).await.unwrap().unwrap();
+        let ext = poll.extensions[0].1.clone();
+        println!("sent to {SCALE_RECIPIENTS} in {:?}", at.elapsed());
+        let at = Instant::now();
+        let link = rig
+            .config
+            .links
+            .iter()
+            .find(|l| l.carrier() == Carrier::Mobile)
+            .unwrap()
+            .clone();
+        let now = wf.now();
+        let inserts: Vec<_> = (0..SCALE_REPLIES)
+            .map(|i| {
+                let store = rig.store.clone();
+                let m = NewInbound {
+                    sender: numbers[i % SCALE_RECIPIENTS].clone(),
+                    destination: format!("{}{ext}", link.service_code),
+                    text: if i % 2 == 0 { "1" } else { "一般" }.into(),
+                    coding: 8,
+                    received_at: now,
+                    link: link.name.clone(),
+                    item_id: None,
+                };
+                tokio::spawn(async move { store.inbox_insert(m).await.unwrap() })
+            })
+            .collect();
+        for i in inserts {
+            i.await.unwrap();
+        }
+        println!("stored {SCALE_REPLIES} replies in {:?}", at.elapsed());
+        let at = Instant::now();
+        let mut passes = 0;
+        while wf.run_once().await {
+            passes += 1;
+        }
+        let took = at.elapsed();
+        println!(
+            "attributed {SCALE_REPLIES} replies in {took:?} ({passes} passes): {:.0} replies/s",
+            SCALE_REPLIES as f64 / took.as_secs_f64()
+        );
+        let rows = rig.store.poll_replies(poll.id).await.unwrap();
+        assert_eq!(rows.len(), SCALE_REPLIES);
+        assert_eq!(rig.store.inbox_backlog().await.unwrap(), 0);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_poll_closes_at_its_closes_at_and_later_replies_are_poll_closed() {
         let rig = Rig::new("wf-poll-close");
