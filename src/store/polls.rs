@@ -29,7 +29,7 @@ use std::time::Duration;
 use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::extensions::{allocate, kind_code, release_item};
-use super::handle::StoreHandle;
+use super::handle::{Deferred, StoreHandle};
 use super::inbox::{InboxRoute, inbox_set_route};
 use super::jobs::{BY_IDEMPOTENCY_KEY, enqueue, validate};
 use super::model::{EnqueueOutcome, ExtensionRequest, ItemKind, JobId, Millis, NewJob};
@@ -377,6 +377,18 @@ impl StoreHandle {
         reply: NewPollReply,
     ) -> Result<Option<PollReplyRecorded>> {
         self.call(move |s| s.record_poll_reply(&reply)).await
+    }
+
+    /// [`Store::record_poll_reply`], queued now and answered through the [`Deferred`]:
+    /// the reply router queues a whole pass of attributions this way, so they share the
+    /// writer's transactions instead of waiting for one commit each (queued from one task,
+    /// they run in the order queued, which `accept` relies on).
+    pub async fn record_poll_reply_deferred(
+        &self,
+        reply: NewPollReply,
+    ) -> Result<Deferred<Option<PollReplyRecorded>>> {
+        self.call_deferred(move |s| s.record_poll_reply(&reply))
+            .await
     }
 
     /// [`Store::record_poll_unmatched`].
