@@ -32,6 +32,11 @@ pub fn normalise(text: &str) -> String {
 /// One character's normal form, or `None` when it is white space or punctuation.
 #[inline]
 pub fn normal_char(c: char) -> Option<char> {
+    // Han characters, most of a Chinese text, have no case and are no punctuation: they
+    // skip the case table's search (the check runs on every text sent).
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) {
+        return Some(c);
+    }
     if c.is_ascii() {
         return if c.is_ascii_alphanumeric() {
             Some(c.to_ascii_lowercase())
@@ -111,6 +116,16 @@ mod tests {
             (" .,;!", ""),
         ] {
             assert_eq!(normalise(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_han_shortcut_answers_what_the_general_rules_would() {
+        for c in ('\u{3400}'..='\u{4DBF}').chain('\u{4E00}'..='\u{9FFF}') {
+            let mut lower = c.to_lowercase();
+            assert_eq!((lower.next(), lower.next()), (Some(c), None), "{c}");
+            assert!(!is_punctuation(c) && !c.is_ascii(), "{c}");
+            assert_eq!(normal_char(c), Some(c));
         }
     }
 

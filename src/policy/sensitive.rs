@@ -282,7 +282,8 @@ mod tests {
     proptest! {
         #[test]
         fn a_word_spread_by_separators_is_found_where_it_was_put(
-            before in "[a-z您好的]{0,10}", after in "[a-z您好的]{0,10}",
+            // No `x`: the list also bans "XX", which "xx" around the word would be.
+            before in "[a-wyz您好的]{0,10}", after in "[a-wyz您好的]{0,10}",
             sep in prop::sample::select(vec!["", " ", ".", "-", "_", "\u{3000}", "·", "、"]),
         ) {
             let spread = ["赌", "博"].join(sep);

@@ -1176,5 +1176,12 @@ mod tests {
                 .unwrap();
             assert!(replies < members, "{sql}\n  plan: {p:?}\n  replies inside");
         }
+        // The counted answers are walked with their numbers, reading no table row.
+        let p = plan(&s, &with(GROUP_OPTIONS));
+        assert!(
+            p.iter()
+                .any(|step| step.contains("COVERING INDEX poll_replies_option")),
+            "{p:?}"
+        );
     }
 }

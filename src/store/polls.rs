@@ -29,7 +29,7 @@ use std::time::Duration;
 use super::db::{Cache, Store};
 use super::error::{Result, StoreError};
 use super::extensions::{allocate, kind_code, release_item};
-use super::handle::StoreHandle;
+use super::handle::{Deferred, StoreHandle};
 use super::inbox::{InboxRoute, inbox_set_route};
 use super::jobs::{BY_IDEMPOTENCY_KEY, enqueue, enqueue_job, validate};
 use super::model::{EnqueueOutcome, ExtensionRequest, ItemKind, JobId, Millis, NewJob};
@@ -401,6 +401,18 @@ impl StoreHandle {
         self.call(move |s| s.record_poll_reply(&reply)).await
     }
 
+    /// [`Store::record_poll_reply`], queued now and answered through the [`Deferred`]:
+    /// the reply router queues a whole pass of attributions this way, so they share the
+    /// writer's transactions instead of waiting for one commit each (queued from one task,
+    /// they run in the order queued, which `accept` relies on).
+    pub async fn record_poll_reply_deferred(
+        &self,
+        reply: NewPollReply,
+    ) -> Result<Deferred<Option<PollReplyRecorded>>> {
+        self.call_deferred(move |s| s.record_poll_reply(&reply))
+            .await
+    }
+
     /// [`Store::record_poll_unmatched`].
     pub async fn record_poll_unmatched(&self, reply: NewPollUnmatched) -> Result<bool> {
         self.call(move |s| s.record_poll_unmatched(&reply)).await
@@ -469,6 +481,18 @@ const POLL_COLUMNS: &str =
 /// the job's row): a number gets few jobs, so this is a handful of seeks.
 pub(crate) const HAS_RECIPIENT: &str = "SELECT EXISTS (SELECT 1 FROM recipients r
      JOIN jobs j ON j.id = r.job_id WHERE r.number = ?2 AND j.poll_id = ?1)";
+
+/// Whether the number already has an answer that counts in the poll (`accept = first`:
+/// a later answer is kept superseded). Uses `poll_replies_counted`, one seek: the
+/// per-option index also matches this WHERE clause and walks every counted answer of
+/// the poll, a cost per reply that grows with the poll (see migration note).
+pub(crate) const HAS_COUNTED_ANSWER: &str = "SELECT EXISTS (SELECT 1 FROM poll_replies
+     WHERE poll_id = ?1 AND number = ?2 AND option_key IS NOT NULL AND superseded = 0)";
+
+/// The number's counted answer stops counting (`accept = last`: the new one will).
+/// Uses `poll_replies_counted`, as [`HAS_COUNTED_ANSWER`].
+pub(crate) const SUPERSEDE_COUNTED: &str = "UPDATE poll_replies SET superseded = 1
+     WHERE poll_id = ?1 AND number = ?2 AND option_key IS NOT NULL AND superseded = 0";
 
 #[allow(clippy::too_many_arguments)]
 fn enqueue_with_replies(
@@ -632,20 +656,12 @@ fn record_reply(
         match accept {
             Accept::First => {
                 superseded = c
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM poll_replies
-                         WHERE poll_id = ?1 AND number = ?2 AND option_key IS NOT NULL
-                           AND superseded = 0)",
-                    )?
+                    .prepare_cached(HAS_COUNTED_ANSWER)?
                     .query_row(params![reply.poll_id, reply.number], |r| r.get(0))?;
             }
             Accept::Last => {
-                c.prepare_cached(
-                    "UPDATE poll_replies SET superseded = 1
-                     WHERE poll_id = ?1 AND number = ?2 AND option_key IS NOT NULL
-                       AND superseded = 0",
-                )?
-                .execute(params![reply.poll_id, reply.number])?;
+                c.prepare_cached(SUPERSEDE_COUNTED)?
+                    .execute(params![reply.poll_id, reply.number])?;
             }
         }
     }
@@ -1426,6 +1442,8 @@ mod tests {
             (HAS_RECIPIENT, "recipients_number"),
             (CLOSED_HOLDER, "extensions_slot"),
             (DUE, "polls_closing"),
+            (HAS_COUNTED_ANSWER, "poll_replies_counted"),
+            (SUPERSEDE_COUNTED, "poll_replies_counted"),
         ] {
             let mut stmt = s
                 .conn()

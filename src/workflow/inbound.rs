@@ -6,6 +6,7 @@ use super::Workflow;
 use super::engine::BATCH;
 use super::error::WorkflowError;
 use super::events::WorkflowEvent;
+use super::polls::QueuedReplies;
 use super::sending::carrier_key;
 use super::texts;
 use crate::dispatch::SendRequest;
@@ -17,18 +18,30 @@ impl Workflow {
     pub(super) async fn route_replies(&self) -> Result<bool, WorkflowError> {
         let unrouted = self.inner.store.inbox_unrouted(BATCH).await?;
         let more = unrouted.len() == BATCH;
+        // Poll attributions are queued for the writer and settled together (one commit
+        // for a burst, not one each); anything else is routed only after those before it
+        // are settled, so events still come in arrival order.
+        let mut queued = QueuedReplies::default();
         for m in unrouted {
-            self.route_reply(m).await?;
+            self.route_reply(m, &mut queued).await?;
         }
+        self.settle_replies(&mut queued).await?;
         Ok(more)
     }
 
-    async fn route_reply(&self, m: InboxMessage) -> Result<(), WorkflowError> {
+    async fn route_reply(
+        &self,
+        m: InboxMessage,
+        queued: &mut QueuedReplies,
+    ) -> Result<(), WorkflowError> {
         let store = &self.inner.store;
         let msg = &m.message;
         let sender = sender_number(&msg.sender);
         let holder = match route_destination(&self.inner.config, &msg.link, &msg.destination) {
-            Addressed::Unmatched(reason) => return self.unmatched(&m, &sender, reason).await,
+            Addressed::Unmatched(reason) => {
+                self.settle_replies(queued).await?;
+                return self.unmatched(&m, &sender, reason).await;
+            }
             Addressed::Extension { carrier, extension } => {
                 match store
                     .lookup_extension(carrier_key(carrier), extension.clone(), msg.received_at)
@@ -36,6 +49,7 @@ impl Workflow {
                 {
                     Some(h) => h,
                     None => {
+                        self.settle_replies(queued).await?;
                         let closed = self
                             .reply_to_closed_poll(&m, carrier_key(carrier), extension, &sender)
                             .await?;
@@ -47,7 +61,12 @@ impl Workflow {
                 }
             }
         };
-        match answer(&holder, &sender, &msg.text) {
+        let answer = answer(&holder, &sender, &msg.text);
+        if let Answer::Poll { poll_id } = answer {
+            return self.poll_reply(&m, poll_id, &sender, queued).await;
+        }
+        self.settle_replies(queued).await?;
+        match answer {
             Answer::NotTheRecipient => {
                 // Not an operator's problem (a forwarded SMS, a wrong number): logged and
                 // kept in the inbox as unmatched.
@@ -79,7 +98,8 @@ impl Workflow {
                 Ok(())
             }
             Answer::Unclear { step_id } => self.unclear(&m, step_id, &sender).await,
-            Answer::Poll { poll_id } => self.poll_reply(&m, poll_id, &sender).await,
+            // Handled above, without settling first.
+            Answer::Poll { .. } => Ok(()),
         }
     }
 
