@@ -498,6 +498,9 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoErr
         .await
         .map_err(|e| DemoError::Step(format!("inbox: {e}")))?
         .len();
+    // Subscribed before the reply arrives: the workflow's word on it is awaited below,
+    // so it cannot reach the approval step's subscription and be read as its answer.
+    let mut events = daemon.workflow().subscribe();
     sim.deliver_mo(MoSpec::new(
         "13900139000",
         to.clone(),
@@ -509,6 +512,13 @@ async fn reply(out: &mut dyn Write, daemon: &DaemonHandle) -> Result<(), DemoErr
         .wait_for_inbox(SETTLE, |list| list.len() > before)
         .await
         .map_err(|e| DemoError::Step(format!("the reply did not reach the inbox: {e}")))?;
+    // The reply router has handled it (the demo's group send asked for no replies, so it
+    // is kept unmatched) before the next step listens for its own replies.
+    next_event(&mut events, |e| match e {
+        WorkflowEvent::Unmatched { .. } | WorkflowEvent::OptedOut { .. } => Some(()),
+        _ => None,
+    })
+    .await?;
     writeln!(out, "Inbox:")?;
     for m in inbox.iter().filter(|m| m.message.destination == to) {
         let t = ChinaTime::from_unix(m.message.received_at / 1000);
